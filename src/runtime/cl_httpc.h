@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Blocking HTTP/1.1 client over one keep-alive TCP connection to "host:port" (IPv4, IPv6 as
+ * "[addr]:port", or a name). Used by the runtime loop and the extension client. Requests on a
+ * stale kept-alive connection are retried once on a fresh one; refused connections are retried
+ * with exponential backoff (10 ms doubling to 1 s) within retry_budget_ms. No read timeout. */
+#ifndef CLAMBDA_RUNTIME_CL_HTTPC_H
+#define CLAMBDA_RUNTIME_CL_HTTPC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_buf.h"
+#include "cl_http1.h"
+
+struct cl_hdr {
+    const char *name;
+    const char *value;
+};
+
+struct cl_httpc {
+    char host[256];
+    char port[8];
+    int fd;                          /* -1 when not connected */
+    struct cl_buf in;                /* bytes read but not yet parsed */
+    long retry_budget_ms;            /* total time to keep retrying a refused connect */
+    volatile sig_atomic_t *intr;     /* when set and *intr != 0, EINTR aborts with -EINTR */
+};
+
+/* Parses endpoint into c; does not connect. 0 or -EINVAL. */
+int cl_httpc_init(struct cl_httpc *c, const char *endpoint);
+/* Closes the connection and frees buffers. NULL is a no-op. */
+void cl_httpc_fini(struct cl_httpc *c);
+/* Closes the connection only (the next request reconnects). */
+void cl_httpc_disconnect(struct cl_httpc *c);
+
+/* Sends one request with an optional Content-Length body and reads the whole response into
+ * resp (which the caller initialised with its body cap; it is reset first). Blocks with no
+ * timeout. 0 on any HTTP status, or -ECONNREFUSED (budget exhausted), -EIO, -EBADMSG,
+ * -E2BIG, -ENOMEM, -EINTR (interrupted, see intr). */
+int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
+                     const struct cl_hdr *hdrs, size_t n_hdrs, const void *body, size_t len,
+                     struct cl_http1_resp *resp);
+
+/* Starts a request with Transfer-Encoding: chunked. Then write chunks, then end. */
+int cl_httpc_begin_chunked(struct cl_httpc *c, const char *method, const char *path,
+                           const struct cl_hdr *hdrs, size_t n_hdrs);
+/* Writes one chunk (len 0 is a no-op). -EIO on a broken connection. */
+int cl_httpc_write_chunk(struct cl_httpc *c, const void *data, size_t len);
+/* Writes the last chunk and the trailer fields, then reads the response into resp. */
+int cl_httpc_end_chunked(struct cl_httpc *c, const struct cl_hdr *trailers, size_t n_trailers,
+                         struct cl_http1_resp *resp);
+
+#endif /* CLAMBDA_RUNTIME_CL_HTTPC_H */
