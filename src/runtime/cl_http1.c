@@ -296,6 +296,7 @@ static int head_done(struct cl_http1_resp *r)
         return rc;
     }
     r->is_head_done = true;
+    r->trailer_off = r->head.len;
     size_t len;
     const char *v = cl_http1_resp_field(r, "Connection", &len);
     if (value_is(v, len, "close")) {
@@ -360,10 +361,9 @@ static long feed_head(struct cl_http1_resp *r, const uint8_t *in, size_t len)
 static long feed_body(struct cl_http1_resp *r, const uint8_t *in, size_t len)
 {
     if (r->is_chunked) {
-        size_t before = r->head.len;
         long n = cl_chunked_decode(&r->chunked, in, len, &r->body, &r->head);
         if (n >= 0 && r->chunked.is_done) {
-            int rc = parse_fields(r, before, r->head.len);
+            int rc = parse_fields(r, r->trailer_off, r->head.len);
             if (rc < 0) {
                 return rc;
             }

@@ -46,6 +46,7 @@ struct cl_http1_resp {
     /* parser state */
     int state;
     uint64_t content_length;      /* when framed by length */
+    size_t trailer_off;           /* where trailer lines start in head */
     bool has_length, is_chunked, is_done, is_head_done;
     struct cl_chunked chunked;
 };
