@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Allocations left before the hook fails them; negative means the hook is off. Test-only
- * process state: the library's real state all lives in its handles. */
-static long fail_countdown = -1;
+/* Allocations left before the hook fails them; negative means the hook is off. Test-only,
+ * per-thread state (so a test server thread is not affected); the real state lives in handles. */
+static _Thread_local long fail_countdown = -1;
 
 static int should_fail(void)
 {

@@ -17,8 +17,8 @@ void cl_alloc_free(void *p);
 char *cl_alloc_strdup(const char *s);
 char *cl_alloc_strndup(const char *s, size_t n);
 
-/* Test hook: after n more successful allocations, every allocation fails until the hook is
- * reset with n < 0. Not thread-safe; tests only. */
+/* Test hook: after n more successful allocations in this thread, every allocation fails until
+ * the hook is reset with n < 0. Tests only. */
 void cl_alloc_fail_after(long n);
 
 #endif /* CLAMBDA_COMMON_CL_ALLOC_H */

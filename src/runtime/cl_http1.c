@@ -201,6 +201,35 @@ static bool is_tchar(uint8_t ch)
            (ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
+/* Adds the field on the non-empty line head[pos, line_end). */
+static int parse_field(struct cl_http1_resp *r, size_t pos, size_t line_end)
+{
+    const uint8_t *h = r->head.data;
+    size_t colon = pos;
+    while (colon < line_end && is_tchar(h[colon])) {
+        colon++;
+    }
+    if (colon == pos || colon >= line_end || h[colon] != ':') {
+        return -EBADMSG;
+    }
+    if (r->n_fields >= CL_HTTP1_MAX_FIELDS) {
+        return -E2BIG;
+    }
+    size_t v = colon + 1, ve = line_end;
+    while (v < ve && (h[v] == ' ' || h[v] == '\t')) {
+        v++;
+    }
+    while (ve > v && (h[ve - 1] == ' ' || h[ve - 1] == '\t')) {
+        ve--;
+    }
+    struct cl_http1_field *f = &r->fields[r->n_fields++];
+    f->name_off = (uint32_t)pos;
+    f->name_len = (uint32_t)(colon - pos);
+    f->value_off = (uint32_t)v;
+    f->value_len = (uint32_t)(ve - v);
+    return 0;
+}
+
 /* Splits the lines in head[from, to) into fields ("name: value", OWS trimmed). */
 static int parse_fields(struct cl_http1_resp *r, size_t from, size_t to)
 {
@@ -211,28 +240,10 @@ static int parse_fields(struct cl_http1_resp *r, size_t from, size_t to)
         size_t end = nl ? (size_t)(nl - h) : to;
         size_t line_end = (end > pos && h[end - 1] == '\r') ? end - 1 : end;
         if (line_end > pos) {
-            size_t colon = pos;
-            while (colon < line_end && is_tchar(h[colon])) {
-                colon++;
+            int rc = parse_field(r, pos, line_end);
+            if (rc < 0) {
+                return rc;
             }
-            if (colon == pos || colon >= line_end || h[colon] != ':') {
-                return -EBADMSG;
-            }
-            if (r->n_fields >= CL_HTTP1_MAX_FIELDS) {
-                return -E2BIG;
-            }
-            size_t v = colon + 1, ve = line_end;
-            while (v < ve && (h[v] == ' ' || h[v] == '\t')) {
-                v++;
-            }
-            while (ve > v && (h[ve - 1] == ' ' || h[ve - 1] == '\t')) {
-                ve--;
-            }
-            struct cl_http1_field *f = &r->fields[r->n_fields++];
-            f->name_off = (uint32_t)pos;
-            f->name_len = (uint32_t)(colon - pos);
-            f->value_off = (uint32_t)v;
-            f->value_len = (uint32_t)(ve - v);
         }
         pos = end + 1;
     }

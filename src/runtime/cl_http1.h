@@ -14,7 +14,7 @@
 #include "cl_buf.h"
 
 #define CL_HTTP1_MAX_FIELDS 64
-#define CL_HTTP1_MAX_HEAD   (64 * 1024)
+#define CL_HTTP1_MAX_HEAD   ((size_t)64 * 1024)
 
 /* Chunked transfer decoding (RFC 9112 7.1): chunk sizes in hex, extensions ignored, trailer
  * fields appended raw ("name: value\r\n"...) to trailers when it is not NULL. */

@@ -73,7 +73,7 @@ void clambda_log(const clambda_runtime *rt, int level, const char *fmt, ...)
     }
     struct cl_buf msg, line;
     cl_buf_init(&msg, LOG_MAX);
-    cl_buf_init(&line, LOG_MAX * 2);
+    cl_buf_init(&line, (size_t)LOG_MAX * 2);
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);

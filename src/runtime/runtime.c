@@ -246,7 +246,7 @@ void runtime_header_safe(char *dst, size_t n, const char *error_type)
 {
     size_t i = 0;
     for (const unsigned char *p = (const unsigned char *)error_type; *p && i + 1 < n; p++) {
-        dst[i++] = (*p >= 0x21 && *p <= 0x7e) ? (char)*p : '_';
+        dst[i++] = (char)((*p >= 0x21 && *p <= 0x7e) ? *p : '_');
     }
     dst[i] = '\0';
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what clambda needs to build and test on Debian 12, only when something is missing.
+# Runs apt-get as root (or through sudo). Safe to run again.
+set -euo pipefail
+
+PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
+      clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
+      libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev
+      libseccomp-dev libssl-dev)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: everything is installed"
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
