@@ -9,8 +9,8 @@ static int fail(clambda_runtime *rt, clambda_invocation *inv, void *user)
     static const char *const frames[] = {"main.c:validate", "main.c:handler"};
     (void)user;
     clambda_log(rt, CLAMBDA_LOG_ERROR, "rejecting event");
-    return clambda_runtime_fail_trace(rt, inv, "ValidationError", "the event was rejected",
-                                      frames, 2);
+    return clambda_runtime_fail_trace(rt, inv, "ValidationError", "the event was rejected", frames,
+                                      2);
 }
 
 int main(void)

@@ -12,7 +12,7 @@ static int hello(clambda_runtime *rt, clambda_invocation *inv, void *user)
     (void)user;
     int n = snprintf(body, sizeof(body), "{\"message\":\"Hello from %s!\"}",
                      *clambda_runtime_function_name(rt) ? clambda_runtime_function_name(rt)
-                                                         : "clambda");
+                                                        : "clambda");
     if (n < 0 || (size_t)n >= sizeof(body)) {
         return clambda_runtime_fail(rt, inv, "HelloError", "function name too long");
     }

@@ -19,7 +19,7 @@ extern "C" {
 #define CLAMBDA_VERSION_MAJOR 0
 #define CLAMBDA_VERSION_MINOR 1
 #define CLAMBDA_VERSION_PATCH 0
-#define CLAMBDA_VERSION_NUM                                                                        \
+#define CLAMBDA_VERSION_NUM \
     (CLAMBDA_VERSION_MAJOR * 10000 + CLAMBDA_VERSION_MINOR * 100 + CLAMBDA_VERSION_PATCH)
 
 #if defined(CLAMBDA_BUILDING) && defined(__GNUC__)
@@ -31,17 +31,17 @@ extern "C" {
 /* Error codes. Values are never renumbered, only appended. */
 enum clambda_error {
     CLAMBDA_OK = 0,
-    CLAMBDA_ENOMEM = -1,     /* an allocation failed */
-    CLAMBDA_EINVAL = -2,     /* bad argument (NULL handle, malformed endpoint, ...) */
-    CLAMBDA_ENOENV = -3,     /* AWS_LAMBDA_RUNTIME_API is not set */
-    CLAMBDA_ECONNECT = -4,   /* the Runtime API could not be reached (after retries) */
-    CLAMBDA_EIO = -5,        /* the connection failed mid-request */
-    CLAMBDA_EPROTO = -6,     /* the server sent something that is not valid HTTP/1.1 */
-    CLAMBDA_ETOOBIG = -7,    /* 413: payload over the platform's limit, or over a local cap */
-    CLAMBDA_EREQUESTID = -8, /* 400 InvalidRequestID: not the current invocation */
-    CLAMBDA_ESTATE = -9,     /* 403 InvalidStateTransition, or already answered locally */
-    CLAMBDA_ESERVER = -10,   /* 500 or another unexpected status: the runtime should exit */
-    CLAMBDA_ESHUTDOWN = -11, /* SIGTERM arrived while waiting; the shutdown hook has run */
+    CLAMBDA_ENOMEM = -1,       /* an allocation failed */
+    CLAMBDA_EINVAL = -2,       /* bad argument (NULL handle, malformed endpoint, ...) */
+    CLAMBDA_ENOENV = -3,       /* AWS_LAMBDA_RUNTIME_API is not set */
+    CLAMBDA_ECONNECT = -4,     /* the Runtime API could not be reached (after retries) */
+    CLAMBDA_EIO = -5,          /* the connection failed mid-request */
+    CLAMBDA_EPROTO = -6,       /* the server sent something that is not valid HTTP/1.1 */
+    CLAMBDA_ETOOBIG = -7,      /* 413: payload over the platform's limit, or over a local cap */
+    CLAMBDA_EREQUESTID = -8,   /* 400 InvalidRequestID: not the current invocation */
+    CLAMBDA_ESTATE = -9,       /* 403 InvalidStateTransition, or already answered locally */
+    CLAMBDA_ESERVER = -10,     /* 500 or another unexpected status: the runtime should exit */
+    CLAMBDA_ESHUTDOWN = -11,   /* SIGTERM arrived while waiting; the shutdown hook has run */
     CLAMBDA_EBADREQUEST = -12, /* 400 with another error type (e.g. a bad response mode) */
     CLAMBDA_ENOTHTTP = -13,    /* the event is not an HTTP event (http.h) */
 };

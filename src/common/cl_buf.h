@@ -29,8 +29,7 @@ int cl_buf_append(struct cl_buf *b, const void *p, size_t n);
 int cl_buf_append_str(struct cl_buf *b, const char *s);
 int cl_buf_append_byte(struct cl_buf *b, uint8_t c);
 /* Appends printf-formatted text. 0, -E2BIG, -ENOMEM or -EINVAL (bad format). */
-int cl_buf_printf(struct cl_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int cl_buf_printf(struct cl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cl_buf_vprintf(struct cl_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Removes the first n bytes (n <= len). */

@@ -14,13 +14,13 @@
 #define MAX_SIZE_LINE 4096 /* chunk-size line incl. extensions */
 
 enum {
-    CH_SIZE,     /* hex digits */
-    CH_EXT,      /* chunk extensions, up to the line end */
-    CH_SIZE_LF,  /* saw CR after the size line */
-    CH_DATA,     /* remaining bytes of chunk data */
-    CH_DATA_CR,  /* CRLF after data */
-    CH_DATA_LF,  /* saw CR after data */
-    CH_TRAILER,  /* trailer line (or the final empty line) */
+    CH_SIZE,    /* hex digits */
+    CH_EXT,     /* chunk extensions, up to the line end */
+    CH_SIZE_LF, /* saw CR after the size line */
+    CH_DATA,    /* remaining bytes of chunk data */
+    CH_DATA_CR, /* CRLF after data */
+    CH_DATA_LF, /* saw CR after data */
+    CH_TRAILER, /* trailer line (or the final empty line) */
     CH_TRAILER_LF,
     CH_DONE,
 };
@@ -254,8 +254,8 @@ static int parse_status_line(struct cl_http1_resp *r, size_t *line_end)
 {
     const uint8_t *h = r->head.data;
     const uint8_t *nl = memchr(h, '\n', r->head.len);
-    if (nl == NULL || nl - h < 12 || memcmp(h, "HTTP/1.", 7) != 0 ||
-        (h[7] != '0' && h[7] != '1') || h[8] != ' ') {
+    if (nl == NULL || nl - h < 12 || memcmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') ||
+        h[8] != ' ') {
         return -EBADMSG;
     }
     int status = 0;
@@ -354,8 +354,8 @@ static long feed_head(struct cl_http1_resp *r, const uint8_t *in, size_t len)
         }
         size_t n = r->head.len;
         const uint8_t *h = r->head.data;
-        if (ch == '\n' && ((n >= 2 && h[n - 2] == '\n') ||
-                           (n >= 3 && h[n - 2] == '\r' && h[n - 3] == '\n'))) {
+        if (ch == '\n' &&
+            ((n >= 2 && h[n - 2] == '\n') || (n >= 3 && h[n - 2] == '\r' && h[n - 3] == '\n'))) {
             rc = head_done(r);
             if (rc < 0) {
                 return rc;

@@ -38,15 +38,15 @@ struct cl_http1_field {
 
 struct cl_http1_resp {
     int status;
-    bool keep_alive;              /* false after "Connection: close" or HTTP/1.0 */
-    struct cl_buf head;           /* raw status line + fields (+ trailer lines appended) */
+    bool keep_alive;    /* false after "Connection: close" or HTTP/1.0 */
+    struct cl_buf head; /* raw status line + fields (+ trailer lines appended) */
     struct cl_http1_field fields[CL_HTTP1_MAX_FIELDS];
     int n_fields;
-    struct cl_buf body;           /* decoded body, capped by the max given at init */
+    struct cl_buf body; /* decoded body, capped by the max given at init */
     /* parser state */
     int state;
-    uint64_t content_length;      /* when framed by length */
-    size_t trailer_off;           /* where trailer lines start in head */
+    uint64_t content_length; /* when framed by length */
+    size_t trailer_off;      /* where trailer lines start in head */
     bool has_length, is_chunked, is_done, is_head_done;
     struct cl_chunked chunked;
 };

@@ -37,8 +37,8 @@ static const char *current_request_id(const clambda_runtime *rt)
     return NULL;
 }
 
-static int format_line(struct cl_buf *line, const clambda_runtime *rt, int level,
-                       const char *msg, size_t msg_len)
+static int format_line(struct cl_buf *line, const clambda_runtime *rt, int level, const char *msg,
+                       size_t msg_len)
 {
     char ts[40];
     iso_time(ts, sizeof(ts));

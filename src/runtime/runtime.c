@@ -81,9 +81,8 @@ static void read_config(clambda_runtime *rt, bool *oom)
     const char *mem = getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
     char *end = NULL;
     long mb = mem != NULL ? strtol(mem, &end, 10) : 0;
-    rt->memory_mb = (end != NULL && end != mem && *end == '\0' && mb > 0 && mb < 1 << 20)
-                        ? (int)mb
-                        : 0;
+    rt->memory_mb =
+        (end != NULL && end != mem && *end == '\0' && mb > 0 && mb < 1 << 20) ? (int)mb : 0;
     const char *fmt = getenv("AWS_LAMBDA_LOG_FORMAT");
     rt->is_log_json = fmt != NULL && strcasecmp(fmt, "JSON") == 0;
     rt->log_level = log_level_from_env();
@@ -204,8 +203,7 @@ int runtime_invocation_path(struct cl_buf *out, const char *request_id, const ch
     int rc = cl_buf_append_str(out, RUNTIME_API_PREFIX "/invocation/");
     for (const unsigned char *p = (const unsigned char *)request_id; rc == 0 && *p; p++) {
         bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                     *p == '~';
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~';
         rc = plain ? cl_buf_append_byte(out, *p) : cl_buf_printf(out, "%%%02X", *p);
     }
     if (rc == 0) {
@@ -438,9 +436,8 @@ static int post_error(clambda_runtime *rt, const char *path, const char *error_t
     return rc;
 }
 
-int clambda_runtime_fail_trace(clambda_runtime *rt, clambda_invocation *inv,
-                               const char *error_type, const char *message,
-                               const char *const *frames, size_t n_frames)
+int clambda_runtime_fail_trace(clambda_runtime *rt, clambda_invocation *inv, const char *error_type,
+                               const char *message, const char *const *frames, size_t n_frames)
 {
     int rc = runtime_check_open(rt, inv);
     if (rc != CLAMBDA_OK || (frames == NULL && n_frames > 0)) {
