@@ -342,19 +342,23 @@ static int head_done(struct cl_http1_resp *r)
     return 0;
 }
 
-/* Collects head bytes up to the empty line. Returns bytes consumed or an error. */
+/* Collects head bytes up to the empty line, a whole line per append (the hot path of every
+ * invocation: byte-wise appends cost a measurable share of a warm invoke). Returns bytes
+ * consumed or an error. */
 static long feed_head(struct cl_http1_resp *r, const uint8_t *in, size_t len)
 {
     size_t i = 0;
     while (i < len) {
-        uint8_t ch = in[i++];
-        int rc = cl_buf_append_byte(&r->head, ch);
+        const uint8_t *nl = memchr(in + i, '\n', len - i);
+        size_t take = nl != NULL ? (size_t)(nl - (in + i)) + 1 : len - i;
+        int rc = cl_buf_append(&r->head, in + i, take);
         if (rc < 0) {
             return rc;
         }
+        i += take;
         size_t n = r->head.len;
         const uint8_t *h = r->head.data;
-        if (ch == '\n' &&
+        if (nl != NULL &&
             ((n >= 2 && h[n - 2] == '\n') || (n >= 3 && h[n - 2] == '\r' && h[n - 3] == '\n'))) {
             rc = head_done(r);
             if (rc < 0) {

@@ -19,14 +19,40 @@
 
 static const char *const level_names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (the era-based civil-from-days
+ * algorithm). Used instead of gmtime_r()+strftime(), which pull about 8 KB of time-zone and
+ * locale code into a static musl binary. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void log_iso_time(char *out, size_t n, int64_t epoch_ms)
+{
+    int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int64_t rem = secs - days * 86400;
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    (void)snprintf(out, n, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
+                   (int)(rem / 3600), (int)(rem % 3600 / 60), (int)(rem % 60),
+                   (int)(epoch_ms - secs * 1000));
+}
+
 static void iso_time(char *out, size_t n)
 {
     struct timespec ts;
-    struct tm tm;
     (void)clock_gettime(CLOCK_REALTIME, &ts);
-    (void)gmtime_r(&ts.tv_sec, &tm);
-    size_t k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-    (void)snprintf(out + k, n - k, ".%03ldZ", ts.tv_nsec / 1000000);
+    log_iso_time(out, n, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static const char *current_request_id(const clambda_runtime *rt)

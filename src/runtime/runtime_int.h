@@ -13,7 +13,7 @@
 #include "clambda/runtime.h"
 
 /* Event payloads: AWS sends at most 6 MB synchronously; leave room for other sources. */
-#define RUNTIME_MAX_EVENT  (16u << 20)
+#define RUNTIME_MAX_EVENT (16u << 20)
 /* Bodies of the platform's answers to our POSTs ({"status":"OK"} or an error document). */
 #define RUNTIME_MAX_ACK    (64u << 10)
 #define RUNTIME_API_PREFIX "/2018-06-01/runtime"
@@ -52,6 +52,8 @@ int runtime_error_json(struct cl_buf *out, const char *error_type, const char *m
                        const char *const *frames, size_t n_frames);
 /* Copies error_type into dst (size n) keeping only bytes that are safe in a header value. */
 void runtime_header_safe(char *dst, size_t n, const char *error_type);
+/* Writes epoch_ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) into out (n >= 25). */
+void log_iso_time(char *out, size_t n, int64_t epoch_ms);
 /* Marks inv answered: unsets _X_AMZN_TRACE_ID. */
 void runtime_mark_answered(clambda_invocation *inv);
 /* CLAMBDA_OK when inv is rt's current, unanswered invocation; else CLAMBDA_EINVAL/ESTATE. */
