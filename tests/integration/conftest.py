@@ -1,0 +1,272 @@
+# SPDX-License-Identifier: MIT
+"""Shared fixtures: the test Runtime API server, bootstraps started against it (killed at
+teardown), and where the build put the examples and the probe.
+
+Environment (ctest sets these): CLAMBDA_BUILD_DIR (required for anything that runs a
+bootstrap), CLAMBDA_SOURCE_DIR, CLAMBDA_PROBE (path of the probe bootstrap), CLAMBDA_SANITIZE
+(1 in ASan/UBSan builds: examples are then dynamic and unstripped)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from rapi_server import RuntimeAPIServer  # noqa: E402
+
+SOURCE_DIR = pathlib.Path(os.environ.get("CLAMBDA_SOURCE_DIR", HERE.parent.parent))
+FIXTURES_DIR = SOURCE_DIR / "tests" / "fixtures" / "events"
+
+# Generous: CI machines are slow and sanitizer builds slower still.
+TIMEOUT = 60
+
+# Error codes from include/clambda/runtime.h, for the probe's "rc=" lines.
+CLAMBDA_OK = 0
+CLAMBDA_EIO = -5
+CLAMBDA_ETOOBIG = -7
+CLAMBDA_EREQUESTID = -8
+CLAMBDA_ESTATE = -9
+CLAMBDA_ESERVER = -10
+CLAMBDA_EBADREQUEST = -12
+
+
+def build_dir() -> pathlib.Path | None:
+    d = os.environ.get("CLAMBDA_BUILD_DIR")
+    return pathlib.Path(d) if d else None
+
+
+def is_sanitized() -> bool:
+    if os.environ.get("CLAMBDA_SANITIZE", "") in ("1", "ON", "on", "true", "TRUE"):
+        return True
+    b = build_dir()
+    if b is not None and (b / "CMakeCache.txt").exists():
+        text = (b / "CMakeCache.txt").read_text(errors="replace")
+        return re.search(r"^CLAMBDA_SANITIZE:BOOL=(ON|1|TRUE)$", text, re.M) is not None
+    return False
+
+
+def example_path(name: str) -> pathlib.Path:
+    b = build_dir()
+    if b is None:
+        pytest.skip("CLAMBDA_BUILD_DIR is not set (run through ctest, or set it to a build dir)")
+    src = SOURCE_DIR / "examples" / name / "main.c"
+    if not src.exists():
+        pytest.skip(f"examples/{name}/main.c does not exist yet")
+    p = b / "examples" / name / "bootstrap"
+    if not p.exists():
+        pytest.skip(f"{p} is not built (cmake --build {b})")
+    return p
+
+
+def probe_path() -> pathlib.Path:
+    p = os.environ.get("CLAMBDA_PROBE")
+    if p:
+        path = pathlib.Path(p)
+    else:
+        b = build_dir()
+        if b is None:
+            pytest.skip("neither CLAMBDA_PROBE nor CLAMBDA_BUILD_DIR is set")
+        path = b / "tests" / "integration" / "probe"
+    if not path.exists():
+        pytest.skip(f"probe bootstrap {path} is not built")
+    return path
+
+
+def lambda_env(endpoint: str, name: str = "probe", task_root: str = "/var/task",
+               extra: dict | None = None) -> dict:
+    """The environment Lambda gives a provided.al2023 runtime (spec section 7.1)."""
+    env = {
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:"
+                           "/var/task:/var/task/lib:/opt/lib",
+        "AWS_LAMBDA_RUNTIME_API": endpoint,
+        "_HANDLER": "bootstrap",
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SESSION_TOKEN": "test-session-token",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+    }
+    # Sanitizer builds: keep the runner's sanitizer settings.
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "ASAN_SYMBOLIZER_PATH"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+    if extra:
+        for k, v in extra.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+    return env
+
+
+class Bootstrap:
+    """A bootstrap process with its stdout/stderr collected line by line."""
+
+    def __init__(self, path, env: dict, cwd=None):
+        self.path = str(path)
+        self._cv = threading.Condition()
+        self.out_lines: list = []
+        self.err_lines: list = []
+        self.proc = subprocess.Popen([self.path], env=env, cwd=cwd or os.path.dirname(self.path),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self._readers = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.out_lines),
+                             daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.err_lines),
+                             daemon=True),
+        ]
+        for t in self._readers:
+            t.start()
+
+    def _pump(self, stream, lines: list) -> None:
+        for raw in iter(stream.readline, b""):
+            with self._cv:
+                lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self._cv.notify_all()
+        with self._cv:
+            self._cv.notify_all()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def lines(self) -> list:
+        with self._cv:
+            return list(self.err_lines) + list(self.out_lines)
+
+    def output(self) -> str:
+        with self._cv:
+            return ("--- stderr ---\n" + "\n".join(self.err_lines) +
+                    "\n--- stdout ---\n" + "\n".join(self.out_lines))
+
+    def find(self, pattern: str) -> list:
+        rx = re.compile(pattern)
+        return [m for m in (rx.search(line) for line in self.lines()) if m]
+
+    def wait_line(self, pattern: str, timeout: float = TIMEOUT):
+        """Waits for a stderr/stdout line matching the regex; returns the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                for line in self.err_lines + self.out_lines:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no line matching {pattern!r} within {timeout}s; "
+                                         f"exit={self.proc.poll()}\n{self.output()}")
+                self._cv.wait(min(left, 0.2))
+
+    def rc(self, what: str, timeout: float = TIMEOUT) -> int:
+        """The probe's logged return code for `what` ("probe: <what> rc=<n>")."""
+        return int(self.wait_line(r"probe: " + re.escape(what) + r" rc=(-?\d+)", timeout)
+                   .group(1))
+
+    def wait_exit(self, timeout: float = TIMEOUT) -> int:
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"bootstrap did not exit within {timeout}s\n{self.output()}")
+        for t in self._readers:
+            t.join(5)
+        return rc
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def signal(self, sig) -> None:
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        for t in self._readers:
+            t.join(5)
+        for s in (self.proc.stdout, self.proc.stderr):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def ipv6_loopback_available() -> str | None:
+    """None when [::1] can be bound and connected to, else the reason."""
+    if not socket.has_ipv6:
+        return "Python was built without IPv6"
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+            s.listen(1)
+            with socket.create_connection(("::1", s.getsockname()[1]), timeout=5):
+                pass
+    except OSError as e:
+        return f"IPv6 loopback ::1 is unavailable here: {e}"
+    return None
+
+
+@pytest.fixture
+def rapi():
+    srv = RuntimeAPIServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def start():
+    """start(path, server, name=..., env={...}) -> Bootstrap; every one is killed at teardown
+    and its output printed (pytest shows it for failing tests)."""
+    started = []
+
+    def _start(path, server, name: str = "probe", env: dict | None = None,
+               endpoint: str | None = None) -> Bootstrap:
+        e = lambda_env(server.endpoint if endpoint is None else endpoint, name=name,
+                       task_root=os.path.dirname(str(path)), extra=env)
+        b = Bootstrap(path, e)
+        started.append(b)
+        return b
+
+    yield _start
+    for b in started:
+        b.kill()
+        print(f"=== {b.path} (pid {b.pid}, exit {b.proc.returncode})\n{b.output()}")
+
+
+@pytest.fixture
+def probe(start, rapi):
+    """A probe bootstrap running against rapi (clambda_run loop)."""
+    return start(probe_path(), rapi)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")

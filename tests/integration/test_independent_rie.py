@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: MIT
+"""The examples, unchanged (their deployment zips), against an independent Runtime API
+implementation: @vercel/fun, a local Lambda environment on npm. Its `provided` runtime unzips
+the package, starts ./bootstrap with AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port> (the AWS form),
+serves next/response/error/init-error with Node's own HTTP/1.1 server (chunked bodies and
+trailers included) and freezes the process with SIGSTOP between invocations, as AWS does.
+
+@vercel/fun is installed at test time with npm into a cache dir under the build dir (never
+committed); without npm, node >= 18 or the registry, these tests skip and say why."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+
+import pytest
+
+from conftest import build_dir, example_path
+
+PACKAGE = "@vercel/fun"
+VERSION = "1.3.6"  # pinned: the tests know this version's behaviour
+
+# Invokes a function from a deployment zip once per payload; one JSON line per result.
+DRIVER = r"""
+const path = require('path');
+const fs = require('fs');
+const fun = require(path.join(process.argv[2], 'node_modules', '@vercel/fun'));
+(async () => {
+  const job = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+  const fn = await fun.createFunction({
+    Code: { ZipFile: fs.readFileSync(job.zip) },
+    Handler: 'bootstrap', Runtime: 'provided', FunctionName: job.name,
+    MemorySize: 128, Timeout: 30,
+  });
+  try {
+    for (const p of job.payloads) {
+      const r = await fn.invoke({ InvocationType: 'RequestResponse',
+                                  Payload: Buffer.from(p, 'base64').toString('utf8') });
+      const payload = Buffer.isBuffer(r.Payload) ? r.Payload : Buffer.from(String(r.Payload));
+      process.stdout.write(JSON.stringify({ status: r.StatusCode,
+        functionError: r.FunctionError || null, payload: payload.toString('base64') }) + '\n');
+    }
+  } finally {
+    await fn.destroy().catch(e => process.stderr.write('destroy: ' + e + '\n'));
+  }
+})().catch(e => { process.stderr.write(String(e && e.stack || e) + '\n'); process.exit(1); });
+"""
+
+
+def _cache_dir() -> pathlib.Path:
+    d = os.environ.get("CLAMBDA_INDEPENDENT_CACHE")
+    if d:
+        return pathlib.Path(d)
+    b = build_dir()
+    if b is None:
+        pytest.skip("CLAMBDA_BUILD_DIR is not set")
+    return b / "independent-rapi"
+
+
+def _installed_version(prefix: pathlib.Path) -> str | None:
+    pj = prefix / "node_modules" / "@vercel" / "fun" / "package.json"
+    try:
+        return json.loads(pj.read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@pytest.fixture(scope="module")
+def fun_prefix():
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node/npm are not installed (apt-get install nodejs npm) to fetch "
+                    f"{PACKAGE}, the independent Runtime API implementation")
+    out = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    m = re.match(r"v(\d+)", out)
+    if not m or int(m.group(1)) < 18:
+        pytest.skip(f"node {out.strip()} is too old for {PACKAGE} (needs >= 18)")
+    prefix = _cache_dir()
+    if _installed_version(prefix) != VERSION:
+        prefix.mkdir(parents=True, exist_ok=True)
+        cmd = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
+               "--no-save", "--ignore-scripts", "--loglevel=error",
+               "--fetch-timeout=60000", "--fetch-retries=1",
+               "--cache", str(prefix / "npm-cache"), f"{PACKAGE}@{VERSION}"]
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                               stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            pytest.skip(f"npm install {PACKAGE}@{VERSION} timed out (no registry access?)")
+        if r.returncode != 0 or _installed_version(prefix) != VERSION:
+            tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-5:])
+            pytest.skip(f"npm install {PACKAGE}@{VERSION} failed (no registry access?): {tail}")
+    (prefix / "driver.js").write_text(DRIVER)
+    return prefix
+
+
+def invoke(fun_prefix: pathlib.Path, tmp_path, example: str, payloads: list,
+           timeout: float = 120) -> list:
+    """Runs the example's zip under @vercel/fun; returns one result dict per payload."""
+    zpath = example_path(example).parent / f"{example}.zip"
+    if not zpath.exists():
+        pytest.skip(f"{zpath} is not built")
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"zip": str(zpath), "name": "indep",
+                               "payloads": [base64.b64encode(p).decode() for p in payloads]}))
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"), DEBUG="")
+    # Its own session: the bootstraps @vercel/fun starts (and may leave SIGSTOPped) are in
+    # our process group, which is killed whatever happens.
+    proc = subprocess.Popen(["node", str(fun_prefix / "driver.js"), str(fun_prefix), str(job)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise AssertionError(f"@vercel/fun run timed out\n{err.decode(errors='replace')}")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    log = err.decode(errors="replace")
+    assert proc.returncode == 0, f"driver failed ({proc.returncode}):\n{log}"
+    results = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    assert len(results) == len(payloads), log
+    for r in results:
+        r["payload"] = base64.b64decode(r["payload"])
+        r["log"] = log
+    return results
+
+
+def test_hello(fun_prefix, tmp_path):
+    for r in invoke(fun_prefix, tmp_path, "hello", [b"{}", b'{"x":1}', b"{}"]):
+        assert (r["status"], r["functionError"]) == (200, None), r["log"]
+        assert json.loads(r["payload"]) == {"message": "Hello from indep!"}
+
+
+def test_echo(fun_prefix, tmp_path):
+    payloads = [b'{"a":1}', '{"s":"caf\u00e9 \u20ac \U0001F600"}'.encode(), b"[]",
+                b'"' + b"x" * (1 << 20) + b'"', b'{"nested":{"deep":[1,2,{"k":null}]}}']
+    results = invoke(fun_prefix, tmp_path, "echo", payloads)
+    for p, r in zip(payloads, results):
+        assert r["functionError"] is None, r["log"]
+        assert r["payload"] == p
+
+
+def test_fail(fun_prefix, tmp_path):
+    for r in invoke(fun_prefix, tmp_path, "fail", [b"{}", b"{}"]):
+        assert r["functionError"] == "Handled", r["log"]
+        doc = json.loads(r["payload"])
+        assert doc["errorType"] == "ValidationError"
+        assert doc["stackTrace"] == ["main.c:validate", "main.c:handler"]
+        assert doc["errorMessage"]
+
+
+def test_stream(fun_prefix, tmp_path):
+    results = invoke(fun_prefix, tmp_path, "stream", [b'{"chunks":3}', b"{}", b'{"chunks":1}'])
+    for n, r in zip((3, 5, 1), results):
+        assert r["functionError"] is None, r["log"]
+        assert r["payload"] == "".join(f"chunk {i} of {n}\n" for i in range(1, n + 1)).encode()
