@@ -160,6 +160,18 @@ def test_fail(fun_prefix, tmp_path):
         assert doc["errorMessage"]
 
 
+def test_http_api_function_url_event(fun_prefix, tmp_path):
+    from conftest import FIXTURES_DIR
+    fx = FIXTURES_DIR / "function-url.json"
+    if not fx.exists():
+        pytest.skip(f"{fx} does not exist")
+    r = invoke(fun_prefix, tmp_path, "http-api", [fx.read_bytes()])[0]
+    assert r["functionError"] is None, r["log"]
+    doc = json.loads(r["payload"])
+    assert (doc["statusCode"], doc["body"]) == (200, "hello World")
+    assert doc["headers"]["Content-Type"] == "text/plain; charset=utf-8"
+
+
 def test_stream(fun_prefix, tmp_path):
     results = invoke(fun_prefix, tmp_path, "stream", [b'{"chunks":3}', b"{}", b'{"chunks":1}'])
     for n, r in zip((3, 5, 1), results):

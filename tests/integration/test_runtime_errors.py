@@ -105,7 +105,7 @@ def test_error_document(rapi, start, sink, name, raw_type, raw_msg):
             pytest.skip("the probe's init error always has a type")
         p = start(probe_path(), rapi, env=env)
         res = rapi.wait_init_error(TIMEOUT)
-        assert p.wait_exit(TIMEOUT) != 0
+        assert p.wait_exit(TIMEOUT) == 1
         check_type_header(res.error_type, raw_type)
         assert res.content_type == "application/json"
         check_document(res.body, raw_type, raw_msg)

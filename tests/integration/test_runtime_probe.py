@@ -202,7 +202,7 @@ def test_init_error_is_reported_and_the_process_exits(rapi, start, etype, messag
         env["PROBE_INIT_ERROR_MESSAGE"] = message
     p = start(probe_path(), rapi, env=env)
     res = rapi.wait_init_error(TIMEOUT)
-    assert p.wait_exit(TIMEOUT) != 0
+    assert p.wait_exit(TIMEOUT) == 1
     assert p.rc("init_error") == CLAMBDA_OK
     want_type = etype or "Probe.InitError"
     want_msg = message or "probe init failed"
