@@ -32,9 +32,14 @@ struct cl_json {
     int n_toks;
 };
 
+/* Deepest nesting of objects and arrays cl_json_parse accepts (it bounds jsmn's work per
+ * closing bracket, which walks up the open containers). */
+#define CL_JSON_MAX_DEPTH 128
+
 /* Parses src (borrowed: must outlive doc) into doc. The whole input must be one JSON value
- * (surrounding whitespace allowed). 0, -EBADMSG (malformed), -E2BIG (over max_toks tokens)
- * or -ENOMEM. */
+ * (surrounding whitespace allowed). 0, -EBADMSG (malformed), -E2BIG (over max_toks tokens,
+ * nested deeper than CL_JSON_MAX_DEPTH, or over INT_MAX bytes) or -ENOMEM. On failure doc
+ * holds no tokens (cl_json_fini is still allowed). */
 int cl_json_parse(struct cl_json *doc, const uint8_t *src, size_t len, int max_toks);
 /* Frees the tokens. NULL is a no-op. */
 void cl_json_fini(struct cl_json *doc);
@@ -43,7 +48,8 @@ void cl_json_fini(struct cl_json *doc);
 enum cl_json_type cl_json_type(const struct cl_json *doc, int tok);
 /* Number of members of an object / elements of an array; 0 otherwise. */
 int cl_json_size(const struct cl_json *doc, int tok);
-/* Index of the value of member key in object obj (exact match), or -1. */
+/* Index of the value of member key in object obj (exact match of the unescaped key; the
+ * first one when a key is repeated), or -1. */
 int cl_json_get(const struct cl_json *doc, int obj, const char *key);
 /* Same with an ASCII case-insensitive key match. */
 int cl_json_get_ci(const struct cl_json *doc, int obj, const char *key);
@@ -52,7 +58,8 @@ int cl_json_path(const struct cl_json *doc, int obj, const char *const *keys);
 /* For objects: index of the i-th key (its value is key + 1). For arrays: the i-th element.
  * -1 when out of range. */
 int cl_json_child(const struct cl_json *doc, int tok, int i);
-/* Index of the token after tok's whole subtree (its next sibling), or n_toks. */
+/* Index of the token after tok's whole subtree (its next sibling), or n_toks. An object
+ * key's subtree is the key and its value, so skip walks keys from key to key. */
 int cl_json_skip(const struct cl_json *doc, int tok);
 
 /* Raw text of a token (for strings: between the quotes, still escaped). */
