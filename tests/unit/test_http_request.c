@@ -301,6 +301,113 @@ static void test_http_request_parse_alb_multi(void **state)
     clambda_http_request_free(req);
 }
 
+/* What every accessor returns for each fixture; NULL means "absent". */
+struct expect {
+    const char *fixture;
+    int source;
+    bool is_base64;
+    const char *method, *raw_path, *path, *raw_query;
+    size_t n_headers, n_queries, n_cookies;
+    const char *header0_name, *header0_value, *cookie0;
+    const char *param_name, *param_value; /* param_name absent: "proxy" must be NULL */
+    const char *stage, *source_ip, *id;
+    size_t body_len;
+};
+
+static const struct expect every_source[] = {
+    {"apigw-v1.json", CLAMBDA_HTTP_APIGW_V1, true, "POST", "/pets/42/photo%20album",
+     "/pets/42/photo album", "tag=red&tag=blue&q=a%20b%26c&only_single=yes", 8, 4, 2, "Accept",
+     "image/png", "session=abc123", "id", "42", "prod", "198.51.100.7",
+     "6f1c2a9e-3b4d-4e5f-8a7b-0c1d2e3f4a5b", 10},
+    {"apigw-v1-nulls.json", CLAMBDA_HTTP_APIGW_V1, false, "GET", "/", "/", "", 1, 0, 0, "Host",
+     "k3x9q2w1e5.execute-api.eu-west-1.amazonaws.com", NULL, NULL, NULL, "test", "192.0.2.44",
+     "0a1b2c3d-0000-4000-8000-000000000001", 0},
+    {"apigw-v2.json", CLAMBDA_HTTP_APIGW_V2, true, "POST", "/dev/items/a%20b", "/dev/items/a b",
+     "tag=red&tag=blue&q=a+b%21&empty=&flag&pct=100%25", 9, 6, 3, "accept",
+     "text/html,application/json", "session=s3cr3t", "id", "a b", "dev", "203.0.113.9",
+     "Zx9YwVuT0sRqA=", 11},
+    {"function-url.json", CLAMBDA_HTTP_FUNCTION_URL, false, "GET", "/hello", "/hello", "name=World",
+     7, 1, 0, "accept", "*/*", NULL, NULL, NULL, "$default", "192.0.2.200",
+     "c0ffee00-1111-4222-8333-444455556666", 0},
+    {"alb-single.json", CLAMBDA_HTTP_ALB, false, "GET", "/lambda", "/lambda",
+     "query=1234ABCD&name=J%C3%B6rg%20M&a%26b=c%3Dd&tag=blue", 8, 4, 2, "accept", "text/html",
+     "a=1", NULL, NULL, NULL, "72.12.164.125", NULL, 0},
+    {"alb-multi.json", CLAMBDA_HTTP_ALB, false, "POST", "/submit", "/submit",
+     "tag=red%20x&tag=blue&e%3D=%3D&q=1%202", 8, 4, 3, "accept", "text/html", "a=1", NULL, NULL,
+     NULL, "72.12.164.125", NULL, 9},
+};
+
+static void assert_str_or_null(const char *got, const char *want)
+{
+    if (want == NULL) {
+        assert_null(got);
+    } else {
+        assert_non_null(got);
+        assert_string_equal(got, want);
+    }
+}
+
+/* Pair accessors agree with each other: every (name, value) is found by name lookups. */
+static void check_pairs(const clambda_http_request *req)
+{
+    const char *value;
+    for (size_t i = 0; i < clambda_http_request_n_headers(req); i++) {
+        const char *name = clambda_http_request_header_at(req, i, &value);
+        size_t n = clambda_http_request_header_count(req, name);
+        bool is_found = false;
+        for (size_t k = 0; k < n; k++) {
+            is_found = is_found || clambda_http_request_header_nth(req, name, k) == value;
+        }
+        assert_true(is_found);
+        assert_ptr_equal(clambda_http_request_header(req, name),
+                         clambda_http_request_header_nth(req, name, 0));
+    }
+    for (size_t i = 0; i < clambda_http_request_n_queries(req); i++) {
+        const char *name = clambda_http_request_query_at(req, i, &value);
+        size_t n = clambda_http_request_query_count(req, name);
+        assert_true(n >= 1);
+        assert_ptr_equal(clambda_http_request_query(req, name),
+                         clambda_http_request_query_nth(req, name, n - 1));
+    }
+    for (size_t i = 0; i < clambda_http_request_n_cookies(req); i++) {
+        assert_non_null(clambda_http_request_cookie_at(req, i));
+    }
+}
+
+static void test_http_request_accessors_every_source(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(every_source) / sizeof(every_source[0]); i++) {
+        const struct expect *e = &every_source[i];
+        clambda_http_request *req = parse_fixture(e->fixture, CLAMBDA_OK);
+        assert_int_equal(clambda_http_request_source(req), e->source);
+        assert_string_equal(clambda_http_request_method(req), e->method);
+        assert_string_equal(clambda_http_request_raw_path(req), e->raw_path);
+        assert_string_equal(clambda_http_request_path(req), e->path);
+        assert_string_equal(clambda_http_request_raw_query(req), e->raw_query);
+        assert_int_equal(clambda_http_request_n_headers(req), e->n_headers);
+        assert_int_equal(clambda_http_request_n_queries(req), e->n_queries);
+        assert_int_equal(clambda_http_request_n_cookies(req), e->n_cookies);
+        const char *value;
+        assert_string_equal(clambda_http_request_header_at(req, 0, &value), e->header0_name);
+        assert_string_equal(value, e->header0_value);
+        assert_str_or_null(clambda_http_request_cookie_at(req, 0), e->cookie0);
+        assert_str_or_null(
+            clambda_http_request_path_param(req, e->param_name ? e->param_name : "proxy"),
+            e->param_value);
+        assert_str_or_null(clambda_http_request_stage(req), e->stage);
+        assert_str_or_null(clambda_http_request_source_ip(req), e->source_ip);
+        assert_str_or_null(clambda_http_request_id(req), e->id);
+        size_t len;
+        const uint8_t *body = clambda_http_request_body(req, &len);
+        assert_int_equal(len, e->body_len);
+        assert_int_equal(body[len], '\0');
+        assert_int_equal(clambda_http_request_is_base64(req), e->is_base64);
+        check_pairs(req);
+        clambda_http_request_free(req);
+    }
+}
+
 static void test_http_request_parse_not_http(void **state)
 {
     (void)state;
@@ -569,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_http_request_parse_function_url),
         cmocka_unit_test(test_http_request_parse_alb_single),
         cmocka_unit_test(test_http_request_parse_alb_multi),
+        cmocka_unit_test(test_http_request_accessors_every_source),
         cmocka_unit_test(test_http_request_parse_not_http),
         cmocka_unit_test(test_http_request_parse_malformed),
         cmocka_unit_test(test_http_request_parse_bad_args),
