@@ -15,6 +15,12 @@ for p in "${PKGS[@]}"; do
         missing+=("$p")
     fi
 done
+# Node.js (for the independent Runtime API in the integration tests) often comes from another
+# source than Debian (NodeSource ships npm inside nodejs and conflicts with Debian's npm):
+# install Debian's only when there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps: everything is installed"
     exit 0

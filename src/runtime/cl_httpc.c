@@ -149,8 +149,8 @@ static int ensure_connected(struct cl_httpc *c)
         if (rc == 0) {
             break;
         }
-        if (rc == -EINTR) {
-            return rc;
+        if (rc == -EINTR || rc == -EHOSTUNREACH) {
+            return rc; /* a name that does not resolve will not start to */
         }
         rc = backoff(c, &delay, &spent, rc);
         if (rc < 0) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Blocking HTTP/1.1 client over one keep-alive TCP connection to "host:port" (IPv4, IPv6 as
  * "[addr]:port", or a name). Used by the runtime loop and the extension client. Requests on a
- * stale kept-alive connection are retried once on a fresh one; refused connections are retried
- * with exponential backoff (10 ms doubling to 1 s) within retry_budget_ms. No read timeout. */
+ * stale kept-alive connection are retried once on a fresh one; refused connections (not names
+ * that fail to resolve) are retried with exponential backoff (10 ms doubling to 1 s) within
+ * retry_budget_ms. No read timeout. */
 #ifndef CLAMBDA_RUNTIME_CL_HTTPC_H
 #define CLAMBDA_RUNTIME_CL_HTTPC_H
 

@@ -181,7 +181,7 @@ static bool body_has_type(const struct cl_http1_resp *r, const char *type)
     return found;
 }
 
-int runtime_map_ack(const struct cl_http1_resp *ack)
+int runtime_map_ack(clambda_runtime *rt, const struct cl_http1_resp *ack)
 {
     if (ack->status >= 200 && ack->status < 300) {
         return CLAMBDA_OK;
@@ -194,6 +194,7 @@ int runtime_map_ack(const struct cl_http1_resp *ack)
     case 413:
         return CLAMBDA_ETOOBIG;
     default:
+        rt->is_fatal = true;
         return CLAMBDA_ESERVER;
     }
 }
@@ -385,7 +386,7 @@ static int post(clambda_runtime *rt, const char *path, const struct cl_hdr *hdrs
     if (rc < 0) {
         return runtime_map_errno(rt, rc);
     }
-    return runtime_map_ack(&rt->ack);
+    return runtime_map_ack(rt, &rt->ack);
 }
 
 int clambda_runtime_respond(clambda_runtime *rt, clambda_invocation *inv, const void *body,
@@ -616,6 +617,9 @@ int clambda_runtime_run(clambda_runtime *rt, clambda_handler_fn *handler, void *
                 (void)clambda_runtime_fail(rt, inv, "Runtime.NoResponse",
                                            "the handler returned without responding");
             }
+        }
+        if (rt->is_fatal) {
+            return CLAMBDA_ESERVER;
         }
         if (sigterm_seen) {
             return runtime_map_errno(rt, -EINTR);

@@ -32,6 +32,7 @@ struct clambda_runtime {
     struct clambda_invocation inv; /* the current invocation; one at a time */
     struct cl_http1_resp ack;      /* answers to POSTs */
     bool has_called_next;
+    bool is_fatal; /* the platform answered 500: the loop must end (spec: the runtime exits) */
     char *function_name, *function_version, *log_group, *log_stream, *handler;
     int memory_mb;
     bool is_log_json;
@@ -43,8 +44,9 @@ struct clambda_runtime {
 /* Maps a negative errno from the transport to a clambda_error (runs the SIGTERM hook on
  * -EINTR). */
 int runtime_map_errno(clambda_runtime *rt, int rc);
-/* Maps the platform's answer to a POST: 202 → CLAMBDA_OK, 400/403/413/5xx → errors. */
-int runtime_map_ack(const struct cl_http1_resp *ack);
+/* Maps the platform's answer to a POST: 202 → CLAMBDA_OK, 400/403/413/5xx → errors. A 5xx
+ * also marks rt fatal, so the loop ends whatever the handler does with the error. */
+int runtime_map_ack(clambda_runtime *rt, const struct cl_http1_resp *ack);
 /* Writes "/2018-06-01/runtime/invocation/<id>/<what>" with the id percent-encoded. */
 int runtime_invocation_path(struct cl_buf *out, const char *request_id, const char *what);
 /* Appends the error document {"errorMessage","errorType","stackTrace":[...]} to out. */

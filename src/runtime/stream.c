@@ -70,7 +70,7 @@ static int stream_end(clambda_stream *s, const struct cl_hdr *trailers, size_t n
     int rc = s->error;
     if (rc == CLAMBDA_OK) {
         int erc = cl_httpc_end_chunked(&rt->conn, trailers, n, &rt->ack);
-        rc = erc < 0 ? runtime_map_errno(rt, erc) : runtime_map_ack(&rt->ack);
+        rc = erc < 0 ? runtime_map_errno(rt, erc) : runtime_map_ack(rt, &rt->ack);
     } else {
         cl_httpc_disconnect(&rt->conn); /* the request is cut: the connection is unusable */
     }

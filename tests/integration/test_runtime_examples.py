@@ -199,10 +199,7 @@ def test_runtime_exits_when_the_platform_is_gone(rapi, start):
     assert b.wait_exit(TIMEOUT) == 1  # clambda_run's error; not a crash or a leak report
 
 
-@pytest.mark.xfail(reason="library: a 500 answer to /response reaches the handler as "
-                   "CLAMBDA_ESERVER, but clambda_run() ignores a handler's result once the "
-                   "invocation is answered and goes on; spec section 4 says the runtime should "
-                   "exit on 500 (runtime.h: the loop ends on CLAMBDA_ESERVER)", strict=False)
+# Regression: the loop used to go on after a 500 answer to /response (spec section 4: exit).
 def test_runtime_exits_on_500_from_response(rapi, start):
     b = start(example_path("hello"), rapi, name="hello")
     rid = rapi.push(b"{}")

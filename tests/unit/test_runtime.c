@@ -245,6 +245,25 @@ static void test_runtime_run_unanswered(void **state)
     clambda_runtime_close(rt);
 }
 
+static int answering_handler(clambda_runtime *rt, clambda_invocation *inv, void *user)
+{
+    ++*(int *)user;
+    (void)clambda_runtime_respond(rt, inv, "{}", 2, NULL); /* its error is ignored */
+    return 0;
+}
+
+/* Regression: a 500 answer to /response must end the loop even when the handler ignores it. */
+static void test_runtime_run_stops_on_500_answer(void **state)
+{
+    struct fake_rapi *f = *state;
+    f->post_status = 500;
+    clambda_runtime *rt = open_rt(f);
+    int calls = 0;
+    assert_int_equal(clambda_runtime_run(rt, answering_handler, &calls), CLAMBDA_ESERVER);
+    assert_int_equal(calls, 1);
+    clambda_runtime_close(rt);
+}
+
 static void test_runtime_next_unreachable(void **state)
 {
     (void)state;
@@ -281,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_fail_trailers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_init_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_run_unanswered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runtime_run_stops_on_500_answer, setup, teardown),
         cmocka_unit_test(test_runtime_next_unreachable),
         cmocka_unit_test(test_strerror_all),
     };
