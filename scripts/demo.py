@@ -3,6 +3,7 @@
 """The main job until `clambda serve` exists: runs the example functions (static bootstraps from
 a build dir) against the test Runtime API server, invokes each a few times and prints what came
 back. Usage: scripts/demo.py [BUILD_DIR] (default build/release)."""
+import json
 import os
 import pathlib
 import subprocess
@@ -12,14 +13,25 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from rapi_server import RuntimeAPIServer  # noqa: E402
 
-HTTP_EVENT = (ROOT / "tests" / "fixtures" / "events" / "apigw-v2.json")
+HTTP_FIXTURE = ROOT / "tests" / "fixtures" / "events" / "apigw-v2.json"
+
+
+def http_event() -> bytes:
+    """An HTTP API (payload 2.0) request for GET /hello?name=clambda, from the test fixture."""
+    ev = json.loads(HTTP_FIXTURE.read_text())
+    ev.update(rawPath="/hello", rawQueryString="name=clambda", routeKey="GET /hello")
+    ev["requestContext"]["http"].update(method="GET", path="/hello")
+    ev.pop("body", None)
+    ev["isBase64Encoded"] = False
+    return json.dumps(ev).encode()
+
 
 DEMOS = [
     ("hello", [b"{}"]),
     ("echo", [b'{"numbers":[1,2,3],"text":"caf\xc3\xa9"}']),
     ("fail", [b"{}"]),
     ("stream", [b'{"chunks":3}']),
-    ("http-api", [HTTP_EVENT.read_bytes()] if HTTP_EVENT.exists() else []),
+    ("http-api", [http_event()] if HTTP_FIXTURE.exists() else []),
 ]
 
 
