@@ -189,7 +189,6 @@ static int send_iov(struct cl_httpc *c, struct iovec *iov, int n_iov)
  * response byte arrived (a stale connection fails before that). */
 static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *got_any)
 {
-    uint8_t tmp[65536];
     *got_any = c->in.len > 0;
     for (;;) {
         if (c->in.len > 0) {
@@ -202,7 +201,12 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
         if (resp->is_done) {
             return 0;
         }
-        ssize_t n = recv(c->fd, tmp, sizeof(tmp), 0);
+        /* receive straight into the buffer's spare room: one copy less than a stack buffer */
+        int rc = cl_buf_reserve(&c->in, 65536);
+        if (rc < 0) {
+            return rc;
+        }
+        ssize_t n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1, 0);
         if (n < 0) {
             if (errno == EINTR && !interrupted(c)) {
                 continue;
@@ -213,10 +217,8 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
             return *got_any && cl_http1_resp_eof(resp) == 0 ? 0 : -EIO;
         }
         *got_any = true;
-        int rc = cl_buf_append(&c->in, tmp, (size_t)n);
-        if (rc < 0) {
-            return rc;
-        }
+        c->in.len += (size_t)n;
+        c->in.data[c->in.len] = '\0';
     }
 }
 
