@@ -79,7 +79,7 @@ void cl_httpc_fini(struct cl_httpc *c)
 
 static bool interrupted(const struct cl_httpc *c)
 {
-    return c->intr != NULL && *c->intr != 0;
+    return c->is_interruptible && c->intr != NULL && *c->intr != 0;
 }
 
 static int connect_once(struct cl_httpc *c)
@@ -270,6 +270,7 @@ int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
     struct cl_buf head;
     cl_buf_init(&head, CL_HTTP1_MAX_HEAD);
     bool is_get = strcmp(method, "GET") == 0;
+    c->is_interruptible = is_get;
     int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
     if (rc == 0 && !is_get) {
         rc = cl_buf_printf(&head, "Content-Length: %zu\r\n", len);
@@ -302,6 +303,7 @@ int cl_httpc_begin_chunked(struct cl_httpc *c, const char *method, const char *p
 {
     struct cl_buf head;
     cl_buf_init(&head, CL_HTTP1_MAX_HEAD);
+    c->is_interruptible = false;
     int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
     if (rc == 0) {
         rc = cl_buf_append_str(&head, "Transfer-Encoding: chunked\r\n\r\n");

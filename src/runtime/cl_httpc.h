@@ -23,10 +23,13 @@ struct cl_hdr {
 struct cl_httpc {
     char host[256];
     char port[8];
-    int fd;                      /* -1 when not connected */
-    struct cl_buf in;            /* bytes read but not yet parsed */
-    long retry_budget_ms;        /* total time to keep retrying a refused connect */
-    volatile sig_atomic_t *intr; /* when set and *intr != 0, EINTR aborts with -EINTR */
+    int fd;               /* -1 when not connected */
+    struct cl_buf in;     /* bytes read but not yet parsed */
+    long retry_budget_ms; /* total time to keep retrying a refused connect */
+    /* When set and *intr != 0, EINTR aborts a GET (a waiting `next`) with -EINTR; POSTs (the
+     * answers) always complete, so SIGTERM never cuts a response. */
+    volatile sig_atomic_t *intr;
+    bool is_interruptible; /* the request in progress is a GET */
 };
 
 /* Parses endpoint into c; does not connect. 0 or -EINVAL. */

@@ -22,7 +22,8 @@
  *
  * Every library call's result goes to stderr as "probe: <what> rc=<n>". The environment picks
  * the mode: PROBE_INIT_ERROR=1 reports an init error (PROBE_INIT_ERROR_TYPE/_MESSAGE) and exits
- * 1; PROBE_STEP=1 drives clambda_runtime_next() itself instead of clambda_run(). */
+ * 1; PROBE_STEP=1 drives clambda_runtime_next() itself instead of clambda_run(); PROBE_SIGTERM=1
+ * runs the loop with a SIGTERM hook that logs "shutdown hook" (exit 0 after it). */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -330,6 +331,27 @@ static int step_loop(void)
     return 1;
 }
 
+static void on_shutdown(void *user)
+{
+    (void)user;
+    note("shutdown hook", 0);
+}
+
+/* PROBE_SIGTERM=1: the loop with a SIGTERM hook; exits 0 after the hook ran. */
+static int sigterm_loop(void)
+{
+    clambda_runtime *rt;
+    int rc = clambda_runtime_open(&rt);
+    if (rc == CLAMBDA_OK) {
+        rc = clambda_runtime_on_sigterm(rt, on_shutdown, NULL);
+        note("on_sigterm", rc);
+        rc = clambda_runtime_run(rt, dispatch, NULL);
+    }
+    note("run", rc);
+    clambda_runtime_close(rt);
+    return rc == CLAMBDA_ESHUTDOWN ? 0 : 1;
+}
+
 int main(void)
 {
     sigset_t set;
@@ -344,6 +366,10 @@ int main(void)
     const char *step = getenv("PROBE_STEP");
     if (step != NULL && strcmp(step, "1") == 0) {
         return step_loop();
+    }
+    const char *term = getenv("PROBE_SIGTERM");
+    if (term != NULL && strcmp(term, "1") == 0) {
+        return sigterm_loop();
     }
     int rc = clambda_run(dispatch, NULL);
     note("run", rc);
