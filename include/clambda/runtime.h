@@ -164,6 +164,16 @@ typedef int clambda_handler_fn(clambda_runtime *rt, clambda_invocation *inv, voi
  * never ends the loop. Returns the error that ended it (CLAMBDA_ESHUTDOWN after SIGTERM). */
 CLAMBDA_API int clambda_run(clambda_handler_fn *handler, void *user);
 
+/* Runs once before the first event, after the runtime is opened: load configuration, open
+ * connections. Return 0 to go on. */
+typedef int clambda_init_fn(clambda_runtime *rt, void *user);
+
+/* clambda_run() with an init step. When init returns non-zero, init has failed: unless it
+ * already called clambda_runtime_init_error() itself, one is posted for it (errorType
+ * "Runtime.InitError", the message names the return value), nothing is served, and the return
+ * value is init's, so that main() exits non-zero as Lambda expects. */
+CLAMBDA_API int clambda_run_init(clambda_init_fn *init, clambda_handler_fn *handler, void *user);
+
 /* Same loop on an already opened runtime (which the caller still owns). */
 CLAMBDA_API int clambda_runtime_run(clambda_runtime *rt, clambda_handler_fn *handler, void *user);
 

@@ -470,6 +470,7 @@ int clambda_runtime_init_error(clambda_runtime *rt, const char *error_type, cons
     if (rt->has_called_next) {
         return CLAMBDA_ESTATE;
     }
+    rt->has_init_error = true;
     return post_error(rt, RUNTIME_API_PREFIX "/init/error", error_type, message, NULL, 0);
 }
 
@@ -627,12 +628,36 @@ int clambda_runtime_run(clambda_runtime *rt, clambda_handler_fn *handler, void *
     }
 }
 
-int clambda_run(clambda_handler_fn *handler, void *user)
+/* Runs init; on failure posts the init error init did not post itself. */
+static int run_init(clambda_runtime *rt, clambda_init_fn *init, void *user)
+{
+    int rc = init(rt, user);
+    if (rc != 0 && !rt->has_init_error) {
+        char msg[96];
+        if (rc < 0 && rc >= CLAMBDA_ENOTHTTP) {
+            (void)snprintf(msg, sizeof(msg), "init failed: %s", clambda_strerror(rc));
+        } else {
+            (void)snprintf(msg, sizeof(msg), "init failed: returned %d", rc);
+        }
+        (void)clambda_runtime_init_error(rt, "Runtime.InitError", msg);
+    }
+    if (rc != 0) {
+        clambda_log(rt, CLAMBDA_LOG_FATAL, "init failed (%d): exiting", rc);
+    }
+    return rc;
+}
+
+int clambda_run_init(clambda_init_fn *init, clambda_handler_fn *handler, void *user)
 {
     clambda_runtime *rt;
     int rc = clambda_runtime_open(&rt);
     if (rc != CLAMBDA_OK) {
         clambda_log(NULL, CLAMBDA_LOG_FATAL, "clambda_runtime_open: %s", clambda_strerror(rc));
+        return rc;
+    }
+    rc = init != NULL ? run_init(rt, init, user) : 0;
+    if (rc != 0) {
+        clambda_runtime_close(rt);
         return rc;
     }
     rc = clambda_runtime_run(rt, handler, user);
@@ -641,4 +666,9 @@ int clambda_run(clambda_handler_fn *handler, void *user)
     }
     clambda_runtime_close(rt);
     return rc;
+}
+
+int clambda_run(clambda_handler_fn *handler, void *user)
+{
+    return clambda_run_init(NULL, handler, user);
 }

@@ -32,6 +32,7 @@ struct clambda_runtime {
     struct clambda_invocation inv; /* the current invocation; one at a time */
     struct cl_http1_resp ack;      /* answers to POSTs */
     bool has_called_next;
+    bool has_init_error; /* an init error was posted */
     bool is_fatal; /* the platform answered 500: the loop must end (spec: the runtime exits) */
     char *function_name, *function_version, *log_group, *log_stream, *handler;
     int memory_mb;

@@ -264,6 +264,47 @@ static void test_runtime_run_stops_on_500_answer(void **state)
     clambda_runtime_close(rt);
 }
 
+static int failing_init(clambda_runtime *rt, void *user)
+{
+    (void)rt;
+    (void)user;
+    return CLAMBDA_EINVAL;
+}
+
+static int reporting_init(clambda_runtime *rt, void *user)
+{
+    (void)user;
+    (void)clambda_runtime_init_error(rt, "Custom.Init", "no config");
+    return 7;
+}
+
+static int ok_init(clambda_runtime *rt, void *user)
+{
+    (void)rt;
+    ++*(int *)user;
+    return 0;
+}
+
+static void test_run_init_failures(void **state)
+{
+    struct fake_rapi *f = *state;
+    setenv("AWS_LAMBDA_RUNTIME_API", f->endpoint, 1);
+    int calls = 0;
+    assert_int_equal(clambda_run_init(failing_init, silent_handler, &calls), CLAMBDA_EINVAL);
+    assert_string_equal(f->last_path, "/2018-06-01/runtime/init/error");
+    assert_string_equal(f->last_error_type, "Runtime.InitError");
+    assert_non_null(strstr(cl_buf_str(&f->last_body), "init failed: invalid argument"));
+    assert_int_equal(f->n_requests, 1);
+    assert_int_equal(clambda_run_init(reporting_init, silent_handler, &calls), 7);
+    assert_string_equal(f->last_error_type, "Custom.Init"); /* not posted twice */
+    assert_int_equal(f->n_requests, 2);
+    assert_int_equal(calls, 0);
+    /* a good init: the loop serves the 3 events, then next answers 500 */
+    assert_int_equal(clambda_run_init(ok_init, silent_handler, &calls), CLAMBDA_ESERVER);
+    assert_int_equal(calls, 4);
+    unsetenv("AWS_LAMBDA_RUNTIME_API");
+}
+
 static void test_runtime_next_unreachable(void **state)
 {
     (void)state;
@@ -301,6 +342,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runtime_init_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_run_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runtime_run_stops_on_500_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_init_failures, setup, teardown),
         cmocka_unit_test(test_runtime_next_unreachable),
         cmocka_unit_test(test_strerror_all),
     };
