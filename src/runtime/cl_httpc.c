@@ -201,6 +201,11 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
         if (resp->is_done) {
             return 0;
         }
+        /* An interrupt is honoured only while nothing has arrived: once the answer (an event)
+         * is on its way, it is read whole, so a delivered invocation is never dropped. */
+        if (!*got_any && interrupted(c)) {
+            return -EINTR;
+        }
         /* receive straight into the buffer's spare room: one copy less than a stack buffer */
         int rc = cl_buf_reserve(&c->in, 65536);
         if (rc < 0) {
@@ -208,10 +213,10 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
         }
         ssize_t n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1, 0);
         if (n < 0) {
-            if (errno == EINTR && !interrupted(c)) {
-                continue;
+            if (errno == EINTR) {
+                continue; /* the check above decides whether to stop */
             }
-            return errno == EINTR ? -EINTR : -EIO;
+            return -EIO;
         }
         if (n == 0) {
             return *got_any && cl_http1_resp_eof(resp) == 0 ? 0 : -EIO;

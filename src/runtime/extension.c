@@ -14,6 +14,7 @@
 #include "cl_buf.h"
 #include "cl_json.h"
 #include "extension_int.h"
+#include "runtime_int.h"
 
 #define ALL_EVENTS ((unsigned)(CLAMBDA_EXT_INVOKE | CLAMBDA_EXT_SHUTDOWN))
 /* Error documents: a huge message is replaced rather than sent cut in the middle. */
@@ -145,25 +146,6 @@ void extension_event_fini(struct clambda_extension_event *ev)
 
 /* ---- transport ---- */
 
-static int map_errno(int rc)
-{
-    switch (rc) {
-    case 0:
-        return CLAMBDA_OK;
-    case -ENOMEM:
-        return CLAMBDA_ENOMEM;
-    case -E2BIG:
-        return CLAMBDA_ETOOBIG;
-    case -EBADMSG:
-        return CLAMBDA_EPROTO;
-    case -ECONNREFUSED:
-    case -EHOSTUNREACH:
-        return CLAMBDA_ECONNECT;
-    default:
-        return CLAMBDA_EIO;
-    }
-}
-
 static int map_status(int status)
 {
     if (status >= 200 && status < 300) {
@@ -186,7 +168,7 @@ static int call(clambda_extension *ext, const char *method, const char *path,
                 const struct cl_hdr *hdrs, size_t n_hdrs, const void *body, size_t len)
 {
     int rc = cl_httpc_request(&ext->conn, method, path, hdrs, n_hdrs, body, len, &ext->resp);
-    return rc < 0 ? map_errno(rc) : map_status(ext->resp.status);
+    return rc < 0 ? runtime_errno_to_error(rc) : map_status(ext->resp.status);
 }
 
 /* A header value must not carry CR, LF or other control bytes (header injection). */
@@ -343,40 +325,6 @@ int clambda_extension_next(clambda_extension *ext, clambda_extension_event **out
 
 /* ---- init/exit errors ---- */
 
-static int append_json_str(struct cl_buf *out, const char *s)
-{
-    return cl_json_write_str(out, (const uint8_t *)s, strlen(s));
-}
-
-/* Appends {"errorMessage":...,"errorType":...,"stackTrace":[]} to out. */
-static int error_json(struct cl_buf *out, const char *error_type, const char *message)
-{
-    int rc = cl_buf_append_str(out, "{\"errorMessage\":");
-    if (rc == 0) {
-        rc = append_json_str(out, message != NULL ? message : "");
-    }
-    if (rc == 0) {
-        rc = cl_buf_append_str(out, ",\"errorType\":");
-    }
-    if (rc == 0) {
-        rc = append_json_str(out, error_type);
-    }
-    if (rc == 0) {
-        rc = cl_buf_append_str(out, ",\"stackTrace\":[]}");
-    }
-    return rc;
-}
-
-/* Copies error_type into dst (size n), replacing bytes that are unsafe in a header value. */
-static void header_safe_copy(char *dst, size_t n, const char *error_type)
-{
-    size_t i = 0;
-    for (const unsigned char *p = (const unsigned char *)error_type; *p && i + 1 < n; p++) {
-        dst[i++] = (char)((*p >= 0x21 && *p <= 0x7e) ? *p : '_');
-    }
-    dst[i] = '\0';
-}
-
 static int report_error(clambda_extension *ext, const char *path, const char *error_type,
                         const char *message)
 {
@@ -385,12 +333,12 @@ static int report_error(clambda_extension *ext, const char *path, const char *er
     if (error_type == NULL || *error_type == '\0') {
         error_type = "Extension.Unknown";
     }
-    header_safe_copy(type_hdr, sizeof(type_hdr), error_type);
+    runtime_header_safe(type_hdr, sizeof(type_hdr), error_type);
     cl_buf_init(&body, MAX_ERROR_BODY);
-    int rc = error_json(&body, error_type, message);
+    int rc = runtime_error_json(&body, error_type, message, NULL, 0);
     if (rc == -E2BIG) {
         cl_buf_reset(&body);
-        rc = error_json(&body, error_type, "(error message too large)");
+        rc = runtime_error_json(&body, error_type, "(error message too large)", NULL, 0);
     }
     if (rc < 0) {
         cl_buf_fini(&body);

@@ -144,7 +144,7 @@ void clambda_runtime_close(clambda_runtime *rt)
 
 /* ---- shared helpers (runtime_int.h) ---- */
 
-int runtime_map_errno(clambda_runtime *rt, int rc)
+int runtime_errno_to_error(int rc)
 {
     switch (rc) {
     case 0:
@@ -159,15 +159,20 @@ int runtime_map_errno(clambda_runtime *rt, int rc)
     case -EHOSTUNREACH:
         return CLAMBDA_ECONNECT;
     case -EINTR:
-        if (rt->shutdown_fn != NULL) {
-            clambda_shutdown_fn *fn = rt->shutdown_fn;
-            rt->shutdown_fn = NULL; /* run once */
-            fn(rt->shutdown_user);
-        }
         return CLAMBDA_ESHUTDOWN;
     default:
         return CLAMBDA_EIO;
     }
+}
+
+int runtime_map_errno(clambda_runtime *rt, int rc)
+{
+    if (rc == -EINTR && rt->shutdown_fn != NULL) {
+        clambda_shutdown_fn *fn = rt->shutdown_fn;
+        rt->shutdown_fn = NULL; /* run once */
+        fn(rt->shutdown_user);
+    }
+    return runtime_errno_to_error(rc);
 }
 
 static bool body_has_type(const struct cl_http1_resp *r, const char *type)

@@ -42,8 +42,9 @@ struct clambda_runtime {
     void *shutdown_user;
 };
 
-/* Maps a negative errno from the transport to a clambda_error (runs the SIGTERM hook on
- * -EINTR). */
+/* Maps a negative errno from the transport to a clambda_error (-EINTR → CLAMBDA_ESHUTDOWN). */
+int runtime_errno_to_error(int rc);
+/* runtime_errno_to_error(), and on -EINTR also runs rt's SIGTERM hook (once). */
 int runtime_map_errno(clambda_runtime *rt, int rc);
 /* Maps the platform's answer to a POST: 202 → CLAMBDA_OK, 400/403/413/5xx → errors. A 5xx
  * also marks rt fatal, so the loop ends whatever the handler does with the error. */
