@@ -616,7 +616,7 @@ int clambda_runtime_run(clambda_runtime *rt, clambda_handler_fn *handler, void *
             continue;
         }
         rc = handler(rt, inv, user);
-        if (!inv->is_answered) {
+        if (!rt->inv.is_answered) { /* inv is &rt->inv: the one live invocation */
             if (rc != 0) {
                 (void)clambda_runtime_fail(rt, inv, "Runtime.HandlerError", clambda_strerror(rc));
             } else {
