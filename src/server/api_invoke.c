@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* The Invoke API; see api_invoke.h. A synchronous invoke keeps the caller's connection until
+ * the invocation completes; if the caller goes away first the invocation still runs to its end
+ * (as on AWS) and its result is dropped. */
+#include "api_invoke.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_b64.h"
+#include "ids.h"
+#include "inv.h"
+#include "route.h"
+#include "xalloc.h"
+
+/* Largest X-Amz-Client-Context (base64 characters), as AWS. */
+#define CLIENT_CONTEXT_MAX 3583
+
+enum inv_type { TYPE_SYNC, TYPE_EVENT, TYPE_DRYRUN, TYPE_BAD };
+
+/* A JSON string; invalid UTF-8 (from a client's header) is replaced rather than dropped. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    return j ? j : json_string("(invalid UTF-8)");
+}
+
+void api_invoke_error(struct httpd_conn *c, int status, const char *type, const char *msg_key,
+                      const char *message, const char *reason, const char *request_id)
+{
+    json_t *o = json_object();
+    if (reason) {
+        (void)json_object_set_new(o, "Reason", jstr(reason));
+    }
+    (void)json_object_set_new(o, "Type", json_string(status >= 500 ? "Service" : "User"));
+    (void)json_object_set_new(o, msg_key, jstr(message));
+    char *body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (body == NULL) {
+        abort();
+    }
+    char rid[IDS_UUID_LEN];
+    if (request_id == NULL) {
+        ids_uuid(rid);
+        request_id = rid;
+    }
+    struct httpd_header h[] = {{"Content-Type", "application/json"},
+                               {"x-amzn-RequestId", request_id},
+                               {"x-amzn-ErrorType", type}};
+    httpd_respond(c, status, h, 3, body, strlen(body));
+    free(body);
+}
+
+static void on_caller_gone(struct httpd_conn *c, void *arg)
+{
+    struct inv *inv = arg;
+    (void)c;
+    inv->owner = NULL; /* the invocation runs on; its result is dropped */
+}
+
+static void respond_result(struct httpd_conn *c, struct inv *inv, const struct inv_result *r)
+{
+    struct httpd_header h[6];
+    size_t n = 0;
+    struct cl_buf tail;
+    cl_buf_init(&tail, 2 * LOGS_TAIL_MAX);
+    h[n++] = (struct httpd_header){"Content-Type",
+                                   r->content_type ? r->content_type : "application/json"};
+    h[n++] = (struct httpd_header){"x-amzn-RequestId", inv->id};
+    h[n++] = (struct httpd_header){"X-Amz-Executed-Version", "$LATEST"};
+    if (r->outcome == INV_FUNCTION_ERROR) {
+        h[n++] = (struct httpd_header){"X-Amz-Function-Error", "Unhandled"};
+    }
+    if (inv->tail) {
+        if (cl_b64_encode(&tail, inv->tail->data, inv->tail->len) < 0) {
+            abort();
+        }
+        h[n++] = (struct httpd_header){"X-Amz-Log-Result", cl_buf_str(&tail)};
+    }
+    httpd_respond(c, 200, h, n, r->body, r->len);
+    cl_buf_fini(&tail);
+}
+
+static void on_done(struct inv *inv, const struct inv_result *r)
+{
+    struct httpd_conn *c = inv->owner;
+    if (c && r->outcome == INV_THROTTLED) {
+        api_invoke_error(c, 429, "TooManyRequestsException", "message", "Rate Exceeded.", r->reason,
+                         inv->id);
+    } else if (c) {
+        respond_result(c, inv, r);
+    }
+    inv_free(inv);
+}
+
+static enum inv_type parse_type(const char *v)
+{
+    if (v == NULL || strcmp(v, "RequestResponse") == 0) {
+        return TYPE_SYNC;
+    }
+    if (strcmp(v, "Event") == 0) {
+        return TYPE_EVENT;
+    }
+    return strcmp(v, "DryRun") == 0 ? TYPE_DRYRUN : TYPE_BAD;
+}
+
+static void validation_error(struct httpd_conn *c, const char *value, const char *member,
+                             const char *constraint)
+{
+    char *m = xasprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy "
+                        "constraint: %s",
+                        value, member, constraint);
+    api_invoke_error(c, 400, "ValidationException", "message", m, NULL, NULL);
+    free(m);
+}
+
+static void not_found(struct api_invoke *api, struct httpd_conn *c, const char *name,
+                      const char *qualifier)
+{
+    char *m = xasprintf("Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", api->region,
+                        api->account, name, *qualifier ? ":" : "", qualifier);
+    api_invoke_error(c, 404, "ResourceNotFoundException", "Message", m, NULL, NULL);
+    free(m);
+}
+
+/* Resolves the FunctionName label and the Qualifier parameter to a known function. OUT: *fn
+ * and the invoked ARN in arn. False after answering an error. */
+static bool resolve(struct api_invoke *api, struct httpd_conn *c, const char *url,
+                    const struct function_config **fn, char **arn)
+{
+    char id[ROUTE_ID_MAX + 1];
+    char q[ROUTE_QUALIFIER_MAX + 1];
+    struct route_fn rf;
+    int rc = route_match_invoke(url, id, sizeof(id));
+    if (rc == -ENOENT) {
+        api_invoke_error(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
+                         NULL);
+        return false;
+    }
+    if (rc < 0 || route_parse_function(id, &rf) < 0) {
+        validation_error(c, rc < 0 ? "(malformed)" : id, "functionName",
+                         "Member must satisfy regular expression pattern: "
+                         "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                         "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        return false;
+    }
+    if (route_query_get(url, "Qualifier", q, sizeof(q)) == 0) {
+        if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
+            api_invoke_error(c, 400, "InvalidParameterValueException", "message",
+                             "The derived qualifier from the function name does not match the "
+                             "specified qualifier.",
+                             NULL, NULL);
+            return false;
+        }
+        memcpy(rf.qualifier, q, sizeof(q));
+    }
+    *fn = pool_function(api->pool, rf.name);
+    if (*fn == NULL || (*rf.qualifier && strcmp(rf.qualifier, "$LATEST") != 0)) {
+        not_found(api, c, rf.name, rf.qualifier);
+        return false;
+    }
+    *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", api->region, api->account, rf.name,
+                     *rf.qualifier ? ":" : "", rf.qualifier);
+    return true;
+}
+
+/* Checks size and JSON validity of the payload. False after answering an error. */
+static bool check_payload(struct httpd_conn *c, const struct http1_request *req, bool is_async)
+{
+    size_t limit = is_async ? API_INVOKE_MAX_ASYNC : API_INVOKE_MAX_SYNC;
+    if (req->body_too_large || req->body_len > limit) {
+        char *m;
+        if (is_async) {
+            unsigned long long n = req->body_too_large ? (unsigned long long)req->content_length
+                                                       : (unsigned long long)req->body_len;
+            m = xasprintf("%llu byte payload is too large for the Event invocation type (limit "
+                          "%zu bytes)",
+                          n, limit);
+        } else {
+            m = xasprintf("Request must be smaller than %zu bytes for the InvokeFunction "
+                          "operation",
+                          limit);
+        }
+        api_invoke_error(c, 413, "RequestEntityTooLargeException", "message", m, NULL, NULL);
+        free(m);
+        return false;
+    }
+    json_error_t jerr;
+    json_t *v = req->body_len ? json_loadb((const char *)req->body, req->body_len,
+                                           JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
+                              : json_object();
+    if (v == NULL) {
+        char *m = xasprintf("Could not parse request body into json: Could not parse payload into "
+                            "json: %s: line %d column %d",
+                            jerr.text, jerr.line, jerr.column);
+        api_invoke_error(c, 400, "InvalidRequestContentException", "message", m, NULL, NULL);
+        free(m);
+        return false;
+    }
+    json_decref(v);
+    return true;
+}
+
+/* Decodes X-Amz-Client-Context (base64 of a JSON object). OUT: *out (NULL when absent). False
+ * after answering an error. */
+static bool client_context(struct httpd_conn *c, const struct http1_request *req, char **out)
+{
+    const char *b64 = http1_header(req, "X-Amz-Client-Context");
+    *out = NULL;
+    if (b64 == NULL || *b64 == '\0') {
+        return true;
+    }
+    struct cl_buf dec;
+    cl_buf_init(&dec, CLIENT_CONTEXT_MAX);
+    json_error_t jerr;
+    json_t *v = NULL;
+    if (strlen(b64) <= CLIENT_CONTEXT_MAX &&
+        cl_b64_decode(&dec, (const uint8_t *)b64, strlen(b64)) == 0 && dec.len > 0) {
+        v = json_loadb((const char *)dec.data, dec.len, 0, &jerr);
+    }
+    if (v == NULL) {
+        cl_buf_fini(&dec);
+        api_invoke_error(c, 400, "InvalidRequestContentException", "message",
+                         "Client context must be a valid Base64-encoded JSON object.", NULL, NULL);
+        return false;
+    }
+    /* Verbatim, unless line breaks would break the header: then re-serialised compactly. */
+    if (memchr(dec.data, '\n', dec.len) || memchr(dec.data, '\r', dec.len)) {
+        *out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    } else {
+        *out = xstrdup(cl_buf_str(&dec));
+    }
+    json_decref(v);
+    cl_buf_fini(&dec);
+    if (*out == NULL) {
+        abort();
+    }
+    return true;
+}
+
+static bool check_log_type(struct httpd_conn *c, const char *log_type)
+{
+    if (log_type && strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0) {
+        validation_error(c, log_type, "logType",
+                         "Member must satisfy enum value set: [Tail, None]");
+        return false;
+    }
+    return true;
+}
+
+static void start(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
+                  char *arn, enum inv_type type, bool tail, char *ctx)
+{
+    size_t len = 0;
+    uint8_t *payload = httpd_conn_take_body(c, &len);
+    if (payload == NULL) {
+        payload = (uint8_t *)xstrdup("{}"); /* no payload: the function gets {} */
+        len = 2;
+    }
+    struct inv *inv = inv_new(fn->name, arn, payload, len, tail && type == TYPE_SYNC, on_done);
+    inv->client_context = ctx;
+    free(arn);
+    if (type == TYPE_EVENT) {
+        struct httpd_header h[] = {{"x-amzn-RequestId", inv->id}};
+        inv->is_async = true;
+        httpd_respond(c, 202, h, 1, NULL, 0);
+    } else {
+        inv->owner = c;
+        httpd_conn_set_abort(c, on_caller_gone, inv);
+    }
+    pool_submit(api->pool, inv);
+}
+
+void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    struct api_invoke *api = user;
+    const struct function_config *fn = NULL;
+    char *arn = NULL;
+    char *ctx = NULL;
+    const char *type_hdr = http1_header(req, "X-Amz-Invocation-Type");
+    enum inv_type type = parse_type(type_hdr);
+    if (strcmp(req->method, "POST") != 0) {
+        api_invoke_error(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
+                         NULL);
+        return;
+    }
+    if (!resolve(api, c, req->url, &fn, &arn)) {
+        return;
+    }
+    if (type == TYPE_BAD) {
+        validation_error(c, type_hdr, "invocationType",
+                         "Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
+    } else if (type == TYPE_DRYRUN) {
+        char rid[IDS_UUID_LEN];
+        ids_uuid(rid);
+        struct httpd_header h[] = {{"x-amzn-RequestId", rid}};
+        httpd_respond(c, 204, h, 1, NULL, 0);
+    } else if (check_log_type(c, http1_header(req, "X-Amz-Log-Type")) &&
+               check_payload(c, req, type == TYPE_EVENT) && client_context(c, req, &ctx)) {
+        const char *log_type = http1_header(req, "X-Amz-Log-Type");
+        start(api, c, fn, arn, type, log_type && strcmp(log_type, "Tail") == 0, ctx);
+        return;
+    }
+    free(arn);
+}

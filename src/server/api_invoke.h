@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The public Invoke API (control-api.md "Invoke"): POST
+ * /2015-03-31/functions/{FunctionName}/invocations with RequestResponse, Event and DryRun,
+ * log tails, client context, payload limits and AWS's error shape (x-amzn-ErrorType header plus
+ * a JSON body with Type and message/Message), which botocore turns into its exceptions. */
+#ifndef CLAMBDA_SERVER_API_INVOKE_H
+#define CLAMBDA_SERVER_API_INVOKE_H
+
+#include "httpd.h"
+#include "pool.h"
+
+/* Largest synchronous request payload (AWS: 6 MB). */
+#define API_INVOKE_MAX_SYNC 6291456
+/* Largest asynchronous (Event) payload (AWS since Oct 2025: 1 MB). */
+#define API_INVOKE_MAX_ASYNC 1048576
+
+/* The API's context: the pool and the names used in ARNs. Borrowed pointers. */
+struct api_invoke {
+    struct pool *pool;
+    const char *region;
+    const char *account;
+};
+
+/* httpd request handler; user is a struct api_invoke. */
+void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* Sends an AWS error: status, x-amzn-ErrorType: type, body {"Type":"User"|"Service",
+ * "<msg_key>":"<message>"[,"Reason":"<reason>"]}. request_id goes in x-amzn-RequestId. */
+void api_invoke_error(struct httpd_conn *c, int status, const char *type, const char *msg_key,
+                      const char *message, const char *reason, const char *request_id);
+
+#endif /* CLAMBDA_SERVER_API_INVOKE_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Execution environments: one runtime process (through sandbox.h), its private Runtime API
+ * listener on 127.0.0.1:<ephemeral port>, its log stream and its lifecycle:
+ *
+ *   INIT --first next--> IDLE --deliver--> BUSY --/response or /error--> RESPONDED --next--> IDLE
+ *
+ * An invocation is answered when the runtime calls `next` after posting its result (as AWS's
+ * emulator does), so a finished environment is always idle again before its caller hears
+ * back. Init failure, timeout, a crash or an exit kill the environment; the pool is told once
+ * through on_gone and forgets it; the environment frees itself when libuv has closed its
+ * handles. */
+#ifndef CLAMBDA_SERVER_ENV_H
+#define CLAMBDA_SERVER_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "func.h"
+#include "inv.h"
+
+struct env;
+
+/* Pool notifications: the environment became idle (a `next` is waiting), or it is gone
+ * (never usable again; the pool must drop its pointer now). */
+typedef void env_event_fn(struct env *e, void *arg);
+
+/* How to build an environment. Pointers are borrowed and must outlive it. */
+struct env_config {
+    uv_loop_t *loop;
+    const struct function_config *fn;
+    const char *state_dir;
+    const char *region;
+    const char *account;
+    int init_timeout_ms;
+    char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
+    env_event_fn *on_idle;
+    env_event_fn *on_gone;
+    void *arg;   /* for the callbacks */
+    void *owner; /* the pool's per-function record, returned by env_owner() */
+};
+
+/* Starts an environment whose init will be followed by first (borrowed until completed).
+ * OUT: *out. 0, or a negative errno with a message in err; then first is untouched. */
+int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
+              size_t errlen);
+/* True when the environment is idle with a runtime waiting in `next`. */
+bool env_available(const struct env *e);
+/* Hands inv to an available environment (START is logged, the deadline starts). */
+void env_deliver(struct env *e, struct inv *inv);
+/* Shuts the environment down: sig to its process group (SIGTERM gets a SIGKILL after
+ * grace_ms). An attached invocation fails when the process exits. Calls on_gone once. */
+void env_stop(struct env *e, int sig, int grace_ms);
+/* Monotonic time (ns) since which the environment has been idle. */
+uint64_t env_idle_since(const struct env *e);
+/* The owner pointer given in env_config. */
+void *env_owner(const struct env *e);
+/* The runtime's pid. */
+pid_t env_pid(const struct env *e);
+
+/* Monotonic clock in ns (uv_hrtime). */
+uint64_t env_now_ns(void);
+
+#endif /* CLAMBDA_SERVER_ENV_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* The environment's private state, shared by env.c (lifecycle, processes, logs) and
+ * api_runtime.c (the Runtime API requests that drive the state machine). */
+#ifndef CLAMBDA_SERVER_ENV_INT_H
+#define CLAMBDA_SERVER_ENV_INT_H
+
+#include "env.h"
+#include "httpd.h"
+#include "logs.h"
+#include "sandbox.h"
+
+/* Largest buffered /response body (6 MiB + 100, as AWS). */
+#define ENV_MAX_RESPONSE 6291556
+
+enum env_state { ENV_INIT, ENV_IDLE, ENV_BUSY, ENV_RESPONDED, ENV_DEAD };
+
+struct env {
+    struct env_config cfg;
+    enum env_state state;
+    bool stopping; /* env_stop called or the process exited: on_gone already sent */
+    bool exited;   /* reaped */
+    struct httpd *rapi;
+    char api_addr[32];
+    struct sandbox_proc proc;
+    uv_pipe_t out_pipe;
+    uv_pipe_t err_pipe;
+    uv_poll_t exit_poll;
+    uv_timer_t timer;
+    int n_open; /* libuv handles not yet closed */
+    struct logs_stream *log;
+    struct inv *inv;              /* current invocation (waiting for init, or running) */
+    struct httpd_conn *next_conn; /* a runtime blocked in `next` */
+    char last_id[IDS_UUID_LEN];   /* the last answered request id (403 vs 400) */
+    uint64_t spawn_ns, init_ns, start_ns, idle_ns;
+    bool report_init; /* the next REPORT carries Init Duration */
+    bool started;     /* START written for inv */
+    uint64_t peak_kb;
+    /* The result posted by the runtime, returned to the caller at its next `next`. */
+    struct inv_result result;
+    uint8_t *result_body;
+    char *result_ctype;
+    const char *result_status; /* REPORT Status (NULL, "error", "timeout") */
+    const char *result_error_type;
+};
+
+/* Handles one request on the environment's Runtime API listener (api_runtime.c). */
+void api_runtime_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* The runtime called `next` (api_runtime.c checked the state). */
+void env_on_next(struct env *e, struct httpd_conn *c);
+/* The runtime posted a result for the current invocation: keep it until the next `next`.
+ * Takes body (malloc'd). status/error_type describe platform errors for REPORT. */
+void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_t len,
+                   const char *content_type, const char *status, const char *error_type);
+/* The runtime posted /init/error: fail the waiting invocation with body, kill the runtime. */
+void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
+                       const char *error_type);
+
+#endif /* CLAMBDA_SERVER_ENV_INT_H */

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* Function configuration parsing and validation with AWS's limits (control-api.md section 6). */
+#include "func.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+
+void func_config_init(struct function_config *cfg, const char *name, const char *code_dir)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->name = xstrdup(name);
+    cfg->code_dir = xstrdup(code_dir);
+    cfg->handler = xstrdup("bootstrap");
+    cfg->runtime = xstrdup("provided.al2023");
+    cfg->memory_mb = 128;
+    cfg->timeout_s = 3;
+    cfg->ephemeral_mb = 512;
+    cfg->arch = xstrdup("x86_64");
+    cfg->reserved = -1;
+}
+
+void func_config_fini(struct function_config *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    free(cfg->name);
+    free(cfg->code_dir);
+    free(cfg->handler);
+    free(cfg->runtime);
+    free(cfg->arch);
+    for (size_t i = 0; i < cfg->n_env; i++) {
+        free(cfg->env[i]);
+    }
+    free(cfg->env);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+bool func_name_valid(const char *name, size_t len)
+{
+    if (len == 0 || len > FUNC_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen)
+{
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL || eq[1] == '\0' || !func_name_valid(spec, (size_t)(eq - spec))) {
+        (void)snprintf(err, errlen,
+                       "--function %s: expected NAME=PATH with NAME of 1-64 [a-zA-Z0-9-_]", spec);
+        return -EINVAL;
+    }
+    char *name = xstrndup(spec, (size_t)(eq - spec));
+    char *dir = realpath(eq + 1, NULL);
+    if (dir == NULL) {
+        (void)snprintf(err, errlen, "--function %s: realpath(%s): %s", spec, eq + 1,
+                       strerror(errno));
+        free(name);
+        return -EINVAL;
+    }
+    func_config_init(cfg, name, dir);
+    free(name);
+    free(dir);
+    return 0;
+}
+
+/* Parses a decimal int in [lo, hi]. */
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+        return -EINVAL;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static bool env_key_valid(const char *k, size_t len)
+{
+    if (len < 2 || !((k[0] >= 'a' && k[0] <= 'z') || (k[0] >= 'A' && k[0] <= 'Z'))) {
+        return false;
+    }
+    return func_name_valid(k, len) && memchr(k, '-', len) == NULL;
+}
+
+static int set_env(struct function_config *cfg, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (eq == NULL || !env_key_valid(kv, (size_t)(eq - kv))) {
+        return -EINVAL;
+    }
+    size_t klen = (size_t)(eq - kv) + 1;
+    for (size_t i = 0; i < cfg->n_env; i++) {
+        if (strncmp(cfg->env[i], kv, klen) == 0) {
+            free(cfg->env[i]);
+            cfg->env[i] = xstrdup(kv);
+            return 0;
+        }
+    }
+    cfg->env = xrealloc(cfg->env, (cfg->n_env + 1) * sizeof(*cfg->env));
+    cfg->env[cfg->n_env++] = xstrdup(kv);
+    return 0;
+}
+
+static int set_string(char **field, const char *value, bool (*ok)(const char *))
+{
+    if (!ok(value)) {
+        return -EINVAL;
+    }
+    free(*field);
+    *field = xstrdup(value);
+    return 0;
+}
+
+static bool handler_ok(const char *v)
+{
+    return *v && strlen(v) <= 128 && strpbrk(v, " \t\r\n") == NULL;
+}
+
+static bool arch_ok(const char *v)
+{
+    return strcmp(v, "x86_64") == 0 || strcmp(v, "arm64") == 0;
+}
+
+static bool runtime_ok(const char *v)
+{
+    return strcmp(v, "provided.al2023") == 0 || strcmp(v, "provided.al2") == 0 ||
+           strcmp(v, "provided") == 0;
+}
+
+static int apply(struct function_config *cfg, const char *key, const char *value)
+{
+    if (strcmp(key, "timeout") == 0) {
+        return parse_int(value, 1, 900, &cfg->timeout_s);
+    }
+    if (strcmp(key, "memory") == 0) {
+        return parse_int(value, 128, 10240, &cfg->memory_mb);
+    }
+    if (strcmp(key, "reserved") == 0) {
+        return parse_int(value, 0, 1000000, &cfg->reserved);
+    }
+    if (strcmp(key, "ephemeral-storage") == 0) {
+        return parse_int(value, 512, 10240, &cfg->ephemeral_mb);
+    }
+    if (strcmp(key, "handler") == 0) {
+        return set_string(&cfg->handler, value, handler_ok);
+    }
+    if (strcmp(key, "runtime") == 0) {
+        return set_string(&cfg->runtime, value, runtime_ok);
+    }
+    if (strcmp(key, "architecture") == 0) {
+        return set_string(&cfg->arch, value, arch_ok);
+    }
+    return -EINVAL;
+}
+
+int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen)
+{
+    int rc = -EINVAL;
+    if (strncmp(setting, "env.", 4) == 0) {
+        rc = set_env(cfg, setting + 4);
+    } else {
+        const char *eq = strchr(setting, '=');
+        if (eq && (size_t)(eq - setting) < 32) {
+            char key[32];
+            memcpy(key, setting, (size_t)(eq - setting));
+            key[eq - setting] = '\0';
+            rc = apply(cfg, key, eq + 1);
+        }
+    }
+    if (rc < 0) {
+        (void)snprintf(err, errlen,
+                       "--set %s.%s: unknown key or invalid value (keys: timeout 1-900, memory "
+                       "128-10240, reserved >= 0, ephemeral-storage 512-10240, handler, runtime, "
+                       "architecture x86_64|arm64, env.NAME=VALUE)",
+                       cfg->name, setting);
+    }
+    return rc;
+}

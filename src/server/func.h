@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Function configuration: what a function is (name, code, handler, runtime, memory, timeout,
+ * environment, storage, architecture, reserved concurrency) with AWS's defaults, parsed from
+ * the command line (`--function NAME=PATH`, `--set NAME.KEY=VALUE`). A manifest file or the
+ * control-plane API fill the same struct later. */
+#ifndef CLAMBDA_SERVER_FUNC_H
+#define CLAMBDA_SERVER_FUNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest function name (AWS: 64 characters of [a-zA-Z0-9-_]). */
+#define FUNC_NAME_MAX 64
+
+/* One function's configuration. Strings are owned (func_config_fini frees them). */
+struct function_config {
+    char *name;
+    char *code_dir; /* absolute directory holding bootstrap */
+    char *handler;  /* _HANDLER, default "bootstrap" */
+    char *runtime;  /* "provided.al2023" */
+    int memory_mb;  /* 128..10240, default 128 */
+    int timeout_s;  /* 1..900, default 3 */
+    char **env;     /* customer variables "KEY=VALUE" */
+    size_t n_env;
+    int ephemeral_mb; /* 512..10240, default 512 */
+    char *arch;       /* "x86_64" or "arm64" */
+    int reserved;     /* reserved concurrency, -1 when none */
+};
+
+/* Fills cfg with AWS's defaults for a function called name in code_dir (both copied). */
+void func_config_init(struct function_config *cfg, const char *name, const char *code_dir);
+/* Frees the strings of cfg. NULL is a no-op. */
+void func_config_fini(struct function_config *cfg);
+
+/* True when name is a valid function name (1-64 of [a-zA-Z0-9-_]). */
+bool func_name_valid(const char *name, size_t len);
+
+/* Parses "NAME=PATH" into cfg (defaults for the rest); PATH is made absolute. 0 or -EINVAL,
+ * with a message in err (errlen bytes). */
+int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
+
+/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, handler, runtime,
+ * ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err. */
+int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
+
+#endif /* CLAMBDA_SERVER_FUNC_H */

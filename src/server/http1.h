@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* Incremental HTTP/1.1 request parser on libhttp-parser, with hard caps: the request line plus
+ * headers (and trailers) are copied into one capped buffer, the body into another. A body over
+ * its cap does not fail the parse: it is read and discarded and the request is delivered with
+ * body_too_large set, so the server can answer 413 in the caller's own error shape and keep the
+ * connection. No libuv here: the parser is a pure function of its input (unit and fuzz tests). */
+#ifndef CLAMBDA_SERVER_HTTP1_H
+#define CLAMBDA_SERVER_HTTP1_H
+
+#include <http_parser.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_buf.h"
+
+/* Most header (and trailer) lines accepted in one request; more is -E2BIG. */
+#define HTTP1_MAX_HEADERS 100
+/* Default cap on the request line plus all header bytes. */
+#define HTTP1_MAX_HEAD (64 * 1024)
+
+/* One header line; name and value are NUL-terminated and point into the parser. */
+struct http1_header {
+    const char *name;
+    const char *value;
+};
+
+/* A parsed request; every pointer is borrowed from the parser and valid until
+ * http1_parser_next() or http1_parser_fini(). */
+struct http1_request {
+    const char *method;                             /* "GET", "POST", ... */
+    const char *url;                                /* raw request target, not decoded */
+    struct http1_header headers[HTTP1_MAX_HEADERS]; /* headers, then trailers */
+    size_t n_headers;
+    const uint8_t *body; /* NULL when empty or too large */
+    size_t body_len;
+    uint64_t content_length; /* announced length; UINT64_MAX when absent or chunked */
+    bool keep_alive;
+    bool body_too_large; /* body exceeded max_body and was discarded */
+};
+
+/* Offsets of one header inside head (pointers are resolved when the request completes,
+ * because head may move as it grows). */
+struct http1_hdr_off {
+    size_t name_off;
+    size_t value_off;
+};
+
+/* Parser state; embed it and call http1_parser_init(). */
+struct http1_parser {
+    http_parser hp;
+    struct cl_buf head; /* url\0name\0value\0name\0value\0... */
+    struct cl_buf body;
+    size_t url_off;
+    struct http1_hdr_off offs[HTTP1_MAX_HEADERS];
+    size_t n_offs;
+    int last_cb; /* 0 none, 1 url, 2 field, 3 value */
+    int error;   /* first cap error seen in a callback (-E2BIG) */
+    bool complete;
+    bool want_continue; /* "Expect: 100-continue" seen and not yet taken */
+    struct http1_request req;
+};
+
+/* Initialises p in caller storage: the head may hold max_head bytes, the body max_body. */
+void http1_parser_init(struct http1_parser *p, size_t max_head, size_t max_body);
+/* Frees the buffers. NULL is a no-op. */
+void http1_parser_fini(struct http1_parser *p);
+
+/* Feeds len bytes. OUT: *consumed = bytes used (all of them unless a request completed).
+ * Returns 1 when a request is complete (read it from p->req; the rest of data belongs to the
+ * next request: call http1_parser_next() first), 0 when more input is needed, -EBADMSG for
+ * malformed input or -E2BIG when the head or header count exceeds its cap. After an error the
+ * connection must be closed. */
+int http1_parser_feed(struct http1_parser *p, const uint8_t *data, size_t len, size_t *consumed);
+/* Prepares for the next request on a keep-alive connection (invalidates p->req). */
+void http1_parser_next(struct http1_parser *p);
+/* True once per request when the client sent "Expect: 100-continue" and its headers are
+ * complete: the caller should write an interim 100 response (unless it will answer 413). */
+bool http1_parser_take_continue(struct http1_parser *p);
+/* Takes the body out of the parser. OUT: *len. The caller owns the result (free()); NULL when
+ * there is no body. p->req.body becomes NULL. */
+uint8_t *http1_parser_take_body(struct http1_parser *p, size_t *len);
+
+/* Value of the first header named name (ASCII case-insensitive) in req, or NULL. */
+const char *http1_header(const struct http1_request *req, const char *name);
+
+#endif /* CLAMBDA_SERVER_HTTP1_H */

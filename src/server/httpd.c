@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 server connections on libuv. Per connection: a parser, a buffer of unparsed input
+ * (pipelined bytes that arrived while a request was being answered) and at most one request in
+ * flight. Lifetime rules: a connection is freed only in its uv_close callback, and the server
+ * only when its listener and every connection have been closed. */
+#include "httpd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+/* Unparsed input kept per connection while a request is in flight. */
+#define HTTPD_MAX_PENDING_INPUT (256 * 1024)
+#define HTTPD_READ_BUF          (64 * 1024)
+
+struct httpd {
+    uv_tcp_t tcp;
+    struct httpd_config cfg;
+    httpd_request_fn *fn;
+    void *user;
+    struct httpd_conn *conns;
+    size_t n_conns;
+    bool closing;
+    bool listener_closed;
+    /* Shared read buffer: libuv calls alloc_cb and read_cb back to back for one stream. */
+    char readbuf[HTTPD_READ_BUF];
+};
+
+struct httpd_conn {
+    uv_tcp_t tcp;
+    struct httpd *srv;
+    struct httpd_conn *prev, *next;
+    struct http1_parser parser;
+    struct cl_buf inbuf;
+    bool pending;    /* request handed to the handler, not yet answered */
+    bool writing;    /* a response is being written */
+    bool closing;    /* uv_close called */
+    bool keep_alive; /* of the current request */
+    bool reading;
+    httpd_abort_fn *abort_fn;
+    void *abort_arg;
+};
+
+struct write_req {
+    uv_write_t req;
+    struct httpd_conn *conn;
+    uint8_t *data;
+    bool is_final; /* the response (not a 100 Continue) */
+};
+
+static void maybe_free_server(struct httpd *s)
+{
+    if (s->closing && s->listener_closed && s->n_conns == 0) {
+        free(s);
+    }
+}
+
+static void on_conn_close(uv_handle_t *h)
+{
+    struct httpd_conn *c = h->data;
+    struct httpd *s = c->srv;
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        s->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    http1_parser_fini(&c->parser);
+    cl_buf_fini(&c->inbuf);
+    free(c);
+    s->n_conns--;
+    maybe_free_server(s);
+}
+
+static void conn_close(struct httpd_conn *c)
+{
+    if (c->closing) {
+        return;
+    }
+    c->closing = true;
+    if (c->pending && c->abort_fn) {
+        httpd_abort_fn *fn = c->abort_fn;
+        c->abort_fn = NULL;
+        fn(c, c->abort_arg);
+    }
+    c->pending = false;
+    uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+}
+
+static void on_write(uv_write_t *w, int status);
+
+static void write_raw(struct httpd_conn *c, uint8_t *data, size_t len, bool is_final)
+{
+    struct write_req *w = xmalloc(sizeof(*w));
+    w->conn = c;
+    w->data = data;
+    w->is_final = is_final;
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+    if (rc < 0) {
+        free(data);
+        free(w);
+        conn_close(c);
+    }
+}
+
+static void bad_request(struct httpd_conn *c, int err)
+{
+    static const char msg400[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                                 "Connection: close\r\n\r\n";
+    static const char msg431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                 "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    const char *m = err == -E2BIG ? msg431 : msg400;
+    size_t len = strlen(m);
+    c->keep_alive = false;
+    c->writing = true;
+    write_raw(c, (uint8_t *)xstrndup(m, len), len, true);
+}
+
+/* Parses data; on a complete request keeps the rest in inbuf and calls the handler. Returns
+ * true when a request was delivered (the caller stops feeding). */
+static bool feed(struct httpd_conn *c, const uint8_t *data, size_t len, size_t *used)
+{
+    int rc = http1_parser_feed(&c->parser, data, len, used);
+    if (rc < 0) {
+        bad_request(c, rc);
+        return true;
+    }
+    if (http1_parser_take_continue(&c->parser)) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        write_raw(c, (uint8_t *)xstrndup(cont, sizeof(cont) - 1), sizeof(cont) - 1, false);
+    }
+    if (rc == 0) {
+        return false;
+    }
+    c->pending = true;
+    c->keep_alive = c->parser.req.keep_alive;
+    c->abort_fn = NULL;
+    c->srv->fn(c, &c->parser.req, c->srv->user);
+    return true;
+}
+
+/* Feeds the buffered input until a request is delivered or the input runs out. */
+static void process_inbuf(struct httpd_conn *c)
+{
+    while (c->inbuf.len > 0 && !c->pending && !c->writing && !c->closing) {
+        size_t used = 0;
+        bool delivered = feed(c, c->inbuf.data, c->inbuf.len, &used);
+        cl_buf_consume(&c->inbuf, used);
+        if (delivered) {
+            break;
+        }
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct httpd_conn *c = h->data;
+    (void)suggested;
+    *buf = uv_buf_init(c->srv->readbuf, sizeof(c->srv->readbuf));
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+    struct httpd_conn *c = st->data;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0 || c->closing) {
+        return;
+    }
+    const uint8_t *data = (const uint8_t *)buf->base;
+    size_t len = (size_t)nread;
+    if (c->pending || c->writing || c->inbuf.len > 0) {
+        if (cl_buf_append(&c->inbuf, data, len) < 0) {
+            conn_close(c); /* a client piling up input while it waits: drop it */
+            return;
+        }
+        process_inbuf(c);
+        return;
+    }
+    size_t used = 0;
+    if (feed(c, data, len, &used) && used < len && !c->closing) {
+        if (cl_buf_append(&c->inbuf, data + used, len - used) < 0) {
+            conn_close(c);
+        }
+    }
+}
+
+static void after_response(struct httpd_conn *c)
+{
+    if (!c->keep_alive) {
+        conn_close(c);
+        return;
+    }
+    http1_parser_next(&c->parser);
+    process_inbuf(c);
+}
+
+static void on_write(uv_write_t *w, int status)
+{
+    struct write_req *wr = (struct write_req *)w;
+    struct httpd_conn *c = wr->conn;
+    bool is_final = wr->is_final;
+    free(wr->data);
+    free(wr);
+    if (c->closing) {
+        return;
+    }
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    if (is_final) {
+        c->writing = false;
+        after_response(c);
+    }
+}
+
+static void append_head(struct cl_buf *b, int status, const struct httpd_header *hdrs,
+                        size_t n_hdrs, size_t len, bool keep_alive)
+{
+    int rc = cl_buf_printf(b, "HTTP/1.1 %d %s\r\n", status, httpd_reason(status));
+    if (rc == 0 && status != 204) { /* RFC 9110: no Content-Length in a 204 */
+        rc = cl_buf_printf(b, "Content-Length: %zu\r\n", len);
+    }
+    for (size_t i = 0; rc == 0 && i < n_hdrs; i++) {
+        rc = cl_buf_printf(b, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
+    }
+    if (rc == 0 && !keep_alive) {
+        rc = cl_buf_append_str(b, "Connection: close\r\n");
+    }
+    if (rc == 0) {
+        rc = cl_buf_append_str(b, "\r\n");
+    }
+    if (rc < 0) {
+        abort(); /* unbounded buffer: only ENOMEM */
+    }
+}
+
+void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *hdrs, size_t n_hdrs,
+                   const void *body, size_t len)
+{
+    if (c->closing || !c->pending) {
+        return;
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    append_head(&b, status, hdrs, n_hdrs, len, c->keep_alive);
+    if (len > 0 && cl_buf_append(&b, body, len) < 0) {
+        abort();
+    }
+    c->pending = false;
+    c->abort_fn = NULL;
+    c->writing = true;
+    size_t n = b.len;
+    write_raw(c, b.data, n, true);
+}
+
+void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg)
+{
+    c->abort_fn = fn;
+    c->abort_arg = arg;
+}
+
+uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len)
+{
+    return http1_parser_take_body(&c->parser, len);
+}
+
+static void on_connection(uv_stream_t *ls, int status)
+{
+    struct httpd *s = ls->data;
+    if (status < 0 || s->closing) {
+        return;
+    }
+    struct httpd_conn *c = xcalloc(1, sizeof(*c));
+    c->srv = s;
+    (void)uv_tcp_init(ls->loop, &c->tcp);
+    c->tcp.data = c;
+    http1_parser_init(&c->parser, HTTP1_MAX_HEAD, s->cfg.max_body);
+    cl_buf_init(&c->inbuf, HTTPD_MAX_PENDING_INPUT);
+    c->next = s->conns;
+    if (s->conns) {
+        s->conns->prev = c;
+    }
+    s->conns = c;
+    s->n_conns++;
+    if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 || s->n_conns > s->cfg.max_conns) {
+        conn_close(c);
+        return;
+    }
+    (void)uv_tcp_nodelay(&c->tcp, 1);
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+        conn_close(c);
+        return;
+    }
+    c->reading = true;
+}
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss)
+{
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0) {
+        return 0;
+    }
+    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0) {
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static void on_listener_close(uv_handle_t *h)
+{
+    struct httpd *s = h->data;
+    s->listener_closed = true;
+    maybe_free_server(s);
+}
+
+int httpd_open(uv_loop_t *loop, const struct httpd_config *cfg, httpd_request_fn *fn, void *user,
+               struct httpd **out)
+{
+    struct sockaddr_storage ss;
+    int rc = resolve(cfg->host, cfg->port, &ss);
+    if (rc < 0) {
+        return rc;
+    }
+    struct httpd *s = xcalloc(1, sizeof(*s));
+    s->cfg = *cfg;
+    s->fn = fn;
+    s->user = user;
+    (void)uv_tcp_init(loop, &s->tcp);
+    s->tcp.data = s;
+    rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&ss, 0);
+    if (rc == 0) {
+        rc = uv_listen((uv_stream_t *)&s->tcp, 511, on_connection);
+    }
+    if (rc < 0) {
+        s->closing = true;
+        uv_close((uv_handle_t *)&s->tcp, on_listener_close);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int httpd_port(const struct httpd *s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len) < 0) {
+        return -1;
+    }
+    if (ss.ss_family == AF_INET6) {
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+void httpd_close(struct httpd *s)
+{
+    if (s == NULL || s->closing) {
+        return;
+    }
+    s->closing = true;
+    for (struct httpd_conn *c = s->conns; c; c = c->next) {
+        conn_close(c); /* unlinked only in the close callback, so next stays valid */
+    }
+    uv_close((uv_handle_t *)&s->tcp, on_listener_close);
+}
+
+const char *httpd_reason(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Request Entity Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
+    }
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* A small HTTP/1.1 server on a libuv loop: a TCP listener, keep-alive connections parsed with
+ * http1, one request at a time per connection. The handler may answer at once or much later
+ * (an Invoke waits for a runtime, a Runtime API `next` waits for an event); if the connection
+ * closes first, the abort callback tells the owner to forget it. Used for the public API and
+ * for each execution environment's private Runtime API listener. */
+#ifndef CLAMBDA_SERVER_HTTPD_H
+#define CLAMBDA_SERVER_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "http1.h"
+
+struct httpd;
+struct httpd_conn;
+
+/* Called for each complete request. req (and its body) is valid until httpd_respond(). The
+ * handler must eventually call httpd_respond() on c, unless the abort callback runs first. */
+typedef void httpd_request_fn(struct httpd_conn *c, const struct http1_request *req, void *user);
+/* Called when a connection with an unanswered request closes (client gone, server closing);
+ * c must not be used afterwards. */
+typedef void httpd_abort_fn(struct httpd_conn *c, void *arg);
+
+/* One response header. */
+struct httpd_header {
+    const char *name;
+    const char *value;
+};
+
+/* Listener settings. */
+struct httpd_config {
+    const char *host;   /* IPv4 or IPv6 literal to bind */
+    int port;           /* 0 for an ephemeral port */
+    size_t max_body;    /* request body cap (bodies over it are flagged, not buffered) */
+    size_t max_conns;   /* connections over this are closed at once */
+    const char *server; /* log prefix for accept errors */
+};
+
+/* Binds and listens. OUT: *out, owned by the caller (httpd_close). 0 or a negative errno
+ * (e.g. -EADDRINUSE, -EINVAL for a bad host). */
+int httpd_open(uv_loop_t *loop, const struct httpd_config *cfg, httpd_request_fn *fn, void *user,
+               struct httpd **out);
+/* The bound port (useful after port 0). */
+int httpd_port(const struct httpd *s);
+/* Closes the listener and every connection (abort callbacks run for unanswered requests,
+ * synchronously), then frees s once libuv has closed every handle. NULL is a no-op. */
+void httpd_close(struct httpd *s);
+
+/* Sends a response with Content-Length and the given headers; copies everything, so the
+ * arguments may be freed on return. After this, c belongs to the server again. */
+void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *hdrs, size_t n_hdrs,
+                   const void *body, size_t len);
+/* Registers fn(c, arg) to run if c closes before httpd_respond() (NULL fn unregisters). */
+void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg);
+/* Takes the current request's body. OUT: *len. Caller frees the result with free(). */
+uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len);
+/* The standard reason phrase of an HTTP status ("OK", "Not Found", ...). */
+const char *httpd_reason(int status);
+
+#endif /* CLAMBDA_SERVER_HTTPD_H */

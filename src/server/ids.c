@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Random identifiers; see ids.h. getrandom(2) never fails for small sizes once the pool is
+ * initialised; if it does (seccomp, ancient kernel) we fall back to the clock mixed with the
+ * pid, which is unique enough for request ids but never used for secrets. */
+#include "ids.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static void fill(uint8_t *p, size_t n)
+{
+    if (getrandom(p, n, 0) == (ssize_t)n) {
+        return;
+    }
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)getpid();
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = (uint8_t)x;
+    }
+}
+
+static void to_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void ids_hex(char *out, size_t n_bytes)
+{
+    uint8_t buf[64];
+    size_t done = 0;
+    while (done < n_bytes) {
+        size_t n = n_bytes - done < sizeof(buf) ? n_bytes - done : sizeof(buf);
+        fill(buf, n);
+        to_hex(buf, n, out + 2 * done);
+        done += n;
+    }
+    out[2 * n_bytes] = '\0';
+}
+
+void ids_uuid(char *out)
+{
+    uint8_t b[16];
+    char hex[33];
+    fill(b, sizeof(b));
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    to_hex(b, sizeof(b), hex);
+    (void)snprintf(out, IDS_UUID_LEN, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+                   hex + 20);
+}
+
+void ids_trace(char *out, long long now_s)
+{
+    char root[25];
+    char parent[17];
+    ids_hex(root, 12);
+    ids_hex(parent, 8);
+    (void)snprintf(out, IDS_TRACE_LEN, "Root=1-%08llx-%s;Parent=%s;Sampled=0",
+                   (unsigned long long)now_s & 0xffffffffULL, root, parent);
+}

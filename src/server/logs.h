@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Log streams: one file per execution environment, <state>/logs/<function>/<stream>.log with
+ * the CloudWatch stream name YYYY/MM/DD/[$LATEST]<32 hex>. The runtime's stdout and stderr
+ * arrive in arbitrary pieces and are cut into lines here (a line longer than LOGS_MAX_LINE is
+ * split, as CloudWatch caps events at 256 KB); platform lines (START, END, REPORT) are written
+ * whole. While an invocation is attached, every line also goes to its tail buffer, whose last
+ * 4 KB become X-Amz-Log-Result. */
+#ifndef CLAMBDA_SERVER_LOGS_H
+#define CLAMBDA_SERVER_LOGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cl_buf.h"
+
+/* Bytes of log kept for X-Amz-Log-Result. */
+#define LOGS_TAIL_MAX 4096
+/* Longest line written as one; longer output is split. */
+#define LOGS_MAX_LINE (256 * 1024)
+
+/* The last LOGS_TAIL_MAX bytes written while attached. */
+struct logs_tail {
+    uint8_t data[LOGS_TAIL_MAX];
+    size_t len;
+};
+
+/* Where a piece of runtime output came from. */
+enum logs_source { LOGS_STDOUT = 0, LOGS_STDERR = 1 };
+
+struct logs_stream;
+
+/* Appends n bytes to t, keeping only the last LOGS_TAIL_MAX bytes. */
+void logs_tail_append(struct logs_tail *t, const uint8_t *p, size_t n);
+
+/* Creates the stream's directory and file under state_dir for function (version $LATEST).
+ * OUT: *out (logs_close). 0 or a negative errno from mkdir/open. */
+int logs_open(const char *state_dir, const char *function, struct logs_stream **out);
+/* Closes the file (partial lines are flushed first) and frees s. NULL is a no-op. */
+void logs_close(struct logs_stream *s);
+/* The stream name, valid until logs_close(). */
+const char *logs_name(const struct logs_stream *s);
+/* The log file path, valid until logs_close(). */
+const char *logs_path(const struct logs_stream *s);
+/* Attaches t (borrowed until the next attach) to receive every line; NULL detaches. */
+void logs_attach(struct logs_stream *s, struct logs_tail *t);
+/* Adds runtime output; complete lines are written at once, the rest waits for more. */
+void logs_feed(struct logs_stream *s, enum logs_source src, const uint8_t *p, size_t n);
+/* Writes any partial line of src as a line (at EOF, before platform lines). */
+void logs_flush(struct logs_stream *s, enum logs_source src);
+/* Writes platform text (one or more complete lines, each ending in "\n"). */
+void logs_platform(struct logs_stream *s, const struct cl_buf *text);
+
+#endif /* CLAMBDA_SERVER_LOGS_H */

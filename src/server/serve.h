@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* `clambda serve`: command-line parsing, the state directory, the public listener, the pool,
+ * signal handling (SIGINT/SIGTERM: stop accepting, SIGTERM the runtimes, SIGKILL after a grace
+ * period, exit when every handle is closed) and the libuv loop. */
+#ifndef CLAMBDA_SERVER_SERVE_H
+#define CLAMBDA_SERVER_SERVE_H
+
+/* Runs the server; argv[0] is "serve". Returns the process exit status (0 after a clean
+ * shutdown, 2 for usage errors, 1 for startup failures). */
+int serve_main(int argc, char **argv);
+
+#endif /* CLAMBDA_SERVER_SERVE_H */
