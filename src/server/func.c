@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xalloc.h"
@@ -72,6 +73,14 @@ int func_config_parse(struct function_config *cfg, const char *spec, char *err, 
         (void)snprintf(err, errlen, "--function %s: realpath(%s): %s", spec, eq + 1,
                        strerror(errno));
         free(name);
+        return -EINVAL;
+    }
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        (void)snprintf(err, errlen, "--function %s: %s is not a directory (it must hold bootstrap)",
+                       spec, dir);
+        free(name);
+        free(dir);
         return -EINVAL;
     }
     func_config_init(cfg, name, dir);

@@ -271,3 +271,125 @@ def probe(start, rapi):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+# --- clambda serve -----------------------------------------------------------------------------
+
+RUNTIMES_DIR = HERE / "runtimes"
+
+
+def clambda_path() -> pathlib.Path:
+    b = build_dir()
+    if b is None:
+        pytest.skip("CLAMBDA_BUILD_DIR is not set (run through ctest)")
+    p = b / "clambda"
+    if not p.exists():
+        pytest.skip(f"{p} is not built")
+    return p
+
+
+class Server:
+    """A running `clambda serve` on 127.0.0.1:<ephemeral port> with its own state dir."""
+
+    def __init__(self, state_dir: pathlib.Path, functions: dict, sets=(), args=()):
+        self.state_dir = state_dir
+        cmd = [str(clambda_path()), "serve", "--listen", "127.0.0.1:0",
+               "--state-dir", str(state_dir)]
+        for name, path in functions.items():
+            cmd += ["--function", f"{name}={path}"]
+        for s in sets:
+            cmd += ["--set", s]
+        cmd += list(args)
+        self.cmd = cmd
+        self.err_path = state_dir.parent / (state_dir.name + ".stderr")
+        self._err = open(self.err_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self._err)
+        line = self.proc.stdout.readline().decode()
+        m = re.match(r"clambda: listening on http://127\.0\.0\.1:(\d+)", line)
+        if not m:
+            self.stop()
+            raise AssertionError(f"server did not start: {line!r}\n{self.stderr()}")
+        self.port = int(m.group(1))
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stderr(self) -> str:
+        try:
+            return self.err_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def invoke(self, name: str, payload=b"{}", headers=None, timeout=TIMEOUT):
+        """Raw HTTP invoke: (status, headers dict with lower-case names, body bytes)."""
+        import http.client
+        if isinstance(payload, (dict, list)):
+            import json
+            payload = json.dumps(payload).encode()
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request("POST", f"/2015-03-31/functions/{name}/invocations", body=payload,
+                      headers=headers or {})
+            r = c.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            c.close()
+
+    def boto3(self):
+        boto3 = pytest.importorskip("boto3")
+        from botocore.config import Config
+        return boto3.client("lambda", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test",
+                            config=Config(retries={"max_attempts": 1, "mode": "standard"},
+                                          read_timeout=TIMEOUT))
+
+    def log_files(self, function: str) -> list:
+        return sorted((self.state_dir / "logs" / function).rglob("*.log"))
+
+    def log_text(self, function: str) -> str:
+        return "".join(p.read_text(errors="replace") for p in self.log_files(function))
+
+    def wait_log(self, function: str, pattern: str, timeout: float = TIMEOUT):
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = rx.search(self.log_text(function))
+            if m:
+                return m
+            time.sleep(0.05)
+        raise AssertionError(f"no log line {pattern!r} for {function}:\n"
+                             f"{self.log_text(function)}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc.stdout.close()
+        self._err.close()
+        return self.proc.returncode
+
+
+def runtime_dir(name: str) -> pathlib.Path:
+    return RUNTIMES_DIR / name
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """serve(functions={name: path}, sets=[...], args=[...]) -> Server. At teardown the server
+    gets SIGTERM and must exit 0 (under ASan a leak makes it fail), and no runtime it started
+    may survive."""
+    servers = []
+
+    def _serve(functions: dict, sets=(), args=()) -> Server:
+        s = Server(tmp_path / f"state{len(servers)}", functions, sets, args)
+        servers.append(s)
+        return s
+
+    yield _serve
+    for s in servers:
+        rc = s.stop()
+        print(f"=== clambda serve (exit {rc})\n{s.stderr()}")
+        assert rc == 0, f"clambda serve exited with {rc}:\n{s.stderr()}"
