@@ -194,6 +194,9 @@ int http1_parser_feed(struct http1_parser *p, const uint8_t *data, size_t len, s
     size_t n = http_parser_execute(&p->hp, &settings, (const char *)data, len);
     enum http_errno e = HTTP_PARSER_ERRNO(&p->hp);
     *consumed = n;
+    if (p->hp.upgrade) {
+        return -EBADMSG; /* no Upgrade or CONNECT tunnels */
+    }
     if (p->complete) {
         return 1;
     }
@@ -202,9 +205,6 @@ int http1_parser_feed(struct http1_parser *p, const uint8_t *data, size_t len, s
     }
     if (e != HPE_OK) {
         return e == HPE_HEADER_OVERFLOW ? -E2BIG : -EBADMSG;
-    }
-    if (p->hp.upgrade) {
-        return -EBADMSG; /* no Upgrade or CONNECT tunnels */
     }
     return 0;
 }

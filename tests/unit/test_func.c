@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/server/func.c: defaults, --function and --set parsing with AWS's limits. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "func.h"
+
+static void test_func_config_parse(void **state)
+{
+    (void)state;
+    struct function_config cfg;
+    char err[512];
+    assert_int_equal(func_config_parse(&cfg, "fn=/tmp", err, sizeof(err)), 0);
+    assert_string_equal(cfg.name, "fn");
+    assert_string_equal(cfg.code_dir, "/tmp");
+    assert_int_equal(cfg.memory_mb, 128);
+    assert_int_equal(cfg.timeout_s, 3);
+    assert_int_equal(cfg.ephemeral_mb, 512);
+    assert_int_equal(cfg.reserved, -1);
+    assert_string_equal(cfg.arch, "x86_64");
+    assert_string_equal(cfg.runtime, "provided.al2023");
+    func_config_fini(&cfg);
+    func_config_fini(NULL);
+    assert_int_equal(func_config_parse(&cfg, "fn", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_parse(&cfg, "b d=/tmp", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_parse(&cfg, "fn=/no/such/dir", err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "realpath(/no/such/dir)"));
+    assert_int_equal(func_config_parse(&cfg, "fn=/etc/hostname", err, sizeof(err)), -EINVAL);
+}
+
+static void test_func_config_set(void **state)
+{
+    (void)state;
+    struct function_config cfg;
+    char err[512];
+    func_config_init(&cfg, "fn", "/tmp");
+    static const char *const good[] = {"timeout=900",          "memory=10240",
+                                       "reserved=0",           "ephemeral-storage=10240",
+                                       "handler=main.handler", "runtime=provided.al2",
+                                       "architecture=arm64",   "env.A_1=x=y"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(func_config_set(&cfg, good[i], err, sizeof(err)), 0);
+    }
+    assert_int_equal(cfg.timeout_s, 900);
+    assert_int_equal(cfg.memory_mb, 10240);
+    assert_int_equal(cfg.reserved, 0);
+    assert_string_equal(cfg.env[0], "A_1=x=y");
+    static const char *const bad[] = {"timeout=0",         "timeout=901", "memory=127",
+                                      "timeout=1x",        "reserved=-1", "runtime=python3.12",
+                                      "architecture=mips", "handler=a b", "env._X=1",
+                                      "env.1A=1",          "env.A-B=1",   "nokey",
+                                      "colour=blue"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(func_config_set(&cfg, bad[i], err, sizeof(err)), -EINVAL);
+    }
+    assert_true(func_name_valid("a-B_9", 5));
+    assert_false(func_name_valid("a.b", 3));
+    func_config_fini(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_func_config_parse),
+        cmocka_unit_test(test_func_config_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
