@@ -155,8 +155,8 @@ static void test_http1_parser_feed_malformed(void **state)
     (void)state;
     static const char *const bad[] = {"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
                                       "NOPE / HTTP/1.1\r\n\r\n", "GET / HTTP/9\r\n\r\n",
-                                      "GET / HTTP/1.1\r\nUpgrade: websocket\r\n"
-                                      "Connection: upgrade\r\n\r\n"};
+                                      ("GET / HTTP/1.1\r\nUpgrade: websocket\r\n"
+                                       "Connection: upgrade\r\n\r\n")};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct http1_parser p;
         size_t used;
