@@ -21,7 +21,7 @@
 #include "xalloc.h"
 
 /* Largest response accepted (6 MB payload plus headers and a 4 KB log tail). */
-#define INVOKE_MAX_RESPONSE (7 * 1024 * 1024)
+#define INVOKE_MAX_RESPONSE ((size_t)7 * 1024 * 1024)
 
 struct invoke_opts {
     const char *name;
@@ -39,7 +39,7 @@ static const char usage[] = "usage: clambda invoke NAME [--data JSON | --data-fi
 /* Splits "http://host:port[/]" into host and port. 0 or -EINVAL. */
 static int parse_endpoint(const char *url, char *host, size_t hcap, char *port, size_t pcap)
 {
-    if (strncmp(url, "http://", 7) != 0) {
+    if (url == NULL || strncmp(url, "http://", 7) != 0) {
         return -EINVAL;
     }
     const char *h = url + 7;
@@ -155,7 +155,7 @@ static bool find_header(const char *head, const char *name, char *out, size_t ca
 static void print_tail(const char *b64)
 {
     struct cl_buf dec;
-    cl_buf_init(&dec, 64 * 1024);
+    cl_buf_init(&dec, (size_t)64 * 1024);
     if (cl_b64_decode(&dec, (const uint8_t *)b64, strlen(b64)) == 0 && dec.len > 0) {
         (void)fwrite(dec.data, 1, dec.len, stderr);
     }
@@ -203,7 +203,7 @@ static int send_request(int fd, const struct invoke_opts *o, const char *host,
                         const struct cl_buf *payload)
 {
     struct cl_buf req;
-    cl_buf_init(&req, 16 * 1024);
+    cl_buf_init(&req, (size_t)16 * 1024);
     int rc = cl_buf_printf(&req,
                            "POST /2015-03-31/functions/%s/invocations HTTP/1.1\r\nHost: %s\r\n"
                            "Content-Type: application/json\r\nContent-Length: %zu\r\n"

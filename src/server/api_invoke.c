@@ -188,6 +188,7 @@ static bool check_payload(struct httpd_conn *c, const struct http1_request *req,
         return false;
     }
     json_error_t jerr;
+    memset(&jerr, 0, sizeof(jerr));
     json_t *v = req->body_len ? json_loadb((const char *)req->body, req->body_len,
                                            JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
                               : json_object();

@@ -129,12 +129,12 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
         e->report_init = false;
     }
     struct cl_buf text;
-    cl_buf_init(&text, 64 * 1024);
+    cl_buf_init(&text, (size_t)64 * 1024);
     int rc = e->started ? 0 : report_start(&text, inv->id, "$LATEST");
     rc = rc ? rc : report_end(&text, inv->id);
     rc = rc ? rc : report_report(&text, &rep);
     if (rc == 0 && timed_out) {
-        rc = report_timeout_line(&text, epoch_ms(), inv->id, e->cfg.fn->timeout_s);
+        (void)report_timeout_line(&text, epoch_ms(), inv->id, e->cfg.fn->timeout_s);
     }
     logs_platform(e->log, &text);
     cl_buf_fini(&text);
@@ -381,7 +381,7 @@ void env_deliver(struct env *e, struct inv *inv)
     }
     cl_buf_fini(&text);
     (void)snprintf(deadline, sizeof(deadline), "%lld",
-                   (long long)(epoch_ms() + (int64_t)e->cfg.fn->timeout_s * 1000));
+                   (long long)epoch_ms() + (long long)e->cfg.fn->timeout_s * 1000);
     h[n++] = (struct httpd_header){"Content-Type", "application/json"};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Aws-Request-Id", inv->id};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Deadline-Ms", deadline};

@@ -212,7 +212,7 @@ int http1_parser_feed(struct http1_parser *p, const uint8_t *data, size_t len, s
 void http1_parser_next(struct http1_parser *p)
 {
     cl_buf_reset(&p->head);
-    if (p->body.cap > 64 * 1024) {
+    if (p->body.cap > (size_t)64 * 1024) {
         cl_buf_fini(&p->body); /* do not keep a 6 MB buffer per idle connection */
         cl_buf_init(&p->body, p->body.max);
     }

@@ -17,7 +17,7 @@
 /* Most header (and trailer) lines accepted in one request; more is -E2BIG. */
 #define HTTP1_MAX_HEADERS 100
 /* Default cap on the request line plus all header bytes. */
-#define HTTP1_MAX_HEAD (64 * 1024)
+#define HTTP1_MAX_HEAD ((size_t)64 * 1024)
 
 /* One header line; name and value are NUL-terminated and point into the parser. */
 struct http1_header {

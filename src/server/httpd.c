@@ -13,8 +13,8 @@
 #include "xalloc.h"
 
 /* Unparsed input kept per connection while a request is in flight. */
-#define HTTPD_MAX_PENDING_INPUT (256 * 1024)
-#define HTTPD_READ_BUF          (64 * 1024)
+#define HTTPD_MAX_PENDING_INPUT ((size_t)256 * 1024)
+#define HTTPD_READ_BUF          ((size_t)64 * 1024)
 
 struct httpd {
     uv_tcp_t tcp;

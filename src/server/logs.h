@@ -14,9 +14,9 @@
 #include "cl_buf.h"
 
 /* Bytes of log kept for X-Amz-Log-Result. */
-#define LOGS_TAIL_MAX 4096
+#define LOGS_TAIL_MAX ((size_t)4096)
 /* Longest line written as one; longer output is split. */
-#define LOGS_MAX_LINE (256 * 1024)
+#define LOGS_MAX_LINE ((size_t)256 * 1024)
 
 /* The last LOGS_TAIL_MAX bytes written while attached. */
 struct logs_tail {

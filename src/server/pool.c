@@ -59,7 +59,7 @@ int pool_add_function(struct pool *p, struct function_config *cfg)
     struct pool_fn *f = xcalloc(1, sizeof(*f));
     f->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
-    p->fns = xrealloc(p->fns, (p->n_fns + 1) * sizeof(*p->fns));
+    p->fns = xrealloc(p->fns, (p->n_fns + 1) * sizeof(struct pool_fn *));
     p->fns[p->n_fns++] = f;
     return 0;
 }
@@ -151,7 +151,7 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
     }
     if (f->n_envs == f->cap_envs) {
         f->cap_envs = f->cap_envs ? 2 * f->cap_envs : 4;
-        f->envs = xrealloc(f->envs, f->cap_envs * sizeof(*f->envs));
+        f->envs = xrealloc(f->envs, f->cap_envs * sizeof(struct env *));
     }
     f->envs[f->n_envs++] = e;
     p->n_envs++;
