@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* Skeleton root and per-environment mounts (see mounts.h). Why a skeleton on disk rather than
+ * a tmpfs filled per environment: the mount points and /etc are made once, so a child only
+ * mounts; the skeleton is bound onto itself in the child's private mount namespace and
+ * remounted read-only, so an environment cannot change it. Device nodes are bind mounts of the
+ * host's (mknod would need CAP_MKNOD and a dev-enabled mount). */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Host directories that are bound read-only when they are real directories, or reproduced as
+ * symlinks when they are symlinks (Debian 12's merged /usr: /bin -> usr/bin). */
+static const char *const sys_dirs[] = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+/* Device nodes bound from the host's /dev. No tty: the runtime has no terminal. */
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom"};
+/* Mount points and directories of the skeleton. */
+static const char *const skel_dirs[] = {"etc", "etc/ssl", "var", "var/task", "opt",
+                                        "tmp", "proc",    "dev", "usr"};
+
+static int path_in(char *buf, size_t size, const char *root, const char *rel)
+{
+    int n = snprintf(buf, size, "%s/%s", root, rel);
+    return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static int write_whole(const char *path, const void *data, size_t len, struct sandbox_diag *d)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return sandbox_diag_set(d, -errno, "open(%s): %s", path, strerror(errno));
+    }
+    ssize_t w = len > 0 ? write(fd, data, len) : 0;
+    int e = w == (ssize_t)len ? 0 : (w < 0 ? errno : EIO);
+    (void)close(fd);
+    return e == 0 ? 0 : sandbox_diag_set(d, -e, "write(%s): %s", path, strerror(e));
+}
+
+/* Copies a small host file (≤ 1 MB) into the skeleton; a missing source is skipped. */
+static int copy_small(const char *src, const char *dst, struct sandbox_diag *d)
+{
+    static char buf[1 << 20];
+    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ENOENT ? 0
+                               : sandbox_diag_set(d, -errno, "open(%s): %s", src, strerror(errno));
+    }
+    ssize_t n = read(fd, buf, sizeof(buf));
+    int e = errno;
+    (void)close(fd);
+    if (n < 0) {
+        return sandbox_diag_set(d, -e, "read(%s): %s", src, strerror(e));
+    }
+    return write_whole(dst, buf, (size_t)n, d);
+}
+
+static int make_dir(const char *path, struct sandbox_diag *d)
+{
+    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+        return sandbox_diag_set(d, -errno, "mkdir(%s): %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+static int add_bind(struct mounts_skel *skel, const char *src, const char *rel, int is_dev)
+{
+    if (skel->n_binds >= MOUNTS_MAX_BINDS) {
+        return -E2BIG;
+    }
+    struct mounts_bind *b = &skel->binds[skel->n_binds++];
+    (void)snprintf(b->src, sizeof(b->src), "%s", src);
+    b->is_dev = is_dev;
+    return path_in(b->dst, sizeof(b->dst), skel->root, rel);
+}
+
+/* bin, lib, ...: a symlink like the host's, or a mount point bound from the host. */
+static int prepare_sys_dir(struct mounts_skel *skel, const char *name, struct sandbox_diag *d)
+{
+    char host[64], dst[MOUNTS_PATH_MAX], target[256];
+    (void)snprintf(host, sizeof(host), "/%s", name);
+    if (path_in(dst, sizeof(dst), skel->root, name) < 0) {
+        return sandbox_diag_set(d, -ENAMETOOLONG, "path too long: %s/%s", skel->root, name);
+    }
+    struct stat st;
+    if (lstat(host, &st) < 0) {
+        return 0; /* not on this host (lib32, libx32) */
+    }
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t n = readlink(host, target, sizeof(target) - 1);
+        if (n < 0) {
+            return sandbox_diag_set(d, -errno, "readlink(%s): %s", host, strerror(errno));
+        }
+        target[n] = '\0';
+        (void)unlink(dst);
+        if (symlink(target, dst) < 0) {
+            return sandbox_diag_set(d, -errno, "symlink(%s): %s", dst, strerror(errno));
+        }
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return 0;
+    }
+    int rc = make_dir(dst, d);
+    return rc < 0 ? rc : add_bind(skel, host, name, 0);
+}
+
+/* /dev: empty files as mount points for the host's nodes, and the usual /proc symlinks. */
+static int prepare_dev(struct mounts_skel *skel, struct sandbox_diag *d)
+{
+    static const char *const links[][2] = {{"dev/fd", "/proc/self/fd"},
+                                           {"dev/stdin", "/proc/self/fd/0"},
+                                           {"dev/stdout", "/proc/self/fd/1"},
+                                           {"dev/stderr", "/proc/self/fd/2"}};
+    char rel[32], host[40], dst[MOUNTS_PATH_MAX];
+    for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+        (void)snprintf(rel, sizeof(rel), "dev/%s", dev_nodes[i]);
+        (void)snprintf(host, sizeof(host), "/%s", rel);
+        if (path_in(dst, sizeof(dst), skel->root, rel) < 0) {
+            return sandbox_diag_set(d, -ENAMETOOLONG, "path too long: %s", skel->root);
+        }
+        int rc = write_whole(dst, "", 0, d);
+        if (rc < 0 || (rc = add_bind(skel, host, rel, 1)) < 0) {
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+        (void)path_in(dst, sizeof(dst), skel->root, links[i][0]);
+        (void)unlink(dst);
+        if (symlink(links[i][1], dst) < 0) {
+            return sandbox_diag_set(d, -errno, "symlink(%s): %s", dst, strerror(errno));
+        }
+    }
+    return 0;
+}
+
+/* /etc: generated identity and name-service files, copies of a few host files. */
+static int prepare_etc(struct mounts_skel *skel, uid_t uid, gid_t gid, struct sandbox_diag *d)
+{
+    char text[512], dst[MOUNTS_PATH_MAX];
+    int n = snprintf(text, sizeof(text),
+                     "root:x:0:0:root:/root:/sbin/nologin\n"
+                     "sbx_user1051:x:%u:%u::/tmp:/sbin/nologin\n",
+                     (unsigned)uid, (unsigned)gid);
+    (void)path_in(dst, sizeof(dst), skel->root, "etc/passwd");
+    int rc = write_whole(dst, text, (size_t)n, d);
+    n = snprintf(text, sizeof(text), "root:x:0:\nsbx_user1051:x:%u:\n", (unsigned)gid);
+    (void)path_in(dst, sizeof(dst), skel->root, "etc/group");
+    rc = rc < 0 ? rc : write_whole(dst, text, (size_t)n, d);
+    static const char hosts[] = "127.0.0.1 localhost\n::1 localhost\n";
+    (void)path_in(dst, sizeof(dst), skel->root, "etc/hosts");
+    rc = rc < 0 ? rc : write_whole(dst, hosts, sizeof(hosts) - 1, d);
+    static const char nss[] = "passwd: files\ngroup: files\nhosts: files dns\n";
+    (void)path_in(dst, sizeof(dst), skel->root, "etc/nsswitch.conf");
+    rc = rc < 0 ? rc : write_whole(dst, nss, sizeof(nss) - 1, d);
+    (void)path_in(dst, sizeof(dst), skel->root, "etc/resolv.conf");
+    rc = rc < 0 ? rc : copy_small("/etc/resolv.conf", dst, d);
+    (void)path_in(dst, sizeof(dst), skel->root, "etc/ld.so.cache");
+    rc = rc < 0 ? rc : copy_small("/etc/ld.so.cache", dst, d);
+    if (rc == 0 && access("/etc/ssl", F_OK) == 0) {
+        rc = add_bind(skel, "/etc/ssl", "etc/ssl", 0);
+    }
+    return rc;
+}
+
+int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, uid_t uid, gid_t gid,
+                        struct sandbox_diag *d)
+{
+    memset(skel, 0, sizeof(*skel));
+    int n = snprintf(skel->root, sizeof(skel->root), "%s", root_dir);
+    if (n < 0 || (size_t)n + 32 >= sizeof(skel->root) || root_dir[0] != '/') {
+        return sandbox_diag_set(d, -EINVAL, "skeleton root must be an absolute path < %d: %s",
+                                MOUNTS_PATH_MAX - 32, root_dir);
+    }
+    (void)path_in(skel->task, sizeof(skel->task), root_dir, "var/task");
+    (void)path_in(skel->tmp, sizeof(skel->tmp), root_dir, "tmp");
+    (void)path_in(skel->proc, sizeof(skel->proc), root_dir, "proc");
+    int rc = make_dir(root_dir, d);
+    if (rc == 0 && chmod(root_dir, 0755) < 0) {
+        rc = sandbox_diag_set(d, -errno, "chmod(%s): %s", root_dir, strerror(errno));
+    }
+    char path[MOUNTS_PATH_MAX];
+    for (size_t i = 0; rc == 0 && i < sizeof(skel_dirs) / sizeof(skel_dirs[0]); i++) {
+        (void)path_in(path, sizeof(path), root_dir, skel_dirs[i]);
+        rc = make_dir(path, d);
+    }
+    for (size_t i = 0; rc == 0 && i < sizeof(sys_dirs) / sizeof(sys_dirs[0]); i++) {
+        rc = prepare_sys_dir(skel, sys_dirs[i], d);
+    }
+    rc = rc < 0 ? rc : prepare_etc(skel, uid, gid, d);
+    rc = rc < 0 ? rc : prepare_dev(skel, d);
+    if (rc == -E2BIG) {
+        rc = sandbox_diag_set(d, rc, "more than %d binds in the skeleton", MOUNTS_MAX_BINDS);
+    }
+    return rc;
+}
+
+static void add_op(struct mounts_plan *plan, const char *src, const char *dst, const char *fstype,
+                   unsigned long flags, const char *data)
+{
+    struct mounts_op *op = &plan->ops[plan->n_ops++];
+    op->src = src;
+    op->dst = dst;
+    op->fstype = fstype;
+    op->flags = flags;
+    op->data = data;
+}
+
+/* A bind mount, then its remount read-only (a bind ignores MS_RDONLY on the first call). */
+static void add_ro_bind(struct mounts_plan *plan, const char *src, const char *dst)
+{
+    add_op(plan, src, dst, NULL, MS_BIND, NULL);
+    add_op(plan, NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+}
+
+void mounts_plan_init(struct mounts_plan *plan, const struct mounts_skel *skel,
+                      const char *code_dir, uint32_t tmp_mb)
+{
+    const unsigned long nsd = MS_NOSUID | MS_NODEV;
+    plan->root = skel->root;
+    plan->n_ops = 0;
+    (void)snprintf(plan->tmp_data, sizeof(plan->tmp_data), "size=%" PRIu32 "m,mode=1777", tmp_mb);
+    add_op(plan, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    add_op(plan, skel->root, skel->root, NULL, MS_BIND, NULL);
+    for (int i = 0; i < skel->n_binds; i++) {
+        const struct mounts_bind *b = &skel->binds[i];
+        if (b->is_dev) {
+            add_op(plan, b->src, b->dst, NULL, MS_BIND, NULL);
+        } else {
+            add_ro_bind(plan, b->src, b->dst);
+        }
+    }
+    add_ro_bind(plan, code_dir, skel->task);
+    add_op(plan, "tmpfs", skel->tmp, "tmpfs", nsd, plan->tmp_data);
+    add_op(plan, "proc", skel->proc, "proc", nsd | MS_NOEXEC, NULL);
+    add_op(plan, NULL, skel->root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | nsd, NULL);
+}
+
+int mounts_apply(const struct mounts_plan *plan, struct sandbox_child_err *err)
+{
+    for (int i = 0; i < plan->n_ops; i++) {
+        const struct mounts_op *op = &plan->ops[i];
+        if (mount(op->src, op->dst, op->fstype, op->flags, op->data) < 0) {
+            return sandbox_child_err_set(err, SANDBOX_STEP_MOUNT, errno, op->dst);
+        }
+    }
+    /* pivot_root(".", "."): the old root ends up stacked under the new one and is detached
+     * at once, so no put_old directory is needed (pivot_root(2), NOTES). */
+    if (chdir(plan->root) < 0) {
+        return sandbox_child_err_set(err, SANDBOX_STEP_CHDIR, errno, plan->root);
+    }
+    if (syscall(SYS_pivot_root, ".", ".") < 0) {
+        return sandbox_child_err_set(err, SANDBOX_STEP_PIVOT_ROOT, errno, plan->root);
+    }
+    if (umount2(".", MNT_DETACH) < 0) {
+        return sandbox_child_err_set(err, SANDBOX_STEP_UMOUNT, errno, "old root");
+    }
+    if (chdir("/var/task") < 0) {
+        return sandbox_child_err_set(err, SANDBOX_STEP_CHDIR, errno, "/var/task");
+    }
+    return 0;
+}

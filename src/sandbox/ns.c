@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* Cloning into namespaces and the child's setup (see ns.h). Everything after clone3 runs in a
+ * copy of a possibly multi-threaded server, so it uses raw system calls only: no malloc, no
+ * stdio, no fork() (glibc's and ASan's fork handlers take locks another thread may have held at
+ * the time of the clone). A failing step writes a struct sandbox_child_err to the error pipe and
+ * exits 127; the pipe is O_CLOEXEC, so EOF tells the parent that execve succeeded.
+ *
+ * Why a reaper as PID 1 rather than the runtime itself: PID 1 ignores every signal it has no
+ * handler for (a runtime that never installs a SIGTERM handler would survive the graceful
+ * shutdown), and orphans of the runtime (extensions, shell pipelines) are re-parented to PID 1
+ * and would stay zombies. The reaper costs one fork and no exec. It runs with the same
+ * identity and filter as the runtime, but is not dumpable, so the runtime cannot ptrace it
+ * or read its memory (a copy of the server's). When the runtime exits, the reaper exits, and
+ * the kernel kills everything left in the namespace. */
+#include "ns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+static void child_fail(int fd, const struct sandbox_child_err *e)
+{
+    ssize_t w = write(fd, e, sizeof(*e));
+    (void)w;
+    _exit(127);
+}
+
+static void fail_step(int fd, int step, const char *arg)
+{
+    struct sandbox_child_err e;
+    (void)sandbox_child_err_set(&e, step, errno, arg);
+    child_fail(fd, &e);
+}
+
+/* A new network namespace has only a loopback device, down: bring it up. */
+static int loopback_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        return -errno;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, "lo", 3);
+    int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
+        rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    rc = rc < 0 ? -errno : 0;
+    (void)close(s);
+    return rc;
+}
+
+/* Bounding set, uid/gid, then the remaining capability sets (setresuid from 0 clears the
+ * permitted and effective sets; inheritable stays until capset). Raw system calls: glibc's
+ * set*id wrappers broadcast to every thread it knows of, and its thread list is the server's. */
+static void drop_identity(const struct ns_child_args *a)
+{
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+            fail_step(a->errpipe, SANDBOX_STEP_CAPBSET, "PR_CAPBSET_DROP");
+        }
+    }
+    if (syscall(SYS_setgroups, 1, &a->gid) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SETGROUPS, "setgroups");
+    }
+    if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SETRESGID, "setresgid");
+    }
+    if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SETRESUID, "setresuid");
+    }
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    if (syscall(SYS_capset, &hdr, data) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_CAPSET, "capset");
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS");
+    }
+    if (sysfilter_install(a->filter) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SECCOMP, "PR_SET_SECCOMP");
+    }
+}
+
+/* Setup as root inside the new namespaces, before the identity drop. */
+static void setup(const struct ns_child_args *a)
+{
+    struct sandbox_child_err e;
+    int rc = cgroup_join_fds(a->cgroup_fds, a->n_cgroup_fds);
+    if (rc < 0) {
+        (void)sandbox_child_err_set(&e, SANDBOX_STEP_CGROUP, -rc, "cgroup.procs");
+        child_fail(a->errpipe, &e);
+    }
+    if (dup2(a->null_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_DUP2, "stdio");
+    }
+    if (a->isolate_net && (rc = loopback_up()) < 0) {
+        (void)sandbox_child_err_set(&e, SANDBOX_STEP_NET_LO, -rc, "lo");
+        child_fail(a->errpipe, &e);
+    }
+    if (mounts_apply(a->plan, &e) < 0) {
+        child_fail(a->errpipe, &e);
+    }
+    if (sethostname(a->hostname, strlen(a->hostname)) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SETHOSTNAME, a->hostname);
+    }
+    struct rlimit nofile = {(rlim_t)a->max_files, (rlim_t)a->max_files};
+    struct rlimit core = {0, 0};
+    if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 || setrlimit(RLIMIT_CORE, &core) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SETRLIMIT, "RLIMIT_NOFILE");
+    }
+    drop_identity(a);
+}
+
+/* Default dispositions and an empty mask: ignored signals would survive execve. */
+static void reset_signals(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        (void)sigaction(sig, &dfl, NULL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* PID 1 forwards what the host sends it to every other process of the namespace. */
+static void forward(int sig)
+{
+    int saved = errno;
+    (void)kill(-1, sig);
+    errno = saved;
+}
+
+static void reaper(const struct ns_child_args *a, pid_t runtime)
+{
+    static const int fwd[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+    (void)close(a->errpipe);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = forward;
+    for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+        (void)sigaction(fwd[i], &sa, NULL);
+    }
+    for (;;) {
+        int st = 0;
+        pid_t r = (pid_t)syscall(SYS_wait4, -1, &st, 0, NULL);
+        if (r == runtime) {
+            ssize_t w = write(a->statuspipe, &st, sizeof(st));
+            (void)w;
+            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+        if (r < 0 && errno == ECHILD) {
+            _exit(127);
+        }
+    }
+}
+
+static void child_main(const struct ns_child_args *a)
+{
+    reset_signals();
+    setup(a);
+    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+    if (pid < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_FORK, "clone");
+    }
+    if (pid > 0) {
+        reaper(a, pid);
+    }
+    (void)close(a->statuspipe);
+    char *const argv0[] = {(char *)(uintptr_t)a->path, NULL}; /* execve does not write */
+    execve(a->path, a->argv != NULL ? a->argv : argv0, a->envp);
+    fail_step(a->errpipe, SANDBOX_STEP_EXECVE, a->path);
+}
+
+int ns_spawn(const struct ns_child_args *a, pid_t *pid, int *pidfd)
+{
+    int fd = -1;
+    struct clone_args ca;
+    memset(&ca, 0, sizeof(ca));
+    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
+    if (a->isolate_net) {
+        ca.flags |= CLONE_NEWNET;
+    }
+    ca.pidfd = (uint64_t)(uintptr_t)&fd;
+    ca.exit_signal = SIGCHLD;
+    long r = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (r < 0) {
+        return -errno;
+    }
+    if (r == 0) {
+        child_main(a);
+        _exit(127);
+    }
+    *pid = (pid_t)r;
+    *pidfd = fd;
+    return 0;
+}

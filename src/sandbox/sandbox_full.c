@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: MIT */
+/* Full isolation entry points (sandbox_full.h): the shared state prepared once (skeleton root,
+ * seccomp program, cgroup parent), the probe that says what is missing, and one environment's
+ * life: cgroup, pipes, clone (ns.c), the child's verdict, reaping and teardown. */
+#include "sandbox_full.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "mounts.h"
+#include "ns.h"
+#include "sandbox_int.h"
+#include "sysfilter.h"
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+struct sandbox_full {
+    struct mounts_skel skel;
+    struct sysfilter filter;
+    struct cgroup_root cgroot;
+    uid_t uid;
+    gid_t gid;
+    bool isolate_net;
+};
+
+struct sandbox_full_env {
+    struct sandbox_proc proc;
+    struct cgroup cg;
+    int status_fd; /* read end: the runtime's wait status, written by the reaper */
+    bool reaped;
+};
+
+static const char *const step_names[SANDBOX_STEP_COUNT + 2] = {"write(cgroup.procs)",
+                                                               "dup2",
+                                                               "mount",
+                                                               "pivot_root",
+                                                               "umount2",
+                                                               "chdir",
+                                                               "sethostname",
+                                                               "setgroups",
+                                                               "setresgid",
+                                                               "setresuid",
+                                                               "prctl(PR_CAPBSET_DROP)",
+                                                               "capset",
+                                                               "prctl(PR_SET_NO_NEW_PRIVS)",
+                                                               "prctl(PR_SET_SECCOMP)",
+                                                               "clone",
+                                                               "execve",
+                                                               "setrlimit",
+                                                               "ioctl(SIOCSIFFLAGS)",
+                                                               "sigaction"};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
+/* ---- probe ---------------------------------------------------------------------------- */
+
+static void missing(struct sandbox_diag *d, int code, const char *what)
+{
+    size_t len = strlen(d->msg);
+    (void)snprintf(d->msg + len, sizeof(d->msg) - len, "%s%s", len > 0 ? "; " : "", what);
+    if (d->code == 0) {
+        d->code = code;
+    }
+}
+
+/* Clones a child into every namespace type we use; it exits at once. */
+static int probe_clone(bool net)
+{
+    int fd = -1;
+    struct clone_args ca;
+    memset(&ca, 0, sizeof(ca));
+    ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
+    ca.flags |= net ? CLONE_NEWNET : 0;
+    ca.pidfd = (uint64_t)(uintptr_t)&fd;
+    ca.exit_signal = SIGCHLD;
+    long r = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (r == 0) {
+        _exit(0);
+    }
+    if (r < 0) {
+        return -errno;
+    }
+    int st;
+    (void)waitpid((pid_t)r, &st, 0);
+    (void)close(fd);
+    return 0;
+}
+
+static void probe_cgroup(const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+{
+    struct sandbox_diag cd = {0, ""};
+    enum cgroup_version v;
+    if (cgroup_detect(cfg->cgroup_mount, &v, &cd) < 0) {
+        missing(d, -ENOENT, cd.msg);
+        return;
+    }
+    if (v == CGROUP_V2) {
+        char path[CGROUP_PATH_MAX], buf[256] = "";
+        (void)snprintf(path, sizeof(path), "%s/cgroup.controllers", cfg->cgroup_mount);
+        FILE *f = fopen(path, "re");
+        if (f == NULL || fgets(buf, sizeof(buf), f) == NULL || strstr(buf, "memory") == NULL ||
+            strstr(buf, "cpu") == NULL || strstr(buf, "pids") == NULL) {
+            missing(d, -ENOENT, "cgroup v2 without the memory, cpu and pids controllers");
+        }
+        if (f != NULL) {
+            (void)fclose(f);
+        }
+    }
+}
+
+int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+{
+    d->code = 0;
+    d->msg[0] = '\0';
+    if (geteuid() != 0) {
+        missing(d, -EPERM, "not running as root (full isolation needs root)");
+        return d->code;
+    }
+    int rc = probe_clone(cfg->isolate_net);
+    if (rc == -ENOSYS) {
+        missing(d, rc, "no clone3 system call (Linux >= 5.3 needed)");
+    } else if (rc < 0) {
+        char m[96];
+        (void)snprintf(m, sizeof(m), "clone3(mount, pid, ipc, uts%s namespaces): %s",
+                       cfg->isolate_net ? ", net" : "", strerror(-rc));
+        missing(d, rc, m);
+    }
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
+        missing(d, -ENOSYS, "no seccomp in this kernel");
+    }
+    probe_cgroup(cfg, d);
+    return d->code;
+}
+
+/* ---- shared state --------------------------------------------------------------------- */
+
+int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full **out,
+                     struct sandbox_diag *d)
+{
+    struct sandbox_full *sf = calloc(1, sizeof(*sf));
+    if (sf == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "calloc(sandbox_full): out of memory");
+    }
+    sf->uid = cfg->uid;
+    sf->gid = cfg->gid;
+    sf->isolate_net = cfg->isolate_net;
+    struct cgroup_config cc = {cfg->cgroup_mount, cfg->cgroup_self, cfg->cgroup_name};
+    int rc = mounts_skel_prepare(&sf->skel, cfg->root_dir, cfg->uid, cfg->gid, d);
+    rc = rc < 0 ? rc : sysfilter_init(&sf->filter, d);
+    rc = rc < 0 ? rc : cgroup_root_init(&sf->cgroot, &cc, d);
+    if (rc < 0) {
+        sandbox_full_free(sf);
+        return rc;
+    }
+    *out = sf;
+    return 0;
+}
+
+void sandbox_full_free(struct sandbox_full *sf)
+{
+    if (sf != NULL) {
+        cgroup_root_remove(&sf->cgroot);
+        sysfilter_fini(&sf->filter);
+        free(sf);
+    }
+}
+
+/* ---- one environment ------------------------------------------------------------------ */
+
+/* "169.254.a.b", stable for an id: Lambda hosts report a link-local address as hostname. */
+static void make_hostname(const char *id, char *buf, size_t size)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    (void)snprintf(buf, size, "169.254.%u.%u", 1 + (h % 254), 1 + ((h >> 8) % 254));
+}
+
+/* Blocks until the child exec'd (EOF) or reported a failed step. */
+static int read_verdict(int fd, struct sandbox_diag *d)
+{
+    struct sandbox_child_err ce;
+    ssize_t n;
+    do {
+        n = read(fd, &ce, sizeof(ce));
+    } while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(ce)) {
+        return 0;
+    }
+    ce.arg[sizeof(ce.arg) - 1] = '\0';
+    int step = ce.step >= 0 && ce.step < SANDBOX_STEP_COUNT + 2 ? ce.step : SANDBOX_STEP_EXECVE;
+    return sandbox_diag_set(d, -ce.err, "%s(%s): %s", step_names[step], ce.arg, strerror(ce.err));
+}
+
+/* Pipes in p[0..3]: stdout, stderr, error, status (each {read, write}). */
+static int open_pipes(int p[4][2], int *null_fd, struct sandbox_diag *d)
+{
+    for (int i = 0; i < 4; i++) {
+        if (pipe2(p[i], O_CLOEXEC) < 0) {
+            return sandbox_diag_set(d, -errno, "pipe2: %s", strerror(errno));
+        }
+    }
+    *null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (*null_fd < 0) {
+        return sandbox_diag_set(d, -errno, "open(/dev/null): %s", strerror(errno));
+    }
+    return 0;
+}
+
+static int check_spec(const struct sandbox_full_spec *s, struct sandbox_diag *d)
+{
+    if (s->id == NULL || s->code_dir == NULL || s->bootstrap == NULL || s->envp == NULL ||
+        s->memory_mb < 1 || s->tmp_mb < 1 || s->code_dir[0] != '/') {
+        return sandbox_diag_set(d, -EINVAL,
+                                "sandbox spec: id, absolute code_dir, bootstrap, "
+                                "envp, memory_mb and tmp_mb are required");
+    }
+    return 0;
+}
+
+/* Creates the cgroup with its limits and opens its cgroup.procs files. */
+static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                      struct sandbox_full_env *env, int *fds, int *n_fds, struct sandbox_diag *d)
+{
+    struct cgroup_limits lim = {spec->memory_mb, spec->pids_max > 0 ? spec->pids_max : 1024};
+    int rc = cgroup_create(&sf->cgroot, spec->id, &env->cg, d);
+    rc = rc < 0 ? rc : cgroup_set_limits(&env->cg, &lim, d);
+    rc = rc < 0 ? rc : cgroup_open_procs(&env->cg, fds, n_fds, d);
+    return rc;
+}
+
+/* Clones the child and waits for its verdict; closes the child's ends of the pipes. */
+static int env_start(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                     struct sandbox_full_env *env, int p[4][2], const struct ns_child_args *fds,
+                     struct sandbox_diag *d)
+{
+    struct mounts_plan plan;
+    char hostname[32];
+    struct ns_child_args args = *fds; /* cgroup fds and null_fd */
+    struct ns_child_args *a = &args;
+    mounts_plan_init(&plan, &sf->skel, spec->code_dir, spec->tmp_mb);
+    make_hostname(spec->id, hostname, sizeof(hostname));
+    a->plan = &plan;
+    a->filter = &sf->filter;
+    a->out_fd = p[0][1];
+    a->err_fd = p[1][1];
+    a->errpipe = p[2][1];
+    a->statuspipe = p[3][1];
+    a->hostname = hostname;
+    a->uid = sf->uid;
+    a->gid = sf->gid;
+    a->max_files = spec->max_files > 0 ? spec->max_files : 1024;
+    a->isolate_net = sf->isolate_net;
+    a->path = spec->bootstrap;
+    a->argv = spec->argv;
+    a->envp = spec->envp;
+    int rc = ns_spawn(a, &env->proc.pid, &env->proc.pidfd);
+    if (rc < 0) {
+        return sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc));
+    }
+    for (int i = 0; i < 4; i++) {
+        close_fd(&p[i][1]);
+    }
+    return read_verdict(p[2][0], d);
+}
+
+int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                       struct sandbox_full_env **out, struct sandbox_diag *d)
+{
+    int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0, null_fd = -1;
+    struct ns_child_args a = {0};
+    int rc = check_spec(spec, d);
+    struct sandbox_full_env *env = rc < 0 ? NULL : calloc(1, sizeof(*env));
+    if (env == NULL) {
+        return rc < 0 ? rc : sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
+    }
+    env->proc = (struct sandbox_proc){-1, -1, -1, -1};
+    env->status_fd = -1;
+    rc = env_cgroup(sf, spec, env, cg_fds, &n_cg, d);
+    rc = rc < 0 ? rc : open_pipes(p, &null_fd, d);
+    if (rc == 0) {
+        a.cgroup_fds = cg_fds;
+        a.n_cgroup_fds = n_cg;
+        a.null_fd = null_fd;
+        rc = env_start(sf, spec, env, p, &a, d);
+    }
+    for (int i = 0; i < n_cg; i++) {
+        (void)close(cg_fds[i]);
+    }
+    close_fd(&null_fd);
+    close_fd(&p[2][0]);
+    for (int i = 0; i < 4; i++) {
+        close_fd(&p[i][1]);
+    }
+    env->proc.out_fd = p[0][0];
+    env->proc.err_fd = p[1][0];
+    env->status_fd = p[3][0];
+    if (rc < 0) {
+        sandbox_full_close(env);
+        return rc;
+    }
+    (void)fcntl(env->proc.out_fd, F_SETFL, O_NONBLOCK);
+    (void)fcntl(env->proc.err_fd, F_SETFL, O_NONBLOCK);
+    (void)fcntl(env->status_fd, F_SETFL, O_NONBLOCK);
+    *out = env;
+    return 0;
+}
+
+struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env)
+{
+    return &env->proc;
+}
+
+const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env)
+{
+    return &env->cg;
+}
+
+int sandbox_full_signal(const struct sandbox_full_env *env, int sig)
+{
+    if (env->reaped) {
+        return -ESRCH;
+    }
+    return syscall(SYS_pidfd_send_signal, env->proc.pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d)
+{
+    return cgroup_freeze(&env->cg, d);
+}
+
+int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d)
+{
+    return cgroup_thaw(&env->cg, d);
+}
+
+int sandbox_full_reap(struct sandbox_full_env *env, int *wstatus, uint64_t *peak_kb,
+                      uint64_t *oom_kills)
+{
+    int st = 0;
+    pid_t r = env->reaped ? -1 : waitpid(env->proc.pid, &st, WNOHANG);
+    if (r < 0) {
+        return env->reaped ? -ECHILD : -errno;
+    }
+    if (r == 0) {
+        return -EAGAIN;
+    }
+    env->reaped = true;
+    int rst = 0; /* the runtime's own status, when the reaper saw it exit */
+    *wstatus = read(env->status_fd, &rst, sizeof(rst)) == (ssize_t)sizeof(rst) ? rst : st;
+    *peak_kb = 0;
+    *oom_kills = 0;
+    (void)cgroup_peak_kb(&env->cg, peak_kb, NULL);
+    (void)cgroup_oom_kills(&env->cg, oom_kills, NULL);
+    return 0;
+}
+
+void sandbox_full_close(struct sandbox_full_env *env)
+{
+    if (env == NULL) {
+        return;
+    }
+    if (!env->reaped && env->proc.pid > 0) {
+        int st;
+        (void)kill(env->proc.pid, SIGKILL);
+        (void)waitpid(env->proc.pid, &st, 0);
+    }
+    (void)cgroup_destroy(&env->cg, NULL);
+    close_fd(&env->proc.pidfd);
+    close_fd(&env->proc.out_fd);
+    close_fd(&env->proc.err_fd);
+    close_fd(&env->status_fd);
+    free(env);
+}

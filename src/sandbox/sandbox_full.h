@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* Full isolation of an execution environment (issue 4): a child cloned into new mount, PID,
+ * IPC, UTS (and optionally network) namespaces, a pivot_root onto a prepared read-only skeleton
+ * with the host's system directories, /var/task and /opt read-only, a sized /tmp, a fresh /proc
+ * and a minimal /dev; an unprivileged uid, no capabilities, no_new_privs and a seccomp filter;
+ * a cgroup (v1 or v2) for memory, CPU, pids and freezing. PID 1 of the namespace is a tiny
+ * reaper forked from us that forwards signals to the runtime and exits with it.
+ *
+ * Life cycle: sandbox_full_probe() says whether full isolation is possible; sandbox_full_new()
+ * prepares what all environments share (skeleton root, seccomp program, cgroup parent) once;
+ * sandbox_full_spawn() starts one environment; sandbox_full_close() tears it down. Not
+ * thread-safe: call from the server's loop thread. */
+#ifndef CLAMBDA_SANDBOX_SANDBOX_FULL_H
+#define CLAMBDA_SANDBOX_SANDBOX_FULL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+/* A failure explained for a human: code is the negative errno also returned, msg names the
+ * syscall and path, e.g. "mount(/var/task): Operation not permitted". */
+struct sandbox_diag {
+    int code;
+    char msg[256];
+};
+
+/* What all environments share. Strings are copied by sandbox_full_new. */
+struct sandbox_full_config {
+    const char *root_dir;     /* skeleton root, created/refreshed by sandbox_full_new; keep it
+                                 outside the state directory's function code */
+    const char *cgroup_mount; /* "/sys/fs/cgroup" */
+    const char *cgroup_self;  /* "/proc/self/cgroup" (nest under our cgroup) or NULL */
+    const char *cgroup_name;  /* parent of every environment's cgroup: "clambda" */
+    uid_t uid;                /* identity of the runtime (AWS: sbx_user1051); 993 */
+    gid_t gid;                /* 990 */
+    bool isolate_net;         /* CLONE_NEWNET: only loopback (no route to anything) */
+};
+
+/* One environment to start. */
+struct sandbox_full_spec {
+    const char *id;        /* unique name: the cgroup leaf and the hostname's seed */
+    const char *code_dir;  /* host directory mounted read-only at /var/task */
+    const char *bootstrap; /* path inside the sandbox, e.g. "/var/task/bootstrap" */
+    char *const *argv;     /* NULL: { bootstrap, NULL } */
+    char *const *envp;     /* complete environment */
+    uint32_t memory_mb;    /* 128..10240 */
+    uint32_t tmp_mb;       /* size of /tmp (EphemeralStorage, 512..10240) */
+    uint32_t pids_max;     /* 0: 1024 */
+    int max_files;         /* RLIMIT_NOFILE, 0: 1024 */
+};
+
+/* An environment's cgroup (cgroup.h). */
+struct cgroup;
+/* Shared, prepared state (opaque). */
+struct sandbox_full;
+/* One running environment (opaque). */
+struct sandbox_full_env;
+
+/* Checks everything full isolation needs and fills d with exactly what is missing (not root,
+ * no clone3/pidfd, a namespace type, a cgroup controller, seccomp), one reason per line-less
+ * sentence joined by "; ". 0 when everything is there, else -EPERM/-ENOSYS/-ENOENT. Blocks a
+ * few ms (it clones a probe child). */
+int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_diag *d);
+
+/* Prepares the shared state: skeleton root dir, seccomp program, cgroup parent. OUT: *out, free
+ * with sandbox_full_free. 0 or -errno with d filled. */
+int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full **out,
+                     struct sandbox_diag *d);
+/* Frees what sandbox_full_new made and removes the cgroup parent if empty (the skeleton dir
+ * stays for the next start). NULL: no-op. */
+void sandbox_full_free(struct sandbox_full *sf);
+
+/* Starts spec->bootstrap in a new environment and waits until it has exec'd (or failed).
+ * OUT: *out, close with sandbox_full_close. 0 or -errno; a setup failure in the child comes
+ * back as its errno with d naming the step and path. */
+int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                       struct sandbox_full_env **out, struct sandbox_diag *d);
+/* The environment's process handles: pid (PID 1 of the namespace, seen from the host), pidfd
+ * (readable when it exited), out_fd/err_fd (O_NONBLOCK). Borrowed, valid until close. */
+struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env);
+/* Sends sig to PID 1, which forwards it to every process of the environment (SIGKILL ends the
+ * namespace at once). 0 or -errno. */
+int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
+/* Freezes / thaws every process of the environment (cgroup freezer). 0 or -errno. */
+int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d);
+int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d);
+/* Reaps the exited environment without blocking. OUT: *wstatus is the runtime's own wait
+ * status (as waitpid), *peak_kb the cgroup's peak memory, *oom_kills the OOM-kill count.
+ * 0, -EAGAIN while it runs, or -errno. */
+int sandbox_full_reap(struct sandbox_full_env *env, int *wstatus, uint64_t *peak_kb,
+                      uint64_t *oom_kills);
+/* The environment's cgroup (for measurements). Borrowed, valid until close. */
+const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env);
+/* Kills what is left, reaps, removes the cgroup, closes fds and frees env. NULL: no-op. */
+void sandbox_full_close(struct sandbox_full_env *env);
+
+#endif /* CLAMBDA_SANDBOX_SANDBOX_FULL_H */
