@@ -268,6 +268,28 @@ static void test_ns_sigterm_forwarded(void **state)
     assert_int_equal(WTERMSIG(r->wstatus), SIGTERM);
 }
 
+/* A dynamically linked interpreter finds its libraries, modules and name service files. */
+static void test_ns_python3(void **state)
+{
+    struct run *r = *state;
+    if (access("/usr/bin/python3", X_OK) < 0) {
+        print_message("skip: no /usr/bin/python3 on this host\n");
+        skip();
+    }
+    static char py[] = "/usr/bin/python3";
+    static char dash_c[] = "-c";
+    static char script[] = "import json, os, pwd, socket, ssl\n"
+                           "print(json.dumps([os.getcwd(), pwd.getpwuid(os.getuid()).pw_name,\n"
+                           "                  socket.gethostname()[:8], os.path.exists('/work')]))";
+    char *argv[] = {py, dash_c, script, NULL};
+    struct sandbox_full_spec spec = {"envpy", code_dir, py, argv, env_vars, 256, 1, 64, 0};
+    struct sandbox_full_env *env = NULL;
+    struct sandbox_diag d = {0, ""};
+    assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
+    finish(env, r);
+    expect(r, "[\"/var/task\", \"sbx_user1051\", \"169.254.\", false]");
+}
+
 static void test_ns_exec_failure_reported(void **state)
 {
     (void)state;
@@ -338,17 +360,12 @@ int main(void)
         return 77;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ns_identity),
-        cmocka_unit_test(test_ns_proc_shows_only_own),
-        cmocka_unit_test(test_ns_filesystem),
-        cmocka_unit_test(test_ns_tmp_is_sized),
-        cmocka_unit_test(test_ns_seccomp_refuses),
-        cmocka_unit_test(test_ns_memory_limit_oom),
-        cmocka_unit_test(test_ns_pids_limit),
-        cmocka_unit_test(test_ns_freeze_stops_cpu),
-        cmocka_unit_test(test_ns_cpu_quota_128mb),
-        cmocka_unit_test(test_ns_sigterm_forwarded),
-        cmocka_unit_test(test_ns_exec_failure_reported),
+        cmocka_unit_test(test_ns_identity),        cmocka_unit_test(test_ns_proc_shows_only_own),
+        cmocka_unit_test(test_ns_filesystem),      cmocka_unit_test(test_ns_tmp_is_sized),
+        cmocka_unit_test(test_ns_seccomp_refuses), cmocka_unit_test(test_ns_memory_limit_oom),
+        cmocka_unit_test(test_ns_pids_limit),      cmocka_unit_test(test_ns_freeze_stops_cpu),
+        cmocka_unit_test(test_ns_cpu_quota_128mb), cmocka_unit_test(test_ns_sigterm_forwarded),
+        cmocka_unit_test(test_ns_python3),         cmocka_unit_test(test_ns_exec_failure_reported),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
