@@ -164,7 +164,7 @@ int main(int argc, char **argv)
         return 77;
     }
     for (int i = 0; i < runs; i++) {
-        double t[3], u[3];
+        double t[3] = {0, 0, 0}, u[3] = {0, 0, 0};
         if (full_once(sf, code, i, t) < 0 || plain_once(CLAMBDA_SANDBOX_HOSTILE, u) < 0) {
             return 1;
         }
