@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cl_alloc.h"
+#include "cl_hex.h"
 
 #define MAX_SIZE_LINE 4096 /* chunk-size line incl. extensions */
 
@@ -31,20 +32,6 @@ void cl_chunked_init(struct cl_chunked *c)
     c->state = CH_SIZE;
 }
 
-static int hexval(uint8_t ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
-}
-
 /* End of a chunk-size line: a zero size starts the trailer section. */
 static int size_line_done(struct cl_chunked *c)
 {
@@ -58,7 +45,7 @@ static int size_line_done(struct cl_chunked *c)
 
 static int step_size(struct cl_chunked *c, uint8_t ch)
 {
-    int v = hexval(ch);
+    int v = cl_hex_value(ch);
     if (c->state == CH_SIZE && v >= 0) {
         if (c->remaining > (UINT64_MAX >> 8)) {
             return -EBADMSG;

@@ -11,6 +11,7 @@
 #include "cl_alloc.h"
 #include "cl_b64.h"
 #include "cl_buf.h"
+#include "cl_hex.h"
 #include "cl_json.h"
 #include "http_int.h"
 
@@ -133,17 +134,6 @@ static size_t list_count(const struct pair_list *l, const char *name, bool is_ci
 
 /* ---- Percent-encoding ---- */
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* Pool copy of s[0..len) with %XX escapes decoded and, when is_form, "+" read as a space.
  * Malformed escapes and "%00" stay as they are, so the result never hides a NUL. */
 static const char *pct_decode(struct clambda_http_request *r, const char *s, size_t len,
@@ -155,8 +145,8 @@ static const char *pct_decode(struct clambda_http_request *r, const char *s, siz
         return NULL;
     }
     for (size_t i = 0; i < len; i++) {
-        int hi = s[i] == '%' && i + 2 < len ? hex_val(s[i + 1]) : -1;
-        int lo = hi >= 0 ? hex_val(s[i + 2]) : -1;
+        int hi = s[i] == '%' && i + 2 < len ? cl_hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = hi >= 0 ? cl_hex_value((unsigned char)s[i + 2]) : -1;
         if (lo >= 0 && (hi | lo) != 0) {
             d[j++] = (char)(hi << 4 | lo);
             i += 2;

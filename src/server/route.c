@@ -5,21 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cl_hex.h"
 #include "func.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 int route_pct_decode(const char *in, size_t len, char *out, size_t cap)
 {
@@ -30,8 +17,8 @@ int route_pct_decode(const char *in, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < len; i++) {
         int c = (unsigned char)in[i];
         if (c == '%') {
-            int hi = i + 2 < len ? hexval(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hexval(in[i + 2]) : -1;
+            int hi = i + 2 < len ? cl_hex_value((unsigned char)in[i + 1]) : -1;
+            int lo = i + 2 < len ? cl_hex_value((unsigned char)in[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 return -EBADMSG;
             }
