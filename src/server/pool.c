@@ -51,6 +51,11 @@ const struct function_config *pool_function(const struct pool *p, const char *na
     return f ? &f->cfg : NULL;
 }
 
+const struct function_config *pool_function_at(const struct pool *p, size_t i)
+{
+    return i < p->n_fns ? &p->fns[i]->cfg : NULL;
+}
+
 int pool_add_function(struct pool *p, struct function_config *cfg)
 {
     if (find_fn(p, cfg->name)) {

@@ -2,6 +2,7 @@
 /* `clambda serve`; see serve.h and docs/serve.md for every flag. */
 #include "serve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,7 +12,9 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "api_control.h"
 #include "api_invoke.h"
+#include "creds.h"
 #include "func.h"
 #include "httpd.h"
 #include "pool.h"
@@ -32,6 +35,8 @@ struct serve_opts {
     int init_timeout_s;
     int grace_ms;
     char region[32];
+    bool auth_sigv4;         /* --auth sigv4 */
+    const char *credentials; /* --credentials FILE */
 };
 
 /* The running server, reachable from the signal callbacks. */
@@ -41,6 +46,8 @@ struct serve {
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
+    struct api_control control;
+    struct creds *creds;
     int grace_ms;
     bool stopping;
 };
@@ -50,6 +57,7 @@ static const char usage[] =
     "                     [--set NAME.KEY=VALUE]... [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION] [--isolation none]\n"
+    "                     [--auth none|sigv4] [--credentials FILE]\n"
     "KEY: timeout, memory, reserved, ephemeral-storage, handler, runtime, architecture,\n"
     "     env.NAME (see docs/serve.md)\n";
 
@@ -172,6 +180,8 @@ enum {
     OPT_GRACE,
     OPT_REGION,
     OPT_ISOLATION,
+    OPT_AUTH,
+    OPT_CREDENTIALS,
     OPT_HELP
 };
 
@@ -186,6 +196,8 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
                                           {"region", required_argument, NULL, OPT_REGION},
                                           {"isolation", required_argument, NULL, OPT_ISOLATION},
+                                          {"auth", required_argument, NULL, OPT_AUTH},
+                                          {"credentials", required_argument, NULL, OPT_CREDENTIALS},
                                           {"help", no_argument, NULL, OPT_HELP},
                                           {NULL, 0, NULL, 0}};
 
@@ -223,6 +235,12 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return 0;
     case OPT_ISOLATION:
         return strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+    case OPT_AUTH:
+        o->auth_sigv4 = strcmp(arg, "sigv4") == 0;
+        return o->auth_sigv4 || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+    case OPT_CREDENTIALS:
+        o->credentials = arg;
+        return 0;
     case OPT_HELP:
         return 1;
     default:
@@ -238,6 +256,43 @@ static void opts_fini(struct serve_opts *o)
     free(o->fns);
     free(o->sets);
     free(o->state_dir);
+}
+
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static bool is_loopback(const char *host)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, host, a) == 1) {
+        return a[0] == 127;
+    }
+    if (inet_pton(AF_INET6, host, a) != 1) {
+        return false;
+    }
+    static const unsigned char one[16] = {[15] = 1};
+    static const unsigned char v4mapped[12] = {[10] = 0xff, [11] = 0xff};
+    return memcmp(a, one, 16) == 0 || (memcmp(a, v4mapped, 12) == 0 && a[12] == 127);
+}
+
+/* --auth/--credentials consistency, and no unauthenticated listener off loopback. */
+static int check_auth(const struct serve_opts *o)
+{
+    if (o->auth_sigv4 && o->credentials == NULL) {
+        (void)fprintf(stderr, "clambda serve: --auth sigv4 needs --credentials FILE\n");
+        return -EINVAL;
+    }
+    if (!o->auth_sigv4 && o->credentials != NULL) {
+        (void)fprintf(stderr, "clambda serve: --credentials is used only with --auth sigv4\n");
+        return -EINVAL;
+    }
+    if (!o->auth_sigv4 && !is_loopback(o->host)) {
+        (void)fprintf(stderr,
+                      "clambda serve: refusing to listen on %s without authentication: anyone "
+                      "who can reach it could run code. Use --auth sigv4 --credentials FILE, or "
+                      "a loopback address (127.0.0.1, [::1]).\n",
+                      o->host);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 /* 0 to run, 1 after --help, or 2 for a usage error (message printed). */
@@ -275,7 +330,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     if (o->state_dir == NULL) {
         o->state_dir = default_state_dir();
     }
-    return apply_sets(o) < 0 ? 2 : 0;
+    return apply_sets(o) < 0 || check_auth(o) < 0 ? 2 : 0;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -328,8 +383,23 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         }
     }
     s->invoke = (struct api_invoke){s->pool, o->region, "000000000000"};
+    if (o->auth_sigv4) {
+        char err[512];
+        int rc = creds_load(o->credentials, &s->creds, err, sizeof(err));
+        if (rc < 0) {
+            (void)fprintf(stderr, "clambda: --credentials: %s\n", err);
+            return rc;
+        }
+    }
+    s->control = (struct api_control){.invoke = &s->invoke,
+                                      .pool = s->pool,
+                                      .region = o->region,
+                                      .account = "000000000000",
+                                      .creds = s->creds,
+                                      .max_concurrency = o->max_envs};
+    api_control_init(&s->control);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
-    int rc = httpd_open(&s->loop, &hc, api_invoke_handle, &s->invoke, &s->api);
+    int rc = httpd_open(&s->loop, &hc, api_control_handle, &s->control, &s->api);
     if (rc < 0) {
         (void)fprintf(stderr, "clambda: listen on %s:%d: %s\n", o->host, o->port, uv_strerror(rc));
         return rc;
@@ -376,6 +446,8 @@ int serve_main(int argc, char **argv)
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
+    api_control_fini(&s.control);
+    creds_free(s.creds);
     (void)uv_loop_close(&s.loop);
     for (size_t i = 0; extra_env[i]; i++) {
         free(extra_env[i]);

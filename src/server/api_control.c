@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* Authentication and routing of the public API; see api_control.h. The route table is the one
+ * place that lists every Lambda operation and says which are implemented. */
+#include "api_control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_functions.h"
+#include "ids.h"
+#include "sigv4.h"
+#include "validate.h"
+#include "xalloc.h"
+
+typedef void op_fn(struct api_call *call);
+
+/* One operation: method, path pattern ("{}" is a label) and its handler (NULL when it is not
+ * implemented yet). */
+struct op {
+    const char *method;
+    const char *pattern;
+    const char *name;
+    op_fn *fn;
+};
+
+static void op_create_function(struct api_call *call);
+static void op_update_function_configuration(struct api_call *call);
+
+#define F15 "/2015-03-31/functions/{}"
+static const struct op ops[] = {
+    {"GET", "/2015-03-31/functions", "ListFunctions", api_functions_list},
+    {"POST", "/2015-03-31/functions", "CreateFunction", op_create_function},
+    {"GET", F15, "GetFunction", api_functions_get},
+    {"DELETE", F15, "DeleteFunction", NULL},
+    {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
+    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration",
+     op_update_function_configuration},
+    {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
+    {"POST", F15 "/versions", "PublishVersion", NULL},
+    {"GET", F15 "/versions", "ListVersionsByFunction", NULL},
+    {"POST", F15 "/aliases", "CreateAlias", NULL},
+    {"GET", F15 "/aliases", "ListAliases", NULL},
+    {"GET", F15 "/aliases/{}", "GetAlias", NULL},
+    {"PUT", F15 "/aliases/{}", "UpdateAlias", NULL},
+    {"DELETE", F15 "/aliases/{}", "DeleteAlias", NULL},
+    {"POST", F15 "/policy", "AddPermission", NULL},
+    {"GET", F15 "/policy", "GetPolicy", NULL},
+    {"DELETE", F15 "/policy/{}", "RemovePermission", NULL},
+    {"GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings", NULL},
+    {"POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", NULL},
+    {"GET", "/2015-03-31/event-source-mappings/{}", "GetEventSourceMapping", NULL},
+    {"PUT", "/2015-03-31/event-source-mappings/{}", "UpdateEventSourceMapping", NULL},
+    {"DELETE", "/2015-03-31/event-source-mappings/{}", "DeleteEventSourceMapping", NULL},
+    {"GET", "/2016-08-19/account-settings", "GetAccountSettings", api_functions_account_settings},
+    {"POST", "/2017-03-31/tags/{}", "TagResource", NULL},
+    {"GET", "/2017-03-31/tags/{}", "ListTags", NULL},
+    {"DELETE", "/2017-03-31/tags/{}", "UntagResource", NULL},
+    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency", NULL},
+    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency", NULL},
+    {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
+     api_functions_get_concurrency},
+    {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency",
+     "PutProvisionedConcurrencyConfig", NULL},
+    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency",
+     "GetProvisionedConcurrencyConfig", NULL},
+    {"DELETE", "/2019-09-30/functions/{}/provisioned-concurrency",
+     "DeleteProvisionedConcurrencyConfig", NULL},
+    {"PUT", "/2019-09-25/functions/{}/event-invoke-config", "PutFunctionEventInvokeConfig", NULL},
+    {"POST", "/2019-09-25/functions/{}/event-invoke-config", "UpdateFunctionEventInvokeConfig",
+     NULL},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config", "GetFunctionEventInvokeConfig", NULL},
+    {"DELETE", "/2019-09-25/functions/{}/event-invoke-config", "DeleteFunctionEventInvokeConfig",
+     NULL},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config/list",
+     "ListFunctionEventInvokeConfigs", NULL},
+    {"POST", "/2021-10-31/functions/{}/url", "CreateFunctionUrlConfig", NULL},
+    {"GET", "/2021-10-31/functions/{}/url", "GetFunctionUrlConfig", NULL},
+    {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig", NULL},
+    {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig", NULL},
+    {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs", NULL},
+    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations",
+     "InvokeWithResponseStream", NULL},
+    {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
+    {"GET", "/2018-10-31/layers", "ListLayers", NULL},
+    {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", NULL},
+    {"GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions", NULL},
+    {"GET", "/2018-10-31/layers/{}/versions/{}", "GetLayerVersion", NULL},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion", NULL},
+    {"POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission", NULL},
+    {"GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy", NULL},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission",
+     NULL},
+};
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+static const char *message_key(const char *type)
+{
+    static const char *const upper[] = {"ResourceNotFoundException", "ServiceException",
+                                        "ServiceQuotaExceededException",
+                                        "RecursiveInvocationException", NULL};
+    for (size_t i = 0; upper[i]; i++) {
+        if (strcmp(upper[i], type) == 0) {
+            return "Message";
+        }
+    }
+    return "message";
+}
+
+void api_control_error(struct api_call *call, int status, const char *type, const char *message)
+{
+    api_invoke_error(call->c, status, type, message_key(type), message, NULL, NULL);
+}
+
+void api_control_json(struct api_call *call, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    if (text == NULL) {
+        abort();
+    }
+    char rid[IDS_UUID_LEN];
+    ids_uuid(rid);
+    struct httpd_header h[] = {{"Content-Type", "application/json"}, {"x-amzn-RequestId", rid}};
+    httpd_respond(call->c, status, h, 2, text, strlen(text));
+    free(text);
+}
+
+/* ---- operations answered here --------------------------------------------------------------- */
+
+static void not_implemented(struct api_call *call)
+{
+    char *m = xasprintf("%s is not implemented by clambda yet (see docs/api.md for the supported "
+                        "operations).",
+                        call->op);
+    api_control_error(call, 501, "NotImplementedException", m);
+    free(m);
+}
+
+/* Parses the JSON body and validates it as a function configuration. False after answering. */
+static bool validated_body(struct api_call *call, bool is_create)
+{
+    json_error_t jerr;
+    const struct http1_request *req = call->req;
+    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                                 : json_object();
+    struct validate_error err;
+    if (body == NULL) {
+        char *m = xasprintf("Could not parse request body into json: %s", jerr.text);
+        api_control_error(call, 400, "InvalidRequestContentException", m);
+        free(m);
+        return false;
+    }
+    int rc = validate_function_request(body, is_create, &err);
+    json_decref(body);
+    if (rc < 0) {
+        api_control_error(call, err.status, err.type, err.message);
+        return false;
+    }
+    return true;
+}
+
+/* CreateFunction and UpdateFunctionConfiguration validate their input for real (so callers
+ * see AWS's validation errors today); storing functions comes with the function store. */
+static void op_create_function(struct api_call *call)
+{
+    if (validated_body(call, true)) {
+        not_implemented(call);
+    }
+}
+
+static void op_update_function_configuration(struct api_call *call)
+{
+    if (validated_body(call, false)) {
+        not_implemented(call);
+    }
+}
+
+/* ---- routing -------------------------------------------------------------------------------- */
+
+enum match { NO_MATCH, MATCH, BAD_LABEL };
+
+/* Matches path[0..len) against pattern, decoding "{}" labels into call->label. */
+static enum match match(const char *pattern, const char *path, size_t len, struct api_call *call)
+{
+    int n_labels = 0;
+    size_t i = 0;
+    const char *p = pattern;
+    bool bad = false;
+    while (*p && i <= len) {
+        if (*p != '/' || i >= len || path[i] != '/') {
+            return NO_MATCH;
+        }
+        p++;
+        i++;
+        size_t plen = strcspn(p, "/");
+        size_t seg = 0;
+        while (i + seg < len && path[i + seg] != '/') {
+            seg++;
+        }
+        if (plen == 2 && p[0] == '{' && p[1] == '}') {
+            if (seg == 0 || n_labels == 2) {
+                return NO_MATCH;
+            }
+            bad |= route_pct_decode(path + i, seg, call->label[n_labels], ROUTE_ID_MAX + 1) < 0;
+            n_labels++;
+        } else if (plen != seg || strncmp(p, path + i, seg) != 0) {
+            return NO_MATCH;
+        }
+        p += plen;
+        i += seg;
+    }
+    if (*p || i != len) {
+        return NO_MATCH;
+    }
+    return bad ? BAD_LABEL : MATCH;
+}
+
+static void route(struct api_call *call)
+{
+    const char *url = call->req->url;
+    size_t len = strcspn(url, "?");
+    if (len > 1 && url[len - 1] == '/') {
+        len--; /* botocore's ListFunctions and GetAccountSettings paths end in '/' */
+    }
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (strcmp(ops[i].method, call->req->method) != 0) {
+            continue;
+        }
+        enum match m = match(ops[i].pattern, url, len, call);
+        if (m == NO_MATCH) {
+            continue;
+        }
+        call->op = ops[i].name;
+        if (m == BAD_LABEL) {
+            struct validate_error err;
+            validate_one(&err, "(malformed)", "path",
+                         "Member must be percent-encoded UTF-8 of at most 256 bytes");
+            api_control_error(call, err.status, err.type, err.message);
+        } else if (ops[i].fn) {
+            ops[i].fn(call);
+        } else {
+            not_implemented(call);
+        }
+        return;
+    }
+    api_control_error(call, 404, "UnknownOperationException", "Unknown operation");
+}
+
+/* ---- authentication ------------------------------------------------------------------------- */
+
+static const char *secret_of(const void *user, const char *key)
+{
+    const struct creds_entry *e = creds_find(user, key);
+    return e ? e->secret : NULL;
+}
+
+/* AWS's authentication errors carry only "message" (no Type) in their body. */
+static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v)
+{
+    json_t *o = json_pack("{s:s}", "message", v->message);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (body == NULL) {
+        body = xstrdup("{\"message\":\"(invalid UTF-8)\"}");
+    }
+    char rid[IDS_UUID_LEN];
+    ids_uuid(rid);
+    struct httpd_header h[] = {{"Content-Type", "application/json"},
+                               {"x-amzn-RequestId", rid},
+                               {"x-amzn-ErrorType", v->type}};
+    httpd_respond(c, v->status, h, 3, body, strlen(body));
+    free(body);
+}
+
+/* Verifies the request when auth is on. OUT: *account (the caller's). False after answering. */
+static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
+                         const struct http1_request *req, const char **account)
+{
+    *account = ctl->account;
+    if (ctl->creds == NULL) {
+        return true;
+    }
+    if (req->body_too_large) {
+        /* the body is gone, so the signature cannot be checked: refuse before anything runs */
+        char *m = xasprintf("Request must be smaller than %d bytes for the %s operation",
+                            API_INVOKE_MAX_SYNC, "InvokeFunction");
+        api_invoke_error(c, 413, "RequestEntityTooLargeException", "message", m, NULL, NULL);
+        free(m);
+        return false;
+    }
+    struct sigv4_header hs[HTTP1_MAX_HEADERS];
+    for (size_t i = 0; i < req->n_headers; i++) {
+        hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
+    }
+    struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body,
+                               req->body_len};
+    struct sigv4_expect ex = {ctl->region, "lambda", time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
+    struct sigv4_verdict v;
+    if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
+        (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
+                      req->url, v.type, v.access_key, v.message);
+        auth_error(c, &v);
+        return false;
+    }
+    *account = creds_find(ctl->creds, v.access_key)->account;
+    return true;
+}
+
+void api_control_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    struct api_control *ctl = user;
+    const char *account = NULL;
+    if (!authenticate(ctl, c, req, &account)) {
+        return;
+    }
+    char id[ROUTE_ID_MAX + 1];
+    if (route_match_invoke(req->url, id, sizeof(id)) != -ENOENT) {
+        /* the invoke API reads its context only before it returns: a copy carries the account */
+        struct api_invoke inv = *ctl->invoke;
+        inv.account = account;
+        api_invoke_handle(c, req, &inv);
+        return;
+    }
+    struct api_call call;
+    memset(&call, 0, sizeof(call));
+    call.ctl = ctl;
+    call.c = c;
+    call.req = req;
+    call.account = account;
+    route(&call);
+}
+
+void api_control_init(struct api_control *ctl)
+{
+    ctl->fns = api_functions_new(ctl->pool);
+}
+
+void api_control_fini(struct api_control *ctl)
+{
+    if (ctl) {
+        api_functions_free(ctl->fns);
+        ctl->fns = NULL;
+    }
+}

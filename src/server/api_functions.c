@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* Read-only function operations; see api_functions.h. */
+#include "api_functions.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cl_b64.h"
+#include "func_json.h"
+#include "ids.h"
+#include "validate.h"
+#include "xalloc.h"
+
+/* AWS's default account limits that clambda does not enforce differently. */
+#define LIMIT_TOTAL_CODE_SIZE    80530636800LL
+#define LIMIT_CODE_SIZE_UNZIPPED 262144000LL
+#define LIMIT_CODE_SIZE_ZIPPED   52428800LL
+
+/* What the store will hold for a stored function, kept here for --function ones. */
+struct fn_meta {
+    char *name;
+    char sha256[48]; /* base64 */
+    long long size;
+    long long registered_ms;
+    char revision[IDS_UUID_LEN];
+};
+
+struct api_functions {
+    struct fn_meta *v;
+    size_t n;
+};
+
+static long long now_ms(void)
+{
+    struct timeval tv;
+    (void)gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* SHA-256 (base64) and size of dir/bootstrap; "" and 0 when it cannot be read. */
+static void hash_bootstrap(const char *dir, struct fn_meta *m)
+{
+    char *path = xasprintf("%s/bootstrap", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (fd < 0 || ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        if (fd >= 0) {
+            (void)close(fd);
+        }
+        return;
+    }
+    uint8_t buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        (void)EVP_DigestUpdate(ctx, buf, (size_t)n);
+        m->size += n;
+    }
+    (void)close(fd);
+    uint8_t md[32];
+    unsigned int mdlen = 0;
+    (void)EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    struct cl_buf b;
+    cl_buf_init(&b, sizeof(m->sha256) - 1);
+    if (n == 0 && cl_b64_encode(&b, md, mdlen) == 0) {
+        memcpy(m->sha256, cl_buf_str(&b), b.len + 1);
+    }
+    cl_buf_fini(&b);
+}
+
+static struct fn_meta *meta_of(struct api_functions *f, const struct function_config *cfg)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->v[i].name, cfg->name) == 0) {
+            return &f->v[i];
+        }
+    }
+    f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
+    struct fn_meta *m = &f->v[f->n++];
+    memset(m, 0, sizeof(*m));
+    m->name = xstrdup(cfg->name);
+    m->registered_ms = now_ms();
+    ids_uuid(m->revision);
+    hash_bootstrap(cfg->code_dir, m);
+    return m;
+}
+
+struct api_functions *api_functions_new(const struct pool *p)
+{
+    struct api_functions *f = xcalloc(1, sizeof(*f));
+    const struct function_config *cfg;
+    for (size_t i = 0; (cfg = pool_function_at(p, i)) != NULL; i++) {
+        (void)meta_of(f, cfg);
+    }
+    return f;
+}
+
+void api_functions_free(struct api_functions *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->v[i].name);
+    }
+    free(f->v);
+    free(f);
+}
+
+static json_t *configuration(struct api_call *call, const struct function_config *cfg,
+                             bool qualified)
+{
+    const struct fn_meta *m = meta_of(call->ctl->fns, cfg);
+    struct func_meta fm = {.version = "$LATEST",
+                           .code_sha256 = m->sha256,
+                           .code_size = m->size,
+                           .last_modified_ms = m->registered_ms,
+                           .revision_id = m->revision};
+    return func_json_config(cfg, &fm, call->ctl->region, call->account, qualified);
+}
+
+/* ---- resolving {FunctionName} ------------------------------------------------------------- */
+
+static bool qualifier_chars_ok(const char *q)
+{
+    size_t len = strlen(q);
+    return len >= 1 && len <= ROUTE_QUALIFIER_MAX &&
+           strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$_-") == len;
+}
+
+static void not_found(struct api_call *call, const char *name, const char *qualifier)
+{
+    char *arn = func_json_arn(call->ctl->region, call->account, name, qualifier);
+    char *m = xasprintf("Function not found: %s", arn);
+    api_control_error(call, 404, "ResourceNotFoundException", m);
+    free(m);
+    free(arn);
+}
+
+/* The function named by the path label and ?Qualifier=. OUT: *qualified (a qualifier was
+ * given). NULL after answering an error. */
+static const struct function_config *resolve(struct api_call *call, bool *qualified)
+{
+    struct route_fn rf;
+    struct validate_error err;
+    char q[ROUTE_QUALIFIER_MAX + 1];
+    if (route_parse_function(call->label[0], &rf) < 0) {
+        validate_one(&err, call->label[0], "functionName",
+                     "Member must satisfy regular expression pattern: "
+                     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                     "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        api_control_error(call, err.status, err.type, err.message);
+        return NULL;
+    }
+    int rc = route_query_get(call->req->url, "Qualifier", q, sizeof(q));
+    if (rc == 0 || rc != -ENOENT) {
+        if (rc < 0 || !qualifier_chars_ok(q)) {
+            validate_one(&err, rc < 0 ? "(malformed)" : q, "qualifier",
+                         "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
+            api_control_error(call, err.status, err.type, err.message);
+            return NULL;
+        }
+        if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
+            api_control_error(call, 400, "InvalidParameterValueException",
+                              "The derived qualifier from the function name does not match the "
+                              "specified qualifier.");
+            return NULL;
+        }
+        memcpy(rf.qualifier, q, sizeof(q));
+    }
+    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    if (cfg == NULL || (*rf.qualifier && strcmp(rf.qualifier, "$LATEST") != 0)) {
+        not_found(call, rf.name, rf.qualifier);
+        return NULL;
+    }
+    *qualified = *rf.qualifier != '\0';
+    return cfg;
+}
+
+void api_functions_get_configuration(struct api_call *call)
+{
+    bool qualified = false;
+    const struct function_config *cfg = resolve(call, &qualified);
+    if (cfg) {
+        api_control_json(call, 200, configuration(call, cfg, qualified));
+    }
+}
+
+void api_functions_get(struct api_call *call)
+{
+    bool qualified = false;
+    const struct function_config *cfg = resolve(call, &qualified);
+    if (cfg == NULL) {
+        return;
+    }
+    json_t *o = json_object();
+    (void)json_object_set_new(o, "Configuration", configuration(call, cfg, qualified));
+    if (cfg->reserved >= 0) {
+        (void)json_object_set_new(
+            o, "Concurrency", json_pack("{s:i}", "ReservedConcurrentExecutions", cfg->reserved));
+    }
+    api_control_json(call, 200, o);
+}
+
+void api_functions_get_concurrency(struct api_call *call)
+{
+    bool qualified = false;
+    const struct function_config *cfg = resolve(call, &qualified);
+    if (cfg == NULL) {
+        return;
+    }
+    json_t *o = json_object();
+    if (cfg->reserved >= 0) {
+        (void)json_object_set_new(o, "ReservedConcurrentExecutions", json_integer(cfg->reserved));
+    }
+    api_control_json(call, 200, o);
+}
+
+/* ---- ListFunctions, GetAccountSettings ---------------------------------------------------- */
+
+static int cmp_cfg(const void *a, const void *b)
+{
+    const struct function_config *x = *(const struct function_config *const *)a;
+    const struct function_config *y = *(const struct function_config *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* Every function sorted by name. OUT: *n. Caller frees the array. */
+static const struct function_config **sorted(const struct pool *p, size_t *n)
+{
+    size_t count = 0;
+    while (pool_function_at(p, count)) {
+        count++;
+    }
+    const struct function_config **v = xcalloc(count ? count : 1, sizeof(*v));
+    for (size_t i = 0; i < count; i++) {
+        v[i] = pool_function_at(p, i);
+    }
+    qsort(v, count, sizeof(*v), cmp_cfg);
+    *n = count;
+    return v;
+}
+
+/* Reads MaxItems, FunctionVersion and Marker. False after answering an error. */
+static bool list_params(struct api_call *call, int *page, char *marker, size_t cap)
+{
+    char buf[64];
+    char fv[64];
+    struct validate_error err;
+    const char *url = call->req->url;
+    int rc = route_query_get(url, "MaxItems", buf, sizeof(buf));
+    if (validate_max_items(rc == 0 ? buf : rc == -ENOENT ? NULL : "(malformed)",
+                           API_FUNCTIONS_PAGE_MAX, page, &err) < 0) {
+        api_control_error(call, err.status, err.type, err.message);
+        return false;
+    }
+    *page = *page > API_FUNCTIONS_PAGE_MAX ? API_FUNCTIONS_PAGE_MAX : *page;
+    rc = route_query_get(url, "FunctionVersion", fv, sizeof(fv));
+    if (rc != -ENOENT && (rc < 0 || strcmp(fv, "ALL") != 0)) {
+        validate_one(&err, rc < 0 ? "(malformed)" : fv, "functionVersion",
+                     "Member must satisfy enum value set: [ALL]");
+        api_control_error(call, err.status, err.type, err.message);
+        return false;
+    }
+    rc = route_query_get(url, "Marker", marker, cap);
+    if (rc == -ENOENT) {
+        marker[0] = '\0';
+    } else if (rc < 0 || !func_name_valid(marker, strlen(marker))) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "Invalid Marker: it must be a NextMarker returned by ListFunctions.");
+        return false;
+    }
+    return true;
+}
+
+/* Pages are in name order; NextMarker is the last name of the page, and the next page starts
+ * after it (so functions added or removed between pages never repeat or shift a page). */
+void api_functions_list(struct api_call *call)
+{
+    int page = 0;
+    char marker[FUNC_NAME_MAX + 1];
+    if (!list_params(call, &page, marker, sizeof(marker))) {
+        return;
+    }
+    size_t n = 0;
+    const struct function_config **v = sorted(call->ctl->pool, &n);
+    size_t i = 0;
+    while (*marker && i < n && strcmp(v[i]->name, marker) <= 0) {
+        i++;
+    }
+    json_t *list = json_array();
+    size_t end = i + (size_t)page < n ? i + (size_t)page : n;
+    for (size_t k = i; k < end; k++) {
+        (void)json_array_append_new(list, configuration(call, v[k], false));
+    }
+    json_t *o = json_pack("{s:o}", "Functions", list);
+    if (end < n && end > i) {
+        (void)json_object_set_new(o, "NextMarker", json_string(v[end - 1]->name));
+    }
+    free(v);
+    api_control_json(call, 200, o);
+}
+
+void api_functions_account_settings(struct api_call *call)
+{
+    const struct function_config *cfg;
+    long long code = 0;
+    long long reserved = 0;
+    size_t count = 0;
+    for (; (cfg = pool_function_at(call->ctl->pool, count)) != NULL; count++) {
+        code += meta_of(call->ctl->fns, cfg)->size;
+        reserved += cfg->reserved > 0 ? cfg->reserved : 0;
+    }
+    long long total = call->ctl->max_concurrency;
+    long long unreserved = total - reserved > 0 ? total - reserved : 0;
+    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}", "AccountLimit",
+                          "TotalCodeSize", (json_int_t)LIMIT_TOTAL_CODE_SIZE, "CodeSizeUnzipped",
+                          (json_int_t)LIMIT_CODE_SIZE_UNZIPPED, "CodeSizeZipped",
+                          (json_int_t)LIMIT_CODE_SIZE_ZIPPED, "ConcurrentExecutions",
+                          (json_int_t)total, "UnreservedConcurrentExecutions",
+                          (json_int_t)unreserved, "AccountUsage", "TotalCodeSize",
+                          (json_int_t)code, "FunctionCount", (json_int_t)count);
+    api_control_json(call, 200, o);
+}
