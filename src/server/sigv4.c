@@ -437,12 +437,14 @@ int sigv4_parse_auth(const char *header, struct sigv4_auth *out, char *msg, size
         missing_message(seen, header, msg, msglen);
         return -EBADMSG;
     }
-    for (const char *s = out->signature; *s; s++) {
-        if (cl_hex_value((unsigned char)*s) < 0) {
-            (void)snprintf(msg, msglen, "Signature is not 64 hexadecimal digits: '%s'.",
-                           out->signature);
-            return -EBADMSG;
-        }
+    bool hex = strlen(out->signature) == 64;
+    for (const char *s = out->signature; hex && *s; s++) {
+        hex = cl_hex_value((unsigned char)*s) >= 0;
+    }
+    if (!hex) {
+        (void)snprintf(msg, msglen, "Signature is not 64 hexadecimal digits: '%s'.",
+                       out->signature);
+        return -EBADMSG;
     }
     return 0;
 }
