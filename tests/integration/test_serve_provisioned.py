@@ -34,6 +34,37 @@ def init_pids(srv, name):
     return [int(p) for p in re.findall(r"^init done pid=(\d+)$", srv.log_text(name), re.M)]
 
 
+def waiting_in_next(pid):
+    """True when the runtime pid has a connection open to its Runtime API (it called next)."""
+    try:
+        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        api = [e for e in env if e.startswith(b"AWS_LAMBDA_RUNTIME_API=")][0]
+        port = int(api.rsplit(b":", 1)[1])
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "01" and int(cols[2].split(":")[1], 16) == port \
+                        and cols[9] in inodes:
+                    return True
+    except (OSError, IndexError, ValueError):
+        pass
+    return False
+
+
+def wait_ready(srv, name, n):
+    """Waits for n provisioned inits whose runtimes all wait in `next`; returns their pids."""
+    wait_until(lambda: len(init_pids(srv, name)) >= n, what=f"{n} provisioned inits")
+    pids = init_pids(srv, name)
+    wait_until(lambda: all(waiting_in_next(p) for p in pids), what="runtimes in next")
+    time.sleep(0.2)  # the server reads the `next` requests
+    return pids
+
+
 def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -44,8 +75,7 @@ def alive(pid):
 
 def test_initialised_before_first_invoke(serve):
     srv = serve({"py": PY}, sets=["py.provisioned=2"])
-    wait_until(lambda: len(init_pids(srv, "py")) == 2, what="two provisioned inits")
-    pids = set(init_pids(srv, "py"))
+    pids = set(wait_ready(srv, "py", 2))
     h, body = invoke_json(srv, "py", {"action": "env"})
     assert body["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
     rid = h["x-amzn-requestid"]
@@ -58,23 +88,24 @@ def test_initialised_before_first_invoke(serve):
 
 def test_not_reaped_and_replaced_when_killed(serve):
     srv = serve({"py": PY}, args=["--provisioned", "1", "--keep-warm", "1"])
-    wait_until(lambda: len(init_pids(srv, "py")) == 1, what="the provisioned init")
-    pid = init_pids(srv, "py")[0]
+    pid = wait_ready(srv, "py", 1)[0]
     _, body = invoke_json(srv, "py", {"action": "count"})
     assert body["pid"] == pid
     time.sleep(2.5)  # keep-warm is 1 s: an on-demand environment would be gone
     assert alive(pid)
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: len(init_pids(srv, "py")) == 2, what="a replacement")
-    new = init_pids(srv, "py")[1]
-    assert new != pid and alive(new)
+    (new,) = set(init_pids(srv, "py")) - {pid}
+    assert alive(new)
+    wait_until(lambda: waiting_in_next(new), what="the replacement in next")
+    time.sleep(0.2)
     _, body = invoke_json(srv, "py", {"action": "count"})
     assert body["pid"] == new
 
 
 def test_spill_over_to_on_demand(serve):
     srv = serve({"py": PY}, sets=["py.provisioned=1", "py.timeout=30"])
-    wait_until(lambda: len(init_pids(srv, "py")) == 1, what="the provisioned init")
+    wait_ready(srv, "py", 1)
     results = []
 
     def run():
