@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, clambda_path, example_path, runtime_dir
+from conftest import TIMEOUT, clambda_path, example_path, invoke_json, runtime_dir
 
 PY = runtime_dir("pyrt")
 
@@ -20,12 +20,6 @@ PY = runtime_dir("pyrt")
 def write_manifest(path, functions):
     path.write_text(json.dumps({"functions": functions}))
     return path
-
-
-def invoke_json(srv, name, payload):
-    st, h, body = srv.invoke(name, json.dumps(payload).encode())
-    assert st == 200, (st, body)
-    return h, json.loads(body)
 
 
 def wait_stderr(srv, text, timeout=TIMEOUT):

@@ -3,31 +3,15 @@
 environments initialised before any invocation, never reaped by keep-warm, replaced when they
 die, REPORT without Init Duration, spill-over to on-demand environments."""
 
-import json
 import os
 import re
 import signal
 import threading
 import time
 
-from conftest import TIMEOUT, runtime_dir
+from conftest import TIMEOUT, invoke_json, runtime_dir, wait_until
 
 PY = runtime_dir("pyrt")
-
-
-def invoke_json(srv, name, payload):
-    st, h, body = srv.invoke(name, json.dumps(payload).encode())
-    assert st == 200, (st, body)
-    return h, json.loads(body)
-
-
-def wait_until(cond, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def init_pids(srv, name):
