@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/server/pool.c on a real libuv loop with real runtimes (the Python fixture
+ * runtime tests/integration/runtimes/pyrt): warm reuse, in-place rescaling, replacement of a
+ * changed configuration without failing the invocation in flight, removal. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "pool.h"
+#include "xalloc.h"
+
+#ifndef CLAMBDA_PYRT_DIR
+#error "CLAMBDA_PYRT_DIR must name tests/integration/runtimes/pyrt"
+#endif
+
+struct fixture {
+    uv_loop_t loop;
+    struct pool *pool;
+    char state_dir[64];
+    int n_done;
+    enum inv_outcome outcome[4];
+    char body[4][512];
+};
+
+static struct fixture *fx_now;
+
+static void on_done(struct inv *inv, const struct inv_result *r)
+{
+    struct fixture *fx = fx_now;
+    int i = fx->n_done++;
+    if (i < 4) {
+        fx->outcome[i] = r->outcome;
+        size_t n = r->len < sizeof(fx->body[i]) - 1 ? r->len : sizeof(fx->body[i]) - 1;
+        memcpy(fx->body[i], r->body, n);
+        fx->body[i][n] = '\0';
+    }
+    inv_free(inv);
+}
+
+static void submit(struct fixture *fx, const char *name, const char *json)
+{
+    uint8_t *payload = (uint8_t *)xstrdup(json);
+    struct inv *inv = inv_new(name, "arn:aws:lambda:us-east-1:000000000000:function:py", payload,
+                              strlen(json), false, on_done);
+    pool_submit(fx->pool, inv);
+}
+
+/* Runs the loop until n invocations in total have completed (or 30 s pass). */
+static void run_until(struct fixture *fx, int n)
+{
+    uint64_t deadline = uv_hrtime() + 30000000000ULL;
+    while (fx->n_done < n && uv_hrtime() < deadline) {
+        (void)uv_run(&fx->loop, UV_RUN_ONCE);
+    }
+    assert_int_equal(fx->n_done, n);
+}
+
+static struct function_config py_config(const char *extra_set)
+{
+    struct function_config cfg;
+    char err[512];
+    func_config_init(&cfg, "py", CLAMBDA_PYRT_DIR);
+    assert_int_equal(func_config_set(&cfg, "timeout=30", err, sizeof(err)), 0);
+    if (extra_set) {
+        assert_int_equal(func_config_set(&cfg, extra_set, err, sizeof(err)), 0);
+    }
+    return cfg;
+}
+
+static int setup(void **state)
+{
+    static struct fixture fx;
+    memset(&fx, 0, sizeof(fx));
+    (void)snprintf(fx.state_dir, sizeof(fx.state_dir), "/tmp/clambda-pool-XXXXXX");
+    assert_non_null(mkdtemp(fx.state_dir));
+    assert_int_equal(uv_loop_init(&fx.loop), 0);
+    static char *const no_env[] = {NULL};
+    struct pool_config pc = {.state_dir = fx.state_dir,
+                             .region = "us-east-1",
+                             .account = "000000000000",
+                             .max_envs = 8,
+                             .keep_warm_s = 300,
+                             .wait_ms = 5000,
+                             .init_timeout_ms = 10000,
+                             .extra_env = no_env};
+    pool_new(&fx.loop, &pc, &fx.pool);
+    fx_now = &fx;
+    *state = &fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    pool_shutdown(fx->pool, 0);
+    (void)uv_run(&fx->loop, UV_RUN_DEFAULT);
+    pool_free(fx->pool);
+    assert_int_equal(uv_loop_close(&fx->loop), 0);
+    char cmd[128];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->state_dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static void test_pool_reuse_rescale_replace_remove(void **state)
+{
+    struct fixture *fx = *state;
+    struct function_config cfg = py_config(NULL);
+    assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_ADDED);
+    assert_null(cfg.name); /* taken over */
+    submit(fx, "py", "{\"action\":\"count\"}");
+    run_until(fx, 1);
+    submit(fx, "py", "{\"action\":\"count\"}");
+    run_until(fx, 2);
+    assert_int_equal(fx->outcome[1], INV_OK);
+    assert_non_null(strstr(fx->body[1], "\"count\": 2")); /* the same warm environment */
+
+    cfg = py_config("reserved=3"); /* scaling only: the warm environment stays */
+    assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_UPDATED);
+    assert_int_equal(pool_function(fx->pool, "py")->reserved, 3);
+    submit(fx, "py", "{\"action\":\"count\"}");
+    run_until(fx, 3);
+    assert_non_null(strstr(fx->body[2], "\"count\": 3"));
+
+    cfg = py_config("env.VERSION=2"); /* a real change: a new environment */
+    assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_REPLACED);
+    submit(fx, "py", "{\"action\":\"count\"}");
+    run_until(fx, 4);
+    assert_int_equal(fx->outcome[3], INV_OK);
+    assert_non_null(strstr(fx->body[3], "\"count\": 1"));
+
+    assert_int_equal(pool_remove_function(fx->pool, "py"), 0);
+    assert_null(pool_function(fx->pool, "py"));
+    assert_int_equal(pool_remove_function(fx->pool, "py"), -ENOENT);
+}
+
+static void replace_now(uv_timer_t *t)
+{
+    struct fixture *fx = t->data;
+    struct function_config cfg = py_config("env.VERSION=3");
+    assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_REPLACED);
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+static void test_pool_replace_keeps_inflight(void **state)
+{
+    struct fixture *fx = *state;
+    struct function_config cfg = py_config(NULL);
+    assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_ADDED);
+    submit(fx, "py", "{\"action\":\"count\"}"); /* warm it up */
+    run_until(fx, 1);
+    submit(fx, "py", "{\"action\":\"sleep\",\"seconds\":1}");
+    uv_timer_t t;
+    assert_int_equal(uv_timer_init(&fx->loop, &t), 0);
+    t.data = fx;
+    assert_int_equal(uv_timer_start(&t, replace_now, 300, 0), 0); /* mid-sleep */
+    run_until(fx, 2);
+    assert_int_equal(fx->outcome[1], INV_OK); /* finished on the retired environment */
+    assert_non_null(strstr(fx->body[1], "\"slept\": 1"));
+    submit(fx, "py", "{\"action\":\"count\"}");
+    run_until(fx, 3);
+    assert_non_null(strstr(fx->body[2], "\"count\": 1")); /* the new configuration's */
+}
+
+static void test_pool_remove_fails_waiters(void **state)
+{
+    struct fixture *fx = *state;
+    struct function_config cfg = py_config("reserved=1");
+    assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_ADDED);
+    submit(fx, "py", "{\"action\":\"sleep\",\"seconds\":1}");
+    submit(fx, "py", "{\"action\":\"count\"}"); /* waits: reserved 1 */
+    assert_int_equal(pool_remove_function(fx->pool, "py"), 0);
+    run_until(fx, 2);
+    /* the waiter fails at once, the running one finishes */
+    assert_int_equal(fx->outcome[0], INV_FUNCTION_ERROR);
+    assert_non_null(strstr(fx->body[0], "ResourceNotFoundException"));
+    assert_int_equal(fx->outcome[1], INV_OK);
+}
+
+int main(void)
+{
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        (void)fprintf(stderr, "SKIP: the fixture runtime needs /usr/bin/python3\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pool_reuse_rescale_replace_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_replace_keeps_inflight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_remove_fails_waiters, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
