@@ -29,7 +29,7 @@ struct fixture {
     char state_dir[64];
     int n_done;
     enum inv_outcome outcome[4];
-    char body[4][512];
+    char body[4][16384];
 };
 
 static struct fixture *fx_now;
@@ -47,12 +47,21 @@ static void on_done(struct inv *inv, const struct inv_result *r)
     inv_free(inv);
 }
 
-static void submit(struct fixture *fx, const char *name, const char *json)
+static void submit_version(struct fixture *fx, const char *name, const char *version,
+                           const char *json)
 {
     uint8_t *payload = (uint8_t *)xstrdup(json);
     struct inv *inv = inv_new(name, "arn:aws:lambda:us-east-1:000000000000:function:py", payload,
                               strlen(json), false, on_done);
+    if (version) {
+        inv_set_version(inv, version);
+    }
     pool_submit(fx->pool, inv);
+}
+
+static void submit(struct fixture *fx, const char *name, const char *json)
+{
+    submit_version(fx, name, NULL, json);
 }
 
 /* Runs the loop until n invocations in total have completed (or 30 s pass). */
@@ -139,9 +148,9 @@ static void test_pool_reuse_rescale_replace_remove(void **state)
     assert_int_equal(fx->outcome[3], INV_OK);
     assert_non_null(strstr(fx->body[3], "\"count\": 1"));
 
-    assert_int_equal(pool_remove_function(fx->pool, "py"), 0);
+    assert_int_equal(pool_remove_function(fx->pool, "py", NULL), 0);
     assert_null(pool_function(fx->pool, "py"));
-    assert_int_equal(pool_remove_function(fx->pool, "py"), -ENOENT);
+    assert_int_equal(pool_remove_function(fx->pool, "py", "$LATEST"), -ENOENT);
 }
 
 static void replace_now(uv_timer_t *t)
@@ -179,12 +188,38 @@ static void test_pool_remove_fails_waiters(void **state)
     assert_int_equal(pool_update_function(fx->pool, &cfg), POOL_ADDED);
     submit(fx, "py", "{\"action\":\"sleep\",\"seconds\":1}");
     submit(fx, "py", "{\"action\":\"count\"}"); /* waits: reserved 1 */
-    assert_int_equal(pool_remove_function(fx->pool, "py"), 0);
+    assert_int_equal(pool_remove_function(fx->pool, "py", NULL), 0);
     run_until(fx, 2);
     /* the waiter fails at once, the running one finishes */
     assert_int_equal(fx->outcome[0], INV_FUNCTION_ERROR);
     assert_non_null(strstr(fx->body[0], "ResourceNotFoundException"));
     assert_int_equal(fx->outcome[1], INV_OK);
+}
+
+static void test_pool_versions(void **state)
+{
+    struct fixture *fx = *state;
+    struct function_config latest = py_config("env.WHICH=latest");
+    struct function_config v1 = py_config("env.WHICH=one");
+    free(v1.version);
+    v1.version = xstrdup("1");
+    assert_int_equal(pool_update_function(fx->pool, &latest), POOL_ADDED);
+    assert_int_equal(pool_update_function(fx->pool, &v1), POOL_ADDED);
+    assert_string_equal(pool_function_version(fx->pool, "py", "1")->version, "1");
+    assert_null(pool_function_version(fx->pool, "py", "2"));
+    submit_version(fx, "py", "1", "{\"action\":\"env\"}");
+    run_until(fx, 1);
+    assert_non_null(strstr(fx->body[0], "\"AWS_LAMBDA_FUNCTION_VERSION\": \"1\""));
+    assert_non_null(strstr(fx->body[0], "\"WHICH\": \"one\""));
+    submit(fx, "py", "{\"action\":\"env\"}");
+    run_until(fx, 2);
+    assert_non_null(strstr(fx->body[1], "\"AWS_LAMBDA_FUNCTION_VERSION\": \"$LATEST\""));
+    assert_int_equal(pool_remove_function(fx->pool, "py", "1"), 0);
+    assert_non_null(pool_function(fx->pool, "py"));
+    submit_version(fx, "py", "1", "{}"); /* gone: fails at once, no crash */
+    run_until(fx, 3);
+    assert_int_equal(fx->outcome[2], INV_FUNCTION_ERROR);
+    assert_non_null(strstr(fx->body[2], "ResourceNotFoundException"));
 }
 
 int main(void)
@@ -197,6 +232,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pool_reuse_rescale_replace_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_replace_keeps_inflight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_remove_fails_waiters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_versions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
