@@ -3,6 +3,7 @@
  * runtime tests/integration/runtimes/pyrt): warm reuse, in-place rescaling, replacement of a
  * changed configuration without failing the invocation in flight, removal. */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,14 @@ static struct function_config py_config(const char *extra_set)
     return cfg;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 static int setup(void **state)
 {
     static struct fixture fx;
@@ -115,9 +124,7 @@ static int teardown(void **state)
     (void)uv_run(&fx->loop, UV_RUN_DEFAULT);
     pool_free(fx->pool);
     assert_int_equal(uv_loop_close(&fx->loop), 0);
-    char cmd[128];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->state_dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(nftw(fx->state_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
     return 0;
 }
 
