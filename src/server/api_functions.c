@@ -22,9 +22,13 @@
 #define LIMIT_CODE_SIZE_UNZIPPED 262144000LL
 #define LIMIT_CODE_SIZE_ZIPPED   52428800LL
 
-/* What the store will hold for a stored function, kept here for --function ones. */
+/* What the store will hold for a stored function, kept here for --function ones (per
+ * function version). A configuration replaced by a reload (SIGHUP) is a new pointer: its meta
+ * is refreshed (new RevisionId and LastModified, code hashed again). */
 struct fn_meta {
     char *name;
+    char *version;
+    const struct function_config *cfg; /* the configuration this meta describes */
     char sha256[48]; /* base64 */
     long long size;
     long long registered_ms;
@@ -76,20 +80,33 @@ static void hash_bootstrap(const char *dir, struct fn_meta *m)
     cl_buf_fini(&b);
 }
 
+static void meta_fill(struct fn_meta *m, const struct function_config *cfg)
+{
+    m->cfg = cfg;
+    m->size = 0;
+    m->sha256[0] = '\0';
+    m->registered_ms = now_ms();
+    ids_uuid(m->revision);
+    hash_bootstrap(cfg->code_dir, m);
+}
+
 static struct fn_meta *meta_of(struct api_functions *f, const struct function_config *cfg)
 {
     for (size_t i = 0; i < f->n; i++) {
-        if (strcmp(f->v[i].name, cfg->name) == 0) {
-            return &f->v[i];
+        struct fn_meta *m = &f->v[i];
+        if (strcmp(m->name, cfg->name) == 0 && strcmp(m->version, cfg->version) == 0) {
+            if (m->cfg != cfg) {
+                meta_fill(m, cfg);
+            }
+            return m;
         }
     }
     f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
     struct fn_meta *m = &f->v[f->n++];
     memset(m, 0, sizeof(*m));
     m->name = xstrdup(cfg->name);
-    m->registered_ms = now_ms();
-    ids_uuid(m->revision);
-    hash_bootstrap(cfg->code_dir, m);
+    m->version = xstrdup(cfg->version);
+    meta_fill(m, cfg);
     return m;
 }
 
@@ -110,6 +127,7 @@ void api_functions_free(struct api_functions *f)
     }
     for (size_t i = 0; i < f->n; i++) {
         free(f->v[i].name);
+        free(f->v[i].version);
     }
     free(f->v);
     free(f);
@@ -119,7 +137,7 @@ static json_t *configuration(struct api_call *call, const struct function_config
                              bool qualified)
 {
     const struct fn_meta *m = meta_of(call->ctl->fns, cfg);
-    struct func_meta fm = {.version = "$LATEST",
+    struct func_meta fm = {.version = cfg->version,
                            .code_sha256 = m->sha256,
                            .code_size = m->size,
                            .last_modified_ms = m->registered_ms,
@@ -176,8 +194,9 @@ static const struct function_config *resolve(struct api_call *call, bool *qualif
         }
         memcpy(rf.qualifier, q, sizeof(q));
     }
-    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
-    if (cfg == NULL || (*rf.qualifier && strcmp(rf.qualifier, "$LATEST") != 0)) {
+    const struct function_config *cfg = pool_function_version(
+        call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+    if (cfg == NULL) {
         not_found(call, rf.name, rf.qualifier);
         return NULL;
     }
@@ -226,31 +245,71 @@ void api_functions_get_concurrency(struct api_call *call)
 
 /* ---- ListFunctions, GetAccountSettings ---------------------------------------------------- */
 
+/* Order of versions: $LATEST first, then published versions by number. */
+static long version_rank(const char *v)
+{
+    return strcmp(v, "$LATEST") == 0 ? 0 : strtol(v, NULL, 10);
+}
+
+static int cmp_key(const char *name_a, const char *ver_a, const char *name_b, const char *ver_b)
+{
+    int c = strcmp(name_a, name_b);
+    if (c != 0) {
+        return c;
+    }
+    long ra = version_rank(ver_a);
+    long rb = version_rank(ver_b);
+    return ra < rb ? -1 : ra > rb;
+}
+
 static int cmp_cfg(const void *a, const void *b)
 {
     const struct function_config *x = *(const struct function_config *const *)a;
     const struct function_config *y = *(const struct function_config *const *)b;
-    return strcmp(x->name, y->name);
+    return cmp_key(x->name, x->version, y->name, y->version);
 }
 
-/* Every function sorted by name. OUT: *n. Caller frees the array. */
-static const struct function_config **sorted(const struct pool *p, size_t *n)
+/* The functions' $LATEST configurations (every version when all), sorted. OUT: *n. Caller
+ * frees the array. */
+static const struct function_config **sorted(const struct pool *p, bool all, size_t *n)
 {
-    size_t count = 0;
-    while (pool_function_at(p, count)) {
-        count++;
+    size_t total = 0;
+    while (pool_function_at(p, total)) {
+        total++;
     }
-    const struct function_config **v = xcalloc(count ? count : 1, sizeof(*v));
-    for (size_t i = 0; i < count; i++) {
-        v[i] = pool_function_at(p, i);
+    const struct function_config **v = xcalloc(total ? total : 1, sizeof(*v));
+    size_t count = 0;
+    for (size_t i = 0; i < total; i++) {
+        const struct function_config *cfg = pool_function_at(p, i);
+        if (all || strcmp(cfg->version, "$LATEST") == 0) {
+            v[count++] = cfg;
+        }
     }
     qsort(v, count, sizeof(*v), cmp_cfg);
     *n = count;
     return v;
 }
 
+/* A marker is "NAME" or "NAME:VERSION" (the last item of the previous page). */
+static bool parse_marker(char *marker, const char **version)
+{
+    char *colon = strchr(marker, ':');
+    *version = "$LATEST";
+    if (colon) {
+        *colon = '\0';
+        *version = colon + 1;
+        if (strcmp(*version, "$LATEST") != 0 && (version_rank(*version) <= 0 ||
+                                                 strspn(*version, "0123456789") !=
+                                                     strlen(*version))) {
+            return false;
+        }
+    }
+    return func_name_valid(marker, strlen(marker));
+}
+
 /* Reads MaxItems, FunctionVersion and Marker. False after answering an error. */
-static bool list_params(struct api_call *call, int *page, char *marker, size_t cap)
+static bool list_params(struct api_call *call, int *page, bool *all, char *marker, size_t cap,
+                        const char **mversion)
 {
     char buf[64];
     char fv[64];
@@ -270,10 +329,14 @@ static bool list_params(struct api_call *call, int *page, char *marker, size_t c
         api_control_error(call, err.status, err.type, err.message);
         return false;
     }
+    *all = rc == 0;
     rc = route_query_get(url, "Marker", marker, cap);
+    *mversion = "$LATEST";
     if (rc == -ENOENT) {
         marker[0] = '\0';
-    } else if (rc < 0 || !func_name_valid(marker, strlen(marker))) {
+        return true;
+    }
+    if (rc < 0 || !parse_marker(marker, mversion)) {
         api_control_error(call, 400, "InvalidParameterValueException",
                           "Invalid Marker: it must be a NextMarker returned by ListFunctions.");
         return false;
@@ -281,29 +344,36 @@ static bool list_params(struct api_call *call, int *page, char *marker, size_t c
     return true;
 }
 
-/* Pages are in name order; NextMarker is the last name of the page, and the next page starts
- * after it (so functions added or removed between pages never repeat or shift a page). */
+/* Pages are in (name, version) order; NextMarker names the last item of the page, and the next
+ * page starts after it (functions added or removed between pages never repeat or shift a
+ * page). */
 void api_functions_list(struct api_call *call)
 {
     int page = 0;
-    char marker[FUNC_NAME_MAX + 1];
-    if (!list_params(call, &page, marker, sizeof(marker))) {
+    bool all = false;
+    char marker[FUNC_NAME_MAX + 32];
+    const char *mversion = NULL;
+    if (!list_params(call, &page, &all, marker, sizeof(marker), &mversion)) {
         return;
     }
     size_t n = 0;
-    const struct function_config **v = sorted(call->ctl->pool, &n);
+    const struct function_config **v = sorted(call->ctl->pool, all, &n);
     size_t i = 0;
-    while (*marker && i < n && strcmp(v[i]->name, marker) <= 0) {
+    while (*marker && i < n && cmp_key(v[i]->name, v[i]->version, marker, mversion) <= 0) {
         i++;
     }
     json_t *list = json_array();
     size_t end = i + (size_t)page < n ? i + (size_t)page : n;
     for (size_t k = i; k < end; k++) {
-        (void)json_array_append_new(list, configuration(call, v[k], false));
+        bool versioned = strcmp(v[k]->version, "$LATEST") != 0;
+        (void)json_array_append_new(list, configuration(call, v[k], versioned));
     }
     json_t *o = json_pack("{s:o}", "Functions", list);
     if (end < n && end > i) {
-        (void)json_object_set_new(o, "NextMarker", json_string(v[end - 1]->name));
+        char *next = all ? xasprintf("%s:%s", v[end - 1]->name, v[end - 1]->version)
+                         : xstrdup(v[end - 1]->name);
+        (void)json_object_set_new(o, "NextMarker", json_string(next));
+        free(next);
     }
     free(v);
     api_control_json(call, 200, o);
@@ -315,9 +385,13 @@ void api_functions_account_settings(struct api_call *call)
     long long code = 0;
     long long reserved = 0;
     size_t count = 0;
+    size_t n_fns = 0;
     for (; (cfg = pool_function_at(call->ctl->pool, count)) != NULL; count++) {
         code += meta_of(call->ctl->fns, cfg)->size;
-        reserved += cfg->reserved > 0 ? cfg->reserved : 0;
+        if (strcmp(cfg->version, "$LATEST") == 0) {
+            reserved += cfg->reserved > 0 ? cfg->reserved : 0;
+            n_fns++;
+        }
     }
     long long total = call->ctl->max_concurrency;
     long long unreserved = total - reserved > 0 ? total - reserved : 0;
@@ -327,6 +401,6 @@ void api_functions_account_settings(struct api_call *call)
                           (json_int_t)LIMIT_CODE_SIZE_ZIPPED, "ConcurrentExecutions",
                           (json_int_t)total, "UnreservedConcurrentExecutions",
                           (json_int_t)unreserved, "AccountUsage", "TotalCodeSize",
-                          (json_int_t)code, "FunctionCount", (json_int_t)count);
+                          (json_int_t)code, "FunctionCount", (json_int_t)n_fns);
     api_control_json(call, 200, o);
 }

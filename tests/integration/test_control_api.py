@@ -13,7 +13,7 @@ import re
 import pytest
 
 from awscli import clis, run
-from conftest import example_path
+from conftest import example_path, runtime_dir
 
 ACCOUNT = "000000000000"
 TIME_RX = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
@@ -123,7 +123,12 @@ def test_list_pagination(serve, tmp_path):
         seen += [f["FunctionName"] for f in page["Functions"]]
         pages += 1
     assert seen == names and pages == 9
-    assert c.list_functions(FunctionVersion="ALL", MaxItems=3)["NextMarker"] == "fn-002"
+    r = c.list_functions(FunctionVersion="ALL", MaxItems=3)
+    assert r["NextMarker"] == "fn-002:$LATEST"  # with versions the marker names one
+    r = c.list_functions(FunctionVersion="ALL", MaxItems=3, Marker=r["NextMarker"])
+    assert [f["FunctionName"] for f in r["Functions"]] == names[3:6]
+    with pytest.raises(c.exceptions.InvalidParameterValueException):
+        c.list_functions(Marker="not a marker")
 
 
 def test_validation_errors(srv, tmp_path):
@@ -240,3 +245,28 @@ def test_aws_cli(srv, tmp_path, version):
     rc, out, err = run(cli, srv.endpoint, ["wait", "function-active-v2", "--function-name",
                                            "echo"], home=str(tmp_path))
     assert rc == 0, err
+
+
+def test_reload_shows_in_the_api(serve, tmp_path):
+    """A SIGHUP reload that changes a function gives it a new RevisionId and LastModified; added
+    and removed functions appear in and leave ListFunctions."""
+    import signal
+    import time
+    py = runtime_dir("pyrt")
+    m = tmp_path / "m.json"
+    m.write_text(json.dumps({"functions": {"a": {"code": str(py)}, "b": {"code": str(py)}}}))
+    srv = serve({}, args=["--manifest", str(m)])
+    c = srv.boto3()
+    before = c.get_function_configuration(FunctionName="a")
+    assert before["MemorySize"] == 128
+    m.write_text(json.dumps({"functions": {"a": {"code": str(py), "memory": 512},
+                                           "c": {"code": str(py)}}}))
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while "1 added, 1 replaced" not in srv.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = c.get_function_configuration(FunctionName="a")
+    assert after["MemorySize"] == 512
+    assert after["RevisionId"] != before["RevisionId"]
+    assert after["LastModified"] >= before["LastModified"]
+    assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["a", "c"]
