@@ -36,8 +36,7 @@ static const struct op ops[] = {
     {"GET", F15, "GetFunction", api_functions_get},
     {"DELETE", F15, "DeleteFunction", NULL},
     {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
-    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration",
-     op_update_function_configuration},
+    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", op_update_function_configuration},
     {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
     {"POST", F15 "/versions", "PublishVersion", NULL},
     {"GET", F15 "/versions", "ListVersionsByFunction", NULL},
@@ -62,10 +61,10 @@ static const struct op ops[] = {
     {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency", NULL},
     {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
      api_functions_get_concurrency},
-    {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency",
-     "PutProvisionedConcurrencyConfig", NULL},
-    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency",
-     "GetProvisionedConcurrencyConfig", NULL},
+    {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency", "PutProvisionedConcurrencyConfig",
+     NULL},
+    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency", "GetProvisionedConcurrencyConfig",
+     NULL},
     {"DELETE", "/2019-09-30/functions/{}/provisioned-concurrency",
      "DeleteProvisionedConcurrencyConfig", NULL},
     {"PUT", "/2019-09-25/functions/{}/event-invoke-config", "PutFunctionEventInvokeConfig", NULL},
@@ -74,15 +73,15 @@ static const struct op ops[] = {
     {"GET", "/2019-09-25/functions/{}/event-invoke-config", "GetFunctionEventInvokeConfig", NULL},
     {"DELETE", "/2019-09-25/functions/{}/event-invoke-config", "DeleteFunctionEventInvokeConfig",
      NULL},
-    {"GET", "/2019-09-25/functions/{}/event-invoke-config/list",
-     "ListFunctionEventInvokeConfigs", NULL},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config/list", "ListFunctionEventInvokeConfigs",
+     NULL},
     {"POST", "/2021-10-31/functions/{}/url", "CreateFunctionUrlConfig", NULL},
     {"GET", "/2021-10-31/functions/{}/url", "GetFunctionUrlConfig", NULL},
     {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig", NULL},
     {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig", NULL},
     {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs", NULL},
-    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations",
-     "InvokeWithResponseStream", NULL},
+    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
+     NULL},
     {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
     {"GET", "/2018-10-31/layers", "ListLayers", NULL},
     {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", NULL},
@@ -91,8 +90,7 @@ static const struct op ops[] = {
     {"DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion", NULL},
     {"POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission", NULL},
     {"GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy", NULL},
-    {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission",
-     NULL},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission", NULL},
 };
 
 /* ---- responses ---------------------------------------------------------------------------- */
@@ -296,8 +294,7 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
     for (size_t i = 0; i < req->n_headers; i++) {
         hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
     }
-    struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body,
-                               req->body_len};
+    struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body, req->body_len};
     struct sigv4_expect ex = {ctl->region, "lambda", time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
     struct sigv4_verdict v;
     if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {

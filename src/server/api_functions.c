@@ -29,7 +29,7 @@ struct fn_meta {
     char *name;
     char *version;
     const struct function_config *cfg; /* the configuration this meta describes */
-    char sha256[48]; /* base64 */
+    char sha256[48];                   /* base64 */
     long long size;
     long long registered_ms;
     char revision[IDS_UUID_LEN];
@@ -194,8 +194,8 @@ static const struct function_config *resolve(struct api_call *call, bool *qualif
         }
         memcpy(rf.qualifier, q, sizeof(q));
     }
-    const struct function_config *cfg = pool_function_version(
-        call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+    const struct function_config *cfg =
+        pool_function_version(call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
     if (cfg == NULL) {
         not_found(call, rf.name, rf.qualifier);
         return NULL;
@@ -277,7 +277,8 @@ static const struct function_config **sorted(const struct pool *p, bool all, siz
     while (pool_function_at(p, total)) {
         total++;
     }
-    const struct function_config **v = xcalloc(total ? total : 1, sizeof(*v));
+    const struct function_config **v =
+        xcalloc(total ? total : 1, sizeof(const struct function_config *));
     size_t count = 0;
     for (size_t i = 0; i < total; i++) {
         const struct function_config *cfg = pool_function_at(p, i);
@@ -285,7 +286,7 @@ static const struct function_config **sorted(const struct pool *p, bool all, siz
             v[count++] = cfg;
         }
     }
-    qsort(v, count, sizeof(*v), cmp_cfg);
+    qsort(v, count, sizeof(const struct function_config *), cmp_cfg);
     *n = count;
     return v;
 }
@@ -298,9 +299,8 @@ static bool parse_marker(char *marker, const char **version)
     if (colon) {
         *colon = '\0';
         *version = colon + 1;
-        if (strcmp(*version, "$LATEST") != 0 && (version_rank(*version) <= 0 ||
-                                                 strspn(*version, "0123456789") !=
-                                                     strlen(*version))) {
+        if (strcmp(*version, "$LATEST") != 0 &&
+            (version_rank(*version) <= 0 || strspn(*version, "0123456789") != strlen(*version))) {
             return false;
         }
     }
@@ -316,7 +316,9 @@ static bool list_params(struct api_call *call, int *page, bool *all, char *marke
     struct validate_error err;
     const char *url = call->req->url;
     int rc = route_query_get(url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0 ? buf : rc == -ENOENT ? NULL : "(malformed)",
+    if (validate_max_items(rc == 0         ? buf
+                           : rc == -ENOENT ? NULL
+                                           : "(malformed)",
                            API_FUNCTIONS_PAGE_MAX, page, &err) < 0) {
         api_control_error(call, err.status, err.type, err.message);
         return false;
@@ -395,12 +397,11 @@ void api_functions_account_settings(struct api_call *call)
     }
     long long total = call->ctl->max_concurrency;
     long long unreserved = total - reserved > 0 ? total - reserved : 0;
-    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}", "AccountLimit",
-                          "TotalCodeSize", (json_int_t)LIMIT_TOTAL_CODE_SIZE, "CodeSizeUnzipped",
-                          (json_int_t)LIMIT_CODE_SIZE_UNZIPPED, "CodeSizeZipped",
-                          (json_int_t)LIMIT_CODE_SIZE_ZIPPED, "ConcurrentExecutions",
-                          (json_int_t)total, "UnreservedConcurrentExecutions",
-                          (json_int_t)unreserved, "AccountUsage", "TotalCodeSize",
-                          (json_int_t)code, "FunctionCount", (json_int_t)n_fns);
+    json_t *o = json_pack(
+        "{s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}", "AccountLimit", "TotalCodeSize",
+        (json_int_t)LIMIT_TOTAL_CODE_SIZE, "CodeSizeUnzipped", (json_int_t)LIMIT_CODE_SIZE_UNZIPPED,
+        "CodeSizeZipped", (json_int_t)LIMIT_CODE_SIZE_ZIPPED, "ConcurrentExecutions",
+        (json_int_t)total, "UnreservedConcurrentExecutions", (json_int_t)unreserved, "AccountUsage",
+        "TotalCodeSize", (json_int_t)code, "FunctionCount", (json_int_t)n_fns);
     api_control_json(call, 200, o);
 }

@@ -106,7 +106,9 @@ static int parse_line(struct creds *c, char *line, const char *name, int lineno,
 int creds_parse(const char *text, const char *name, struct creds **out, char *err, size_t errlen)
 {
     struct creds *c = xcalloc(1, sizeof(*c));
-    char *copy = xstrdup(text);
+    size_t text_len = strlen(text);
+    char *copy = xmalloc(text_len + 1);
+    memcpy(copy, text, text_len + 1);
     char *save = NULL;
     int lineno = 0;
     int rc = 0;
@@ -119,7 +121,7 @@ int creds_parse(const char *text, const char *name, struct creds **out, char *er
         }
         rc = parse_line(c, p, name, ++lineno, err, errlen);
     }
-    memset(copy, 0, strlen(text));
+    memset(copy, 0, text_len);
     free(copy);
     if (rc == 0 && c->n_entries == 0) {
         (void)snprintf(err, errlen, "%s: no access keys", name);

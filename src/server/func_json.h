@@ -17,15 +17,15 @@
 /* What a function has besides its configuration (the store's columns). Strings borrowed;
  * NULL members are left out of the JSON (defaults noted). */
 struct func_meta {
-    const char *version;          /* "$LATEST" (default) or "N" */
-    const char *description;      /* "" */
-    const char *role;             /* IAM role ARN; omitted when NULL */
-    const char *code_sha256;      /* base64 SHA-256 of the code */
-    long long code_size;          /* bytes */
-    long long last_modified_ms;   /* epoch milliseconds */
-    const char *revision_id;      /* UUID */
-    const char *state;            /* "Active" */
-    const char *state_reason;     /* only while not Active */
+    const char *version;        /* "$LATEST" (default) or "N" */
+    const char *description;    /* "" */
+    const char *role;           /* IAM role ARN; omitted when NULL */
+    const char *code_sha256;    /* base64 SHA-256 of the code */
+    long long code_size;        /* bytes */
+    long long last_modified_ms; /* epoch milliseconds */
+    const char *revision_id;    /* UUID */
+    const char *state;          /* "Active" */
+    const char *state_reason;   /* only while not Active */
     const char *state_reason_code;
     const char *last_update_status; /* "Successful" */
     const char *package_type;       /* "Zip" */

@@ -4,11 +4,11 @@
 #include "sigv4.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +61,7 @@ void sigv4_signature(const char *secret, const struct sigv4_auth *scope, const c
     if (first == NULL) {
         abort();
     }
-    memcpy(first, "AWS4", 4);
-    memcpy(first + 4, secret, slen + 1);
+    (void)snprintf(first, slen + 5, "AWS4%s", secret);
     hmac((const uint8_t *)first, slen + 4, scope->date, strlen(scope->date), k);
     OPENSSL_cleanse(first, slen + 4);
     free(first);
@@ -197,7 +196,7 @@ static char *query_pair(const char *p, size_t plen)
  * because '=' sorts below every encoded byte). */
 static int canonical_query(struct cl_buf *out, const char *q)
 {
-    char *pairs[SIGV4_MAX_QPARAMS];
+    char *pairs[SIGV4_MAX_QPARAMS] = {NULL};
     size_t n = 0;
     int rc = 0;
     while (q && *q && rc == 0) {
@@ -476,8 +475,8 @@ static int refuse(struct sigv4_verdict *v, const char *type, const char *fmt, ..
 }
 
 /* The request time from X-Amz-Date (or an RFC 1123 Date header). OUT: *t and amz[17]. */
-static int request_date(const struct sigv4_request *req, const char *authz,
-                        struct sigv4_verdict *v, time_t *t, char *amz)
+static int request_date(const struct sigv4_request *req, const char *authz, struct sigv4_verdict *v,
+                        time_t *t, char *amz)
 {
     const char *d = find_header(req, "X-Amz-Date");
     if (d == NULL) {
@@ -543,8 +542,8 @@ static int check_skew(time_t t, const char *amz, const struct sigv4_expect *e,
     if (t < e->now - e->max_skew_s) {
         sigv4_format_date(e->now - e->max_skew_s, edge);
         return refuse(v, "InvalidSignatureException",
-                      "Signature expired: %s is now earlier than %s (%s - %d min.)", amz, edge,
-                      now, e->max_skew_s / 60);
+                      "Signature expired: %s is now earlier than %s (%s - %d min.)", amz, edge, now,
+                      e->max_skew_s / 60);
     }
     if (t > e->now + e->max_skew_s) {
         sigv4_format_date(e->now + e->max_skew_s, edge);

@@ -13,34 +13,46 @@
 #include "cl_buf.h"
 #include "func.h"
 
-#define FN_NAME_PATTERN                                                                            \
-    "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"      \
+#define FN_NAME_PATTERN                                                                       \
+    "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?" \
     "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
 #define ROLE_PATTERN "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
 
 static const char *const runtimes[] = {
-    "nodejs",        "nodejs4.3",     "nodejs6.10",   "nodejs8.10",      "nodejs10.x",
-    "nodejs12.x",    "nodejs14.x",    "nodejs16.x",   "nodejs18.x",      "nodejs20.x",
-    "nodejs22.x",    "nodejs24.x",    "nodejs26.x",   "java8",           "java8.al2",
-    "java8.al2023",  "java11",        "java11.al2023", "java17",         "java17.al2023",
-    "java21",        "java25",        "python2.7",    "python3.6",       "python3.7",
-    "python3.8",     "python3.9",     "python3.10",   "python3.11",      "python3.12",
-    "python3.13",    "python3.14",    "python3.15",   "dotnetcore1.0",   "dotnetcore2.0",
-    "dotnetcore2.1", "dotnetcore3.1", "dotnet6",      "dotnet8",         "dotnet10",
-    "nodejs4.3-edge", "go1.x",        "ruby2.5",      "ruby2.7",         "ruby3.2",
-    "ruby3.3",       "ruby3.4",       "ruby4.0",      "provided",        "provided.al2",
-    "provided.al2023", NULL};
+    "nodejs",         "nodejs4.3",     "nodejs6.10",      "nodejs8.10",
+    "nodejs10.x",     "nodejs12.x",    "nodejs14.x",      "nodejs16.x",
+    "nodejs18.x",     "nodejs20.x",    "nodejs22.x",      "nodejs24.x",
+    "nodejs26.x",     "java8",         "java8.al2",       "java8.al2023",
+    "java11",         "java11.al2023", "java17",          "java17.al2023",
+    "java21",         "java25",        "python2.7",       "python3.6",
+    "python3.7",      "python3.8",     "python3.9",       "python3.10",
+    "python3.11",     "python3.12",    "python3.13",      "python3.14",
+    "python3.15",     "dotnetcore1.0", "dotnetcore2.0",   "dotnetcore2.1",
+    "dotnetcore3.1",  "dotnet6",       "dotnet8",         "dotnet10",
+    "nodejs4.3-edge", "go1.x",         "ruby2.5",         "ruby2.7",
+    "ruby3.2",        "ruby3.3",       "ruby3.4",         "ruby4.0",
+    "provided",       "provided.al2",  "provided.al2023", NULL};
 
 /* Reserved environment variable names (AWS's list for the control plane). */
-static const char *const reserved_env[] = {
-    "_HANDLER",          "_X_AMZN_TRACE_ID",      "AWS_DEFAULT_REGION",
-    "AWS_REGION",        "AWS_EXECUTION_ENV",     "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",            "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",             "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",                 "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API",                     "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR", NULL};
+static const char *const reserved_env[] = {"_HANDLER",
+                                           "_X_AMZN_TRACE_ID",
+                                           "AWS_DEFAULT_REGION",
+                                           "AWS_REGION",
+                                           "AWS_EXECUTION_ENV",
+                                           "AWS_LAMBDA_FUNCTION_NAME",
+                                           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                           "AWS_LAMBDA_FUNCTION_VERSION",
+                                           "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                           "AWS_LAMBDA_LOG_GROUP_NAME",
+                                           "AWS_LAMBDA_LOG_STREAM_NAME",
+                                           "AWS_ACCESS_KEY",
+                                           "AWS_ACCESS_KEY_ID",
+                                           "AWS_SECRET_ACCESS_KEY",
+                                           "AWS_SESSION_TOKEN",
+                                           "AWS_LAMBDA_RUNTIME_API",
+                                           "LAMBDA_TASK_ROOT",
+                                           "LAMBDA_RUNTIME_DIR",
+                                           NULL};
 
 /* The model errors found so far. */
 struct found {
@@ -166,13 +178,15 @@ static bool role_ok(const char *r)
         return false;
     }
     r += part;
-    if (strncmp(r, ":iam::", 6) != 0 || !all_digits(r + 6, 12) || strncmp(r + 18, ":role", 5)) {
+    if (strncmp(r, ":iam::", 6) != 0 || !all_digits(r + 6, 12) ||
+        strncmp(r + 18, ":role", 5) != 0) {
         return false;
     }
     r += 23;
     r += *r == '/';
-    return *r && strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-/")
-                     == strlen(r);
+    return *r &&
+           strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-/") ==
+               strlen(r);
 }
 
 static bool fn_name_ok(const char *v)
@@ -240,7 +254,8 @@ static int check_types(json_t *body, struct validate_error *err)
     }
     const char *k;
     json_t *val;
-    json_object_foreach (vars, k, val) {
+    json_object_foreach(vars, k, val)
+    {
         if (!json_is_string(val)) {
             return type_error(err, "Environment.Variables", "string values");
         }
@@ -295,8 +310,8 @@ static void check_numbers(json_t *body, struct found *f)
         check_int(f, "MemorySize", json_integer_value(m), 128, 10240);
     }
     if (es) {
-        check_int(f, "EphemeralStorage.size", json_integer_value(json_object_get(es, "Size")),
-                  512, 10240);
+        check_int(f, "EphemeralStorage.size", json_integer_value(json_object_get(es, "Size")), 512,
+                  10240);
     }
 }
 
@@ -322,7 +337,8 @@ static void check_lists(json_t *body, struct found *f)
     }
     const char *k;
     json_t *val;
-    json_object_foreach (vars, k, val) {
+    json_object_foreach(vars, k, val)
+    {
         if (!env_key_ok(k)) {
             add(f, k, "environment.variables",
                 "Map keys must satisfy constraint: [Member must satisfy regular expression "
@@ -352,7 +368,8 @@ static int check_semantics(json_t *body, struct validate_error *err)
     const char *pt = json_string_value(json_object_get(body, "PackageType"));
     const char *k;
     json_t *val;
-    json_object_foreach (vars, k, val) {
+    json_object_foreach(vars, k, val)
+    {
         if (in_list(reserved_env, k)) {
             return invalid_param(err,
                                  "Lambda was unable to configure your environment variables "

@@ -19,10 +19,11 @@ static void test_creds_parse_ok(void **state)
     (void)state;
     struct creds *c = NULL;
     char err[256];
-    assert_int_equal(creds_parse("# comment\n\nAKIAIOSFODNN7EXAMPLE  wJalrXUtnFEMI/K7MDENG/bPxRfiCY "
-                                 "123456789012\r\n\tAKIDEXAMPLE00000\tsecret2\t000000000001\n",
-                                 "f", &c, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        creds_parse("# comment\n\nAKIAIOSFODNN7EXAMPLE  wJalrXUtnFEMI/K7MDENG/bPxRfiCY "
+                    "123456789012\r\n\tAKIDEXAMPLE00000\tsecret2\t000000000001\n",
+                    "f", &c, err, sizeof(err)),
+        0);
     assert_int_equal(c->n_entries, 2);
     const struct creds_entry *e = creds_find(c, "AKIAIOSFODNN7EXAMPLE");
     assert_non_null(e);
@@ -42,9 +43,8 @@ static void test_creds_parse_errors(void **state)
                      -EINVAL);
     assert_string_equal(err, "f:1: expected ACCESS_KEY_ID SECRET_ACCESS_KEY ACCOUNT_ID (3 fields)");
     assert_null(c);
-    assert_int_equal(creds_parse("\nAKIAIOSFODNN7EXAMPLE s 12345678901\n", "f", &c, err,
-                                 sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(
+        creds_parse("\nAKIAIOSFODNN7EXAMPLE s 12345678901\n", "f", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "f:2: "));
     assert_int_equal(creds_parse("short s 123456789012\n", "f", &c, err, sizeof(err)), -EINVAL);
     assert_int_equal(creds_parse("AKIAIOSFODNN7EXAMPLE s 123456789012\n"

@@ -36,9 +36,10 @@ static void test_validate_ok(void **state)
                            "{\"AB\":\"1\"}},\"Description\":\"d\",\"PackageType\":\"Zip\"}",
                            true, &err),
                      0);
-    assert_int_equal(check("{\"FunctionName\":\"arn:aws:lambda:us-east-1:123456789012:function:f\"}",
-                           true, &err),
-                     0);
+    assert_int_equal(
+        check("{\"FunctionName\":\"arn:aws:lambda:us-east-1:123456789012:function:f\"}", true,
+              &err),
+        0);
     assert_int_equal(check("{}", false, &err), 0);
 }
 
@@ -144,10 +145,8 @@ static void test_validate_max_items(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validate_ok),
-        cmocka_unit_test(test_validate_one_error),
-        cmocka_unit_test(test_validate_many_errors),
-        cmocka_unit_test(test_validate_semantics),
+        cmocka_unit_test(test_validate_ok),          cmocka_unit_test(test_validate_one_error),
+        cmocka_unit_test(test_validate_many_errors), cmocka_unit_test(test_validate_semantics),
         cmocka_unit_test(test_validate_max_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
