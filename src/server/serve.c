@@ -528,7 +528,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .extra_env = extra_env};
     pool_new(&s->loop, &pc, &s->pool);
     s->opts = o;
-    remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
+    /* no function at all: fns is NULL, and NULL + 0 is undefined behaviour (UBSan) */
+    remember_manifest(s, o->fns ? o->fns + o->n_cli_fns : NULL, o->n_fns - o->n_cli_fns);
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
         if (pool_add_function(s->pool, &o->fns[i]) < 0) {
