@@ -99,7 +99,7 @@ json_t *func_json_config(const struct function_config *cfg, const struct func_me
     set_str(o, "Description", m->description ? m->description : "");
     set(o, "Timeout", json_integer(cfg->timeout_s));
     set(o, "MemorySize", json_integer(cfg->memory_mb));
-    set_str(o, "LastModified", when);
+    set_str(o, "LastModified", m->last_modified ? m->last_modified : when);
     set_str(o, "CodeSha256", m->code_sha256 ? m->code_sha256 : "");
     set_str(o, "Version", version);
     if (cfg->n_env > 0) {

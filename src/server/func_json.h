@@ -22,7 +22,8 @@ struct func_meta {
     const char *role;           /* IAM role ARN; omitted when NULL */
     const char *code_sha256;    /* base64 SHA-256 of the code */
     long long code_size;        /* bytes */
-    long long last_modified_ms; /* epoch milliseconds */
+    long long last_modified_ms; /* epoch milliseconds (when last_modified is NULL) */
+    const char *last_modified;  /* already formatted (a stored function), or NULL */
     const char *revision_id;    /* UUID */
     const char *state;          /* "Active" */
     const char *state_reason;   /* only while not Active */
