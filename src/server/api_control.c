@@ -17,8 +17,9 @@
 
 typedef void op_fn(struct api_call *call);
 
-/* One operation: method, path pattern ("{}" is a label) and its handler (NULL when it is not
- * implemented yet). */
+/* One operation: method, path pattern ("{}" is a label; "?key=value" when operations share a
+ * path and a query parameter tells them apart: such entries come first) and its handler (NULL
+ * when it is not implemented yet). */
 struct op {
     const char *method;
     const char *pattern;
@@ -61,6 +62,8 @@ static const struct op ops[] = {
     {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency", NULL},
     {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
      api_functions_get_concurrency},
+    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency?List=ALL",
+     "ListProvisionedConcurrencyConfigs", NULL},
     {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency", "PutProvisionedConcurrencyConfig",
      NULL},
     {"GET", "/2019-09-30/functions/{}/provisioned-concurrency", "GetProvisionedConcurrencyConfig",
@@ -83,6 +86,7 @@ static const struct op ops[] = {
     {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
      NULL},
     {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
+    {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", NULL},
     {"GET", "/2018-10-31/layers", "ListLayers", NULL},
     {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", NULL},
     {"GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions", NULL},
@@ -91,6 +95,23 @@ static const struct op ops[] = {
     {"POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission", NULL},
     {"GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy", NULL},
     {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission", NULL},
+    {"POST", "/2020-04-22/code-signing-configs", "CreateCodeSigningConfig", NULL},
+    {"GET", "/2020-04-22/code-signing-configs", "ListCodeSigningConfigs", NULL},
+    {"GET", "/2020-04-22/code-signing-configs/{}", "GetCodeSigningConfig", NULL},
+    {"PUT", "/2020-04-22/code-signing-configs/{}", "UpdateCodeSigningConfig", NULL},
+    {"DELETE", "/2020-04-22/code-signing-configs/{}", "DeleteCodeSigningConfig", NULL},
+    {"GET", "/2020-04-22/code-signing-configs/{}/functions", "ListFunctionsByCodeSigningConfig",
+     NULL},
+    {"GET", "/2020-06-30/functions/{}/code-signing-config", "GetFunctionCodeSigningConfig", NULL},
+    {"PUT", "/2020-06-30/functions/{}/code-signing-config", "PutFunctionCodeSigningConfig", NULL},
+    {"DELETE", "/2020-06-30/functions/{}/code-signing-config", "DeleteFunctionCodeSigningConfig",
+     NULL},
+    {"GET", "/2021-07-20/functions/{}/runtime-management-config", "GetRuntimeManagementConfig",
+     NULL},
+    {"PUT", "/2021-07-20/functions/{}/runtime-management-config", "PutRuntimeManagementConfig",
+     NULL},
+    {"GET", "/2024-08-31/functions/{}/recursion-config", "GetFunctionRecursionConfig", NULL},
+    {"PUT", "/2024-08-31/functions/{}/recursion-config", "PutFunctionRecursionConfig", NULL},
 };
 
 /* ---- responses ---------------------------------------------------------------------------- */
@@ -200,7 +221,7 @@ static enum match match(const char *pattern, const char *path, size_t len, struc
             seg++;
         }
         if (plen == 2 && p[0] == '{' && p[1] == '}') {
-            if (seg == 0 || n_labels == 2) {
+            if (seg == 0 || n_labels == 3) {
                 return NO_MATCH;
             }
             bad |= route_pct_decode(path + i, seg, call->label[n_labels], ROUTE_ID_MAX + 1) < 0;
@@ -217,6 +238,25 @@ static enum match match(const char *pattern, const char *path, size_t len, struc
     return bad ? BAD_LABEL : MATCH;
 }
 
+/* Copies the path part of pattern into path (cap bytes); returns its "key=value" or NULL. */
+static const char *split_pattern(const char *pattern, char *path, size_t cap)
+{
+    size_t n = strcspn(pattern, "?");
+    (void)snprintf(path, cap, "%.*s", (int)n, pattern);
+    return pattern[n] == '?' ? pattern + n + 1 : NULL;
+}
+
+/* True when url's query has key=value as given in "key=value". */
+static bool has_query(const char *url, const char *kv)
+{
+    char key[32];
+    char value[64];
+    size_t klen = strcspn(kv, "=");
+    (void)snprintf(key, sizeof(key), "%.*s", (int)klen, kv);
+    return route_query_get(url, key, value, sizeof(value)) == 0 && kv[klen] == '=' &&
+           strcmp(value, kv + klen + 1) == 0;
+}
+
 static void route(struct api_call *call)
 {
     const char *url = call->req->url;
@@ -228,8 +268,10 @@ static void route(struct api_call *call)
         if (strcmp(ops[i].method, call->req->method) != 0) {
             continue;
         }
-        enum match m = match(ops[i].pattern, url, len, call);
-        if (m == NO_MATCH) {
+        char pattern[128];
+        const char *q = split_pattern(ops[i].pattern, pattern, sizeof(pattern));
+        enum match m = match(pattern, url, len, call);
+        if (m == NO_MATCH || (q && !has_query(url, q))) {
             continue;
         }
         call->op = ops[i].name;

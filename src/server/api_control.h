@@ -38,7 +38,7 @@ struct api_call {
     const struct http1_request *req;
     const char *account; /* the caller's account id */
     const char *op;      /* operation name, e.g. "GetFunction" */
-    char label[2][ROUTE_ID_MAX + 1];
+    char label[3][ROUTE_ID_MAX + 1]; /* decoded path labels, in order */
 };
 
 /* Sets up ctl->fns once the other members are filled. */

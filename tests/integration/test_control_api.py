@@ -270,3 +270,29 @@ def test_reload_shows_in_the_api(serve, tmp_path):
     assert after["RevisionId"] != before["RevisionId"]
     assert after["LastModified"] >= before["LastModified"]
     assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["a", "c"]
+
+
+IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfiguration",
+               "GetFunctionConcurrency", "GetAccountSettings"}
+
+
+def test_every_model_operation_is_routed(srv):
+    """Every operation of the installed botocore's Lambda model reaches its handler: implemented
+    ones answer, the others 501 NotImplementedException naming that operation; none is an
+    unknown path."""
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("lambda")
+    for name in model.operation_names:
+        http_ = model.operation_model(name).http
+        path = re.sub(r"\{FunctionName\}", "echo", http_["requestUri"])
+        path = re.sub(r"\{[A-Za-z]+\+?\}", "x1", path)
+        body = b"{}" if http_["method"] in ("POST", "PUT") else None
+        st, h, out = raw(srv, http_["method"], path, body)
+        assert h.get("x-amzn-errortype") != "UnknownOperationException", (name, path)
+        if name in IMPLEMENTED:
+            assert st < 300, (name, st, out)
+        elif name in ("CreateFunction", "UpdateFunctionConfiguration"):
+            assert st == 501, (name, st, out)
+        else:
+            assert (st, h["x-amzn-errortype"]) == (501, "NotImplementedException"), (name, out)
+            assert json.loads(out)["message"].startswith(f"{name} is not implemented"), name
