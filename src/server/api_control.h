@@ -36,8 +36,8 @@ struct api_call {
     struct api_control *ctl;
     struct httpd_conn *c;
     const struct http1_request *req;
-    const char *account; /* the caller's account id */
-    const char *op;      /* operation name, e.g. "GetFunction" */
+    const char *account;             /* the caller's account id */
+    const char *op;                  /* operation name, e.g. "GetFunction" */
     char label[3][ROUTE_ID_MAX + 1]; /* decoded path labels, in order */
 };
 
