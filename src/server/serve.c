@@ -15,6 +15,8 @@
 #include "func.h"
 #include "httpd.h"
 #include "pool.h"
+#include "registry.h"
+#include "store.h"
 #include "xalloc.h"
 
 /* Everything the command line says. */
@@ -41,6 +43,9 @@ struct serve {
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
+    struct store *store; /* the registry's state database */
+    struct function_config *fns; /* from registry_load, handed to the pool by start() */
+    size_t n_fns;
     int grace_ms;
     bool stopping;
 };
@@ -132,31 +137,6 @@ static int add_function(struct serve_opts *o, const char *spec)
     }
     o->fns = xrealloc(o->fns, (o->n_fns + 1) * sizeof(*o->fns));
     o->fns[o->n_fns++] = cfg;
-    return 0;
-}
-
-static int apply_sets(struct serve_opts *o)
-{
-    for (size_t i = 0; i < o->n_sets; i++) {
-        const char *s = o->sets[i];
-        const char *dot = strchr(s, '.');
-        struct function_config *cfg = NULL;
-        for (size_t j = 0; dot && j < o->n_fns; j++) {
-            if (strlen(o->fns[j].name) == (size_t)(dot - s) &&
-                strncmp(o->fns[j].name, s, (size_t)(dot - s)) == 0) {
-                cfg = &o->fns[j];
-            }
-        }
-        char err[512];
-        if (cfg == NULL) {
-            (void)fprintf(stderr, "clambda: --set %s: no --function with that name\n", s);
-            return -EINVAL;
-        }
-        if (func_config_set(cfg, dot + 1, err, sizeof(err)) < 0) {
-            (void)fprintf(stderr, "clambda: %s\n", err);
-            return -EINVAL;
-        }
-    }
     return 0;
 }
 
@@ -275,7 +255,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     if (o->state_dir == NULL) {
         o->state_dir = default_state_dir();
     }
-    return apply_sets(o) < 0 ? 2 : 0;
+    return 0;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -320,10 +300,9 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .init_timeout_ms = o->init_timeout_s * 1000,
                              .extra_env = extra_env};
     pool_new(&s->loop, &pc, &s->pool);
-    for (size_t i = 0; i < o->n_fns; i++) {
-        const char *name = o->fns[i].name;
-        if (pool_add_function(s->pool, &o->fns[i]) < 0) {
-            (void)fprintf(stderr, "clambda: --function %s given twice\n", name);
+    for (size_t i = 0; i < s->n_fns; i++) {
+        if (pool_add_function(s->pool, &s->fns[i]) < 0) {
+            (void)fprintf(stderr, "clambda: function %s registered twice\n", s->fns[i].name);
             return -EEXIST;
         }
     }
@@ -346,6 +325,27 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     return 0;
 }
 
+/* Opens the state database and builds the function list. 0, 2 for a bad --function or --set,
+ * 1 for a state directory that cannot be used (message printed). */
+static int open_registry(struct serve *s, struct serve_opts *o)
+{
+    char err[512];
+    int rc = store_open(o->state_dir, &s->store, err, sizeof(err));
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: %s\n", err);
+        return 1;
+    }
+    rc = registry_load(s->store, o->state_dir, o->fns, o->n_fns, o->sets, o->n_sets, &s->fns,
+                       &s->n_fns, err, sizeof(err));
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: %s\n", err);
+        store_close(s->store);
+        s->store = NULL;
+        return rc == -EINVAL ? 2 : 1;
+    }
+    return 0;
+}
+
 int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
@@ -360,12 +360,17 @@ int serve_main(int argc, char **argv)
         opts_fini(&o);
         return 1;
     }
+    struct serve s;
+    memset(&s, 0, sizeof(s));
+    rc = open_registry(&s, &o);
+    if (rc != 0) {
+        opts_fini(&o);
+        return rc;
+    }
     struct sigaction ign;
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
-    struct serve s;
-    memset(&s, 0, sizeof(s));
     s.grace_ms = o.grace_ms;
     (void)uv_loop_init(&s.loop);
     char **extra_env = sanitizer_env();
@@ -376,6 +381,8 @@ int serve_main(int argc, char **argv)
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
+    registry_list_free(s.fns, s.n_fns);
+    store_close(s.store);
     (void)uv_loop_close(&s.loop);
     for (size_t i = 0; extra_env[i]; i++) {
         free(extra_env[i]);
