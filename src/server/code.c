@@ -141,7 +141,7 @@ static int copy_data(struct walk *w, struct archive *in)
         if (r == ARCHIVE_EOF) {
             return 0;
         }
-        if (r < ARCHIVE_WARN) {
+        if (r != ARCHIVE_OK) { /* ARCHIVE_WARN here is a CRC mismatch */
             return fail_msg(w, -EBADMSG, "%s", CODE_MSG_CORRUPT);
         }
         if (len > w->lim->max_unzipped - w->total) {
