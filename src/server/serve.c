@@ -313,15 +313,16 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         (void)fprintf(stderr, "clambda: listen on %s:%d: %s\n", o->host, o->port, uv_strerror(rc));
         return rc;
     }
-    bool v6 = strchr(o->host, ':') != NULL;
-    (void)printf("clambda: listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
-                 httpd_port(s->api));
-    (void)fflush(stdout);
+    /* Handlers first: whoever reads the "listening" line may send SIGTERM at once. */
     (void)uv_signal_init(&s->loop, &s->sigint);
     (void)uv_signal_init(&s->loop, &s->sigterm);
     s->sigint.data = s->sigterm.data = s;
     (void)uv_signal_start(&s->sigint, on_signal, SIGINT);
     (void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    bool v6 = strchr(o->host, ':') != NULL;
+    (void)printf("clambda: listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
+                 httpd_port(s->api));
+    (void)fflush(stdout);
     return 0;
 }
 
