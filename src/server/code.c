@@ -13,8 +13,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +40,8 @@ struct walk {
 
 static const struct code_limits default_limits = {CODE_MAX_UNZIPPED, CODE_MAX_ENTRIES};
 
-__attribute__((format(printf, 3, 4))) static int fail_msg(struct walk *w, int rc,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_msg(struct walk *w, int rc, const char *fmt,
+                                                          ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -210,6 +210,9 @@ static int walk_zip(struct walk *w, const uint8_t *zip, size_t len)
 int code_check(const uint8_t *zip, size_t len, const struct code_limits *limits, char *err,
                size_t errlen)
 {
+    if (errlen > 0) {
+        err[0] = '\0';
+    }
     struct walk w = {.lim = limits ? limits : &default_limits, .err = err, .errlen = errlen};
     return walk_zip(&w, zip, len);
 }
@@ -260,7 +263,7 @@ static void digest(const uint8_t *zip, size_t len, struct code_info *out)
     unsigned int md_len = 0;
     (void)EVP_Digest(zip, len, md, &md_len, EVP_sha256(), NULL);
     for (unsigned int i = 0; i < md_len && i < 32; i++) {
-        (void)snprintf(out->sha256_hex + 2 * i, 3, "%02x", md[i]);
+        (void)snprintf(out->sha256_hex + (size_t)2 * i, 3, "%02x", md[i]);
     }
     (void)EVP_EncodeBlock((unsigned char *)out->sha256_b64, md, 32);
 }
@@ -288,7 +291,8 @@ static int extract_new(const char *code_root, const char *final, const uint8_t *
     }
     if (rc == 0 && rename(tmp, final) < 0) {
         /* Another extraction of the same bytes won the race: theirs is as good as ours. */
-        rc = errno == ENOTEMPTY || errno == EEXIST ? 0 : fs_fail(err, errlen, "rename", final, errno);
+        rc = errno == ENOTEMPTY || errno == EEXIST ? 0
+                                                   : fs_fail(err, errlen, "rename", final, errno);
         (void)code_remove_tree(tmp);
     } else if (rc < 0) {
         (void)code_remove_tree(tmp);

@@ -19,7 +19,7 @@
 #define CODE_MAX_ENTRIES 100000
 
 /* The message AWS gives for a zip it cannot read (InvalidParameterValueException). */
-#define CODE_MSG_CORRUPT                                                                           \
+#define CODE_MSG_CORRUPT \
     "Could not unzip uploaded file. Please check your file, then try to upload again."
 
 /* Caps for one extraction; tests lower them. */
@@ -30,12 +30,12 @@ struct code_limits {
 
 /* The result of an extraction. dir is owned (code_info_fini). */
 struct code_info {
-    char *dir;             /* absolute <state-dir>/code/<sha256hex> */
-    char sha256_b64[45];   /* CodeSha256: base64 of the SHA-256 of the zip bytes */
-    char sha256_hex[65];   /* the directory name */
-    uint64_t size;         /* CodeSize: zip bytes */
-    uint64_t unzipped;     /* bytes of regular files (0 when the directory was reused) */
-    int is_reused;         /* 1 when the directory existed already */
+    char *dir;           /* absolute <state-dir>/code/<sha256hex> */
+    char sha256_b64[45]; /* CodeSha256: base64 of the SHA-256 of the zip bytes */
+    char sha256_hex[65]; /* the directory name */
+    uint64_t size;       /* CodeSize: zip bytes */
+    uint64_t unzipped;   /* bytes of regular files (0 when the directory was reused) */
+    int is_reused;       /* 1 when the directory existed already */
 };
 
 /* Checks the zip in memory without writing anything: every entry is read in full and must be

@@ -82,8 +82,8 @@ int func_config_parse(struct function_config *cfg, const char *spec, char *err, 
     struct stat st;
     if (stat(dir, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
         (void)snprintf(err, errlen,
-                       "--function %s: %s is neither a directory holding bootstrap nor a zip",
-                       spec, dir);
+                       "--function %s: %s is neither a directory holding bootstrap nor a zip", spec,
+                       dir);
         free(name);
         free(dir);
         return -EINVAL;
@@ -221,11 +221,11 @@ void func_config_to_json(const struct function_config *cfg, json_t **out)
         (void)json_object_set_new(vars, key, json_string(eq + 1));
         free(key);
     }
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:i, s:{s:o}, s:{s:i}, s:[s]}", "Handler",
-                            cfg->handler, "Runtime", cfg->runtime, "MemorySize", cfg->memory_mb,
-                            "Timeout", cfg->timeout_s, "Environment", "Variables", vars,
-                            "EphemeralStorage", "Size", cfg->ephemeral_mb, "Architectures",
-                            cfg->arch);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:i, s:i, s:{s:o}, s:{s:i}, s:[s]}", "Handler", cfg->handler,
+                  "Runtime", cfg->runtime, "MemorySize", cfg->memory_mb, "Timeout", cfg->timeout_s,
+                  "Environment", "Variables", vars, "EphemeralStorage", "Size", cfg->ephemeral_mb,
+                  "Architectures", cfg->arch);
     if (doc == NULL) {
         (void)fprintf(stderr, "clambda: json_pack of a function configuration failed\n");
         abort(); /* only on OOM or invalid UTF-8, which our validated strings cannot hold */
@@ -234,8 +234,7 @@ void func_config_to_json(const struct function_config *cfg, json_t **out)
         (void)json_object_set_new(doc, "Description", json_string(cfg->description));
     }
     if (cfg->reserved >= 0) {
-        (void)json_object_set_new(doc, "ReservedConcurrentExecutions",
-                                  json_integer(cfg->reserved));
+        (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(cfg->reserved));
     }
     *out = doc;
 }

@@ -24,9 +24,9 @@ struct function_config {
     int timeout_s;  /* 1..900, default 3 */
     char **env;     /* customer variables "KEY=VALUE" */
     size_t n_env;
-    int ephemeral_mb; /* 512..10240, default 512 */
-    char *arch;       /* "x86_64" or "arm64" */
-    int reserved;     /* reserved concurrency, -1 when none */
+    int ephemeral_mb;  /* 512..10240, default 512 */
+    char *arch;        /* "x86_64" or "arm64" */
+    int reserved;      /* reserved concurrency, -1 when none */
     char *description; /* NULL when none (AWS: up to 256 characters) */
     /* Code and revision, filled by the registry (not part of the JSON document): */
     char *code_sha256;   /* base64 SHA-256 of the zip, NULL for a directory */

@@ -175,8 +175,8 @@ static int merge_one(struct function_config **fns, size_t *n, struct function_co
     return 0;
 }
 
-static int apply_sets(struct function_config *fns, size_t n, const char *const *sets,
-                      size_t n_sets, bool *dirty, char *err, size_t errlen)
+static int apply_sets(struct function_config *fns, size_t n, const char *const *sets, size_t n_sets,
+                      bool *dirty, char *err, size_t errlen)
 {
     for (size_t i = 0; i < n_sets; i++) {
         const char *s = sets[i];

@@ -43,7 +43,7 @@ struct serve {
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
-    struct store *store; /* the registry's state database */
+    struct store *store;         /* the registry's state database */
     struct function_config *fns; /* from registry_load, handed to the pool by start() */
     size_t n_fns;
     int grace_ms;

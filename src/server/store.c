@@ -37,6 +37,9 @@ static const char *const migrations[] = {
     " PRIMARY KEY (function, kind, qualifier));",
 };
 
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
+
 static int map_rc(sqlite3 *db, int rc, const char *what)
 {
     switch (rc & 0xff) {
@@ -128,14 +131,13 @@ static int migrate(struct store *st, char *err, size_t errlen)
         rc = schema_version(st, &have);
     }
     if (rc == 0 && have > STORE_SCHEMA_VERSION) {
-        (void)snprintf(err, errlen,
-                       "registry schema version %lld is newer than this build's (%d)",
+        (void)snprintf(err, errlen, "registry schema version %lld is newer than this build's (%d)",
                        (long long)have, STORE_SCHEMA_VERSION);
         (void)exec(st, "ROLLBACK");
         return -EPROTO;
     }
-    for (int64_t v = have + 1; rc == 0 && v <= STORE_SCHEMA_VERSION; v++) {
-        rc = exec(st, migrations[v - 1]);
+    for (size_t i = have > 0 ? (size_t)have : 0; rc == 0 && i < N_MIGRATIONS; i++) {
+        rc = exec(st, migrations[i]);
     }
     if (rc == 0 && have < STORE_SCHEMA_VERSION) {
         char sql[160];
@@ -160,9 +162,8 @@ int store_open(const char *state_dir, struct store **out, char *err, size_t errl
 {
     char *path = xasprintf("%s/clambda.db", state_dir);
     struct store *st = xcalloc(1, sizeof(*st));
-    int rc = sqlite3_open_v2(path, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {
         (void)sqlite3_busy_timeout(st->db, 5000);
         /* journal_mode is the first statement that reads the file: a non-database fails here. */
@@ -265,9 +266,9 @@ int store_function_put(struct store *st, const struct store_function *f, const c
     if (rc == 0) {
         char size[24];
         (void)snprintf(size, sizeof(size), "%lld", (long long)f->code_size);
-        const char *v[] = {f->name,          f->config_json, f->code_sha256,
-                           size,             f->code_location, f->revision_id,
-                           f->last_modified, f->state ? f->state : "Active"};
+        const char *v[] = {
+            f->name,          f->config_json, f->code_sha256,   size,
+            f->code_location, f->revision_id, f->last_modified, f->state ? f->state : "Active"};
         rc = run(st,
                  "INSERT INTO functions (name, config, code_sha256, code_size, code_location,"
                  " revision_id, last_modified, state) VALUES (?, ?, ?, CAST(? AS INTEGER), ?, ?,"
@@ -280,8 +281,8 @@ int store_function_put(struct store *st, const struct store_function *f, const c
     return own_tx ? guarded(st, rc) : rc;
 }
 
-#define FUNCTION_COLS                                                                              \
-    "SELECT name, config, code_sha256, code_size, code_location, revision_id, last_modified,"      \
+#define FUNCTION_COLS                                                                         \
+    "SELECT name, config, code_sha256, code_size, code_location, revision_id, last_modified," \
     " state FROM functions"
 
 static void read_function(sqlite3_stmt *s, struct store_function *f)
@@ -383,8 +384,8 @@ void store_function_list_free(struct store_function *fs, size_t n)
 static int next_version(struct store *st, const char *function, int64_t *version)
 {
     const char *key[] = {function};
-    int rc = run(st, "UPDATE functions SET next_version = next_version + 1 WHERE name = ?", 1,
-                 key, true);
+    int rc = run(st, "UPDATE functions SET next_version = next_version + 1 WHERE name = ?", 1, key,
+                 true);
     sqlite3_stmt *s = NULL;
     if (rc == 0) {
         rc = prep(st, "SELECT next_version - 1 FROM functions WHERE name = ?", &s, 1, key);
@@ -518,10 +519,10 @@ int store_alias_put(struct store *st, const struct store_alias *a, const char *i
     if (rc == 0) {
         char num[24];
         (void)snprintf(num, sizeof(num), "%lld", (long long)a->version);
-        const char *v[] = {a->function,    a->name,        num,
+        const char *v[] = {a->function,     a->name,        num,
                            a->routing_json, a->description, a->revision_id};
-        rc = run(st, "INSERT OR REPLACE INTO aliases VALUES (?, ?, CAST(? AS INTEGER), ?, ?, ?)",
-                 6, v, false);
+        rc = run(st, "INSERT OR REPLACE INTO aliases VALUES (?, ?, CAST(? AS INTEGER), ?, ?, ?)", 6,
+                 v, false);
         rc = rc == -EEXIST ? -ENOENT : rc; /* the foreign key: no such function */
     }
     return own_tx ? guarded(st, rc) : rc;
@@ -647,6 +648,6 @@ int store_setting_delete(struct store *st, const char *function, const char *kin
                          const char *qualifier)
 {
     const char *key[] = {function, kind, qualifier};
-    return run(st, "DELETE FROM settings WHERE function = ? AND kind = ? AND qualifier = ?", 3,
-               key, true);
+    return run(st, "DELETE FROM settings WHERE function = ? AND kind = ? AND qualifier = ?", 3, key,
+               true);
 }

@@ -5,9 +5,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,8 +237,7 @@ static void test_code_reject_symlinks_out(void **state)
     make_zip(chain, 2, false, &z);
     struct code_info ci;
     char err[256];
-    assert_int_equal(code_extract_mem(*state, z.buf, z.len, NULL, &ci, err, sizeof(err)),
-                     -EINVAL);
+    assert_int_equal(code_extract_mem(*state, z.buf, z.len, NULL, &ci, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "e (symlink"));
     assert_int_equal(count_code_dirs(*state), 0);
     free(z.buf);

@@ -76,9 +76,9 @@ static void test_func_config_json_roundtrip(void **state)
     struct function_config cfg;
     char err[512];
     func_config_init(&cfg, "fn", "/tmp");
-    static const char *const sets[] = {"timeout=30", "memory=512", "reserved=4",
-                                       "ephemeral-storage=1024", "handler=main.h",
-                                       "architecture=arm64", "env.AA=1", "env.BB=x=y \xc3\xa9"};
+    static const char *const sets[] = {
+        "timeout=30",     "memory=512",         "reserved=4", "ephemeral-storage=1024",
+        "handler=main.h", "architecture=arm64", "env.AA=1",   "env.BB=x=y \xc3\xa9"};
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
         assert_int_equal(func_config_set(&cfg, sets[i], err, sizeof(err)), 0);
     }
@@ -122,8 +122,7 @@ static void test_func_config_from_json_invalid(void **state)
         json_t *doc = json_loads(bad[i], 0, NULL);
         struct function_config cfg;
         char err[256];
-        assert_int_equal(func_config_from_json(&cfg, "fn", "/tmp", doc, err, sizeof(err)),
-                         -EINVAL);
+        assert_int_equal(func_config_from_json(&cfg, "fn", "/tmp", doc, err, sizeof(err)), -EINVAL);
         assert_non_null(strstr(err, "fn"));
         func_config_fini(&cfg);
         json_decref(doc);
