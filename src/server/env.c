@@ -130,7 +130,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     }
     struct cl_buf text;
     cl_buf_init(&text, (size_t)64 * 1024);
-    int rc = e->started ? 0 : report_start(&text, inv->id, "$LATEST");
+    int rc = e->started ? 0 : report_start(&text, inv->id, e->cfg.fn->version);
     rc = rc ? rc : report_end(&text, inv->id);
     rc = rc ? rc : report_report(&text, &rep);
     if (rc == 0 && timed_out) {
@@ -237,6 +237,8 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
             log_init_report(e, "error", "Runtime.ExitError");
         }
         fail_platform(e, "Runtime.ExitError", msg, "error", false);
+    } else if (e->state == ENV_INIT) {
+        log_init_report(e, "error", "Runtime.ExitError"); /* provisioned: nobody waits */
     }
     mark_gone(e);
     destroy(e);
@@ -262,6 +264,8 @@ static void on_timer(uv_timer_t *t)
         fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
     } else if (e->state == ENV_RESPONDED && e->inv) {
         finish_posted(e); /* answered but never called next again */
+    } else if (e->state == ENV_INIT) {
+        log_init_report(e, "timeout", NULL); /* provisioned: nobody waits */
     }
     env_stop(e, SIGKILL, 0);
 }
@@ -299,6 +303,7 @@ static int start_process(struct env *e, char *err, size_t errlen)
                                .log_stream = logs_name(e->log),
                                .region = e->cfg.region,
                                .task_root = fn->code_dir,
+                               .init_type = e->cfg.provisioned ? "provisioned-concurrency" : NULL,
                                .extra = (const char *const *)e->cfg.extra_env};
     char **envp = NULL;
     envvars_build(&in, &envp);
@@ -321,7 +326,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
     e->cfg = *cfg;
     e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = -1;
     e->spawn_ns = env_now_ns();
-    int rc = logs_open(cfg->state_dir, cfg->fn->name, &e->log);
+    int rc = logs_open(cfg->state_dir, cfg->fn->name, cfg->fn->version, &e->log);
     if (rc < 0) {
         (void)snprintf(err, errlen, "open log stream under %s: %s", cfg->state_dir, strerror(-rc));
         free(e);
@@ -345,7 +350,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
         return rc;
     }
     e->inv = first;
-    logs_attach(e->log, first->tail);
+    logs_attach(e->log, first ? first->tail : NULL);
     e->state = ENV_INIT;
     *out = e;
     return 0;
@@ -376,7 +381,7 @@ void env_deliver(struct env *e, struct inv *inv)
     e->started = true;
     logs_attach(e->log, inv->tail);
     cl_buf_init(&text, 4096);
-    if (report_start(&text, inv->id, "$LATEST") == 0) {
+    if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
         logs_platform(e->log, &text);
     }
     cl_buf_fini(&text);
@@ -408,7 +413,8 @@ void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
         e->init_ns = env_now_ns() - e->spawn_ns;
-        e->report_init = true;
+        e->report_init = !e->cfg.provisioned; /* AWS: no Init Duration in provisioned REPORTs */
+        e->is_initialised = true;
         (void)uv_timer_stop(&e->timer);
         struct inv *first = e->inv;
         e->inv = NULL;
@@ -443,10 +449,10 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type)
 {
+    log_init_report(e, "error", error_type);
     if (e->inv) {
         struct inv_result r = {
             .outcome = INV_FUNCTION_ERROR, .body = body, .len = len, .content_type = ctype};
-        log_init_report(e, "error", error_type);
         finish(e, &r, "error", error_type, false);
     }
     env_stop(e, SIGKILL, 0); /* the runtime should exit; the next invoke re-inits */
@@ -472,6 +478,21 @@ uint64_t env_idle_since(const struct env *e)
 void *env_owner(const struct env *e)
 {
     return e->cfg.owner;
+}
+
+bool env_provisioned(const struct env *e)
+{
+    return e->cfg.provisioned;
+}
+
+bool env_initialised(const struct env *e)
+{
+    return e->is_initialised;
+}
+
+bool env_has_invocation(const struct env *e)
+{
+    return e->inv != NULL;
 }
 
 pid_t env_pid(const struct env *e)

@@ -17,6 +17,7 @@
 /* One function's configuration. Strings are owned (func_config_fini frees them). */
 struct function_config {
     char *name;
+    char *version;  /* "$LATEST" (default) or a published version number */
     char *code_dir; /* absolute directory holding bootstrap */
     char *handler;  /* _HANDLER, default "bootstrap" */
     char *runtime;  /* "provided.al2023" */
@@ -27,6 +28,7 @@ struct function_config {
     int ephemeral_mb;  /* 512..10240, default 512 */
     char *arch;        /* "x86_64" or "arm64" */
     int reserved;      /* reserved concurrency, -1 when none */
+    int provisioned;   /* environments kept initialised (provisioned concurrency), default 0 */
     char *description; /* NULL when none (AWS: up to 256 characters) */
     /* Code and revision, filled by the registry (not part of the JSON document): */
     char *code_sha256;   /* base64 SHA-256 of the zip, NULL for a directory */
@@ -40,6 +42,11 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
 /* Frees the strings of cfg. NULL is a no-op. */
 void func_config_fini(struct function_config *cfg);
 
+/* True when environments of a and b would run the same way: every field that reaches the
+ * runtime (code, handler, runtime, memory, timeout, storage, architecture, environment in
+ * order); scaling settings (reserved, provisioned) do not count. */
+bool func_config_equal(const struct function_config *a, const struct function_config *b);
+
 /* True when name is a valid function name (1-64 of [a-zA-Z0-9-_]). */
 bool func_name_valid(const char *name, size_t len);
 
@@ -48,14 +55,16 @@ bool func_name_valid(const char *name, size_t len);
  * with a message in err (errlen bytes). */
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
-/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, handler, runtime,
- * ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err. */
+/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, provisioned, handler,
+ * runtime, ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err.
+ */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
 
 /* The configuration document of cfg as stored by the registry and reused by the control plane:
  * AWS FunctionConfiguration member names (Handler, Runtime, MemorySize, Timeout, Environment
  * {Variables}, EphemeralStorage {Size}, Architectures, Description) plus
- * ReservedConcurrentExecutions when set. Name, code and revision are not in it.
+ * ReservedConcurrentExecutions and ProvisionedConcurrentExecutions (clambda's) when set. Name,
+ * version, code and revision are not in it.
  * OUT: *out (json_decref). */
 void func_config_to_json(const struct function_config *cfg, json_t **out);
 

@@ -120,9 +120,8 @@ static int load_stored(struct store *st, struct function_config **out, size_t *n
     return 0;
 }
 
-/* Turns a zip PATH of --function into an extracted code directory. */
-static int prepare_code(const char *state_dir, struct function_config *cfg, char *err,
-                        size_t errlen)
+int registry_prepare_code(const char *state_dir, struct function_config *cfg, char *err,
+                          size_t errlen)
 {
     struct stat sb;
     if (stat(cfg->code_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -132,12 +131,13 @@ static int prepare_code(const char *state_dir, struct function_config *cfg, char
     char msg[256];
     int rc = code_extract_file(state_dir, cfg->code_dir, NULL, &ci, msg, sizeof(msg));
     if (rc < 0) {
-        (void)snprintf(err, errlen, "--function %s=%s: %s", cfg->name, cfg->code_dir, msg);
+        (void)snprintf(err, errlen, "function %s, code %s: %s", cfg->name, cfg->code_dir, msg);
         return rc == -EBADMSG || rc == -E2BIG || rc == -EINVAL || rc == -ENOENT ? -EINVAL : rc;
     }
     free(cfg->code_dir);
     cfg->code_dir = ci.dir;
     ci.dir = NULL;
+    free(cfg->code_sha256);
     cfg->code_sha256 = xstrdup(ci.sha256_b64);
     cfg->code_size = (int64_t)ci.size;
     return 0;
@@ -156,10 +156,10 @@ static struct function_config *find(struct function_config *fns, size_t n, const
 
 /* Puts cmd (taken over) into the list, replacing a stored function of the same name. */
 static int merge_one(struct function_config **fns, size_t *n, struct function_config *cmd,
-                     bool *dirty, char *err, size_t errlen)
+                     bool *is_cmdline, char *err, size_t errlen)
 {
     struct function_config *have = find(*fns, *n, cmd->name, strlen(cmd->name));
-    if (have && dirty[have - *fns]) {
+    if (have && is_cmdline[have - *fns]) {
         (void)snprintf(err, errlen, "--function %s given twice", cmd->name);
         return -EINVAL;
     }
@@ -171,50 +171,25 @@ static int merge_one(struct function_config **fns, size_t *n, struct function_co
     }
     *have = *cmd;
     memset(cmd, 0, sizeof(*cmd));
-    dirty[have - *fns] = true;
-    return 0;
-}
-
-static int apply_sets(struct function_config *fns, size_t n, const char *const *sets, size_t n_sets,
-                      bool *dirty, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < n_sets; i++) {
-        const char *s = sets[i];
-        const char *dot = strchr(s, '.');
-        struct function_config *cfg = dot ? find(fns, n, s, (size_t)(dot - s)) : NULL;
-        if (cfg == NULL) {
-            (void)snprintf(err, errlen, "--set %s: no function with that name", s);
-            return -EINVAL;
-        }
-        if (func_config_set(cfg, dot + 1, err, errlen) < 0) {
-            return -EINVAL;
-        }
-        dirty[cfg - fns] = true;
-    }
+    is_cmdline[have - *fns] = true;
     return 0;
 }
 
 int registry_load(struct store *st, const char *state_dir, struct function_config *cmdline,
-                  size_t n_cmdline, const char *const *sets, size_t n_sets,
-                  struct function_config **out, size_t *n_out, char *err, size_t errlen)
+                  size_t n_cmdline, struct function_config **out, size_t *n_out, char *err,
+                  size_t errlen)
 {
     struct function_config *fns = NULL;
     size_t n = 0;
     int rc = load_stored(st, &fns, &n, err, errlen);
-    bool *dirty = xcalloc(n + n_cmdline + 1, sizeof(*dirty));
+    bool *is_cmdline = xcalloc(n + n_cmdline + 1, sizeof(*is_cmdline));
     for (size_t i = 0; rc == 0 && i < n_cmdline; i++) {
-        rc = prepare_code(state_dir, &cmdline[i], err, errlen);
+        rc = registry_prepare_code(state_dir, &cmdline[i], err, errlen);
         if (rc == 0) {
-            rc = merge_one(&fns, &n, &cmdline[i], dirty, err, errlen);
+            rc = merge_one(&fns, &n, &cmdline[i], is_cmdline, err, errlen);
         }
     }
-    if (rc == 0) {
-        rc = apply_sets(fns, n, sets, n_sets, dirty, err, errlen);
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = dirty[i] ? registry_save(st, &fns[i], err, errlen) : 0;
-    }
-    free(dirty);
+    free(is_cmdline);
     if (rc < 0) {
         registry_list_free(fns, n);
         fns = NULL;

@@ -12,15 +12,9 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, example_path, runtime_dir
+from conftest import TIMEOUT, example_path, invoke_json, runtime_dir, wait_until
 
 PY = runtime_dir("pyrt")
-
-
-def invoke_json(srv, name, payload):
-    st, h, body = srv.invoke(name, json.dumps(payload).encode())
-    assert st == 200, (st, body)
-    return h, json.loads(body)
 
 
 def pid_alive(pid):
@@ -33,15 +27,6 @@ def pid_alive(pid):
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def wait_until(cond, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_timeout(serve):

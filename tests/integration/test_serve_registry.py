@@ -138,7 +138,7 @@ def test_bad_zip_refused(tmp_path):
     bad.write_bytes(b"this is not a zip file\n" * 10)
     rc, err = run_refused(tmp_path / "state", {"fn": bad})
     assert rc == 2, err
-    assert f"--function fn={bad}" in err
+    assert f"function fn, code {bad}" in err
     assert "Could not unzip uploaded file. Please check your file, then try to upload again." \
         in err
     # Truncated: a real zip cut in half.
@@ -202,3 +202,23 @@ def test_set_unknown_function_refused(tmp_path):
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
     assert p.returncode == 2
     assert b"--set ghost.memory=256: no function with that name" in p.stderr
+
+
+def test_manifest_zip_not_stored(servers, tmp_path):
+    """A manifest's functions may be zips; they are not stored (the manifest is their source),
+    and a manifest function shadows a stored one of the same name for that run only."""
+    m = tmp_path / "m.json"
+    m.write_text(json.dumps({"functions": {"mz": {"code": str(example_zip("hello"))},
+                                           "same": {"code": str(example_zip("hello"))}}}))
+    state = tmp_path / "state"
+    s = start(servers, state, {"same": example_path("echo").parent})
+    assert s.invoke("same", b'"echo"')[2] == b'"echo"'
+    assert s.stop() == 0
+    servers.remove(s)
+    s = Server(state, {}, (), ["--manifest", str(m)])
+    servers.append(s)
+    assert json.loads(s.invoke("mz")[2]) == {"message": "Hello from mz!"}
+    assert json.loads(s.invoke("same")[2]) == {"message": "Hello from same!"}
+    s = restart(servers, s)
+    assert s.invoke("mz")[0] == 404
+    assert s.invoke("same", b'"echo"')[2] == b'"echo"'

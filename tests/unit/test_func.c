@@ -76,9 +76,15 @@ static void test_func_config_json_roundtrip(void **state)
     struct function_config cfg;
     char err[512];
     func_config_init(&cfg, "fn", "/tmp");
-    static const char *const sets[] = {
-        "timeout=30",     "memory=512",         "reserved=4", "ephemeral-storage=1024",
-        "handler=main.h", "architecture=arm64", "env.AA=1",   "env.BB=x=y \xc3\xa9"};
+    static const char *const sets[] = {"timeout=30",
+                                       "memory=512",
+                                       "reserved=4",
+                                       "provisioned=2",
+                                       "ephemeral-storage=1024",
+                                       "handler=main.h",
+                                       "architecture=arm64",
+                                       "env.AA=1",
+                                       "env.BB=x=y \xc3\xa9"};
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
         assert_int_equal(func_config_set(&cfg, sets[i], err, sizeof(err)), 0);
     }
@@ -91,6 +97,7 @@ static void test_func_config_json_roundtrip(void **state)
     assert_int_equal(back.timeout_s, 30);
     assert_int_equal(back.memory_mb, 512);
     assert_int_equal(back.reserved, 4);
+    assert_int_equal(back.provisioned, 2);
     assert_int_equal(back.ephemeral_mb, 1024);
     assert_string_equal(back.handler, "main.h");
     assert_string_equal(back.arch, "arm64");
@@ -138,6 +145,32 @@ static void test_func_config_from_json_invalid(void **state)
     json_decref(empty);
 }
 
+static void test_func_config_provisioned_and_equal(void **state)
+{
+    (void)state;
+    struct function_config a, b;
+    char err[512];
+    func_config_init(&a, "fn", "/tmp");
+    func_config_init(&b, "fn", "/tmp");
+    assert_int_equal(a.provisioned, 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&b, "provisioned=4", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&b, "reserved=9", err, sizeof(err)), 0);
+    assert_int_equal(b.provisioned, 4);
+    assert_true(func_config_equal(&a, &b)); /* scaling settings do not change environments */
+    assert_int_equal(func_config_set(&b, "provisioned=-1", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_set(&b, "env.A_1=x", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "env.A_1=y", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "env.A_1=x", err, sizeof(err)), 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "memory=256", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    func_config_fini(&a);
+    func_config_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_func_config_set),
         cmocka_unit_test(test_func_config_json_roundtrip),
         cmocka_unit_test(test_func_config_from_json_invalid),
+        cmocka_unit_test(test_func_config_provisioned_and_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
