@@ -546,7 +546,7 @@ static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size
     struct function_config *r = NULL;
     size_t n_r = 0;
     size_t n_manifest = o->n_fns - o->n_cli_fns;
-    struct function_config *manifest = o->fns + o->n_cli_fns;
+    struct function_config *manifest = n_manifest ? o->fns + o->n_cli_fns : NULL;
     int rc = registry_load(s->store, o->state_dir, o->fns, o->n_cli_fns, &r, &n_r, err, errlen);
     for (size_t i = 0; rc == 0 && i < n_manifest; i++) {
         rc = registry_prepare_code(o->state_dir, &manifest[i], err, errlen);
@@ -557,7 +557,9 @@ static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size
     }
     drop_shadowed(r, &n_r, manifest, n_manifest);
     r = xrealloc(r, (n_r + n_manifest + 1) * sizeof(*r));
-    memcpy(r + n_r, manifest, n_manifest * sizeof(*r));
+    if (n_manifest > 0) {
+        memcpy(r + n_r, manifest, n_manifest * sizeof(*r));
+    }
     free(o->fns); /* the --function entries were taken over (zeroed), the manifest's moved */
     o->fns = r;
     o->n_cli_fns = n_r;
