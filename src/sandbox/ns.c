@@ -14,11 +14,13 @@
  * the kernel kills everything left in the namespace. */
 #include "ns.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,6 +37,9 @@
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
 #endif
 
 static void child_fail(int fd, const struct sandbox_child_err *e)
@@ -65,6 +70,48 @@ static int loopback_up(void)
     if (rc == 0) {
         ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
         rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    rc = rc < 0 ? -errno : 0;
+    (void)close(s);
+    return rc;
+}
+
+/* Isolated network: the environment's Runtime API listens inside its own namespace, on
+ * 127.0.0.1:9001 as on AWS; the listening socket goes to the server, which accepts on it from
+ * the host's namespace (a socket keeps the namespace it was made in). */
+static int send_api_listener(int sock)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        return -errno;
+    }
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(9001);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int rc = bind(s, (struct sockaddr *)&sin, sizeof(sin));
+    rc = rc < 0 ? rc : listen(s, 128);
+    if (rc == 0) {
+        char byte = 0;
+        struct iovec iov = {&byte, 1};
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct msghdr mh;
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof(u.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &s, sizeof(int));
+        rc = sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
     }
     rc = rc < 0 ? -errno : 0;
     (void)close(s);
@@ -120,6 +167,10 @@ static void setup(const struct ns_child_args *a)
         (void)sandbox_child_err_set(&e, SANDBOX_STEP_NET_LO, -rc, "lo");
         child_fail(a->errpipe, &e);
     }
+    if (a->api_sock >= 0 && (rc = send_api_listener(a->api_sock)) < 0) {
+        (void)sandbox_child_err_set(&e, SANDBOX_STEP_API_SOCKET, -rc, "127.0.0.1:9001");
+        child_fail(a->errpipe, &e);
+    }
     if (mounts_apply(a->plan, &e) < 0) {
         child_fail(a->errpipe, &e);
     }
@@ -156,10 +207,27 @@ static void forward(int sig)
     errno = saved;
 }
 
+/* The reaper never execs, so O_CLOEXEC does nothing for it: without this it would hold every fd
+ * the server had at the clone (a client's connection, whose caller then never sees EOF; the
+ * listeners; other environments' pipes). Keeps only the status pipe. */
+static void close_inherited(int keep)
+{
+    unsigned k = (unsigned)keep;
+    long rc = k > 0 ? syscall(SYS_close_range, 0u, k - 1, 0u) : 0;
+    rc = rc < 0 ? rc : syscall(SYS_close_range, k + 1, ~0u, 0u);
+    if (rc < 0) { /* Linux < 5.9: RLIMIT_NOFILE is max_files by now */
+        for (int fd = 0; fd < 65536; fd++) {
+            if (fd != keep) {
+                (void)close(fd);
+            }
+        }
+    }
+}
+
 static void reaper(const struct ns_child_args *a, pid_t runtime)
 {
     static const int fwd[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    (void)close(a->errpipe);
+    close_inherited(a->statuspipe);
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

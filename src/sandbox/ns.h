@@ -25,6 +25,8 @@ struct ns_child_args {
     int err_fd;     /* stderr (write end) */
     int errpipe;    /* write end, O_CLOEXEC: a struct sandbox_child_err on failure, else EOF */
     int statuspipe; /* write end: the reaper writes the runtime's wait status (an int) */
+    int api_sock;   /* isolate_net: a Unix socket on which the child sends the listening
+                       TCP socket it made on 127.0.0.1:9001 in its namespace; else -1 */
     const char *hostname;
     uid_t uid;
     gid_t gid;

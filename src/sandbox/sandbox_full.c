@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,32 +39,16 @@ struct sandbox_full {
     bool isolate_net;
 };
 
+struct sandbox_full_fn {
+    struct cgroup_root cgroot;
+};
+
 struct sandbox_full_env {
     struct sandbox_proc proc;
     struct cgroup cg;
     int status_fd; /* read end: the runtime's wait status, written by the reaper */
     bool reaped;
 };
-
-static const char *const step_names[SANDBOX_STEP_COUNT + 2] = {"write(cgroup.procs)",
-                                                               "dup2",
-                                                               "mount",
-                                                               "pivot_root",
-                                                               "umount2",
-                                                               "chdir",
-                                                               "sethostname",
-                                                               "setgroups",
-                                                               "setresgid",
-                                                               "setresuid",
-                                                               "prctl(PR_CAPBSET_DROP)",
-                                                               "capset",
-                                                               "prctl(PR_SET_NO_NEW_PRIVS)",
-                                                               "prctl(PR_SET_SECCOMP)",
-                                                               "clone",
-                                                               "execve",
-                                                               "setrlimit",
-                                                               "ioctl(SIOCSIFFLAGS)",
-                                                               "sigaction"};
 
 static void close_fd(int *fd)
 {
@@ -186,6 +171,32 @@ void sandbox_full_free(struct sandbox_full *sf)
     }
 }
 
+/* ---- one function ------------------------------------------------------------------- */
+
+int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbox_full_fn **out,
+                        struct sandbox_diag *d)
+{
+    struct sandbox_full_fn *fn = calloc(1, sizeof(*fn));
+    if (fn == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "calloc(sandbox_full_fn): out of memory");
+    }
+    int rc = cgroup_root_child(&sf->cgroot, name, &fn->cgroot, d);
+    if (rc < 0) {
+        free(fn);
+        return rc;
+    }
+    *out = fn;
+    return 0;
+}
+
+void sandbox_full_fn_free(struct sandbox_full_fn *fn)
+{
+    if (fn != NULL) {
+        cgroup_root_remove(&fn->cgroot);
+        free(fn);
+    }
+}
+
 /* ---- one environment ------------------------------------------------------------------ */
 
 /* "169.254.a.b", stable for an id: Lambda hosts report a link-local address as hostname. */
@@ -196,22 +207,6 @@ static void make_hostname(const char *id, char *buf, size_t size)
         h = (h ^ *p) * 16777619u;
     }
     (void)snprintf(buf, size, "169.254.%u.%u", 1 + (h % 254), 1 + ((h >> 8) % 254));
-}
-
-/* Blocks until the child exec'd (EOF) or reported a failed step. */
-static int read_verdict(int fd, struct sandbox_diag *d)
-{
-    struct sandbox_child_err ce;
-    ssize_t n;
-    do {
-        n = read(fd, &ce, sizeof(ce));
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(ce)) {
-        return 0;
-    }
-    ce.arg[sizeof(ce.arg) - 1] = '\0';
-    int step = ce.step >= 0 && ce.step < SANDBOX_STEP_COUNT + 2 ? ce.step : SANDBOX_STEP_EXECVE;
-    return sandbox_diag_set(d, -ce.err, "%s(%s): %s", step_names[step], ce.arg, strerror(ce.err));
 }
 
 /* Pipes in p[0..3]: stdout, stderr, error, status (each {read, write}). */
@@ -245,7 +240,8 @@ static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *s
                       struct sandbox_full_env *env, int *fds, int *n_fds, struct sandbox_diag *d)
 {
     struct cgroup_limits lim = {spec->memory_mb, spec->pids_max > 0 ? spec->pids_max : 1024};
-    int rc = cgroup_create(&sf->cgroot, spec->id, &env->cg, d);
+    const struct cgroup_root *parent = spec->fn != NULL ? &spec->fn->cgroot : &sf->cgroot;
+    int rc = cgroup_create(parent, spec->id, &env->cg, d);
     rc = rc < 0 ? rc : cgroup_set_limits(&env->cg, &lim, d);
     rc = rc < 0 ? rc : cgroup_open_procs(&env->cg, fds, n_fds, d);
     return rc;
@@ -283,30 +279,69 @@ static int env_start(struct sandbox_full *sf, const struct sandbox_full_spec *sp
     for (int i = 0; i < 4; i++) {
         close_fd(&p[i][1]);
     }
-    return read_verdict(p[2][0], d);
+    char msg[sizeof(d->msg)];
+    rc = sandbox_read_verdict(p[2][0], msg, sizeof(msg));
+    return rc < 0 ? sandbox_diag_set(d, rc, "%s", msg) : 0;
+}
+
+/* Receives the Runtime API listener the child made in its network namespace (SCM_RIGHTS);
+ * it was sent before execve, so it is there once the verdict is in. */
+static int recv_fd(int sock, int *fd, struct sandbox_diag *d)
+{
+    char byte = 0;
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof(u.buf);
+    if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0) {
+        return sandbox_diag_set(d, -errno, "recvmsg(Runtime API listener): %s", strerror(errno));
+    }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+        return sandbox_diag_set(d, -EPROTO, "recvmsg(Runtime API listener): no fd");
+    }
+    memcpy(fd, CMSG_DATA(c), sizeof(int));
+    (void)fcntl(*fd, F_SETFL, O_NONBLOCK);
+    return 0;
 }
 
 int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
                        struct sandbox_full_env **out, struct sandbox_diag *d)
 {
     int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
-    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0, null_fd = -1;
+    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0, null_fd = -1, sp[2] = {-1, -1};
     struct ns_child_args a = {0};
     int rc = check_spec(spec, d);
     struct sandbox_full_env *env = rc < 0 ? NULL : calloc(1, sizeof(*env));
     if (env == NULL) {
         return rc < 0 ? rc : sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
     }
-    env->proc = (struct sandbox_proc){-1, -1, -1, -1};
+    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false};
     env->status_fd = -1;
     rc = env_cgroup(sf, spec, env, cg_fds, &n_cg, d);
     rc = rc < 0 ? rc : open_pipes(p, &null_fd, d);
+    if (rc == 0 && sf->isolate_net && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {
+        rc = sandbox_diag_set(d, -errno, "socketpair: %s", strerror(errno));
+    }
     if (rc == 0) {
         a.cgroup_fds = cg_fds;
         a.n_cgroup_fds = n_cg;
         a.null_fd = null_fd;
+        a.api_sock = sp[1];
         rc = env_start(sf, spec, env, p, &a, d);
     }
+    close_fd(&sp[1]);
+    if (rc == 0 && sp[0] >= 0) {
+        rc = recv_fd(sp[0], &env->proc.api_fd, d);
+    }
+    close_fd(&sp[0]);
     for (int i = 0; i < n_cg; i++) {
         (void)close(cg_fds[i]);
     }
@@ -352,6 +387,11 @@ int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d)
     return cgroup_freeze(&env->cg, d);
 }
 
+int sandbox_full_freeze_begin(struct sandbox_full_env *env, struct sandbox_diag *d)
+{
+    return cgroup_freeze_begin(&env->cg, d);
+}
+
 int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d)
 {
     return cgroup_thaw(&env->cg, d);
@@ -392,6 +432,7 @@ void sandbox_full_close(struct sandbox_full_env *env)
     close_fd(&env->proc.pidfd);
     close_fd(&env->proc.out_fd);
     close_fd(&env->proc.err_fd);
+    close_fd(&env->proc.api_fd);
     close_fd(&env->status_fd);
     free(env);
 }

@@ -35,20 +35,25 @@ struct sandbox_full_config {
     const char *cgroup_name;  /* parent of every environment's cgroup: "clambda" */
     uid_t uid;                /* identity of the runtime (AWS: sbx_user1051); 993 */
     gid_t gid;                /* 990 */
-    bool isolate_net;         /* CLONE_NEWNET: only loopback (no route to anything) */
+    bool isolate_net;         /* CLONE_NEWNET: only loopback, where the environment's Runtime
+                                 API listens (127.0.0.1:9001, handed to the server) */
 };
+
+/* A function's prepared state (opaque): its cgroup parent <parent>/<function name>. */
+struct sandbox_full_fn;
 
 /* One environment to start. */
 struct sandbox_full_spec {
-    const char *id;        /* unique name: the cgroup leaf and the hostname's seed */
-    const char *code_dir;  /* host directory mounted read-only at /var/task */
-    const char *bootstrap; /* path inside the sandbox, e.g. "/var/task/bootstrap" */
-    char *const *argv;     /* NULL: { bootstrap, NULL } */
-    char *const *envp;     /* complete environment */
-    uint32_t memory_mb;    /* 128..10240 */
-    uint32_t tmp_mb;       /* size of /tmp (EphemeralStorage, 512..10240) */
-    uint32_t pids_max;     /* 0: 1024 */
-    int max_files;         /* RLIMIT_NOFILE, 0: 1024 */
+    const char *id;             /* unique name: the cgroup leaf and the hostname's seed */
+    const char *code_dir;       /* host directory mounted read-only at /var/task */
+    const char *bootstrap;      /* path inside the sandbox, e.g. "/var/task/bootstrap" */
+    char *const *argv;          /* NULL: { bootstrap, NULL } */
+    char *const *envp;          /* complete environment */
+    uint32_t memory_mb;         /* 128..10240 */
+    uint32_t tmp_mb;            /* size of /tmp (EphemeralStorage, 512..10240) */
+    uint32_t pids_max;          /* 0: 1024 */
+    int max_files;              /* RLIMIT_NOFILE, 0: 1024 */
+    struct sandbox_full_fn *fn; /* NULL: the environment's cgroup goes under the shared parent */
 };
 
 /* An environment's cgroup (cgroup.h). */
@@ -72,19 +77,32 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
  * stays for the next start). NULL: no-op. */
 void sandbox_full_free(struct sandbox_full *sf);
 
+/* Prepares what every environment of function `name` shares: its cgroup parent directory
+ * (created under the shared parent, reused if it exists). OUT: *out (sandbox_full_fn_free).
+ * 0 or -errno with d filled. */
+int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbox_full_fn **out,
+                        struct sandbox_diag *d);
+/* Removes the function's cgroup parent when empty and frees fn. NULL: no-op. */
+void sandbox_full_fn_free(struct sandbox_full_fn *fn);
+
 /* Starts spec->bootstrap in a new environment and waits until it has exec'd (or failed).
  * OUT: *out, close with sandbox_full_close. 0 or -errno; a setup failure in the child comes
  * back as its errno with d naming the step and path. */
 int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
                        struct sandbox_full_env **out, struct sandbox_diag *d);
 /* The environment's process handles: pid (PID 1 of the namespace, seen from the host), pidfd
- * (readable when it exited), out_fd/err_fd (O_NONBLOCK). Borrowed, valid until close. */
+ * (readable when it exited), out_fd/err_fd (O_NONBLOCK), api_fd (isolated network: the Runtime
+ * API listener, else -1). Borrowed, valid until close; a caller that takes out_fd, err_fd or
+ * api_fd sets it to -1 here, and close no longer closes it. */
 struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env);
 /* Sends sig to PID 1, which forwards it to every process of the environment (SIGKILL ends the
  * namespace at once). 0 or -errno. */
 int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
-/* Freezes / thaws every process of the environment (cgroup freezer). 0 or -errno. */
+/* Freezes / thaws every process of the environment (cgroup freezer). sandbox_full_freeze waits
+ * (<= 1 s) until the kernel says frozen; sandbox_full_freeze_begin only asks for it (one
+ * write), so the caller's loop is not held up. 0 or -errno. */
 int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d);
+int sandbox_full_freeze_begin(struct sandbox_full_env *env, struct sandbox_diag *d);
 int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d);
 /* Reaps the exited environment without blocking. OUT: *wstatus is the runtime's own wait
  * status (as waitpid), *peak_kb the cgroup's peak memory, *oom_kills the OOM-kill count.

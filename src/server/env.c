@@ -217,9 +217,10 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     struct env *e = h->data;
     int ws = 0;
     uint64_t kb = 0;
+    bool oom = false;
     (void)status;
     (void)events;
-    int rc = sandbox_reap(&e->proc, &ws, &kb);
+    int rc = sandbox_reap(&e->proc, &ws, &kb, &oom);
     if (rc == -EAGAIN) {
         return;
     }
@@ -231,12 +232,15 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     if (e->inv && e->state == ENV_RESPONDED) {
         finish_posted(e); /* answered, then exited before calling next */
     } else if (e->inv) {
+        /* The cgroup's OOM killer (full isolation): AWS answers Runtime.OutOfMemory, with the
+         * same "signal: killed" message as any other SIGKILL. */
+        const char *type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
         char msg[128];
         exit_message(ws, msg, sizeof(msg));
         if (e->state == ENV_INIT) {
-            log_init_report(e, "error", "Runtime.ExitError");
+            log_init_report(e, "error", type);
         }
-        fail_platform(e, "Runtime.ExitError", msg, "error", false);
+        fail_platform(e, type, msg, "error", false);
     }
     mark_gone(e);
     destroy(e);
@@ -247,6 +251,10 @@ static void on_timer(uv_timer_t *t)
     struct env *e = t->data;
     if (e->stopping) {
         (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
+        return;
+    }
+    if (e->state == ENV_IDLE && e->inv == NULL) {
+        (void)sandbox_freeze(&e->proc); /* idle for ENV_FREEZE_DELAY_MS: nothing runs now */
         return;
     }
     if (e->state == ENV_INIT && e->inv) {
@@ -291,27 +299,71 @@ static int open_handles(struct env *e)
     return 0;
 }
 
+/* "<server pid>-<n>": unique among live environments, and across restarts of the server
+ * while a stale cgroup of a killed one may remain. */
+static void make_env_id(char *buf, size_t cap)
+{
+    static unsigned counter;
+    (void)snprintf(buf, cap, "%d-%u", (int)getpid(), ++counter);
+}
+
 static int start_process(struct env *e, char *err, size_t errlen)
 {
     const struct function_config *fn = e->cfg.fn;
+    bool full = e->cfg.full != NULL;
     struct envvars_input in = {.cfg = fn,
                                .runtime_api = e->api_addr,
                                .log_stream = logs_name(e->log),
                                .region = e->cfg.region,
-                               .task_root = fn->code_dir,
+                               .task_root = full ? "/var/task" : fn->code_dir,
                                .extra = (const char *const *)e->cfg.extra_env};
     char **envp = NULL;
+    char id[48];
     envvars_build(&in, &envp);
-    char *path = xasprintf("%s/bootstrap", fn->code_dir);
-    struct sandbox_spec spec = {.isolation = SANDBOX_NONE,
+    make_env_id(id, sizeof(id));
+    char *path = full ? xstrdup("/var/task/bootstrap") : xasprintf("%s/bootstrap", fn->code_dir);
+    struct sandbox_spec spec = {.isolation = full ? SANDBOX_FULL : SANDBOX_NONE,
                                 .path = path,
                                 .cwd = fn->code_dir,
                                 .envp = envp,
-                                .max_files = 1024};
+                                .max_files = 1024,
+                                .full = e->cfg.full,
+                                .fn = e->cfg.sbx_fn,
+                                .id = id,
+                                .memory_mb = (uint32_t)fn->memory_mb,
+                                .tmp_mb = (uint32_t)fn->ephemeral_mb};
     int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
     free(path);
     return rc;
+}
+
+/* The environment's Runtime API: on the host's loopback at an ephemeral port, or (isolated
+ * network) on 127.0.0.1:9001 inside its namespace, adopted after the spawn. */
+static int open_rapi(struct env *e, char *err, size_t errlen)
+{
+    struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api"};
+    int rc = 0;
+    if (e->cfg.isolate_net) {
+        (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:9001");
+        rc = start_process(e, err, errlen);
+        if (rc == 0) {
+            rc = httpd_open_fd(e->cfg.loop, &hc, e->proc.api_fd, api_runtime_handle, e, &e->rapi);
+            e->proc.api_fd = -1; /* the listener's now */
+            if (rc < 0) {
+                (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
+                sandbox_close_fds(&e->proc);
+            }
+        }
+        return rc;
+    }
+    rc = httpd_open(e->cfg.loop, &hc, api_runtime_handle, e, &e->rapi);
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
+        return rc;
+    }
+    (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
+    return start_process(e, err, errlen);
 }
 
 int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
@@ -319,7 +371,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
 {
     struct env *e = xcalloc(1, sizeof(*e));
     e->cfg = *cfg;
-    e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = -1;
+    e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = e->proc.api_fd = -1;
     e->spawn_ns = env_now_ns();
     int rc = logs_open(cfg->state_dir, cfg->fn->name, &e->log);
     if (rc < 0) {
@@ -327,14 +379,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
         free(e);
         return rc;
     }
-    struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api"};
-    rc = httpd_open(cfg->loop, &hc, api_runtime_handle, e, &e->rapi);
-    if (rc == 0) {
-        (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
-        rc = start_process(e, err, errlen);
-    } else {
-        (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
-    }
+    rc = open_rapi(e, err, errlen);
     if (rc == 0 && open_handles(e) < 0) {
         abort();
     }
@@ -370,6 +415,7 @@ void env_deliver(struct env *e, struct inv *inv)
     struct httpd_header h[6];
     size_t n = 0;
     struct cl_buf text;
+    (void)sandbox_thaw(&e->proc); /* frozen while idle (full isolation) */
     e->inv = inv;
     e->state = ENV_BUSY;
     e->start_ns = env_now_ns();
@@ -402,6 +448,9 @@ static void become_idle(struct env *e, struct httpd_conn *c)
     e->next_conn = c;
     e->idle_ns = env_now_ns();
     httpd_conn_set_abort(c, on_next_abort, e);
+    if (e->proc.full != NULL) { /* freeze soon, unless an event comes first (env_deliver) */
+        (void)uv_timer_start(&e->timer, on_timer, ENV_FREEZE_DELAY_MS, 0);
+    }
 }
 
 void env_on_next(struct env *e, struct httpd_conn *c)

@@ -22,6 +22,8 @@
 #include "inv.h"
 
 struct env;
+struct sandbox_full;
+struct sandbox_full_fn;
 
 /* Pool notifications: the environment became idle (a `next` is waiting), or it is gone
  * (never usable again; the pool must drop its pointer now). */
@@ -38,8 +40,12 @@ struct env_config {
     char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
     env_event_fn *on_idle;
     env_event_fn *on_gone;
-    void *arg;   /* for the callbacks */
-    void *owner; /* the pool's per-function record, returned by env_owner() */
+    void *arg;                      /* for the callbacks */
+    void *owner;                    /* the pool's per-function record, returned by env_owner() */
+    struct sandbox_full *full;      /* full isolation: the server's shared state; NULL: none */
+    struct sandbox_full_fn *sbx_fn; /* full isolation: the function's prepared state */
+    bool isolate_net; /* full isolation in its own network namespace: the Runtime API listens
+                         there on 127.0.0.1:9001 */
 };
 
 /* Starts an environment whose init will be followed by first (borrowed until completed).

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "sandbox_full.h"
 #include "xalloc.h"
 
 #define POOL_TICK_MS 100
@@ -21,6 +22,7 @@ struct pool_fn {
     size_t n_envs;
     size_t cap_envs;
     struct inv *wait_head, *wait_tail;
+    struct sandbox_full_fn *sbx; /* full isolation: cgroup parent, made at the first spawn */
 };
 
 struct pool {
@@ -131,6 +133,13 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
     if (!can_spawn(p, f)) {
         return false;
     }
+    struct sandbox_diag d = {0, ""};
+    if (p->cfg.full != NULL && f->sbx == NULL &&
+        sandbox_full_fn_new(p->cfg.full, f->cfg.name, &f->sbx, &d) < 0) {
+        (void)fprintf(stderr, "clambda: %s: cannot prepare its sandbox: %s\n", f->cfg.name, d.msg);
+        inv_fail(inv, "Runtime.InvalidEntrypoint", d.msg);
+        return true;
+    }
     struct env_config ec = {.loop = p->loop,
                             .fn = &f->cfg,
                             .state_dir = p->cfg.state_dir,
@@ -141,7 +150,10 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
                             .on_idle = on_env_idle,
                             .on_gone = on_env_gone,
                             .arg = p,
-                            .owner = f};
+                            .owner = f,
+                            .full = p->cfg.full,
+                            .sbx_fn = f->sbx,
+                            .isolate_net = p->cfg.isolate_net};
     struct env *e = NULL;
     char err[512];
     if (env_spawn(&ec, inv, &e, err, sizeof(err)) < 0) {
@@ -331,6 +343,7 @@ void pool_free(struct pool *p)
     }
     for (size_t i = 0; i < p->n_fns; i++) {
         func_config_fini(&p->fns[i]->cfg);
+        sandbox_full_fn_free(p->fns[i]->sbx);
         free(p->fns[i]->envs);
         free(p->fns[i]);
     }

@@ -15,6 +15,7 @@
 #include "func.h"
 #include "httpd.h"
 #include "pool.h"
+#include "sandbox_full.h"
 #include "xalloc.h"
 
 /* Everything the command line says. */
@@ -32,6 +33,9 @@ struct serve_opts {
     int init_timeout_s;
     int grace_ms;
     char region[32];
+    char isolation[8]; /* "auto", "full", "none" */
+    bool isolate_net;  /* --network isolated */
+    char *cgroup_root; /* --cgroup-root, default /sys/fs/cgroup */
 };
 
 /* The running server, reachable from the signal callbacks. */
@@ -41,15 +45,32 @@ struct serve {
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
+    struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
     bool stopping;
 };
+
+/* What the server runs with, for GET /metrics and status pages (serve_isolation_mode). */
+static const char *isolation_mode = "none";
+static char isolation_reason[512];
+
+const char *serve_isolation_mode(void)
+{
+    return isolation_mode;
+}
+
+const char *serve_isolation_reason(void)
+{
+    return isolation_reason;
+}
 
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
     "                     [--set NAME.KEY=VALUE]... [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
-    "                     [--shutdown-grace-ms MS] [--region REGION] [--isolation none]\n"
+    "                     [--shutdown-grace-ms MS] [--region REGION]\n"
+    "                     [--isolation auto|full|none] [--network host|isolated]\n"
+    "                     [--cgroup-root DIR]\n"
     "KEY: timeout, memory, reserved, ephemeral-storage, handler, runtime, architecture,\n"
     "     env.NAME (see docs/serve.md)\n";
 
@@ -172,7 +193,9 @@ enum {
     OPT_GRACE,
     OPT_REGION,
     OPT_ISOLATION,
-    OPT_HELP
+    OPT_HELP,
+    OPT_NETWORK,
+    OPT_CGROUP
 };
 
 static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -187,6 +210,8 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"region", required_argument, NULL, OPT_REGION},
                                           {"isolation", required_argument, NULL, OPT_ISOLATION},
                                           {"help", no_argument, NULL, OPT_HELP},
+                                          {"network", required_argument, NULL, OPT_NETWORK},
+                                          {"cgroup-root", required_argument, NULL, OPT_CGROUP},
                                           {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
@@ -222,7 +247,24 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         memcpy(o->region, arg, strlen(arg) + 1);
         return 0;
     case OPT_ISOLATION:
-        return strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+        if (strcmp(arg, "none") != 0 && strcmp(arg, "full") != 0 && strcmp(arg, "auto") != 0) {
+            return -EINVAL;
+        }
+        (void)snprintf(o->isolation, sizeof(o->isolation), "%s", arg);
+        return 0;
+    case OPT_NETWORK:
+        if (strcmp(arg, "host") != 0 && strcmp(arg, "isolated") != 0) {
+            return -EINVAL;
+        }
+        o->isolate_net = strcmp(arg, "isolated") == 0;
+        return 0;
+    case OPT_CGROUP:
+        if (arg[0] != '/') {
+            return -EINVAL;
+        }
+        free(o->cgroup_root);
+        o->cgroup_root = xstrdup(arg);
+        return 0;
     case OPT_HELP:
         return 1;
     default:
@@ -238,6 +280,7 @@ static void opts_fini(struct serve_opts *o)
     free(o->fns);
     free(o->sets);
     free(o->state_dir);
+    free(o->cgroup_root);
 }
 
 /* 0 to run, 1 after --help, or 2 for a usage error (message printed). */
@@ -250,7 +293,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
-                             .region = "us-east-1"};
+                             .region = "us-east-1",
+                             .isolation = "auto"};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -274,6 +318,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     }
     if (o->state_dir == NULL) {
         o->state_dir = default_state_dir();
+    }
+    if (o->cgroup_root == NULL) {
+        o->cgroup_root = xstrdup("/sys/fs/cgroup");
+    }
+    if (o->isolate_net && strcmp(o->isolation, "none") == 0) {
+        (void)fprintf(stderr, "clambda serve: --network isolated needs --isolation full\n");
+        return 2;
     }
     return apply_sets(o) < 0 ? 2 : 0;
 }
@@ -309,8 +360,70 @@ static char **sanitizer_env(void)
     return env;
 }
 
+/* Falls back to isolation none, loudly (never silently unsandboxed). */
+static void fall_back(const char *why)
+{
+    isolation_mode = "none";
+    (void)snprintf(isolation_reason, sizeof(isolation_reason), "%s", why);
+    (void)fprintf(stderr,
+                  "clambda: WARNING: full isolation is not available here (%s).\n"
+                  "clambda: WARNING: functions run UNSANDBOXED, as plain processes of this "
+                  "user (--isolation none).\n"
+                  "clambda: WARNING: pass --isolation full to refuse to start instead, or "
+                  "--isolation none to choose this knowingly.\n",
+                  why);
+}
+
+/* --isolation: probes what full isolation needs, prepares it once (skeleton root under
+ * <state>/sandbox, seccomp program, cgroup parent). 0, or -1 after printing why not. */
+static int setup_isolation(struct serve *s, const struct serve_opts *o)
+{
+    bool want_full = strcmp(o->isolation, "full") == 0;
+    if (strcmp(o->isolation, "none") == 0) {
+        (void)snprintf(isolation_reason, sizeof(isolation_reason), "--isolation none");
+        (void)fprintf(stderr, "clambda: isolation none: functions run as plain processes\n");
+        return 0;
+    }
+    char *sbx_dir = xasprintf("%s/sandbox", o->state_dir);
+    char *root = xasprintf("%s/root", sbx_dir);
+    struct sandbox_full_config cfg = {.root_dir = root,
+                                      .cgroup_mount = o->cgroup_root,
+                                      .cgroup_self = "/proc/self/cgroup",
+                                      .cgroup_name = "clambda",
+                                      .uid = 993,
+                                      .gid = 990,
+                                      .isolate_net = o->isolate_net};
+    struct sandbox_diag d = {0, ""};
+    int rc = sandbox_full_probe(&cfg, &d);
+    if (rc == 0 && mkdir(sbx_dir, 0755) < 0 && errno != EEXIST) {
+        rc = -errno;
+        (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(errno));
+    }
+    rc = rc < 0 ? rc : sandbox_full_new(&cfg, &s->full, &d);
+    free(root);
+    free(sbx_dir);
+    if (rc == 0) {
+        isolation_mode = "full";
+        isolation_reason[0] = '\0';
+        (void)fprintf(stderr,
+                      "clambda: isolation full: namespaces, pivot_root, seccomp, cgroups%s\n",
+                      o->isolate_net ? ", network namespace per environment" : "");
+        return 0;
+    }
+    if (want_full || o->isolate_net) {
+        (void)fprintf(stderr, "clambda: %s cannot be had: %s\n",
+                      want_full ? "--isolation full" : "--network isolated", d.msg);
+        return -1;
+    }
+    fall_back(d.msg);
+    return 0;
+}
+
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
 {
+    if (setup_isolation(s, o) < 0) {
+        return -EPERM;
+    }
     struct pool_config pc = {.state_dir = o->state_dir,
                              .region = o->region,
                              .account = "000000000000",
@@ -318,7 +431,9 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .keep_warm_s = o->keep_warm_s,
                              .wait_ms = o->wait_ms,
                              .init_timeout_ms = o->init_timeout_s * 1000,
-                             .extra_env = extra_env};
+                             .extra_env = extra_env,
+                             .full = s->full,
+                             .isolate_net = o->isolate_net};
     pool_new(&s->loop, &pc, &s->pool);
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
@@ -376,6 +491,7 @@ int serve_main(int argc, char **argv)
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
+    sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);
     for (size_t i = 0; extra_env[i]; i++) {
         free(extra_env[i]);

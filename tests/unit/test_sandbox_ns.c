@@ -2,6 +2,7 @@
 /* Unit tests for full isolation (sandbox_full.c, ns.c, mounts.c, sysfilter.c): each test runs
  * tests/sandbox/hostile inside a fresh environment and checks what it could see and do. Needs
  * root and the kernel features sandbox_full_probe() checks: otherwise exit 77 with the reason. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -64,7 +65,7 @@ static struct sandbox_full_env *start(const char *cmd, uint32_t memory_mb, uint3
     (void)snprintf(id, sizeof(id), "env%d", ++env_seq);
     char *argv[] = {hostile_path, (char *)(uintptr_t)cmd, NULL};
     struct sandbox_full_spec spec = {
-        id, code_dir, "/var/task/hostile", argv, env_vars, memory_mb, 1, pids, 0};
+        id, code_dir, "/var/task/hostile", argv, env_vars, memory_mb, 1, pids, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     int rc = sandbox_full_spawn(sf, &spec, &env, &d);
@@ -282,7 +283,7 @@ static void test_ns_python3(void **state)
                            "print(json.dumps([os.getcwd(), pwd.getpwuid(os.getuid()).pw_name,\n"
                            "                  socket.gethostname()[:8], os.path.exists('/work')]))";
     char *argv[] = {py, dash_c, script, NULL};
-    struct sandbox_full_spec spec = {"envpy", code_dir, py, argv, env_vars, 256, 1, 64, 0};
+    struct sandbox_full_spec spec = {"envpy", code_dir, py, argv, env_vars, 256, 1, 64, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
@@ -290,12 +291,40 @@ static void test_ns_python3(void **state)
     expect(r, "[\"/var/task\", \"sbx_user1051\", \"169.254.\", false]");
 }
 
+/* Regression: the reaper (PID 1, never execs) kept every fd of the server, so a client whose
+ * connection was open at the spawn never saw EOF. It keeps its status pipe only. */
+static void test_ns_reaper_closes_inherited_fds(void **state)
+{
+    (void)state;
+    int leak = open("/dev/null", O_RDONLY); /* neither CLOEXEC nor wanted in the reaper */
+    int leak_cloexec = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_true(leak >= 0 && leak_cloexec >= 0);
+    struct sandbox_full_env *env = start("sleep", 128, 64);
+    char path[64];
+    (void)snprintf(path, sizeof(path), "/proc/%d/fd", (int)sandbox_full_proc(env)->pid);
+    int n = 0;
+    for (int tries = 0; tries < 100 && n != 1; tries++) { /* the reaper may still be closing */
+        DIR *dir = opendir(path);
+        assert_non_null(dir);
+        n = 0;
+        for (struct dirent *e = readdir(dir); e != NULL; e = readdir(dir)) {
+            n += e->d_name[0] != '.';
+        }
+        (void)closedir(dir);
+        (void)usleep(10000);
+    }
+    (void)close(leak);
+    (void)close(leak_cloexec);
+    sandbox_full_close(env);
+    assert_int_equal(n, 1);
+}
+
 static void test_ns_exec_failure_reported(void **state)
 {
     (void)state;
     char *argv[] = {missing_path, NULL};
-    struct sandbox_full_spec spec = {"envx", code_dir, "/var/task/missing", argv, env_vars, 128, 1,
-                                     64,     0};
+    struct sandbox_full_spec spec = {
+        "envx", code_dir, "/var/task/missing", argv, env_vars, 128, 1, 64, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), -ENOENT);
@@ -360,12 +389,19 @@ int main(void)
         return 77;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ns_identity),        cmocka_unit_test(test_ns_proc_shows_only_own),
-        cmocka_unit_test(test_ns_filesystem),      cmocka_unit_test(test_ns_tmp_is_sized),
-        cmocka_unit_test(test_ns_seccomp_refuses), cmocka_unit_test(test_ns_memory_limit_oom),
-        cmocka_unit_test(test_ns_pids_limit),      cmocka_unit_test(test_ns_freeze_stops_cpu),
-        cmocka_unit_test(test_ns_cpu_quota_128mb), cmocka_unit_test(test_ns_sigterm_forwarded),
-        cmocka_unit_test(test_ns_python3),         cmocka_unit_test(test_ns_exec_failure_reported),
+        cmocka_unit_test(test_ns_identity),
+        cmocka_unit_test(test_ns_proc_shows_only_own),
+        cmocka_unit_test(test_ns_filesystem),
+        cmocka_unit_test(test_ns_tmp_is_sized),
+        cmocka_unit_test(test_ns_seccomp_refuses),
+        cmocka_unit_test(test_ns_memory_limit_oom),
+        cmocka_unit_test(test_ns_pids_limit),
+        cmocka_unit_test(test_ns_freeze_stops_cpu),
+        cmocka_unit_test(test_ns_cpu_quota_128mb),
+        cmocka_unit_test(test_ns_sigterm_forwarded),
+        cmocka_unit_test(test_ns_python3),
+        cmocka_unit_test(test_ns_exec_failure_reported),
+        cmocka_unit_test(test_ns_reaper_closes_inherited_fds),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
