@@ -223,3 +223,26 @@ def test_sigterm_ignored_is_killed_after_grace(serve, hostile_dir):
     assert env_pids("HOSTILE_TEST_MARK", mark) == []
     assert 0.4 <= elapsed < TIMEOUT, elapsed  # waited for the grace period, then killed
     assert re.search(r"shutting down", srv.stderr())
+
+
+def test_isolated_network_reaches_only_its_runtime_api(serve, hostile_dir):
+    srv = serve({"hostile": hostile_dir, "victim": runtime_dir("pyrt"),
+                 "hello": example_path("hello").parent},
+                args=FULL + ["--network", "isolated"])
+    assert "network namespace per environment" in srv.stderr()
+    env = call(srv, "victim", {"action": "env"})["env"]
+    assert env["AWS_LAMBDA_RUNTIME_API"] == "127.0.0.1:9001"  # as on AWS
+    public = f"127.0.0.1:{srv.port}"
+    r = call(srv, "hostile", {"action": "connect",
+                              "addrs": ["127.0.0.1:9001", public, "10.0.0.1:80", "1.1.1.1:53"]})
+    assert r["127.0.0.1:9001"] == "ok"  # its own Runtime API
+    assert r[public] == "ECONNREFUSED"  # the server's public API is not in this namespace
+    assert r["10.0.0.1:80"] == r["1.1.1.1:53"] == "ENETUNREACH", r  # no route out
+    still_serving(srv)
+    assert call(srv, "victim", {"action": "count"})["count"] == 2
+
+
+def test_host_network_by_default(serve, hostile_dir):
+    srv = serve({"hostile": hostile_dir}, args=FULL)
+    r = call(srv, "hostile", {"action": "connect", "addrs": [f"127.0.0.1:{srv.port}"]})
+    assert r == {f"127.0.0.1:{srv.port}": "ok"}  # functions reach the network, as on AWS
