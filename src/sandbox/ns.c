@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -207,27 +208,91 @@ static void forward(int sig)
     errno = saved;
 }
 
-/* The reaper never execs, so O_CLOEXEC does nothing for it: without this it would hold every fd
- * the server had at the clone (a client's connection, whose caller then never sees EOF; the
- * listeners; other environments' pipes). Keeps only the status pipe. */
-static void close_inherited(int keep)
+/* Closes every fd but keep[0..n) (ascending). A parked child and the reaper live on without
+ * exec, so O_CLOEXEC does nothing for them: without this they would hold every fd the server had
+ * at the clone (a client's connection, whose caller then never sees EOF; the listeners; other
+ * environments' pipes). */
+static void close_all_except(const int *keep, int n)
 {
-    unsigned k = (unsigned)keep;
-    long rc = k > 0 ? syscall(SYS_close_range, 0u, k - 1, 0u) : 0;
-    rc = rc < 0 ? rc : syscall(SYS_close_range, k + 1, ~0u, 0u);
-    if (rc < 0) { /* Linux < 5.9: RLIMIT_NOFILE is max_files by now */
-        for (int fd = 0; fd < 65536; fd++) {
-            if (fd != keep) {
-                (void)close(fd);
-            }
+    unsigned lo = 0;
+    long rc = 0;
+    for (int i = 0; i <= n && rc == 0; i++) {
+        unsigned hi = i < n ? (unsigned)keep[i] : ~0u; /* close [lo, hi) */
+        if (hi > lo) {
+            rc = syscall(SYS_close_range, lo, i < n ? hi - 1 : hi, 0u);
+        }
+        lo = i < n ? (unsigned)keep[i] + 1 : lo;
+    }
+    for (int fd = 0; rc < 0 && fd < 65536; fd++) { /* Linux < 5.9 */
+        bool kept = false;
+        for (int i = 0; i < n; i++) {
+            kept = kept || keep[i] == fd;
+        }
+        if (!kept) {
+            (void)close(fd);
         }
     }
+}
+
+/* Sorts a handful of fds (insertion sort: n <= 8). */
+static void sort_fds(int *fds, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+            int t = fds[j];
+            fds[j] = fds[j - 1];
+            fds[j - 1] = t;
+        }
+    }
+}
+
+/* The environment a parked child execs with, sent by the server as NUL-terminated strings up
+ * to EOF. Static: the child may not allocate, and these pages are its own copy. */
+static char park_env[256 * 1024];
+static char *park_envp[2048];
+
+/* Parked: waits (after its whole setup) for the server to send the runtime's environment.
+ * Returns the envp to exec with; exits quietly when the server closes without sending. */
+static char *const *wait_for_env(const struct ns_child_args *a)
+{
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = read(a->go_fd, park_env + len, sizeof(park_env) - 1 - len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            fail_step(a->errpipe, SANDBOX_STEP_PARK, "read(environment)");
+        }
+        if (r == 0) {
+            break;
+        }
+        len += (size_t)r;
+        if (len == sizeof(park_env) - 1) {
+            errno = E2BIG;
+            fail_step(a->errpipe, SANDBOX_STEP_PARK, "environment");
+        }
+    }
+    if (len == 0) {
+        _exit(0); /* the server dropped this parked environment */
+    }
+    (void)close(a->go_fd);
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < sizeof(park_envp) / sizeof(park_envp[0]);) {
+        park_envp[n++] = park_env + i;
+        while (i < len && park_env[i] != '\0') {
+            i++;
+        }
+        i++;
+    }
+    park_envp[n] = NULL;
+    return park_envp;
 }
 
 static void reaper(const struct ns_child_args *a, pid_t runtime)
 {
     static const int fwd[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    close_inherited(a->statuspipe);
+    close_all_except(&a->statuspipe, 1);
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -253,6 +318,13 @@ static void child_main(const struct ns_child_args *a)
 {
     reset_signals();
     setup(a);
+    char *const *envp = a->envp;
+    if (a->go_fd >= 0) {
+        int keep[] = {0, 1, 2, a->errpipe, a->statuspipe, a->go_fd};
+        sort_fds(keep, 6);
+        close_all_except(keep, 6);
+        envp = wait_for_env(a);
+    }
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
     if (pid < 0) {
         fail_step(a->errpipe, SANDBOX_STEP_FORK, "clone");
@@ -262,7 +334,7 @@ static void child_main(const struct ns_child_args *a)
     }
     (void)close(a->statuspipe);
     char *const argv0[] = {(char *)(uintptr_t)a->path, NULL}; /* execve does not write */
-    execve(a->path, a->argv != NULL ? a->argv : argv0, a->envp);
+    execve(a->path, a->argv != NULL ? a->argv : argv0, envp);
     fail_step(a->errpipe, SANDBOX_STEP_EXECVE, a->path);
 }
 

@@ -25,6 +25,9 @@ struct ns_child_args {
     int err_fd;     /* stderr (write end) */
     int errpipe;    /* write end, O_CLOEXEC: a struct sandbox_child_err on failure, else EOF */
     int statuspipe; /* write end: the reaper writes the runtime's wait status (an int) */
+    int go_fd;      /* -1: exec at once with envp. Else parked: after its setup the child
+                       waits on this read end for the runtime's environment (NUL-terminated
+                       strings up to EOF; EOF alone: exit quietly) */
     int api_sock;   /* isolate_net: a Unix socket on which the child sends the listening
                        TCP socket it made on 127.0.0.1:9001 in its namespace; else -1 */
     const char *hostname;

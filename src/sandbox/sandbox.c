@@ -13,18 +13,37 @@
 #include "sandbox_full.h"
 #include "spawn_plain.h"
 
+static struct sandbox_full_spec full_spec(const struct sandbox_spec *spec)
+{
+    return (struct sandbox_full_spec){.fn = spec->fn,
+                                      .id = spec->id,
+                                      .code_dir = spec->cwd,
+                                      .bootstrap = spec->path,
+                                      .envp = spec->envp,
+                                      .memory_mb = spec->memory_mb,
+                                      .tmp_mb = spec->tmp_mb,
+                                      .pids_max = spec->pids_max,
+                                      .max_files = spec->max_files};
+}
+
+int sandbox_prepare(const struct sandbox_spec *spec, char *err, size_t errlen)
+{
+    if (spec->isolation != SANDBOX_FULL || spec->full == NULL || spec->fn == NULL) {
+        return 0;
+    }
+    struct sandbox_full_spec fs = full_spec(spec);
+    struct sandbox_diag d = {0, ""};
+    int rc = sandbox_full_fn_prepare(spec->full, &fs, &d);
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "%s", d.msg);
+    }
+    return rc;
+}
+
 static int spawn_full(const struct sandbox_spec *spec, struct sandbox_proc *out, char *err,
                       size_t errlen)
 {
-    struct sandbox_full_spec fs = {.fn = spec->fn,
-                                   .id = spec->id,
-                                   .code_dir = spec->cwd,
-                                   .bootstrap = spec->path,
-                                   .envp = spec->envp,
-                                   .memory_mb = spec->memory_mb,
-                                   .tmp_mb = spec->tmp_mb,
-                                   .pids_max = spec->pids_max,
-                                   .max_files = spec->max_files};
+    struct sandbox_full_spec fs = full_spec(spec);
     struct sandbox_diag d = {0, ""};
     struct sandbox_full_env *env = NULL;
     if (spec->full == NULL) {

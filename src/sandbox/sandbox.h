@@ -58,6 +58,10 @@ struct sandbox_proc {
  * child (chdir, mount, execve...) come back as that call's errno, and err (errlen bytes) names
  * the call and path, e.g. "execve(/fn/bootstrap): Permission denied". */
 int sandbox_spawn(struct sandbox_spec *spec, struct sandbox_proc *out, char *err, size_t errlen);
+/* Prepares the next environment for spec ahead of time (full isolation with spec->fn: a child
+ * set up and parked, see sandbox_full_fn_prepare; spec->envp is not used). A no-op for none
+ * and when one is parked already. Does not wait for the child. 0 or -errno with err. */
+int sandbox_prepare(const struct sandbox_spec *spec, char *err, size_t errlen);
 /* Sends sig to the whole process group (none) or to every process of the environment (full;
  * thawed first, so that it is delivered). 0 or -errno. */
 int sandbox_signal(struct sandbox_proc *p, int sig);

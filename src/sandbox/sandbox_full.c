@@ -37,17 +37,24 @@ struct sandbox_full {
     uid_t uid;
     gid_t gid;
     bool isolate_net;
-};
-
-struct sandbox_full_fn {
-    struct cgroup_root cgroot;
+    unsigned n_ids; /* environments named so far: "<server pid>-<n>" */
 };
 
 struct sandbox_full_env {
     struct sandbox_proc proc;
     struct cgroup cg;
-    int status_fd; /* read end: the runtime's wait status, written by the reaper */
+    int status_fd;  /* read end: the runtime's wait status, written by the reaper */
+    int verdict_fd; /* read end of the error pipe, until the verdict is in */
+    int go_fd;      /* parked: our end of the socket its environment goes through */
+    int api_sock;   /* isolated network: our end of the socket the listener comes through */
+    uint32_t memory_mb, tmp_mb; /* what it was made for (a parked one must match) */
     bool reaped;
+};
+
+struct sandbox_full_fn {
+    struct cgroup_root cgroot;
+    struct sandbox_full_env *parked; /* set up, waiting for its environment; or NULL */
+    char *parked_code_dir;           /* the code directory it has at /var/task */
 };
 
 static void close_fd(int *fd)
@@ -192,6 +199,8 @@ int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbo
 void sandbox_full_fn_free(struct sandbox_full_fn *fn)
 {
     if (fn != NULL) {
+        sandbox_full_close(fn->parked);
+        free(fn->parked_code_dir);
         cgroup_root_remove(&fn->cgroot);
         free(fn);
     }
@@ -209,61 +218,60 @@ static void make_hostname(const char *id, char *buf, size_t size)
     (void)snprintf(buf, size, "169.254.%u.%u", 1 + (h % 254), 1 + ((h >> 8) % 254));
 }
 
-/* Pipes in p[0..3]: stdout, stderr, error, status (each {read, write}). */
-static int open_pipes(int p[4][2], int *null_fd, struct sandbox_diag *d)
+/* Pipes in p[0..3]: stdout, stderr, error, status (each {read, write}); socket pairs in
+ * sk[0] (the environment of a parked child) and sk[1] (isolated network: the listener). */
+static int open_pipes(int p[4][2], int sk[2][2], bool net, struct sandbox_diag *d)
 {
     for (int i = 0; i < 4; i++) {
         if (pipe2(p[i], O_CLOEXEC) < 0) {
             return sandbox_diag_set(d, -errno, "pipe2: %s", strerror(errno));
         }
     }
-    *null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (*null_fd < 0) {
-        return sandbox_diag_set(d, -errno, "open(/dev/null): %s", strerror(errno));
+    for (int i = 0; i < (net ? 2 : 1); i++) {
+        int type = i == 0 ? SOCK_STREAM : SOCK_DGRAM;
+        if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sk[i]) < 0) {
+            return sandbox_diag_set(d, -errno, "socketpair: %s", strerror(errno));
+        }
     }
     return 0;
 }
 
 static int check_spec(const struct sandbox_full_spec *s, struct sandbox_diag *d)
 {
-    if (s->id == NULL || s->code_dir == NULL || s->bootstrap == NULL || s->envp == NULL ||
+    if ((s->id == NULL && s->fn == NULL) || s->code_dir == NULL || s->bootstrap == NULL ||
         s->memory_mb < 1 || s->tmp_mb < 1 || s->code_dir[0] != '/') {
         return sandbox_diag_set(d, -EINVAL,
-                                "sandbox spec: id, absolute code_dir, bootstrap, "
-                                "envp, memory_mb and tmp_mb are required");
+                                "sandbox spec: id (or fn), absolute code_dir, bootstrap, "
+                                "memory_mb and tmp_mb are required");
     }
     return 0;
 }
 
 /* Creates the cgroup with its limits and opens its cgroup.procs files. */
 static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
-                      struct sandbox_full_env *env, int *fds, int *n_fds, struct sandbox_diag *d)
+                      const char *id, struct sandbox_full_env *env, int *fds, int *n_fds,
+                      struct sandbox_diag *d)
 {
     struct cgroup_limits lim = {spec->memory_mb, spec->pids_max > 0 ? spec->pids_max : 1024};
     const struct cgroup_root *parent = spec->fn != NULL ? &spec->fn->cgroot : &sf->cgroot;
-    int rc = cgroup_create(parent, spec->id, &env->cg, d);
+    int rc = cgroup_create(parent, id, &env->cg, d);
     rc = rc < 0 ? rc : cgroup_set_limits(&env->cg, &lim, d);
     rc = rc < 0 ? rc : cgroup_open_procs(&env->cg, fds, n_fds, d);
     return rc;
 }
 
-/* Clones the child and waits for its verdict; closes the child's ends of the pipes. */
-static int env_start(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
-                     struct sandbox_full_env *env, int p[4][2], const struct ns_child_args *fds,
+/* Clones the child, which sets itself up and parks; closes the child's ends. Everything the
+ * child reads (plan, hostname, strings) is its own copy from the moment of the clone. */
+static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                     const char *id, struct sandbox_full_env *env, struct ns_child_args *a,
                      struct sandbox_diag *d)
 {
     struct mounts_plan plan;
     char hostname[32];
-    struct ns_child_args args = *fds; /* cgroup fds and null_fd */
-    struct ns_child_args *a = &args;
     mounts_plan_init(&plan, &sf->skel, spec->code_dir, spec->tmp_mb);
-    make_hostname(spec->id, hostname, sizeof(hostname));
+    make_hostname(id, hostname, sizeof(hostname));
     a->plan = &plan;
     a->filter = &sf->filter;
-    a->out_fd = p[0][1];
-    a->err_fd = p[1][1];
-    a->errpipe = p[2][1];
-    a->statuspipe = p[3][1];
     a->hostname = hostname;
     a->uid = sf->uid;
     a->gid = sf->gid;
@@ -271,17 +279,68 @@ static int env_start(struct sandbox_full *sf, const struct sandbox_full_spec *sp
     a->isolate_net = sf->isolate_net;
     a->path = spec->bootstrap;
     a->argv = spec->argv;
-    a->envp = spec->envp;
+    a->envp = NULL;
     int rc = ns_spawn(a, &env->proc.pid, &env->proc.pidfd);
-    if (rc < 0) {
-        return sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc));
+    return rc < 0 ? sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc)) : 0;
+}
+
+/* Makes an environment up to the point where it waits for its runtime's environment: cgroup,
+ * pipes, clone. Does not wait for the child's setup. OUT: *out. */
+static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                      struct sandbox_full_env **out, struct sandbox_diag *d)
+{
+    int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}, sk[2][2] = {{-1, -1}, {-1, -1}};
+    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0;
+    char id[48];
+    struct sandbox_full_env *env = calloc(1, sizeof(*env));
+    if (env == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
     }
+    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false};
+    env->status_fd = env->verdict_fd = env->go_fd = env->api_sock = -1;
+    env->memory_mb = spec->memory_mb;
+    env->tmp_mb = spec->tmp_mb;
+    if (spec->fn != NULL || spec->id == NULL) {
+        (void)snprintf(id, sizeof(id), "%d-%u", (int)getpid(), ++sf->n_ids);
+    } else {
+        (void)snprintf(id, sizeof(id), "%s", spec->id);
+    }
+    struct ns_child_args a = {.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    int rc = a.null_fd < 0 ? sandbox_diag_set(d, -errno, "open(/dev/null): %s", strerror(errno))
+                           : env_cgroup(sf, spec, id, env, cg_fds, &n_cg, d);
+    rc = rc < 0 ? rc : open_pipes(p, sk, sf->isolate_net, d);
+    if (rc == 0) {
+        a.cgroup_fds = cg_fds;
+        a.n_cgroup_fds = n_cg;
+        a.out_fd = p[0][1];
+        a.err_fd = p[1][1];
+        a.errpipe = p[2][1];
+        a.statuspipe = p[3][1];
+        a.go_fd = sk[0][1];
+        a.api_sock = sk[1][1];
+        rc = env_clone(sf, spec, id, env, &a, d);
+    }
+    for (int i = 0; i < n_cg; i++) {
+        (void)close(cg_fds[i]);
+    }
+    close_fd(&a.null_fd);
     for (int i = 0; i < 4; i++) {
         close_fd(&p[i][1]);
     }
-    char msg[sizeof(d->msg)];
-    rc = sandbox_read_verdict(p[2][0], msg, sizeof(msg));
-    return rc < 0 ? sandbox_diag_set(d, rc, "%s", msg) : 0;
+    close_fd(&sk[0][1]);
+    close_fd(&sk[1][1]);
+    env->proc.out_fd = p[0][0];
+    env->proc.err_fd = p[1][0];
+    env->verdict_fd = p[2][0];
+    env->status_fd = p[3][0];
+    env->go_fd = sk[0][0];
+    env->api_sock = sk[1][0];
+    if (rc < 0) {
+        sandbox_full_close(env);
+        return rc;
+    }
+    *out = env;
+    return 0;
 }
 
 /* Receives the Runtime API listener the child made in its network namespace (SCM_RIGHTS);
@@ -312,54 +371,101 @@ static int recv_fd(int sock, int *fd, struct sandbox_diag *d)
     return 0;
 }
 
-int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
-                       struct sandbox_full_env **out, struct sandbox_diag *d)
+/* Sends the environment strings, each with its NUL, then EOF. 0 or -errno. */
+static int send_env(int fd, char *const *envp)
 {
-    int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
-    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0, null_fd = -1, sp[2] = {-1, -1};
-    struct ns_child_args a = {0};
-    int rc = check_spec(spec, d);
-    struct sandbox_full_env *env = rc < 0 ? NULL : calloc(1, sizeof(*env));
-    if (env == NULL) {
-        return rc < 0 ? rc : sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
+    for (size_t i = 0; envp[i] != NULL; i++) {
+        const char *s = envp[i];
+        size_t len = strlen(s) + 1, off = 0;
+        while (off < len) {
+            ssize_t w = send(fd, s + off, len - off, MSG_NOSIGNAL);
+            if (w < 0 && errno != EINTR) {
+                return -errno;
+            }
+            off += w > 0 ? (size_t)w : 0;
+        }
     }
-    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false};
-    env->status_fd = -1;
-    rc = env_cgroup(sf, spec, env, cg_fds, &n_cg, d);
-    rc = rc < 0 ? rc : open_pipes(p, &null_fd, d);
-    if (rc == 0 && sf->isolate_net && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0) {
-        rc = sandbox_diag_set(d, -errno, "socketpair: %s", strerror(errno));
-    }
-    if (rc == 0) {
-        a.cgroup_fds = cg_fds;
-        a.n_cgroup_fds = n_cg;
-        a.null_fd = null_fd;
-        a.api_sock = sp[1];
-        rc = env_start(sf, spec, env, p, &a, d);
-    }
-    close_fd(&sp[1]);
-    if (rc == 0 && sp[0] >= 0) {
-        rc = recv_fd(sp[0], &env->proc.api_fd, d);
-    }
-    close_fd(&sp[0]);
-    for (int i = 0; i < n_cg; i++) {
-        (void)close(cg_fds[i]);
-    }
-    close_fd(&null_fd);
-    close_fd(&p[2][0]);
-    for (int i = 0; i < 4; i++) {
-        close_fd(&p[i][1]);
-    }
-    env->proc.out_fd = p[0][0];
-    env->proc.err_fd = p[1][0];
-    env->status_fd = p[3][0];
+    return 0;
+}
+
+/* Gives a launched (parked) child its environment and waits for its verdict: execve done, or
+ * the step that failed (also a failed setup while it was parked). */
+static int env_go(struct sandbox_full_env *env, char *const *envp, struct sandbox_diag *d)
+{
+    int sent = send_env(env->go_fd, envp);
+    close_fd(&env->go_fd);
+    char msg[sizeof(d->msg)];
+    int rc = sandbox_read_verdict(env->verdict_fd, msg, sizeof(msg));
+    close_fd(&env->verdict_fd);
     if (rc < 0) {
-        sandbox_full_close(env);
-        return rc;
+        return sandbox_diag_set(d, rc, "%s", msg);
+    }
+    if (sent < 0) {
+        return sandbox_diag_set(d, sent, "send(environment): %s", strerror(-sent));
+    }
+    if (env->api_sock >= 0) {
+        rc = recv_fd(env->api_sock, &env->proc.api_fd, d);
+        close_fd(&env->api_sock);
     }
     (void)fcntl(env->proc.out_fd, F_SETFL, O_NONBLOCK);
     (void)fcntl(env->proc.err_fd, F_SETFL, O_NONBLOCK);
     (void)fcntl(env->status_fd, F_SETFL, O_NONBLOCK);
+    return rc;
+}
+
+/* The function's parked environment, when it was made for this spec; else NULL (and a
+ * mismatching one is dropped). */
+static struct sandbox_full_env *take_parked(struct sandbox_full_fn *fn,
+                                            const struct sandbox_full_spec *spec)
+{
+    struct sandbox_full_env *env = fn->parked;
+    fn->parked = NULL;
+    if (env != NULL && env->memory_mb == spec->memory_mb && env->tmp_mb == spec->tmp_mb &&
+        fn->parked_code_dir != NULL && strcmp(fn->parked_code_dir, spec->code_dir) == 0 &&
+        spec->argv == NULL) {
+        return env;
+    }
+    sandbox_full_close(env);
+    return NULL;
+}
+
+int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                            struct sandbox_diag *d)
+{
+    struct sandbox_full_fn *fn = spec->fn;
+    int rc = fn != NULL ? check_spec(spec, d) : sandbox_diag_set(d, -EINVAL, "no fn");
+    if (rc < 0 || fn->parked != NULL) {
+        return rc;
+    }
+    char *dir = strdup(spec->code_dir);
+    if (dir == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "strdup: out of memory");
+    }
+    rc = env_launch(sf, spec, &fn->parked, d);
+    free(fn->parked_code_dir);
+    fn->parked_code_dir = dir;
+    return rc;
+}
+
+int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                       struct sandbox_full_env **out, struct sandbox_diag *d)
+{
+    struct sandbox_full_env *env = NULL;
+    int rc = check_spec(spec, d);
+    if (rc == 0 && spec->envp == NULL) {
+        rc = sandbox_diag_set(d, -EINVAL, "sandbox spec: envp is required");
+    }
+    if (rc == 0 && spec->fn != NULL) {
+        env = take_parked(spec->fn, spec);
+    }
+    if (rc == 0 && env == NULL) {
+        rc = env_launch(sf, spec, &env, d);
+    }
+    rc = rc < 0 ? rc : env_go(env, spec->envp, d);
+    if (rc < 0) {
+        sandbox_full_close(env);
+        return rc;
+    }
     *out = env;
     return 0;
 }
@@ -434,5 +540,8 @@ void sandbox_full_close(struct sandbox_full_env *env)
     close_fd(&env->proc.err_fd);
     close_fd(&env->proc.api_fd);
     close_fd(&env->status_fd);
+    close_fd(&env->verdict_fd);
+    close_fd(&env->go_fd);
+    close_fd(&env->api_sock);
     free(env);
 }

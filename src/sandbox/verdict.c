@@ -32,6 +32,7 @@ static const char *const step_names[SANDBOX_STEP_COUNT] = {
     [SANDBOX_STEP_SIGNALS] = "sigaction",
     [SANDBOX_STEP_API_SOCKET] = "listen(127.0.0.1:9001)",
     [SANDBOX_STEP_SETPGID] = "setpgid",
+    [SANDBOX_STEP_PARK] = "read",
 };
 
 int sandbox_read_verdict(int fd, char *msg, size_t cap)

@@ -299,41 +299,48 @@ static int open_handles(struct env *e)
     return 0;
 }
 
-/* "<server pid>-<n>": unique among live environments, and across restarts of the server
- * while a stale cgroup of a killed one may remain. */
-static void make_env_id(char *buf, size_t cap)
+/* The sandbox spec of fn's runtime (envp and, under full isolation, the prepared function
+ * state from cfg). path is the caller's to free. */
+static struct sandbox_spec make_spec(const struct env_config *cfg, char *const *envp, char **path)
 {
-    static unsigned counter;
-    (void)snprintf(buf, cap, "%d-%u", (int)getpid(), ++counter);
+    const struct function_config *fn = cfg->fn;
+    bool full = cfg->full != NULL;
+    *path = full ? xstrdup("/var/task/bootstrap") : xasprintf("%s/bootstrap", fn->code_dir);
+    return (struct sandbox_spec){.isolation = full ? SANDBOX_FULL : SANDBOX_NONE,
+                                 .path = *path,
+                                 .cwd = fn->code_dir,
+                                 .envp = envp,
+                                 .max_files = 1024,
+                                 .full = cfg->full,
+                                 .fn = cfg->sbx_fn,
+                                 .memory_mb = (uint32_t)fn->memory_mb,
+                                 .tmp_mb = (uint32_t)fn->ephemeral_mb};
 }
 
 static int start_process(struct env *e, char *err, size_t errlen)
 {
     const struct function_config *fn = e->cfg.fn;
-    bool full = e->cfg.full != NULL;
     struct envvars_input in = {.cfg = fn,
                                .runtime_api = e->api_addr,
                                .log_stream = logs_name(e->log),
                                .region = e->cfg.region,
-                               .task_root = full ? "/var/task" : fn->code_dir,
+                               .task_root = e->cfg.full != NULL ? "/var/task" : fn->code_dir,
                                .extra = (const char *const *)e->cfg.extra_env};
     char **envp = NULL;
-    char id[48];
+    char *path = NULL;
     envvars_build(&in, &envp);
-    make_env_id(id, sizeof(id));
-    char *path = full ? xstrdup("/var/task/bootstrap") : xasprintf("%s/bootstrap", fn->code_dir);
-    struct sandbox_spec spec = {.isolation = full ? SANDBOX_FULL : SANDBOX_NONE,
-                                .path = path,
-                                .cwd = fn->code_dir,
-                                .envp = envp,
-                                .max_files = 1024,
-                                .full = e->cfg.full,
-                                .fn = e->cfg.sbx_fn,
-                                .id = id,
-                                .memory_mb = (uint32_t)fn->memory_mb,
-                                .tmp_mb = (uint32_t)fn->ephemeral_mb};
+    struct sandbox_spec spec = make_spec(&e->cfg, envp, &path);
     int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
+    free(path);
+    return rc;
+}
+
+int env_prepare(const struct env_config *cfg, char *err, size_t errlen)
+{
+    char *path = NULL;
+    struct sandbox_spec spec = make_spec(cfg, NULL, &path);
+    int rc = sandbox_prepare(&spec, err, errlen);
     free(path);
     return rc;
 }

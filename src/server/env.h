@@ -52,6 +52,10 @@ struct env_config {
  * OUT: *out. 0, or a negative errno with a message in err; then first is untouched. */
 int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
               size_t errlen);
+/* Prepares the next environment of cfg->fn ahead of time (full isolation: a set-up sandbox
+ * waiting for its runtime, so that a cold start only execs). A no-op for isolation none or
+ * when one is ready. 0 or a negative errno with a message in err. */
+int env_prepare(const struct env_config *cfg, char *err, size_t errlen);
 /* True when the environment is idle with a runtime waiting in `next`. */
 bool env_available(const struct env *e);
 /* Hands inv to an available environment (START is logged, the deadline starts). */

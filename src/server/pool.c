@@ -126,6 +126,34 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
 static void on_env_idle(struct env *e, void *arg);
 static void on_env_gone(struct env *e, void *arg);
 
+/* The environment settings of f's runtimes. */
+static void env_config_of(struct pool *p, struct pool_fn *f, struct env_config *ec)
+{
+    *ec = (struct env_config){.loop = p->loop,
+                              .fn = &f->cfg,
+                              .state_dir = p->cfg.state_dir,
+                              .region = p->cfg.region,
+                              .account = p->cfg.account,
+                              .init_timeout_ms = p->cfg.init_timeout_ms,
+                              .extra_env = p->cfg.extra_env,
+                              .on_idle = on_env_idle,
+                              .on_gone = on_env_gone,
+                              .arg = p,
+                              .owner = f,
+                              .full = p->cfg.full,
+                              .sbx_fn = f->sbx,
+                              .isolate_net = p->cfg.isolate_net};
+}
+
+/* Full isolation: the function's cgroup parent, made once. 0 or -errno with d. */
+static int prepare_fn(struct pool *p, struct pool_fn *f, struct sandbox_diag *d)
+{
+    if (p->cfg.full == NULL || f->sbx != NULL) {
+        return 0;
+    }
+    return sandbox_full_fn_new(p->cfg.full, f->cfg.name, &f->sbx, d);
+}
+
 /* Starts an environment for inv. False only when limits forbid; a spawn failure completes inv
  * with Runtime.InvalidEntrypoint and counts as handled. */
 static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
@@ -134,26 +162,13 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
         return false;
     }
     struct sandbox_diag d = {0, ""};
-    if (p->cfg.full != NULL && f->sbx == NULL &&
-        sandbox_full_fn_new(p->cfg.full, f->cfg.name, &f->sbx, &d) < 0) {
+    if (prepare_fn(p, f, &d) < 0) {
         (void)fprintf(stderr, "clambda: %s: cannot prepare its sandbox: %s\n", f->cfg.name, d.msg);
         inv_fail(inv, "Runtime.InvalidEntrypoint", d.msg);
         return true;
     }
-    struct env_config ec = {.loop = p->loop,
-                            .fn = &f->cfg,
-                            .state_dir = p->cfg.state_dir,
-                            .region = p->cfg.region,
-                            .account = p->cfg.account,
-                            .init_timeout_ms = p->cfg.init_timeout_ms,
-                            .extra_env = p->cfg.extra_env,
-                            .on_idle = on_env_idle,
-                            .on_gone = on_env_gone,
-                            .arg = p,
-                            .owner = f,
-                            .full = p->cfg.full,
-                            .sbx_fn = f->sbx,
-                            .isolate_net = p->cfg.isolate_net};
+    struct env_config ec;
+    env_config_of(p, f, &ec);
     struct env *e = NULL;
     char err[512];
     if (env_spawn(&ec, inv, &e, err, sizeof(err)) < 0) {
@@ -298,6 +313,20 @@ static void reap_idle(struct pool *p, struct pool_fn *f, uint64_t now)
     }
 }
 
+/* Full isolation: keeps one set-up environment ready per function, so that the next cold
+ * start only execs (see env_prepare). Failures show when an environment is really needed. */
+static void prepare_next(struct pool *p, struct pool_fn *f)
+{
+    struct sandbox_diag d = {0, ""};
+    char err[256];
+    struct env_config ec;
+    if (p->cfg.full == NULL || p->shutting_down || prepare_fn(p, f, &d) < 0) {
+        return;
+    }
+    env_config_of(p, f, &ec);
+    (void)env_prepare(&ec, err, sizeof(err));
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct pool *p = t->data;
@@ -305,6 +334,7 @@ static void on_tick(uv_timer_t *t)
     for (size_t i = 0; i < p->n_fns; i++) {
         expire_waiters(p, p->fns[i], now, false);
         reap_idle(p, p->fns[i], now);
+        prepare_next(p, p->fns[i]);
     }
 }
 
