@@ -204,8 +204,8 @@ def test_frozen_between_invocations(srv):
           f"freezer {states}")
     assert b["max_gap"] >= 1.5, b  # the thread stood still while the environment was idle
     assert idle_cpu < 0.05, (a, b)  # unfrozen, a 7 % thread burns ~0.14 s in 2 s
-    if states:
-        assert states == ["FROZEN"], states
+    if states:  # the idle environment, and the parked one made for the next cold start
+        assert sorted(states) in (["FROZEN"], ["FROZEN", "THAWED"]), states
     still_serving(srv)
 
 
