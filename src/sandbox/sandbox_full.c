@@ -248,9 +248,8 @@ static int check_spec(const struct sandbox_full_spec *s, struct sandbox_diag *d)
 }
 
 /* Creates the cgroup with its limits and opens its cgroup.procs files. */
-static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
-                      const char *id, struct sandbox_full_env *env, int *fds, int *n_fds,
-                      struct sandbox_diag *d)
+static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *spec, const char *id,
+                      struct sandbox_full_env *env, int *fds, int *n_fds, struct sandbox_diag *d)
 {
     struct cgroup_limits lim = {spec->memory_mb, spec->pids_max > 0 ? spec->pids_max : 1024};
     const struct cgroup_root *parent = spec->fn != NULL ? &spec->fn->cgroot : &sf->cgroot;
@@ -262,9 +261,8 @@ static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *s
 
 /* Clones the child, which sets itself up and parks; closes the child's ends. Everything the
  * child reads (plan, hostname, strings) is its own copy from the moment of the clone. */
-static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
-                     const char *id, struct sandbox_full_env *env, struct ns_child_args *a,
-                     struct sandbox_diag *d)
+static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *spec, const char *id,
+                     struct sandbox_full_env *env, struct ns_child_args *a, struct sandbox_diag *d)
 {
     struct mounts_plan plan;
     char hostname[32];

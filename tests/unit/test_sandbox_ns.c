@@ -319,6 +319,54 @@ static void test_ns_reaper_closes_inherited_fds(void **state)
     assert_int_equal(n, 1);
 }
 
+/* The environment number n of a cgroup leaf "<pid>-<n>". */
+static unsigned leaf_number(const struct sandbox_full_env *env)
+{
+    const char *dir = sandbox_full_cgroup(env)->dirs[0];
+    const char *dash = strrchr(dir, '-');
+    assert_non_null(dash);
+    return (unsigned)strtoul(dash + 1, NULL, 10);
+}
+
+/* Runs /usr/bin/env from the function's parked environment (or a new one); returns its number
+ * and checks that the environment sent through the socket arrived. */
+static unsigned spawn_env(struct sandbox_full_spec *spec)
+{
+    struct sandbox_diag d = {0, ""};
+    struct sandbox_full_env *env = NULL;
+    assert_int_equal(sandbox_full_fn_prepare(sf, spec, &d), 0);
+    assert_int_equal(sandbox_full_fn_prepare(sf, spec, &d), 0);    /* one is parked already */
+    spec->memory_mb = spec->pids_max == 1 ? 256 : spec->memory_mb; /* 1: make it not match */
+    spec->pids_max = 64;
+    assert_int_equal(sandbox_full_spawn(sf, spec, &env, &d), 0);
+    unsigned n = leaf_number(env);
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    finish(env, &r);
+    expect(&r, "TZ=:UTC\n");
+    spec->memory_mb = 128;
+    return n;
+}
+
+/* A function's parked environment is set up ahead and used by the next spawn that matches it;
+ * one that does not match (another memory size) is dropped and a new one started. */
+static void test_ns_parked_environment(void **state)
+{
+    (void)state;
+    struct sandbox_full_fn *fn = NULL;
+    struct sandbox_diag d = {0, ""};
+    assert_int_equal(sandbox_full_fn_new(sf, "parkfn", &fn, &d), 0);
+    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64,
+                                     0,    fn};
+    unsigned a = spawn_env(&spec); /* the parked one */
+    spec.pids_max = 1;
+    unsigned b = spawn_env(&spec); /* parked a + 1 dropped: a new one, a + 2 */
+    unsigned c = spawn_env(&spec); /* parked b + 1 used */
+    assert_int_equal(b, a + 2);
+    assert_int_equal(c, b + 1);
+    sandbox_full_fn_free(fn);
+}
+
 static void test_ns_exec_failure_reported(void **state)
 {
     (void)state;
@@ -402,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_ns_python3),
         cmocka_unit_test(test_ns_exec_failure_reported),
         cmocka_unit_test(test_ns_reaper_closes_inherited_fds),
+        cmocka_unit_test(test_ns_parked_environment),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
