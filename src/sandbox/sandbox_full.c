@@ -262,23 +262,25 @@ static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *s
 /* Clones the child, which sets itself up and parks; closes the child's ends. Everything the
  * child reads (plan, hostname, strings) is its own copy from the moment of the clone. */
 static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *spec, const char *id,
-                     struct sandbox_full_env *env, struct ns_child_args *a, struct sandbox_diag *d)
+                     struct sandbox_full_env *env, const struct ns_child_args *fds,
+                     struct sandbox_diag *d)
 {
     struct mounts_plan plan;
     char hostname[32];
+    struct ns_child_args a = *fds; /* fds and pipes; the rest is filled here */
     mounts_plan_init(&plan, &sf->skel, spec->code_dir, spec->tmp_mb);
     make_hostname(id, hostname, sizeof(hostname));
-    a->plan = &plan;
-    a->filter = &sf->filter;
-    a->hostname = hostname;
-    a->uid = sf->uid;
-    a->gid = sf->gid;
-    a->max_files = spec->max_files > 0 ? spec->max_files : 1024;
-    a->isolate_net = sf->isolate_net;
-    a->path = spec->bootstrap;
-    a->argv = spec->argv;
-    a->envp = NULL;
-    int rc = ns_spawn(a, &env->proc.pid, &env->proc.pidfd);
+    a.plan = &plan;
+    a.filter = &sf->filter;
+    a.hostname = hostname;
+    a.uid = sf->uid;
+    a.gid = sf->gid;
+    a.max_files = spec->max_files > 0 ? spec->max_files : 1024;
+    a.isolate_net = sf->isolate_net;
+    a.path = spec->bootstrap;
+    a.argv = spec->argv;
+    a.envp = NULL;
+    int rc = ns_spawn(&a, &env->proc.pid, &env->proc.pidfd);
     return rc < 0 ? sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc)) : 0;
 }
 
@@ -372,6 +374,9 @@ static int recv_fd(int sock, int *fd, struct sandbox_diag *d)
 /* Sends the environment strings, each with its NUL, then EOF. 0 or -errno. */
 static int send_env(int fd, char *const *envp)
 {
+    if (envp == NULL) {
+        return -EINVAL;
+    }
     for (size_t i = 0; envp[i] != NULL; i++) {
         const char *s = envp[i];
         size_t len = strlen(s) + 1, off = 0;
@@ -431,7 +436,10 @@ int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_s
                             struct sandbox_diag *d)
 {
     struct sandbox_full_fn *fn = spec->fn;
-    int rc = fn != NULL ? check_spec(spec, d) : sandbox_diag_set(d, -EINVAL, "no fn");
+    if (fn == NULL) {
+        return sandbox_diag_set(d, -EINVAL, "sandbox_full_fn_prepare: spec without fn");
+    }
+    int rc = check_spec(spec, d);
     if (rc < 0 || fn->parked != NULL) {
         return rc;
     }
@@ -450,16 +458,22 @@ int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *
 {
     struct sandbox_full_env *env = NULL;
     int rc = check_spec(spec, d);
-    if (rc == 0 && spec->envp == NULL) {
-        rc = sandbox_diag_set(d, -EINVAL, "sandbox spec: envp is required");
+    if (rc < 0) {
+        return rc;
     }
-    if (rc == 0 && spec->fn != NULL) {
+    if (spec->envp == NULL) {
+        return sandbox_diag_set(d, -EINVAL, "sandbox spec: envp is required");
+    }
+    if (spec->fn != NULL) {
         env = take_parked(spec->fn, spec);
     }
-    if (rc == 0 && env == NULL) {
-        rc = env_launch(sf, spec, &env, d);
+    if (env == NULL && (rc = env_launch(sf, spec, &env, d)) < 0) {
+        return rc;
     }
-    rc = rc < 0 ? rc : env_go(env, spec->envp, d);
+    if (env == NULL) {
+        return sandbox_diag_set(d, -EINVAL, "sandbox: no environment");
+    }
+    rc = env_go(env, spec->envp, d);
     if (rc < 0) {
         sandbox_full_close(env);
         return rc;
