@@ -38,6 +38,7 @@ struct sandbox_full {
     gid_t gid;
     bool isolate_net;
     unsigned n_ids; /* environments named so far: "<server pid>-<n>" */
+    unsigned n_fns; /* functions prepared so far: "<name>.<n>" */
 };
 
 struct sandbox_full_env {
@@ -187,7 +188,11 @@ int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbo
     if (fn == NULL) {
         return sandbox_diag_set(d, -ENOMEM, "calloc(sandbox_full_fn): out of memory");
     }
-    int rc = cgroup_root_child(&sf->cgroot, name, &fn->cgroot, d);
+    /* "<name>.<n>": a configuration reloaded under the same name gets its own directory, so
+     * removing the retired one's never pulls the floor from under the new one's. */
+    char dir[96];
+    (void)snprintf(dir, sizeof(dir), "%.64s.%u", name, ++sf->n_fns);
+    int rc = cgroup_root_child(&sf->cgroot, dir, &fn->cgroot, d);
     if (rc < 0) {
         free(fn);
         return rc;

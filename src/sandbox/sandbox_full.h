@@ -78,7 +78,8 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
 void sandbox_full_free(struct sandbox_full *sf);
 
 /* Prepares what every environment of function `name` shares: its cgroup parent directory
- * (created under the shared parent, reused if it exists). OUT: *out (sandbox_full_fn_free).
+ * "<name>.<n>" (created under the shared parent; n counts the calls, so each configuration of
+ * a function has its own). OUT: *out (sandbox_full_fn_free).
  * 0 or -errno with d filled. */
 int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbox_full_fn **out,
                         struct sandbox_diag *d);

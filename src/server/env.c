@@ -241,6 +241,8 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
             log_init_report(e, "error", type);
         }
         fail_platform(e, type, msg, "error", false);
+    } else if (e->state == ENV_INIT) {
+        log_init_report(e, "error", oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
     }
     mark_gone(e);
     destroy(e);
@@ -270,6 +272,8 @@ static void on_timer(uv_timer_t *t)
         fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
     } else if (e->state == ENV_RESPONDED && e->inv) {
         finish_posted(e); /* answered but never called next again */
+    } else if (e->state == ENV_INIT) {
+        log_init_report(e, "timeout", NULL); /* provisioned: nobody waits */
     }
     env_stop(e, SIGKILL, 0);
 }
@@ -325,6 +329,7 @@ static int start_process(struct env *e, char *err, size_t errlen)
                                .log_stream = logs_name(e->log),
                                .region = e->cfg.region,
                                .task_root = e->cfg.full != NULL ? "/var/task" : fn->code_dir,
+                               .init_type = e->cfg.provisioned ? "provisioned-concurrency" : NULL,
                                .extra = (const char *const *)e->cfg.extra_env};
     char **envp = NULL;
     char *path = NULL;
@@ -397,7 +402,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
         return rc;
     }
     e->inv = first;
-    logs_attach(e->log, first->tail);
+    logs_attach(e->log, first ? first->tail : NULL);
     e->state = ENV_INIT;
     *out = e;
     return 0;
@@ -464,7 +469,8 @@ void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
         e->init_ns = env_now_ns() - e->spawn_ns;
-        e->report_init = true;
+        e->report_init = !e->cfg.provisioned; /* AWS: no Init Duration in provisioned REPORTs */
+        e->is_initialised = true;
         (void)uv_timer_stop(&e->timer);
         struct inv *first = e->inv;
         e->inv = NULL;
@@ -499,10 +505,10 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type)
 {
+    log_init_report(e, "error", error_type);
     if (e->inv) {
         struct inv_result r = {
             .outcome = INV_FUNCTION_ERROR, .body = body, .len = len, .content_type = ctype};
-        log_init_report(e, "error", error_type);
         finish(e, &r, "error", error_type, false);
     }
     env_stop(e, SIGKILL, 0); /* the runtime should exit; the next invoke re-inits */
@@ -528,6 +534,21 @@ uint64_t env_idle_since(const struct env *e)
 void *env_owner(const struct env *e)
 {
     return e->cfg.owner;
+}
+
+bool env_provisioned(const struct env *e)
+{
+    return e->cfg.provisioned;
+}
+
+bool env_initialised(const struct env *e)
+{
+    return e->is_initialised;
+}
+
+bool env_has_invocation(const struct env *e)
+{
+    return e->inv != NULL;
 }
 
 pid_t env_pid(const struct env *e)

@@ -37,6 +37,7 @@ struct env_config {
     const char *region;
     const char *account;
     int init_timeout_ms;
+    bool provisioned;       /* provisioned concurrency: initialised ahead of invocations */
     char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
     env_event_fn *on_idle;
     env_event_fn *on_gone;
@@ -48,8 +49,9 @@ struct env_config {
                          there on 127.0.0.1:9001 */
 };
 
-/* Starts an environment whose init will be followed by first (borrowed until completed).
- * OUT: *out. 0, or a negative errno with a message in err; then first is untouched. */
+/* Starts an environment whose init will be followed by first (borrowed until completed), or
+ * with first NULL one that becomes idle after init (provisioned concurrency). OUT: *out. 0, or
+ * a negative errno with a message in err; then first is untouched. */
 int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
               size_t errlen);
 /* Prepares the next environment of cfg->fn ahead of time (full isolation: a set-up sandbox
@@ -67,6 +69,12 @@ void env_stop(struct env *e, int sig, int grace_ms);
 uint64_t env_idle_since(const struct env *e);
 /* The owner pointer given in env_config. */
 void *env_owner(const struct env *e);
+/* True for an environment started as provisioned concurrency. */
+bool env_provisioned(const struct env *e);
+/* True once init has finished (the runtime called `next` at least once). */
+bool env_initialised(const struct env *e);
+/* True while an invocation is attached (waiting for init, running or answered). */
+bool env_has_invocation(const struct env *e);
 /* The runtime's pid. */
 pid_t env_pid(const struct env *e);
 

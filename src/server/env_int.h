@@ -35,8 +35,9 @@ struct env {
     struct httpd_conn *next_conn; /* a runtime blocked in `next` */
     char last_id[IDS_UUID_LEN];   /* the last answered request id (403 vs 400) */
     uint64_t spawn_ns, init_ns, start_ns, idle_ns;
-    bool report_init; /* the next REPORT carries Init Duration */
-    bool started;     /* START written for inv */
+    bool report_init;    /* the next REPORT carries Init Duration */
+    bool started;        /* START written for inv */
+    bool is_initialised; /* the first `next` came */
     uint64_t peak_kb;
     /* The result posted by the runtime, returned to the caller at its next `next`. */
     struct inv_result result;

@@ -4,7 +4,10 @@
  * function's reserved concurrency and the server-wide limit allow (an idle environment of
  * another function is reclaimed to make room); otherwise synchronous invocations wait up to
  * wait_ms and are then throttled (429), asynchronous ones wait in the in-memory queue until an
- * environment frees up. Idle environments are stopped after keep_warm_s (scale to zero). */
+ * environment frees up. Idle environments are stopped after keep_warm_s (scale to zero),
+ * except provisioned ones: a function's `provisioned` environments are started ahead of
+ * invocations (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency), kept however long they
+ * idle, and replaced when they die (with a backoff when their init fails). */
 #ifndef CLAMBDA_SERVER_POOL_H
 #define CLAMBDA_SERVER_POOL_H
 
@@ -36,6 +39,18 @@ struct pool_config {
 void pool_new(uv_loop_t *loop, const struct pool_config *cfg, struct pool **out);
 /* Adds a function, taking over cfg's contents (cfg is zeroed). -EEXIST if the name is taken. */
 int pool_add_function(struct pool *p, struct function_config *cfg);
+/* What pool_update_function did. */
+enum { POOL_ADDED = 0, POOL_UPDATED = 1, POOL_REPLACED = 2 };
+
+/* Adds or changes a function, taking over cfg's contents (cfg is zeroed). When only scaling
+ * settings changed (reserved, provisioned) they apply in place (POOL_UPDATED); any other change
+ * makes a new configuration (POOL_REPLACED): waiting invocations move to it, the old
+ * configuration's idle environments stop at once and its busy ones as soon as their invocation
+ * is answered, so no in-flight invocation fails. POOL_ADDED for a new name. */
+int pool_update_function(struct pool *p, struct function_config *cfg);
+/* Removes function name: its waiting invocations fail, its environments stop as in a
+ * replacement. 0 or -ENOENT. */
+int pool_remove_function(struct pool *p, const char *name);
 /* The configuration of function name, or NULL (borrowed, valid while the pool lives). */
 const struct function_config *pool_function(const struct pool *p, const char *name);
 /* Runs inv on an environment of inv->function (which must exist); inv_complete() is called

@@ -14,6 +14,7 @@
 #include "api_invoke.h"
 #include "func.h"
 #include "httpd.h"
+#include "manifest.h"
 #include "pool.h"
 #include "sandbox_full.h"
 #include "xalloc.h"
@@ -23,8 +24,11 @@ struct serve_opts {
     char host[64];
     int port;
     char *state_dir;
+    char *manifest;
+    int provisioned; /* --provisioned: default for every function, -1 when not given */
     struct function_config *fns;
     size_t n_fns;
+    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function, the rest from --manifest */
     const char **sets; /* NAME.KEY=VALUE, applied after every --function */
     size_t n_sets;
     int max_envs;
@@ -41,7 +45,10 @@ struct serve_opts {
 /* The running server, reachable from the signal callbacks. */
 struct serve {
     uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
+    const struct serve_opts *opts; /* for SIGHUP: --manifest, --set, --provisioned */
+    char **manifest_names;         /* the functions the manifest defined last */
+    size_t n_manifest_names;
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
@@ -66,13 +73,14 @@ const char *serve_isolation_reason(void)
 
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
-    "                     [--set NAME.KEY=VALUE]... [--max-concurrency N] [--keep-warm SECONDS]\n"
+    "                     [--manifest FILE] [--set NAME.KEY=VALUE]... [--provisioned N]\n"
+    "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
     "                     [--isolation auto|full|none] [--network host|isolated]\n"
     "                     [--cgroup-root DIR]\n"
-    "KEY: timeout, memory, reserved, ephemeral-storage, handler, runtime, architecture,\n"
-    "     env.NAME (see docs/serve.md)\n";
+    "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
+    "     architecture, env.NAME (see docs/serve.md)\n";
 
 static int parse_listen(const char *s, struct serve_opts *o)
 {
@@ -156,21 +164,32 @@ static int add_function(struct serve_opts *o, const char *spec)
     return 0;
 }
 
-static int apply_sets(struct serve_opts *o)
+/* Applies --provisioned (as a default) and the --set settings to fns; with is_strict, a
+ * --set naming no function is an error (at start; a reload skips it). */
+static int apply_sets(const struct serve_opts *o, struct function_config *fns, size_t n_fns,
+                      bool is_strict)
 {
+    for (size_t j = 0; o->provisioned > 0 && j < n_fns; j++) {
+        if (fns[j].provisioned == 0) {
+            fns[j].provisioned = o->provisioned;
+        }
+    }
     for (size_t i = 0; i < o->n_sets; i++) {
         const char *s = o->sets[i];
         const char *dot = strchr(s, '.');
         struct function_config *cfg = NULL;
-        for (size_t j = 0; dot && j < o->n_fns; j++) {
-            if (strlen(o->fns[j].name) == (size_t)(dot - s) &&
-                strncmp(o->fns[j].name, s, (size_t)(dot - s)) == 0) {
-                cfg = &o->fns[j];
+        for (size_t j = 0; dot && j < n_fns; j++) {
+            if (strlen(fns[j].name) == (size_t)(dot - s) &&
+                strncmp(fns[j].name, s, (size_t)(dot - s)) == 0) {
+                cfg = &fns[j];
             }
         }
         char err[512];
+        if (cfg == NULL && !is_strict) {
+            continue;
+        }
         if (cfg == NULL) {
-            (void)fprintf(stderr, "clambda: --set %s: no --function with that name\n", s);
+            (void)fprintf(stderr, "clambda: --set %s: no function with that name\n", s);
             return -EINVAL;
         }
         if (func_config_set(cfg, dot + 1, err, sizeof(err)) < 0) {
@@ -178,6 +197,34 @@ static int apply_sets(struct serve_opts *o)
             return -EINVAL;
         }
     }
+    return 0;
+}
+
+/* Appends the manifest's functions to o->fns (a name given twice is an error). */
+static int add_manifest(struct serve_opts *o)
+{
+    char err[1024];
+    struct function_config *fns = NULL;
+    size_t n = 0;
+    if (manifest_load(o->manifest, &fns, &n, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: %s\n", err);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < o->n_fns; j++) {
+            if (strcmp(fns[i].name, o->fns[j].name) == 0) {
+                (void)fprintf(stderr, "clambda: function %s is both in --function and in %s\n",
+                              fns[i].name, o->manifest);
+                manifest_free(fns, n);
+                return -EINVAL;
+            }
+        }
+    }
+    o->n_cli_fns = o->n_fns;
+    o->fns = xrealloc(o->fns, (o->n_fns + n) * sizeof(*o->fns));
+    memcpy(o->fns + o->n_fns, fns, n * sizeof(*fns));
+    o->n_fns += n;
+    free(fns); /* the contents moved to o->fns */
     return 0;
 }
 
@@ -193,6 +240,8 @@ enum {
     OPT_GRACE,
     OPT_REGION,
     OPT_ISOLATION,
+    OPT_MANIFEST,
+    OPT_PROVISIONED,
     OPT_HELP,
     OPT_NETWORK,
     OPT_CGROUP
@@ -209,6 +258,8 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
                                           {"region", required_argument, NULL, OPT_REGION},
                                           {"isolation", required_argument, NULL, OPT_ISOLATION},
+                                          {"manifest", required_argument, NULL, OPT_MANIFEST},
+                                          {"provisioned", required_argument, NULL, OPT_PROVISIONED},
                                           {"help", no_argument, NULL, OPT_HELP},
                                           {"network", required_argument, NULL, OPT_NETWORK},
                                           {"cgroup-root", required_argument, NULL, OPT_CGROUP},
@@ -265,6 +316,12 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         free(o->cgroup_root);
         o->cgroup_root = xstrdup(arg);
         return 0;
+    case OPT_MANIFEST:
+        free(o->manifest);
+        o->manifest = xstrdup(arg);
+        return 0;
+    case OPT_PROVISIONED:
+        return parse_num(arg, 0, 100000, &o->provisioned);
     case OPT_HELP:
         return 1;
     default:
@@ -281,6 +338,7 @@ static void opts_fini(struct serve_opts *o)
     free(o->sets);
     free(o->state_dir);
     free(o->cgroup_root);
+    free(o->manifest);
 }
 
 /* 0 to run, 1 after --help, or 2 for a usage error (message printed). */
@@ -293,6 +351,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
+                             .provisioned = -1,
                              .region = "us-east-1",
                              .isolation = "auto"};
     int c;
@@ -326,7 +385,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         (void)fprintf(stderr, "clambda serve: --network isolated needs --isolation full\n");
         return 2;
     }
-    return apply_sets(o) < 0 ? 2 : 0;
+    o->n_cli_fns = o->n_fns;
+    if (o->manifest && add_manifest(o) < 0) {
+        return 2;
+    }
+    return apply_sets(o, o->fns, o->n_fns, true) < 0 ? 2 : 0;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -342,6 +405,95 @@ static void on_signal(uv_signal_t *h, int signum)
     pool_shutdown(s->pool, s->grace_ms);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sighup, NULL);
+}
+
+static bool name_in(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Replaces the list of functions the manifest defines. */
+static void remember_manifest(struct serve *s, const struct function_config *fns, size_t n)
+{
+    for (size_t i = 0; i < s->n_manifest_names; i++) {
+        free(s->manifest_names[i]);
+    }
+    s->manifest_names = xrealloc(s->manifest_names, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        s->manifest_names[i] = xstrdup(fns[i].name);
+    }
+    s->n_manifest_names = n;
+}
+
+/* Loads the manifest again and checks it against the functions from elsewhere. */
+static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
+{
+    char err[1024];
+    if (manifest_load(s->opts->manifest, fns, n, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: SIGHUP: %s; keeping the running functions\n", err);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        const char *name = (*fns)[i].name;
+        if (pool_function(s->pool, name) &&
+            !name_in(s->manifest_names, s->n_manifest_names, name)) {
+            (void)fprintf(stderr,
+                          "clambda: SIGHUP: function %s is also given by --function; keeping "
+                          "the running functions\n",
+                          name);
+            manifest_free(*fns, *n);
+            return -EINVAL;
+        }
+    }
+    if (apply_sets(s->opts, *fns, *n, false) < 0) {
+        manifest_free(*fns, *n);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* SIGHUP: applies the manifest's changes. Changed functions get new environments (in-flight
+ * invocations finish on the old ones); functions no longer in it are removed. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct serve *s = h->data;
+    struct function_config *fns = NULL;
+    size_t n = 0;
+    (void)signum;
+    if (s->stopping || s->opts->manifest == NULL) {
+        (void)fprintf(stderr, "clambda: SIGHUP: no --manifest to reload\n");
+        return;
+    }
+    if (reload_load(s, &fns, &n) < 0) {
+        return;
+    }
+    size_t counts[3] = {0, 0, 0}, removed = 0;
+    for (size_t i = 0; i < s->n_manifest_names; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < n; j++) {
+            kept = kept || strcmp(fns[j].name, s->manifest_names[i]) == 0;
+        }
+        if (!kept && pool_remove_function(s->pool, s->manifest_names[i]) == 0) {
+            removed++;
+        }
+    }
+    remember_manifest(s, fns, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = pool_update_function(s->pool, &fns[i]);
+        counts[rc >= 0 && rc <= POOL_REPLACED ? rc : POOL_UPDATED]++;
+    }
+    manifest_free(fns, n);
+    (void)fprintf(stderr,
+                  "clambda: SIGHUP: reloaded %s: %zu added, %zu replaced, %zu unchanged or "
+                  "rescaled, %zu removed\n",
+                  s->opts->manifest, counts[POOL_ADDED], counts[POOL_REPLACED],
+                  counts[POOL_UPDATED], removed);
 }
 
 /* Sanitizer settings of the server pass through to runtimes built with sanitizers too. */
@@ -435,6 +587,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .full = s->full,
                              .isolate_net = o->isolate_net};
     pool_new(&s->loop, &pc, &s->pool);
+    s->opts = o;
+    remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
         if (pool_add_function(s->pool, &o->fns[i]) < 0) {
@@ -449,15 +603,18 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         (void)fprintf(stderr, "clambda: listen on %s:%d: %s\n", o->host, o->port, uv_strerror(rc));
         return rc;
     }
+    /* handlers first: whoever reads the line below may signal at once */
+    (void)uv_signal_init(&s->loop, &s->sigint);
+    (void)uv_signal_init(&s->loop, &s->sigterm);
+    (void)uv_signal_init(&s->loop, &s->sighup);
+    s->sigint.data = s->sigterm.data = s->sighup.data = s;
+    (void)uv_signal_start(&s->sigint, on_signal, SIGINT);
+    (void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    (void)uv_signal_start(&s->sighup, on_sighup, SIGHUP);
     bool v6 = strchr(o->host, ':') != NULL;
     (void)printf("clambda: listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
                  httpd_port(s->api));
     (void)fflush(stdout);
-    (void)uv_signal_init(&s->loop, &s->sigint);
-    (void)uv_signal_init(&s->loop, &s->sigterm);
-    s->sigint.data = s->sigterm.data = s;
-    (void)uv_signal_start(&s->sigint, on_signal, SIGINT);
-    (void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     return 0;
 }
 
@@ -487,12 +644,16 @@ int serve_main(int argc, char **argv)
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
-        pool_shutdown(s.pool, 0);
+        if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
+            pool_shutdown(s.pool, 0);
+        }
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);
+    remember_manifest(&s, NULL, 0);
+    free(s.manifest_names);
     for (size_t i = 0; extra_env[i]; i++) {
         free(extra_env[i]);
     }

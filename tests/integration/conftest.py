@@ -419,6 +419,24 @@ class Server:
         return self.proc.returncode
 
 
+def invoke_json(srv: "Server", name: str, payload):
+    """Invokes name with payload (JSON-encoded) and expects a 200: (headers, decoded body)."""
+    import json
+    st, h, body = srv.invoke(name, json.dumps(payload).encode())
+    assert st == 200, (st, body)
+    return h, json.loads(body)
+
+
+def wait_until(cond, timeout: float = TIMEOUT, what: str = "condition") -> None:
+    """Polls cond() every 50 ms until it is true; fails after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def runtime_dir(name: str) -> pathlib.Path:
     return RUNTIMES_DIR / name
 

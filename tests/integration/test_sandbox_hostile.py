@@ -188,8 +188,8 @@ def freezer_states(srv, function):
     for line in lines:
         _, ctrls, path = line.split(":", 2)
         if "freezer" in ctrls.split(","):
-            base = pathlib.Path("/sys/fs/cgroup/freezer" + path.rstrip("/")) / "clambda" / function
-            return [p.read_text().strip() for p in base.glob("*/freezer.state")]
+            base = pathlib.Path("/sys/fs/cgroup/freezer" + path.rstrip("/")) / "clambda"
+            return [p.read_text().strip() for p in base.glob(f"{function}.*/*/freezer.state")]
     return []
 
 

@@ -11,24 +11,10 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, example_path, runtime_alive, runtime_dir, serve_isolation
+from conftest import (TIMEOUT, example_path, invoke_json, runtime_alive, runtime_dir,
+                      serve_isolation, wait_until)
 
 PY = runtime_dir("pyrt")
-
-
-def invoke_json(srv, name, payload):
-    st, h, body = srv.invoke(name, json.dumps(payload).encode())
-    assert st == 200, (st, body)
-    return h, json.loads(body)
-
-
-def wait_until(cond, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_timeout(serve):
