@@ -95,7 +95,14 @@ def main():
         f, n = med(d["full"]), med(d["none"])
         print(f"{name:34s} full {f:7.3f}  none {n:7.3f}  ratio {f / n:5.2f}  "
               f"(full p90 {sorted(d['full'])[int(0.9 * len(d['full']))]:.3f})")
+    # Issue 4's targets: cold start p50 <= 3 ms under full isolation (spawn to first response,
+    # as the caller sees it), warm invoke within 10 % of isolation none (medians, same run).
+    cold_ok = med(cold["full"]) <= 3.0
+    warm_ok = med(warm["full"]) <= 1.10 * med(warm["none"])
+    print(f"target cold p50 <= 3 ms: {'PASS' if cold_ok else 'FAIL'}; "
+          f"warm within 10 %: {'PASS' if warm_ok else 'FAIL'}")
+    return 0 if cold_ok and warm_ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
