@@ -152,6 +152,29 @@ static void drop_identity(const struct ns_child_args *a)
     }
 }
 
+/* User namespace: waits until the server wrote the uid/gid maps, then becomes uid/gid 0 of the
+ * namespace, i.e. host uid SANDBOX_USERNS_BASE: the rest of the setup has capabilities over
+ * the environment's own namespaces only, and no host file is its own. */
+static void become_ns_root(const struct ns_child_args *a)
+{
+    char byte;
+    ssize_t r;
+    do {
+        r = read(a->sync_fd, &byte, 1);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1) {
+        errno = r < 0 ? errno : EPIPE;
+        fail_step(a->errpipe, SANDBOX_STEP_USERNS, "uid_map");
+    }
+    (void)close(a->sync_fd);
+    if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setgroups, 0, NULL) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_USERNS, "setresgid(0)");
+    }
+    if (syscall(SYS_setresuid, 0, 0, 0) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_USERNS, "setresuid(0)");
+    }
+}
+
 /* Setup as root inside the new namespaces, before the identity drop. */
 static void setup(const struct ns_child_args *a)
 {
@@ -160,6 +183,9 @@ static void setup(const struct ns_child_args *a)
     if (rc < 0) {
         (void)sandbox_child_err_set(&e, SANDBOX_STEP_CGROUP, -rc, "cgroup.procs");
         child_fail(a->errpipe, &e);
+    }
+    if (a->userns) {
+        become_ns_root(a);
     }
     if (dup2(a->null_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0) {
         fail_step(a->errpipe, SANDBOX_STEP_DUP2, "stdio");
@@ -346,6 +372,9 @@ int ns_spawn(const struct ns_child_args *a, pid_t *pid, int *pidfd)
     ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
     if (a->isolate_net) {
         ca.flags |= CLONE_NEWNET;
+    }
+    if (a->userns) {
+        ca.flags |= CLONE_NEWUSER;
     }
     ca.pidfd = (uint64_t)(uintptr_t)&fd;
     ca.exit_signal = SIGCHLD;

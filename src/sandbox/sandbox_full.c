@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@ struct sandbox_full {
     uid_t uid;
     gid_t gid;
     bool isolate_net;
+    bool userns;
     unsigned n_ids; /* environments named so far: "<server pid>-<n>" */
     unsigned n_fns; /* functions prepared so far: "<name>.<n>" */
 };
@@ -78,13 +80,14 @@ static void missing(struct sandbox_diag *d, int code, const char *what)
 }
 
 /* Clones a child into every namespace type we use; it exits at once. */
-static int probe_clone(bool net)
+static int probe_clone(bool net, bool user)
 {
     int fd = -1;
     struct clone_args ca;
     memset(&ca, 0, sizeof(ca));
     ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
     ca.flags |= net ? CLONE_NEWNET : 0;
+    ca.flags |= user ? CLONE_NEWUSER : 0;
     ca.pidfd = (uint64_t)(uintptr_t)&fd;
     ca.exit_signal = SIGCHLD;
     long r = syscall(SYS_clone3, &ca, sizeof(ca));
@@ -130,13 +133,13 @@ int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_dia
         missing(d, -EPERM, "not running as root (full isolation needs root)");
         return d->code;
     }
-    int rc = probe_clone(cfg->isolate_net);
+    int rc = probe_clone(cfg->isolate_net, cfg->userns);
     if (rc == -ENOSYS) {
         missing(d, rc, "no clone3 system call (Linux >= 5.3 needed)");
     } else if (rc < 0) {
         char m[96];
-        (void)snprintf(m, sizeof(m), "clone3(mount, pid, ipc, uts%s namespaces): %s",
-                       cfg->isolate_net ? ", net" : "", strerror(-rc));
+        (void)snprintf(m, sizeof(m), "clone3(mount, pid, ipc, uts%s%s namespaces): %s",
+                       cfg->isolate_net ? ", net" : "", cfg->userns ? ", user" : "", strerror(-rc));
         missing(d, rc, m);
     }
     if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
@@ -158,6 +161,7 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
     sf->uid = cfg->uid;
     sf->gid = cfg->gid;
     sf->isolate_net = cfg->isolate_net;
+    sf->userns = cfg->userns;
     struct cgroup_config cc = {cfg->cgroup_mount, cfg->cgroup_self, cfg->cgroup_name};
     int rc = mounts_skel_prepare(&sf->skel, cfg->root_dir, cfg->uid, cfg->gid, d);
     rc = rc < 0 ? rc : sysfilter_init(&sf->filter, d);
@@ -177,6 +181,34 @@ void sandbox_full_free(struct sandbox_full *sf)
         sysfilter_fini(&sf->filter);
         free(sf);
     }
+}
+
+int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d)
+{
+    static char env0[] = "PATH=/usr/bin:/bin";
+    char *envp[] = {env0, NULL}, id[48], opt[MOUNTS_PATH_MAX + 8];
+    (void)snprintf(id, sizeof(id), "selftest-%d", (int)getpid());
+    (void)snprintf(opt, sizeof(opt), "%s/opt", sf->skel.root); /* an empty /var/task */
+    struct sandbox_full_spec spec = {id, opt, "/usr/bin/true", NULL, envp, 128, 1, 8, 0, NULL};
+    struct sandbox_full_env *env = NULL;
+    int rc = sandbox_full_spawn(sf, &spec, &env, d);
+    if (rc < 0) {
+        return rc;
+    }
+    int ws = 0;
+    uint64_t kb = 0, kills = 0;
+    rc = -EAGAIN;
+    for (int i = 0; i < 500 && rc == -EAGAIN; i++) { /* <= 5 s */
+        struct pollfd pfd = {env->proc.pidfd, POLLIN, 0};
+        (void)poll(&pfd, 1, 10);
+        rc = sandbox_full_reap(env, &ws, &kb, &kills);
+    }
+    sandbox_full_close(env);
+    if (rc < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        return sandbox_diag_set(d, rc < 0 ? rc : -EIO, "/usr/bin/true in a test environment: %s",
+                                rc < 0 ? strerror(-rc) : "did not exit 0");
+    }
+    return 0;
 }
 
 /* ---- one function ------------------------------------------------------------------- */
@@ -282,11 +314,36 @@ static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *sp
     a.gid = sf->gid;
     a.max_files = spec->max_files > 0 ? spec->max_files : 1024;
     a.isolate_net = sf->isolate_net;
+    a.userns = sf->userns;
     a.path = spec->bootstrap;
     a.argv = spec->argv;
     a.envp = NULL;
     int rc = ns_spawn(&a, &env->proc.pid, &env->proc.pidfd);
     return rc < 0 ? sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc)) : 0;
+}
+
+/* User namespace: maps ids 0..65535 of the child's namespace to SANDBOX_USERNS_BASE.. on the
+ * host (we are root, so one write each and no setgroups "deny" is needed), then lets it go on. */
+static int write_id_maps(pid_t pid, int sync_fd, struct sandbox_diag *d)
+{
+    static const char *const files[] = {"uid_map", "gid_map"};
+    char path[64], map[64];
+    int n = snprintf(map, sizeof(map), "0 %u 65536\n", SANDBOX_USERNS_BASE);
+    for (size_t i = 0; i < 2; i++) {
+        (void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t w = fd < 0 ? -1 : write(fd, map, (size_t)n);
+        int e = w == n ? 0 : (w < 0 ? errno : EIO);
+        if (fd >= 0) {
+            (void)close(fd);
+        }
+        if (e != 0) {
+            return sandbox_diag_set(d, -e, "write(%s): %s", path, strerror(e));
+        }
+    }
+    return write(sync_fd, "g", 1) == 1
+               ? 0
+               : sandbox_diag_set(d, -errno, "write(sync): %s", strerror(errno));
 }
 
 /* Makes an environment up to the point where it waits for its runtime's environment: cgroup,
@@ -314,7 +371,12 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     int rc = a.null_fd < 0 ? sandbox_diag_set(d, -errno, "open(/dev/null): %s", strerror(errno))
                            : env_cgroup(sf, spec, id, env, cg_fds, &n_cg, d);
     rc = rc < 0 ? rc : open_pipes(p, sk, sf->isolate_net, d);
+    int sync[2] = {-1, -1};
+    if (rc == 0 && sf->userns && pipe2(sync, O_CLOEXEC) < 0) {
+        rc = sandbox_diag_set(d, -errno, "pipe2: %s", strerror(errno));
+    }
     if (rc == 0) {
+        a.sync_fd = sync[0];
         a.cgroup_fds = cg_fds;
         a.n_cgroup_fds = n_cg;
         a.out_fd = p[0][1];
@@ -325,6 +387,11 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
         a.api_sock = sk[1][1];
         rc = env_clone(sf, spec, id, env, &a, d);
     }
+    if (rc == 0 && sf->userns) {
+        rc = write_id_maps(env->proc.pid, sync[1], d);
+    }
+    close_fd(&sync[0]);
+    close_fd(&sync[1]);
     for (int i = 0; i < n_cg; i++) {
         (void)close(cg_fds[i]);
     }

@@ -37,7 +37,13 @@ struct sandbox_full_config {
     gid_t gid;                /* 990 */
     bool isolate_net;         /* CLONE_NEWNET: only loopback, where the environment's Runtime
                                  API listens (127.0.0.1:9001, handed to the server) */
+    bool userns;              /* CLONE_NEWUSER: the setup runs as root of a user namespace
+                                 mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
+                                 root; the runtime is host uid BASE + uid */
 };
+
+/* First host uid/gid of the user namespace's mapping (65536 ids). */
+#define SANDBOX_USERNS_BASE 100000u
 
 /* A function's prepared state (opaque): its cgroup parent <parent>/<function name>. */
 struct sandbox_full_fn;
@@ -73,6 +79,10 @@ int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_dia
  * with sandbox_full_free. 0 or -errno with d filled. */
 int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full **out,
                      struct sandbox_diag *d);
+/* Runs /usr/bin/true in a throw-away environment and waits (<= 5 s) for it to exit 0: what
+ * the probe cannot see (e.g. a user namespace that may not mount proc here) shows up as a
+ * failed step in d. 0 or -errno. */
+int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d);
 /* Frees what sandbox_full_new made and removes the cgroup parent if empty (the skeleton dir
  * stays for the next start). NULL: no-op. */
 void sandbox_full_free(struct sandbox_full *sf);

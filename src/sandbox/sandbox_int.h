@@ -51,6 +51,7 @@ enum sandbox_step {
     SANDBOX_STEP_API_SOCKET, /* isolated network: the Runtime API listener inside */
     SANDBOX_STEP_SETPGID,    /* isolation none */
     SANDBOX_STEP_PARK,       /* a parked child receiving its environment */
+    SANDBOX_STEP_USERNS,     /* becoming root of its user namespace */
     SANDBOX_STEP_COUNT,
 };
 

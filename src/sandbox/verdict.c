@@ -33,6 +33,7 @@ static const char *const step_names[SANDBOX_STEP_COUNT] = {
     [SANDBOX_STEP_API_SOCKET] = "listen(127.0.0.1:9001)",
     [SANDBOX_STEP_SETPGID] = "setpgid",
     [SANDBOX_STEP_PARK] = "read",
+    [SANDBOX_STEP_USERNS] = "user namespace",
 };
 
 int sandbox_read_verdict(int fd, char *msg, size_t cap)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "api_invoke.h"
@@ -39,6 +40,7 @@ struct serve_opts {
     char region[32];
     char isolation[8]; /* "auto", "full", "none" */
     bool isolate_net;  /* --network isolated */
+    bool userns;       /* --userns auto (default): a user namespace when possible */
     char *cgroup_root; /* --cgroup-root, default /sys/fs/cgroup */
 };
 
@@ -78,7 +80,7 @@ static const char usage[] =
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
     "                     [--isolation auto|full|none] [--network host|isolated]\n"
-    "                     [--cgroup-root DIR]\n"
+    "                     [--cgroup-root DIR] [--userns auto|off]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, env.NAME (see docs/serve.md)\n";
 
@@ -244,7 +246,8 @@ enum {
     OPT_PROVISIONED,
     OPT_HELP,
     OPT_NETWORK,
-    OPT_CGROUP
+    OPT_CGROUP,
+    OPT_USERNS
 };
 
 static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -263,6 +266,7 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"help", no_argument, NULL, OPT_HELP},
                                           {"network", required_argument, NULL, OPT_NETWORK},
                                           {"cgroup-root", required_argument, NULL, OPT_CGROUP},
+                                          {"userns", required_argument, NULL, OPT_USERNS},
                                           {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
@@ -316,6 +320,12 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         free(o->cgroup_root);
         o->cgroup_root = xstrdup(arg);
         return 0;
+    case OPT_USERNS:
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "off") != 0) {
+            return -EINVAL;
+        }
+        o->userns = strcmp(arg, "auto") == 0;
+        return 0;
     case OPT_MANIFEST:
         free(o->manifest);
         o->manifest = xstrdup(arg);
@@ -353,7 +363,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .grace_ms = 500,
                              .provisioned = -1,
                              .region = "us-east-1",
-                             .isolation = "auto"};
+                             .isolation = "auto",
+                             .userns = true};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -526,11 +537,41 @@ static void fall_back(const char *why)
                   why);
 }
 
-/* --isolation: probes what full isolation needs, prepares it once (skeleton root under
- * <state>/sandbox, seccomp program, cgroup parent). 0, or -1 after printing why not. */
+/* Probes, prepares (skeleton root, seccomp program, cgroup parent) and tries one throw-away
+ * environment. On failure s->full stays NULL and d says why. */
+static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+{
+    int rc = sandbox_full_probe(cfg, d);
+    rc = rc < 0 ? rc : sandbox_full_new(cfg, &s->full, d);
+    rc = rc < 0 ? rc : sandbox_full_selftest(s->full, d);
+    if (rc < 0) {
+        sandbox_full_free(s->full);
+        s->full = NULL;
+    }
+    return rc;
+}
+
+static void say_full(const struct sandbox_full_config *cfg, const char *no_userns)
+{
+    isolation_mode = "full";
+    isolation_reason[0] = '\0';
+    (void)fprintf(stderr, "clambda: isolation full: namespaces, pivot_root, seccomp, cgroups%s",
+                  cfg->isolate_net ? ", network namespace per environment" : "");
+    if (cfg->userns) {
+        (void)fprintf(stderr, ", user namespace (host uids %u-%u)\n", SANDBOX_USERNS_BASE,
+                      SANDBOX_USERNS_BASE + 65535);
+    } else {
+        (void)fprintf(stderr,
+                      "; no user namespace (%s): the setup runs as root until it drops "
+                      "to uid 993\n",
+                      no_userns);
+    }
+}
+
+/* --isolation: full isolation when it can be had (with a user namespace when possible), else
+ * refuse (full) or fall back loudly (auto). 0, or -1 after printing why not. */
 static int setup_isolation(struct serve *s, const struct serve_opts *o)
 {
-    bool want_full = strcmp(o->isolation, "full") == 0;
     if (strcmp(o->isolation, "none") == 0) {
         (void)snprintf(isolation_reason, sizeof(isolation_reason), "--isolation none");
         (void)fprintf(stderr, "clambda: isolation none: functions run as plain processes\n");
@@ -544,27 +585,29 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
                                       .cgroup_name = "clambda",
                                       .uid = 993,
                                       .gid = 990,
-                                      .isolate_net = o->isolate_net};
+                                      .isolate_net = o->isolate_net,
+                                      .userns = o->userns};
     struct sandbox_diag d = {0, ""};
-    int rc = sandbox_full_probe(&cfg, &d);
-    if (rc == 0 && mkdir(sbx_dir, 0755) < 0 && errno != EEXIST) {
-        rc = -errno;
-        (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(errno));
+    char no_userns[256] = "--userns off";
+    int rc = mkdir(sbx_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    if (rc < 0) {
+        (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(-rc));
     }
-    rc = rc < 0 ? rc : sandbox_full_new(&cfg, &s->full, &d);
+    rc = rc < 0 ? rc : try_full(s, &cfg, &d);
+    if (rc < 0 && cfg.userns && geteuid() == 0) {
+        (void)snprintf(no_userns, sizeof(no_userns), "%s", d.msg);
+        cfg.userns = false;
+        rc = try_full(s, &cfg, &d);
+    }
     free(root);
     free(sbx_dir);
     if (rc == 0) {
-        isolation_mode = "full";
-        isolation_reason[0] = '\0';
-        (void)fprintf(stderr,
-                      "clambda: isolation full: namespaces, pivot_root, seccomp, cgroups%s\n",
-                      o->isolate_net ? ", network namespace per environment" : "");
+        say_full(&cfg, no_userns);
         return 0;
     }
-    if (want_full || o->isolate_net) {
+    if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
         (void)fprintf(stderr, "clambda: %s cannot be had: %s\n",
-                      want_full ? "--isolation full" : "--network isolated", d.msg);
+                      o->isolate_net ? "--network isolated" : "--isolation full", d.msg);
         return -1;
     }
     fall_back(d.msg);

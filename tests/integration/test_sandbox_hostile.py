@@ -74,10 +74,29 @@ def victim_pids(srv):
     return pids
 
 
-def test_server_says_full(serve, hostile_dir):
-    srv = serve({"hostile": hostile_dir}, args=FULL)
-    assert "isolation full" in srv.stderr()
-    assert call(srv, "hostile", {"action": "whoami"})["uid"] == 993
+def host_uid(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("Uid:")).split()[1])
+
+
+@pytest.mark.parametrize("userns", ["auto", "off"])
+def test_server_says_full_and_user_namespace(serve, hostile_dir, userns):
+    mark = uuid.uuid4().hex
+    srv = serve({"hostile": hostile_dir}, sets=[f"hostile.env.HOSTILE_TEST_MARK={mark}"],
+                args=FULL + ["--userns", userns])
+    assert call(srv, "hostile", {"action": "whoami"})["uid"] == 993  # as seen inside
+    pids = env_pids("HOSTILE_TEST_MARK", mark)
+    assert pids
+    err = srv.stderr()
+    assert "clambda: isolation full: namespaces, pivot_root, seccomp, cgroups" in err, err
+    if userns == "off":
+        assert "no user namespace (--userns off)" in err
+        assert {host_uid(p) for p in pids} == {993}
+    elif "user namespace (host uids 100000-165535)" in err:
+        assert {host_uid(p) for p in pids} == {100993}  # not a host uid of anyone
+    else:  # the kernel refused: the reason is printed, the runtime is uid 993
+        assert "no user namespace (" in err
+        assert {host_uid(p) for p in pids} == {993}
 
 
 def test_read_other_code_and_state(srv):

@@ -401,7 +401,7 @@ static int group_setup(void **state)
     (void)snprintf(dst, sizeof(dst), "%s/hostile", code_dir);
     copy_file(CLAMBDA_SANDBOX_HOSTILE, dst);
     struct sandbox_full_config cfg = {root, "/sys/fs/cgroup", "/proc/self/cgroup", name, 993, 990,
-                                      false};
+                                      false, false};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, &sf, &d) < 0) {
         print_error("sandbox_full_new: %s\n", d.msg);
@@ -430,7 +430,7 @@ int main(void)
         printf("skip: full isolation tests need root\n");
         return 77;
     }
-    struct sandbox_full_config probe = {"/", "/sys/fs/cgroup", NULL, "x", 993, 990, false};
+    struct sandbox_full_config probe = {"/", "/sys/fs/cgroup", NULL, "x", 993, 990, false, false};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_probe(&probe, &d) < 0) {
         printf("skip: full isolation unavailable: %s\n", d.msg);
