@@ -192,8 +192,8 @@ int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d)
     struct sandbox_full_spec spec = {id, opt, "/usr/bin/true", NULL, envp, 128, 1, 8, 0, NULL};
     struct sandbox_full_env *env = NULL;
     int rc = sandbox_full_spawn(sf, &spec, &env, d);
-    if (rc < 0) {
-        return rc;
+    if (rc < 0 || env == NULL) {
+        return rc < 0 ? rc : -EIO;
     }
     int ws = 0;
     uint64_t kb = 0, kills = 0;

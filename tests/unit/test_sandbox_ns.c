@@ -400,8 +400,8 @@ static int group_setup(void **state)
     char dst[300];
     (void)snprintf(dst, sizeof(dst), "%s/hostile", code_dir);
     copy_file(CLAMBDA_SANDBOX_HOSTILE, dst);
-    struct sandbox_full_config cfg = {root, "/sys/fs/cgroup", "/proc/self/cgroup", name, 993, 990,
-                                      false, false};
+    struct sandbox_full_config cfg = {
+        root, "/sys/fs/cgroup", "/proc/self/cgroup", name, 993, 990, false, false};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, &sf, &d) < 0) {
         print_error("sandbox_full_new: %s\n", d.msg);
