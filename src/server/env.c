@@ -130,7 +130,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     }
     struct cl_buf text;
     cl_buf_init(&text, (size_t)64 * 1024);
-    int rc = e->started ? 0 : report_start(&text, inv->id, "$LATEST");
+    int rc = e->started ? 0 : report_start(&text, inv->id, e->cfg.fn->version);
     rc = rc ? rc : report_end(&text, inv->id);
     rc = rc ? rc : report_report(&text, &rep);
     if (rc == 0 && timed_out) {
@@ -385,7 +385,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
     e->cfg = *cfg;
     e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = e->proc.api_fd = -1;
     e->spawn_ns = env_now_ns();
-    int rc = logs_open(cfg->state_dir, cfg->fn->name, &e->log);
+    int rc = logs_open(cfg->state_dir, cfg->fn->name, cfg->fn->version, &e->log);
     if (rc < 0) {
         (void)snprintf(err, errlen, "open log stream under %s: %s", cfg->state_dir, strerror(-rc));
         free(e);
@@ -434,7 +434,7 @@ void env_deliver(struct env *e, struct inv *inv)
     e->started = true;
     logs_attach(e->log, inv->tail);
     cl_buf_init(&text, 4096);
-    if (report_start(&text, inv->id, "$LATEST") == 0) {
+    if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
         logs_platform(e->log, &text);
     }
     cl_buf_fini(&text);

@@ -16,6 +16,7 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->name = xstrdup(name);
+    cfg->version = xstrdup("$LATEST");
     cfg->code_dir = xstrdup(code_dir);
     cfg->handler = xstrdup("bootstrap");
     cfg->runtime = xstrdup("provided.al2023");
@@ -32,6 +33,7 @@ void func_config_fini(struct function_config *cfg)
         return;
     }
     free(cfg->name);
+    free(cfg->version);
     free(cfg->code_dir);
     free(cfg->handler);
     free(cfg->runtime);
@@ -50,9 +52,10 @@ static bool str_eq(const char *a, const char *b)
 
 bool func_config_equal(const struct function_config *a, const struct function_config *b)
 {
-    if (!str_eq(a->name, b->name) || !str_eq(a->code_dir, b->code_dir) ||
-        !str_eq(a->handler, b->handler) || !str_eq(a->runtime, b->runtime) ||
-        !str_eq(a->arch, b->arch) || a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
+    if (!str_eq(a->name, b->name) || !str_eq(a->version, b->version) ||
+        !str_eq(a->code_dir, b->code_dir) || !str_eq(a->handler, b->handler) ||
+        !str_eq(a->runtime, b->runtime) || !str_eq(a->arch, b->arch) ||
+        a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
         a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env) {
         return false;
     }

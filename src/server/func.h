@@ -15,6 +15,7 @@
 /* One function's configuration. Strings are owned (func_config_fini frees them). */
 struct function_config {
     char *name;
+    char *version;  /* "$LATEST" (default) or a published version number */
     char *code_dir; /* absolute directory holding bootstrap */
     char *handler;  /* _HANDLER, default "bootstrap" */
     char *runtime;  /* "provided.al2023" */

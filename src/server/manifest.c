@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 /* Largest manifest read (a thousand functions fit easily). */
-#define MANIFEST_MAX_BYTES (4 * 1024 * 1024)
+#define MANIFEST_MAX_BYTES ((off_t)4 * 1024 * 1024)
 
 /* The directory part of path ("." when none). Caller frees. */
 static char *dir_of(const char *path)

@@ -46,19 +46,33 @@ struct pool {
     bool retiring;    /* inside retire(): the retired record must outlive the loop */
 };
 
-static struct pool_fn *find_fn(const struct pool *p, const char *name)
+/* The index in p->fns of name's version, or p->n_fns. */
+static size_t fn_index(const struct pool *p, const char *name, const char *version)
 {
     for (size_t i = 0; i < p->n_fns; i++) {
-        if (strcmp(p->fns[i]->cfg.name, name) == 0) {
-            return p->fns[i];
+        const struct function_config *c = &p->fns[i]->cfg;
+        if (strcmp(c->name, name) == 0 && strcmp(c->version, version) == 0) {
+            return i;
         }
     }
-    return NULL;
+    return p->n_fns;
+}
+
+static struct pool_fn *find_fn(const struct pool *p, const char *name, const char *version)
+{
+    size_t i = fn_index(p, name, version);
+    return i < p->n_fns ? p->fns[i] : NULL;
 }
 
 const struct function_config *pool_function(const struct pool *p, const char *name)
 {
-    struct pool_fn *f = find_fn(p, name);
+    return pool_function_version(p, name, "$LATEST");
+}
+
+const struct function_config *pool_function_version(const struct pool *p, const char *name,
+                                                    const char *version)
+{
+    struct pool_fn *f = find_fn(p, name, version);
     return f ? &f->cfg : NULL;
 }
 
@@ -82,7 +96,7 @@ static void ensure_provisioned(struct pool *p, struct pool_fn *f);
 
 int pool_add_function(struct pool *p, struct function_config *cfg)
 {
-    if (find_fn(p, cfg->name)) {
+    if (find_fn(p, cfg->name, cfg->version)) {
         return -EEXIST;
     }
     struct pool_fn *f = fn_new(cfg);
@@ -363,7 +377,11 @@ static void on_env_gone(struct env *e, void *arg)
 
 void pool_submit(struct pool *p, struct inv *inv)
 {
-    struct pool_fn *f = find_fn(p, inv->function);
+    struct pool_fn *f = find_fn(p, inv->function, inv->version);
+    if (f == NULL) { /* removed since the caller looked it up (a queued event) */
+        inv_fail(inv, "ResourceNotFoundException", "Function not found");
+        return;
+    }
     p->dispatching = true;
     bool done = f->wait_head == NULL && try_dispatch(p, f, inv);
     p->dispatching = false;
@@ -486,19 +504,9 @@ static void retire(struct pool *p, struct pool_fn *f, struct pool_fn *heir)
     }
 }
 
-static size_t fn_index(const struct pool *p, const char *name)
-{
-    for (size_t i = 0; i < p->n_fns; i++) {
-        if (strcmp(p->fns[i]->cfg.name, name) == 0) {
-            return i;
-        }
-    }
-    return p->n_fns;
-}
-
 int pool_update_function(struct pool *p, struct function_config *cfg)
 {
-    size_t i = fn_index(p, cfg->name);
+    size_t i = fn_index(p, cfg->name, cfg->version);
     if (i == p->n_fns) {
         return pool_add_function(p, cfg);
     }
@@ -524,16 +532,19 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
     return rc;
 }
 
-int pool_remove_function(struct pool *p, const char *name)
+int pool_remove_function(struct pool *p, const char *name, const char *version)
 {
-    size_t i = fn_index(p, name);
-    if (i == p->n_fns) {
-        return -ENOENT;
+    int rc = -ENOENT;
+    for (size_t i = p->n_fns; i-- > 0;) { /* backwards: removal swaps the last one in */
+        struct pool_fn *f = p->fns[i];
+        if (strcmp(f->cfg.name, name) == 0 &&
+            (version == NULL || strcmp(f->cfg.version, version) == 0)) {
+            p->fns[i] = p->fns[--p->n_fns];
+            retire(p, f, NULL);
+            rc = 0;
+        }
     }
-    struct pool_fn *f = p->fns[i];
-    p->fns[i] = p->fns[--p->n_fns];
-    retire(p, f, NULL);
-    return 0;
+    return rc;
 }
 
 void pool_new(uv_loop_t *loop, const struct pool_config *cfg, struct pool **out)

@@ -37,7 +37,8 @@ struct pool_config {
 
 /* Creates a pool on loop. OUT: *out (pool_free). */
 void pool_new(uv_loop_t *loop, const struct pool_config *cfg, struct pool **out);
-/* Adds a function, taking over cfg's contents (cfg is zeroed). -EEXIST if the name is taken. */
+/* Adds a function version (cfg->name, cfg->version), taking over cfg's contents (cfg is
+ * zeroed). -EEXIST if that version exists. */
 int pool_add_function(struct pool *p, struct function_config *cfg);
 /* What pool_update_function did. */
 enum { POOL_ADDED = 0, POOL_UPDATED = 1, POOL_REPLACED = 2 };
@@ -48,13 +49,18 @@ enum { POOL_ADDED = 0, POOL_UPDATED = 1, POOL_REPLACED = 2 };
  * configuration's idle environments stop at once and its busy ones as soon as their invocation
  * is answered, so no in-flight invocation fails. POOL_ADDED for a new name. */
 int pool_update_function(struct pool *p, struct function_config *cfg);
-/* Removes function name: its waiting invocations fail, its environments stop as in a
- * replacement. 0 or -ENOENT. */
-int pool_remove_function(struct pool *p, const char *name);
-/* The configuration of function name, or NULL (borrowed, valid while the pool lives). */
+/* Removes version of function name (every version when NULL): its waiting invocations fail,
+ * its environments stop as in a replacement. 0 or -ENOENT. */
+int pool_remove_function(struct pool *p, const char *name, const char *version);
+/* The configuration of function name's $LATEST, or NULL (borrowed, valid until the function is
+ * updated or removed). */
 const struct function_config *pool_function(const struct pool *p, const char *name);
-/* Runs inv on an environment of inv->function (which must exist); inv_complete() is called
- * exactly once, possibly before this returns (spawn failure). */
+/* The same for a version ("$LATEST" or a published number), or NULL. */
+const struct function_config *pool_function_version(const struct pool *p, const char *name,
+                                                    const char *version);
+/* Runs inv on an environment of inv->function's inv->version; inv_complete() is called exactly
+ * once, possibly before this returns (spawn failure, or ResourceNotFoundException when that
+ * version no longer exists). */
 void pool_submit(struct pool *p, struct inv *inv);
 /* Shutdown: throttles waiting invocations, sends SIGTERM to every environment's process group
  * and SIGKILL after grace_ms; stops the pool's timer. Handles close asynchronously. */

@@ -490,7 +490,7 @@ static void on_sighup(uv_signal_t *h, int signum)
         for (size_t j = 0; j < n; j++) {
             kept = kept || strcmp(fns[j].name, s->manifest_names[i]) == 0;
         }
-        if (!kept && pool_remove_function(s->pool, s->manifest_names[i]) == 0) {
+        if (!kept && pool_remove_function(s->pool, s->manifest_names[i], NULL) == 0) {
             removed++;
         }
     }
