@@ -315,6 +315,17 @@ static void test_ns_reaper_closes_inherited_fds(void **state)
     }
     (void)close(leak);
     (void)close(leak_cloexec);
+    /* The reaper's host uid: 993, or 100993 with a user namespace. */
+    char status[2048] = "";
+    (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)sandbox_full_proc(env)->pid);
+    FILE *f = fopen(path, "re");
+    assert_non_null(f);
+    size_t len = fread(status, 1, sizeof(status) - 1, f);
+    status[len] = '\0';
+    (void)fclose(f);
+    const char *userns = getenv("CLAMBDA_SANDBOX_USERNS");
+    bool in_userns = userns != NULL && strcmp(userns, "1") == 0;
+    assert_non_null(strstr(status, in_userns ? "Uid:\t100993\t" : "Uid:\t993\t"));
     sandbox_full_close(env);
     assert_int_equal(n, 1);
 }
@@ -400,8 +411,17 @@ static int group_setup(void **state)
     char dst[300];
     (void)snprintf(dst, sizeof(dst), "%s/hostile", code_dir);
     copy_file(CLAMBDA_SANDBOX_HOSTILE, dst);
-    struct sandbox_full_config cfg = {
-        root, "/sys/fs/cgroup", "/proc/self/cgroup", name, 993, 990, false, false};
+    /* CLAMBDA_SANDBOX_USERNS=1 (ctest unit.sandbox_ns_userns): every test once more with a
+     * user namespace per environment. */
+    const char *userns = getenv("CLAMBDA_SANDBOX_USERNS");
+    struct sandbox_full_config cfg = {root,
+                                      "/sys/fs/cgroup",
+                                      "/proc/self/cgroup",
+                                      name,
+                                      993,
+                                      990,
+                                      false,
+                                      userns != NULL && strcmp(userns, "1") == 0};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, &sf, &d) < 0) {
         print_error("sandbox_full_new: %s\n", d.msg);
