@@ -12,7 +12,8 @@ for docs/performance.md.
   thawed:    an invoke after 50 ms idle: under full isolation the environment was frozen
              (after 10 ms idle) and is thawed first
 
-Usage: bench/bench_isolation.py BUILD_DIR [cold_runs] [warm_runs]"""
+Usage: bench/bench_isolation.py BUILD_DIR [cold_runs] [warm_runs]
+BENCH_FULL_ARGS adds arguments to the full-isolation servers (e.g. "--network isolated")."""
 import http.client
 import os
 import re
@@ -27,7 +28,9 @@ def start(build, state, isolation, keep_warm):
     hello = os.path.join(build, "examples", "hello")
     p = subprocess.Popen([os.path.join(build, "clambda"), "serve", "--listen", "127.0.0.1:0",
                           "--state-dir", state, "--function", f"hello={hello}",
-                          "--keep-warm", str(keep_warm), "--isolation", isolation],
+                          "--keep-warm", str(keep_warm), "--isolation", isolation]
+                         + (os.environ.get("BENCH_FULL_ARGS", "").split() if isolation == "full"
+                            else []),
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     m = re.search(rb":(\d+)$", p.stdout.readline().strip())
     return p, int(m.group(1))
