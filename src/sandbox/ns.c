@@ -302,6 +302,8 @@ static char *const *wait_for_env(const struct ns_child_args *a)
     if (len == 0) {
         _exit(0); /* the server dropped this parked environment */
     }
+    ssize_t w = write(a->go_fd, "k", 1); /* acknowledged: EOF on the verdict means execve */
+    (void)w;
     (void)close(a->go_fd);
     size_t n = 0;
     for (size_t i = 0; i < len && n + 1 < sizeof(park_envp) / sizeof(park_envp[0]);) {

@@ -27,7 +27,8 @@ struct ns_child_args {
     int statuspipe; /* write end: the reaper writes the runtime's wait status (an int) */
     int go_fd;      /* -1: exec at once with envp. Else parked: after its setup the child
                        waits on this read end for the runtime's environment (NUL-terminated
-                       strings up to EOF; EOF alone: exit quietly) */
+                       strings up to EOF, acknowledged with one byte on the same socket;
+                       EOF alone: exit quietly) */
     int sync_fd;    /* userns: read end; the child waits for one byte (its uid/gid maps are
                        written) before it becomes root of its user namespace; else -1 */
     int api_sock;   /* isolate_net: a Unix socket on which the child sends the listening

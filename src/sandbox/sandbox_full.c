@@ -463,11 +463,26 @@ static int send_env(int fd, char *const *envp)
     return 0;
 }
 
+/* Sends envp, then waits for the child's one-byte acknowledgement: without it, the EOF of a
+ * child that died while parked (killed, OOM) would read as a successful execve. */
+static int hand_over(int fd, char *const *envp)
+{
+    int rc = send_env(fd, envp);
+    if (rc == 0 && shutdown(fd, SHUT_WR) < 0) {
+        rc = -errno;
+    }
+    char ack = 0;
+    ssize_t r = 0;
+    while (rc == 0 && (r = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR) {
+    }
+    return rc < 0 ? rc : (r == 1 ? 0 : (r < 0 ? -errno : -EPIPE));
+}
+
 /* Gives a launched (parked) child its environment and waits for its verdict: execve done, or
  * the step that failed (also a failed setup while it was parked). */
 static int env_go(struct sandbox_full_env *env, char *const *envp, struct sandbox_diag *d)
 {
-    int sent = send_env(env->go_fd, envp);
+    int sent = hand_over(env->go_fd, envp);
     close_fd(&env->go_fd);
     char msg[sizeof(d->msg)];
     int rc = sandbox_read_verdict(env->verdict_fd, msg, sizeof(msg));
@@ -476,7 +491,10 @@ static int env_go(struct sandbox_full_env *env, char *const *envp, struct sandbo
         return sandbox_diag_set(d, rc, "%s", msg);
     }
     if (sent < 0) {
-        return sandbox_diag_set(d, sent, "send(environment): %s", strerror(-sent));
+        return sandbox_diag_set(d, sent,
+                                "the environment died before it got its "
+                                "environment variables: %s",
+                                strerror(-sent));
     }
     if (env->api_sock >= 0) {
         rc = recv_fd(env->api_sock, &env->proc.api_fd, d);
@@ -536,10 +554,15 @@ int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *
     if (spec->envp == NULL) {
         return sandbox_diag_set(d, -EINVAL, "sandbox spec: envp is required");
     }
-    if (spec->fn != NULL) {
-        env = take_parked(spec->fn, spec);
+    if (spec->fn != NULL && (env = take_parked(spec->fn, spec)) != NULL) {
+        if (env_go(env, spec->envp, d) == 0) {
+            *out = env;
+            return 0;
+        }
+        sandbox_full_close(env); /* died while parked (killed, or its setup failed): anew */
+        env = NULL;
     }
-    if (env == NULL && (rc = env_launch(sf, spec, &env, d)) < 0) {
+    if ((rc = env_launch(sf, spec, &env, d)) < 0) {
         return rc;
     }
     if (env == NULL) {

@@ -378,6 +378,48 @@ static void test_ns_parked_environment(void **state)
     sandbox_full_fn_free(fn);
 }
 
+/* A parked environment that died (here: killed from the host) is replaced by a new one. */
+static void test_ns_parked_environment_died(void **state)
+{
+    (void)state;
+    struct sandbox_full_fn *fn = NULL;
+    struct sandbox_diag d = {0, ""};
+    assert_int_equal(sandbox_full_fn_new(sf, "parkdied", &fn, &d), 0);
+    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64,
+                                     0,    fn};
+    struct sandbox_full_env *env = NULL;
+    assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
+    char parent[600];
+    (void)snprintf(parent, sizeof(parent), "%s", sandbox_full_cgroup(env)->dirs[0]);
+    *strrchr(parent, '/') = '\0';
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    finish(env, &r);
+    assert_int_equal(sandbox_full_fn_prepare(sf, &spec, &d), 0);
+    (void)usleep(200000); /* let it park */
+    int killed = 0;
+    DIR *dir = opendir(parent); /* only the parked environment's leaf is left */
+    assert_non_null(dir);
+    for (struct dirent *e = readdir(dir); e != NULL; e = readdir(dir)) {
+        char procs[1200], buf[256] = "";
+        (void)snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", parent, e->d_name);
+        FILE *f = e->d_type == DT_DIR && e->d_name[0] != '.' ? fopen(procs, "re") : NULL;
+        while (f != NULL && fgets(buf, sizeof(buf), f) != NULL) {
+            killed += kill((pid_t)strtol(buf, NULL, 10), SIGKILL) == 0;
+        }
+        if (f != NULL) {
+            (void)fclose(f);
+        }
+    }
+    (void)closedir(dir);
+    assert_true(killed >= 1);
+    assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
+    memset(&r, 0, sizeof(r));
+    finish(env, &r);
+    expect(&r, "TZ=:UTC\n");
+    sandbox_full_fn_free(fn);
+}
+
 static void test_ns_exec_failure_reported(void **state)
 {
     (void)state;
@@ -471,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_ns_exec_failure_reported),
         cmocka_unit_test(test_ns_reaper_closes_inherited_fds),
         cmocka_unit_test(test_ns_parked_environment),
+        cmocka_unit_test(test_ns_parked_environment_died),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
