@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "api_invoke.h"
@@ -17,6 +18,7 @@
 #include "manifest.h"
 #include "pool.h"
 #include "registry.h"
+#include "sandbox_full.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -39,6 +41,10 @@ struct serve_opts {
     int init_timeout_s;
     int grace_ms;
     char region[32];
+    char isolation[8]; /* "auto", "full", "none" */
+    bool isolate_net;  /* --network isolated */
+    bool userns;       /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root; /* --cgroup-root, default /sys/fs/cgroup */
 };
 
 /* The running server, reachable from the signal callbacks. */
@@ -51,17 +57,34 @@ struct serve {
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
-    struct store *store; /* the registry's state database */
+    struct store *store;       /* the registry's state database */
+    struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
     bool stopping;
 };
+
+/* What the server runs with, for GET /metrics and status pages (serve_isolation_mode). */
+static const char *isolation_mode = "none";
+static char isolation_reason[512];
+
+const char *serve_isolation_mode(void)
+{
+    return isolation_mode;
+}
+
+const char *serve_isolation_reason(void)
+{
+    return isolation_reason;
+}
 
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
     "                     [--manifest FILE] [--set NAME.KEY=VALUE]... [--provisioned N]\n"
     "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
-    "                     [--shutdown-grace-ms MS] [--region REGION] [--isolation none]\n"
+    "                     [--shutdown-grace-ms MS] [--region REGION]\n"
+    "                     [--isolation auto|full|none] [--network host|isolated]\n"
+    "                     [--cgroup-root DIR] [--userns auto|off]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, env.NAME (see docs/serve.md)\n";
 
@@ -230,7 +253,10 @@ enum {
     OPT_ISOLATION,
     OPT_MANIFEST,
     OPT_PROVISIONED,
-    OPT_HELP
+    OPT_HELP,
+    OPT_NETWORK,
+    OPT_CGROUP,
+    OPT_USERNS
 };
 
 static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -247,6 +273,9 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"manifest", required_argument, NULL, OPT_MANIFEST},
                                           {"provisioned", required_argument, NULL, OPT_PROVISIONED},
                                           {"help", no_argument, NULL, OPT_HELP},
+                                          {"network", required_argument, NULL, OPT_NETWORK},
+                                          {"cgroup-root", required_argument, NULL, OPT_CGROUP},
+                                          {"userns", required_argument, NULL, OPT_USERNS},
                                           {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
@@ -282,7 +311,30 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         memcpy(o->region, arg, strlen(arg) + 1);
         return 0;
     case OPT_ISOLATION:
-        return strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+        if (strcmp(arg, "none") != 0 && strcmp(arg, "full") != 0 && strcmp(arg, "auto") != 0) {
+            return -EINVAL;
+        }
+        (void)snprintf(o->isolation, sizeof(o->isolation), "%s", arg);
+        return 0;
+    case OPT_NETWORK:
+        if (strcmp(arg, "host") != 0 && strcmp(arg, "isolated") != 0) {
+            return -EINVAL;
+        }
+        o->isolate_net = strcmp(arg, "isolated") == 0;
+        return 0;
+    case OPT_CGROUP:
+        if (arg[0] != '/') {
+            return -EINVAL;
+        }
+        free(o->cgroup_root);
+        o->cgroup_root = xstrdup(arg);
+        return 0;
+    case OPT_USERNS:
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "off") != 0) {
+            return -EINVAL;
+        }
+        o->userns = strcmp(arg, "auto") == 0;
+        return 0;
     case OPT_MANIFEST:
         free(o->manifest);
         o->manifest = xstrdup(arg);
@@ -304,6 +356,7 @@ static void opts_fini(struct serve_opts *o)
     free(o->fns);
     free(o->sets);
     free(o->state_dir);
+    free(o->cgroup_root);
     free(o->manifest);
 }
 
@@ -318,7 +371,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .init_timeout_s = 10,
                              .grace_ms = 500,
                              .provisioned = -1,
-                             .region = "us-east-1"};
+                             .region = "us-east-1",
+                             .isolation = "auto",
+                             .userns = true};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -342,6 +397,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     }
     if (o->state_dir == NULL) {
         o->state_dir = default_state_dir();
+    }
+    if (o->cgroup_root == NULL) {
+        o->cgroup_root = xstrdup("/sys/fs/cgroup");
+    }
+    if (o->isolate_net && strcmp(o->isolation, "none") == 0) {
+        (void)fprintf(stderr, "clambda serve: --network isolated needs --isolation full\n");
+        return 2;
     }
     o->n_cli_fns = o->n_fns;
     if (o->manifest && add_manifest(o) < 0) {
@@ -478,8 +540,102 @@ static char **sanitizer_env(void)
     return env;
 }
 
+/* Falls back to isolation none, loudly (never silently unsandboxed). */
+static void fall_back(const char *why)
+{
+    isolation_mode = "none";
+    (void)snprintf(isolation_reason, sizeof(isolation_reason), "%s", why);
+    (void)fprintf(stderr,
+                  "clambda: WARNING: full isolation is not available here (%s).\n"
+                  "clambda: WARNING: functions run UNSANDBOXED, as plain processes of this "
+                  "user (--isolation none).\n"
+                  "clambda: WARNING: pass --isolation full to refuse to start instead, or "
+                  "--isolation none to choose this knowingly.\n",
+                  why);
+}
+
+/* Probes, prepares (skeleton root, seccomp program, cgroup parent) and tries one throw-away
+ * environment. On failure s->full stays NULL and d says why. */
+static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+{
+    int rc = sandbox_full_probe(cfg, d);
+    rc = rc < 0 ? rc : sandbox_full_new(cfg, &s->full, d);
+    rc = rc < 0 ? rc : sandbox_full_selftest(s->full, d);
+    if (rc < 0) {
+        sandbox_full_free(s->full);
+        s->full = NULL;
+    }
+    return rc;
+}
+
+static void say_full(const struct sandbox_full_config *cfg, const char *no_userns)
+{
+    isolation_mode = "full";
+    isolation_reason[0] = '\0';
+    (void)fprintf(stderr, "clambda: isolation full: namespaces, pivot_root, seccomp, cgroups%s",
+                  cfg->isolate_net ? ", network namespace per environment" : "");
+    if (cfg->userns) {
+        (void)fprintf(stderr, ", user namespace (host uids %u-%u)\n", SANDBOX_USERNS_BASE,
+                      SANDBOX_USERNS_BASE + 65535);
+    } else {
+        (void)fprintf(stderr,
+                      "; no user namespace (%s): the setup runs as root until it drops "
+                      "to uid 993\n",
+                      no_userns);
+    }
+}
+
+/* --isolation: full isolation when it can be had (with a user namespace when possible), else
+ * refuse (full) or fall back loudly (auto). 0, or -1 after printing why not. */
+static int setup_isolation(struct serve *s, const struct serve_opts *o)
+{
+    if (strcmp(o->isolation, "none") == 0) {
+        (void)snprintf(isolation_reason, sizeof(isolation_reason), "--isolation none");
+        (void)fprintf(stderr, "clambda: isolation none: functions run as plain processes\n");
+        return 0;
+    }
+    char *sbx_dir = xasprintf("%s/sandbox", o->state_dir);
+    char *root = xasprintf("%s/root", sbx_dir);
+    struct sandbox_full_config cfg = {.root_dir = root,
+                                      .cgroup_mount = o->cgroup_root,
+                                      .cgroup_self = "/proc/self/cgroup",
+                                      .cgroup_name = "clambda",
+                                      .uid = 993,
+                                      .gid = 990,
+                                      .isolate_net = o->isolate_net,
+                                      .userns = o->userns};
+    struct sandbox_diag d = {0, ""};
+    char no_userns[256] = "--userns off";
+    int rc = mkdir(sbx_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    if (rc < 0) {
+        (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(-rc));
+    }
+    rc = rc < 0 ? rc : try_full(s, &cfg, &d);
+    if (rc < 0 && cfg.userns && geteuid() == 0) {
+        (void)snprintf(no_userns, sizeof(no_userns), "%s", d.msg);
+        cfg.userns = false;
+        rc = try_full(s, &cfg, &d);
+    }
+    free(root);
+    free(sbx_dir);
+    if (rc == 0) {
+        say_full(&cfg, no_userns);
+        return 0;
+    }
+    if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
+        (void)fprintf(stderr, "clambda: %s cannot be had: %s\n",
+                      o->isolate_net ? "--network isolated" : "--isolation full", d.msg);
+        return -1;
+    }
+    fall_back(d.msg);
+    return 0;
+}
+
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
 {
+    if (setup_isolation(s, o) < 0) {
+        return -EPERM;
+    }
     struct pool_config pc = {.state_dir = o->state_dir,
                              .region = o->region,
                              .account = "000000000000",
@@ -487,7 +643,9 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .keep_warm_s = o->keep_warm_s,
                              .wait_ms = o->wait_ms,
                              .init_timeout_ms = o->init_timeout_s * 1000,
-                             .extra_env = extra_env};
+                             .extra_env = extra_env,
+                             .full = s->full,
+                             .isolate_net = o->isolate_net};
     pool_new(&s->loop, &pc, &s->pool);
     s->opts = o;
     remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
@@ -628,11 +786,14 @@ int serve_main(int argc, char **argv)
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
-        pool_shutdown(s.pool, 0);
+        if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
+            pool_shutdown(s.pool, 0);
+        }
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
     store_close(s.store);
+    sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);
     remember_manifest(&s, NULL, 0);
     free(s.manifest_names);
