@@ -22,6 +22,8 @@
 #include "inv.h"
 
 struct env;
+struct sandbox_full;
+struct sandbox_full_fn;
 
 /* Pool notifications: the environment became idle (a `next` is waiting), or it is gone
  * (never usable again; the pool must drop its pointer now). */
@@ -39,8 +41,12 @@ struct env_config {
     char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
     env_event_fn *on_idle;
     env_event_fn *on_gone;
-    void *arg;   /* for the callbacks */
-    void *owner; /* the pool's per-function record, returned by env_owner() */
+    void *arg;                      /* for the callbacks */
+    void *owner;                    /* the pool's per-function record, returned by env_owner() */
+    struct sandbox_full *full;      /* full isolation: the server's shared state; NULL: none */
+    struct sandbox_full_fn *sbx_fn; /* full isolation: the function's prepared state */
+    bool isolate_net; /* full isolation in its own network namespace: the Runtime API listens
+                         there on 127.0.0.1:9001 */
 };
 
 /* Starts an environment whose init will be followed by first (borrowed until completed), or
@@ -48,6 +54,10 @@ struct env_config {
  * a negative errno with a message in err; then first is untouched. */
 int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
               size_t errlen);
+/* Prepares the next environment of cfg->fn ahead of time (full isolation: a set-up sandbox
+ * waiting for its runtime, so that a cold start only execs). A no-op for isolation none or
+ * when one is ready. 0 or a negative errno with a message in err. */
+int env_prepare(const struct env_config *cfg, char *err, size_t errlen);
 /* True when the environment is idle with a runtime waiting in `next`. */
 bool env_available(const struct env *e);
 /* Hands inv to an available environment (START is logged, the deadline starts). */

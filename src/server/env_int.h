@@ -11,6 +11,9 @@
 
 /* Largest buffered /response body (6 MiB + 100, as AWS). */
 #define ENV_MAX_RESPONSE 6291556
+/* Full isolation: an idle environment is frozen after this long without an event, so that
+ * back-to-back invocations pay neither the freeze nor the thaw (docs/sandbox.md, figures). */
+#define ENV_FREEZE_DELAY_MS 10
 
 enum env_state { ENV_INIT, ENV_IDLE, ENV_BUSY, ENV_RESPONDED, ENV_DEAD };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "sandbox_full.h"
 #include "xalloc.h"
 
 #define POOL_TICK_MS 100
@@ -25,8 +26,9 @@ struct pool_fn {
     size_t cap_envs;
     struct inv *wait_head, *wait_tail;
     bool is_retired;
-    uint64_t prov_retry_ns;   /* provisioned: no new attempt before this time */
-    uint64_t prov_backoff_ms; /* doubles after each failed provisioned init, up to 60 s */
+    struct sandbox_full_fn *sbx; /* full isolation: cgroup parent, made at the first spawn */
+    uint64_t prov_retry_ns;      /* provisioned: no new attempt before this time */
+    uint64_t prov_backoff_ms;    /* doubles after each failed provisioned init, up to 60 s */
 };
 
 struct pool {
@@ -89,6 +91,7 @@ static struct pool_fn *fn_new(struct function_config *cfg)
 
 static void fn_free(struct pool_fn *f)
 {
+    sandbox_full_fn_free(f->sbx);
     func_config_fini(&f->cfg);
     free(f->envs);
     free(f);
@@ -168,23 +171,52 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
 static void on_env_idle(struct env *e, void *arg);
 static void on_env_gone(struct env *e, void *arg);
 
+/* The environment settings of f's runtimes. */
+static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
+                          struct env_config *ec)
+{
+    *ec = (struct env_config){.loop = p->loop,
+                              .fn = &f->cfg,
+                              .state_dir = p->cfg.state_dir,
+                              .region = p->cfg.region,
+                              .account = p->cfg.account,
+                              .init_timeout_ms = p->cfg.init_timeout_ms,
+                              .provisioned = provisioned,
+                              .extra_env = p->cfg.extra_env,
+                              .on_idle = on_env_idle,
+                              .on_gone = on_env_gone,
+                              .arg = p,
+                              .owner = f,
+                              .full = p->cfg.full,
+                              .sbx_fn = f->sbx,
+                              .isolate_net = p->cfg.isolate_net};
+}
+
+/* Full isolation: the function's cgroup parent, made once. 0 or -errno with err. */
+static int prepare_fn(struct pool *p, struct pool_fn *f, char *err, size_t errlen)
+{
+    struct sandbox_diag d = {0, ""};
+    if (p->cfg.full == NULL || f->sbx != NULL) {
+        return 0;
+    }
+    int rc = sandbox_full_fn_new(p->cfg.full, f->cfg.name, &f->sbx, &d);
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "cannot prepare its sandbox: %s", d.msg);
+    }
+    return rc;
+}
+
 /* Starts an environment of f for inv (NULL: a provisioned one). 0 or -errno with err. */
 static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *err, size_t errlen)
 {
-    struct env_config ec = {.loop = p->loop,
-                            .fn = &f->cfg,
-                            .state_dir = p->cfg.state_dir,
-                            .region = p->cfg.region,
-                            .account = p->cfg.account,
-                            .init_timeout_ms = p->cfg.init_timeout_ms,
-                            .provisioned = inv == NULL,
-                            .extra_env = p->cfg.extra_env,
-                            .on_idle = on_env_idle,
-                            .on_gone = on_env_gone,
-                            .arg = p,
-                            .owner = f};
+    int rc = prepare_fn(p, f, err, errlen);
+    if (rc < 0) {
+        return rc;
+    }
+    struct env_config ec;
+    env_config_of(p, f, inv == NULL, &ec);
     struct env *e = NULL;
-    int rc = env_spawn(&ec, inv, &e, err, errlen);
+    rc = env_spawn(&ec, inv, &e, err, errlen);
     if (rc < 0) {
         return rc;
     }
@@ -419,6 +451,19 @@ static void reap_idle(struct pool *p, struct pool_fn *f, uint64_t now)
     }
 }
 
+/* Full isolation: keeps one set-up environment ready per function, so that the next cold
+ * start only execs (see env_prepare). Failures show when an environment is really needed. */
+static void prepare_next(struct pool *p, struct pool_fn *f)
+{
+    char err[256];
+    struct env_config ec;
+    if (p->cfg.full == NULL || p->shutting_down || prepare_fn(p, f, err, sizeof(err)) < 0) {
+        return;
+    }
+    env_config_of(p, f, false, &ec);
+    (void)env_prepare(&ec, err, sizeof(err));
+}
+
 static void on_tick(uv_timer_t *t)
 {
     struct pool *p = t->data;
@@ -426,6 +471,7 @@ static void on_tick(uv_timer_t *t)
     for (size_t i = 0; i < p->n_fns; i++) {
         expire_waiters(p, p->fns[i], now, false);
         reap_idle(p, p->fns[i], now);
+        prepare_next(p, p->fns[i]);
     }
     p->dispatching = true;
     for (size_t i = 0; i < p->n_fns; i++) {

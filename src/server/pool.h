@@ -11,6 +11,7 @@
 #ifndef CLAMBDA_SERVER_POOL_H
 #define CLAMBDA_SERVER_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -18,17 +19,20 @@
 #include "inv.h"
 
 struct pool;
+struct sandbox_full;
 
 /* Pool settings; strings are borrowed and must outlive the pool. */
 struct pool_config {
     const char *state_dir;
     const char *region;
     const char *account;
-    int max_envs;           /* server-wide concurrency (environments alive) */
-    int keep_warm_s;        /* idle time before an environment is stopped */
-    int wait_ms;            /* how long a sync invoke waits for an environment before 429 */
-    int init_timeout_ms;    /* init phase limit (AWS: 10 s) */
-    char *const *extra_env; /* passed to every runtime ("KEY=VALUE", NULL-terminated) */
+    int max_envs;              /* server-wide concurrency (environments alive) */
+    int keep_warm_s;           /* idle time before an environment is stopped */
+    int wait_ms;               /* how long a sync invoke waits for an environment before 429 */
+    int init_timeout_ms;       /* init phase limit (AWS: 10 s) */
+    char *const *extra_env;    /* passed to every runtime ("KEY=VALUE", NULL-terminated) */
+    struct sandbox_full *full; /* full isolation: shared state (serve.c); NULL: none */
+    bool isolate_net;          /* full isolation with a network namespace per environment */
 };
 
 /* Creates a pool on loop. OUT: *out (pool_free). */
