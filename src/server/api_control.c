@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api_functions.h"
+#include "api_manage.h"
 #include "ids.h"
 #include "sigv4.h"
 #include "validate.h"
@@ -27,15 +28,14 @@ struct op {
     op_fn *fn;
 };
 
-static void op_create_function(struct api_call *call);
 static void op_update_function_configuration(struct api_call *call);
 
 #define F15 "/2015-03-31/functions/{}"
 static const struct op ops[] = {
     {"GET", "/2015-03-31/functions", "ListFunctions", api_functions_list},
-    {"POST", "/2015-03-31/functions", "CreateFunction", op_create_function},
+    {"POST", "/2015-03-31/functions", "CreateFunction", api_manage_create_function},
     {"GET", F15, "GetFunction", api_functions_get},
-    {"DELETE", F15, "DeleteFunction", NULL},
+    {"DELETE", F15, "DeleteFunction", api_manage_delete_function},
     {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
     {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", op_update_function_configuration},
     {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
@@ -148,6 +148,14 @@ void api_control_json(struct api_call *call, int status, json_t *body)
     free(text);
 }
 
+void api_control_json_empty(struct api_call *call, int status)
+{
+    char rid[IDS_UUID_LEN];
+    ids_uuid(rid);
+    struct httpd_header h[] = {{"x-amzn-RequestId", rid}};
+    httpd_respond(call->c, status, h, 1, NULL, 0);
+}
+
 /* ---- operations answered here --------------------------------------------------------------- */
 
 static void not_implemented(struct api_call *call)
@@ -182,15 +190,8 @@ static bool validated_body(struct api_call *call, bool is_create)
     return true;
 }
 
-/* CreateFunction and UpdateFunctionConfiguration validate their input for real (so callers
- * see AWS's validation errors today); storing functions comes with the function store. */
-static void op_create_function(struct api_call *call)
-{
-    if (validated_body(call, true)) {
-        not_implemented(call);
-    }
-}
-
+/* UpdateFunctionConfiguration validates its input for real (so callers see AWS's validation
+ * errors today); applying it is not implemented yet. */
 static void op_update_function_configuration(struct api_call *call)
 {
     if (validated_body(call, false)) {

@@ -19,6 +19,7 @@
 #include "route.h"
 
 struct api_functions;
+struct store;
 
 /* The control plane's context. Borrowed pointers except fns. */
 struct api_control {
@@ -28,6 +29,8 @@ struct api_control {
     const char *account;       /* account id in ARNs when auth is off */
     const struct creds *creds; /* NULL: no authentication (--auth none) */
     int max_concurrency;       /* --max-concurrency (GetAccountSettings) */
+    struct store *store;       /* the function store (CreateFunction, DeleteFunction) */
+    const char *state_dir;     /* code packages are extracted under <state_dir>/code */
     struct api_functions *fns; /* owned (api_control_init / api_control_fini) */
 };
 
@@ -54,5 +57,7 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 void api_control_error(struct api_call *call, int status, const char *type, const char *message);
 /* Sends status with body (compact JSON; consumes the reference) and x-amzn-RequestId. */
 void api_control_json(struct api_call *call, int status, json_t *body);
+/* Sends status (204) with no body and x-amzn-RequestId. */
+void api_control_json_empty(struct api_call *call, int status);
 
 #endif /* CLAMBDA_SERVER_API_CONTROL_H */

@@ -137,11 +137,14 @@ static json_t *configuration(struct api_call *call, const struct function_config
                              bool qualified)
 {
     const struct fn_meta *m = meta_of(call->ctl->fns, cfg);
+    /* stored functions carry their own code hash, size and revision (registry.c) */
     struct func_meta fm = {.version = cfg->version,
-                           .code_sha256 = m->sha256,
-                           .code_size = m->size,
+                           .description = cfg->description,
+                           .code_sha256 = cfg->code_sha256 ? cfg->code_sha256 : m->sha256,
+                           .code_size = cfg->code_sha256 ? cfg->code_size : m->size,
                            .last_modified_ms = m->registered_ms,
-                           .revision_id = m->revision};
+                           .last_modified = cfg->last_modified,
+                           .revision_id = cfg->revision_id ? cfg->revision_id : m->revision};
     return func_json_config(cfg, &fm, call->ctl->region, call->account, qualified);
 }
 

@@ -44,10 +44,10 @@ struct serve_opts {
     int init_timeout_s;
     int grace_ms;
     char region[32];
-    char isolation[8]; /* "auto", "full", "none" */
-    bool isolate_net;  /* --network isolated */
-    bool userns;       /* --userns auto (default): a user namespace when possible */
-    char *cgroup_root; /* --cgroup-root, default /sys/fs/cgroup */
+    char isolation[8];       /* "auto", "full", "none" */
+    bool isolate_net;        /* --network isolated */
+    bool userns;             /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root;       /* --cgroup-root, default /sys/fs/cgroup */
     bool auth_sigv4;         /* --auth sigv4 */
     const char *credentials; /* --credentials FILE */
 };
@@ -726,7 +726,9 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                       .region = o->region,
                                       .account = "000000000000",
                                       .creds = s->creds,
-                                      .max_concurrency = o->max_envs};
+                                      .max_concurrency = o->max_envs,
+                                      .store = s->store,
+                                      .state_dir = o->state_dir};
     api_control_init(&s->control);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_control_handle, &s->control, &s->api);
