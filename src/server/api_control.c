@@ -9,8 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "aliases.h"
+#include "api_aliases.h"
+#include "api_concurrency.h"
 #include "api_functions.h"
 #include "api_manage.h"
+#include "api_versions.h"
 #include "ids.h"
 #include "sigv4.h"
 #include "validate.h"
@@ -39,13 +43,13 @@ static const struct op ops[] = {
     {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
     {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", op_update_function_configuration},
     {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
-    {"POST", F15 "/versions", "PublishVersion", NULL},
-    {"GET", F15 "/versions", "ListVersionsByFunction", NULL},
-    {"POST", F15 "/aliases", "CreateAlias", NULL},
-    {"GET", F15 "/aliases", "ListAliases", NULL},
-    {"GET", F15 "/aliases/{}", "GetAlias", NULL},
-    {"PUT", F15 "/aliases/{}", "UpdateAlias", NULL},
-    {"DELETE", F15 "/aliases/{}", "DeleteAlias", NULL},
+    {"POST", F15 "/versions", "PublishVersion", api_versions_publish},
+    {"GET", F15 "/versions", "ListVersionsByFunction", api_versions_list},
+    {"POST", F15 "/aliases", "CreateAlias", api_aliases_create},
+    {"GET", F15 "/aliases", "ListAliases", api_aliases_list},
+    {"GET", F15 "/aliases/{}", "GetAlias", api_aliases_get},
+    {"PUT", F15 "/aliases/{}", "UpdateAlias", api_aliases_update},
+    {"DELETE", F15 "/aliases/{}", "DeleteAlias", api_aliases_delete},
     {"POST", F15 "/policy", "AddPermission", NULL},
     {"GET", F15 "/policy", "GetPolicy", NULL},
     {"DELETE", F15 "/policy/{}", "RemovePermission", NULL},
@@ -58,18 +62,19 @@ static const struct op ops[] = {
     {"POST", "/2017-03-31/tags/{}", "TagResource", NULL},
     {"GET", "/2017-03-31/tags/{}", "ListTags", NULL},
     {"DELETE", "/2017-03-31/tags/{}", "UntagResource", NULL},
-    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency", NULL},
-    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency", NULL},
+    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency", api_concurrency_put_reserved},
+    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency",
+     api_concurrency_delete_reserved},
     {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
      api_functions_get_concurrency},
     {"GET", "/2019-09-30/functions/{}/provisioned-concurrency?List=ALL",
-     "ListProvisionedConcurrencyConfigs", NULL},
+     "ListProvisionedConcurrencyConfigs", api_concurrency_list_provisioned},
     {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency", "PutProvisionedConcurrencyConfig",
-     NULL},
+     api_concurrency_put_provisioned},
     {"GET", "/2019-09-30/functions/{}/provisioned-concurrency", "GetProvisionedConcurrencyConfig",
-     NULL},
+     api_concurrency_get_provisioned},
     {"DELETE", "/2019-09-30/functions/{}/provisioned-concurrency",
-     "DeleteProvisionedConcurrencyConfig", NULL},
+     "DeleteProvisionedConcurrencyConfig", api_concurrency_delete_provisioned},
     {"PUT", "/2019-09-25/functions/{}/event-invoke-config", "PutFunctionEventInvokeConfig", NULL},
     {"POST", "/2019-09-25/functions/{}/event-invoke-config", "UpdateFunctionEventInvokeConfig",
      NULL},
@@ -376,6 +381,13 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 
 void api_control_init(struct api_control *ctl)
 {
+    aliases_new(&ctl->aliases);
+    if (ctl->store) {
+        api_versions_restore(ctl);
+    }
+    if (ctl->invoke) {
+        ctl->invoke->aliases = ctl->aliases;
+    }
     ctl->fns = api_functions_new(ctl->pool);
 }
 
@@ -384,5 +396,7 @@ void api_control_fini(struct api_control *ctl)
     if (ctl) {
         api_functions_free(ctl->fns);
         ctl->fns = NULL;
+        aliases_free(ctl->aliases);
+        ctl->aliases = NULL;
     }
 }

@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "route.h"
 
+struct aliases;
 struct api_functions;
 struct store;
 
@@ -32,6 +33,7 @@ struct api_control {
     struct store *store;       /* the function store (CreateFunction, DeleteFunction) */
     const char *state_dir;     /* code packages are extracted under <state_dir>/code */
     struct api_functions *fns; /* owned (api_control_init / api_control_fini) */
+    struct aliases *aliases;   /* owned: every function's aliases (aliases.h) */
 };
 
 /* One request being answered. */
@@ -44,7 +46,9 @@ struct api_call {
     char label[3][ROUTE_ID_MAX + 1]; /* decoded path labels, in order */
 };
 
-/* Sets up ctl->fns once the other members are filled. */
+/* Sets up ctl->fns and ctl->aliases once the other members are filled: loads the stored
+ * versions, aliases and concurrency settings of the pool's functions (api_versions_restore)
+ * and gives the invoke API the alias cache. */
 void api_control_init(struct api_control *ctl);
 /* Frees ctl->fns. NULL is a no-op. */
 void api_control_fini(struct api_control *ctl);

@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "aliases.h"
 #include "cl_b64.h"
 #include "func_json.h"
 #include "ids.h"
@@ -199,6 +200,12 @@ static const struct function_config *resolve(struct api_call *call, bool *qualif
     }
     const struct function_config *cfg =
         pool_function_version(call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+    const struct alias_target *t =
+        cfg == NULL && *rf.qualifier ? aliases_get(call->ctl->aliases, rf.name, rf.qualifier)
+                                     : NULL;
+    if (t) { /* an alias: its (primary) version */
+        cfg = pool_function_version(call->ctl->pool, rf.name, t->version);
+    }
     if (cfg == NULL) {
         not_found(call, rf.name, rf.qualifier);
         return NULL;

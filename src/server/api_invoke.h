@@ -9,6 +9,8 @@
 #include "httpd.h"
 #include "pool.h"
 
+struct aliases;
+
 /* Largest synchronous request payload (AWS: 6 MB). */
 #define API_INVOKE_MAX_SYNC 6291456
 /* Largest asynchronous (Event) payload (AWS since Oct 2025: 1 MB). */
@@ -19,6 +21,7 @@ struct api_invoke {
     struct pool *pool;
     const char *region;
     const char *account;
+    const struct aliases *aliases; /* name:alias resolution (aliases.h); NULL: none */
 };
 
 /* httpd request handler; user is a struct api_invoke. */

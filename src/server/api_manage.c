@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aliases.h"
+#include "api_versions.h"
 #include "cl_b64.h"
 #include "code.h"
 #include "func_json.h"
@@ -177,10 +179,15 @@ void api_manage_delete_function(struct api_call *call)
         api_control_error(call, err.status, err.type, err.message);
         return;
     }
-    if (rf.qualifier[0] || route_query_get(call->req->url, "Qualifier", q, sizeof(q)) == 0) {
-        api_control_error(call, 501, "NotImplementedException",
-                          "DeleteFunction of one version (Qualifier) is not implemented by "
-                          "clambda yet; without a qualifier the whole function is deleted.");
+    int qrc = route_query_get(call->req->url, "Qualifier", q, sizeof(q));
+    if (qrc == 0 && rf.qualifier[0] && strcmp(q, rf.qualifier) != 0) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "The derived qualifier from the function name does not match the "
+                          "specified qualifier.");
+        return;
+    }
+    if (rf.qualifier[0] || qrc == 0) {
+        api_versions_delete_version(call, rf.name, rf.qualifier[0] ? rf.qualifier : q);
         return;
     }
     if (pool_function(call->ctl->pool, rf.name) == NULL) {
@@ -207,5 +214,6 @@ void api_manage_delete_function(struct api_call *call)
         return;
     }
     (void)pool_remove_function(call->ctl->pool, rf.name, NULL);
+    aliases_remove(call->ctl->aliases, rf.name, NULL);
     api_control_json_empty(call, 204);
 }

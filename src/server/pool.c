@@ -157,12 +157,22 @@ static bool reclaim_idle(struct pool *p, const struct pool_fn *f)
     return victim != NULL;
 }
 
+/* Environments of every version of f's function: reserved concurrency is per function. */
+static size_t function_envs(const struct pool *p, const struct pool_fn *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_fns; i++) {
+        n += strcmp(p->fns[i]->cfg.name, f->cfg.name) == 0 ? p->fns[i]->n_envs : 0;
+    }
+    return n;
+}
+
 static bool can_spawn(struct pool *p, struct pool_fn *f)
 {
     if (p->shutting_down) {
         return false;
     }
-    if (f->cfg.reserved >= 0 && f->n_envs >= (size_t)f->cfg.reserved) {
+    if (f->cfg.reserved >= 0 && function_envs(p, f) >= (size_t)f->cfg.reserved) {
         return false;
     }
     return p->n_envs < (size_t)p->cfg.max_envs || reclaim_idle(p, f);
@@ -405,11 +415,10 @@ void pool_submit(struct pool *p, struct inv *inv)
 
 static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
-    bool reserved = f->cfg.reserved >= 0 && f->n_envs >= (size_t)f->cfg.reserved;
+    bool reserved = f->cfg.reserved >= 0 && function_envs(p, f) >= (size_t)f->cfg.reserved;
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};
-    (void)p;
     inv_complete(inv, &r);
 }
 
@@ -535,6 +544,17 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
     ensure_provisioned(p, f);
     p->dispatching = false;
     return rc;
+}
+
+size_t pool_provisioned_ready(const struct pool *p, const char *name, const char *version)
+{
+    size_t i = fn_index(p, name, version);
+    size_t n = 0;
+    for (size_t k = 0; i < p->n_fns && k < p->fns[i]->n_envs; k++) {
+        const struct env *e = p->fns[i]->envs[k];
+        n += env_provisioned(e) && env_initialised(e);
+    }
+    return n;
 }
 
 int pool_remove_function(struct pool *p, const char *name, const char *version)

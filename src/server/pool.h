@@ -62,6 +62,8 @@ const struct function_config *pool_function_at(const struct pool *p, size_t i);
 /* The same for a version ("$LATEST" or a published number), or NULL. */
 const struct function_config *pool_function_version(const struct pool *p, const char *name,
                                                     const char *version);
+/* How many of the provisioned environments of name's version have finished their init. */
+size_t pool_provisioned_ready(const struct pool *p, const char *name, const char *version);
 /* Runs inv on an environment of inv->function's inv->version; inv_complete() is called exactly
  * once, possibly before this returns (spawn failure, or ResourceNotFoundException when that
  * version no longer exists). */

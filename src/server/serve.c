@@ -712,7 +712,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
             return -EEXIST;
         }
     }
-    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000"};
+    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000", NULL};
     if (o->auth_sigv4) {
         char err[512];
         int rc = creds_load(o->credentials, &s->creds, err, sizeof(err));

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Concurrency settings (control-api.md 5): Put/DeleteFunctionConcurrency (reserved
+ * concurrency, per function: every version's environments count against it, enforced by the
+ * pool) and Put/Get/Delete/ListProvisionedConcurrencyConfigs (environments of a published
+ * version, or of an alias's version, initialised ahead of invocations by the pool; Status READY
+ * once all of them finished their init). Both are stored as settings ("concurrency" and
+ * "provisioned") and applied again at start. As on AWS, part of the account limit stays
+ * unreserved: the server's --max-concurrency plays the account limit, and its unreserved minimum
+ * is API_CONCURRENCY_MIN_UNRESERVED(max) (AWS: 100 of 1000). */
+#ifndef CLAMBDA_SERVER_API_CONCURRENCY_H
+#define CLAMBDA_SERVER_API_CONCURRENCY_H
+
+#include "api_control.h"
+
+/* Unreserved minimum for a server-wide limit of max: a tenth, at most 100 (AWS's). */
+#define API_CONCURRENCY_MIN_UNRESERVED(max) ((max) / 10 > 100 ? 100 : (max) / 10)
+
+/* Sets cfg's reserved concurrency to its function's (cfg is a version being registered). */
+void api_concurrency_apply_version(struct api_control *ctl, struct function_config *cfg);
+/* Applies function's stored concurrency settings to its configurations in the pool (start-up,
+ * after its versions and aliases are loaded). */
+void api_concurrency_restore(struct api_control *ctl, const char *function);
+
+void api_concurrency_put_reserved(struct api_call *call);
+void api_concurrency_delete_reserved(struct api_call *call);
+void api_concurrency_put_provisioned(struct api_call *call);
+void api_concurrency_get_provisioned(struct api_call *call);
+void api_concurrency_delete_provisioned(struct api_call *call);
+void api_concurrency_list_provisioned(struct api_call *call);
+
+#endif /* CLAMBDA_SERVER_API_CONCURRENCY_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Versions and aliases (control-api.md 3 and 4): PublishVersion (an immutable snapshot of
+ * $LATEST's configuration and code, numbered 1, 2, ... never reused; publishing an unchanged
+ * $LATEST again returns the last version), ListVersionsByFunction, DeleteFunction of one
+ * version, and CreateAlias / GetAlias / UpdateAlias / DeleteAlias / ListAliases with a weighted
+ * RoutingConfig. Versions are stored (store.h) and registered in the pool under their number;
+ * aliases are stored and cached in memory (aliases.h) for the invoke path. */
+#ifndef CLAMBDA_SERVER_API_VERSIONS_H
+#define CLAMBDA_SERVER_API_VERSIONS_H
+
+#include "api_control.h"
+
+/* Registers every stored version of the pool's stored functions in the pool and fills the
+ * alias cache ctl->aliases; called once at start (api_control_init). Rows that do not load are
+ * skipped with a warning. */
+void api_versions_restore(struct api_control *ctl);
+
+/* Helpers shared with api_aliases.c and api_concurrency.c. */
+/* Answers 404 "Function not found: <arn>[:qualifier]". */
+void api_versions_not_found(struct api_call *call, const char *name, const char *qualifier);
+/* The $LATEST configuration of the function named by the first path label (a qualifier in it
+ * is refused unless allow_qualifier). OUT: *rf. NULL after answering. */
+const struct function_config *api_versions_function(struct api_call *call, struct route_fn *rf,
+                                                    bool allow_qualifier);
+/* The request body as a JSON object ({} when empty), or NULL after answering. */
+json_t *api_versions_body(struct api_call *call);
+/* Reads string member of body (model: its name in validation messages) of at most max bytes;
+ * *out is NULL when absent. False after answering a wrong type or length. */
+bool api_versions_string(struct api_call *call, json_t *body, const char *member,
+                         const char *model, size_t max, const char **out);
+
+/* Operation handlers (see api_control.c's route table). */
+void api_versions_publish(struct api_call *call);
+void api_versions_list(struct api_call *call);
+/* DeleteFunction with a qualifier: deletes version of function name (not $LATEST, not one an
+ * alias uses). Answers the call. */
+void api_versions_delete_version(struct api_call *call, const char *name, const char *version);
+
+#endif /* CLAMBDA_SERVER_API_VERSIONS_H */
