@@ -457,8 +457,8 @@ void api_versions_restore(struct api_control *ctl)
         }
     }
     for (size_t i = 0; i < k; i++) {
-        api_concurrency_restore(ctl, names[i]);
         restore_function(ctl, names[i]);
+        api_concurrency_restore(ctl, names[i]);
         free(names[i]);
     }
     free(names);

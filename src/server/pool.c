@@ -135,12 +135,14 @@ static struct env *pick_idle(struct pool_fn *f)
     return best;
 }
 
-/* Stops the least recently used idle environment of another function than f. */
-static bool reclaim_idle(struct pool *p, const struct pool_fn *f)
+/* Stops the least recently used idle on-demand environment of another configuration than f
+ * (only of f's function, another version, when same_function). */
+static bool reclaim_idle(struct pool *p, const struct pool_fn *f, bool same_function)
 {
     struct env *victim = NULL;
     for (size_t i = 0; i < p->n_fns; i++) {
-        if (p->fns[i] == f) {
+        if (p->fns[i] == f ||
+            (same_function && strcmp(p->fns[i]->cfg.name, f->cfg.name) != 0)) {
             continue;
         }
         for (size_t j = 0; j < p->fns[i]->n_envs; j++) {
@@ -172,10 +174,13 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
     if (p->shutting_down) {
         return false;
     }
-    if (f->cfg.reserved >= 0 && function_envs(p, f) >= (size_t)f->cfg.reserved) {
-        return false;
+    /* an idle environment of another version gives way (concurrency counts executions) */
+    while (f->cfg.reserved >= 0 && function_envs(p, f) >= (size_t)f->cfg.reserved) {
+        if (!reclaim_idle(p, f, true)) {
+            return false;
+        }
     }
-    return p->n_envs < (size_t)p->cfg.max_envs || reclaim_idle(p, f);
+    return p->n_envs < (size_t)p->cfg.max_envs || reclaim_idle(p, f, false);
 }
 
 static void on_env_idle(struct env *e, void *arg);
