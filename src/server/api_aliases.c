@@ -91,7 +91,8 @@ static void cache_put(struct aliases *cache, const struct store_alias *a)
     json_t *w = a->routing_json ? json_loads(a->routing_json, 0, NULL) : NULL;
     const char *key;
     json_t *value;
-    json_object_foreach (w, key, value) {
+    json_object_foreach(w, key, value)
+    {
         (void)snprintf(t.extra, sizeof(t.extra), "%s", key);
         t.weight = json_number_value(value);
     }
@@ -165,7 +166,8 @@ static bool check_routing(struct api_call *call, const char *function, int64_t p
     }
     const char *key;
     json_t *value;
-    json_object_foreach (w, key, value) {
+    json_object_foreach(w, key, value)
+    {
         if (!check_weight(call, key, value)) {
             return false;
         }
@@ -178,7 +180,8 @@ static bool check_routing(struct api_call *call, const char *function, int64_t p
                           "Number of items in AdditionalVersionWeights cannot be greater than 1");
         return false;
     }
-    json_object_foreach (w, key, value) {
+    json_object_foreach(w, key, value)
+    {
         if (primary == 0) {
             api_control_error(call, 400, "InvalidParameterValueException",
                               "$LATEST is not supported for an alias pointing to more than 1 "
@@ -202,8 +205,7 @@ static bool check_routing(struct api_call *call, const char *function, int64_t p
 /* ---- operations ----------------------------------------------------------------------------- */
 
 /* Stores a (revision set here) and updates the cache; answers status with the alias. */
-static void save(struct api_call *call, struct store_alias *a, const char *if_revision,
-                 int status)
+static void save(struct api_call *call, struct store_alias *a, const char *if_revision, int status)
 {
     char rev[IDS_UUID_LEN];
     ids_uuid(rev);
@@ -239,18 +241,17 @@ void api_aliases_create(struct api_call *call)
     const char *description = NULL;
     struct store_alias a = {.function = rf.name};
     char *routing = NULL;
-    if (body == NULL ||
-        !api_versions_string(call, body, "Name", "name", ALIASES_NAME_MAX, &name) ||
+    if (body == NULL || !api_versions_string(call, body, "Name", "name", ALIASES_NAME_MAX, &name) ||
         !api_versions_string(call, body, "FunctionVersion", "functionVersion", 1024, &version) ||
         !api_versions_string(call, body, "Description", "description", 256, &description)) {
         json_decref(body);
         return;
     }
     if (name == NULL || version == NULL) {
-        invalid(call, "null", name == NULL ? "name" : "functionVersion",
-                "Member must not be null");
+        invalid(call, "null", name == NULL ? "name" : "functionVersion", "Member must not be null");
     } else if (!alias_name_ok(name)) {
-        invalid(call, name, "name", "Member must satisfy regular expression pattern: " NAME_PATTERN);
+        invalid(call, name, "name",
+                "Member must satisfy regular expression pattern: " NAME_PATTERN);
     } else if (check_version(call, rf.name, version, &a.version) &&
                check_routing(call, rf.name, a.version, json_object_get(body, "RoutingConfig"),
                              &routing)) {
@@ -322,8 +323,8 @@ static bool apply_update(struct api_call *call, json_t *body, struct store_alias
     char *routing = NULL;
     if (rc_json == NULL && a->routing_json) {
         /* kept: checked again against the (maybe new) primary version */
-        rc_json = json_pack("{s:o}", "AdditionalVersionWeights",
-                            json_loads(a->routing_json, 0, NULL));
+        rc_json =
+            json_pack("{s:o}", "AdditionalVersionWeights", json_loads(a->routing_json, 0, NULL));
         bool ok = check_routing(call, a->function, a->version, rc_json, &routing);
         json_decref(rc_json);
         if (!ok) {
@@ -385,8 +386,10 @@ static bool list_params(struct api_call *call, int *page, char *marker, char *fv
     char buf[64];
     struct validate_error err;
     int rc = route_query_get(call->req->url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0 ? buf : rc == -ENOENT ? NULL : "(malformed)", ALIASES_PAGE_MAX,
-                           page, &err) < 0) {
+    if (validate_max_items(rc == 0         ? buf
+                           : rc == -ENOENT ? NULL
+                                           : "(malformed)",
+                           ALIASES_PAGE_MAX, page, &err) < 0) {
         api_control_error(call, err.status, err.type, err.message);
         return false;
     }
@@ -413,8 +416,7 @@ void api_aliases_list(struct api_call *call)
     char fv[ALIASES_VERSION_MAX];
     struct store_alias *as = NULL;
     size_t n = 0;
-    if (api_versions_function(call, &rf, false) == NULL ||
-        !list_params(call, &page, marker, fv)) {
+    if (api_versions_function(call, &rf, false) == NULL || !list_params(call, &page, marker, fv)) {
         return;
     }
     if (store_alias_list(call->ctl->store, rf.name, &as, &n) < 0) {

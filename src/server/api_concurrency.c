@@ -220,9 +220,8 @@ void api_concurrency_put_reserved(struct api_call *call)
     struct route_fn rf;
     json_t *body = api_versions_function(call, &rf, false) ? api_versions_body(call) : NULL;
     long long n = 0;
-    if (body == NULL ||
-        !int_member(call, body, "ReservedConcurrentExecutions", "reservedConcurrentExecutions", 0,
-                    &n)) {
+    if (body == NULL || !int_member(call, body, "ReservedConcurrentExecutions",
+                                    "reservedConcurrentExecutions", 0, &n)) {
         json_decref(body);
         return;
     }
@@ -296,8 +295,8 @@ static json_t *provisioned_json(struct api_call *call, const char *function, con
 {
     const char *v = target_version(call->ctl, function, q);
     size_t ready = v ? pool_provisioned_ready(call->ctl->pool, function, v) : 0;
-    const struct function_config *cfg = v ? pool_function_version(call->ctl->pool, function, v)
-                                          : NULL;
+    const struct function_config *cfg =
+        v ? pool_function_version(call->ctl->pool, function, v) : NULL;
     /* the version's environments serve every alias and the version itself */
     size_t total = cfg && cfg->provisioned > 0 ? (size_t)cfg->provisioned : 1;
     size_t mine = ready >= total ? (size_t)requested : ready * (size_t)requested / total;
@@ -333,9 +332,8 @@ static bool provisioned_fits(struct api_call *call, const struct function_config
         free(m);
         return false;
     }
-    if (latest->reserved < 0 &&
-        reserved_elsewhere(call->ctl->pool, latest->name) + n >
-            max - API_CONCURRENCY_MIN_UNRESERVED(max)) {
+    if (latest->reserved < 0 && reserved_elsewhere(call->ctl->pool, latest->name) + n >
+                                    max - API_CONCURRENCY_MIN_UNRESERVED(max)) {
         unreserved_minimum(call, "ProvisionedConcurrentExecutions");
         return false;
     }

@@ -200,9 +200,9 @@ static const struct function_config *resolve(struct api_call *call, bool *qualif
     }
     const struct function_config *cfg =
         pool_function_version(call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
-    const struct alias_target *t =
-        cfg == NULL && *rf.qualifier ? aliases_get(call->ctl->aliases, rf.name, rf.qualifier)
-                                     : NULL;
+    const struct alias_target *t = cfg == NULL && *rf.qualifier
+                                       ? aliases_get(call->ctl->aliases, rf.name, rf.qualifier)
+                                       : NULL;
     if (t) { /* an alias: its (primary) version */
         cfg = pool_function_version(call->ctl->pool, rf.name, t->version);
     }

@@ -57,10 +57,10 @@ static char *snapshot_of(const struct function_config *cfg, const char *descript
     char rev[IDS_UUID_LEN];
     ids_uuid(rev);
     char *now = now_iso();
-    json_t *snap = json_pack("{s:o, s:s, s:s?, s:I, s:s, s:s, s:s?}", "Config", doc, "CodeDir",
-                             cfg->code_dir, "CodeSha256", cfg->code_sha256, "CodeSize",
-                             (json_int_t)cfg->code_size, "RevisionId", rev, "LastModified", now,
-                             "Description", description);
+    json_t *snap =
+        json_pack("{s:o, s:s, s:s?, s:I, s:s, s:s, s:s?}", "Config", doc, "CodeDir", cfg->code_dir,
+                  "CodeSha256", cfg->code_sha256, "CodeSize", (json_int_t)cfg->code_size,
+                  "RevisionId", rev, "LastModified", now, "Description", description);
     free(now);
     char *s = snap ? json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(snap);
@@ -83,7 +83,8 @@ static int version_cfg(const char *function, int64_t number, const char *snapsho
                        (long long)number);
         return -EINVAL;
     }
-    int rc = func_config_from_json(cfg, function, dir, json_object_get(snap, "Config"), err, errlen);
+    int rc =
+        func_config_from_json(cfg, function, dir, json_object_get(snap, "Config"), err, errlen);
     if (rc == 0) {
         const char *sha = json_string_value(json_object_get(snap, "CodeSha256"));
         const char *description = json_string_value(json_object_get(snap, "Description"));
@@ -168,8 +169,8 @@ json_t *api_versions_body(struct api_call *call)
 
 /* The member of body as a string; false after answering when present but not a string or
  * longer than max. */
-bool api_versions_string(struct api_call *call, json_t *body, const char *member,
-                         const char *model, size_t max, const char **out)
+bool api_versions_string(struct api_call *call, json_t *body, const char *member, const char *model,
+                         size_t max, const char **out)
 {
     json_t *v = json_object_get(body, member);
     *out = json_string_value(v);
@@ -310,8 +311,7 @@ static int cmp_version(const void *a, const void *b)
 }
 
 /* Every configuration of function name, $LATEST first then by number. OUT: *n (free()). */
-static const struct function_config **versions_of(const struct pool *p, const char *name,
-                                                  size_t *n)
+static const struct function_config **versions_of(const struct pool *p, const char *name, size_t *n)
 {
     size_t total = 0;
     while (pool_function_at(p, total)) {
@@ -335,7 +335,9 @@ static bool page_params(struct api_call *call, int *page, char *marker, size_t c
     char buf[64];
     struct validate_error err;
     int rc = route_query_get(call->req->url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0 ? buf : rc == -ENOENT ? NULL : "(malformed)",
+    if (validate_max_items(rc == 0         ? buf
+                           : rc == -ENOENT ? NULL
+                                           : "(malformed)",
                            VERSIONS_PAGE_MAX, page, &err) < 0) {
         api_control_error(call, err.status, err.type, err.message);
         return false;

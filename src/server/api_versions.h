@@ -26,8 +26,8 @@ const struct function_config *api_versions_function(struct api_call *call, struc
 json_t *api_versions_body(struct api_call *call);
 /* Reads string member of body (model: its name in validation messages) of at most max bytes;
  * *out is NULL when absent. False after answering a wrong type or length. */
-bool api_versions_string(struct api_call *call, json_t *body, const char *member,
-                         const char *model, size_t max, const char **out);
+bool api_versions_string(struct api_call *call, json_t *body, const char *member, const char *model,
+                         size_t max, const char **out);
 
 /* Operation handlers (see api_control.c's route table). */
 void api_versions_publish(struct api_call *call);

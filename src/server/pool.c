@@ -141,8 +141,7 @@ static bool reclaim_idle(struct pool *p, const struct pool_fn *f, bool same_func
 {
     struct env *victim = NULL;
     for (size_t i = 0; i < p->n_fns; i++) {
-        if (p->fns[i] == f ||
-            (same_function && strcmp(p->fns[i]->cfg.name, f->cfg.name) != 0)) {
+        if (p->fns[i] == f || (same_function && strcmp(p->fns[i]->cfg.name, f->cfg.name) != 0)) {
             continue;
         }
         for (size_t j = 0; j < p->fns[i]->n_envs; j++) {

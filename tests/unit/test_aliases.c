@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -14,8 +15,8 @@ static struct alias_target target(const char *v, const char *extra, double w)
 {
     struct alias_target t;
     memset(&t, 0, sizeof(t));
-    strcpy(t.version, v);
-    strcpy(t.extra, extra);
+    (void)snprintf(t.version, sizeof(t.version), "%s", v);
+    (void)snprintf(t.extra, sizeof(t.extra), "%s", extra);
     t.weight = w;
     return t;
 }
