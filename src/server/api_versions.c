@@ -317,7 +317,7 @@ static const struct function_config **versions_of(const struct pool *p, const ch
     while (pool_function_at(p, total)) {
         total++;
     }
-    const struct function_config **v = xcalloc(total + 1, sizeof(*v));
+    const struct function_config **v = xcalloc(total + 1, sizeof(const struct function_config *));
     *n = 0;
     for (size_t i = 0; i < total; i++) {
         const struct function_config *cfg = pool_function_at(p, i);
@@ -325,7 +325,7 @@ static const struct function_config **versions_of(const struct pool *p, const ch
             v[(*n)++] = cfg;
         }
     }
-    qsort(v, *n, sizeof(*v), cmp_version);
+    qsort(v, *n, sizeof(const struct function_config *), cmp_version);
     return v;
 }
 
