@@ -342,7 +342,7 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 
 void api_control_init(struct api_control *ctl)
 {
-    ctl->fns = api_functions_new(ctl->pool);
+    ctl->fns = api_functions_new(ctl->pool, ctl->store);
 }
 
 void api_control_fini(struct api_control *ctl)

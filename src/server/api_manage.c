@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_functions.h"
 #include "cl_b64.h"
 #include "code.h"
 #include "func_json.h"
@@ -121,6 +122,20 @@ static bool create_name(struct api_call *call, json_t *body, struct route_fn *rf
     return true;
 }
 
+/* Keeps the Role beside the function (a store setting): the configuration document has none. */
+static void save_role(struct api_call *call, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: CreateFunction %s: saving its Role failed (%s)\n", name,
+                      strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+}
+
 void api_manage_create_function(struct api_call *call)
 {
     json_t *body = NULL;
@@ -157,6 +172,7 @@ void api_manage_create_function(struct api_call *call)
                           .revision_id = cfg.revision_id,
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    save_role(call, cfg.name, m.role);
     json_decref(body);
     if (pool_add_function(call->ctl->pool, &cfg) < 0) {
         func_config_fini(&cfg); /* cannot happen: the name was checked above */
@@ -301,13 +317,16 @@ void api_manage_update_configuration(struct api_call *call)
         api_control_error(call, 500, "ServiceException", err);
         return;
     }
+    char *role = api_functions_stored_role(call->ctl->store, cfg.name);
     struct func_meta m = {.version = "$LATEST",
+                          .role = role,
                           .code_sha256 = cfg.code_sha256,
                           .code_size = cfg.code_size,
                           .last_modified = cfg.last_modified,
                           .revision_id = cfg.revision_id,
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    free(role);
     (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
     api_control_json(call, 200, out);
 }

@@ -51,7 +51,7 @@ def test_create_invoke_get_delete(serve):
     out = c.invoke(FunctionName="made", Payload=b'{"k":"v"}')
     assert out["Payload"].read() == b'{"k":"v"}'
     g = c.get_function_configuration(FunctionName="made")
-    for k in ("CodeSha256", "CodeSize", "RevisionId", "LastModified", "Description"):
+    for k in ("CodeSha256", "CodeSize", "RevisionId", "LastModified", "Description", "Role"):
         assert g[k] == r[k], k
     assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["made"]
     with pytest.raises(c.exceptions.ResourceConflictException) as ei:
@@ -78,6 +78,7 @@ def test_created_function_survives_restart(tmp_path):
         c = s2.boto3()
         g = c.get_function_configuration(FunctionName="keep")
         assert (g["CodeSha256"], g["RevisionId"]) == (r["CodeSha256"], r["RevisionId"])
+        assert g["Role"] == ROLE  # kept in the store beside the configuration
         assert json.loads(c.invoke(FunctionName="keep")["Payload"].read()) == \
             {"message": "Hello from keep!"}
         c.delete_function(FunctionName="keep")
@@ -166,7 +167,7 @@ def test_update_configuration(serve, tmp_path):
     assert u["MemorySize"] == 512 and u["Timeout"] == 30 and u["Description"] == "second"
     assert u["Environment"] == {"Variables": {"B1": "y"}}  # replaced as a whole, as AWS does
     assert u["RevisionId"] != r["RevisionId"] and u["CodeSha256"] == r["CodeSha256"]
-    assert u["LastUpdateStatus"] == "Successful"
+    assert u["LastUpdateStatus"] == "Successful" and u["Role"] == ROLE
     c.get_waiter("function_updated_v2").wait(FunctionName="upd",
                                              WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     g = c.get_function_configuration(FunctionName="upd")
