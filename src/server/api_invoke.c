@@ -275,6 +275,35 @@ static void start(struct api_invoke *api, struct httpd_conn *c, const struct fun
     pool_submit(api->pool, inv);
 }
 
+/* GET /metrics: the Prometheus text exposition format 0.0.4. */
+static void serve_metrics(struct metrics *m, struct httpd_conn *c)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, (size_t)16 * 1024 * 1024);
+    if (metrics_render(m, &text) < 0) {
+        abort(); /* 16 MB of metrics: thousands of functions, not a runtime condition */
+    }
+    struct httpd_header h[] = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
+    httpd_respond(c, 200, h, 1, text.data, text.len);
+    cl_buf_fini(&text);
+}
+
+/* The observability endpoints on the same listener. False when req is not one of them. */
+static bool observe(struct api_invoke *api, struct httpd_conn *c, const struct http1_request *req)
+{
+    size_t n = strlen("/metrics");
+    if (api->metrics && strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", n) == 0 &&
+        (req->url[n] == '\0' || req->url[n] == '?')) {
+        serve_metrics(api->metrics, c);
+        return true;
+    }
+    if (api->logs && api_logs_match(req)) {
+        api_logs_handle(api->logs, c, req);
+        return true;
+    }
+    return false;
+}
+
 void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
 {
     struct api_invoke *api = user;
@@ -283,6 +312,9 @@ void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, vo
     char *ctx = NULL;
     const char *type_hdr = http1_header(req, "X-Amz-Invocation-Type");
     enum inv_type type = parse_type(type_hdr);
+    if (observe(api, c, req)) {
+        return;
+    }
     if (strcmp(req->method, "POST") != 0) {
         api_invoke_error(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
                          NULL);

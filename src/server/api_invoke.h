@@ -6,7 +6,9 @@
 #ifndef CLAMBDA_SERVER_API_INVOKE_H
 #define CLAMBDA_SERVER_API_INVOKE_H
 
+#include "api_logs.h"
 #include "httpd.h"
+#include "metrics.h"
 #include "pool.h"
 
 /* Largest synchronous request payload (AWS: 6 MB). */
@@ -19,6 +21,8 @@ struct api_invoke {
     struct pool *pool;
     const char *region;
     const char *account;
+    struct metrics *metrics;     /* GET /metrics (NULL: 404) */
+    const struct api_logs *logs; /* the Logs API on POST / (NULL: 404) */
 };
 
 /* httpd request handler; user is a struct api_invoke. */

@@ -184,7 +184,10 @@ static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
                               .owner = f,
                               .full = p->cfg.full,
                               .sbx_fn = f->sbx,
-                              .isolate_net = p->cfg.isolate_net};
+                              .isolate_net = p->cfg.isolate_net,
+                              .metrics = p->cfg.metrics,
+                              .log_max_bytes = p->cfg.log_max_bytes,
+                              .log_retain_bytes = p->cfg.log_retain_bytes};
 }
 
 /* Full isolation: the function's cgroup parent, made once. 0 or -errno with err. */
@@ -404,7 +407,9 @@ static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};
-    (void)p;
+    if (p->cfg.metrics) {
+        metrics_throttle(p->cfg.metrics, inv->function);
+    }
     inv_complete(inv, &r);
 }
 
@@ -596,4 +601,23 @@ void pool_free(struct pool *p)
     free(p->fns);
     free(p->retired);
     free(p);
+}
+
+int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_live *out)
+{
+    const struct pool *p = arg;
+    if (i >= p->n_fns) {
+        return -ENOENT;
+    }
+    const struct pool_fn *f = p->fns[i];
+    *name = f->cfg.name;
+    *out = (struct metrics_live){.envs_alive = (long)f->n_envs};
+    for (size_t j = 0; j < f->n_envs; j++) {
+        out->envs_idle += env_available(f->envs[j]);
+        out->concurrent += env_has_invocation(f->envs[j]); /* init of a cold start included */
+    }
+    for (const struct inv *w = f->wait_head; w; w = w->next) {
+        out->queue_depth += w->is_async;
+    }
+    return 0;
 }

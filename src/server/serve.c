@@ -13,9 +13,11 @@
 #include <uv.h>
 
 #include "api_invoke.h"
+#include "api_logs.h"
 #include "func.h"
 #include "httpd.h"
 #include "manifest.h"
+#include "metrics.h"
 #include "pool.h"
 #include "sandbox_full.h"
 #include "xalloc.h"
@@ -38,10 +40,12 @@ struct serve_opts {
     int init_timeout_s;
     int grace_ms;
     char region[32];
-    char isolation[8]; /* "auto", "full", "none" */
-    bool isolate_net;  /* --network isolated */
-    bool userns;       /* --userns auto (default): a user namespace when possible */
-    char *cgroup_root; /* --cgroup-root, default /sys/fs/cgroup */
+    char isolation[8];          /* "auto", "full", "none" */
+    bool isolate_net;           /* --network isolated */
+    bool userns;                /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root;          /* --cgroup-root, default /sys/fs/cgroup */
+    long long log_max_bytes;    /* --log-max-bytes: a stream file rolls over past this */
+    long long log_retain_bytes; /* --log-retain-bytes: per-function total kept */
 };
 
 /* The running server, reachable from the signal callbacks. */
@@ -54,6 +58,8 @@ struct serve {
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
+    struct api_logs logs;
+    struct metrics *metrics;
     struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
     bool stopping;
@@ -118,6 +124,19 @@ static int parse_num(const char *s, int lo, int hi, int *out)
         return -EINVAL;
     }
     *out = (int)v;
+    return 0;
+}
+
+/* A byte count, 0 (no cap) up to 2^50. */
+static int parse_bytes(const char *s, long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > (1LL << 50)) {
+        return -EINVAL;
+    }
+    *out = v;
     return 0;
 }
 
@@ -247,27 +266,32 @@ enum {
     OPT_HELP,
     OPT_NETWORK,
     OPT_CGROUP,
-    OPT_USERNS
+    OPT_USERNS,
+    OPT_LOG_MAX,
+    OPT_LOG_RETAIN
 };
 
-static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
-                                          {"state-dir", required_argument, NULL, OPT_STATE},
-                                          {"function", required_argument, NULL, OPT_FUNCTION},
-                                          {"set", required_argument, NULL, OPT_SET},
-                                          {"max-concurrency", required_argument, NULL, OPT_MAXC},
-                                          {"keep-warm", required_argument, NULL, OPT_KEEP},
-                                          {"throttle-wait-ms", required_argument, NULL, OPT_WAIT},
-                                          {"init-timeout", required_argument, NULL, OPT_INIT},
-                                          {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
-                                          {"region", required_argument, NULL, OPT_REGION},
-                                          {"isolation", required_argument, NULL, OPT_ISOLATION},
-                                          {"manifest", required_argument, NULL, OPT_MANIFEST},
-                                          {"provisioned", required_argument, NULL, OPT_PROVISIONED},
-                                          {"help", no_argument, NULL, OPT_HELP},
-                                          {"network", required_argument, NULL, OPT_NETWORK},
-                                          {"cgroup-root", required_argument, NULL, OPT_CGROUP},
-                                          {"userns", required_argument, NULL, OPT_USERNS},
-                                          {NULL, 0, NULL, 0}};
+static const struct option long_opts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"state-dir", required_argument, NULL, OPT_STATE},
+    {"function", required_argument, NULL, OPT_FUNCTION},
+    {"set", required_argument, NULL, OPT_SET},
+    {"max-concurrency", required_argument, NULL, OPT_MAXC},
+    {"keep-warm", required_argument, NULL, OPT_KEEP},
+    {"throttle-wait-ms", required_argument, NULL, OPT_WAIT},
+    {"init-timeout", required_argument, NULL, OPT_INIT},
+    {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"isolation", required_argument, NULL, OPT_ISOLATION},
+    {"manifest", required_argument, NULL, OPT_MANIFEST},
+    {"provisioned", required_argument, NULL, OPT_PROVISIONED},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"cgroup-root", required_argument, NULL, OPT_CGROUP},
+    {"userns", required_argument, NULL, OPT_USERNS},
+    {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
+    {"log-retain-bytes", required_argument, NULL, OPT_LOG_RETAIN},
+    {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
 static int parse_opt(struct serve_opts *o, int c, const char *arg)
@@ -332,6 +356,10 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return 0;
     case OPT_PROVISIONED:
         return parse_num(arg, 0, 100000, &o->provisioned);
+    case OPT_LOG_MAX:
+        return parse_bytes(arg, &o->log_max_bytes);
+    case OPT_LOG_RETAIN:
+        return parse_bytes(arg, &o->log_retain_bytes);
     case OPT_HELP:
         return 1;
     default:
@@ -364,7 +392,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .provisioned = -1,
                              .region = "us-east-1",
                              .isolation = "auto",
-                             .userns = true};
+                             .userns = true,
+                             .log_max_bytes = 10LL << 20,
+                             .log_retain_bytes = 100LL << 20};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -614,6 +644,23 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
     return 0;
 }
 
+static double gauge_one(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* Live gauges from the pool, and server-wide gauges: add new ones here. */
+static void register_metrics(struct serve *s)
+{
+    char labels[64];
+    metrics_set_live(s->metrics, pool_metrics_live, s->pool);
+    (void)snprintf(labels, sizeof(labels), "mode=\"%s\"", serve_isolation_mode());
+    metrics_add_gauge(s->metrics, "clambda_isolation_info",
+                      "The isolation mode environments run with (value 1).", labels, gauge_one,
+                      NULL);
+}
+
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
 {
     if (setup_isolation(s, o) < 0) {
@@ -628,8 +675,13 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .init_timeout_ms = o->init_timeout_s * 1000,
                              .extra_env = extra_env,
                              .full = s->full,
-                             .isolate_net = o->isolate_net};
+                             .isolate_net = o->isolate_net,
+                             .log_max_bytes = (uint64_t)o->log_max_bytes,
+                             .log_retain_bytes = (uint64_t)o->log_retain_bytes};
+    metrics_new(o->state_dir, (uint64_t)o->log_max_bytes, &s->metrics);
+    pc.metrics = s->metrics;
     pool_new(&s->loop, &pc, &s->pool);
+    register_metrics(s);
     s->opts = o;
     remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
     for (size_t i = 0; i < o->n_fns; i++) {
@@ -639,7 +691,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
             return -EEXIST;
         }
     }
-    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000"};
+    s->logs = (struct api_logs){o->state_dir, o->region, "000000000000"};
+    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs};
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_invoke_handle, &s->invoke, &s->api);
     if (rc < 0) {
@@ -693,6 +746,7 @@ int serve_main(int argc, char **argv)
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
+    metrics_free(s.metrics);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);
     remember_manifest(&s, NULL, 0);
