@@ -563,16 +563,20 @@ static int64_t first_event_ms(const struct logs_file *f)
     size_t len = strlen(f->path);
     char *ts = xasprintf("%.*s.ts", (int)(len - 4), f->path);
     FILE *fp = fopen(ts, "re");
-    unsigned long long off = 0;
-    long long ms = f->mtime_ns / 1000000;
+    char rec[64];
+    int64_t ms = f->mtime_ns / 1000000;
+    if (fp && fgets(rec, sizeof(rec), fp)) {
+        char *end = NULL;
+        (void)strtoull(rec, &end, 10); /* the offset (0) */
+        const char *p = end;
+        long long v = strtoll(p, &end, 10);
+        ms = end != p ? (int64_t)v : ms;
+    }
     if (fp) {
-        if (fscanf(fp, "%llu %lld", &off, &ms) != 2) {
-            ms = f->mtime_ns / 1000000;
-        }
         (void)fclose(fp);
     }
     free(ts);
-    return (int64_t)ms;
+    return ms;
 }
 
 static json_t *stream_json(const struct req *r, const struct logs_files *fl, size_t first,
@@ -617,14 +621,14 @@ static void collect_streams(struct req *r, json_t ***out, size_t *n)
             j++;
         }
         if (prefix == NULL || strncmp(fl.v[i].stream, prefix, strlen(prefix)) == 0) {
-            *out = xrealloc(*out, (*n + 1) * sizeof(**out));
+            *out = xrealloc(*out, (*n + 1) * sizeof(json_t *));
             (*out)[(*n)++] = stream_json(r, &fl, i, j);
         }
         i = j + 1;
     }
     logs_files_free(&fl);
     if (order && strcmp(order, "LastEventTime") == 0 && *n > 1) {
-        qsort(*out, *n, sizeof(**out), by_last_event);
+        qsort(*out, *n, sizeof(json_t *), by_last_event);
     }
     if (json_is_true(json_object_get(r->in, "descending"))) {
         for (size_t i = 0; i < *n / 2; i++) {

@@ -116,7 +116,7 @@ static struct mfn *fn_get(struct metrics *m, const char *name)
     }
     struct mfn *f = xcalloc(1, sizeof(*f));
     f->name = xstrdup(name);
-    m->fns = xrealloc(m->fns, (m->n_fns + 1) * sizeof(*m->fns));
+    m->fns = xrealloc(m->fns, (m->n_fns + 1) * sizeof(struct mfn *));
     m->fns[m->n_fns++] = f;
     return f;
 }
