@@ -87,6 +87,7 @@ static const char usage[] =
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
     "                     [--isolation auto|full|none] [--network host|isolated]\n"
     "                     [--cgroup-root DIR] [--userns auto|off]\n"
+    "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, env.NAME (see docs/serve.md)\n";
 
