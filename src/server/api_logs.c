@@ -307,9 +307,10 @@ static void filter_collect(struct req *r, struct logs_files *fl, struct logs_eve
 static void filter_log_events(struct req *r)
 {
     int64_t start, end, limit;
-    if (!resolve_group(r) || !in_int(r, "startTime", 0, INT64_MAX, 0, &start) ||
+    /* parameters are validated before the group is looked up, as AWS does */
+    if (!in_int(r, "startTime", 0, INT64_MAX, 0, &start) ||
         !in_int(r, "endTime", 0, INT64_MAX, INT64_MAX, &end) ||
-        !in_int(r, "limit", 1, EVENTS_MAX, EVENTS_MAX, &limit)) {
+        !in_int(r, "limit", 1, EVENTS_MAX, EVENTS_MAX, &limit) || !resolve_group(r)) {
         return;
     }
     const char *tok = in_str(r, "nextToken");
@@ -409,9 +410,16 @@ static void get_log_events(struct req *r)
 {
     int64_t start, end, limit;
     const char *stream = in_str(r, "logStreamName");
-    if (!resolve_group(r) || !in_int(r, "startTime", 0, INT64_MAX, 0, &start) ||
+    if (stream == NULL) {
+        error(r->c, "InvalidParameterException",
+              "1 validation error detected: Value null at 'logStreamName' failed to satisfy "
+              "constraint: Member must not be null");
+        return;
+    }
+    /* parameters are validated before the group is looked up, as AWS does */
+    if (!in_int(r, "startTime", 0, INT64_MAX, 0, &start) ||
         !in_int(r, "endTime", 0, INT64_MAX, INT64_MAX, &end) ||
-        !in_int(r, "limit", 1, EVENTS_MAX, EVENTS_MAX, &limit)) {
+        !in_int(r, "limit", 1, EVENTS_MAX, EVENTS_MAX, &limit) || !resolve_group(r)) {
         return;
     }
     struct logs_files fl;
@@ -419,7 +427,7 @@ static void get_log_events(struct req *r)
     scan_group(r, &fl);
     logs_events_init(&ev);
     bool found = false;
-    for (size_t i = 0; stream && i < fl.n; i++) {
+    for (size_t i = 0; i < fl.n; i++) {
         if (strcmp(fl.v[i].stream, stream) == 0) {
             found = true;
             (void)logs_files_read(&fl, i, start, end, &ev);
@@ -645,14 +653,14 @@ static void describe_log_streams(struct req *r)
     size_t off, n;
     json_t **streams;
     const char *order = in_str(r, "orderBy");
-    if (!resolve_group(r) || !in_int(r, "limit", 1, DESCRIBE_MAX, DESCRIBE_MAX, &limit) ||
-        !describe_offset(r, &off)) {
-        return;
-    }
     if (order && strcmp(order, "LogStreamName") != 0 && strcmp(order, "LastEventTime") != 0) {
         error(r->c, "InvalidParameterException",
               "1 validation error detected: Value at 'orderBy' failed to satisfy constraint: "
               "Member must satisfy enum value set: [LogStreamName, LastEventTime]");
+        return;
+    }
+    if (!in_int(r, "limit", 1, DESCRIBE_MAX, DESCRIBE_MAX, &limit) || !describe_offset(r, &off) ||
+        !resolve_group(r)) {
         return;
     }
     collect_streams(r, &streams, &n);

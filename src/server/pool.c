@@ -606,10 +606,11 @@ void pool_free(struct pool *p)
 int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_live *out)
 {
     const struct pool *p = arg;
-    if (i >= p->n_fns) {
+    if (i >= p->n_fns + p->n_retired) {
         return -ENOENT;
     }
-    const struct pool_fn *f = p->fns[i];
+    /* retired configurations too: their busy environments still run */
+    const struct pool_fn *f = i < p->n_fns ? p->fns[i] : p->retired[i - p->n_fns];
     *name = f->cfg.name;
     *out = (struct metrics_live){.envs_alive = (long)f->n_envs};
     for (size_t j = 0; j < f->n_envs; j++) {

@@ -69,8 +69,9 @@ void pool_submit(struct pool *p, struct inv *inv);
 /* Shutdown: throttles waiting invocations, sends SIGTERM to every environment's process group
  * and SIGKILL after grace_ms; stops the pool's timer. Handles close asynchronously. */
 void pool_shutdown(struct pool *p, int grace_ms);
-/* metrics_live_fn over the pool (arg: the pool): the live gauges of its i-th current function
- * configuration (environments alive, idle, busy, asynchronous invocations waiting). */
+/* metrics_live_fn over the pool (arg: the pool): the live gauges of its i-th function
+ * configuration, current or retired (environments alive, idle, busy, asynchronous invocations
+ * waiting). */
 int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_live *out);
 /* Frees the pool after the loop has finished (uv_run returned). NULL is a no-op. */
 void pool_free(struct pool *p);

@@ -153,7 +153,13 @@ def test_metrics_and_metering_exact(serve):
 
 
 def test_metrics_live_gauges(serve):
-    srv = serve({"py": PY}, sets=["py.timeout=30"])
+    srv = serve({"py": PY, "q": PY}, sets=["py.timeout=30", "q.reserved=0"])
+    for _ in range(2):  # no environment may start: both wait in the queue
+        st, _, _ = srv.invoke("q", b"{}", headers={"X-Amz-Invocation-Type": "Event"})
+        assert st == 202
+    s = parse(scrape(srv))
+    assert val(s, "clambda_async_queue_depth", function="q") == 2
+    assert val(s, "clambda_invocations_total", function="q", outcome="throttled") == 0
     import threading
     t = threading.Thread(target=srv.invoke, args=("py", json.dumps(
         {"action": "sleep", "seconds": 3}).encode()))
@@ -231,13 +237,31 @@ def test_logs_api_errors_raw(serve):
     for target, body, typ in [("Logs_20140328.Nope", b"{}", "UnknownOperationException"),
                               ("Logs_20140328.FilterLogEvents", b"[1", "SerializationException"),
                               ("Logs_20140328.FilterLogEvents", b"{}",
-                               "InvalidParameterException")]:
+                               "InvalidParameterException"),
+                              ("Logs_20140328.FilterLogEvents",
+                               b'{"logGroupName":"/aws/lambda/py","limit":0}',
+                               "InvalidParameterException"),
+                              ("Logs_20140328.DescribeLogStreams",
+                               b'{"logGroupName":"/aws/lambda/py","orderBy":"Size"}',
+                               "InvalidParameterException"),
+                              ("Logs_20140328.GetLogEvents", b'{"logGroupName":"/aws/lambda/py"}',
+                               "InvalidParameterException"),
+                              ("Logs_20140328.GetLogEvents",
+                               b'{"logGroupName":"/aws/lambda/../../etc","logStreamName":"x"}',
+                               "ResourceNotFoundException")]:
         conn.request("POST", "/", body=body, headers={
             "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
         r = conn.getresponse()
         doc = json.loads(r.read())
         assert r.status == 400 and doc["__type"] == typ and r.getheader("x-amzn-ErrorType") == typ
     conn.close()
+
+
+def test_bad_log_flags():
+    for flag in ("--log-max-bytes", "--log-retain-bytes"):
+        r = subprocess.run([str(clambda_path()), "serve", flag, "-1"], capture_output=True,
+                           timeout=TIMEOUT)
+        assert r.returncode == 2 and f"invalid value for {flag}".encode() in r.stderr
 
 
 def test_logs_aws_cli(serve):
