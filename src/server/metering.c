@@ -45,33 +45,65 @@ int metering_format(const struct metering_record *r, char *out, size_t cap)
     return n < 0 || (size_t)n >= cap ? -E2BIG : n;
 }
 
-int metering_append(const char *state_dir, const struct metering_record *r, uint64_t max_bytes)
+void metering_file_init(struct metering_file *f)
+{
+    f->fd = -1;
+    f->size = 0;
+}
+
+void metering_file_fini(struct metering_file *f)
+{
+    if (f->fd >= 0) {
+        (void)close(f->fd);
+    }
+    metering_file_init(f);
+}
+
+/* Opens (creating) the function's file, rolling it over first when it is full. */
+static int open_file(const char *state_dir, const char *function, uint64_t max_bytes, size_t n,
+                     struct metering_file *f)
+{
+    char *dir = xasprintf("%s/metering", state_dir);
+    char *path = xasprintf("%s/%s.jsonl", dir, function);
+    int rc = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    struct stat st;
+    if (rc == 0 && max_bytes > 0 && stat(path, &st) == 0 && st.st_size > 0 &&
+        (uint64_t)st.st_size + n > max_bytes) {
+        char *old = xasprintf("%s.1", path);
+        rc = rename(path, old) < 0 ? -errno : 0;
+        free(old);
+    }
+    f->fd = rc == 0 ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+    if (rc == 0 && f->fd < 0) {
+        rc = -errno;
+    }
+    f->size = f->fd >= 0 && fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    free(path);
+    free(dir);
+    return rc;
+}
+
+int metering_append(const char *state_dir, const struct metering_record *r, uint64_t max_bytes,
+                    struct metering_file *f)
 {
     char line[1024];
     int n = metering_format(r, line, sizeof(line));
     if (n < 0) {
         return n;
     }
-    char *dir = xasprintf("%s/metering", state_dir);
-    char *path = xasprintf("%s/%s.jsonl", dir, r->function);
-    int rc = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-    struct stat st;
-    if (rc == 0 && max_bytes > 0 && stat(path, &st) == 0 &&
-        (uint64_t)st.st_size + (uint64_t)n > max_bytes && st.st_size > 0) {
-        char *old = xasprintf("%s.1", path);
-        rc = rename(path, old) < 0 ? -errno : 0;
-        free(old);
+    if (f->fd >= 0 && max_bytes > 0 && f->size > 0 && f->size + (uint64_t)n > max_bytes) {
+        metering_file_fini(f); /* full: reopened below, after the rollover */
     }
-    int fd = rc == 0 ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
-    if (rc == 0 && fd < 0) {
-        rc = -errno;
+    int rc = f->fd < 0 ? open_file(state_dir, r->function, max_bytes, (size_t)n, f) : 0;
+    if (rc < 0) {
+        return rc;
     }
-    if (fd >= 0) {
-        ssize_t w = write(fd, line, (size_t)n); /* one write: O_APPEND keeps lines whole */
-        rc = w == n ? 0 : (w < 0 ? -errno : -EIO);
-        (void)close(fd);
+    ssize_t w = write(f->fd, line, (size_t)n); /* one write: O_APPEND keeps lines whole */
+    if (w != n) {
+        rc = w < 0 ? -errno : -EIO;
+        metering_file_fini(f); /* reopened next time */
+        return rc;
     }
-    free(path);
-    free(dir);
-    return rc;
+    f->size += (uint64_t)n;
+    return 0;
 }

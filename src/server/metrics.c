@@ -36,6 +36,7 @@ struct mfn {
     uint64_t billed_ms;
     double gb_seconds, duration_cost, request_cost;
     struct metrics_live live;
+    struct metering_file meter;
 };
 
 struct gauge {
@@ -73,6 +74,7 @@ void metrics_free(struct metrics *m)
         return;
     }
     for (size_t i = 0; i < m->n_fns; i++) {
+        metering_file_fini(&m->fns[i]->meter);
         free(m->fns[i]->name);
         free(m->fns[i]);
     }
@@ -116,6 +118,7 @@ static struct mfn *fn_get(struct metrics *m, const char *name)
     }
     struct mfn *f = xcalloc(1, sizeof(*f));
     f->name = xstrdup(name);
+    metering_file_init(&f->meter);
     m->fns = xrealloc(m->fns, (m->n_fns + 1) * sizeof(struct mfn *));
     m->fns[m->n_fns++] = f;
     return f;
@@ -149,7 +152,7 @@ void metrics_invocation(struct metrics *m, struct metering_record *r, enum metri
     f->duration_cost += r->duration_cost;
     f->request_cost += r->request_cost;
     if (m->state_dir) {
-        int rc = metering_append(m->state_dir, r, m->metering_max);
+        int rc = metering_append(m->state_dir, r, m->metering_max, &f->meter);
         if (rc < 0) {
             (void)fprintf(stderr, "clambda: metering record of %s: %s\n", r->function,
                           strerror(-rc));

@@ -63,9 +63,13 @@ static void test_metering_append_rolls_over(void **state)
     assert_true(n > 0 && line[n - 1] == '\n');
     assert_non_null(strstr(line, "\"billedMs\":1,\"gbSeconds\":0.000125,"));
     assert_int_equal(metering_format(&r, line, 10), -E2BIG);
+    struct metering_file mf;
+    metering_file_init(&mf);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(metering_append(dir, &r, (uint64_t)n * 2), 0);
+        assert_int_equal(metering_append(dir, &r, (uint64_t)n * 2, &mf), 0);
     }
+    metering_file_fini(&mf);
+    metering_file_fini(&mf);
     char path[128];
     (void)snprintf(path, sizeof(path), "%s/metering/f.jsonl", dir);
     FILE *f = fopen(path, "r");
