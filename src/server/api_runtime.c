@@ -116,6 +116,22 @@ static void handle_response(struct env *e, struct httpd_conn *c, const struct ht
 {
     const char *mode = http1_header(req, "Lambda-Runtime-Function-Response-Mode");
     const char *trailer_type = http1_header(req, "Lambda-Runtime-Function-Error-Type");
+    if (e->stream_conn == c) { /* forwarded as it came: only the end remains */
+        bool oversized = env_on_stream_end(e, c);
+        reply_accepted(c);
+        if (trailer_type) {
+            stream_error(e, req, trailer_type);
+        } else if (oversized) {
+            char *j = inv_error_json("Function.ResponseSizeTooLarge", e->inv->id,
+                                     "Response payload size exceeded maximum allowed payload "
+                                     "size (209715200 bytes).");
+            env_on_result(e, INV_FUNCTION_ERROR, (uint8_t *)j, strlen(j), "application/json",
+                          "error", "Function.ResponseSizeTooLarge");
+        } else {
+            env_on_result(e, INV_OK, NULL, 0, "application/octet-stream", NULL, NULL);
+        }
+        return;
+    }
     if (req->body_too_large) {
         oversized(e, c);
         return;
@@ -200,6 +216,25 @@ static void handle_invocation_post(struct env *e, struct httpd_conn *c,
         handle_response(e, c, req);
     } else {
         handle_error(e, c, req);
+    }
+}
+
+void api_runtime_head(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    struct env *e = user;
+    const char *mode = http1_header(req, "Lambda-Runtime-Function-Response-Mode");
+    size_t path_len = strcspn(req->url, "?");
+    size_t off = strlen(RAPI_INVOCATION);
+    if (e->state != ENV_BUSY || e->inv == NULL || e->inv->chunk == NULL || mode == NULL ||
+        strcasecmp(mode, "streaming") != 0 || strcmp(req->method, "POST") != 0 ||
+        strncmp(req->url, RAPI_INVOCATION, off) != 0) {
+        return; /* everything else is buffered and handled when complete */
+    }
+    size_t id_len = strlen(e->inv->id);
+    if (path_len == off + id_len + strlen("/response") &&
+        memcmp(req->url + off, e->inv->id, id_len) == 0 &&
+        memcmp(req->url + off + id_len, "/response", strlen("/response")) == 0) {
+        env_on_stream_start(e, c);
     }
 }
 

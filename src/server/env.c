@@ -102,6 +102,20 @@ static void mark_gone(struct env *e)
     e->cfg.on_gone(e, e->cfg.arg);
 }
 
+/* Stops forwarding a streamed response (the invocation is ending or the stream is over). */
+static void stream_detach(struct env *e)
+{
+    if (e->inv) {
+        e->inv->resume = NULL;
+        e->inv->producer = NULL;
+    }
+    if (e->stream_conn) {
+        httpd_conn_set_abort(e->stream_conn, NULL, NULL);
+        httpd_conn_resume_read(e->stream_conn);
+        e->stream_conn = NULL;
+    }
+}
+
 /* Writes END and REPORT (and START when the invocation never started) and answers the
  * invocation with r. */
 static void finish(struct env *e, const struct inv_result *r, const char *status,
@@ -109,6 +123,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
 {
     struct inv *inv = e->inv;
     uint64_t now = env_now_ns();
+    stream_detach(e);
     if (!e->exited) {
         drain_all(e);
         uint64_t kb = sandbox_peak_rss_kb(&e->proc);
@@ -330,6 +345,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
     struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api"};
     rc = httpd_open(cfg->loop, &hc, api_runtime_handle, e, &e->rapi);
     if (rc == 0) {
+        httpd_set_head_handler(e->rapi, api_runtime_head);
         (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
         rc = start_process(e, err, errlen);
     } else {
@@ -438,6 +454,72 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->result_status = status;
     e->result_error_type = error_type;
     e->state = ENV_RESPONDED;
+}
+
+static void on_stream_resume(void *producer)
+{
+    struct env *e = producer;
+    if (e->stream_conn) {
+        httpd_conn_resume_read(e->stream_conn);
+    }
+}
+
+static void on_stream_body(struct httpd_conn *c, const uint8_t *data, size_t len, void *arg)
+{
+    struct env *e = arg;
+    if (e->stream_conn != c || e->inv == NULL || e->stream_oversized) {
+        return;
+    }
+    if (e->stream_bytes + len > ENV_MAX_STREAM) {
+        e->stream_oversized = true; /* the rest is read and dropped; the caller gets an error */
+        return;
+    }
+    e->stream_bytes += len;
+    if (e->inv->chunk(e->inv, data, len) == 1) {
+        httpd_conn_pause_read(c);
+    }
+}
+
+/* The runtime dropped its connection in the middle of a streamed response. */
+static void on_stream_abort(struct httpd_conn *c, void *arg)
+{
+    struct env *e = arg;
+    if (e->stream_conn != c) {
+        return;
+    }
+    e->stream_conn = NULL;
+    if (e->inv && e->state == ENV_BUSY) {
+        char *j = inv_error_json("Runtime.TruncatedResponse", e->inv->id,
+                                 "The runtime closed the connection before the end of the "
+                                 "streamed response");
+        env_on_result(e, INV_FUNCTION_ERROR, (uint8_t *)j, strlen(j), "application/json",
+                      "error", "Runtime.TruncatedResponse");
+    }
+}
+
+void env_on_stream_start(struct env *e, struct httpd_conn *c)
+{
+    e->stream_conn = c;
+    e->stream_bytes = 0;
+    e->stream_oversized = false;
+    e->inv->resume = on_stream_resume;
+    e->inv->producer = e;
+    httpd_conn_set_abort(c, on_stream_abort, e);
+    httpd_conn_stream_body(c, on_stream_body, e);
+}
+
+bool env_on_stream_end(struct env *e, struct httpd_conn *c)
+{
+    bool oversized = e->stream_oversized;
+    if (e->stream_conn == c) {
+        e->stream_conn = NULL; /* the request is complete: the server owns c again */
+        if (e->inv) {
+            e->inv->resume = NULL;
+            e->inv->producer = NULL;
+        }
+    }
+    e->stream_oversized = false;
+    return oversized;
 }
 
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
