@@ -188,11 +188,31 @@ static void fail_platform(struct env *e, const char *type, const char *msg, cons
 static void log_init_report(struct env *e, const char *status, const char *error_type)
 {
     struct cl_buf text;
+    const char *phase = e->cfg.suppressed_init ? "invoke" : "init";
     cl_buf_init(&text, 4096);
-    if (report_init_report(&text, env_now_ns() - e->spawn_ns, status, error_type) == 0) {
+    if (report_init_report_phase(&text, env_now_ns() - e->spawn_ns, phase, status, error_type) ==
+        0) {
         logs_platform(e->log, &text);
     }
     cl_buf_fini(&text);
+}
+
+/* After a failed on-demand init (INIT_REPORT already logged): hands the waiting invocation to
+ * the pool for a suppressed init in a fresh environment. True when the pool took it. */
+static bool retry_init(struct env *e)
+{
+    struct inv *inv = e->inv;
+    if (e->cfg.suppressed_init || inv == NULL || e->cfg.on_retry == NULL) {
+        return false;
+    }
+    logs_attach(e->log, NULL);
+    e->inv = NULL;
+    if (e->cfg.on_retry(e, inv, e->cfg.arg)) {
+        return true;
+    }
+    e->inv = inv;
+    logs_attach(e->log, inv->tail);
+    return false;
 }
 
 /* "Runtime exited with error: exit status 1", "... signal: killed", or no reason. */
@@ -251,7 +271,9 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
         if (e->state == ENV_INIT) {
             log_init_report(e, "error", "Runtime.ExitError");
         }
-        fail_platform(e, "Runtime.ExitError", msg, "error", false);
+        if (e->state != ENV_INIT || !retry_init(e)) {
+            fail_platform(e, "Runtime.ExitError", msg, "error", false);
+        }
     }
     mark_gone(e);
     destroy(e);
@@ -264,12 +286,20 @@ static void on_timer(uv_timer_t *t)
         (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
         return;
     }
-    if (e->state == ENV_INIT && e->inv) {
+    if (e->state == ENV_INIT && e->inv && e->cfg.suppressed_init) {
+        char msg[96]; /* the retried init ran out of the invocation's own timeout */
+        (void)snprintf(msg, sizeof(msg), "Task timed out after %d.00 seconds",
+                       e->cfg.fn->timeout_s);
+        log_init_report(e, "timeout", NULL);
+        fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
+    } else if (e->state == ENV_INIT && e->inv) {
         char msg[96];
         (void)snprintf(msg, sizeof(msg), "Init timed out after %d.%02d seconds",
                        e->cfg.init_timeout_ms / 1000, e->cfg.init_timeout_ms % 1000 / 10);
         log_init_report(e, "timeout", NULL);
-        fail_platform(e, "Runtime.InitError", msg, "timeout", false);
+        if (!retry_init(e)) {
+            fail_platform(e, "Runtime.InitError", msg, "timeout", false);
+        }
     } else if (e->state == ENV_BUSY && e->inv) {
         char msg[96];
         (void)snprintf(msg, sizeof(msg), "Task timed out after %d.00 seconds",
@@ -302,7 +332,9 @@ static int open_handles(struct env *e)
         (void)uv_read_start((uv_stream_t *)&e->err_pipe, on_out_alloc, on_out_read);
     }
     (void)uv_poll_start(&e->exit_poll, UV_READABLE, on_exit_ready);
-    (void)uv_timer_start(&e->timer, on_timer, (uint64_t)e->cfg.init_timeout_ms, 0);
+    uint64_t limit = e->cfg.suppressed_init ? (uint64_t)e->cfg.fn->timeout_s * 1000
+                                            : (uint64_t)e->cfg.init_timeout_ms;
+    (void)uv_timer_start(&e->timer, on_timer, limit, 0);
     return 0;
 }
 
@@ -363,6 +395,16 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
     e->inv = first;
     logs_attach(e->log, first->tail);
     e->state = ENV_INIT;
+    if (cfg->suppressed_init) { /* the invocation starts now, its init inside it */
+        struct cl_buf text;
+        cl_buf_init(&text, 4096);
+        if (report_start(&text, first->id, "$LATEST") == 0) {
+            logs_platform(e->log, &text);
+        }
+        cl_buf_fini(&text);
+        e->started = true;
+        e->start_ns = e->spawn_ns;
+    }
     *out = e;
     return 0;
 }
@@ -386,18 +428,25 @@ void env_deliver(struct env *e, struct inv *inv)
     struct httpd_header h[6];
     size_t n = 0;
     struct cl_buf text;
+    uint64_t now = env_now_ns();
+    bool resumed = e->started && e->inv == inv; /* after a suppressed init: START is out */
     e->inv = inv;
     e->state = ENV_BUSY;
-    e->start_ns = env_now_ns();
-    e->started = true;
-    logs_attach(e->log, inv->tail);
-    cl_buf_init(&text, 4096);
-    if (report_start(&text, inv->id, "$LATEST") == 0) {
-        logs_platform(e->log, &text);
+    if (!resumed) {
+        e->start_ns = now;
+        e->started = true;
+        logs_attach(e->log, inv->tail);
+        cl_buf_init(&text, 4096);
+        if (report_start(&text, inv->id, "$LATEST") == 0) {
+            logs_platform(e->log, &text);
+        }
+        cl_buf_fini(&text);
     }
-    cl_buf_fini(&text);
+    uint64_t timeout_ms = (uint64_t)e->cfg.fn->timeout_s * 1000;
+    uint64_t used_ms = (now - e->start_ns) / 1000000;
+    uint64_t left_ms = used_ms < timeout_ms ? timeout_ms - used_ms : 1;
     (void)snprintf(deadline, sizeof(deadline), "%lld",
-                   (long long)epoch_ms() + (long long)e->cfg.fn->timeout_s * 1000);
+                   (long long)epoch_ms() + (long long)left_ms);
     h[n++] = (struct httpd_header){"Content-Type", "application/json"};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Aws-Request-Id", inv->id};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Deadline-Ms", deadline};
@@ -409,7 +458,7 @@ void env_deliver(struct env *e, struct inv *inv)
     struct httpd_conn *c = e->next_conn;
     e->next_conn = NULL;
     httpd_respond(c, 200, h, n, inv->payload, inv->len);
-    (void)uv_timer_start(&e->timer, on_timer, (uint64_t)e->cfg.fn->timeout_s * 1000, 0);
+    (void)uv_timer_start(&e->timer, on_timer, left_ms, 0);
 }
 
 static void become_idle(struct env *e, struct httpd_conn *c)
@@ -424,10 +473,9 @@ void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
         e->init_ns = env_now_ns() - e->spawn_ns;
-        e->report_init = true;
+        e->report_init = !e->cfg.suppressed_init; /* a suppressed init is in Duration */
         (void)uv_timer_stop(&e->timer);
         struct inv *first = e->inv;
-        e->inv = NULL;
         become_idle(e, c);
         if (first) {
             env_deliver(e, first);
@@ -529,7 +577,9 @@ void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const cha
         struct inv_result r = {
             .outcome = INV_FUNCTION_ERROR, .body = body, .len = len, .content_type = ctype};
         log_init_report(e, "error", error_type);
-        finish(e, &r, "error", error_type, false);
+        if (!retry_init(e)) {
+            finish(e, &r, "error", error_type, false);
+        }
     }
     env_stop(e, SIGKILL, 0); /* the runtime should exit; the next invoke re-inits */
 }

@@ -123,10 +123,12 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
 
 static void on_env_idle(struct env *e, void *arg);
 static void on_env_gone(struct env *e, void *arg);
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg);
 
-/* Starts an environment for inv. False only when limits forbid; a spawn failure completes inv
- * with Runtime.InvalidEntrypoint and counts as handled. */
-static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+/* Starts an environment for inv (suppressed: a retried init, see env.h). False only when
+ * limits forbid; a spawn failure completes inv with Runtime.InvalidEntrypoint and counts as
+ * handled. */
+static bool spawn_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed)
 {
     if (!can_spawn(p, f)) {
         return false;
@@ -140,6 +142,8 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
                             .extra_env = p->cfg.extra_env,
                             .on_idle = on_env_idle,
                             .on_gone = on_env_gone,
+                            .on_retry = on_env_retry,
+                            .suppressed_init = suppressed,
                             .arg = p,
                             .owner = f};
     struct env *e = NULL;
@@ -156,6 +160,26 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
     f->envs[f->n_envs++] = e;
     p->n_envs++;
     return true;
+}
+
+static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+{
+    return spawn_env(p, f, inv, false);
+}
+
+/* A failed on-demand init: the invocation that waited for it gets a fresh environment that
+ * re-runs init inside it, in the failed one's slot (which is freed first, so a reserved
+ * concurrency of 1 still allows it). */
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg)
+{
+    struct pool *p = arg;
+    struct pool_fn *f = env_owner(e);
+    remove_env(p, f, e); /* on_gone will find nothing left to remove */
+    bool was = p->dispatching;
+    p->dispatching = true;
+    bool taken = spawn_env(p, f, inv, true);
+    p->dispatching = was;
+    return taken;
 }
 
 static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
