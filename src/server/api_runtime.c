@@ -212,7 +212,8 @@ static char *error_cause_filter(const uint8_t *body, size_t len, size_t *out_len
     for (size_t i = 0; ok && json_is_array(st) && i < json_array_size(st); i++) {
         const json_t *f = json_array_get(st, i);
         ok = json_is_string(f) || json_is_null(f);
-        (void)json_array_append_new(frames, json_string(json_is_string(f) ? json_string_value(f) : ""));
+        (void)json_array_append_new(frames,
+                                    json_string(json_is_string(f) ? json_string_value(f) : ""));
     }
     (void)json_object_set_new(out, "errorMessage", json_string(msg));
     (void)json_object_set_new(out, "errorType", json_string(type));

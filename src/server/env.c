@@ -445,8 +445,7 @@ void env_deliver(struct env *e, struct inv *inv)
     uint64_t timeout_ms = (uint64_t)e->cfg.fn->timeout_s * 1000;
     uint64_t used_ms = (now - e->start_ns) / 1000000;
     uint64_t left_ms = used_ms < timeout_ms ? timeout_ms - used_ms : 1;
-    (void)snprintf(deadline, sizeof(deadline), "%lld",
-                   (long long)epoch_ms() + (long long)left_ms);
+    (void)snprintf(deadline, sizeof(deadline), "%lld", (long long)epoch_ms() + (long long)left_ms);
     h[n++] = (struct httpd_header){"Content-Type", "application/json"};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Aws-Request-Id", inv->id};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Deadline-Ms", deadline};
@@ -540,8 +539,8 @@ static void on_stream_abort(struct httpd_conn *c, void *arg)
         char *j = inv_error_json("Runtime.TruncatedResponse", e->inv->id,
                                  "The runtime closed the connection before the end of the "
                                  "streamed response");
-        env_on_result(e, INV_FUNCTION_ERROR, (uint8_t *)j, strlen(j), "application/json",
-                      "error", "Runtime.TruncatedResponse");
+        env_on_result(e, INV_FUNCTION_ERROR, (uint8_t *)j, strlen(j), "application/json", "error",
+                      "Runtime.TruncatedResponse");
     }
 }
 

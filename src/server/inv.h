@@ -52,10 +52,10 @@ struct inv {
     struct logs_tail *tail; /* non-NULL when the caller asked for the log tail */
     uint64_t wait_until_ns; /* sync: give up waiting for an environment at this time */
     inv_done_fn *done;
-    inv_chunk_fn *chunk;    /* set by a streaming caller (InvokeWithResponseStream) */
-    inv_resume_fn *resume;  /* set by the environment while it streams into chunk */
-    void *producer;         /* argument of resume */
-    void *owner; /* the API's context (e.g. the caller's connection, NULL once gone) */
+    inv_chunk_fn *chunk;   /* set by a streaming caller (InvokeWithResponseStream) */
+    inv_resume_fn *resume; /* set by the environment while it streams into chunk */
+    void *producer;        /* argument of resume */
+    void *owner;           /* the API's context (e.g. the caller's connection, NULL once gone) */
 };
 
 /* A new invocation with a fresh request id and trace id; takes ownership of payload

@@ -64,8 +64,7 @@ int route_match_invoke(const char *url, char *id, size_t cap)
 
 int route_match_invoke_stream(const char *url, char *id, size_t cap)
 {
-    return match_label(url, "/2021-11-15/functions/", "/response-streaming-invocations", id,
-                       cap);
+    return match_label(url, "/2021-11-15/functions/", "/response-streaming-invocations", id, cap);
 }
 
 static bool qualifier_valid(const char *q)

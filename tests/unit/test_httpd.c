@@ -32,11 +32,11 @@ struct fixture {
     struct httpd *srv;
     pthread_t thread;
     int port;
-    size_t sent;        /* big: bytes streamed so far */
-    size_t max_queued;  /* big: largest queue seen after a write */
-    int n_pauses;       /* big: writes that answered 1 */
-    int n_drains;       /* big: drain callbacks */
-    char body[256];     /* streamed request body as received */
+    size_t sent;       /* big: bytes streamed so far */
+    size_t max_queued; /* big: largest queue seen after a write */
+    int n_pauses;      /* big: writes that answered 1 */
+    int n_drains;      /* big: drain callbacks */
+    char body[256];    /* streamed request body as received */
     size_t body_len;
     int n_body_calls;
 };
@@ -121,8 +121,8 @@ static void on_request(struct httpd_conn *c, const struct http1_request *req, vo
     } else {
         char msg[128];
         const char *tr = http1_header(req, "X-Trailer");
-        int n = snprintf(msg, sizeof(msg), "got %zu bytes in %s, body %s, trailer %s",
-                         fx.body_len, fx.n_body_calls > 0 ? "calls" : "none",
+        int n = snprintf(msg, sizeof(msg), "got %zu bytes in %s, body %s, trailer %s", fx.body_len,
+                         fx.n_body_calls > 0 ? "calls" : "none",
                          req->body ? "buffered" : "streamed", tr ? tr : "-");
         httpd_respond(c, 200, NULL, 0, msg, (size_t)n);
     }
