@@ -140,8 +140,7 @@ static int stream_event(struct stream_caller *sc, const char *type, const char *
                                    {"x-amzn-RequestId", sc->inv->id},
                                    {"X-Amz-Executed-Version", "$LATEST"}};
         sc->started = true;
-        httpd_stream_start(sc->c, 200, h, 3);
-        if (sc->c == NULL) {
+        if (httpd_stream_start(sc->c, 200, h, 3) < 0) {
             return -EPIPE; /* the write failed and closed the connection */
         }
     }

@@ -102,13 +102,11 @@ static void mark_gone(struct env *e)
     e->cfg.on_gone(e, e->cfg.arg);
 }
 
-/* Stops forwarding a streamed response (the invocation is ending or the stream is over). */
-static void stream_detach(struct env *e)
+/* Stops forwarding a streamed response to inv (the invocation is ending). */
+static void stream_detach(struct env *e, struct inv *inv)
 {
-    if (e->inv) {
-        e->inv->resume = NULL;
-        e->inv->producer = NULL;
-    }
+    inv->resume = NULL;
+    inv->producer = NULL;
     if (e->stream_conn) {
         httpd_conn_set_abort(e->stream_conn, NULL, NULL);
         httpd_conn_resume_read(e->stream_conn);
@@ -123,7 +121,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
 {
     struct inv *inv = e->inv;
     uint64_t now = env_now_ns();
-    stream_detach(e);
+    stream_detach(e, inv);
     if (!e->exited) {
         drain_all(e);
         uint64_t kb = sandbox_peak_rss_kb(&e->proc);

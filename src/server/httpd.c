@@ -291,17 +291,18 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
     write_raw(c, b.data, n, true);
 }
 
-void httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
-                        size_t n_hdrs)
+int httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
+                       size_t n_hdrs)
 {
     if (c->closing || !c->pending || c->streaming) {
-        return;
+        return -EPIPE;
     }
     struct cl_buf b;
     cl_buf_init(&b, (size_t)-1);
     append_head(&b, status, hdrs, n_hdrs, SIZE_MAX, c->keep_alive);
     c->streaming = true;
     write_raw(c, b.data, b.len, false);
+    return c->closing ? -EPIPE : 0;
 }
 
 int httpd_stream_write(struct httpd_conn *c, const void *data, size_t len)

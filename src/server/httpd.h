@@ -83,9 +83,10 @@ void httpd_conn_pause_read(struct httpd_conn *c);
 void httpd_conn_resume_read(struct httpd_conn *c);
 
 /* Starts a response with Transfer-Encoding: chunked instead of httpd_respond(); c stays the
- * handler's (and its abort callback armed) until httpd_stream_end(). */
-void httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
-                        size_t n_hdrs);
+ * handler's (and its abort callback armed) until httpd_stream_end(). Returns 0, or -EPIPE when
+ * c is closing or already streaming (the abort callback may have run already). */
+int httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
+                       size_t n_hdrs);
 /* Sends data as one chunk (copied; len 0 sends nothing). Returns 0, 1 when more than
  * HTTPD_STREAM_HIGH_WATER bytes are queued (the producer should pause until the drain
  * callback), or -EPIPE when the response is not streaming (connection closing). Memory stays

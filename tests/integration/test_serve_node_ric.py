@@ -21,7 +21,8 @@ from conftest import build_dir
 
 PACKAGE = "aws-lambda-ric"
 VERSION = "4.0.2"
-TOOLS = ["node", "npm", "cmake", "make", "g++", "autoconf", "automake", "libtool", "unzip"]
+TOOLS = ["node", "npm", "cmake", "make", "g++", "autoconf", "automake", "libtoolize",
+         "unzip"]
 
 HANDLER = """\
 exports.handler = async (event, context) => {
@@ -58,16 +59,18 @@ def _installed(prefix: pathlib.Path) -> bool:
 
 @pytest.fixture(scope="module")
 def ric():
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        pytest.skip(f"{PACKAGE} needs {', '.join(missing)} to build its native addon "
-                    "(scripts/install-deps.sh installs them)")
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed (apt-get install nodejs npm)")
     out = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
     m = re.match(r"v(\d+)", out)
     if not m or int(m.group(1)) < 18:
         pytest.skip(f"node {out.strip()} is too old for {PACKAGE} (needs >= 18)")
     prefix = _prefix()
     if not _installed(prefix):
+        missing = [t for t in TOOLS if shutil.which(t) is None]
+        if missing:
+            pytest.skip(f"{PACKAGE} needs {', '.join(missing)} to build its native addon "
+                        "(scripts/install-deps.sh installs them)")
         prefix.mkdir(parents=True, exist_ok=True)
         cmd = ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
                "--foreground-scripts", "--loglevel=error", "--fetch-timeout=60000",
