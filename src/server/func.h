@@ -15,6 +15,7 @@
 /* One function's configuration. Strings are owned (func_config_fini frees them). */
 struct function_config {
     char *name;
+    char *version;  /* "$LATEST" (default) or a published version number */
     char *code_dir; /* absolute directory holding bootstrap */
     char *handler;  /* _HANDLER, default "bootstrap" */
     char *runtime;  /* "provided.al2023" */
@@ -25,12 +26,18 @@ struct function_config {
     int ephemeral_mb; /* 512..10240, default 512 */
     char *arch;       /* "x86_64" or "arm64" */
     int reserved;     /* reserved concurrency, -1 when none */
+    int provisioned;  /* environments kept initialised (provisioned concurrency), default 0 */
 };
 
 /* Fills cfg with AWS's defaults for a function called name in code_dir (both copied). */
 void func_config_init(struct function_config *cfg, const char *name, const char *code_dir);
 /* Frees the strings of cfg. NULL is a no-op. */
 void func_config_fini(struct function_config *cfg);
+
+/* True when environments of a and b would run the same way: every field that reaches the
+ * runtime (code, handler, runtime, memory, timeout, storage, architecture, environment in
+ * order); scaling settings (reserved, provisioned) do not count. */
+bool func_config_equal(const struct function_config *a, const struct function_config *b);
 
 /* True when name is a valid function name (1-64 of [a-zA-Z0-9-_]). */
 bool func_name_valid(const char *name, size_t len);
@@ -39,8 +46,9 @@ bool func_name_valid(const char *name, size_t len);
  * with a message in err (errlen bytes). */
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
-/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, handler, runtime,
- * ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err. */
+/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, provisioned, handler,
+ * runtime, ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err.
+ */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
 
 #endif /* CLAMBDA_SERVER_FUNC_H */
