@@ -61,14 +61,56 @@ def invoke_stream(srv, name, payload=b"{}", log_type=None):
             "EventStream": events()}
 
 
-def test_boto3_client_has_invoke_with_response_stream(srv):
-    if not has_boto3_stream(srv):
-        import botocore
-        pytest.skip(f"botocore {botocore.__version__} predates invoke_with_response_stream "
-                    "(1.29.108); the other tests parse with botocore.eventstream instead")
-    chunks, complete = collect(srv.boto3().invoke_with_response_stream(
-        FunctionName="stream", Payload=b'{"chunks": 2}'))
-    assert b"".join(chunks) == b"chunk 1 of 2\nchunk 2 of 2\n" and complete is not None
+BOTO3_SCRIPT = r"""
+import json, sys
+import boto3
+from botocore.config import Config
+c = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="x",
+                 config=Config(retries={"max_attempts": 1}))
+if not hasattr(c, "invoke_with_response_stream"):
+    sys.exit(77)
+r = c.invoke_with_response_stream(FunctionName=sys.argv[2], Payload=sys.argv[3].encode(),
+                                  LogType="Tail")
+out = {"status": r["StatusCode"], "chunks": [], "complete": None}
+for ev in r["EventStream"]:
+    if "PayloadChunk" in ev:
+        out["chunks"].append(ev["PayloadChunk"]["Payload"].decode())
+    elif "InvokeComplete" in ev:
+        out["complete"] = ev["InvokeComplete"]
+print(json.dumps(out))
+"""
+
+
+def test_boto3_invoke_with_response_stream(srv):
+    """boto3's own invoke_with_response_stream, with whichever Python on this machine has a
+    boto3 new enough (this interpreter's, else the python3 first in PATH)."""
+    import sys
+    tried = []
+    for py in dict.fromkeys([sys.executable, shutil.which("python3")]):
+        if py is None:
+            continue
+        for name, payload, want in (("stream", '{"chunks": 3}',
+                                     "chunk 1 of 3\nchunk 2 of 3\nchunk 3 of 3\n"),
+                                    ("pys", '{"chunks": ["a", "b"], "error": true}', "ab")):
+            p = subprocess.run([py, "-c", BOTO3_SCRIPT, srv.endpoint, name, payload],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            if p.returncode != 0:
+                tried.append(f"{py}: exit {p.returncode} {p.stderr.strip()[-200:]}")
+                break
+            out = json.loads(p.stdout)
+            assert out["status"] == 200
+            assert "".join(out["chunks"]) == want
+            assert out["complete"] is not None and "LogResult" in out["complete"]
+            if name == "pys":
+                assert out["complete"]["ErrorCode"] == "MidStream"
+                assert out["complete"]["ErrorDetails"] == "failed mid-stream"
+            else:
+                assert not out["complete"].get("ErrorCode")
+        else:
+            return
+    pytest.skip("no Python here has a boto3 with invoke_with_response_stream (botocore >= "
+                "1.29.108): " + "; ".join(tried))
 
 
 def collect(resp):
@@ -230,20 +272,29 @@ def test_stream_bad_requests(srv):
 
 
 def test_aws_cli_invoke_with_response_stream(srv, tmp_path):
-    aws = shutil.which("aws")
+    """With the first aws CLI on this machine (PATH, then Debian's) that has the command."""
+    reasons, aws = [], None
+    for cand in dict.fromkeys([shutil.which("aws"), "/usr/bin/aws"]):
+        if cand is None or not os.path.exists(cand):
+            continue
+        h = subprocess.run([cand, "lambda", "invoke-with-response-stream", "help"],
+                           capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+                           env={**os.environ, "PAGER": "cat", "MANPAGER": "cat"})
+        if h.returncode == 0:
+            aws = cand
+            break
+        v = subprocess.run([cand, "--version"], capture_output=True, text=True,
+                           timeout=TIMEOUT)
+        reasons.append(f"{cand} ({(v.stdout or v.stderr).split()[0]}): exit {h.returncode}")
     if aws is None:
-        pytest.skip("aws CLI not installed")
-    h = subprocess.run([aws, "lambda", "invoke-with-response-stream", "help"],
-                       capture_output=True, timeout=TIMEOUT,
-                       env={**os.environ, "PAGER": "cat", "MANPAGER": "cat"})
-    if h.returncode != 0:
-        pytest.skip("this aws CLI has no `lambda invoke-with-response-stream` "
-                    f"(exit {h.returncode}: {h.stderr.decode(errors='replace')[-200:]})")
+        pytest.skip("no aws CLI here has `lambda invoke-with-response-stream`: " +
+                    "; ".join(reasons or ["aws CLI not installed"]))
     out = tmp_path / "out"
     p = subprocess.run([aws, "--endpoint-url", srv.endpoint, "lambda",
                         "invoke-with-response-stream", "--function-name", "stream",
+                        "--cli-binary-format", "raw-in-base64-out",
                         "--payload", '{"chunks": 2}', str(out)],
-                       capture_output=True, timeout=TIMEOUT,
+                       capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
                        env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
                             "AWS_DEFAULT_REGION": "us-east-1"})
     assert p.returncode == 0, p.stderr
