@@ -488,7 +488,7 @@ void env_deliver(struct env *e, struct inv *inv)
     struct cl_buf text;
     uint64_t now = env_now_ns();
     bool resumed = e->started && e->inv == inv; /* after a suppressed init: START is out */
-    (void)sandbox_thaw(&e->proc); /* frozen while idle (full isolation) */
+    (void)sandbox_thaw(&e->proc);               /* frozen while idle (full isolation) */
     e->inv = inv;
     e->state = ENV_BUSY;
     if (!resumed) {

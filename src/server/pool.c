@@ -205,8 +205,8 @@ static int prepare_fn(struct pool *p, struct pool_fn *f, char *err, size_t errle
 
 /* Starts an environment of f for inv (NULL: a provisioned one; suppressed: a retried init,
  * see env.h). 0 or -errno with err. */
-static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed,
-                     char *err, size_t errlen)
+static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed, char *err,
+                     size_t errlen)
 {
     int rc = prepare_fn(p, f, err, errlen);
     if (rc < 0) {
