@@ -241,6 +241,43 @@ def test_stream_slow_reader_gets_everything(srv):
     assert payload == b"z" * n
 
 
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_stream_stalled_reader_bounds_server_memory(srv):
+    """A caller that stops reading while the runtime streams 64 MB: the server pauses the
+    runtime instead of queueing the stream, so its memory grows by far less than 64 MB."""
+    import http.client
+    n = 64 * 1024 * 1024
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=TIMEOUT)
+    # warm the function first, so the runtime's start does not count
+    chunks, _ = collect(invoke_stream(srv, "pys", json.dumps({"big": 1}).encode()))
+    assert b"".join(chunks) == b"z"
+    before = rss_kb(srv.proc.pid)
+    c.request("POST", "/2021-11-15/functions/pys/response-streaming-invocations",
+              body=json.dumps({"big": n}).encode())
+    r = c.getresponse()
+    assert r.status == 200
+    peak = before
+    for _ in range(20):  # 2 s of not reading
+        time.sleep(0.1)
+        peak = max(peak, rss_kb(srv.proc.pid))
+    assert peak - before < 24 * 1024, (before, peak)
+    total = 0
+    while True:
+        piece = r.read1(1 << 20)
+        if not piece:
+            break
+        total += len(piece)
+    c.close()
+    assert total > n  # every byte, plus the event framing
+
+
 def test_plain_invoke_of_streaming_runtime_is_buffered(srv):
     r = srv.boto3().invoke(FunctionName="stream", Payload=json.dumps({"chunks": 3}).encode())
     assert r["Payload"].read() == b"chunk 1 of 3\nchunk 2 of 3\nchunk 3 of 3\n"
