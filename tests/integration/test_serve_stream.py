@@ -173,6 +173,16 @@ def test_stream_error_trailers(srv):
     assert complete["ErrorDetails"] == "failed mid-stream"
 
 
+def test_stream_truncated_by_runtime(srv):
+    ev = {"chunks": ["before the cut"], "truncate": True}
+    chunks, complete = collect(invoke_stream(srv, "pys", json.dumps(ev).encode()))
+    assert b"".join(chunks) == b"before the cut"
+    assert complete["ErrorCode"] == "Runtime.TruncatedResponse"
+    # the environment is still usable
+    chunks, complete = collect(invoke_stream(srv, "pys", json.dumps({"chunks": ["ok"]}).encode()))
+    assert chunks == [b"ok"] and not complete.get("ErrorCode")
+
+
 def test_stream_function_error_and_tail(srv):
     r = invoke_stream(srv, "fail", b"{}", log_type="Tail")
     chunks, complete = collect(r)
