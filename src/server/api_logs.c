@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <uv.h>
 
 #include "func.h"
 #include "ids.h"
@@ -26,18 +27,43 @@
 #define DESCRIBE_MAX  50
 #define TOKEN_MAX     512
 
-/* One request being answered. */
+/* One request being answered. The operation runs on a libuv worker thread (it reads files,
+ * which must not stall the loop), touching only this struct; the answer is sent from the loop
+ * afterwards, unless the client went away meanwhile. */
 struct req {
     const struct api_logs *api;
-    struct httpd_conn *c;
     json_t *in;
+    void (*op)(struct req *r);
     char function[FUNC_NAME_MAX + 1];
+    int status; /* the answer: status, body, error type (static string or NULL) */
+    json_t *out;
+    const char *err_type;
+    uv_work_t work;
+    struct httpd_conn *c; /* NULL once the client is gone; loop thread only */
 };
 
-static void respond_json(struct httpd_conn *c, int status, json_t *body, const char *type)
+static void reply(struct req *r, int status, json_t *body, const char *type)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(body);
+    json_decref(r->out);
+    r->status = status;
+    r->out = body;
+    r->err_type = type;
+}
+
+static void error(struct req *r, const char *type, const char *message)
+{
+    json_t *o = json_object();
+    (void)json_object_set_new(o, "__type", json_string(type));
+    (void)json_object_set_new(o, "message", json_string(message));
+    reply(r, 400, o, type);
+}
+
+/* Sends r's answer on c (loop thread) and releases it. */
+static void send_reply(struct httpd_conn *c, struct req *r)
+{
+    char *text = json_dumps(r->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(r->out);
+    r->out = NULL;
     if (text == NULL) {
         abort();
     }
@@ -45,17 +71,9 @@ static void respond_json(struct httpd_conn *c, int status, json_t *body, const c
     ids_uuid(rid);
     struct httpd_header h[3] = {{"Content-Type", "application/x-amz-json-1.1"},
                                 {"x-amzn-RequestId", rid},
-                                {"x-amzn-ErrorType", type}};
-    httpd_respond(c, status, h, type ? 3 : 2, text, strlen(text));
+                                {"x-amzn-ErrorType", r->err_type}};
+    httpd_respond(c, r->status, h, r->err_type ? 3 : 2, text, strlen(text));
     free(text);
-}
-
-static void error(struct httpd_conn *c, const char *type, const char *message)
-{
-    json_t *o = json_object();
-    (void)json_object_set_new(o, "__type", json_string(type));
-    (void)json_object_set_new(o, "message", json_string(message));
-    respond_json(c, 400, o, type);
 }
 
 static const char *in_str(const struct req *r, const char *key)
@@ -76,7 +94,7 @@ static bool in_int(struct req *r, const char *key, int64_t lo, int64_t hi, int64
         char *m = xasprintf("1 validation error detected: Value at '%s' failed to satisfy "
                             "constraint: Member must be an integer in [%" PRId64 ", %" PRId64 "]",
                             key, lo, hi);
-        error(r->c, "InvalidParameterException", m);
+        error(r, "InvalidParameterException", m);
         free(m);
         return false;
     }
@@ -90,7 +108,7 @@ static bool resolve_group(struct req *r)
     const char *g = in_str(r, "logGroupName");
     g = g ? g : in_str(r, "logGroupIdentifier");
     if (g == NULL) {
-        error(r->c, "InvalidParameterException",
+        error(r, "InvalidParameterException",
               "1 validation error detected: Value null at 'logGroupName' failed to satisfy "
               "constraint: Member must not be null");
         return false;
@@ -104,7 +122,7 @@ static bool resolve_group(struct req *r)
     bool ok = dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
     free(dir);
     if (!ok) {
-        error(r->c, "ResourceNotFoundException", "The specified log group does not exist.");
+        error(r, "ResourceNotFoundException", "The specified log group does not exist.");
         return false;
     }
     (void)snprintf(r->function, sizeof(r->function), "%s", name);
@@ -318,7 +336,7 @@ static void filter_log_events(struct req *r)
     char tstream[TOKEN_MAX];
     struct pos tp = {0, 0};
     if (tok && !parse_filter_token(tok, &tts, tstream, sizeof(tstream), &tp)) {
-        error(r->c, "InvalidParameterException", "The specified nextToken is invalid.");
+        error(r, "InvalidParameterException", "The specified nextToken is invalid.");
         return;
     }
     struct logs_files fl;
@@ -343,7 +361,7 @@ static void filter_log_events(struct req *r)
     }
     logs_events_fini(&ev);
     logs_files_free(&fl);
-    respond_json(r->c, 200, out, NULL);
+    reply(r, 200, out, NULL);
 }
 
 /* ---- GetLogEvents ---- */
@@ -411,7 +429,7 @@ static void get_log_events(struct req *r)
     int64_t start, end, limit;
     const char *stream = in_str(r, "logStreamName");
     if (stream == NULL) {
-        error(r->c, "InvalidParameterException",
+        error(r, "InvalidParameterException",
               "1 validation error detected: Value null at 'logStreamName' failed to satisfy "
               "constraint: Member must not be null");
         return;
@@ -435,9 +453,9 @@ static void get_log_events(struct req *r)
     }
     size_t lo = 0, hi = 0;
     if (!found) {
-        error(r->c, "ResourceNotFoundException", "The specified log stream does not exist.");
+        error(r, "ResourceNotFoundException", "The specified log stream does not exist.");
     } else if (!get_page(r, &fl, &ev, (size_t)limit, &lo, &hi)) {
-        error(r->c, "InvalidParameterException", "The specified nextToken is invalid.");
+        error(r, "InvalidParameterException", "The specified nextToken is invalid.");
     } else {
         json_t *out = json_object(), *events = json_array();
         for (size_t i = lo; i < hi; i++) {
@@ -447,7 +465,7 @@ static void get_log_events(struct req *r)
         (void)json_object_set_new(out, "events", events);
         (void)json_object_set_new(out, "nextForwardToken", get_token('f', &fl, &ev, hi, tok));
         (void)json_object_set_new(out, "nextBackwardToken", get_token('b', &fl, &ev, lo, tok));
-        respond_json(r->c, 200, out, NULL);
+        reply(r, 200, out, NULL);
     }
     logs_events_fini(&ev);
     logs_files_free(&fl);
@@ -466,7 +484,7 @@ static bool describe_offset(struct req *r, size_t *off)
     }
     *off = (size_t)strtoull(tok, &end, 10);
     if (end == tok || *end) {
-        error(r->c, "InvalidParameterException", "The specified nextToken is invalid.");
+        error(r, "InvalidParameterException", "The specified nextToken is invalid.");
         return false;
     }
     return true;
@@ -562,7 +580,7 @@ static void describe_log_groups(struct req *r)
     }
     free(names);
     (void)json_object_set_new(out, "logGroups", groups);
-    respond_json(r->c, 200, out, NULL);
+    reply(r, 200, out, NULL);
 }
 
 /* The time of the first event of a stream's first part (its .ts), else its mtime. */
@@ -654,7 +672,7 @@ static void describe_log_streams(struct req *r)
     json_t **streams;
     const char *order = in_str(r, "orderBy");
     if (order && strcmp(order, "LogStreamName") != 0 && strcmp(order, "LastEventTime") != 0) {
-        error(r->c, "InvalidParameterException",
+        error(r, "InvalidParameterException",
               "1 validation error detected: Value at 'orderBy' failed to satisfy constraint: "
               "Member must satisfy enum value set: [LogStreamName, LastEventTime]");
         return;
@@ -677,7 +695,7 @@ static void describe_log_streams(struct req *r)
     }
     free(streams);
     (void)json_object_set_new(out, "logStreams", list);
-    respond_json(r->c, 200, out, NULL);
+    reply(r, 200, out, NULL);
 }
 
 /* ---- dispatch ---- */
@@ -688,8 +706,34 @@ bool api_logs_match(const struct http1_request *req)
     return t && strncmp(t, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0;
 }
 
-void api_logs_handle(const struct api_logs *api, struct httpd_conn *c,
-                     const struct http1_request *req)
+static void on_client_gone(struct httpd_conn *c, void *arg)
+{
+    struct req *r = arg;
+    (void)c;
+    r->c = NULL;
+}
+
+static void work_run(uv_work_t *w)
+{
+    struct req *r = w->data;
+    r->op(r);
+}
+
+static void work_done(uv_work_t *w, int status)
+{
+    struct req *r = w->data;
+    (void)status;
+    if (r->c) {
+        httpd_conn_set_abort(r->c, NULL, NULL);
+        send_reply(r->c, r);
+    }
+    json_decref(r->out);
+    json_decref(r->in);
+    free(r);
+}
+
+/* The operation named by the target, or NULL. */
+static void (*find_op(const char *op))(struct req *r)
 {
     static const struct {
         const char *op;
@@ -698,27 +742,40 @@ void api_logs_handle(const struct api_logs *api, struct httpd_conn *c,
                {"DescribeLogStreams", describe_log_streams},
                {"GetLogEvents", get_log_events},
                {"FilterLogEvents", filter_log_events}};
-    const char *op = http1_header(req, "X-Amz-Target") + strlen(TARGET_PREFIX);
-    struct req r = {.api = api, .c = c};
-    json_error_t jerr;
-    if (strcmp(req->method, "POST") != 0 || strcmp(req->url, "/") != 0) {
-        error(c, "UnknownOperationException", "Logs API requests are POST /");
-        return;
-    }
-    r.in = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                         : json_object();
-    if (!json_is_object(r.in)) {
-        json_decref(r.in);
-        error(c, "SerializationException", "The request body is not a JSON object.");
-        return;
-    }
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         if (strcmp(op, ops[i].op) == 0) {
-            ops[i].fn(&r);
-            json_decref(r.in);
-            return;
+            return ops[i].fn;
         }
     }
-    json_decref(r.in);
-    error(c, "UnknownOperationException", "Unknown operation");
+    return NULL;
+}
+
+void api_logs_handle(const struct api_logs *api, struct httpd_conn *c,
+                     const struct http1_request *req)
+{
+    struct req *r = xcalloc(1, sizeof(*r));
+    json_error_t jerr;
+    r->api = api;
+    r->op = find_op(http1_header(req, "X-Amz-Target") + strlen(TARGET_PREFIX));
+    r->in = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                          : json_object();
+    if (strcmp(req->method, "POST") != 0 || strcmp(req->url, "/") != 0) {
+        error(r, "UnknownOperationException", "Logs API requests are POST /");
+    } else if (!json_is_object(r->in)) {
+        error(r, "SerializationException", "The request body is not a JSON object.");
+    } else if (r->op == NULL) {
+        error(r, "UnknownOperationException", "Unknown operation");
+    } else {
+        r->c = c;
+        r->work.data = r;
+        httpd_conn_set_abort(c, on_client_gone, r);
+        if (uv_queue_work(api->loop, &r->work, work_run, work_done) == 0) {
+            return;
+        }
+        httpd_conn_set_abort(c, NULL, NULL);
+        r->op(r); /* cannot happen with a live loop; answer inline rather than never */
+    }
+    send_reply(c, r);
+    json_decref(r->in);
+    free(r);
 }

@@ -9,11 +9,13 @@
 #define CLAMBDA_SERVER_API_LOGS_H
 
 #include <stdbool.h>
+#include <uv.h>
 
 #include "httpd.h"
 
 /* The API's context. Borrowed strings. */
 struct api_logs {
+    uv_loop_t *loop; /* requests are served on its worker threads (uv_queue_work) */
     const char *state_dir;
     const char *region;
     const char *account;

@@ -709,7 +709,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
             return -EEXIST;
         }
     }
-    s->logs = (struct api_logs){o->state_dir, o->region, "000000000000"};
+    s->logs = (struct api_logs){&s->loop, o->state_dir, o->region, "000000000000"};
     s->invoke = (struct api_invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs};
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_invoke_handle, &s->invoke, &s->api);

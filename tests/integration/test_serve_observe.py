@@ -255,6 +255,17 @@ def test_logs_api_errors_raw(serve):
         doc = json.loads(r.read())
         assert r.status == 400 and doc["__type"] == typ and r.getheader("x-amzn-ErrorType") == typ
     conn.close()
+    # clients that go away while their request is being served (on a worker thread)
+    import socket
+    invoke_json(srv, "py", {"action": "count"})
+    body = b'{"logGroupName":"/aws/lambda/py"}'
+    for _ in range(20):
+        sk = socket.create_connection(("127.0.0.1", srv.port), timeout=TIMEOUT)
+        sk.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Logs_20140328.FilterLogEvents\r\n"
+                   b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        sk.close()
+    assert val(parse(scrape(srv)), "clambda_invocations_total", function="py",
+               outcome="success") == 1
 
 
 def test_bad_log_flags():
