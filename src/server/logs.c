@@ -291,6 +291,32 @@ int logs_prune(const char *state_dir, const char *function, uint64_t retain_byte
     return n_deleted;
 }
 
+int logs_seal(const char *state_dir)
+{
+    char *top = xasprintf("%s/logs", state_dir);
+    DIR *d = opendir(top);
+    const struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        char *dir = xasprintf("%s/%s", top, de->d_name);
+        struct logs_files fl;
+        logs_files_scan(dir, &fl);
+        for (size_t i = 0; i < fl.n; i++) {
+            n += fl.v[i].is_live && chmod(fl.v[i].path, 0444) == 0;
+        }
+        logs_files_free(&fl);
+        free(dir);
+    }
+    if (d) {
+        (void)closedir(d);
+    }
+    free(top);
+    return n;
+}
+
 void logs_attach(struct logs_stream *s, struct logs_tail *t)
 {
     s->tail = t;

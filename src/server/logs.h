@@ -50,6 +50,10 @@ void logs_set_limits(struct logs_stream *s, uint64_t max_bytes, uint64_t retain_
 /* Deletes the oldest closed log files (and their .ts) under <state_dir>/logs/<function> until
  * the .log files total at most retain_bytes. Returns the number of files deleted. */
 int logs_prune(const char *state_dir, const char *function, uint64_t retain_bytes);
+/* Marks every log file under <state_dir>/logs as closed (0444): at server start no environment
+ * is alive, so files left writable by a killed server become prunable. Returns the number of
+ * files changed. */
+int logs_seal(const char *state_dir);
 /* Closes the file (partial lines are flushed first) and frees s. NULL is a no-op. */
 void logs_close(struct logs_stream *s);
 /* The stream name, valid until logs_close(). */

@@ -16,6 +16,7 @@
 #include "api_logs.h"
 #include "func.h"
 #include "httpd.h"
+#include "logs.h"
 #include "manifest.h"
 #include "metrics.h"
 #include "pool.h"
@@ -823,6 +824,7 @@ int serve_main(int argc, char **argv)
         opts_fini(&o);
         return 1;
     }
+    (void)logs_seal(o.state_dir); /* log files a killed server left open become prunable */
     struct serve s;
     memset(&s, 0, sizeof(s));
     rc = open_registry(&s, &o);
