@@ -6,6 +6,7 @@
 #ifndef CLAMBDA_SERVER_API_INVOKE_H
 #define CLAMBDA_SERVER_API_INVOKE_H
 
+#include "async.h"
 #include "httpd.h"
 #include "pool.h"
 
@@ -14,11 +15,13 @@
 /* Largest asynchronous (Event) payload (AWS since Oct 2025: 1 MB). */
 #define API_INVOKE_MAX_ASYNC 1048576
 
-/* The API's context: the pool and the names used in ARNs. Borrowed pointers. */
+/* The API's context: the pool, the asynchronous queue and the names used in ARNs. Borrowed
+ * pointers. */
 struct api_invoke {
     struct pool *pool;
     const char *region;
     const char *account;
+    struct async *async;
 };
 
 /* httpd request handler; user is a struct api_invoke. */

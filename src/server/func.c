@@ -24,6 +24,8 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
     cfg->ephemeral_mb = 512;
     cfg->arch = xstrdup("x86_64");
     cfg->reserved = -1;
+    cfg->max_retries = 2;
+    cfg->max_event_age_s = 21600;
 }
 
 void func_config_fini(struct function_config *cfg)
@@ -36,6 +38,8 @@ void func_config_fini(struct function_config *cfg)
     free(cfg->handler);
     free(cfg->runtime);
     free(cfg->arch);
+    free(cfg->on_success);
+    free(cfg->on_failure);
     for (size_t i = 0; i < cfg->n_env; i++) {
         free(cfg->env[i]);
     }
@@ -181,25 +185,92 @@ static int apply(struct function_config *cfg, const char *key, const char *value
     return -EINVAL;
 }
 
+int func_destination_parse(const char *dest, char *name, char *err, size_t errlen)
+{
+    static const char prefix[] = "arn:aws:lambda:";
+    const char *n = dest;
+    if (strncmp(dest, "arn:", 4) == 0) {
+        const char *fn = strstr(dest, ":function:");
+        if (strncmp(dest, prefix, sizeof(prefix) - 1) != 0 || fn == NULL) {
+            (void)snprintf(err, errlen,
+                           "only Lambda functions are supported as destinations (SQS, SNS, "
+                           "EventBridge and S3 destinations are not)");
+            return -EINVAL;
+        }
+        n = fn + strlen(":function:");
+    }
+    const char *colon = strchr(n, ':');
+    size_t len = colon ? (size_t)(colon - n) : strlen(n);
+    if (!func_name_valid(n, len) || (colon && strcmp(colon, ":$LATEST") != 0)) {
+        (void)snprintf(err, errlen, "a destination is a function name or "
+                                    "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]");
+        return -EINVAL;
+    }
+    memcpy(name, n, len);
+    name[len] = '\0';
+    return 0;
+}
+
+static int set_destination(char **field, const char *value, char *err, size_t errlen)
+{
+    char name[FUNC_NAME_MAX + 1];
+    if (*value && func_destination_parse(value, name, err, errlen) < 0) {
+        return -EINVAL;
+    }
+    free(*field);
+    *field = *value ? xstrdup(value) : NULL;
+    return 0;
+}
+
+/* The asynchronous-invocation keys, with their own messages. 1 when key is not one of them. */
+static int apply_async(struct function_config *cfg, const char *key, const char *value,
+                       char *err, size_t errlen)
+{
+    int rc;
+    char why[256];
+    if (strcmp(key, "max-retry-attempts") == 0) {
+        rc = parse_int(value, 0, 2, &cfg->max_retries);
+        (void)snprintf(why, sizeof(why), "must be an integer from 0 to 2");
+    } else if (strcmp(key, "max-event-age") == 0) {
+        rc = parse_int(value, 60, 21600, &cfg->max_event_age_s);
+        (void)snprintf(why, sizeof(why), "must be an integer from 60 to 21600 (seconds)");
+    } else if (strcmp(key, "on-success") == 0) {
+        rc = set_destination(&cfg->on_success, value, why, sizeof(why));
+    } else if (strcmp(key, "on-failure") == 0) {
+        rc = set_destination(&cfg->on_failure, value, why, sizeof(why));
+    } else {
+        return 1;
+    }
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "%s=%s: %s", key, value, why);
+    }
+    return rc;
+}
+
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen)
 {
     int rc = -EINVAL;
+    const char *eq = strchr(setting, '=');
+    char key[32];
     if (strncmp(setting, "env.", 4) == 0) {
         rc = set_env(cfg, setting + 4);
-    } else {
-        const char *eq = strchr(setting, '=');
-        if (eq && (size_t)(eq - setting) < 32) {
-            char key[32];
-            memcpy(key, setting, (size_t)(eq - setting));
-            key[eq - setting] = '\0';
-            rc = apply(cfg, key, eq + 1);
+    } else if (eq && (size_t)(eq - setting) < sizeof(key)) {
+        char msg[384];
+        memcpy(key, setting, (size_t)(eq - setting));
+        key[eq - setting] = '\0';
+        rc = apply_async(cfg, key, eq + 1, msg, sizeof(msg));
+        if (rc < 0) {
+            (void)snprintf(err, errlen, "--set %s.%s", cfg->name, msg);
+            return rc;
         }
+        rc = rc == 0 ? 0 : apply(cfg, key, eq + 1);
     }
     if (rc < 0) {
         (void)snprintf(err, errlen,
                        "--set %s.%s: unknown key or invalid value (keys: timeout 1-900, memory "
                        "128-10240, reserved >= 0, ephemeral-storage 512-10240, handler, runtime, "
-                       "architecture x86_64|arm64, env.NAME=VALUE)",
+                       "architecture x86_64|arm64, env.NAME=VALUE, max-retry-attempts 0-2, "
+                       "max-event-age 60-21600, on-success, on-failure)",
                        cfg->name, setting);
     }
     return rc;

@@ -25,6 +25,11 @@ struct function_config {
     int ephemeral_mb; /* 512..10240, default 512 */
     char *arch;       /* "x86_64" or "arm64" */
     int reserved;     /* reserved concurrency, -1 when none */
+    /* Asynchronous invocation (AWS's EventInvokeConfig; docs/serve.md "Asynchronous"). */
+    int max_retries;     /* MaximumRetryAttempts 0..2, default 2 */
+    int max_event_age_s; /* MaximumEventAgeInSeconds 60..21600, default 21600 */
+    char *on_success;    /* destination function (name or function ARN) or NULL */
+    char *on_failure;
 };
 
 /* Fills cfg with AWS's defaults for a function called name in code_dir (both copied). */
@@ -40,7 +45,15 @@ bool func_name_valid(const char *name, size_t len);
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
 /* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, handler, runtime,
- * ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err. */
+ * ephemeral-storage, architecture, env.NAME, max-retry-attempts, max-event-age, on-success,
+ * on-failure; an empty on-success/on-failure removes the destination) to cfg. 0 or -EINVAL
+ * with a message in err. */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
+
+/* Parses an asynchronous destination: a function name or
+ * arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]. Other ARNs (SQS, SNS, EventBridge, S3)
+ * are refused. OUT: the function name in name (FUNC_NAME_MAX + 1 bytes). 0 or -EINVAL with a
+ * message in err (errlen bytes). */
+int func_destination_parse(const char *dest, char *name, char *err, size_t errlen);
 
 #endif /* CLAMBDA_SERVER_FUNC_H */

@@ -51,6 +51,16 @@ const struct function_config *pool_function(const struct pool *p, const char *na
     return f ? &f->cfg : NULL;
 }
 
+const struct function_config *pool_function_at(const struct pool *p, size_t i)
+{
+    return i < p->n_fns ? &p->fns[i]->cfg : NULL;
+}
+
+size_t pool_n_functions(const struct pool *p)
+{
+    return p->n_fns;
+}
+
 int pool_add_function(struct pool *p, struct function_config *cfg)
 {
     if (find_fn(p, cfg->name)) {

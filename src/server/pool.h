@@ -34,6 +34,10 @@ void pool_new(uv_loop_t *loop, const struct pool_config *cfg, struct pool **out)
 int pool_add_function(struct pool *p, struct function_config *cfg);
 /* The configuration of function name, or NULL (borrowed, valid while the pool lives). */
 const struct function_config *pool_function(const struct pool *p, const char *name);
+/* The i-th function (0 <= i < pool_n_functions), borrowed as pool_function's result. */
+const struct function_config *pool_function_at(const struct pool *p, size_t i);
+/* How many functions the pool has. */
+size_t pool_n_functions(const struct pool *p);
 /* Runs inv on an environment of inv->function (which must exist); inv_complete() is called
  * exactly once, possibly before this returns (spawn failure). */
 void pool_submit(struct pool *p, struct inv *inv);

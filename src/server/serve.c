@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "api_invoke.h"
+#include "async.h"
 #include "func.h"
 #include "httpd.h"
 #include "pool.h"
@@ -31,6 +32,7 @@ struct serve_opts {
     int wait_ms;
     int init_timeout_s;
     int grace_ms;
+    int retry_delay_ms[2]; /* --async-retry-delays-ms */
     char region[32];
 };
 
@@ -40,6 +42,7 @@ struct serve {
     uv_signal_t sigint, sigterm;
     struct httpd *api;
     struct pool *pool;
+    struct async *async;
     struct api_invoke invoke;
     int grace_ms;
     bool stopping;
@@ -50,8 +53,10 @@ static const char usage[] =
     "                     [--set NAME.KEY=VALUE]... [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION] [--isolation none]\n"
+    "                     [--async-retry-delays-ms MS,MS]\n"
     "KEY: timeout, memory, reserved, ephemeral-storage, handler, runtime, architecture,\n"
-    "     env.NAME (see docs/serve.md)\n";
+    "     env.NAME, max-retry-attempts, max-event-age, on-success, on-failure\n"
+    "     (see docs/serve.md)\n";
 
 static int parse_listen(const char *s, struct serve_opts *o)
 {
@@ -88,6 +93,23 @@ static int parse_num(const char *s, int lo, int hi, int *out)
     }
     *out = (int)v;
     return 0;
+}
+
+/* "A,B": the delays before the 2nd and 3rd attempt of a failed Event invoke (a testing knob;
+ * AWS waits 60000,120000). */
+static int parse_delays(const char *s, int out[2])
+{
+    const char *comma = strchr(s, ',');
+    char first[16];
+    if (comma == NULL || (size_t)(comma - s) >= sizeof(first)) {
+        return -EINVAL;
+    }
+    memcpy(first, s, (size_t)(comma - s));
+    first[comma - s] = '\0';
+    if (parse_num(first, 0, 3600000, &out[0]) < 0) {
+        return -EINVAL;
+    }
+    return parse_num(comma + 1, 0, 3600000, &out[1]);
 }
 
 static char *default_state_dir(void)
@@ -172,6 +194,7 @@ enum {
     OPT_GRACE,
     OPT_REGION,
     OPT_ISOLATION,
+    OPT_DELAYS,
     OPT_HELP
 };
 
@@ -186,6 +209,8 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
                                           {"region", required_argument, NULL, OPT_REGION},
                                           {"isolation", required_argument, NULL, OPT_ISOLATION},
+                                          {"async-retry-delays-ms", required_argument, NULL,
+                                           OPT_DELAYS},
                                           {"help", no_argument, NULL, OPT_HELP},
                                           {NULL, 0, NULL, 0}};
 
@@ -223,6 +248,8 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return 0;
     case OPT_ISOLATION:
         return strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+    case OPT_DELAYS:
+        return parse_delays(arg, o->retry_delay_ms);
     case OPT_HELP:
         return 1;
     default:
@@ -250,6 +277,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
+                             .retry_delay_ms = {60000, 120000},
                              .region = "us-east-1"};
     int c;
     optind = 1;
@@ -288,6 +316,7 @@ static void on_signal(uv_signal_t *h, int signum)
     (void)fprintf(stderr, "clambda: %s, shutting down\n", strsignal(signum));
     httpd_close(s->api);
     s->api = NULL;
+    async_shutdown(s->async); /* first: events cut short by the pool stay queued */
     pool_shutdown(s->pool, s->grace_ms);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -327,7 +356,17 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
             return -EEXIST;
         }
     }
-    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000"};
+    struct async_config ac = {.state_dir = o->state_dir,
+                              .region = o->region,
+                              .account = "000000000000",
+                              .retry_delay_ms = {o->retry_delay_ms[0], o->retry_delay_ms[1]},
+                              .max_in_flight = o->max_envs};
+    char err[512];
+    if (async_open(&s->loop, &ac, s->pool, &s->async, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: event queue: %s\n", err);
+        return -EIO;
+    }
+    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000", s->async};
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_invoke_handle, &s->invoke, &s->api);
     if (rc < 0) {
@@ -372,9 +411,11 @@ int serve_main(int argc, char **argv)
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
+        async_shutdown(s.async);
         pool_shutdown(s.pool, 0);
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
+    async_free(s.async);
     pool_free(s.pool);
     (void)uv_loop_close(&s.loop);
     for (size_t i = 0; extra_env[i]; i++) {
