@@ -72,9 +72,10 @@ int async_enqueue(struct async *a, const char *id, const char *function, const c
 
 static struct queue_policy policy_of(const struct async *a, const struct function_config *fn)
 {
-    struct queue_policy p = {.max_retries = fn->max_retries,
-                             .max_event_age_s = fn->max_event_age_s,
-                             .retry_delay_ms = {a->cfg.retry_delay_ms[0], a->cfg.retry_delay_ms[1]}};
+    struct queue_policy p = {
+        .max_retries = fn->max_retries,
+        .max_event_age_s = fn->max_event_age_s,
+        .retry_delay_ms = {a->cfg.retry_delay_ms[0], a->cfg.retry_delay_ms[1]}};
     return p;
 }
 
@@ -147,8 +148,9 @@ static void send_record(struct async *a, const char *dest, const struct queue_ev
     char err[256];
     if (func_destination_parse(dest, name, err, sizeof(err)) < 0 ||
         pool_function(a->pool, name) == NULL) {
-        (void)fprintf(stderr, "clambda: async: %s: event %s (%s): destination %s is not a known "
-                              "function; record dropped\n",
+        (void)fprintf(stderr,
+                      "clambda: async: %s: event %s (%s): destination %s is not a known "
+                      "function; record dropped\n",
                       ev->function, ev->id, condition, dest);
         return;
     }
@@ -163,15 +165,16 @@ static void send_record(struct async *a, const char *dest, const struct queue_ev
 }
 
 /* Gives up on ev: record to the on-failure destination or a log line; then deletes it. */
-static void discard(struct async *a, const struct function_config *fn,
-                    const struct queue_event *ev, const uint8_t *payload, size_t len,
-                    const char *condition, const struct inv_result *r)
+static void discard(struct async *a, const struct function_config *fn, const struct queue_event *ev,
+                    const uint8_t *payload, size_t len, const char *condition,
+                    const struct inv_result *r)
 {
     if (fn && fn->on_failure) {
         send_record(a, fn->on_failure, ev, payload, len, condition, r);
     } else {
-        (void)fprintf(stderr, "clambda: async: %s: event %s dropped (%s after %d attempt%s, no "
-                              "on-failure destination)\n",
+        (void)fprintf(stderr,
+                      "clambda: async: %s: event %s dropped (%s after %d attempt%s, no "
+                      "on-failure destination)\n",
                       ev->function, ev->id, condition, ev->attempts, ev->attempts == 1 ? "" : "s");
     }
     (void)queue_ack(a->q, ev->seq);
@@ -232,7 +235,7 @@ static void run(struct async *a, size_t fn_index, struct queue_event *ev)
     j->a = a;
     j->fn_index = fn_index;
     j->ev = *ev;
-    j->ev.payload = NULL; /* now the inv's */
+    j->ev.payload = NULL;                     /* now the inv's */
     memcpy(inv->id, ev->id, sizeof(inv->id)); /* the 202's x-amzn-RequestId */
     inv->client_context = ev->client_context ? xstrdup(ev->client_context) : NULL;
     inv->is_async = true;

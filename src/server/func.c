@@ -202,8 +202,9 @@ int func_destination_parse(const char *dest, char *name, char *err, size_t errle
     const char *colon = strchr(n, ':');
     size_t len = colon ? (size_t)(colon - n) : strlen(n);
     if (!func_name_valid(n, len) || (colon && strcmp(colon, ":$LATEST") != 0)) {
-        (void)snprintf(err, errlen, "a destination is a function name or "
-                                    "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]");
+        (void)snprintf(err, errlen,
+                       "a destination is a function name or "
+                       "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]");
         return -EINVAL;
     }
     memcpy(name, n, len);
@@ -223,8 +224,8 @@ static int set_destination(char **field, const char *value, char *err, size_t er
 }
 
 /* The asynchronous-invocation keys, with their own messages. 1 when key is not one of them. */
-static int apply_async(struct function_config *cfg, const char *key, const char *value,
-                       char *err, size_t errlen)
+static int apply_async(struct function_config *cfg, const char *key, const char *value, char *err,
+                       size_t errlen)
 {
     int rc;
     char why[256];

@@ -91,8 +91,8 @@ int queue_open(const char *state_dir, struct queue **out, char *err, size_t errl
     }
     if (rc == SQLITE_OK) {
         step = "PRAGMA journal_mode=WAL";
-        rc = sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL,
-                          NULL, &msg);
+        rc = sqlite3_exec(q->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                          &msg);
     }
     if (rc == SQLITE_OK) {
         step = "create tables";
@@ -228,8 +228,9 @@ int queue_ack(struct queue *q, int64_t seq)
 int queue_retry(struct queue *q, int64_t seq, int attempts, int throttles, int64_t next_ms)
 {
     int64_t v[] = {attempts, throttles, next_ms, seq};
-    return write_ints(q, "UPDATE queue_events SET state=0, attempts=?, throttles=?, next_ms=? "
-                         "WHERE seq=?",
+    return write_ints(q,
+                      "UPDATE queue_events SET state=0, attempts=?, throttles=?, next_ms=? "
+                      "WHERE seq=?",
                       v, 4);
 }
 
@@ -264,8 +265,8 @@ int queue_depth(struct queue *q, const char *function, int64_t *n)
     if (function == NULL) {
         return query_int(q, "SELECT count(*) FROM queue_events WHERE state=0", NULL, n);
     }
-    return query_int(q, "SELECT count(*) FROM queue_events WHERE state=0 AND function=?",
-                     function, n);
+    return query_int(q, "SELECT count(*) FROM queue_events WHERE state=0 AND function=?", function,
+                     n);
 }
 
 int queue_next_due(struct queue *q, const char *function, int64_t *next_ms)

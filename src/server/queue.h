@@ -80,8 +80,8 @@ void queue_event_fini(struct queue_event *ev);
 
 /* Retry settings of a function (AWS's EventInvokeConfig plus the delay table). */
 struct queue_policy {
-    int max_retries;      /* 0..2 (AWS default 2) */
-    int max_event_age_s;  /* 60..21600 (AWS default 21600) */
+    int max_retries;       /* 0..2 (AWS default 2) */
+    int max_event_age_s;   /* 60..21600 (AWS default 21600) */
     int retry_delay_ms[2]; /* before the 2nd and the 3rd attempt (AWS: 60000, 120000) */
 };
 

@@ -198,21 +198,21 @@ enum {
     OPT_HELP
 };
 
-static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
-                                          {"state-dir", required_argument, NULL, OPT_STATE},
-                                          {"function", required_argument, NULL, OPT_FUNCTION},
-                                          {"set", required_argument, NULL, OPT_SET},
-                                          {"max-concurrency", required_argument, NULL, OPT_MAXC},
-                                          {"keep-warm", required_argument, NULL, OPT_KEEP},
-                                          {"throttle-wait-ms", required_argument, NULL, OPT_WAIT},
-                                          {"init-timeout", required_argument, NULL, OPT_INIT},
-                                          {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
-                                          {"region", required_argument, NULL, OPT_REGION},
-                                          {"isolation", required_argument, NULL, OPT_ISOLATION},
-                                          {"async-retry-delays-ms", required_argument, NULL,
-                                           OPT_DELAYS},
-                                          {"help", no_argument, NULL, OPT_HELP},
-                                          {NULL, 0, NULL, 0}};
+static const struct option long_opts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"state-dir", required_argument, NULL, OPT_STATE},
+    {"function", required_argument, NULL, OPT_FUNCTION},
+    {"set", required_argument, NULL, OPT_SET},
+    {"max-concurrency", required_argument, NULL, OPT_MAXC},
+    {"keep-warm", required_argument, NULL, OPT_KEEP},
+    {"throttle-wait-ms", required_argument, NULL, OPT_WAIT},
+    {"init-timeout", required_argument, NULL, OPT_INIT},
+    {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"isolation", required_argument, NULL, OPT_ISOLATION},
+    {"async-retry-delays-ms", required_argument, NULL, OPT_DELAYS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
 static int parse_opt(struct serve_opts *o, int c, const char *arg)
