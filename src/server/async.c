@@ -212,8 +212,9 @@ static void on_done(struct inv *inv, const struct inv_result *r)
             send_record(a, fn->on_success, ev, inv->payload, inv->len, "Success", r);
         }
         (void)queue_ack(a->q, ev->seq);
-    } else if (a->stopping) {
-        /* Shutting down: the attempt was cut short by us, not by the function. */
+    } else if (a->stopping || fn == NULL) {
+        /* Shutting down (or the function went away): the attempt was cut short by us, not by
+         * the function; the event waits for the next start. */
         (void)queue_retry(a->q, ev->seq, ev->attempts, ev->throttles, ev->next_ms);
     } else {
         failed(a, fn, ev, inv, r);

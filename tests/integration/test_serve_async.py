@@ -5,8 +5,10 @@ restart and kill -9 with queued events (at-least-once), and refused settings. Th
 runtime (runtimes/pyrt) appends every event it receives to $EVENT_LOG, which is what these
 tests observe. AWS's 1 and 2 minute retry delays are shortened with --async-retry-delays-ms."""
 
+import base64
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,10 +55,15 @@ def send(srv, name, payload):
 def test_event_delivered(serve, tmp_path):
     log = tmp_path / "py.jsonl"
     srv = serve({"py": PY}, sets=fn_sets("py", log))
-    rid = send(srv, "py", {"hello": "async"})
+    ctx = {"custom": {"k": "v"}}
+    r = srv.boto3().invoke(FunctionName="py", InvocationType="Event", Payload=b'{"hello":"async"}',
+                           ClientContext=base64.b64encode(json.dumps(ctx).encode()).decode())
+    assert r["StatusCode"] == 202
+    rid = r["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     got = wait_events(log, 1)
     assert got[0]["id"] == rid  # the runtime sees the request id of the 202
     assert got[0]["event"] == {"hello": "async"}
+    assert json.loads(got[0]["cc"]) == ctx
     srv.wait_log("py", rf"^REPORT RequestId: {rid}\t")
     assert (srv.state_dir / "clambda.db").exists()
 
@@ -198,14 +205,14 @@ def test_restart_delivers_queued_events(tmp_path):
 def test_kill9_loses_no_accepted_event(tmp_path):
     clambda_path()
     log = tmp_path / "py.jsonl"
-    start = restartable(tmp_path, "py", log, ["--set", "py.reserved=2"])
+    start = restartable(tmp_path, "py", log, ["--set", "py.reserved=3"])
     srv = start()
-    ids = [send(srv, "py", {"action": "sleep", "seconds": 0.3, "i": i}) for i in range(30)]
-    wait_events(log, 3)
+    ids = [send(srv, "py", {"action": "sleep", "seconds": 1, "i": i}) for i in range(12)]
+    wait_events(log, 2)  # two running for a second: killed while in flight
     srv.proc.send_signal(signal.SIGKILL)
     srv.proc.wait(TIMEOUT)
     srv.stop()
-    assert len({g["id"] for g in events(log)}) < 30
+    assert len({g["id"] for g in events(log)}) < 12
     srv = start()
     try:
         deadline = time.monotonic() + TIMEOUT
@@ -213,6 +220,7 @@ def test_kill9_loses_no_accepted_event(tmp_path):
             time.sleep(0.1)
         missing = set(ids) - {g["id"] for g in events(log)}
         assert not missing, f"{len(missing)} accepted events lost"
+        assert re.search(r"async: \d+ queued events \([1-9]\d* were in flight\)", srv.stderr())
     finally:
         assert srv.stop() == 0, srv.stderr()
 
