@@ -7,7 +7,8 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
       clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
       libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev python3-boto3
-      libseccomp-dev libssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+      libseccomp-dev libssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+      awscli)
 
 missing=()
 for p in "${PKGS[@]}"; do

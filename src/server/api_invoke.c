@@ -69,7 +69,7 @@ static void respond_result(struct httpd_conn *c, struct inv *inv, const struct i
     h[n++] = (struct httpd_header){"Content-Type",
                                    r->content_type ? r->content_type : "application/json"};
     h[n++] = (struct httpd_header){"x-amzn-RequestId", inv->id};
-    h[n++] = (struct httpd_header){"X-Amz-Executed-Version", "$LATEST"};
+    h[n++] = (struct httpd_header){"X-Amz-Executed-Version", inv->version};
     if (r->outcome == INV_FUNCTION_ERROR) {
         h[n++] = (struct httpd_header){"X-Amz-Function-Error", "Unhandled"};
     }
@@ -156,8 +156,8 @@ static bool resolve(struct api_invoke *api, struct httpd_conn *c, const char *ur
         }
         memcpy(rf.qualifier, q, sizeof(q));
     }
-    *fn = pool_function(api->pool, rf.name);
-    if (*fn == NULL || (*rf.qualifier && strcmp(rf.qualifier, "$LATEST") != 0)) {
+    *fn = pool_function_version(api->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+    if (*fn == NULL) {
         not_found(api, c, rf.name, rf.qualifier);
         return false;
     }
@@ -286,6 +286,7 @@ static void start(struct api_invoke *api, struct httpd_conn *c, const struct fun
     }
     struct inv *inv = inv_new(fn->name, arn, payload, len, tail, on_done);
     inv->client_context = ctx;
+    inv_set_version(inv, fn->version);
     free(arn);
     inv->owner = c;
     httpd_conn_set_abort(c, on_caller_gone, inv);

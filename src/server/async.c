@@ -22,15 +22,20 @@ struct async {
     struct pool *pool;
     struct queue *q;
     uv_timer_t timer;
-    int *n_in_flight; /* per pool function index */
+    struct async_count *counts; /* events in flight per function name */
     size_t n_counts;
     bool draining, rekick, stopping;
+};
+
+struct async_count {
+    char *name;
+    int n;
 };
 
 /* One event on its way through the pool; inv->owner. */
 struct async_job {
     struct async *a;
-    size_t fn_index;
+    size_t count;          /* index of its function's in-flight counter (never removed) */
     struct queue_event ev; /* payload moved into the inv */
 };
 
@@ -42,6 +47,33 @@ static int64_t now_ms(void)
 }
 
 static void on_timer(uv_timer_t *t);
+
+/* The index of function name's in-flight counter, created at 0. Counters are never removed
+ * (one per function name ever seen), so an index stays valid while the array grows. */
+static size_t count_index(struct async *a, const char *name)
+{
+    for (size_t i = 0; i < a->n_counts; i++) {
+        if (strcmp(a->counts[i].name, name) == 0) {
+            return i;
+        }
+    }
+    a->counts = xrealloc(a->counts, (a->n_counts + 1) * sizeof(*a->counts));
+    a->counts[a->n_counts] = (struct async_count){xstrdup(name), 0};
+    return a->n_counts++;
+}
+
+/* The version an event runs: its qualifier, $LATEST when it had none. */
+static const char *version_of(const struct queue_event *ev)
+{
+    return *ev->qualifier ? ev->qualifier : "$LATEST";
+}
+
+/* The configuration that rules ev (its version's, else $LATEST's), or NULL when gone. */
+static const struct function_config *config_of(const struct async *a, const struct queue_event *ev)
+{
+    const struct function_config *fn = pool_function_version(a->pool, ev->function, version_of(ev));
+    return fn ? fn : pool_function(a->pool, ev->function);
+}
 
 static void kick(struct async *a)
 {
@@ -111,7 +143,7 @@ static char *record(const struct async *a, const struct queue_event *ev, const u
     json_t *o = json_object();
     json_t *rc = json_object();
     char *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s:%s", a->cfg.region, a->cfg.account,
-                          ev->function, *ev->qualifier ? ev->qualifier : "$LATEST");
+                          ev->function, version_of(ev));
     (void)json_object_set_new(o, "version", json_string("1.0"));
     (void)json_object_set_new(o, "timestamp", timestamp());
     (void)json_object_set_new(rc, "requestId", json_string(ev->id));
@@ -123,7 +155,7 @@ static char *record(const struct async *a, const struct queue_event *ev, const u
     if (r) {
         json_t *resp = json_object();
         (void)json_object_set_new(resp, "statusCode", json_integer(200));
-        (void)json_object_set_new(resp, "executedVersion", json_string("$LATEST"));
+        (void)json_object_set_new(resp, "executedVersion", json_string(version_of(ev)));
         if (r->outcome == INV_FUNCTION_ERROR) {
             (void)json_object_set_new(resp, "functionError", json_string("Unhandled"));
         }
@@ -204,8 +236,8 @@ static void on_done(struct inv *inv, const struct inv_result *r)
     struct async_job *j = inv->owner;
     struct async *a = j->a;
     struct queue_event *ev = &j->ev;
-    const struct function_config *fn = pool_function(a->pool, ev->function);
-    a->n_in_flight[j->fn_index]--;
+    const struct function_config *fn = config_of(a, ev);
+    a->counts[j->count].n--;
     if (r->outcome == INV_OK) {
         ev->attempts++;
         if (fn && fn->on_success) {
@@ -225,45 +257,47 @@ static void on_done(struct inv *inv, const struct inv_result *r)
     kick(a);
 }
 
-/* Runs claimed event ev (taken over) of function fn_index on the pool. */
-static void run(struct async *a, size_t fn_index, struct queue_event *ev)
+/* Runs claimed event ev (taken over) on the pool; count indexes its in-flight counter. */
+static void run(struct async *a, size_t count, struct queue_event *ev)
 {
     char *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", a->cfg.region, a->cfg.account,
                           ev->function, *ev->qualifier ? ":" : "", ev->qualifier);
     struct inv *inv = inv_new(ev->function, arn, ev->payload, ev->len, false, on_done);
+    inv_set_version(inv, version_of(ev));
     free(arn);
     struct async_job *j = xcalloc(1, sizeof(*j));
     j->a = a;
-    j->fn_index = fn_index;
+    j->count = count;
     j->ev = *ev;
     j->ev.payload = NULL;                     /* now the inv's */
     memcpy(inv->id, ev->id, sizeof(inv->id)); /* the 202's x-amzn-RequestId */
     inv->client_context = ev->client_context ? xstrdup(ev->client_context) : NULL;
     inv->is_async = true;
     inv->owner = j;
-    a->n_in_flight[fn_index]++;
+    a->counts[count].n++;
     pool_submit(a->pool, inv);
 }
 
-/* Claims and starts due events of function i while it has room; returns its next due time
- * (INT64_MAX when none is waiting or it is full). */
-static int64_t drain_function(struct async *a, size_t i, int64_t now)
+/* Claims and starts due events of function fn (any version) while it has room; returns its
+ * next due time (INT64_MAX when none is waiting or it is full). */
+static int64_t drain_function(struct async *a, const struct function_config *fn, int64_t now)
 {
-    const struct function_config *fn = pool_function_at(a->pool, i);
+    size_t c = count_index(a, fn->name);
     int limit = fn->reserved >= 0 ? fn->reserved : a->cfg.max_in_flight;
     limit = limit > 0 ? limit : 1; /* reserved 0: one event waits in the pool (throttled) */
-    struct queue_policy pol = policy_of(a, fn);
     struct queue_event ev;
-    while (a->n_in_flight[i] < limit && queue_claim(a->q, fn->name, now, &ev) == 0) {
+    while (a->counts[c].n < limit && queue_claim(a->q, fn->name, now, &ev) == 0) {
+        const struct function_config *vfn = config_of(a, &ev);
+        struct queue_policy pol = policy_of(a, vfn ? vfn : fn);
         if (queue_expired(&pol, &ev, now)) {
-            discard(a, fn, &ev, ev.payload, ev.len, "EventAgeExceeded", NULL);
+            discard(a, vfn ? vfn : fn, &ev, ev.payload, ev.len, "EventAgeExceeded", NULL);
             queue_event_fini(&ev);
             continue;
         }
-        run(a, i, &ev);
+        run(a, c, &ev);
     }
     int64_t next = INT64_MAX;
-    if (a->n_in_flight[i] < limit && queue_next_due(a->q, fn->name, &next) < 0) {
+    if (a->counts[c].n < limit && queue_next_due(a->q, fn->name, &next) < 0) {
         next = INT64_MAX;
     }
     return next;
@@ -272,22 +306,19 @@ static int64_t drain_function(struct async *a, size_t i, int64_t now)
 static void on_timer(uv_timer_t *t)
 {
     struct async *a = t->data;
-    size_t n = pool_n_functions(a->pool);
     if (a->stopping) {
         return;
-    }
-    if (n > a->n_counts) { /* functions added since the last round */
-        a->n_in_flight = xrealloc(a->n_in_flight, n * sizeof(int));
-        memset(a->n_in_flight + a->n_counts, 0, (n - a->n_counts) * sizeof(int));
-        a->n_counts = n;
     }
     int64_t now = now_ms();
     int64_t next = INT64_MAX;
     a->draining = true;
     a->rekick = false;
-    for (size_t i = 0; i < n; i++) {
-        int64_t due = drain_function(a, i, now);
-        next = due < next ? due : next;
+    for (size_t i = 0; i < pool_n_functions(a->pool); i++) {
+        const struct function_config *fn = pool_function_at(a->pool, i);
+        if (strcmp(fn->version, "$LATEST") == 0) { /* once per name: events of every version */
+            int64_t due = drain_function(a, fn, now);
+            next = due < next ? due : next;
+        }
     }
     a->draining = false;
     if (a->rekick) {
@@ -349,6 +380,9 @@ void async_free(struct async *a)
         return;
     }
     queue_close(a->q);
-    free(a->n_in_flight);
+    for (size_t i = 0; i < a->n_counts; i++) {
+        free(a->counts[i].name);
+    }
+    free(a->counts);
     free(a);
 }

@@ -130,7 +130,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     }
     struct cl_buf text;
     cl_buf_init(&text, (size_t)64 * 1024);
-    int rc = e->started ? 0 : report_start(&text, inv->id, "$LATEST");
+    int rc = e->started ? 0 : report_start(&text, inv->id, e->cfg.fn->version);
     rc = rc ? rc : report_end(&text, inv->id);
     rc = rc ? rc : report_report(&text, &rep);
     if (rc == 0 && timed_out) {
@@ -217,9 +217,10 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     struct env *e = h->data;
     int ws = 0;
     uint64_t kb = 0;
+    bool oom = false;
     (void)status;
     (void)events;
-    int rc = sandbox_reap(&e->proc, &ws, &kb);
+    int rc = sandbox_reap(&e->proc, &ws, &kb, &oom);
     if (rc == -EAGAIN) {
         return;
     }
@@ -231,12 +232,17 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     if (e->inv && e->state == ENV_RESPONDED) {
         finish_posted(e); /* answered, then exited before calling next */
     } else if (e->inv) {
+        /* The cgroup's OOM killer (full isolation): AWS answers Runtime.OutOfMemory, with the
+         * same "signal: killed" message as any other SIGKILL. */
+        const char *type = oom ? "Runtime.OutOfMemory" : "Runtime.ExitError";
         char msg[128];
         exit_message(ws, msg, sizeof(msg));
         if (e->state == ENV_INIT) {
-            log_init_report(e, "error", "Runtime.ExitError");
+            log_init_report(e, "error", type);
         }
-        fail_platform(e, "Runtime.ExitError", msg, "error", false);
+        fail_platform(e, type, msg, "error", false);
+    } else if (e->state == ENV_INIT) {
+        log_init_report(e, "error", oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
     }
     mark_gone(e);
     destroy(e);
@@ -247,6 +253,10 @@ static void on_timer(uv_timer_t *t)
     struct env *e = t->data;
     if (e->stopping) {
         (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
+        return;
+    }
+    if (e->state == ENV_IDLE && e->inv == NULL) {
+        (void)sandbox_freeze(&e->proc); /* idle for ENV_FREEZE_DELAY_MS: nothing runs now */
         return;
     }
     if (e->state == ENV_INIT && e->inv) {
@@ -262,6 +272,8 @@ static void on_timer(uv_timer_t *t)
         fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
     } else if (e->state == ENV_RESPONDED && e->inv) {
         finish_posted(e); /* answered but never called next again */
+    } else if (e->state == ENV_INIT) {
+        log_init_report(e, "timeout", NULL); /* provisioned: nobody waits */
     }
     env_stop(e, SIGKILL, 0);
 }
@@ -291,6 +303,24 @@ static int open_handles(struct env *e)
     return 0;
 }
 
+/* The sandbox spec of fn's runtime (envp and, under full isolation, the prepared function
+ * state from cfg). path is the caller's to free. */
+static struct sandbox_spec make_spec(const struct env_config *cfg, char *const *envp, char **path)
+{
+    const struct function_config *fn = cfg->fn;
+    bool full = cfg->full != NULL;
+    *path = full ? xstrdup("/var/task/bootstrap") : xasprintf("%s/bootstrap", fn->code_dir);
+    return (struct sandbox_spec){.isolation = full ? SANDBOX_FULL : SANDBOX_NONE,
+                                 .path = *path,
+                                 .cwd = fn->code_dir,
+                                 .envp = envp,
+                                 .max_files = 1024,
+                                 .full = cfg->full,
+                                 .fn = cfg->sbx_fn,
+                                 .memory_mb = (uint32_t)fn->memory_mb,
+                                 .tmp_mb = (uint32_t)fn->ephemeral_mb};
+}
+
 static int start_process(struct env *e, char *err, size_t errlen)
 {
     const struct function_config *fn = e->cfg.fn;
@@ -298,20 +328,54 @@ static int start_process(struct env *e, char *err, size_t errlen)
                                .runtime_api = e->api_addr,
                                .log_stream = logs_name(e->log),
                                .region = e->cfg.region,
-                               .task_root = fn->code_dir,
+                               .task_root = e->cfg.full != NULL ? "/var/task" : fn->code_dir,
+                               .init_type = e->cfg.provisioned ? "provisioned-concurrency" : NULL,
                                .extra = (const char *const *)e->cfg.extra_env};
     char **envp = NULL;
+    char *path = NULL;
     envvars_build(&in, &envp);
-    char *path = xasprintf("%s/bootstrap", fn->code_dir);
-    struct sandbox_spec spec = {.isolation = SANDBOX_NONE,
-                                .path = path,
-                                .cwd = fn->code_dir,
-                                .envp = envp,
-                                .max_files = 1024};
+    struct sandbox_spec spec = make_spec(&e->cfg, envp, &path);
     int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
     free(path);
     return rc;
+}
+
+int env_prepare(const struct env_config *cfg, char *err, size_t errlen)
+{
+    char *path = NULL;
+    struct sandbox_spec spec = make_spec(cfg, NULL, &path);
+    int rc = sandbox_prepare(&spec, err, errlen);
+    free(path);
+    return rc;
+}
+
+/* The environment's Runtime API: on the host's loopback at an ephemeral port, or (isolated
+ * network) on 127.0.0.1:9001 inside its namespace, adopted after the spawn. */
+static int open_rapi(struct env *e, char *err, size_t errlen)
+{
+    struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api"};
+    int rc = 0;
+    if (e->cfg.isolate_net) {
+        (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:9001");
+        rc = start_process(e, err, errlen);
+        if (rc == 0) {
+            rc = httpd_open_fd(e->cfg.loop, &hc, e->proc.api_fd, api_runtime_handle, e, &e->rapi);
+            e->proc.api_fd = -1; /* the listener's now */
+            if (rc < 0) {
+                (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
+                sandbox_close_fds(&e->proc);
+            }
+        }
+        return rc;
+    }
+    rc = httpd_open(e->cfg.loop, &hc, api_runtime_handle, e, &e->rapi);
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
+        return rc;
+    }
+    (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
+    return start_process(e, err, errlen);
 }
 
 int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
@@ -319,22 +383,15 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
 {
     struct env *e = xcalloc(1, sizeof(*e));
     e->cfg = *cfg;
-    e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = -1;
+    e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = e->proc.api_fd = -1;
     e->spawn_ns = env_now_ns();
-    int rc = logs_open(cfg->state_dir, cfg->fn->name, &e->log);
+    int rc = logs_open(cfg->state_dir, cfg->fn->name, cfg->fn->version, &e->log);
     if (rc < 0) {
         (void)snprintf(err, errlen, "open log stream under %s: %s", cfg->state_dir, strerror(-rc));
         free(e);
         return rc;
     }
-    struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api"};
-    rc = httpd_open(cfg->loop, &hc, api_runtime_handle, e, &e->rapi);
-    if (rc == 0) {
-        (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
-        rc = start_process(e, err, errlen);
-    } else {
-        (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
-    }
+    rc = open_rapi(e, err, errlen);
     if (rc == 0 && open_handles(e) < 0) {
         abort();
     }
@@ -345,7 +402,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
         return rc;
     }
     e->inv = first;
-    logs_attach(e->log, first->tail);
+    logs_attach(e->log, first ? first->tail : NULL);
     e->state = ENV_INIT;
     *out = e;
     return 0;
@@ -370,13 +427,14 @@ void env_deliver(struct env *e, struct inv *inv)
     struct httpd_header h[6];
     size_t n = 0;
     struct cl_buf text;
+    (void)sandbox_thaw(&e->proc); /* frozen while idle (full isolation) */
     e->inv = inv;
     e->state = ENV_BUSY;
     e->start_ns = env_now_ns();
     e->started = true;
     logs_attach(e->log, inv->tail);
     cl_buf_init(&text, 4096);
-    if (report_start(&text, inv->id, "$LATEST") == 0) {
+    if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
         logs_platform(e->log, &text);
     }
     cl_buf_fini(&text);
@@ -402,13 +460,17 @@ static void become_idle(struct env *e, struct httpd_conn *c)
     e->next_conn = c;
     e->idle_ns = env_now_ns();
     httpd_conn_set_abort(c, on_next_abort, e);
+    if (e->proc.full != NULL) { /* freeze soon, unless an event comes first (env_deliver) */
+        (void)uv_timer_start(&e->timer, on_timer, ENV_FREEZE_DELAY_MS, 0);
+    }
 }
 
 void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
         e->init_ns = env_now_ns() - e->spawn_ns;
-        e->report_init = true;
+        e->report_init = !e->cfg.provisioned; /* AWS: no Init Duration in provisioned REPORTs */
+        e->is_initialised = true;
         (void)uv_timer_stop(&e->timer);
         struct inv *first = e->inv;
         e->inv = NULL;
@@ -443,10 +505,10 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type)
 {
+    log_init_report(e, "error", error_type);
     if (e->inv) {
         struct inv_result r = {
             .outcome = INV_FUNCTION_ERROR, .body = body, .len = len, .content_type = ctype};
-        log_init_report(e, "error", error_type);
         finish(e, &r, "error", error_type, false);
     }
     env_stop(e, SIGKILL, 0); /* the runtime should exit; the next invoke re-inits */
@@ -472,6 +534,21 @@ uint64_t env_idle_since(const struct env *e)
 void *env_owner(const struct env *e)
 {
     return e->cfg.owner;
+}
+
+bool env_provisioned(const struct env *e)
+{
+    return e->cfg.provisioned;
+}
+
+bool env_initialised(const struct env *e)
+{
+    return e->is_initialised;
+}
+
+bool env_has_invocation(const struct env *e)
+{
+    return e->inv != NULL;
 }
 
 pid_t env_pid(const struct env *e)

@@ -11,6 +11,9 @@
 
 /* Largest buffered /response body (6 MiB + 100, as AWS). */
 #define ENV_MAX_RESPONSE 6291556
+/* Full isolation: an idle environment is frozen after this long without an event, so that
+ * back-to-back invocations pay neither the freeze nor the thaw (docs/sandbox.md, figures). */
+#define ENV_FREEZE_DELAY_MS 10
 
 enum env_state { ENV_INIT, ENV_IDLE, ENV_BUSY, ENV_RESPONDED, ENV_DEAD };
 
@@ -32,8 +35,9 @@ struct env {
     struct httpd_conn *next_conn; /* a runtime blocked in `next` */
     char last_id[IDS_UUID_LEN];   /* the last answered request id (403 vs 400) */
     uint64_t spawn_ns, init_ns, start_ns, idle_ns;
-    bool report_init; /* the next REPORT carries Init Duration */
-    bool started;     /* START written for inv */
+    bool report_init;    /* the next REPORT carries Init Duration */
+    bool started;        /* START written for inv */
+    bool is_initialised; /* the first `next` came */
     uint64_t peak_kb;
     /* The result posted by the runtime, returned to the caller at its next `next`. */
     struct inv_result result;

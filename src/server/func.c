@@ -16,6 +16,7 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->name = xstrdup(name);
+    cfg->version = xstrdup("$LATEST");
     cfg->code_dir = xstrdup(code_dir);
     cfg->handler = xstrdup("bootstrap");
     cfg->runtime = xstrdup("provided.al2023");
@@ -34,6 +35,7 @@ void func_config_fini(struct function_config *cfg)
         return;
     }
     free(cfg->name);
+    free(cfg->version);
     free(cfg->code_dir);
     free(cfg->handler);
     free(cfg->runtime);
@@ -45,6 +47,28 @@ void func_config_fini(struct function_config *cfg)
     }
     free(cfg->env);
     memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+bool func_config_equal(const struct function_config *a, const struct function_config *b)
+{
+    if (!str_eq(a->name, b->name) || !str_eq(a->version, b->version) ||
+        !str_eq(a->code_dir, b->code_dir) || !str_eq(a->handler, b->handler) ||
+        !str_eq(a->runtime, b->runtime) || !str_eq(a->arch, b->arch) ||
+        a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
+        a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_env; i++) {
+        if (strcmp(a->env[i], b->env[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 bool func_name_valid(const char *name, size_t len)
@@ -170,6 +194,9 @@ static int apply(struct function_config *cfg, const char *key, const char *value
     if (strcmp(key, "reserved") == 0) {
         return parse_int(value, 0, 1000000, &cfg->reserved);
     }
+    if (strcmp(key, "provisioned") == 0) {
+        return parse_int(value, 0, 100000, &cfg->provisioned);
+    }
     if (strcmp(key, "ephemeral-storage") == 0) {
         return parse_int(value, 512, 10240, &cfg->ephemeral_mb);
     }
@@ -210,6 +237,17 @@ int func_destination_parse(const char *dest, char *name, char *err, size_t errle
     memcpy(name, n, len);
     name[len] = '\0';
     return 0;
+}
+
+void func_config_move_async(struct function_config *dst, struct function_config *src)
+{
+    dst->max_retries = src->max_retries;
+    dst->max_event_age_s = src->max_event_age_s;
+    free(dst->on_success);
+    free(dst->on_failure);
+    dst->on_success = src->on_success;
+    dst->on_failure = src->on_failure;
+    src->on_success = src->on_failure = NULL;
 }
 
 static int set_destination(char **field, const char *value, char *err, size_t errlen)
@@ -269,9 +307,9 @@ int func_config_set(struct function_config *cfg, const char *setting, char *err,
     if (rc < 0) {
         (void)snprintf(err, errlen,
                        "--set %s.%s: unknown key or invalid value (keys: timeout 1-900, memory "
-                       "128-10240, reserved >= 0, ephemeral-storage 512-10240, handler, runtime, "
-                       "architecture x86_64|arm64, env.NAME=VALUE, max-retry-attempts 0-2, "
-                       "max-event-age 60-21600, on-success, on-failure)",
+                       "128-10240, reserved >= 0, provisioned >= 0, ephemeral-storage 512-10240, "
+                       "handler, runtime, architecture x86_64|arm64, env.NAME=VALUE, "
+                       "max-retry-attempts 0-2, max-event-age 60-21600, on-success, on-failure)",
                        cfg->name, setting);
     }
     return rc;

@@ -15,6 +15,7 @@
 /* One function's configuration. Strings are owned (func_config_fini frees them). */
 struct function_config {
     char *name;
+    char *version;  /* "$LATEST" (default) or a published version number */
     char *code_dir; /* absolute directory holding bootstrap */
     char *handler;  /* _HANDLER, default "bootstrap" */
     char *runtime;  /* "provided.al2023" */
@@ -25,6 +26,7 @@ struct function_config {
     int ephemeral_mb; /* 512..10240, default 512 */
     char *arch;       /* "x86_64" or "arm64" */
     int reserved;     /* reserved concurrency, -1 when none */
+    int provisioned;  /* environments kept initialised (provisioned concurrency), default 0 */
     /* Asynchronous invocation (AWS's EventInvokeConfig; docs/serve.md "Asynchronous"). */
     int max_retries;     /* MaximumRetryAttempts 0..2, default 2 */
     int max_event_age_s; /* MaximumEventAgeInSeconds 60..21600, default 21600 */
@@ -37,6 +39,11 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
 /* Frees the strings of cfg. NULL is a no-op. */
 void func_config_fini(struct function_config *cfg);
 
+/* True when environments of a and b would run the same way: every field that reaches the
+ * runtime (code, handler, runtime, memory, timeout, storage, architecture, environment in
+ * order); scaling settings (reserved, provisioned) do not count. */
+bool func_config_equal(const struct function_config *a, const struct function_config *b);
+
 /* True when name is a valid function name (1-64 of [a-zA-Z0-9-_]). */
 bool func_name_valid(const char *name, size_t len);
 
@@ -44,11 +51,15 @@ bool func_name_valid(const char *name, size_t len);
  * with a message in err (errlen bytes). */
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
-/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, handler, runtime,
- * ephemeral-storage, architecture, env.NAME, max-retry-attempts, max-event-age, on-success,
- * on-failure; an empty on-success/on-failure removes the destination) to cfg. 0 or -EINVAL
- * with a message in err. */
+/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, provisioned, handler,
+ * runtime, ephemeral-storage, architecture, env.NAME, max-retry-attempts, max-event-age,
+ * on-success, on-failure; an empty on-success/on-failure removes the destination) to cfg. 0 or
+ * -EINVAL with a message in err. */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
+
+/* Moves the asynchronous-invocation settings (max_retries, max_event_age_s, on_success,
+ * on_failure) of src into dst: they never reach the runtime, so they change in place. */
+void func_config_move_async(struct function_config *dst, struct function_config *src);
 
 /* Parses an asynchronous destination: a function name or
  * arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]. Other ARNs (SQS, SNS, EventBridge, S3)

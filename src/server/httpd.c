@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -322,21 +323,23 @@ static void on_listener_close(uv_handle_t *h)
     maybe_free_server(s);
 }
 
-int httpd_open(uv_loop_t *loop, const struct httpd_config *cfg, httpd_request_fn *fn, void *user,
-               struct httpd **out)
+/* Binds (ss) or adopts (fd >= 0) the listening socket, then listens. */
+static int open_listener(uv_loop_t *loop, const struct httpd_config *cfg,
+                         const struct sockaddr_storage *ss, int fd, httpd_request_fn *fn,
+                         void *user, struct httpd **out)
 {
-    struct sockaddr_storage ss;
-    int rc = resolve(cfg->host, cfg->port, &ss);
-    if (rc < 0) {
-        return rc;
-    }
     struct httpd *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
     s->fn = fn;
     s->user = user;
     (void)uv_tcp_init(loop, &s->tcp);
     s->tcp.data = s;
-    rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&ss, 0);
+    int rc = 0;
+    if (fd >= 0 && (rc = uv_tcp_open(&s->tcp, fd)) < 0) {
+        (void)close(fd); /* not the handle's: uv_close would leave it open */
+    } else if (fd < 0) {
+        rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)ss, 0);
+    }
     if (rc == 0) {
         rc = uv_listen((uv_stream_t *)&s->tcp, 511, on_connection);
     }
@@ -347,6 +350,20 @@ int httpd_open(uv_loop_t *loop, const struct httpd_config *cfg, httpd_request_fn
     }
     *out = s;
     return 0;
+}
+
+int httpd_open(uv_loop_t *loop, const struct httpd_config *cfg, httpd_request_fn *fn, void *user,
+               struct httpd **out)
+{
+    struct sockaddr_storage ss;
+    int rc = resolve(cfg->host, cfg->port, &ss);
+    return rc < 0 ? rc : open_listener(loop, cfg, &ss, -1, fn, user, out);
+}
+
+int httpd_open_fd(uv_loop_t *loop, const struct httpd_config *cfg, int fd, httpd_request_fn *fn,
+                  void *user, struct httpd **out)
+{
+    return open_listener(loop, cfg, NULL, fd, fn, user, out);
 }
 
 int httpd_port(const struct httpd *s)

@@ -43,6 +43,11 @@ struct httpd_config {
  * (e.g. -EADDRINUSE, -EINVAL for a bad host). */
 int httpd_open(uv_loop_t *loop, const struct httpd_config *cfg, httpd_request_fn *fn, void *user,
                struct httpd **out);
+/* Like httpd_open, on a TCP socket that is already bound and listening (cfg's host and port
+ * are not used): e.g. one made inside an environment's network namespace. Takes fd, also on
+ * failure. OUT: *out. 0 or a negative errno. */
+int httpd_open_fd(uv_loop_t *loop, const struct httpd_config *cfg, int fd, httpd_request_fn *fn,
+                  void *user, struct httpd **out);
 /* The bound port (useful after port 0). */
 int httpd_port(const struct httpd *s);
 /* Closes the listener and every connection (abort callbacks run for unanswered requests,

@@ -39,6 +39,7 @@ struct inv {
     char id[IDS_UUID_LEN];
     char trace[IDS_TRACE_LEN];
     char *function; /* function name */
+    char *version;  /* the version it runs ("$LATEST" unless the API resolved another) */
     char *arn;      /* ARN as invoked, with qualifier when one was used */
     uint8_t *payload;
     size_t len;
@@ -50,11 +51,13 @@ struct inv {
     void *owner; /* the API's context (e.g. the caller's connection, NULL once gone) */
 };
 
-/* A new invocation with a fresh request id and trace id; takes ownership of payload
- * (malloc'd) and copies the strings. want_tail allocates the tail buffer. Free with
- * inv_free(). */
+/* A new invocation of version $LATEST with a fresh request id and trace id; takes ownership of
+ * payload (malloc'd) and copies the strings. inv_set_version() picks another version. want_tail
+ * allocates the tail buffer. Free with inv_free(). */
 struct inv *inv_new(const char *function, const char *arn, uint8_t *payload, size_t len,
                     bool want_tail, inv_done_fn *done);
+/* Makes inv run version (copied). */
+void inv_set_version(struct inv *inv, const char *version);
 /* Frees inv and everything it owns. NULL is a no-op. */
 void inv_free(struct inv *inv);
 /* Reports the result to the owner (calls inv->done). inv must not be used afterwards. */

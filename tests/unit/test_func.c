@@ -67,6 +67,32 @@ static void test_func_config_set(void **state)
     func_config_fini(&cfg);
 }
 
+static void test_func_config_provisioned_and_equal(void **state)
+{
+    (void)state;
+    struct function_config a, b;
+    char err[512];
+    func_config_init(&a, "fn", "/tmp");
+    func_config_init(&b, "fn", "/tmp");
+    assert_int_equal(a.provisioned, 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&b, "provisioned=4", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&b, "reserved=9", err, sizeof(err)), 0);
+    assert_int_equal(b.provisioned, 4);
+    assert_true(func_config_equal(&a, &b)); /* scaling settings do not change environments */
+    assert_int_equal(func_config_set(&b, "provisioned=-1", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_set(&b, "env.A_1=x", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "env.A_1=y", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "env.A_1=x", err, sizeof(err)), 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "memory=256", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    func_config_fini(&a);
+    func_config_fini(&b);
+}
+
 static void test_func_config_set_async(void **state)
 {
     (void)state;
@@ -114,6 +140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_func_config_parse),
         cmocka_unit_test(test_func_config_set),
+        cmocka_unit_test(test_func_config_provisioned_and_equal),
         cmocka_unit_test(test_func_config_set_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
