@@ -248,3 +248,29 @@ def test_bad_retry_delays_flag(tmp_path):
                         "--async-retry-delays-ms", "100"], capture_output=True, timeout=TIMEOUT)
     assert r.returncode == 2
     assert b"invalid value for --async-retry-delays-ms: 100" in r.stderr
+
+
+def test_manifest_settings_and_sighup_change_in_place(serve, tmp_path):
+    logs = {n: tmp_path / f"{n}.jsonl" for n in ("py", "d1", "d2")}
+
+    def manifest(dest):
+        fns = {n: {"code": str(PY), "environment": {"EVENT_LOG": str(p)}}
+               for n, p in logs.items()}
+        fns["py"].update({"max-retry-attempts": 0, "on-failure": dest})
+        (tmp_path / "m.json").write_text(json.dumps({"functions": fns}))
+
+    manifest("d1")
+    srv = serve({}, args=["--manifest", str(tmp_path / "m.json")])
+    first = send(srv, "py", {"action": "error"})
+    assert record_of(wait_events(logs["d1"], 1), first)["requestContext"][
+        "approximateInvokeCount"] == 1
+    manifest(f"{ARN}:d2:$LATEST")
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + TIMEOUT
+    while "0 added, 0 replaced, 3 unchanged" not in srv.stderr():
+        assert time.monotonic() < deadline, srv.stderr()
+        time.sleep(0.05)
+    second = send(srv, "py", {"action": "error"})
+    record_of(wait_events(logs["d2"], 1), second)
+    assert len(events(logs["d1"])) == 1
+    assert len(events(logs["py"])) == 2
