@@ -214,7 +214,7 @@ static void discard(struct async *a, const struct function_config *fn, const str
 
 /* After a failed attempt: reschedule or discard. */
 static void failed(struct async *a, const struct function_config *fn, struct queue_event *ev,
-                   const struct inv *inv, const struct inv_result *r)
+                   const uint8_t *payload, size_t len, const struct inv_result *r)
 {
     bool is_throttle = r->outcome == INV_THROTTLED;
     struct queue_policy pol = policy_of(a, fn);
@@ -226,7 +226,7 @@ static void failed(struct async *a, const struct function_config *fn, struct que
         (void)queue_retry(a->q, ev->seq, ev->attempts, ev->throttles, next);
         return;
     }
-    discard(a, fn, ev, inv->payload, inv->len,
+    discard(a, fn, ev, payload, len,
             v == QUEUE_RETRIES_EXHAUSTED ? "RetriesExhausted" : "EventAgeExceeded",
             is_throttle ? NULL : r);
 }
@@ -249,7 +249,7 @@ static void on_done(struct inv *inv, const struct inv_result *r)
          * the function; the event waits for the next start. */
         (void)queue_retry(a->q, ev->seq, ev->attempts, ev->throttles, ev->next_ms);
     } else {
-        failed(a, fn, ev, inv, r);
+        failed(a, fn, ev, inv->payload, inv->len, r);
     }
     queue_event_fini(ev);
     free(j);
@@ -284,20 +284,24 @@ static int64_t drain_function(struct async *a, const struct function_config *fn,
 {
     size_t c = count_index(a, fn->name);
     int limit = fn->reserved >= 0 ? fn->reserved : a->cfg.max_in_flight;
-    limit = limit > 0 ? limit : 1; /* reserved 0: one event waits in the pool (throttled) */
+    bool is_throttled = limit == 0; /* reserved 0: every attempt is throttled, as on AWS */
     struct queue_event ev;
-    while (a->counts[c].n < limit && queue_claim(a->q, fn->name, now, &ev) == 0) {
+    while ((is_throttled || a->counts[c].n < limit) && queue_claim(a->q, fn->name, now, &ev) == 0) {
         const struct function_config *vfn = config_of(a, &ev);
         struct queue_policy pol = policy_of(a, vfn ? vfn : fn);
         if (queue_expired(&pol, &ev, now)) {
             discard(a, vfn ? vfn : fn, &ev, ev.payload, ev.len, "EventAgeExceeded", NULL);
-            queue_event_fini(&ev);
-            continue;
+        } else if (is_throttled) {
+            struct inv_result r = {.outcome = INV_THROTTLED};
+            failed(a, vfn ? vfn : fn, &ev, ev.payload, ev.len, &r); /* backoff: not due now */
+        } else {
+            run(a, c, &ev);
+            continue; /* ev now belongs to the invocation */
         }
-        run(a, c, &ev);
+        queue_event_fini(&ev);
     }
     int64_t next = INT64_MAX;
-    if (a->counts[c].n < limit && queue_next_due(a->q, fn->name, &next) < 0) {
+    if ((is_throttled || a->counts[c].n < limit) && queue_next_due(a->q, fn->name, &next) < 0) {
         next = INT64_MAX;
     }
     return next;

@@ -274,3 +274,22 @@ def test_manifest_settings_and_sighup_change_in_place(serve, tmp_path):
     record_of(wait_events(logs["d2"], 1), second)
     assert len(events(logs["d1"])) == 1
     assert len(events(logs["py"])) == 2
+
+
+def test_throttled_until_max_age(serve, tmp_path):
+    # reserved 0: every attempt is throttled; backoff 1, 2, 4, 8, 16 s: the next one (32 s
+    # later, at ~63 s) would pass the 60 s maximum age, so it is given up at ~31 s.
+    log, bad = tmp_path / "py.jsonl", tmp_path / "bad.jsonl"
+    srv = serve({"py": PY, "bad": PY},
+                sets=fn_sets("py", log, "py.reserved=0", "py.on-failure=bad",
+                             "py.max-event-age=60") + fn_sets("bad", bad))
+    t0 = time.monotonic()
+    rid = send(srv, "py", {"never": "runs"})
+    rec = record_of(wait_events(bad, 1, timeout=TIMEOUT + 40), rid)
+    assert 25 < time.monotonic() - t0 < 60
+    assert rec == {"version": "1.0",
+                   "requestContext": {"requestId": rid, "functionArn": f"{ARN}:py:$LATEST",
+                                      "condition": "EventAgeExceeded",
+                                      "approximateInvokeCount": 0},
+                   "requestPayload": {"never": "runs"}}
+    assert events(log) == []
