@@ -40,6 +40,10 @@ void func_config_fini(struct function_config *cfg)
     free(cfg->handler);
     free(cfg->runtime);
     free(cfg->arch);
+    free(cfg->description);
+    free(cfg->code_sha256);
+    free(cfg->revision_id);
+    free(cfg->last_modified);
     free(cfg->on_success);
     free(cfg->on_failure);
     for (size_t i = 0; i < cfg->n_env; i++) {
@@ -104,9 +108,10 @@ int func_config_parse(struct function_config *cfg, const char *spec, char *err, 
         return -EINVAL;
     }
     struct stat st;
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        (void)snprintf(err, errlen, "--function %s: %s is not a directory (it must hold bootstrap)",
-                       spec, dir);
+    if (stat(dir, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+        (void)snprintf(err, errlen,
+                       "--function %s: %s is neither a directory holding bootstrap nor a zip", spec,
+                       dir);
         free(name);
         free(dir);
         return -EINVAL;
@@ -311,6 +316,171 @@ int func_config_set(struct function_config *cfg, const char *setting, char *err,
                        "handler, runtime, architecture x86_64|arm64, env.NAME=VALUE, "
                        "max-retry-attempts 0-2, max-event-age 60-21600, on-success, on-failure)",
                        cfg->name, setting);
+    }
+    return rc;
+}
+
+/* ---- JSON document ---- */
+
+/* clambda's EventInvokeConfig member (AWS keeps it as a separate resource), when not default. */
+static void async_to_json(const struct function_config *cfg, json_t *doc)
+{
+    json_t *eic = json_object();
+    json_t *dc = json_object();
+    if (cfg->max_retries != 2) {
+        (void)json_object_set_new(eic, "MaximumRetryAttempts", json_integer(cfg->max_retries));
+    }
+    if (cfg->max_event_age_s != 21600) {
+        (void)json_object_set_new(eic, "MaximumEventAgeInSeconds",
+                                  json_integer(cfg->max_event_age_s));
+    }
+    if (cfg->on_success) {
+        (void)json_object_set_new(dc, "OnSuccess",
+                                  json_pack("{s:s}", "Destination", cfg->on_success));
+    }
+    if (cfg->on_failure) {
+        (void)json_object_set_new(dc, "OnFailure",
+                                  json_pack("{s:s}", "Destination", cfg->on_failure));
+    }
+    if (json_object_size(dc) > 0) {
+        (void)json_object_set(eic, "DestinationConfig", dc);
+    }
+    if (json_object_size(eic) > 0) {
+        (void)json_object_set(doc, "EventInvokeConfig", eic);
+    }
+    json_decref(dc);
+    json_decref(eic);
+}
+
+void func_config_to_json(const struct function_config *cfg, json_t **out)
+{
+    json_t *vars = json_object();
+    for (size_t i = 0; i < cfg->n_env; i++) {
+        const char *eq = strchr(cfg->env[i], '=');
+        char *key = xstrndup(cfg->env[i], (size_t)(eq - cfg->env[i]));
+        (void)json_object_set_new(vars, key, json_string(eq + 1));
+        free(key);
+    }
+    json_t *doc =
+        json_pack("{s:s, s:s, s:i, s:i, s:{s:o}, s:{s:i}, s:[s]}", "Handler", cfg->handler,
+                  "Runtime", cfg->runtime, "MemorySize", cfg->memory_mb, "Timeout", cfg->timeout_s,
+                  "Environment", "Variables", vars, "EphemeralStorage", "Size", cfg->ephemeral_mb,
+                  "Architectures", cfg->arch);
+    if (doc == NULL) {
+        (void)fprintf(stderr, "clambda: json_pack of a function configuration failed\n");
+        abort(); /* only on OOM or invalid UTF-8, which our validated strings cannot hold */
+    }
+    if (cfg->description) {
+        (void)json_object_set_new(doc, "Description", json_string(cfg->description));
+    }
+    if (cfg->reserved >= 0) {
+        (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(cfg->reserved));
+    }
+    if (cfg->provisioned > 0) {
+        (void)json_object_set_new(doc, "ProvisionedConcurrentExecutions",
+                                  json_integer(cfg->provisioned));
+    }
+    async_to_json(cfg, doc);
+    *out = doc;
+}
+
+/* Reads integer member key of doc into *v when present; -EINVAL if not an int in [lo, hi]. */
+static int json_int(const json_t *doc, const char *key, int lo, int hi, int *v)
+{
+    const json_t *j = json_object_get(doc, key);
+    if (j == NULL) {
+        return 0;
+    }
+    if (!json_is_integer(j) || json_integer_value(j) < lo || json_integer_value(j) > hi) {
+        return -EINVAL;
+    }
+    *v = (int)json_integer_value(j);
+    return 0;
+}
+
+static int json_str(const json_t *doc, const char *key, char **field, bool (*ok)(const char *))
+{
+    const json_t *j = json_object_get(doc, key);
+    if (j == NULL) {
+        return 0;
+    }
+    return json_is_string(j) ? set_string(field, json_string_value(j), ok) : -EINVAL;
+}
+
+static bool description_ok(const char *v)
+{
+    return strlen(v) <= 256;
+}
+
+static int json_env(struct function_config *cfg, json_t *doc)
+{
+    json_t *vars = json_object_get(json_object_get(doc, "Environment"), "Variables");
+    const char *key;
+    json_t *val;
+    json_object_foreach(vars, key, val)
+    {
+        if (!json_is_string(val)) {
+            return -EINVAL;
+        }
+        char *kv = xasprintf("%s=%s", key, json_string_value(val));
+        int rc = strchr(key, '=') ? -EINVAL : set_env(cfg, kv);
+        free(kv);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int json_destination(const json_t *d, char **field)
+{
+    const json_t *j = json_object_get(d, "Destination"); /* NULL when d is */
+    char err[256];
+    if (j == NULL) {
+        return 0;
+    }
+    return json_is_string(j) ? set_destination(field, json_string_value(j), err, sizeof(err))
+                             : -EINVAL;
+}
+
+static int json_async(struct function_config *cfg, const json_t *doc)
+{
+    const json_t *eic = json_object_get(doc, "EventInvokeConfig");
+    const json_t *dc = json_object_get(eic, "DestinationConfig");
+    int rc = json_int(eic, "MaximumRetryAttempts", 0, 2, &cfg->max_retries);
+    rc = rc ? rc : json_int(eic, "MaximumEventAgeInSeconds", 60, 21600, &cfg->max_event_age_s);
+    rc = rc ? rc : json_destination(json_object_get(dc, "OnSuccess"), &cfg->on_success);
+    return rc ? rc : json_destination(json_object_get(dc, "OnFailure"), &cfg->on_failure);
+}
+
+static int json_members(struct function_config *cfg, json_t *doc)
+{
+    const json_t *arch = json_array_get(json_object_get(doc, "Architectures"), 0);
+    const json_t *storage = json_object_get(doc, "EphemeralStorage");
+    int rc = json_int(doc, "MemorySize", 128, 10240, &cfg->memory_mb);
+    rc = rc ? rc : json_int(doc, "Timeout", 1, 900, &cfg->timeout_s);
+    rc = rc ? rc : json_int(doc, "ReservedConcurrentExecutions", 0, 1000000, &cfg->reserved);
+    rc = rc ? rc : json_int(doc, "ProvisionedConcurrentExecutions", 0, 100000, &cfg->provisioned);
+    rc = rc ? rc : (storage ? json_int(storage, "Size", 512, 10240, &cfg->ephemeral_mb) : 0);
+    rc = rc ? rc : json_str(doc, "Handler", &cfg->handler, handler_ok);
+    rc = rc ? rc : json_str(doc, "Runtime", &cfg->runtime, runtime_ok);
+    rc = rc ? rc : json_str(doc, "Description", &cfg->description, description_ok);
+    if (rc == 0 && arch) {
+        rc = json_is_string(arch) ? set_string(&cfg->arch, json_string_value(arch), arch_ok)
+                                  : -EINVAL;
+    }
+    rc = rc ? rc : json_async(cfg, doc);
+    return rc ? rc : json_env(cfg, doc);
+}
+
+int func_config_from_json(struct function_config *cfg, const char *name, const char *code_dir,
+                          json_t *doc, char *err, size_t errlen)
+{
+    func_config_init(cfg, name, code_dir);
+    int rc = json_is_object(doc) ? json_members(cfg, doc) : -EINVAL;
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "function %s: invalid configuration document", name);
+        func_config_fini(cfg);
     }
     return rc;
 }

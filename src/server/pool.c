@@ -175,6 +175,7 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
 
 static void on_env_idle(struct env *e, void *arg);
 static void on_env_gone(struct env *e, void *arg);
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg);
 
 /* The environment settings of f's runtimes. */
 static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
@@ -190,6 +191,7 @@ static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
                               .extra_env = p->cfg.extra_env,
                               .on_idle = on_env_idle,
                               .on_gone = on_env_gone,
+                              .on_retry = on_env_retry,
                               .arg = p,
                               .owner = f,
                               .full = p->cfg.full,
@@ -211,8 +213,10 @@ static int prepare_fn(struct pool *p, struct pool_fn *f, char *err, size_t errle
     return rc;
 }
 
-/* Starts an environment of f for inv (NULL: a provisioned one). 0 or -errno with err. */
-static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *err, size_t errlen)
+/* Starts an environment of f for inv (NULL: a provisioned one; suppressed: a retried init,
+ * see env.h). 0 or -errno with err. */
+static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed, char *err,
+                     size_t errlen)
 {
     int rc = prepare_fn(p, f, err, errlen);
     if (rc < 0) {
@@ -220,6 +224,7 @@ static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *e
     }
     struct env_config ec;
     env_config_of(p, f, inv == NULL, &ec);
+    ec.suppressed_init = suppressed;
     struct env *e = NULL;
     rc = env_spawn(&ec, inv, &e, err, errlen);
     if (rc < 0) {
@@ -234,19 +239,39 @@ static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *e
     return 0;
 }
 
-/* Starts an environment for inv. False only when limits forbid; a spawn failure completes inv
- * with Runtime.InvalidEntrypoint and counts as handled. */
-static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+/* Starts an environment for inv (suppressed: a retried init). False only when limits forbid;
+ * a spawn failure completes inv with Runtime.InvalidEntrypoint and counts as handled. */
+static bool spawn_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed)
 {
     if (!can_spawn(p, f)) {
         return false;
     }
     char err[512];
-    if (start_env(p, f, inv, err, sizeof(err)) < 0) {
+    if (start_env(p, f, inv, suppressed, err, sizeof(err)) < 0) {
         (void)fprintf(stderr, "clambda: %s: cannot start environment: %s\n", f->cfg.name, err);
         inv_fail(inv, "Runtime.InvalidEntrypoint", err);
     }
     return true;
+}
+
+static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+{
+    return spawn_env(p, f, inv, false);
+}
+
+/* A failed on-demand init: the invocation that waited for it gets a fresh environment that
+ * re-runs init inside it, in the failed one's slot (which is freed first, so a reserved
+ * concurrency of 1 still allows it). */
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg)
+{
+    struct pool *p = arg;
+    struct pool_fn *f = env_owner(e);
+    remove_env(p, f, e); /* on_gone will find nothing left to remove */
+    bool was = p->dispatching;
+    p->dispatching = true;
+    bool taken = spawn_env(p, f, inv, true);
+    p->dispatching = was;
+    return taken;
 }
 
 static size_t count_provisioned(const struct pool_fn *f)
@@ -281,7 +306,7 @@ static void ensure_provisioned(struct pool *p, struct pool_fn *f)
             return;
         }
         char err[512];
-        if (start_env(p, f, NULL, err, sizeof(err)) < 0) {
+        if (start_env(p, f, NULL, false, err, sizeof(err)) < 0) {
             (void)fprintf(stderr, "clambda: %s: cannot start provisioned environment: %s\n",
                           f->cfg.name, err);
             provisioned_failed(f);

@@ -18,7 +18,9 @@
 #include "httpd.h"
 #include "manifest.h"
 #include "pool.h"
+#include "registry.h"
 #include "sandbox_full.h"
+#include "store.h"
 #include "xalloc.h"
 
 /* Everything the command line says. */
@@ -30,7 +32,8 @@ struct serve_opts {
     int provisioned; /* --provisioned: default for every function, -1 when not given */
     struct function_config *fns;
     size_t n_fns;
-    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function, the rest from --manifest */
+    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function (after open_registry: from
+                        * --function or the store), the rest from --manifest */
     const char **sets; /* NAME.KEY=VALUE, applied after every --function */
     size_t n_sets;
     int max_envs;
@@ -57,6 +60,7 @@ struct serve {
     struct pool *pool;
     struct async *async;
     struct api_invoke invoke;
+    struct store *store;       /* the registry's state database */
     struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
     bool stopping;
@@ -188,16 +192,21 @@ static int add_function(struct serve_opts *o, const char *spec)
     return 0;
 }
 
-/* Applies --provisioned (as a default) and the --set settings to fns; with is_strict, a
- * --set naming no function is an error (at start; a reload skips it). */
-static int apply_sets(const struct serve_opts *o, struct function_config *fns, size_t n_fns,
-                      bool is_strict)
+/* Applies --provisioned as a default to fns (after saving: the default is not stored). */
+static void apply_provisioned(const struct serve_opts *o, struct function_config *fns, size_t n_fns)
 {
     for (size_t j = 0; o->provisioned > 0 && j < n_fns; j++) {
         if (fns[j].provisioned == 0) {
             fns[j].provisioned = o->provisioned;
         }
     }
+}
+
+/* Applies the --set settings to fns; with is_strict, a --set naming no function is an error
+ * (at start; a reload skips it). */
+static int apply_sets(const struct serve_opts *o, struct function_config *fns, size_t n_fns,
+                      bool is_strict)
+{
     for (size_t i = 0; i < o->n_sets; i++) {
         const char *s = o->sets[i];
         const char *dot = strchr(s, '.');
@@ -428,7 +437,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     if (o->manifest && add_manifest(o) < 0) {
         return 2;
     }
-    return apply_sets(o, o->fns, o->n_fns, true) < 0 ? 2 : 0;
+    return 0; /* --set is applied by open_registry, once stored functions are known */
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -491,10 +500,18 @@ static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
             return -EINVAL;
         }
     }
+    for (size_t i = 0; i < *n; i++) {
+        if (registry_prepare_code(s->opts->state_dir, &(*fns)[i], err, sizeof(err)) < 0) {
+            (void)fprintf(stderr, "clambda: SIGHUP: %s; keeping the running functions\n", err);
+            manifest_free(*fns, *n);
+            return -EINVAL;
+        }
+    }
     if (apply_sets(s->opts, *fns, *n, false) < 0) {
         manifest_free(*fns, *n);
         return -EINVAL;
     }
+    apply_provisioned(s->opts, *fns, *n);
     return 0;
 }
 
@@ -680,7 +697,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
         if (pool_add_function(s->pool, &o->fns[i]) < 0) {
-            (void)fprintf(stderr, "clambda: --function %s given twice\n", name);
+            (void)fprintf(stderr, "clambda: function %s registered twice\n", name);
             return -EEXIST;
         }
     }
@@ -709,6 +726,83 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     return 0;
 }
 
+/* Drops the entries of r (stored functions) that the manifest defines: the manifest wins. */
+static void drop_shadowed(struct function_config *r, size_t *n_r,
+                          const struct function_config *manifest, size_t n_manifest)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n_r; i++) {
+        bool shadowed = false;
+        for (size_t j = 0; j < n_manifest; j++) {
+            shadowed = shadowed || strcmp(r[i].name, manifest[j].name) == 0;
+        }
+        if (shadowed) {
+            func_config_fini(&r[i]);
+        } else {
+            r[k++] = r[i];
+        }
+    }
+    *n_r = k;
+}
+
+/* o->fns becomes: stored functions with --function over them (then saved, after --set), then
+ * the manifest's. Returns a negative errno with the message in err. */
+static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size_t errlen)
+{
+    struct function_config *r = NULL;
+    size_t n_r = 0;
+    size_t n_manifest = o->n_fns - o->n_cli_fns;
+    struct function_config *manifest = n_manifest ? o->fns + o->n_cli_fns : NULL;
+    int rc = registry_load(s->store, o->state_dir, o->fns, o->n_cli_fns, &r, &n_r, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n_manifest; i++) {
+        rc = registry_prepare_code(o->state_dir, &manifest[i], err, errlen);
+    }
+    if (rc < 0) {
+        registry_list_free(r, n_r);
+        return rc;
+    }
+    drop_shadowed(r, &n_r, manifest, n_manifest);
+    r = xrealloc(r, (n_r + n_manifest + 1) * sizeof(*r));
+    if (n_manifest > 0) {
+        memcpy(r + n_r, manifest, n_manifest * sizeof(*r));
+    }
+    free(o->fns); /* the --function entries were taken over (zeroed), the manifest's moved */
+    o->fns = r;
+    o->n_cli_fns = n_r;
+    o->n_fns = n_r + n_manifest;
+    if (apply_sets(o, o->fns, o->n_fns, true) < 0) {
+        err[0] = '\0'; /* apply_sets printed why */
+        return -EINVAL;
+    }
+    for (size_t i = 0; rc == 0 && i < o->n_cli_fns; i++) {
+        rc = registry_save(s->store, &o->fns[i], err, errlen);
+    }
+    apply_provisioned(o, o->fns, o->n_fns);
+    return rc;
+}
+
+/* Opens the state database and builds the function list. 0, 2 for a bad --function, --set or
+ * manifest code, 1 for a state directory that cannot be used (message printed). */
+static int open_registry(struct serve *s, struct serve_opts *o)
+{
+    char err[1024];
+    int rc = store_open(o->state_dir, &s->store, err, sizeof(err));
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: %s\n", err);
+        return 1;
+    }
+    rc = merge_registry(s, o, err, sizeof(err));
+    if (rc < 0) {
+        if (err[0] != '\0') {
+            (void)fprintf(stderr, "clambda: %s\n", err);
+        }
+        store_close(s->store);
+        s->store = NULL;
+        return rc == -EINVAL ? 2 : 1;
+    }
+    return 0;
+}
+
 int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
@@ -723,12 +817,17 @@ int serve_main(int argc, char **argv)
         opts_fini(&o);
         return 1;
     }
+    struct serve s;
+    memset(&s, 0, sizeof(s));
+    rc = open_registry(&s, &o);
+    if (rc != 0) {
+        opts_fini(&o);
+        return rc;
+    }
     struct sigaction ign;
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
-    struct serve s;
-    memset(&s, 0, sizeof(s));
     s.grace_ms = o.grace_ms;
     (void)uv_loop_init(&s.loop);
     char **extra_env = sanitizer_env();
@@ -743,6 +842,7 @@ int serve_main(int argc, char **argv)
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     async_free(s.async);
     pool_free(s.pool);
+    store_close(s.store);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);
     remember_manifest(&s, NULL, 0);
