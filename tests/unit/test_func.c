@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "func.h"
 
 static void test_func_config_parse(void **state)
@@ -213,6 +215,37 @@ static void test_func_config_set_async(void **state)
     func_config_fini(&cfg);
 }
 
+static void test_func_config_json_async(void **state)
+{
+    (void)state;
+    struct function_config cfg, back;
+    char err[256];
+    json_t *doc = NULL;
+    func_config_init(&cfg, "fn", "/tmp");
+    func_config_to_json(&cfg, &doc);
+    assert_null(json_object_get(doc, "EventInvokeConfig")); /* defaults are not written */
+    json_decref(doc);
+    assert_int_equal(func_config_set(&cfg, "max-retry-attempts=1", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&cfg, "max-event-age=120", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&cfg, "on-failure=dlq", err, sizeof(err)), 0);
+    func_config_to_json(&cfg, &doc);
+    char *text = json_dumps(json_object_get(doc, "EventInvokeConfig"), JSON_COMPACT);
+    assert_string_equal(text, "{\"MaximumRetryAttempts\":1,\"MaximumEventAgeInSeconds\":120,"
+                              "\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"dlq\"}}}");
+    free(text);
+    assert_int_equal(func_config_from_json(&back, "fn", "/tmp", doc, err, sizeof(err)), 0);
+    assert_int_equal(back.max_retries, 1);
+    assert_int_equal(back.max_event_age_s, 120);
+    assert_null(back.on_success);
+    assert_string_equal(back.on_failure, "dlq");
+    func_config_fini(&back);
+    (void)json_object_set_new(json_object_get(doc, "EventInvokeConfig"), "MaximumRetryAttempts",
+                              json_integer(3));
+    assert_int_equal(func_config_from_json(&back, "fn", "/tmp", doc, err, sizeof(err)), -EINVAL);
+    json_decref(doc);
+    func_config_fini(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_func_config_from_json_invalid),
         cmocka_unit_test(test_func_config_provisioned_and_equal),
         cmocka_unit_test(test_func_config_set_async),
+        cmocka_unit_test(test_func_config_json_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
