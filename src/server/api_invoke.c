@@ -396,6 +396,23 @@ static bool check_log_type(struct httpd_conn *c, const char *log_type)
     return true;
 }
 
+/* Event: the 202 goes out only once the event is committed to the durable queue. */
+static void enqueue(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
+                    const char *arn, const uint8_t *payload, size_t len, const char *ctx)
+{
+    char id[IDS_UUID_LEN];
+    size_t name_len = strlen(fn->name);
+    const char *q = strstr(arn, ":function:") + strlen(":function:") + name_len;
+    ids_uuid(id);
+    if (async_enqueue(api->async, id, fn->name, *q == ':' ? q + 1 : "", payload, len, ctx) < 0) {
+        api_invoke_error(c, 500, "ServiceException", "Message",
+                         "The event could not be stored; it was not accepted.", NULL, id);
+        return;
+    }
+    struct httpd_header h[] = {{"x-amzn-RequestId", id}};
+    httpd_respond(c, 202, h, 1, NULL, 0);
+}
+
 static void start(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
                   char *arn, enum inv_type type, bool tail, char *ctx, bool stream)
 {
@@ -405,16 +422,19 @@ static void start(struct api_invoke *api, struct httpd_conn *c, const struct fun
         payload = (uint8_t *)xstrdup("{}"); /* no payload: the function gets {} */
         len = 2;
     }
-    struct inv *inv = inv_new(fn->name, arn, payload, len, tail && type == TYPE_SYNC, on_done);
+    if (type == TYPE_EVENT) {
+        enqueue(api, c, fn, arn, payload, len, ctx);
+        free(payload);
+        free(ctx);
+        free(arn);
+        return;
+    }
+    struct inv *inv = inv_new(fn->name, arn, payload, len, tail, on_done);
     inv->client_context = ctx;
     inv_set_version(inv, fn->version);
     free(arn);
     if (stream) {
         api_invoke_stream_attach(c, inv);
-    } else if (type == TYPE_EVENT) {
-        struct httpd_header h[] = {{"x-amzn-RequestId", inv->id}};
-        inv->is_async = true;
-        httpd_respond(c, 202, h, 1, NULL, 0);
     } else {
         inv->owner = c;
         httpd_conn_set_abort(c, on_caller_gone, inv);

@@ -76,6 +76,16 @@ const struct function_config *pool_function_version(const struct pool *p, const 
     return f ? &f->cfg : NULL;
 }
 
+const struct function_config *pool_function_at(const struct pool *p, size_t i)
+{
+    return i < p->n_fns ? &p->fns[i]->cfg : NULL;
+}
+
+size_t pool_n_functions(const struct pool *p)
+{
+    return p->n_fns;
+}
+
 static struct pool_fn *fn_new(struct function_config *cfg)
 {
     struct pool_fn *f = xcalloc(1, sizeof(*f));
@@ -545,6 +555,7 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
     if (func_config_equal(&f->cfg, cfg)) {
         f->cfg.reserved = cfg->reserved;
         f->cfg.provisioned = cfg->provisioned;
+        func_config_move_async(&f->cfg, cfg);
         f->prov_backoff_ms = 0;
         f->prov_retry_ns = 0;
         func_config_fini(cfg);

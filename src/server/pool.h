@@ -62,6 +62,11 @@ const struct function_config *pool_function(const struct pool *p, const char *na
 /* The same for a version ("$LATEST" or a published number), or NULL. */
 const struct function_config *pool_function_version(const struct pool *p, const char *name,
                                                     const char *version);
+/* The i-th function version (0 <= i < pool_n_functions), borrowed as pool_function's result;
+ * indexes change when a function is removed. */
+const struct function_config *pool_function_at(const struct pool *p, size_t i);
+/* How many function versions the pool has. */
+size_t pool_n_functions(const struct pool *p);
 /* Runs inv on an environment of inv->function's inv->version; inv_complete() is called exactly
  * once, possibly before this returns (spawn failure, or ResourceNotFoundException when that
  * version no longer exists). */

@@ -14,12 +14,14 @@
 
 #include "api_invoke.h"
 #include "api_logs.h"
+#include "async.h"
 #include "func.h"
 #include "httpd.h"
 #include "logs.h"
 #include "manifest.h"
 #include "metrics.h"
 #include "pool.h"
+#include "queue.h"
 #include "registry.h"
 #include "sandbox_full.h"
 #include "store.h"
@@ -43,6 +45,7 @@ struct serve_opts {
     int wait_ms;
     int init_timeout_s;
     int grace_ms;
+    int retry_delay_ms[2]; /* --async-retry-delays-ms */
     char region[32];
     char isolation[8];          /* "auto", "full", "none" */
     bool isolate_net;           /* --network isolated */
@@ -61,6 +64,7 @@ struct serve {
     size_t n_manifest_names;
     struct httpd *api;
     struct pool *pool;
+    struct async *async;
     struct api_invoke invoke;
     struct api_logs logs;
     struct metrics *metrics;
@@ -93,8 +97,10 @@ static const char usage[] =
     "                     [--isolation auto|full|none] [--network host|isolated]\n"
     "                     [--cgroup-root DIR] [--userns auto|off]\n"
     "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
+    "                     [--async-retry-delays-ms MS,MS]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
-    "     architecture, env.NAME (see docs/serve.md)\n";
+    "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
+    "     on-failure (see docs/serve.md)\n";
 
 static int parse_listen(const char *s, struct serve_opts *o)
 {
@@ -144,6 +150,23 @@ static int parse_bytes(const char *s, long long *out)
     }
     *out = v;
     return 0;
+}
+
+/* "A,B": the delays before the 2nd and 3rd attempt of a failed Event invoke (a testing knob;
+ * AWS waits 60000,120000). */
+static int parse_delays(const char *s, int out[2])
+{
+    const char *comma = strchr(s, ',');
+    char first[16];
+    if (comma == NULL || (size_t)(comma - s) >= sizeof(first)) {
+        return -EINVAL;
+    }
+    memcpy(first, s, (size_t)(comma - s));
+    first[comma - s] = '\0';
+    if (parse_num(first, 0, 3600000, &out[0]) < 0) {
+        return -EINVAL;
+    }
+    return parse_num(comma + 1, 0, 3600000, &out[1]);
 }
 
 static char *default_state_dir(void)
@@ -279,7 +302,8 @@ enum {
     OPT_CGROUP,
     OPT_USERNS,
     OPT_LOG_MAX,
-    OPT_LOG_RETAIN
+    OPT_LOG_RETAIN,
+    OPT_DELAYS
 };
 
 static const struct option long_opts[] = {
@@ -302,6 +326,7 @@ static const struct option long_opts[] = {
     {"userns", required_argument, NULL, OPT_USERNS},
     {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
     {"log-retain-bytes", required_argument, NULL, OPT_LOG_RETAIN},
+    {"async-retry-delays-ms", required_argument, NULL, OPT_DELAYS},
     {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
@@ -371,6 +396,8 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return parse_bytes(arg, &o->log_max_bytes);
     case OPT_LOG_RETAIN:
         return parse_bytes(arg, &o->log_retain_bytes);
+    case OPT_DELAYS:
+        return parse_delays(arg, o->retry_delay_ms);
     case OPT_HELP:
         return 1;
     default:
@@ -400,6 +427,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
+                             .retry_delay_ms = {60000, 120000},
                              .provisioned = -1,
                              .region = "us-east-1",
                              .isolation = "auto",
@@ -454,6 +482,7 @@ static void on_signal(uv_signal_t *h, int signum)
     (void)fprintf(stderr, "clambda: %s, shutting down\n", strsignal(signum));
     httpd_close(s->api);
     s->api = NULL;
+    async_shutdown(s->async); /* first: events cut short by the pool stay queued */
     pool_shutdown(s->pool, s->grace_ms);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -669,6 +698,13 @@ static double gauge_one(void *arg)
     return 1;
 }
 
+/* metrics_queue_depth_fn over the durable Event queue (arg: the async worker). */
+static long async_depth(void *arg, const char *function)
+{
+    int64_t n = 0;
+    return queue_depth(async_queue(arg), function, &n) == 0 ? (long)n : -1;
+}
+
 /* Live gauges from the pool, and server-wide gauges: add new ones here. */
 static void register_metrics(struct serve *s)
 {
@@ -678,6 +714,22 @@ static void register_metrics(struct serve *s)
     metrics_add_gauge(s->metrics, "clambda_isolation_info",
                       "The isolation mode environments run with (value 1).", labels, gauge_one,
                       NULL);
+}
+
+/* The durable Event queue (async.h) on clambda.db in the state dir. */
+static int start_async(struct serve *s, const struct serve_opts *o)
+{
+    struct async_config ac = {.state_dir = o->state_dir,
+                              .region = o->region,
+                              .account = "000000000000",
+                              .retry_delay_ms = {o->retry_delay_ms[0], o->retry_delay_ms[1]},
+                              .max_in_flight = o->max_envs};
+    char err[512];
+    if (async_open(&s->loop, &ac, s->pool, &s->async, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: event queue: %s\n", err);
+        return -EIO;
+    }
+    return 0;
 }
 
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
@@ -711,7 +763,12 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         }
     }
     s->logs = (struct api_logs){&s->loop, o->state_dir, o->region, "000000000000"};
-    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs};
+    if (start_async(s, o) < 0) {
+        return -EIO;
+    }
+    metrics_set_queue_depth(s->metrics, async_depth, s->async);
+    s->invoke =
+        (struct api_invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs, s->async};
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_invoke_handle, &s->invoke, &s->api);
     if (rc < 0) {
@@ -842,11 +899,13 @@ int serve_main(int argc, char **argv)
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
+        async_shutdown(s.async);
         if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
             pool_shutdown(s.pool, 0);
         }
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
+    async_free(s.async);
     pool_free(s.pool);
     metrics_free(s.metrics);
     store_close(s.store);
