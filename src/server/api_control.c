@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api_functions.h"
+#include "api_logs.h"
 #include "api_manage.h"
 #include "ids.h"
 #include "sigv4.h"
@@ -81,8 +82,6 @@ static const struct op ops[] = {
     {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig", NULL},
     {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig", NULL},
     {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs", NULL},
-    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
-     NULL},
     {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
     {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", NULL},
     {"GET", "/2018-10-31/layers", "ListLayers", NULL},
@@ -224,7 +223,10 @@ static bool has_query(const char *url, const char *kv)
            strcmp(value, kv + klen + 1) == 0;
 }
 
-static void route(struct api_call *call)
+/* Answers call when its method and path are a control-plane operation. False when they are
+ * not (Invoke, InvokeWithResponseStream, /metrics, the Logs API or an unknown path: all of
+ * them api_invoke's). */
+static bool route(struct api_call *call)
 {
     const char *url = call->req->url;
     size_t len = strcspn(url, "?");
@@ -252,9 +254,9 @@ static void route(struct api_call *call)
         } else {
             not_implemented(call);
         }
-        return;
+        return true;
     }
-    api_control_error(call, 404, "UnknownOperationException", "Unknown operation");
+    return false;
 }
 
 /* ---- authentication ------------------------------------------------------------------------- */
@@ -304,7 +306,9 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
         hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
     }
     struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body, req->body_len};
-    struct sigv4_expect ex = {ctl->region, "lambda", time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
+    /* the CloudWatch Logs API on the same listener is signed for service "logs" */
+    const char *service = api_logs_match(req) ? "logs" : "lambda";
+    struct sigv4_expect ex = {ctl->region, service, time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
     struct sigv4_verdict v;
     if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
         (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
@@ -323,21 +327,19 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
     if (!authenticate(ctl, c, req, &account)) {
         return;
     }
-    char id[ROUTE_ID_MAX + 1];
-    if (route_match_invoke(req->url, id, sizeof(id)) != -ENOENT) {
-        /* the invoke API reads its context only before it returns: a copy carries the account */
-        struct api_invoke inv = *ctl->invoke;
-        inv.account = account;
-        api_invoke_handle(c, req, &inv);
-        return;
-    }
     struct api_call call;
     memset(&call, 0, sizeof(call));
     call.ctl = ctl;
     call.c = c;
     call.req = req;
     call.account = account;
-    route(&call);
+    if (!route(&call)) {
+        /* api_invoke keeps no pointer to its context past its return (the Logs API keeps
+         * inv.logs, which points into serve's struct): a copy can carry the caller's account */
+        struct api_invoke inv = *ctl->invoke;
+        inv.account = account;
+        api_invoke_handle(c, req, &inv);
+    }
 }
 
 void api_control_init(struct api_control *ctl)
