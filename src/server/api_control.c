@@ -13,6 +13,7 @@
 #include "api_aliases.h"
 #include "api_concurrency.h"
 #include "api_functions.h"
+#include "api_logs.h"
 #include "api_manage.h"
 #include "api_versions.h"
 #include "ids.h"
@@ -32,8 +33,6 @@ struct op {
     op_fn *fn;
 };
 
-static void op_update_function_configuration(struct api_call *call);
-
 #define F15 "/2015-03-31/functions/{}"
 static const struct op ops[] = {
     {"GET", "/2015-03-31/functions", "ListFunctions", api_functions_list},
@@ -41,7 +40,7 @@ static const struct op ops[] = {
     {"GET", F15, "GetFunction", api_functions_get},
     {"DELETE", F15, "DeleteFunction", api_manage_delete_function},
     {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
-    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", op_update_function_configuration},
+    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", api_manage_update_configuration},
     {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
     {"POST", F15 "/versions", "PublishVersion", api_versions_publish},
     {"GET", F15 "/versions", "ListVersionsByFunction", api_versions_list},
@@ -89,8 +88,6 @@ static const struct op ops[] = {
     {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig", NULL},
     {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig", NULL},
     {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs", NULL},
-    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
-     NULL},
     {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
     {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", NULL},
     {"GET", "/2018-10-31/layers", "ListLayers", NULL},
@@ -173,38 +170,6 @@ static void not_implemented(struct api_call *call)
     free(m);
 }
 
-/* Parses the JSON body and validates it as a function configuration. False after answering. */
-static bool validated_body(struct api_call *call, bool is_create)
-{
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                                 : json_object();
-    struct validate_error err;
-    if (body == NULL) {
-        char *m = xasprintf("Could not parse request body into json: %s", jerr.text);
-        api_control_error(call, 400, "InvalidRequestContentException", m);
-        free(m);
-        return false;
-    }
-    int rc = validate_function_request(body, is_create, &err);
-    json_decref(body);
-    if (rc < 0) {
-        api_control_error(call, err.status, err.type, err.message);
-        return false;
-    }
-    return true;
-}
-
-/* UpdateFunctionConfiguration validates its input for real (so callers see AWS's validation
- * errors today); applying it is not implemented yet. */
-static void op_update_function_configuration(struct api_call *call)
-{
-    if (validated_body(call, false)) {
-        not_implemented(call);
-    }
-}
-
 /* ---- routing -------------------------------------------------------------------------------- */
 
 enum match { NO_MATCH, MATCH, BAD_LABEL };
@@ -264,7 +229,10 @@ static bool has_query(const char *url, const char *kv)
            strcmp(value, kv + klen + 1) == 0;
 }
 
-static void route(struct api_call *call)
+/* Answers call when its method and path are a control-plane operation. False when they are
+ * not (Invoke, InvokeWithResponseStream, /metrics, the Logs API or an unknown path: all of
+ * them api_invoke's). */
+static bool route(struct api_call *call)
 {
     const char *url = call->req->url;
     size_t len = strcspn(url, "?");
@@ -292,9 +260,9 @@ static void route(struct api_call *call)
         } else {
             not_implemented(call);
         }
-        return;
+        return true;
     }
-    api_control_error(call, 404, "UnknownOperationException", "Unknown operation");
+    return false;
 }
 
 /* ---- authentication ------------------------------------------------------------------------- */
@@ -344,7 +312,9 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
         hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
     }
     struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body, req->body_len};
-    struct sigv4_expect ex = {ctl->region, "lambda", time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
+    /* the CloudWatch Logs API on the same listener is signed for service "logs" */
+    const char *service = api_logs_match(req) ? "logs" : "lambda";
+    struct sigv4_expect ex = {ctl->region, service, time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
     struct sigv4_verdict v;
     if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
         (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
@@ -363,21 +333,19 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
     if (!authenticate(ctl, c, req, &account)) {
         return;
     }
-    char id[ROUTE_ID_MAX + 1];
-    if (route_match_invoke(req->url, id, sizeof(id)) != -ENOENT) {
-        /* the invoke API reads its context only before it returns: a copy carries the account */
-        struct api_invoke inv = *ctl->invoke;
-        inv.account = account;
-        api_invoke_handle(c, req, &inv);
-        return;
-    }
     struct api_call call;
     memset(&call, 0, sizeof(call));
     call.ctl = ctl;
     call.c = c;
     call.req = req;
     call.account = account;
-    route(&call);
+    if (!route(&call)) {
+        /* api_invoke keeps no pointer to its context past its return (the Logs API keeps
+         * inv.logs, which points into serve's struct): a copy can carry the caller's account */
+        struct api_invoke inv = *ctl->invoke;
+        inv.account = account;
+        api_invoke_handle(c, req, &inv);
+    }
 }
 
 void api_control_init(struct api_control *ctl)
@@ -389,7 +357,7 @@ void api_control_init(struct api_control *ctl)
     if (ctl->invoke) {
         ctl->invoke->aliases = ctl->aliases;
     }
-    ctl->fns = api_functions_new(ctl->pool);
+    ctl->fns = api_functions_new(ctl->pool, ctl->store);
 }
 
 void api_control_fini(struct api_control *ctl)

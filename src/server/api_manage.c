@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aliases.h"
+#include "api_functions.h"
 #include "api_versions.h"
 #include "cl_b64.h"
 #include "code.h"
@@ -123,6 +124,20 @@ static bool create_name(struct api_call *call, json_t *body, struct route_fn *rf
     return true;
 }
 
+/* Keeps the Role beside the function (a store setting): the configuration document has none. */
+static void save_role(struct api_call *call, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: CreateFunction %s: saving its Role failed (%s)\n", name,
+                      strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+}
+
 void api_manage_create_function(struct api_call *call)
 {
     json_t *body = NULL;
@@ -159,6 +174,7 @@ void api_manage_create_function(struct api_call *call)
                           .revision_id = cfg.revision_id,
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    save_role(call, cfg.name, m.role);
     json_decref(body);
     if (pool_add_function(call->ctl->pool, &cfg) < 0) {
         func_config_fini(&cfg); /* cannot happen: the name was checked above */
@@ -216,4 +232,109 @@ void api_manage_delete_function(struct api_call *call)
     (void)pool_remove_function(call->ctl->pool, rf.name, NULL);
     aliases_remove(call->ctl->aliases, rf.name, NULL);
     api_control_json_empty(call, 204);
+}
+
+/* Members of UpdateFunctionConfiguration that clambda applies (others are ignored). */
+static const char *const update_members[] = {"Handler",          "Runtime",     "MemorySize",
+                                             "Timeout",          "Environment", "Description",
+                                             "EphemeralStorage", NULL};
+
+/* The stored function the path names, checked against RevisionId. NULL after answering. */
+static const struct function_config *update_target(struct api_call *call, json_t *body)
+{
+    struct route_fn rf;
+    if (route_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "UpdateFunctionConfiguration takes an unqualified function name or "
+                          "ARN.");
+        return NULL;
+    }
+    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    struct store_function sf;
+    if (cfg == NULL) {
+        char *arn = func_json_arn(call->ctl->region, call->account, rf.name, NULL);
+        char *m = xasprintf("Function not found: %s", arn);
+        api_control_error(call, 404, "ResourceNotFoundException", m);
+        free(m);
+        free(arn);
+        return NULL;
+    }
+    if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {
+        char *m = xasprintf("Function %s is defined by --manifest: change it there and reload "
+                            "(SIGHUP).",
+                            rf.name);
+        api_control_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return NULL;
+    }
+    store_function_fini(&sf);
+    const char *rev = json_string_value(json_object_get(body, "RevisionId"));
+    if (rev && (cfg->revision_id == NULL || strcmp(rev, cfg->revision_id) != 0)) {
+        api_control_error(call, 412, "PreconditionFailedException",
+                          "The Revision Id provided does not match the latest Revision Id. Call "
+                          "the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        return NULL;
+    }
+    return cfg;
+}
+
+void api_manage_update_configuration(struct api_call *call)
+{
+    json_error_t jerr;
+    struct validate_error verr;
+    const struct http1_request *req = call->req;
+    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                                 : json_object();
+    if (body == NULL) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+        return;
+    }
+    const struct function_config *old = NULL;
+    if (validate_function_request(body, false, &verr) < 0) {
+        api_control_error(call, verr.status, verr.type, verr.message);
+    } else {
+        old = update_target(call, body);
+    }
+    if (old == NULL) {
+        json_decref(body);
+        return;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    for (size_t i = 0; update_members[i]; i++) {
+        json_t *v = json_object_get(body, update_members[i]);
+        if (v) {
+            (void)json_object_set(doc, update_members[i], v);
+        }
+    }
+    json_decref(body);
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        api_control_error(call, 500, "ServiceException", err);
+        return;
+    }
+    char *role = api_functions_stored_role(call->ctl->store, cfg.name);
+    struct func_meta m = {.version = "$LATEST",
+                          .role = role,
+                          .code_sha256 = cfg.code_sha256,
+                          .code_size = cfg.code_size,
+                          .last_modified = cfg.last_modified,
+                          .revision_id = cfg.revision_id,
+                          .description = cfg.description};
+    json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    free(role);
+    (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
+    api_control_json(call, 200, out);
 }
