@@ -394,12 +394,7 @@ void api_versions_delete_version(struct api_call *call, const char *name, const 
         return;
     }
     if (pool_function_version(call->ctl->pool, name, version) == NULL) {
-        /* AWS answers 204 for a version that does not exist of a function that does */
-        if (pool_function(call->ctl->pool, name) == NULL || rank(version) <= 0) {
-            api_versions_not_found(call, name, version);
-        } else {
-            api_control_json_empty(call, 204);
-        }
+        api_versions_not_found(call, name, version);
         return;
     }
     if (aliases_uses(call->ctl->aliases, name, version, alias, sizeof(alias))) {

@@ -167,11 +167,12 @@ def test_validation_errors(srv, tmp_path):
 def test_not_implemented(srv, tmp_path):
     c = srv.boto3()
     with pytest.raises(c.exceptions.ClientError) as ei:
-        c.list_aliases(FunctionName="echo")
+        c.get_function_code_signing_config(FunctionName="echo")
     r = ei.value.response
     assert r["Error"]["Code"] == "NotImplementedException"
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert r["Error"]["Message"].startswith("ListAliases is not implemented by clambda yet")
+    assert r["Error"]["Message"].startswith(
+        "GetFunctionCodeSigningConfig is not implemented by clambda yet")
     with pytest.raises(c.exceptions.ClientError) as ei:
         c.update_function_code(FunctionName="echo", ZipFile=b"PK\x05\x06" + b"\0" * 18)
     assert ei.value.response["Error"]["Message"].startswith("UpdateFunctionCode is not implemented")
@@ -267,7 +268,11 @@ def test_reload_shows_in_the_api(serve, tmp_path):
 
 IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfiguration",
                "GetFunctionConcurrency", "GetAccountSettings", "CreateFunction", "DeleteFunction",
-               "UpdateFunctionConfiguration"}
+               "UpdateFunctionConfiguration", "PublishVersion", "ListVersionsByFunction",
+               "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias", "ListAliases",
+               "PutFunctionConcurrency", "DeleteFunctionConcurrency",
+               "PutProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig",
+               "DeleteProvisionedConcurrencyConfig", "ListProvisionedConcurrencyConfigs"}
 
 
 def test_every_model_operation_is_routed(srv):

@@ -115,7 +115,7 @@ def test_create_errors(serve):
         create(c, "py", make_zip(), Runtime="python3.12")
     with pytest.raises(c.exceptions.ClientError) as ei:
         c.delete_function(FunctionName="hello", Qualifier="1")
-    assert ei.value.response["Error"]["Code"] == "NotImplementedException"
+    assert ei.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["hello"]
 
 
