@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "aliases.h"
+#include "api_concurrency.h"
 #include "api_versions.h"
 #include "func_json.h"
 #include "ids.h"
@@ -226,7 +227,11 @@ static void save(struct api_call *call, struct store_alias *a, const char *if_re
     } else if (rc < 0) {
         api_control_error(call, 500, "ServiceException", "The function store failed.");
     } else {
+        const struct alias_target *t = aliases_get(call->ctl->aliases, a->function, a->name);
+        char old[ALIASES_VERSION_MAX];
+        (void)snprintf(old, sizeof(old), "%s", t ? t->version : "");
         cache_put(call->ctl->aliases, a);
+        api_concurrency_alias_moved(call->ctl, a->function, a->name, *old ? old : NULL);
         api_control_json(call, status, alias_json(call, a));
     }
     a->revision_id = NULL;

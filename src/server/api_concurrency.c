@@ -123,6 +123,21 @@ static void apply_provisioned(struct api_control *ctl, const char *function, con
     }
 }
 
+void api_concurrency_alias_moved(struct api_control *ctl, const char *function, const char *alias,
+                                 const char *old_version)
+{
+    if (stored_provisioned(ctl->store, function, alias, NULL, 0) <= 0) {
+        return;
+    }
+    const char *now = target_version(ctl, function, alias);
+    if (old_version && (now == NULL || strcmp(now, old_version) != 0)) {
+        apply_provisioned(ctl, function, old_version);
+    }
+    if (now) {
+        apply_provisioned(ctl, function, now);
+    }
+}
+
 void api_concurrency_restore(struct api_control *ctl, const char *function)
 {
     char *doc = NULL;

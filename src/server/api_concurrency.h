@@ -21,6 +21,11 @@ void api_concurrency_apply_version(struct api_control *ctl, struct function_conf
  * after its versions and aliases are loaded). */
 void api_concurrency_restore(struct api_control *ctl, const char *function);
 
+/* After alias of function moved from old_version (NULL: new alias) to its current version:
+ * the provisioned environments it asked for follow it. */
+void api_concurrency_alias_moved(struct api_control *ctl, const char *function, const char *alias,
+                                 const char *old_version);
+
 void api_concurrency_put_reserved(struct api_call *call);
 void api_concurrency_delete_reserved(struct api_call *call);
 void api_concurrency_put_provisioned(struct api_call *call);

@@ -302,15 +302,22 @@ def test_provisioned_concurrency_and_restart(tmp_path):
         lst = c.list_provisioned_concurrency_configs(FunctionName="fn")
         assert [x["FunctionArn"] for x in lst["ProvisionedConcurrencyConfigs"]] == \
             [ARN + "fn:live"]
+        # the provisioned environments follow the alias to its new version
+        c.update_alias(FunctionName="fn", Name="live", FunctionVersion="2")
+        wait_until(lambda: c.get_provisioned_concurrency_config(
+            FunctionName="fn", Qualifier="live")["Status"] == "READY", what="READY on 2")
+        h, out = env_of(srv, "fn:live")
+        assert out["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
+        assert h["x-amz-executed-version"] == "2"
         c.put_function_concurrency(FunctionName="fn", ReservedConcurrentExecutions=5)
         c.update_alias(FunctionName="fn", Name="live",
-                       RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+                       RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}})
         srv = restart(srv, tmp_path)
         c = srv.boto3()
         vs = [v["Version"] for v in c.list_versions_by_function(FunctionName="fn")["Versions"]]
         assert vs == ["$LATEST", "1", "2"]
         a = c.get_alias(FunctionName="fn", Name="live")
-        assert a["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}
+        assert a["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.5}}
         assert c.get_function_concurrency(FunctionName="fn")["ReservedConcurrentExecutions"] == 5
         wait_until(lambda: c.get_provisioned_concurrency_config(
             FunctionName="fn", Qualifier="live")["Status"] == "READY", what="READY again")
