@@ -181,6 +181,12 @@ static json_t *configuration(struct api_call *call, const struct function_config
     return func_json_config(cfg, &fm, call->ctl->region, call->account, qualified);
 }
 
+json_t *api_functions_configuration(struct api_call *call, const struct function_config *cfg,
+                                    bool qualified)
+{
+    return configuration(call, cfg, qualified);
+}
+
 /* ---- resolving {FunctionName} ------------------------------------------------------------- */
 
 static bool qualifier_chars_ok(const char *q)

@@ -22,6 +22,11 @@ char *api_functions_stored_role(struct store *st, const char *name);
 /* Frees it. NULL is a no-op. */
 void api_functions_free(struct api_functions *f);
 
+/* The FunctionConfiguration of cfg (any version) as GetFunctionConfiguration answers it
+ * (FunctionArn with ":<version>" when qualified). New reference. */
+json_t *api_functions_configuration(struct api_call *call, const struct function_config *cfg,
+                                    bool qualified);
+
 /* Operation handlers (see api_control.c's route table). */
 void api_functions_list(struct api_call *call);
 void api_functions_get(struct api_call *call);

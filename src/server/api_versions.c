@@ -12,6 +12,7 @@
 #include "aliases.h"
 #include "api_aliases.h"
 #include "api_concurrency.h"
+#include "api_functions.h"
 #include "func_json.h"
 #include "ids.h"
 #include "store.h"
@@ -187,14 +188,7 @@ bool api_versions_string(struct api_call *call, json_t *body, const char *member
 
 static json_t *version_json(struct api_call *call, const struct function_config *cfg)
 {
-    struct func_meta m = {.version = cfg->version,
-                          .description = cfg->description,
-                          .code_sha256 = cfg->code_sha256 ? cfg->code_sha256 : "",
-                          .code_size = cfg->code_size,
-                          .last_modified = cfg->last_modified,
-                          .revision_id = cfg->revision_id};
-    bool qualified = strcmp(cfg->version, "$LATEST") != 0;
-    return func_json_config(cfg, &m, call->ctl->region, call->account, qualified);
+    return api_functions_configuration(call, cfg, strcmp(cfg->version, "$LATEST") != 0);
 }
 
 /* ---- PublishVersion ------------------------------------------------------------------------- */

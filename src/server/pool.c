@@ -373,6 +373,18 @@ static void drain_waiters(struct pool *p, struct pool_fn *f)
     }
 }
 
+/* True when an invocation of another version of f's function waits. */
+static bool sibling_waits(const struct pool *p, const struct pool_fn *f)
+{
+    for (size_t i = 0; i < p->n_fns; i++) {
+        const struct pool_fn *g = p->fns[i];
+        if (g != f && g->wait_head && strcmp(g->cfg.name, f->cfg.name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void on_env_idle(struct env *e, void *arg)
 {
     struct pool *p = arg;
@@ -387,6 +399,9 @@ static void on_env_idle(struct env *e, void *arg)
     struct inv *inv = pop_waiter(f);
     if (inv) {
         env_deliver(e, inv);
+    } else if (f->cfg.reserved >= 0 && !env_provisioned(e) && sibling_waits(p, f)) {
+        env_stop(e, SIGKILL, 0); /* its slot of the reserved concurrency goes to a waiter of
+                                    another version (on_env_gone serves the waiters) */
     }
 }
 

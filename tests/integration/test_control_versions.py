@@ -98,6 +98,8 @@ def test_publish_list_invoke_versions(tmp_path):
         assert [v["Version"] for v in vs] == ["$LATEST", "1", "2"]
         assert vs[0]["FunctionArn"] == ARN + "fn:$LATEST" or vs[0]["FunctionArn"] == ARN + "fn"
         assert vs[1]["Environment"] == {"Variables": {"VV": "one"}}
+        assert vs[1]["CodeSha256"] == vs[0]["CodeSha256"] and vs[1]["CodeSize"] > 0
+        assert vs[1]["Role"] == ROLE and vs[1]["Description"] == "first"
         p1 = c.list_versions_by_function(FunctionName="fn", MaxItems=2)
         assert [v["Version"] for v in p1["Versions"]] == ["$LATEST", "1"]
         p2 = c.list_versions_by_function(FunctionName="fn", Marker=p1["NextMarker"])
@@ -255,7 +257,9 @@ def test_reserved_concurrency_throttles(serve):
     assert error_code(unchecked(srv).put_function_concurrency, FunctionName="busy",
                       ReservedConcurrentExecutions=-1)[0] == "ValidationException"
     v = c.publish_version(FunctionName="busy")["Version"]
-    held = threading.Thread(target=srv.invoke, args=("busy", {"action": "sleep", "seconds": 4}))
+    results = []
+    held = threading.Thread(target=lambda: results.append(
+        srv.invoke("busy", {"action": "sleep", "seconds": 4})[0]))
     held.start()
     try:
         deadline = time.monotonic() + 60
@@ -270,6 +274,7 @@ def test_reserved_concurrency_throttles(serve):
         assert h["x-amzn-errortype"] == "TooManyRequestsException"
     finally:
         held.join()
+    assert results == [200]  # an idle environment of version v gave its slot to $LATEST
     c.delete_function_concurrency(FunctionName="busy")
     assert "ReservedConcurrentExecutions" not in c.get_function_concurrency(FunctionName="busy")
     assert srv.invoke(f"busy:{v}")[0] == 200
