@@ -267,7 +267,8 @@ def test_reload_shows_in_the_api(serve, tmp_path):
 
 IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfiguration",
                "GetFunctionConcurrency", "GetAccountSettings", "CreateFunction", "DeleteFunction",
-               "UpdateFunctionConfiguration"}
+               "UpdateFunctionConfiguration", "PutFunctionConcurrency",
+               "DeleteFunctionConcurrency"}
 
 
 def test_every_model_operation_is_routed(srv):
