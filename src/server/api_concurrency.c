@@ -15,7 +15,6 @@
 #include "validate.h"
 #include "xalloc.h"
 
-#define KIND_RESERVED    "concurrency"
 #define KIND_PROVISIONED "provisioned"
 
 /* ---- applying settings to the pool ---------------------------------------------------------- */
@@ -45,21 +44,6 @@ static void set_scaling(struct pool *p, const struct function_config *cfg, int r
     c.provisioned = provisioned;
     (void)pool_update_function(p, &c);
     func_config_fini(&c);
-}
-
-/* Sets reserved on every configuration of function. */
-static void apply_reserved(struct pool *p, const char *function, int reserved)
-{
-    for (size_t i = 0;; i++) {
-        const struct function_config *cfg = pool_function_at(p, i);
-        if (cfg == NULL) {
-            break;
-        }
-        if (strcmp(cfg->name, function) == 0 && cfg->reserved != reserved) {
-            set_scaling(p, cfg, reserved, cfg->provisioned);
-            i = (size_t)-1; /* the pool changed: start again (each is changed once) */
-        }
-    }
 }
 
 void api_concurrency_apply_version(struct api_control *ctl, struct function_config *cfg)
@@ -140,16 +124,6 @@ void api_concurrency_alias_moved(struct api_control *ctl, const char *function, 
 
 void api_concurrency_restore(struct api_control *ctl, const char *function)
 {
-    char *doc = NULL;
-    if (store_setting_get(ctl->store, function, KIND_RESERVED, "", &doc) == 0) {
-        json_t *o = json_loads(doc, 0, NULL);
-        json_t *r = json_object_get(o, "ReservedConcurrentExecutions");
-        if (json_is_integer(r)) {
-            apply_reserved(ctl->pool, function, (int)json_integer_value(r));
-        }
-        json_decref(o);
-        free(doc);
-    }
     char **versions = NULL;
     size_t n = 0;
     for (size_t i = 0; pool_function_at(ctl->pool, i); i++) {
@@ -219,58 +193,6 @@ static bool int_member(struct api_call *call, json_t *body, const char *member, 
     }
     api_control_error(call, err.status, err.type, err.message);
     return false;
-}
-
-static void unreserved_minimum(struct api_call *call, const char *what)
-{
-    char *m = xasprintf("Specified %s for function decreases account's "
-                        "UnreservedConcurrentExecution below its minimum value of [%d].",
-                        what, API_CONCURRENCY_MIN_UNRESERVED(call->ctl->max_concurrency));
-    api_control_error(call, 400, "InvalidParameterValueException", m);
-    free(m);
-}
-
-void api_concurrency_put_reserved(struct api_call *call)
-{
-    struct route_fn rf;
-    json_t *body = api_versions_function(call, &rf, false) ? api_versions_body(call) : NULL;
-    long long n = 0;
-    if (body == NULL || !int_member(call, body, "ReservedConcurrentExecutions",
-                                    "reservedConcurrentExecutions", 0, &n)) {
-        json_decref(body);
-        return;
-    }
-    json_decref(body);
-    int max = call->ctl->max_concurrency;
-    if (reserved_elsewhere(call->ctl->pool, rf.name) + n >
-        max - API_CONCURRENCY_MIN_UNRESERVED(max)) {
-        unreserved_minimum(call, "ReservedConcurrentExecutions");
-        return;
-    }
-    char *doc = xasprintf("{\"ReservedConcurrentExecutions\":%lld}", n);
-    int rc = store_setting_put(call->ctl->store, rf.name, KIND_RESERVED, "", doc);
-    free(doc);
-    if (rc < 0) {
-        store_failed(call, rf.name, rc);
-        return;
-    }
-    apply_reserved(call->ctl->pool, rf.name, (int)n);
-    api_control_json(call, 200, json_pack("{s:I}", "ReservedConcurrentExecutions", (json_int_t)n));
-}
-
-void api_concurrency_delete_reserved(struct api_call *call)
-{
-    struct route_fn rf;
-    if (api_versions_function(call, &rf, false) == NULL) {
-        return;
-    }
-    int rc = store_setting_delete(call->ctl->store, rf.name, KIND_RESERVED, "");
-    if (rc < 0 && rc != -ENOENT) {
-        store_failed(call, rf.name, rc);
-        return;
-    }
-    apply_reserved(call->ctl->pool, rf.name, -1);
-    api_control_json_empty(call, 204);
 }
 
 /* ---- provisioned ---------------------------------------------------------------------------- */
@@ -347,9 +269,11 @@ static bool provisioned_fits(struct api_call *call, const struct function_config
         free(m);
         return false;
     }
-    if (latest->reserved < 0 && reserved_elsewhere(call->ctl->pool, latest->name) + n >
-                                    max - API_CONCURRENCY_MIN_UNRESERVED(max)) {
-        unreserved_minimum(call, "ProvisionedConcurrentExecutions");
+    if (latest->reserved < 0 && reserved_elsewhere(call->ctl->pool, latest->name) + n > max) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "Specified ProvisionedConcurrentExecutions for function decreases "
+                          "account's UnreservedConcurrentExecution below its minimum value of "
+                          "[0].");
         return false;
     }
     return true;

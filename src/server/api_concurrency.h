@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Concurrency settings (control-api.md 5): Put/DeleteFunctionConcurrency (reserved
- * concurrency, per function: every version's environments count against it, enforced by the
- * pool) and Put/Get/Delete/ListProvisionedConcurrencyConfigs (environments of a published
+/* Concurrency settings (control-api.md 5): versions get their function's reserved concurrency
+ * (set by api_manage.c's PutFunctionConcurrency; the pool counts every version's environments
+ * against it) and Put/Get/Delete/ListProvisionedConcurrencyConfigs (environments of a published
  * version, or of an alias's version, initialised ahead of invocations by the pool; Status READY
  * once all of them finished their init). Both are stored as settings ("concurrency" and
- * "provisioned") and applied again at start. As on AWS, part of the account limit stays
- * unreserved: the server's --max-concurrency plays the account limit, and its unreserved minimum
- * is API_CONCURRENCY_MIN_UNRESERVED(max) (AWS: 100 of 1000). */
+ * "provisioned") and applied again at start. The server's --max-concurrency plays the account
+ * limit (no unreserved minimum, as PutFunctionConcurrency). */
 #ifndef CLAMBDA_SERVER_API_CONCURRENCY_H
 #define CLAMBDA_SERVER_API_CONCURRENCY_H
 
 #include "api_control.h"
-
-/* Unreserved minimum for a server-wide limit of max: a tenth, at most 100 (AWS's). */
-#define API_CONCURRENCY_MIN_UNRESERVED(max) ((max) / 10 > 100 ? 100 : (max) / 10)
 
 /* Sets cfg's reserved concurrency to its function's (cfg is a version being registered). */
 void api_concurrency_apply_version(struct api_control *ctl, struct function_config *cfg);
@@ -26,8 +22,6 @@ void api_concurrency_restore(struct api_control *ctl, const char *function);
 void api_concurrency_alias_moved(struct api_control *ctl, const char *function, const char *alias,
                                  const char *old_version);
 
-void api_concurrency_put_reserved(struct api_call *call);
-void api_concurrency_delete_reserved(struct api_call *call);
 void api_concurrency_put_provisioned(struct api_call *call);
 void api_concurrency_get_provisioned(struct api_call *call);
 void api_concurrency_delete_provisioned(struct api_call *call);

