@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Benchmarks `clambda serve` against the two-hop echo floor (bench/echo_floor.c) and writes
+# the "clambda serve" section of docs/performance.md (between the serve-bench markers).
+#   bench/serve.sh                     5 runs of every measurement (about 2 minutes)
+#   RUNS=3 DUR=2 bench/serve.sh        fewer/shorter runs
+#   NO_DOC=1 bench/serve.sh            print only, leave the doc alone
+# Measurements, each repeated RUNS times, floor and clambda interleaved in every run:
+#   warm1   warm sync invokes of examples/echo on 1 keep-alive connection, DUR seconds
+#   warm16  the same on 16 connections
+#   cold    COLD first invokes of distinct functions (copies of examples/hello), 1 connection:
+#           every request spawns an environment; client-side time, nothing subtracted
+#   rss     server RSS with 1,000 warm idle environments minus with none, / 1,000
+# BUILD_DIR selects another configured tree (default build/release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${BUILD_DIR:-build/release}
+RUNS=${RUNS:-5}
+DUR=${DUR:-3}
+COLD=${COLD:-100}
+NENV=${NENV:-1000}
+[ -f "$build/CMakeCache.txt" ] || cmake --preset release >/dev/null
+cmake --build "$build" -j2 --target clambda loadgen echo_floor example_echo_zip \
+    example_hello_zip >/dev/null
+
+lg=$build/bench/loadgen
+ef=$build/bench/echo_floor
+ex=$root/$build/examples
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# start_floor: leaf + relay; sets FLOOR_PORT (relay) and LEAF_PORT.
+start_floor() {
+    "$ef" -p 0 >"$tmp/leaf" & pids+=($!)
+    "$ef" -p 0 -U "$(wait_port "$tmp/leaf")" >"$tmp/relay" & pids+=($!)
+    LEAF_PORT=$(wait_port "$tmp/leaf")
+    FLOOR_PORT=$(wait_port "$tmp/relay")
+}
+wait_port() {
+    for _ in $(seq 200); do
+        local p
+        p=$(sed -n 's/^port \([0-9]*\)$/\1/p; s/^clambda: listening on http:\/\/.*:\([0-9]*\)$/\1/p' \
+            "$1" 2>/dev/null | head -n1)
+        [ -n "$p" ] && { echo "$p"; return; }
+        sleep 0.05
+    done
+    echo "serve.sh: no port in $1" >&2
+    exit 2
+}
+# start_serve NAME ARGS...: starts clambda serve; sets SERVE_PORT and SERVE_PID.
+start_serve() {
+    local name=$1
+    shift
+    rm -rf "$tmp/state-$name"
+    "$build/clambda" serve --listen 127.0.0.1:0 --state-dir "$tmp/state-$name" "$@" \
+        >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    SERVE_PID=$!
+    pids+=("$SERVE_PID")
+    SERVE_PORT=$(wait_port "$tmp/$name.out")
+}
+stop_serve() {
+    kill "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+}
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+# kv LINE KEY: the value of KEY=... in a loadgen line.
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+invoke_path=/2015-03-31/functions/echo/invocations
+body='{"msg":"hello","n":1}'
+out=$tmp/results
+: >"$out"
+echo "== clambda serve bench, $(date -u '+%Y-%m-%d %H:%M UTC'), loadavg at start: $load_start"
+echo "   $(uname -srm); $(nproc) CPUs; RUNS=$RUNS DUR=${DUR}s COLD=$COLD NENV=$NENV"
+
+start_floor
+start_serve warm --function echo="$ex/echo" --function hello="$ex/hello"
+# Warm-up: the environment starts and the caches fill.
+"$lg" -p "$SERVE_PORT" -n 2000 -u "$invoke_path" -b "$body" >/dev/null
+"$lg" -p "$FLOOR_PORT" -n 2000 -u /echo -b "$body" >/dev/null
+for r in $(seq "$RUNS"); do
+    for c in 1 16; do
+        f=$("$lg" -p "$FLOOR_PORT" -c $c -d "$DUR" -w 50 -u /echo -b "$body" || true)
+        s=$("$lg" -p "$SERVE_PORT" -c $c -d "$DUR" -w 50 -u "$invoke_path" -b "$body" || true)
+        o=$("$lg" -p "$LEAF_PORT" -c $c -d 1 -w 50 -u /echo -b "$body" || true)
+        echo "warm$c run$r floor: $f"
+        echo "warm$c run$r serve: $s"
+        echo "warm$c floor $f" >>"$out"
+        echo "warm$c serve $s" >>"$out"
+        echo "warm$c onehop $o" >>"$out"
+    done
+done
+stop_serve
+echo "   server: $(grep -c . "$tmp/warm.err" || true) stderr lines"
+
+# Cold: COLD distinct functions, each invoked once -> one spawn per request.
+fargs=()
+for i in $(seq 0 $((COLD - 1))); do fargs+=(--function "h$i=$ex/hello"); done
+for r in $(seq "$RUNS"); do
+    start_serve cold --max-concurrency $((COLD + 10)) "${fargs[@]}"
+    s=$("$lg" -p "$SERVE_PORT" -c 1 -n "$COLD" -u "/2015-03-31/functions/h%d/invocations" \
+        -b "$body" || true)
+    f=$("$lg" -p "$FLOOR_PORT" -c 1 -n "$COLD" -u /echo -b "$body" || true)
+    stop_serve
+    init=$(cat "$tmp"/state-cold/logs/*/*/*/*/*.log | sed -n 's/.*Init Duration: \([0-9.]*\) ms.*/\1/p' |
+        sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    echo "cold run$r serve: $s init_p50_ms=$init"
+    echo "cold serve $s init_ms=$init" >>"$out"
+    echo "cold floor $f" >>"$out"
+done
+
+# RSS: NENV functions (copies of echo) each invoked once, so NENV environments stay warm.
+fargs=()
+for i in $(seq 0 $((NENV - 1))); do fargs+=(--function "e$i=$ex/echo"); done
+for r in $(seq "$RUNS"); do
+    start_serve rss --max-concurrency $((NENV + 10)) "${fargs[@]}"
+    "$lg" -p "$SERVE_PORT" -n 1 -u /2015-03-31/functions/e0/invocations -b "$body" >/dev/null
+    sleep 0.3
+    base=$(rss_kb "$SERVE_PID")
+    fill=$("$lg" -p "$SERVE_PORT" -c 1 -n "$NENV" -u "/2015-03-31/functions/e%d/invocations" \
+        -b "$body" || true)
+    sleep 0.5
+    full=$(rss_kb "$SERVE_PID")
+    kids=$(pgrep -P "$SERVE_PID" | wc -l)
+    rt_rss=0
+    rt_pss=0
+    for k in $(pgrep -P "$SERVE_PID"); do
+        rt_rss=$((rt_rss + $(rss_kb "$k")))
+        rt_pss=$((rt_pss + $(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$k/smaps_rollup")))
+    done
+    # Second pass: every environment must answer warm (no new process, no error).
+    again=$("$lg" -p "$SERVE_PORT" -c 16 -n "$NENV" -u "/2015-03-31/functions/e%d/invocations" \
+        -b "$body" || true)
+    kids2=$(pgrep -P "$SERVE_PID" | wc -l)
+    stop_serve
+    echo "rss run$r: base=${base}kB full=${full}kB envs=$kids/$kids2 runtime_rss=${rt_rss}kB" \
+        "runtime_pss=${rt_pss}kB fill: $fill again: $again"
+    echo "rss serve base_kb=$base full_kb=$full envs=$kids envs_after=$kids2 rt_rss_kb=$rt_rss" \
+        "rt_pss_kb=$rt_pss again_errors=$(kv "$again" errors)" \
+        "fill_errors=$(kv "$fill" errors) again_p50_us=$(kv "$again" p50_us)" >>"$out"
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Medians, ratios, verdicts, and the doc section.
+/usr/bin/python3 "$root/bench/serve_report.py" "$out" "$RUNS" "$DUR" "$COLD" "$NENV" \
+    "$load_start" "$load_end" >"$tmp/section.md"
+cat "$tmp/section.md"
+if [ -z "${NO_DOC:-}" ]; then
+    /usr/bin/python3 - "$root/docs/performance.md" "$tmp/section.md" <<'EOF'
+import sys
+doc, sec = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+a, b = "<!-- serve-bench:begin -->", "<!-- serve-bench:end -->"
+if a in doc and b in doc:
+    doc = doc[: doc.index(a) + len(a)] + "\n" + sec + doc[doc.index(b):]
+else:
+    doc += "\n" + a + "\n" + sec + b + "\n"
+open(sys.argv[1], "w").write(doc)
+EOF
+fi
