@@ -72,10 +72,16 @@ int logs_open(const char *state_dir, const char *function, struct logs_stream **
     (void)snprintf(s->name, sizeof(s->name), "%04d/%02d/%02d/[$LATEST]%s", tm.tm_year + 1900,
                    tm.tm_mon + 1, tm.tm_mday, hex);
     s->path = xasprintf("%s/logs/%s/%s.log", state_dir, function, s->name);
-    int rc = make_parents(s->path);
-    if (rc == 0) {
-        s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        rc = s->fd < 0 ? -errno : 0;
+    /* The day's directory usually exists: one open(), and the mkdir -p (seven mkdir calls on
+     * a cold start) only when it says ENOENT. */
+    s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int rc = s->fd < 0 ? -errno : 0;
+    if (rc == -ENOENT) {
+        rc = make_parents(s->path);
+        if (rc == 0) {
+            s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+            rc = s->fd < 0 ? -errno : 0;
+        }
     }
     if (rc < 0) {
         free(s->path);
