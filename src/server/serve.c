@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -346,6 +347,33 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     return 0;
 }
 
+/* File descriptors per live environment: its Runtime API listener and connection, stdout and
+ * stderr pipes, pidfd and log stream. */
+#define FDS_PER_ENV 6
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit (the usual 1024 holds only ~160
+ * environments), and says so when even that is too low for max_envs. Runtimes still get 1024
+ * (sandbox_spec.max_files). */
+static void raise_nofile(int max_envs)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        return;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t need = (rlim_t)max_envs * FDS_PER_ENV + 256;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        (void)fprintf(stderr,
+                      "clambda: warning: RLIMIT_NOFILE is %llu; --max-concurrency %d needs about "
+                      "%llu file descriptors (raise the hard limit, e.g. ulimit -Hn)\n",
+                      (unsigned long long)rl.rlim_cur, max_envs, (unsigned long long)need);
+    }
+}
+
 int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
@@ -364,6 +392,7 @@ int serve_main(int argc, char **argv)
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
+    raise_nofile(o.max_envs);
     struct serve s;
     memset(&s, 0, sizeof(s));
     s.grace_ms = o.grace_ms;
