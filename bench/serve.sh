@@ -8,8 +8,9 @@
 # Measurements, each repeated RUNS times, floor and clambda interleaved in every run:
 #   warm1   warm sync invokes of examples/echo on 1 keep-alive connection, DUR seconds
 #   warm16  the same on 16 connections
-#   cold    COLD first invokes of distinct functions (copies of examples/hello), 1 connection:
-#           every request spawns an environment; client-side time, nothing subtracted
+#   cold    COLD invokes of examples/hello, its environment killed before each one, so every
+#           request spawns a new one; client-side time, nothing subtracted. Also (info) the
+#           first invoke of COLD distinct functions (copies of hello).
 #   rss     server RSS with 1,000 warm idle environments minus with none, / 1,000
 # BUILD_DIR selects another configured tree (default build/release).
 set -euo pipefail
@@ -60,8 +61,9 @@ start_serve() {
     local name=$1
     shift
     rm -rf "$tmp/state-$name"
-    "$build/clambda" serve --listen 127.0.0.1:0 --state-dir "$tmp/state-$name" "$@" \
-        >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    # A soft limit of 1024 open files, as most shells give: the server raises it by itself.
+    (ulimit -Sn 1024 && exec "$build/clambda" serve --listen 127.0.0.1:0 \
+        --state-dir "$tmp/state-$name" "$@") >"$tmp/$name.out" 2>"$tmp/$name.err" &
     SERVE_PID=$!
     pids+=("$SERVE_PID")
     SERVE_PORT=$(wait_port "$tmp/$name.out")
@@ -70,6 +72,7 @@ stop_serve() {
     kill "$SERVE_PID" 2>/dev/null || true
     wait "$SERVE_PID" 2>/dev/null || true
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 # kv LINE KEY: the value of KEY=... in a loadgen line.
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
@@ -89,7 +92,10 @@ start_serve warm --function echo="$ex/echo" --function hello="$ex/hello"
 for r in $(seq "$RUNS"); do
     for c in 1 16; do
         f=$("$lg" -p "$FLOOR_PORT" -c $c -d "$DUR" -w 50 -u /echo -b "$body" || true)
+        t0=$(cpu_ticks "$SERVE_PID")
         s=$("$lg" -p "$SERVE_PORT" -c $c -d "$DUR" -w 50 -u "$invoke_path" -b "$body" || true)
+        t1=$(cpu_ticks "$SERVE_PID")
+        s="$s cpu_us=$(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / $(kv "$s" requests) ))"
         o=$("$lg" -p "$LEAF_PORT" -c $c -d 1 -w 50 -u /echo -b "$body" || true)
         echo "warm$c run$r floor: $f"
         echo "warm$c run$r serve: $s"
@@ -98,22 +104,53 @@ for r in $(seq "$RUNS"); do
         echo "warm$c onehop $o" >>"$out"
     done
 done
+# System calls per warm invoke (deterministic, unlike the timings): strace -c, 2,000 invokes.
+if command -v strace >/dev/null; then
+    strace -c -f -p "$SERVE_PID" -o "$tmp/strace" & st=$!
+    sleep 0.5
+    "$lg" -p "$SERVE_PORT" -n 2000 -u "$invoke_path" -b "$body" >/dev/null || true
+    sleep 0.2
+    kill -INT $st; wait $st || true
+    awk '$1 ~ /^[0-9.]+$/ && NF >= 5 {printf "%s=%.2f ", $NF, $4 / 2000} END {print ""}' \
+        "$tmp/strace" >"$tmp/sys"
+    echo "syscalls per invoke: $(cat "$tmp/sys")"
+    echo "sys serve $(cat "$tmp/sys")" >>"$out"
+fi
 stop_serve
 echo "   server: $(grep -c . "$tmp/warm.err" || true) stderr lines"
 
-# Cold: COLD distinct functions, each invoked once -> one spawn per request.
+# Cold: one function; before each sample its environment is killed (SIGKILL to the runtime,
+# by pid) and reaped, so the invoke spawns a new one. Client-side time, nothing subtracted.
+# coldnew: the first invoke of COLD distinct functions (also creates their log directories).
 fargs=()
 for i in $(seq 0 $((COLD - 1))); do fargs+=(--function "h$i=$ex/hello"); done
+hello_path=/2015-03-31/functions/hello/invocations
 for r in $(seq "$RUNS"); do
-    start_serve cold --max-concurrency $((COLD + 10)) "${fargs[@]}"
-    s=$("$lg" -p "$SERVE_PORT" -c 1 -n "$COLD" -u "/2015-03-31/functions/h%d/invocations" \
+    start_serve cold --function hello="$ex/hello" "${fargs[@]}"
+    "$lg" -p "$SERVE_PORT" -n 1 -u "$hello_path" -b "$body" >/dev/null
+    : >"$tmp/cold-lat"
+    errs=0
+    for _ in $(seq "$COLD"); do
+        kids=$(pgrep -P "$SERVE_PID" || true)
+        [ -n "$kids" ] && kill -9 $kids
+        for _ in $(seq 400); do pgrep -P "$SERVE_PID" >/dev/null || break; sleep 0.005; done
+        one=$("$lg" -p "$SERVE_PORT" -n 1 -u "$hello_path" -b "$body" || true)
+        kv "$one" p50_us >>"$tmp/cold-lat"
+        errs=$((errs + $(kv "$one" errors)))
+    done
+    new=$("$lg" -p "$SERVE_PORT" -c 1 -n "$COLD" -u "/2015-03-31/functions/h%d/invocations" \
         -b "$body" || true)
     f=$("$lg" -p "$FLOOR_PORT" -c 1 -n "$COLD" -u /echo -b "$body" || true)
     stop_serve
-    init=$(cat "$tmp"/state-cold/logs/*/*/*/*/*.log | sed -n 's/.*Init Duration: \([0-9.]*\) ms.*/\1/p' |
-        sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "cold run$r serve: $s init_p50_ms=$init"
-    echo "cold serve $s init_ms=$init" >>"$out"
+    init=$(cat "$tmp"/state-cold/logs/hello/*/*/*/*.log |
+        sed -n 's/.*Init Duration: \([0-9.]*\) ms.*/\1/p' | sort -n |
+        awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    p50=$(sort -n "$tmp/cold-lat" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    p90=$(sort -n "$tmp/cold-lat" | awk '{a[NR]=$1} END {print a[int(NR*0.9+0.5)]}')
+    echo "cold run$r serve: p50_us=$p50 p90_us=$p90 errors=$errs init_p50_ms=$init"
+    echo "cold run$r new functions: $new"
+    echo "cold serve p50_us=$p50 p90_us=$p90 errors=$errs init_ms=$init" >>"$out"
+    echo "coldnew serve $new" >>"$out"
     echo "cold floor $f" >>"$out"
 done
 

@@ -59,6 +59,9 @@ cerr = total("cold", "serve", "errors")
 w(f"| cold start, hello, spawn → response: p50 | ≤ 2 ms | {c50 / 1000:.2f} ms (p90 "
   f"{c90 / 1000:.2f}; Init Duration p50 {cinit:.2f} ms; {cerr} errors) | {cf:.1f} µs (warm "
   f"two hops) | {c50 / cf:.1f} | {verdict(c50 <= 2000 and cerr == 0)} |")
+n50, n90 = med("coldnew", "serve", "p50_us"), med("coldnew", "serve", "p90_us")
+w(f"| first invoke of a new function, hello (info) | — | {n50 / 1000:.2f} ms (p90 "
+  f"{n90 / 1000:.2f}; {total('coldnew', 'serve', 'errors')} errors) | — | — | |")
 base, full = med("rss", "serve", "base_kb"), med("rss", "serve", "full_kb")
 envs, envs2 = med("rss", "serve", "envs"), med("rss", "serve", "envs_after")
 per = (full - base) / float(nenv)
@@ -72,6 +75,15 @@ w(f"| warm environments held | {nenv} | {envs:.0f} live, {envs2:.0f} after a sec
   f"{rerr} errors | — | — | {verdict(held)} |")
 w(f"| runtime process per environment (info) | — | RSS {rt:.0f} KiB, PSS {rtp:.0f} KiB | — | "
   "— | |")
+w(f"| server CPU per warm invoke (info) | — | {med('warm1', 'serve', 'cpu_us'):.0f} µs at 1 "
+  f"conn, {med('warm16', 'serve', 'cpu_us'):.0f} µs at 16 | — | — | |")
+sys_rows = rows.get(("sys", "serve"))
+if sys_rows:
+    calls = {k: float(v) for k, v in sys_rows[0].items()}
+    detail = ", ".join(f"{k} {v:.2f}" for k, v in sorted(calls.items(), key=lambda kv: -kv[1])
+                       if k != "total" and v >= 0.01)
+    w(f"| server system calls per warm invoke (info) | — | {calls.get('total', 0):.1f}: {detail} "
+      "| — | — | |")
 o50, orps = med("warm1", "onehop", "p50_us"), med("warm1", "onehop", "rps")
 w(f"| one HTTP hop, 1 conn (info) | — | — | {o50:.1f} µs, {orps:,.0f}/s | — | |")
 w("")
