@@ -81,3 +81,29 @@ def test_large_response_with_slow_reader(srv):
     s.sendall(request(b'{"after":true}'))  # the connection is usable afterwards
     assert read_response(f)[2] == b'{"after":true}'
     s.close()
+
+
+def test_soft_fd_limit_raised(tmp_path):
+    """Six descriptors per environment: with the shell's usual soft limit of 1024 the server
+    could hold only ~160 environments, so it raises the soft limit to the hard one."""
+    import resource
+    import subprocess
+
+    from conftest import clambda_path
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 1024:
+        pytest.skip(f"hard RLIMIT_NOFILE is {hard}: nothing to raise")
+    p = subprocess.Popen([str(clambda_path()), "serve", "--listen", "127.0.0.1:0",
+                          "--state-dir", str(tmp_path / "state")],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                               (1024, hard)))
+    try:
+        assert p.stdout.readline().startswith(b"clambda: listening on")
+        limits = open(f"/proc/{p.pid}/limits").read()
+        line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
+        want = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        assert line.split()[3] == want, line
+    finally:
+        p.terminate()
+        p.wait(timeout=TIMEOUT)
