@@ -140,7 +140,7 @@ static long response_len(const struct lg_conn *c, int *status, bool *fn_error)
     }
     size_t head_len = (size_t)(head_end - c->in) + 4;
     long clen = 0;
-    *status = c->in_len > 12 ? atoi(c->in + 9) : 0; /* NOLINT(cert-err34-c): bench tool */
+    *status = c->in_len > 12 ? (int)strtol(c->in + 9, NULL, 10) : 0;
     *fn_error = false;
     for (const char *p = c->in; p < head_end; p++) {
         if (*p != '\n') {
@@ -266,16 +266,35 @@ static void parse_opts(int argc, char **argv, struct lg_opts *o)
     int opt;
     while ((opt = getopt(argc, argv, "p:c:n:d:w:s:m:u:b:")) != -1) {
         switch (opt) {
-        case 'p': o->port = (int)strtol(optarg, NULL, 10); break;
-        case 'c': o->conns = (int)strtol(optarg, NULL, 10); break;
-        case 'n': o->requests = strtol(optarg, NULL, 10); break;
-        case 'd': o->seconds = strtod(optarg, NULL); break;
-        case 'w': o->warmup = strtol(optarg, NULL, 10); break;
-        case 's': o->first = strtol(optarg, NULL, 10); break;
-        case 'm': o->method = optarg; break;
-        case 'u': o->path = optarg; break;
-        case 'b': o->body = optarg; break;
-        default: usage();
+        case 'p':
+            o->port = (int)strtol(optarg, NULL, 10);
+            break;
+        case 'c':
+            o->conns = (int)strtol(optarg, NULL, 10);
+            break;
+        case 'n':
+            o->requests = strtol(optarg, NULL, 10);
+            break;
+        case 'd':
+            o->seconds = strtod(optarg, NULL);
+            break;
+        case 'w':
+            o->warmup = strtol(optarg, NULL, 10);
+            break;
+        case 's':
+            o->first = strtol(optarg, NULL, 10);
+            break;
+        case 'm':
+            o->method = optarg;
+            break;
+        case 'u':
+            o->path = optarg;
+            break;
+        case 'b':
+            o->body = optarg;
+            break;
+        default:
+            usage();
         }
     }
     if (o->port <= 0 || o->conns < 1 || o->conns > LG_MAX_CONNS ||
@@ -314,9 +333,8 @@ int main(int argc, char **argv)
     qsort(s.lat, s.n_lat, sizeof(*s.lat), cmp_u64);
     (void)printf("requests=%ld errors=%ld seconds=%.3f rps=%.0f p50_us=%.1f p90_us=%.1f "
                  "p99_us=%.1f max_us=%.1f\n",
-                 s.completed, s.errors + (s.issued - s.completed), secs,
-                 (double)s.completed / secs, pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99),
-                 pct_us(&s, 1.0));
+                 s.completed, s.errors + (s.issued - s.completed), secs, (double)s.completed / secs,
+                 pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99), pct_us(&s, 1.0));
     for (int i = 0; i < s.o.conns; i++) {
         free(conns[i].in);
     }

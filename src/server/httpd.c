@@ -278,8 +278,8 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
     uv_buf_t bufs[2] = {uv_buf_init((char *)b.data, (unsigned)b.len),
                         uv_buf_init((char *)(uintptr_t)body, (unsigned)len)};
     size_t total = b.len + len;
-    int n = c->inbuf.len == 0 ? uv_try_write((uv_stream_t *)&c->tcp, bufs, len > 0 ? 2 : 1)
-                              : UV_EAGAIN;
+    int n =
+        c->inbuf.len == 0 ? uv_try_write((uv_stream_t *)&c->tcp, bufs, len > 0 ? 2 : 1) : UV_EAGAIN;
     size_t done = n > 0 ? (size_t)n : 0;
     if (done == total) {
         cl_buf_fini(&b);
