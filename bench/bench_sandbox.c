@@ -96,7 +96,7 @@ static int full_once(struct sandbox_full *sf, const char *code_dir, int i, doubl
     char *argv[] = {arg0, arg1, NULL};
     char *envp[] = {env0, NULL};
     (void)snprintf(id, sizeof(id), "bench%d", i);
-    struct sandbox_full_spec spec = {id, code_dir, arg0, argv, envp, 128, 512, 0, 0};
+    struct sandbox_full_spec spec = {id, code_dir, arg0, argv, envp, 128, 512, 0, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     double t0 = now_us();
@@ -143,7 +143,7 @@ static int setup(char *dir, char *code, size_t code_len, struct sandbox_full **s
     (void)close(in);
     (void)close(out);
     struct sandbox_full_config cfg = {
-        root, "/sys/fs/cgroup", "/proc/self/cgroup", "clambda-bench", 993, 990, false};
+        root, "/sys/fs/cgroup", "/proc/self/cgroup", "clambda-bench", 993, 990, false, false};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, sf, &d) < 0) {
         (void)fprintf(stderr, "bench_sandbox: %s\n", d.msg);

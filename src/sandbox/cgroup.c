@@ -253,6 +253,27 @@ int cgroup_root_init(struct cgroup_root *root, const struct cgroup_config *cfg,
     return 0;
 }
 
+int cgroup_root_child(const struct cgroup_root *parent, const char *name, struct cgroup_root *child,
+                      struct sandbox_diag *d)
+{
+    *child = *parent;
+    if (name[0] == '\0' || strchr(name, '/') != NULL || name[0] == '.') {
+        return sandbox_diag_set(d, -EINVAL, "bad cgroup name \"%s\"", name);
+    }
+    for (int i = 0; i < parent->n_dirs; i++) {
+        if (join(child->dirs[i], sizeof(child->dirs[i]), parent->dirs[i], name) < 0) {
+            return sandbox_diag_set(d, -ENAMETOOLONG, "cgroup path too long: %s", name);
+        }
+        if (mkdir(child->dirs[i], 0755) < 0 && errno != EEXIST) {
+            return sandbox_diag_set(d, -errno, "mkdir(%s): %s", child->dirs[i], strerror(errno));
+        }
+    }
+    if (child->version == CGROUP_V2) {
+        return write_file(child->dirs[0], "cgroup.subtree_control", "+memory +cpu +pids", d);
+    }
+    return 0;
+}
+
 void cgroup_root_remove(const struct cgroup_root *root)
 {
     for (int i = 0; i < root->n_dirs; i++) {
@@ -419,6 +440,14 @@ int cgroup_freeze(const struct cgroup *cg, struct sandbox_diag *d)
     }
     int rc = write_file(cg->dirs[V1_FREEZER], "freezer.state", "FROZEN", d);
     return rc < 0 ? rc : wait_for(cg->dirs[V1_FREEZER], "freezer.state", "FROZEN", d);
+}
+
+int cgroup_freeze_begin(const struct cgroup *cg, struct sandbox_diag *d)
+{
+    if (cg->version == CGROUP_V2) {
+        return write_file(cg->dirs[0], "cgroup.freeze", "1", d);
+    }
+    return write_file(cg->dirs[V1_FREEZER], "freezer.state", "FROZEN", d);
 }
 
 int cgroup_thaw(const struct cgroup *cg, struct sandbox_diag *d)

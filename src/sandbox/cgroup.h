@@ -61,6 +61,10 @@ struct cgroup_limits {
  * the file, e.g. "mkdir(/sys/fs/cgroup/memory/clambda): Permission denied". */
 int cgroup_root_init(struct cgroup_root *root, const struct cgroup_config *cfg,
                      struct sandbox_diag *d);
+/* A sub-parent: <each parent dir>/<name>, created if missing (v2: the memory, cpu and pids
+ * controllers are enabled for its children). OUT: *child. 0 or -errno naming the directory. */
+int cgroup_root_child(const struct cgroup_root *parent, const char *name, struct cgroup_root *child,
+                      struct sandbox_diag *d);
 /* Removes the parent directories made by cgroup_root_init when no environment is left in them
  * (EBUSY/ENOTEMPTY are not errors: another server or environment still uses them). */
 void cgroup_root_remove(const struct cgroup_root *root);
@@ -91,6 +95,8 @@ int cgroup_add_pid(const struct cgroup *cg, pid_t pid, struct sandbox_diag *d);
 /* Freezes every process of the cgroup and waits (≤ 1 s) until the kernel says frozen. 0,
  * -ETIMEDOUT, or -errno. */
 int cgroup_freeze(const struct cgroup *cg, struct sandbox_diag *d);
+/* Asks the kernel to freeze the cgroup and returns at once (one write). 0 or -errno. */
+int cgroup_freeze_begin(const struct cgroup *cg, struct sandbox_diag *d);
 /* Thaws the cgroup. 0 or -errno. */
 int cgroup_thaw(const struct cgroup *cg, struct sandbox_diag *d);
 /* OUT: *kb, peak memory use of the cgroup since creation (memory.peak, memory.max_usage_in_bytes).

@@ -25,10 +25,17 @@ static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urand
 static const char *const skel_dirs[] = {"etc", "etc/ssl", "var", "var/task", "opt",
                                         "tmp", "proc",    "dev", "usr"};
 
-static int path_in(char *buf, size_t size, const char *root, const char *rel)
+/* out (MOUNTS_PATH_MAX bytes) = "<root>/<rel>". Built in a local buffer: out is often a member
+ * of the same struct as root, which -Wrestrict cannot tell apart. 0 or -ENAMETOOLONG (d). */
+static int path_in(char *out, const char *root, const char *rel, struct sandbox_diag *d)
 {
-    int n = snprintf(buf, size, "%s/%s", root, rel);
-    return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+    char buf[MOUNTS_PATH_MAX];
+    int n = snprintf(buf, sizeof(buf), "%s/%s", root, rel);
+    if (n < 0 || (size_t)n >= sizeof(buf)) {
+        return sandbox_diag_set(d, -ENAMETOOLONG, "path too long: %s/%s", root, rel);
+    }
+    memcpy(out, buf, (size_t)n + 1);
+    return 0;
 }
 
 static int write_whole(const char *path, const void *data, size_t len, struct sandbox_diag *d)
@@ -77,7 +84,7 @@ static int add_bind(struct mounts_skel *skel, const char *src, const char *rel, 
     struct mounts_bind *b = &skel->binds[skel->n_binds++];
     (void)snprintf(b->src, sizeof(b->src), "%s", src);
     b->is_dev = is_dev;
-    return path_in(b->dst, sizeof(b->dst), skel->root, rel);
+    return path_in(b->dst, skel->root, rel, NULL);
 }
 
 /* bin, lib, ...: a symlink like the host's, or a mount point bound from the host. */
@@ -85,8 +92,8 @@ static int prepare_sys_dir(struct mounts_skel *skel, const char *name, struct sa
 {
     char host[64], dst[MOUNTS_PATH_MAX], target[256];
     (void)snprintf(host, sizeof(host), "/%s", name);
-    if (path_in(dst, sizeof(dst), skel->root, name) < 0) {
-        return sandbox_diag_set(d, -ENAMETOOLONG, "path too long: %s/%s", skel->root, name);
+    if (path_in(dst, skel->root, name, d) < 0) {
+        return -ENAMETOOLONG;
     }
     struct stat st;
     if (lstat(host, &st) < 0) {
@@ -122,8 +129,8 @@ static int prepare_dev(struct mounts_skel *skel, struct sandbox_diag *d)
     for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
         (void)snprintf(rel, sizeof(rel), "dev/%s", dev_nodes[i]);
         (void)snprintf(host, sizeof(host), "/%s", rel);
-        if (path_in(dst, sizeof(dst), skel->root, rel) < 0) {
-            return sandbox_diag_set(d, -ENAMETOOLONG, "path too long: %s", skel->root);
+        if (path_in(dst, skel->root, rel, d) < 0) {
+            return -ENAMETOOLONG;
         }
         int rc = write_whole(dst, "", 0, d);
         if (rc < 0 || (rc = add_bind(skel, host, rel, 1)) < 0) {
@@ -131,7 +138,9 @@ static int prepare_dev(struct mounts_skel *skel, struct sandbox_diag *d)
         }
     }
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-        (void)path_in(dst, sizeof(dst), skel->root, links[i][0]);
+        if (path_in(dst, skel->root, links[i][0], d) < 0) {
+            return -ENAMETOOLONG;
+        }
         (void)unlink(dst);
         if (symlink(links[i][1], dst) < 0) {
             return sandbox_diag_set(d, -errno, "symlink(%s): %s", dst, strerror(errno));
@@ -148,20 +157,20 @@ static int prepare_etc(struct mounts_skel *skel, uid_t uid, gid_t gid, struct sa
                      "root:x:0:0:root:/root:/sbin/nologin\n"
                      "sbx_user1051:x:%u:%u::/tmp:/sbin/nologin\n",
                      (unsigned)uid, (unsigned)gid);
-    (void)path_in(dst, sizeof(dst), skel->root, "etc/passwd");
-    int rc = write_whole(dst, text, (size_t)n, d);
+    int rc = path_in(dst, skel->root, "etc/passwd", d);
+    rc = rc < 0 ? rc : write_whole(dst, text, (size_t)n, d);
     n = snprintf(text, sizeof(text), "root:x:0:\nsbx_user1051:x:%u:\n", (unsigned)gid);
-    (void)path_in(dst, sizeof(dst), skel->root, "etc/group");
+    rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/group", d);
     rc = rc < 0 ? rc : write_whole(dst, text, (size_t)n, d);
     static const char hosts[] = "127.0.0.1 localhost\n::1 localhost\n";
-    (void)path_in(dst, sizeof(dst), skel->root, "etc/hosts");
+    rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/hosts", d);
     rc = rc < 0 ? rc : write_whole(dst, hosts, sizeof(hosts) - 1, d);
     static const char nss[] = "passwd: files\ngroup: files\nhosts: files dns\n";
-    (void)path_in(dst, sizeof(dst), skel->root, "etc/nsswitch.conf");
+    rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/nsswitch.conf", d);
     rc = rc < 0 ? rc : write_whole(dst, nss, sizeof(nss) - 1, d);
-    (void)path_in(dst, sizeof(dst), skel->root, "etc/resolv.conf");
+    rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/resolv.conf", d);
     rc = rc < 0 ? rc : copy_small("/etc/resolv.conf", dst, d);
-    (void)path_in(dst, sizeof(dst), skel->root, "etc/ld.so.cache");
+    rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/ld.so.cache", d);
     rc = rc < 0 ? rc : copy_small("/etc/ld.so.cache", dst, d);
     if (rc == 0 && access("/etc/ssl", F_OK) == 0) {
         rc = add_bind(skel, "/etc/ssl", "etc/ssl", 0);
@@ -178,17 +187,17 @@ int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, uid_t ui
         return sandbox_diag_set(d, -EINVAL, "skeleton root must be an absolute path < %d: %s",
                                 MOUNTS_PATH_MAX - 32, root_dir);
     }
-    (void)path_in(skel->task, sizeof(skel->task), root_dir, "var/task");
-    (void)path_in(skel->tmp, sizeof(skel->tmp), root_dir, "tmp");
-    (void)path_in(skel->proc, sizeof(skel->proc), root_dir, "proc");
-    int rc = make_dir(root_dir, d);
+    int rc = path_in(skel->task, skel->root, "var/task", d);
+    rc = rc < 0 ? rc : path_in(skel->tmp, skel->root, "tmp", d);
+    rc = rc < 0 ? rc : path_in(skel->proc, skel->root, "proc", d);
+    rc = rc < 0 ? rc : make_dir(root_dir, d);
     if (rc == 0 && chmod(root_dir, 0755) < 0) {
         rc = sandbox_diag_set(d, -errno, "chmod(%s): %s", root_dir, strerror(errno));
     }
     char path[MOUNTS_PATH_MAX];
     for (size_t i = 0; rc == 0 && i < sizeof(skel_dirs) / sizeof(skel_dirs[0]); i++) {
-        (void)path_in(path, sizeof(path), root_dir, skel_dirs[i]);
-        rc = make_dir(path, d);
+        rc = path_in(path, root_dir, skel_dirs[i], d);
+        rc = rc < 0 ? rc : make_dir(path, d);
     }
     for (size_t i = 0; rc == 0 && i < sizeof(sys_dirs) / sizeof(sys_dirs[0]); i++) {
         rc = prepare_sys_dir(skel, sys_dirs[i], d);

@@ -14,13 +14,16 @@
  * the kernel kills everything left in the namespace. */
 #include "ns.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,6 +38,9 @@
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
 #endif
 
 static void child_fail(int fd, const struct sandbox_child_err *e)
@@ -65,6 +71,48 @@ static int loopback_up(void)
     if (rc == 0) {
         ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
         rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    rc = rc < 0 ? -errno : 0;
+    (void)close(s);
+    return rc;
+}
+
+/* Isolated network: the environment's Runtime API listens inside its own namespace, on
+ * 127.0.0.1:9001 as on AWS; the listening socket goes to the server, which accepts on it from
+ * the host's namespace (a socket keeps the namespace it was made in). */
+static int send_api_listener(int sock)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        return -errno;
+    }
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(9001);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int rc = bind(s, (struct sockaddr *)&sin, sizeof(sin));
+    rc = rc < 0 ? rc : listen(s, 128);
+    if (rc == 0) {
+        char byte = 0;
+        struct iovec iov = {&byte, 1};
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct msghdr mh;
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof(u.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &s, sizeof(int));
+        rc = sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
     }
     rc = rc < 0 ? -errno : 0;
     (void)close(s);
@@ -104,6 +152,29 @@ static void drop_identity(const struct ns_child_args *a)
     }
 }
 
+/* User namespace: waits until the server wrote the uid/gid maps, then becomes uid/gid 0 of the
+ * namespace, i.e. host uid SANDBOX_USERNS_BASE: the rest of the setup has capabilities over
+ * the environment's own namespaces only, and no host file is its own. */
+static void become_ns_root(const struct ns_child_args *a)
+{
+    char byte;
+    ssize_t r;
+    do {
+        r = read(a->sync_fd, &byte, 1);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1) {
+        errno = r < 0 ? errno : EPIPE;
+        fail_step(a->errpipe, SANDBOX_STEP_USERNS, "uid_map");
+    }
+    (void)close(a->sync_fd);
+    if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setgroups, 0, NULL) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_USERNS, "setresgid(0)");
+    }
+    if (syscall(SYS_setresuid, 0, 0, 0) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_USERNS, "setresuid(0)");
+    }
+}
+
 /* Setup as root inside the new namespaces, before the identity drop. */
 static void setup(const struct ns_child_args *a)
 {
@@ -113,11 +184,18 @@ static void setup(const struct ns_child_args *a)
         (void)sandbox_child_err_set(&e, SANDBOX_STEP_CGROUP, -rc, "cgroup.procs");
         child_fail(a->errpipe, &e);
     }
+    if (a->userns) {
+        become_ns_root(a);
+    }
     if (dup2(a->null_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0) {
         fail_step(a->errpipe, SANDBOX_STEP_DUP2, "stdio");
     }
     if (a->isolate_net && (rc = loopback_up()) < 0) {
         (void)sandbox_child_err_set(&e, SANDBOX_STEP_NET_LO, -rc, "lo");
+        child_fail(a->errpipe, &e);
+    }
+    if (a->api_sock >= 0 && (rc = send_api_listener(a->api_sock)) < 0) {
+        (void)sandbox_child_err_set(&e, SANDBOX_STEP_API_SOCKET, -rc, "127.0.0.1:9001");
         child_fail(a->errpipe, &e);
     }
     if (mounts_apply(a->plan, &e) < 0) {
@@ -156,10 +234,93 @@ static void forward(int sig)
     errno = saved;
 }
 
+/* Closes every fd but keep[0..n) (ascending). A parked child and the reaper live on without
+ * exec, so O_CLOEXEC does nothing for them: without this they would hold every fd the server had
+ * at the clone (a client's connection, whose caller then never sees EOF; the listeners; other
+ * environments' pipes). */
+static void close_all_except(const int *keep, int n)
+{
+    unsigned lo = 0;
+    long rc = 0;
+    for (int i = 0; i <= n && rc == 0; i++) {
+        unsigned hi = i < n ? (unsigned)keep[i] : ~0u; /* close [lo, hi) */
+        if (hi > lo) {
+            rc = syscall(SYS_close_range, lo, i < n ? hi - 1 : hi, 0u);
+        }
+        lo = i < n ? (unsigned)keep[i] + 1 : lo;
+    }
+    for (int fd = 0; rc < 0 && fd < 65536; fd++) { /* Linux < 5.9 */
+        bool kept = false;
+        for (int i = 0; i < n; i++) {
+            kept = kept || keep[i] == fd;
+        }
+        if (!kept) {
+            (void)close(fd);
+        }
+    }
+}
+
+/* Sorts a handful of fds (insertion sort: n <= 8). */
+static void sort_fds(int *fds, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+            int t = fds[j];
+            fds[j] = fds[j - 1];
+            fds[j - 1] = t;
+        }
+    }
+}
+
+/* The environment a parked child execs with, sent by the server as NUL-terminated strings up
+ * to EOF. Static: the child may not allocate, and these pages are its own copy. */
+static char park_env[256 * 1024];
+static char *park_envp[2048];
+
+/* Parked: waits (after its whole setup) for the server to send the runtime's environment.
+ * Returns the envp to exec with; exits quietly when the server closes without sending. */
+static char *const *wait_for_env(const struct ns_child_args *a)
+{
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = read(a->go_fd, park_env + len, sizeof(park_env) - 1 - len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            fail_step(a->errpipe, SANDBOX_STEP_PARK, "read(environment)");
+        }
+        if (r == 0) {
+            break;
+        }
+        len += (size_t)r;
+        if (len == sizeof(park_env) - 1) {
+            errno = E2BIG;
+            fail_step(a->errpipe, SANDBOX_STEP_PARK, "environment");
+        }
+    }
+    if (len == 0) {
+        _exit(0); /* the server dropped this parked environment */
+    }
+    ssize_t w = write(a->go_fd, "k", 1); /* acknowledged: EOF on the verdict means execve */
+    (void)w;
+    (void)close(a->go_fd);
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < sizeof(park_envp) / sizeof(park_envp[0]);) {
+        park_envp[n++] = park_env + i;
+        while (i < len && park_env[i] != '\0') {
+            i++;
+        }
+        i++;
+    }
+    park_envp[n] = NULL;
+    return park_envp;
+}
+
 static void reaper(const struct ns_child_args *a, pid_t runtime)
 {
     static const int fwd[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    (void)close(a->errpipe);
+    close_all_except(&a->statuspipe, 1);
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -185,6 +346,13 @@ static void child_main(const struct ns_child_args *a)
 {
     reset_signals();
     setup(a);
+    char *const *envp = a->envp;
+    if (a->go_fd >= 0) {
+        int keep[] = {0, 1, 2, a->errpipe, a->statuspipe, a->go_fd};
+        sort_fds(keep, 6);
+        close_all_except(keep, 6);
+        envp = wait_for_env(a);
+    }
     pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
     if (pid < 0) {
         fail_step(a->errpipe, SANDBOX_STEP_FORK, "clone");
@@ -194,7 +362,7 @@ static void child_main(const struct ns_child_args *a)
     }
     (void)close(a->statuspipe);
     char *const argv0[] = {(char *)(uintptr_t)a->path, NULL}; /* execve does not write */
-    execve(a->path, a->argv != NULL ? a->argv : argv0, a->envp);
+    execve(a->path, a->argv != NULL ? a->argv : argv0, envp);
     fail_step(a->errpipe, SANDBOX_STEP_EXECVE, a->path);
 }
 
@@ -206,6 +374,9 @@ int ns_spawn(const struct ns_child_args *a, pid_t *pid, int *pidfd)
     ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
     if (a->isolate_net) {
         ca.flags |= CLONE_NEWNET;
+    }
+    if (a->userns) {
+        ca.flags |= CLONE_NEWUSER;
     }
     ca.pidfd = (uint64_t)(uintptr_t)&fd;
     ca.exit_signal = SIGCHLD;

@@ -25,11 +25,20 @@ struct ns_child_args {
     int err_fd;     /* stderr (write end) */
     int errpipe;    /* write end, O_CLOEXEC: a struct sandbox_child_err on failure, else EOF */
     int statuspipe; /* write end: the reaper writes the runtime's wait status (an int) */
+    int go_fd;      /* -1: exec at once with envp. Else parked: after its setup the child
+                       waits on this read end for the runtime's environment (NUL-terminated
+                       strings up to EOF, acknowledged with one byte on the same socket;
+                       EOF alone: exit quietly) */
+    int sync_fd;    /* userns: read end; the child waits for one byte (its uid/gid maps are
+                       written) before it becomes root of its user namespace; else -1 */
+    int api_sock;   /* isolate_net: a Unix socket on which the child sends the listening
+                       TCP socket it made on 127.0.0.1:9001 in its namespace; else -1 */
     const char *hostname;
     uid_t uid;
     gid_t gid;
     int max_files;
     bool isolate_net;
+    bool userns;
     const char *path;
     char *const *argv;
     char *const *envp;

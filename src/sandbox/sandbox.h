@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Execution environments' processes: the one interface the server uses to start, signal, watch
- * and reap a runtime. This issue implements isolation "none" (spawn_plain.c: a plain child in
- * its own process group with rlimits, stdout/stderr on pipes, exit watched through a pidfd).
- * The sandbox issue adds namespaces, mounts (/var/task, /opt, /tmp) and cgroups behind the same
- * calls. */
+/* Execution environments' processes: the one interface the server uses to start, signal,
+ * freeze, watch and reap a runtime. Isolation "none" (spawn_plain.c) is a plain child in its
+ * own process group with rlimits; isolation "full" (sandbox_full.h) is a child in new
+ * namespaces on a pivot_root'ed skeleton with /var/task, /opt and a sized /tmp, an unprivileged
+ * identity, a seccomp filter and a cgroup (memory, CPU, pids, freezer). Both give the caller
+ * the same handles: a pidfd to watch and two pipes for stdout/stderr. */
 #ifndef CLAMBDA_SANDBOX_SANDBOX_H
 #define CLAMBDA_SANDBOX_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -14,38 +16,74 @@
 /* How much the runtime is isolated from the host. */
 enum sandbox_isolation {
     SANDBOX_NONE = 0, /* plain child process: for development and tests */
+    SANDBOX_FULL = 1, /* namespaces, mounts, identity, seccomp, cgroup (root only) */
 };
+
+struct sandbox_full;
+struct sandbox_full_fn;
+struct sandbox_full_env;
 
 /* What to start. */
 struct sandbox_spec {
     enum sandbox_isolation isolation;
-    const char *path;  /* executable (the function's bootstrap) */
-    const char *cwd;   /* working directory (the code directory) */
+    const char *path;  /* none: host path of the bootstrap; full: its path inside the sandbox
+                          ("/var/task/bootstrap") */
+    const char *cwd;   /* none: working directory; full: the host code directory, mounted
+                          read-only at /var/task (also the working directory) */
     char *const *envp; /* complete environment */
     int max_files;     /* RLIMIT_NOFILE (Lambda: 1024) */
+    /* Full isolation only: */
+    struct sandbox_full *full;  /* shared state (sandbox_full_new) */
+    struct sandbox_full_fn *fn; /* the function's prepared state (sandbox_full_fn_new) */
+    const char *id;             /* unique environment name: cgroup leaf, hostname seed */
+    uint32_t memory_mb;         /* memory limit (and CPU share: MB / 1769 of a CPU) */
+    uint32_t tmp_mb;            /* size of /tmp (ephemeral storage) */
+    uint32_t pids_max;          /* 0: 1024 */
 };
 
-/* A started process. All fds are O_CLOEXEC; out_fd/err_fd are O_NONBLOCK read ends. */
+/* A started process. All fds are O_CLOEXEC; out_fd/err_fd are O_NONBLOCK read ends and belong
+ * to the caller; pidfd belongs to the sandbox (closed by sandbox_close_fds). */
 struct sandbox_proc {
-    pid_t pid;  /* also the process group id */
+    pid_t pid;  /* none: the runtime, also its process group id; full: PID 1 of the namespace */
     int pidfd;  /* readable once the process has exited (poll it, then sandbox_reap) */
     int out_fd; /* the runtime's stdout */
     int err_fd; /* the runtime's stderr */
+    int api_fd; /* isolated network only: a listening TCP socket on 127.0.0.1:9001 inside the
+                   environment's network namespace, for its Runtime API (the caller's); else -1 */
+    struct sandbox_full_env *full; /* full isolation: the environment; NULL for none */
+    bool frozen;                   /* sandbox_freeze was called and no thaw since */
 };
 
 /* Starts spec->path with no arguments. OUT: *out. 0 or a negative errno; setup failures in the
- * child (chdir, execve) come back as that call's errno, and err (errlen bytes) names the call
- * and path, e.g. "execve(/fn/bootstrap): Permission denied". */
-int sandbox_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out, char *err,
-                  size_t errlen);
-/* Sends sig to the whole process group (the runtime and anything it started). 0 or -errno. */
-int sandbox_signal(const struct sandbox_proc *p, int sig);
-/* Reaps the exited process without blocking. OUT: *wstatus (as waitpid) and *maxrss_kb (peak
- * RSS from getrusage). 0, -EAGAIN while it still runs, or -errno. */
-int sandbox_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb);
-/* Peak resident memory of the live runtime in kB (VmHWM), 0 when unknown. */
+ * child (chdir, mount, execve...) come back as that call's errno, and err (errlen bytes) names
+ * the call and path, e.g. "execve(/fn/bootstrap): Permission denied". */
+int sandbox_spawn(struct sandbox_spec *spec, struct sandbox_proc *out, char *err, size_t errlen);
+/* Prepares the next environment for spec ahead of time (full isolation with spec->fn: a child
+ * set up and parked, see sandbox_full_fn_prepare; spec->envp is not used). A no-op for none
+ * and when one is parked already. Does not wait for the child. 0 or -errno with err. */
+int sandbox_prepare(const struct sandbox_spec *spec, char *err, size_t errlen);
+/* Sends sig to the whole process group (none) or to every process of the environment (full;
+ * thawed first, so that it is delivered). 0 or -errno. */
+int sandbox_signal(struct sandbox_proc *p, int sig);
+/* Reaps the exited process without blocking. OUT: *wstatus (as waitpid: the runtime's own
+ * status), *maxrss_kb (none: peak RSS from getrusage; full: the cgroup's peak memory) and
+ * *oom_killed (full: the kernel's OOM killer killed a process of the environment; none:
+ * false). 0, -EAGAIN while it still runs, or -errno. */
+int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool *oom_killed);
+/* Peak memory of the live runtime in kB (none: VmHWM; full: the cgroup's peak), 0 when
+ * unknown. */
 uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p);
-/* Closes the fds still open in p (pidfd, out_fd, err_fd set to -1 are skipped). */
+/* Freezes every process of the environment (cgroup freezer; asynchronous: the kernel finishes
+ * it in the background) / thaws it. No-ops for isolation none. 0 or -errno. */
+int sandbox_freeze(struct sandbox_proc *p);
+int sandbox_thaw(struct sandbox_proc *p);
+/* Closes the fds still open in p (pidfd, out_fd, err_fd set to -1 are skipped) and, under full
+ * isolation, tears the environment down (kills what is left, removes its cgroup). */
 void sandbox_close_fds(struct sandbox_proc *p);
+
+/* Reads a sandboxed or plain child's setup verdict from its CLOEXEC error pipe (blocks until
+ * EOF or a record). 0 when the child exec'd (EOF), else the failed step's -errno with msg
+ * (cap bytes) naming it, e.g. "mount(/var/task): No such file or directory". */
+int sandbox_read_verdict(int fd, char *msg, size_t cap);
 
 #endif /* CLAMBDA_SANDBOX_SANDBOX_H */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,34 +38,27 @@ struct sandbox_full {
     uid_t uid;
     gid_t gid;
     bool isolate_net;
+    bool userns;
+    unsigned n_ids; /* environments named so far: "<server pid>-<n>" */
+    unsigned n_fns; /* functions prepared so far: "<name>.<n>" */
 };
 
 struct sandbox_full_env {
     struct sandbox_proc proc;
     struct cgroup cg;
-    int status_fd; /* read end: the runtime's wait status, written by the reaper */
+    int status_fd;  /* read end: the runtime's wait status, written by the reaper */
+    int verdict_fd; /* read end of the error pipe, until the verdict is in */
+    int go_fd;      /* parked: our end of the socket its environment goes through */
+    int api_sock;   /* isolated network: our end of the socket the listener comes through */
+    uint32_t memory_mb, tmp_mb; /* what it was made for (a parked one must match) */
     bool reaped;
 };
 
-static const char *const step_names[SANDBOX_STEP_COUNT + 2] = {"write(cgroup.procs)",
-                                                               "dup2",
-                                                               "mount",
-                                                               "pivot_root",
-                                                               "umount2",
-                                                               "chdir",
-                                                               "sethostname",
-                                                               "setgroups",
-                                                               "setresgid",
-                                                               "setresuid",
-                                                               "prctl(PR_CAPBSET_DROP)",
-                                                               "capset",
-                                                               "prctl(PR_SET_NO_NEW_PRIVS)",
-                                                               "prctl(PR_SET_SECCOMP)",
-                                                               "clone",
-                                                               "execve",
-                                                               "setrlimit",
-                                                               "ioctl(SIOCSIFFLAGS)",
-                                                               "sigaction"};
+struct sandbox_full_fn {
+    struct cgroup_root cgroot;
+    struct sandbox_full_env *parked; /* set up, waiting for its environment; or NULL */
+    char *parked_code_dir;           /* the code directory it has at /var/task */
+};
 
 static void close_fd(int *fd)
 {
@@ -85,13 +80,14 @@ static void missing(struct sandbox_diag *d, int code, const char *what)
 }
 
 /* Clones a child into every namespace type we use; it exits at once. */
-static int probe_clone(bool net)
+static int probe_clone(bool net, bool user)
 {
     int fd = -1;
     struct clone_args ca;
     memset(&ca, 0, sizeof(ca));
     ca.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD;
     ca.flags |= net ? CLONE_NEWNET : 0;
+    ca.flags |= user ? CLONE_NEWUSER : 0;
     ca.pidfd = (uint64_t)(uintptr_t)&fd;
     ca.exit_signal = SIGCHLD;
     long r = syscall(SYS_clone3, &ca, sizeof(ca));
@@ -137,13 +133,13 @@ int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_dia
         missing(d, -EPERM, "not running as root (full isolation needs root)");
         return d->code;
     }
-    int rc = probe_clone(cfg->isolate_net);
+    int rc = probe_clone(cfg->isolate_net, cfg->userns);
     if (rc == -ENOSYS) {
         missing(d, rc, "no clone3 system call (Linux >= 5.3 needed)");
     } else if (rc < 0) {
         char m[96];
-        (void)snprintf(m, sizeof(m), "clone3(mount, pid, ipc, uts%s namespaces): %s",
-                       cfg->isolate_net ? ", net" : "", strerror(-rc));
+        (void)snprintf(m, sizeof(m), "clone3(mount, pid, ipc, uts%s%s namespaces): %s",
+                       cfg->isolate_net ? ", net" : "", cfg->userns ? ", user" : "", strerror(-rc));
         missing(d, rc, m);
     }
     if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
@@ -165,6 +161,7 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
     sf->uid = cfg->uid;
     sf->gid = cfg->gid;
     sf->isolate_net = cfg->isolate_net;
+    sf->userns = cfg->userns;
     struct cgroup_config cc = {cfg->cgroup_mount, cfg->cgroup_self, cfg->cgroup_name};
     int rc = mounts_skel_prepare(&sf->skel, cfg->root_dir, cfg->uid, cfg->gid, d);
     rc = rc < 0 ? rc : sysfilter_init(&sf->filter, d);
@@ -186,6 +183,66 @@ void sandbox_full_free(struct sandbox_full *sf)
     }
 }
 
+int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d)
+{
+    static char env0[] = "PATH=/usr/bin:/bin";
+    char *envp[] = {env0, NULL}, id[48], opt[MOUNTS_PATH_MAX + 8];
+    (void)snprintf(id, sizeof(id), "selftest-%d", (int)getpid());
+    (void)snprintf(opt, sizeof(opt), "%s/opt", sf->skel.root); /* an empty /var/task */
+    struct sandbox_full_spec spec = {id, opt, "/usr/bin/true", NULL, envp, 128, 1, 8, 0, NULL};
+    struct sandbox_full_env *env = NULL;
+    int rc = sandbox_full_spawn(sf, &spec, &env, d);
+    if (rc < 0 || env == NULL) {
+        return rc < 0 ? rc : -EIO;
+    }
+    int ws = 0;
+    uint64_t kb = 0, kills = 0;
+    rc = -EAGAIN;
+    for (int i = 0; i < 500 && rc == -EAGAIN; i++) { /* <= 5 s */
+        struct pollfd pfd = {env->proc.pidfd, POLLIN, 0};
+        (void)poll(&pfd, 1, 10);
+        rc = sandbox_full_reap(env, &ws, &kb, &kills);
+    }
+    sandbox_full_close(env);
+    if (rc < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        return sandbox_diag_set(d, rc < 0 ? rc : -EIO, "/usr/bin/true in a test environment: %s",
+                                rc < 0 ? strerror(-rc) : "did not exit 0");
+    }
+    return 0;
+}
+
+/* ---- one function ------------------------------------------------------------------- */
+
+int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbox_full_fn **out,
+                        struct sandbox_diag *d)
+{
+    struct sandbox_full_fn *fn = calloc(1, sizeof(*fn));
+    if (fn == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "calloc(sandbox_full_fn): out of memory");
+    }
+    /* "<name>.<n>": a configuration reloaded under the same name gets its own directory, so
+     * removing the retired one's never pulls the floor from under the new one's. */
+    char dir[96];
+    (void)snprintf(dir, sizeof(dir), "%.64s.%u", name, ++sf->n_fns);
+    int rc = cgroup_root_child(&sf->cgroot, dir, &fn->cgroot, d);
+    if (rc < 0) {
+        free(fn);
+        return rc;
+    }
+    *out = fn;
+    return 0;
+}
+
+void sandbox_full_fn_free(struct sandbox_full_fn *fn)
+{
+    if (fn != NULL) {
+        sandbox_full_close(fn->parked);
+        free(fn->parked_code_dir);
+        cgroup_root_remove(&fn->cgroot);
+        free(fn);
+    }
+}
+
 /* ---- one environment ------------------------------------------------------------------ */
 
 /* "169.254.a.b", stable for an id: Lambda hosts report a link-local address as hostname. */
@@ -198,133 +255,324 @@ static void make_hostname(const char *id, char *buf, size_t size)
     (void)snprintf(buf, size, "169.254.%u.%u", 1 + (h % 254), 1 + ((h >> 8) % 254));
 }
 
-/* Blocks until the child exec'd (EOF) or reported a failed step. */
-static int read_verdict(int fd, struct sandbox_diag *d)
-{
-    struct sandbox_child_err ce;
-    ssize_t n;
-    do {
-        n = read(fd, &ce, sizeof(ce));
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(ce)) {
-        return 0;
-    }
-    ce.arg[sizeof(ce.arg) - 1] = '\0';
-    int step = ce.step >= 0 && ce.step < SANDBOX_STEP_COUNT + 2 ? ce.step : SANDBOX_STEP_EXECVE;
-    return sandbox_diag_set(d, -ce.err, "%s(%s): %s", step_names[step], ce.arg, strerror(ce.err));
-}
-
-/* Pipes in p[0..3]: stdout, stderr, error, status (each {read, write}). */
-static int open_pipes(int p[4][2], int *null_fd, struct sandbox_diag *d)
+/* Pipes in p[0..3]: stdout, stderr, error, status (each {read, write}); socket pairs in
+ * sk[0] (the environment of a parked child) and sk[1] (isolated network: the listener). */
+static int open_pipes(int p[4][2], int sk[2][2], bool net, struct sandbox_diag *d)
 {
     for (int i = 0; i < 4; i++) {
         if (pipe2(p[i], O_CLOEXEC) < 0) {
             return sandbox_diag_set(d, -errno, "pipe2: %s", strerror(errno));
         }
     }
-    *null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (*null_fd < 0) {
-        return sandbox_diag_set(d, -errno, "open(/dev/null): %s", strerror(errno));
+    for (int i = 0; i < (net ? 2 : 1); i++) {
+        int type = i == 0 ? SOCK_STREAM : SOCK_DGRAM;
+        if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sk[i]) < 0) {
+            return sandbox_diag_set(d, -errno, "socketpair: %s", strerror(errno));
+        }
     }
     return 0;
 }
 
 static int check_spec(const struct sandbox_full_spec *s, struct sandbox_diag *d)
 {
-    if (s->id == NULL || s->code_dir == NULL || s->bootstrap == NULL || s->envp == NULL ||
+    if ((s->id == NULL && s->fn == NULL) || s->code_dir == NULL || s->bootstrap == NULL ||
         s->memory_mb < 1 || s->tmp_mb < 1 || s->code_dir[0] != '/') {
         return sandbox_diag_set(d, -EINVAL,
-                                "sandbox spec: id, absolute code_dir, bootstrap, "
-                                "envp, memory_mb and tmp_mb are required");
+                                "sandbox spec: id (or fn), absolute code_dir, bootstrap, "
+                                "memory_mb and tmp_mb are required");
     }
     return 0;
 }
 
 /* Creates the cgroup with its limits and opens its cgroup.procs files. */
-static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+static int env_cgroup(struct sandbox_full *sf, const struct sandbox_full_spec *spec, const char *id,
                       struct sandbox_full_env *env, int *fds, int *n_fds, struct sandbox_diag *d)
 {
     struct cgroup_limits lim = {spec->memory_mb, spec->pids_max > 0 ? spec->pids_max : 1024};
-    int rc = cgroup_create(&sf->cgroot, spec->id, &env->cg, d);
+    const struct cgroup_root *parent = spec->fn != NULL ? &spec->fn->cgroot : &sf->cgroot;
+    int rc = cgroup_create(parent, id, &env->cg, d);
     rc = rc < 0 ? rc : cgroup_set_limits(&env->cg, &lim, d);
     rc = rc < 0 ? rc : cgroup_open_procs(&env->cg, fds, n_fds, d);
     return rc;
 }
 
-/* Clones the child and waits for its verdict; closes the child's ends of the pipes. */
-static int env_start(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
-                     struct sandbox_full_env *env, int p[4][2], const struct ns_child_args *fds,
+/* Clones the child, which sets itself up and parks; closes the child's ends. Everything the
+ * child reads (plan, hostname, strings) is its own copy from the moment of the clone. */
+static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *spec, const char *id,
+                     struct sandbox_full_env *env, const struct ns_child_args *fds,
                      struct sandbox_diag *d)
 {
     struct mounts_plan plan;
     char hostname[32];
-    struct ns_child_args args = *fds; /* cgroup fds and null_fd */
-    struct ns_child_args *a = &args;
+    struct ns_child_args a = *fds; /* fds and pipes; the rest is filled here */
     mounts_plan_init(&plan, &sf->skel, spec->code_dir, spec->tmp_mb);
-    make_hostname(spec->id, hostname, sizeof(hostname));
-    a->plan = &plan;
-    a->filter = &sf->filter;
-    a->out_fd = p[0][1];
-    a->err_fd = p[1][1];
-    a->errpipe = p[2][1];
-    a->statuspipe = p[3][1];
-    a->hostname = hostname;
-    a->uid = sf->uid;
-    a->gid = sf->gid;
-    a->max_files = spec->max_files > 0 ? spec->max_files : 1024;
-    a->isolate_net = sf->isolate_net;
-    a->path = spec->bootstrap;
-    a->argv = spec->argv;
-    a->envp = spec->envp;
-    int rc = ns_spawn(a, &env->proc.pid, &env->proc.pidfd);
-    if (rc < 0) {
-        return sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc));
+    make_hostname(id, hostname, sizeof(hostname));
+    a.plan = &plan;
+    a.filter = &sf->filter;
+    a.hostname = hostname;
+    a.uid = sf->uid;
+    a.gid = sf->gid;
+    a.max_files = spec->max_files > 0 ? spec->max_files : 1024;
+    a.isolate_net = sf->isolate_net;
+    a.userns = sf->userns;
+    a.path = spec->bootstrap;
+    a.argv = spec->argv;
+    a.envp = NULL;
+    int rc = ns_spawn(&a, &env->proc.pid, &env->proc.pidfd);
+    return rc < 0 ? sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc)) : 0;
+}
+
+/* User namespace: maps ids 0..65535 of the child's namespace to SANDBOX_USERNS_BASE.. on the
+ * host (we are root, so one write each and no setgroups "deny" is needed), then lets it go on. */
+static int write_id_maps(pid_t pid, int sync_fd, struct sandbox_diag *d)
+{
+    static const char *const files[] = {"uid_map", "gid_map"};
+    char path[64], map[64];
+    int n = snprintf(map, sizeof(map), "0 %u 65536\n", SANDBOX_USERNS_BASE);
+    for (size_t i = 0; i < 2; i++) {
+        (void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[i]);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t w = fd < 0 ? -1 : write(fd, map, (size_t)n);
+        int e = w == n ? 0 : (w < 0 ? errno : EIO);
+        if (fd >= 0) {
+            (void)close(fd);
+        }
+        if (e != 0) {
+            return sandbox_diag_set(d, -e, "write(%s): %s", path, strerror(e));
+        }
     }
+    return write(sync_fd, "g", 1) == 1
+               ? 0
+               : sandbox_diag_set(d, -errno, "write(sync): %s", strerror(errno));
+}
+
+/* Makes an environment up to the point where it waits for its runtime's environment: cgroup,
+ * pipes, clone. Does not wait for the child's setup. OUT: *out. */
+static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                      struct sandbox_full_env **out, struct sandbox_diag *d)
+{
+    int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}, sk[2][2] = {{-1, -1}, {-1, -1}};
+    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0;
+    char id[48];
+    struct sandbox_full_env *env = calloc(1, sizeof(*env));
+    if (env == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
+    }
+    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false};
+    env->status_fd = env->verdict_fd = env->go_fd = env->api_sock = -1;
+    env->memory_mb = spec->memory_mb;
+    env->tmp_mb = spec->tmp_mb;
+    if (spec->fn != NULL || spec->id == NULL) {
+        (void)snprintf(id, sizeof(id), "%d-%u", (int)getpid(), ++sf->n_ids);
+    } else {
+        (void)snprintf(id, sizeof(id), "%s", spec->id);
+    }
+    struct ns_child_args a = {.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    int rc = a.null_fd < 0 ? sandbox_diag_set(d, -errno, "open(/dev/null): %s", strerror(errno))
+                           : env_cgroup(sf, spec, id, env, cg_fds, &n_cg, d);
+    rc = rc < 0 ? rc : open_pipes(p, sk, sf->isolate_net, d);
+    int sync[2] = {-1, -1};
+    if (rc == 0 && sf->userns && pipe2(sync, O_CLOEXEC) < 0) {
+        rc = sandbox_diag_set(d, -errno, "pipe2: %s", strerror(errno));
+    }
+    if (rc == 0) {
+        a.sync_fd = sync[0];
+        a.cgroup_fds = cg_fds;
+        a.n_cgroup_fds = n_cg;
+        a.out_fd = p[0][1];
+        a.err_fd = p[1][1];
+        a.errpipe = p[2][1];
+        a.statuspipe = p[3][1];
+        a.go_fd = sk[0][1];
+        a.api_sock = sk[1][1];
+        rc = env_clone(sf, spec, id, env, &a, d);
+    }
+    if (rc == 0 && sf->userns) {
+        rc = write_id_maps(env->proc.pid, sync[1], d);
+    }
+    close_fd(&sync[0]);
+    close_fd(&sync[1]);
+    for (int i = 0; i < n_cg; i++) {
+        (void)close(cg_fds[i]);
+    }
+    close_fd(&a.null_fd);
     for (int i = 0; i < 4; i++) {
         close_fd(&p[i][1]);
     }
-    return read_verdict(p[2][0], d);
+    close_fd(&sk[0][1]);
+    close_fd(&sk[1][1]);
+    env->proc.out_fd = p[0][0];
+    env->proc.err_fd = p[1][0];
+    env->verdict_fd = p[2][0];
+    env->status_fd = p[3][0];
+    env->go_fd = sk[0][0];
+    env->api_sock = sk[1][0];
+    if (rc < 0) {
+        sandbox_full_close(env);
+        return rc;
+    }
+    *out = env;
+    return 0;
+}
+
+/* Receives the Runtime API listener the child made in its network namespace (SCM_RIGHTS);
+ * it was sent before execve, so it is there once the verdict is in. */
+static int recv_fd(int sock, int *fd, struct sandbox_diag *d)
+{
+    char byte = 0;
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof(u.buf);
+    if (recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0) {
+        return sandbox_diag_set(d, -errno, "recvmsg(Runtime API listener): %s", strerror(errno));
+    }
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+        return sandbox_diag_set(d, -EPROTO, "recvmsg(Runtime API listener): no fd");
+    }
+    memcpy(fd, CMSG_DATA(c), sizeof(int));
+    (void)fcntl(*fd, F_SETFL, O_NONBLOCK);
+    return 0;
+}
+
+/* Sends the environment strings, each with its NUL, then EOF. 0 or -errno. */
+static int send_env(int fd, char *const *envp)
+{
+    if (envp == NULL) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; envp[i] != NULL; i++) {
+        const char *s = envp[i];
+        size_t len = strlen(s) + 1, off = 0;
+        while (off < len) {
+            ssize_t w = send(fd, s + off, len - off, MSG_NOSIGNAL);
+            if (w < 0 && errno != EINTR) {
+                return -errno;
+            }
+            off += w > 0 ? (size_t)w : 0;
+        }
+    }
+    return 0;
+}
+
+/* Sends envp, then waits for the child's one-byte acknowledgement: without it, the EOF of a
+ * child that died while parked (killed, OOM) would read as a successful execve. */
+static int hand_over(int fd, char *const *envp)
+{
+    int rc = send_env(fd, envp);
+    if (rc == 0 && shutdown(fd, SHUT_WR) < 0) {
+        rc = -errno;
+    }
+    char ack = 0;
+    ssize_t r = 0;
+    while (rc == 0 && (r = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR) {
+    }
+    return rc < 0 ? rc : (r == 1 ? 0 : (r < 0 ? -errno : -EPIPE));
+}
+
+/* Gives a launched (parked) child its environment and waits for its verdict: execve done, or
+ * the step that failed (also a failed setup while it was parked). */
+static int env_go(struct sandbox_full_env *env, char *const *envp, struct sandbox_diag *d)
+{
+    int sent = hand_over(env->go_fd, envp);
+    close_fd(&env->go_fd);
+    char msg[sizeof(d->msg)];
+    int rc = sandbox_read_verdict(env->verdict_fd, msg, sizeof(msg));
+    close_fd(&env->verdict_fd);
+    if (rc < 0) {
+        return sandbox_diag_set(d, rc, "%s", msg);
+    }
+    if (sent < 0) {
+        return sandbox_diag_set(d, sent,
+                                "the environment died before it got its "
+                                "environment variables: %s",
+                                strerror(-sent));
+    }
+    if (env->api_sock >= 0) {
+        rc = recv_fd(env->api_sock, &env->proc.api_fd, d);
+        close_fd(&env->api_sock);
+    }
+    (void)fcntl(env->proc.out_fd, F_SETFL, O_NONBLOCK);
+    (void)fcntl(env->proc.err_fd, F_SETFL, O_NONBLOCK);
+    (void)fcntl(env->status_fd, F_SETFL, O_NONBLOCK);
+    return rc;
+}
+
+/* The function's parked environment, when it was made for this spec; else NULL (and a
+ * mismatching one is dropped). */
+static struct sandbox_full_env *take_parked(struct sandbox_full_fn *fn,
+                                            const struct sandbox_full_spec *spec)
+{
+    struct sandbox_full_env *env = fn->parked;
+    fn->parked = NULL;
+    if (env != NULL && env->memory_mb == spec->memory_mb && env->tmp_mb == spec->tmp_mb &&
+        fn->parked_code_dir != NULL && strcmp(fn->parked_code_dir, spec->code_dir) == 0 &&
+        spec->argv == NULL) {
+        return env;
+    }
+    sandbox_full_close(env);
+    return NULL;
+}
+
+int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                            struct sandbox_diag *d)
+{
+    struct sandbox_full_fn *fn = spec->fn;
+    if (fn == NULL) {
+        return sandbox_diag_set(d, -EINVAL, "sandbox_full_fn_prepare: spec without fn");
+    }
+    int rc = check_spec(spec, d);
+    if (rc < 0 || fn->parked != NULL) {
+        return rc;
+    }
+    char *dir = strdup(spec->code_dir);
+    if (dir == NULL) {
+        return sandbox_diag_set(d, -ENOMEM, "strdup: out of memory");
+    }
+    rc = env_launch(sf, spec, &fn->parked, d);
+    free(fn->parked_code_dir);
+    fn->parked_code_dir = dir;
+    return rc;
 }
 
 int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
                        struct sandbox_full_env **out, struct sandbox_diag *d)
 {
-    int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
-    int cg_fds[CGROUP_V1_NCTRL], n_cg = 0, null_fd = -1;
-    struct ns_child_args a = {0};
+    struct sandbox_full_env *env = NULL;
     int rc = check_spec(spec, d);
-    struct sandbox_full_env *env = rc < 0 ? NULL : calloc(1, sizeof(*env));
+    if (rc < 0) {
+        return rc;
+    }
+    if (spec->envp == NULL) {
+        return sandbox_diag_set(d, -EINVAL, "sandbox spec: envp is required");
+    }
+    if (spec->fn != NULL && (env = take_parked(spec->fn, spec)) != NULL) {
+        if (env_go(env, spec->envp, d) == 0) {
+            *out = env;
+            return 0;
+        }
+        sandbox_full_close(env); /* died while parked (killed, or its setup failed): anew */
+        env = NULL;
+    }
+    if ((rc = env_launch(sf, spec, &env, d)) < 0) {
+        return rc;
+    }
     if (env == NULL) {
-        return rc < 0 ? rc : sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
+        return sandbox_diag_set(d, -EINVAL, "sandbox: no environment");
     }
-    env->proc = (struct sandbox_proc){-1, -1, -1, -1};
-    env->status_fd = -1;
-    rc = env_cgroup(sf, spec, env, cg_fds, &n_cg, d);
-    rc = rc < 0 ? rc : open_pipes(p, &null_fd, d);
-    if (rc == 0) {
-        a.cgroup_fds = cg_fds;
-        a.n_cgroup_fds = n_cg;
-        a.null_fd = null_fd;
-        rc = env_start(sf, spec, env, p, &a, d);
-    }
-    for (int i = 0; i < n_cg; i++) {
-        (void)close(cg_fds[i]);
-    }
-    close_fd(&null_fd);
-    close_fd(&p[2][0]);
-    for (int i = 0; i < 4; i++) {
-        close_fd(&p[i][1]);
-    }
-    env->proc.out_fd = p[0][0];
-    env->proc.err_fd = p[1][0];
-    env->status_fd = p[3][0];
+    rc = env_go(env, spec->envp, d);
     if (rc < 0) {
         sandbox_full_close(env);
         return rc;
     }
-    (void)fcntl(env->proc.out_fd, F_SETFL, O_NONBLOCK);
-    (void)fcntl(env->proc.err_fd, F_SETFL, O_NONBLOCK);
-    (void)fcntl(env->status_fd, F_SETFL, O_NONBLOCK);
     *out = env;
     return 0;
 }
@@ -350,6 +598,11 @@ int sandbox_full_signal(const struct sandbox_full_env *env, int sig)
 int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d)
 {
     return cgroup_freeze(&env->cg, d);
+}
+
+int sandbox_full_freeze_begin(struct sandbox_full_env *env, struct sandbox_diag *d)
+{
+    return cgroup_freeze_begin(&env->cg, d);
 }
 
 int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d)
@@ -392,6 +645,10 @@ void sandbox_full_close(struct sandbox_full_env *env)
     close_fd(&env->proc.pidfd);
     close_fd(&env->proc.out_fd);
     close_fd(&env->proc.err_fd);
+    close_fd(&env->proc.api_fd);
     close_fd(&env->status_fd);
+    close_fd(&env->verdict_fd);
+    close_fd(&env->go_fd);
+    close_fd(&env->api_sock);
     free(env);
 }

@@ -35,20 +35,31 @@ struct sandbox_full_config {
     const char *cgroup_name;  /* parent of every environment's cgroup: "clambda" */
     uid_t uid;                /* identity of the runtime (AWS: sbx_user1051); 993 */
     gid_t gid;                /* 990 */
-    bool isolate_net;         /* CLONE_NEWNET: only loopback (no route to anything) */
+    bool isolate_net;         /* CLONE_NEWNET: only loopback, where the environment's Runtime
+                                 API listens (127.0.0.1:9001, handed to the server) */
+    bool userns;              /* CLONE_NEWUSER: the setup runs as root of a user namespace
+                                 mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
+                                 root; the runtime is host uid BASE + uid */
 };
+
+/* First host uid/gid of the user namespace's mapping (65536 ids). */
+#define SANDBOX_USERNS_BASE 100000u
+
+/* A function's prepared state (opaque): its cgroup parent <parent>/<function name>. */
+struct sandbox_full_fn;
 
 /* One environment to start. */
 struct sandbox_full_spec {
-    const char *id;        /* unique name: the cgroup leaf and the hostname's seed */
-    const char *code_dir;  /* host directory mounted read-only at /var/task */
-    const char *bootstrap; /* path inside the sandbox, e.g. "/var/task/bootstrap" */
-    char *const *argv;     /* NULL: { bootstrap, NULL } */
-    char *const *envp;     /* complete environment */
-    uint32_t memory_mb;    /* 128..10240 */
-    uint32_t tmp_mb;       /* size of /tmp (EphemeralStorage, 512..10240) */
-    uint32_t pids_max;     /* 0: 1024 */
-    int max_files;         /* RLIMIT_NOFILE, 0: 1024 */
+    const char *id;             /* unique name: the cgroup leaf and the hostname's seed */
+    const char *code_dir;       /* host directory mounted read-only at /var/task */
+    const char *bootstrap;      /* path inside the sandbox, e.g. "/var/task/bootstrap" */
+    char *const *argv;          /* NULL: { bootstrap, NULL } */
+    char *const *envp;          /* complete environment */
+    uint32_t memory_mb;         /* 128..10240 */
+    uint32_t tmp_mb;            /* size of /tmp (EphemeralStorage, 512..10240) */
+    uint32_t pids_max;          /* 0: 1024 */
+    int max_files;              /* RLIMIT_NOFILE, 0: 1024 */
+    struct sandbox_full_fn *fn; /* NULL: the environment's cgroup goes under the shared parent */
 };
 
 /* An environment's cgroup (cgroup.h). */
@@ -68,23 +79,52 @@ int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_dia
  * with sandbox_full_free. 0 or -errno with d filled. */
 int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full **out,
                      struct sandbox_diag *d);
+/* Runs /usr/bin/true in a throw-away environment and waits (<= 5 s) for it to exit 0: what
+ * the probe cannot see (e.g. a user namespace that may not mount proc here) shows up as a
+ * failed step in d. 0 or -errno. */
+int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d);
 /* Frees what sandbox_full_new made and removes the cgroup parent if empty (the skeleton dir
  * stays for the next start). NULL: no-op. */
 void sandbox_full_free(struct sandbox_full *sf);
 
-/* Starts spec->bootstrap in a new environment and waits until it has exec'd (or failed).
+/* Prepares what every environment of function `name` shares: its cgroup parent directory
+ * "<name>.<n>" (created under the shared parent; n counts the calls, so each configuration of
+ * a function has its own). OUT: *out (sandbox_full_fn_free).
+ * 0 or -errno with d filled. */
+int sandbox_full_fn_new(struct sandbox_full *sf, const char *name, struct sandbox_full_fn **out,
+                        struct sandbox_diag *d);
+/* Removes the function's cgroup parent when empty and frees fn. NULL: no-op. */
+void sandbox_full_fn_free(struct sandbox_full_fn *fn);
+
+/* Prepares the next environment of spec->fn ahead of time, when none is parked yet: cgroup,
+ * namespaces, mounts, identity and filter are set up by a child that then waits for its
+ * runtime's environment, so that sandbox_full_spawn only sends it and waits for the execve.
+ * Moves the cgroup join (whose kernel lock can cost a whole RCU grace period, ~10 ms on
+ * cgroup v1 after an idle spell) and the mounts off the cold start. spec->envp is not used.
+ * Does not wait for the child. 0 or -errno with d. */
+int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
+                            struct sandbox_diag *d);
+
+/* Starts spec->bootstrap in a new environment and waits until it has exec'd (or failed): the
+ * function's parked environment when it matches spec (sandbox_full_fn_prepare), else a new
+ * one. With spec->fn the environment is named "<pid>-<n>" by sf and spec->id is not used.
  * OUT: *out, close with sandbox_full_close. 0 or -errno; a setup failure in the child comes
  * back as its errno with d naming the step and path. */
 int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
                        struct sandbox_full_env **out, struct sandbox_diag *d);
 /* The environment's process handles: pid (PID 1 of the namespace, seen from the host), pidfd
- * (readable when it exited), out_fd/err_fd (O_NONBLOCK). Borrowed, valid until close. */
+ * (readable when it exited), out_fd/err_fd (O_NONBLOCK), api_fd (isolated network: the Runtime
+ * API listener, else -1). Borrowed, valid until close; a caller that takes out_fd, err_fd or
+ * api_fd sets it to -1 here, and close no longer closes it. */
 struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env);
 /* Sends sig to PID 1, which forwards it to every process of the environment (SIGKILL ends the
  * namespace at once). 0 or -errno. */
 int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
-/* Freezes / thaws every process of the environment (cgroup freezer). 0 or -errno. */
+/* Freezes / thaws every process of the environment (cgroup freezer). sandbox_full_freeze waits
+ * (<= 1 s) until the kernel says frozen; sandbox_full_freeze_begin only asks for it (one
+ * write), so the caller's loop is not held up. 0 or -errno. */
 int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d);
+int sandbox_full_freeze_begin(struct sandbox_full_env *env, struct sandbox_diag *d);
 int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d);
 /* Reaps the exited environment without blocking. OUT: *wstatus is the runtime's own wait
  * status (as waitpid), *peak_kb the cgroup's peak memory, *oom_kills the OOM-kill count.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals shared by the full-isolation modules (cgroup.c, mounts.c, ns.c, sysfilter.c,
- * sandbox_full.c): the diagnostic helper and the record a sandboxed child sends back over its
- * CLOEXEC error pipe. Not for the server: it includes sandbox_full.h only. */
+/* Internals shared by the sandbox modules (cgroup.c, mounts.c, ns.c, sysfilter.c,
+ * sandbox_full.c, spawn_plain.c, verdict.c): the diagnostic helper and the record a child sends
+ * back over its CLOEXEC error pipe. Not for the server: it includes sandbox.h only. */
 #ifndef CLAMBDA_SANDBOX_SANDBOX_INT_H
 #define CLAMBDA_SANDBOX_SANDBOX_INT_H
 
@@ -48,6 +48,10 @@ enum sandbox_step {
     SANDBOX_STEP_SETRLIMIT,
     SANDBOX_STEP_NET_LO,
     SANDBOX_STEP_SIGNALS,
+    SANDBOX_STEP_API_SOCKET, /* isolated network: the Runtime API listener inside */
+    SANDBOX_STEP_SETPGID,    /* isolation none */
+    SANDBOX_STEP_PARK,       /* a parked child receiving its environment */
+    SANDBOX_STEP_USERNS,     /* becoming root of its user namespace */
     SANDBOX_STEP_COUNT,
 };
 

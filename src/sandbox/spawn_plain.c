@@ -7,7 +7,7 @@
  * through a pidfd rather than SIGCHLD, so that libuv's own child watcher and ours never reap
  * each other's children. The child reports setup failures as errno over a CLOEXEC pipe (libuv's
  * uv__write_errno trick): EOF on that pipe means execve succeeded. */
-#include "sandbox.h"
+#include "spawn_plain.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,15 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What failed in the child, with errno, sent over the error pipe. */
-struct child_err {
-    int stage; /* 0 dup2, 1 chdir, 2 execve, 3 setpgid */
-    int err;
-};
+#include "sandbox_int.h"
 
-static void child_fail(int fd, int stage)
+static void child_fail(int fd, int step, const char *arg)
 {
-    struct child_err ce = {stage, errno};
+    struct sandbox_child_err ce;
+    (void)sandbox_child_err_set(&ce, step, errno, arg);
     ssize_t w = write(fd, &ce, sizeof(ce));
     (void)w;
     _exit(127);
@@ -39,11 +36,11 @@ static void child_fail(int fd, int stage)
 static void child(const struct sandbox_spec *spec, int out_w, int err_w, int errpipe)
 {
     if (setpgid(0, 0) < 0) {
-        child_fail(errpipe, 3);
+        child_fail(errpipe, SANDBOX_STEP_SETPGID, "0, 0");
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
-        child_fail(errpipe, 0);
+        child_fail(errpipe, SANDBOX_STEP_DUP2, "stdio");
     }
     sigset_t none;
     sigemptyset(&none);
@@ -59,11 +56,11 @@ static void child(const struct sandbox_spec *spec, int out_w, int err_w, int err
     struct rlimit core = {0, 0};
     (void)setrlimit(RLIMIT_CORE, &core);
     if (chdir(spec->cwd) < 0) {
-        child_fail(errpipe, 1);
+        child_fail(errpipe, SANDBOX_STEP_CHDIR, spec->cwd);
     }
     char *const argv[] = {(char *)(uintptr_t)spec->path, NULL}; /* execve does not write */
     execve(spec->path, argv, spec->envp);
-    child_fail(errpipe, 2);
+    child_fail(errpipe, SANDBOX_STEP_EXECVE, spec->path);
 }
 
 static void close_fd(int *fd)
@@ -74,25 +71,8 @@ static void close_fd(int *fd)
     }
 }
 
-/* Waits for the child's verdict: 0 after a successful execve, else its errno (negated). */
-static int read_verdict(int fd, const struct sandbox_spec *spec, char *err, size_t errlen)
-{
-    static const char *const stages[] = {"dup2", "chdir", "execve", "setpgid"};
-    struct child_err ce;
-    ssize_t n;
-    do {
-        n = read(fd, &ce, sizeof(ce));
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(ce)) {
-        return 0;
-    }
-    const char *arg = ce.stage == 1 ? spec->cwd : spec->path;
-    (void)snprintf(err, errlen, "%s(%s): %s", stages[ce.stage & 3], arg, strerror(ce.err));
-    return -ce.err;
-}
-
-int sandbox_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out, char *err,
-                  size_t errlen)
+int spawn_plain_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out, char *err,
+                      size_t errlen)
 {
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
     int rc = 0;
@@ -114,7 +94,7 @@ int sandbox_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out, cha
     close_fd(&outp[1]);
     close_fd(&errp[1]);
     close_fd(&ep[1]);
-    rc = read_verdict(ep[0], spec, err, errlen);
+    rc = sandbox_read_verdict(ep[0], err, errlen);
     close_fd(&ep[0]);
     out->pid = pid;
     out->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -128,7 +108,9 @@ int sandbox_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out, cha
     if (rc < 0) {
         int st;
         (void)waitpid(pid, &st, 0);
-        sandbox_close_fds(out);
+        close_fd(&out->pidfd);
+        close_fd(&out->out_fd);
+        close_fd(&out->err_fd);
         return rc;
     }
     (void)fcntl(out->out_fd, F_SETFL, O_NONBLOCK);
@@ -143,7 +125,7 @@ fail:
     return rc;
 }
 
-int sandbox_signal(const struct sandbox_proc *p, int sig)
+int spawn_plain_signal(const struct sandbox_proc *p, int sig)
 {
     if (kill(-p->pid, sig) < 0 && kill(p->pid, sig) < 0) {
         return -errno;
@@ -151,7 +133,7 @@ int sandbox_signal(const struct sandbox_proc *p, int sig)
     return 0;
 }
 
-int sandbox_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb)
+int spawn_plain_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb)
 {
     struct rusage ru;
     memset(&ru, 0, sizeof(ru));
@@ -166,7 +148,7 @@ int sandbox_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb
     return 0;
 }
 
-uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p)
+uint64_t spawn_plain_peak_rss_kb(const struct sandbox_proc *p)
 {
     char path[64];
     char buf[4096];
@@ -189,11 +171,4 @@ uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p)
     errno = 0;
     unsigned long long kb = strtoull(hwm + 6, &end, 10);
     return (errno != 0 || end == hwm + 6) ? 0 : (uint64_t)kb;
-}
-
-void sandbox_close_fds(struct sandbox_proc *p)
-{
-    close_fd(&p->pidfd);
-    close_fd(&p->out_fd);
-    close_fd(&p->err_fd);
 }

@@ -2,7 +2,9 @@
 /* The public Invoke API (control-api.md "Invoke"): POST
  * /2015-03-31/functions/{FunctionName}/invocations with RequestResponse, Event and DryRun,
  * log tails, client context, payload limits and AWS's error shape (x-amzn-ErrorType header plus
- * a JSON body with Type and message/Message), which botocore turns into its exceptions. */
+ * a JSON body with Type and message/Message), which botocore turns into its exceptions. Also
+ * InvokeWithResponseStream (POST /2021-11-15/functions/{FunctionName}/response-streaming-
+ * invocations): the same checks, answered as an AWS event stream. */
 #ifndef CLAMBDA_SERVER_API_INVOKE_H
 #define CLAMBDA_SERVER_API_INVOKE_H
 
@@ -23,6 +25,11 @@ struct api_invoke {
 
 /* httpd request handler; user is a struct api_invoke. */
 void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+struct inv;
+/* Makes c the streaming caller of inv (InvokeWithResponseStream): the runtime's bytes go out as
+ * PayloadChunk events as they come (a buffered response as one), then InvokeComplete. */
+void api_invoke_stream_attach(struct httpd_conn *c, struct inv *inv);
 
 /* Sends an AWS error: status, x-amzn-ErrorType: type, body {"Type":"User"|"Service",
  * "<msg_key>":"<message>"[,"Reason":"<reason>"]}. request_id goes in x-amzn-RequestId. */

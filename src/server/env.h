@@ -22,10 +22,17 @@
 #include "inv.h"
 
 struct env;
+struct sandbox_full;
+struct sandbox_full_fn;
 
 /* Pool notifications: the environment became idle (a `next` is waiting), or it is gone
  * (never usable again; the pool must drop its pointer now). */
 typedef void env_event_fn(struct env *e, void *arg);
+/* An on-demand init failed in the Init phase while inv waited: AWS re-runs init inside that
+ * invocation ("suppressed init"). The pool takes inv (true) and starts a fresh environment
+ * with suppressed_init set, or declines (false) and the environment fails inv itself. Called
+ * before on_gone; e is about to stop and must be forgotten. */
+typedef bool env_retry_fn(struct env *e, struct inv *inv, void *arg);
 
 /* How to build an environment. Pointers are borrowed and must outlive it. */
 struct env_config {
@@ -35,17 +42,32 @@ struct env_config {
     const char *region;
     const char *account;
     int init_timeout_ms;
+    bool provisioned;       /* provisioned concurrency: initialised ahead of invocations */
     char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
     env_event_fn *on_idle;
     env_event_fn *on_gone;
-    void *arg;   /* for the callbacks */
-    void *owner; /* the pool's per-function record, returned by env_owner() */
+    env_retry_fn *on_retry; /* NULL: init failures fail the waiting invocation at once */
+    /* This environment re-runs a failed init inside its first invocation: START is logged at
+     * spawn, the init counts into the invocation's Duration and timeout (no separate init
+     * limit, no Init Duration), and a failure is logged with Phase: invoke and fails it. */
+    bool suppressed_init;
+    void *arg;                      /* for the callbacks */
+    void *owner;                    /* the pool's per-function record, returned by env_owner() */
+    struct sandbox_full *full;      /* full isolation: the server's shared state; NULL: none */
+    struct sandbox_full_fn *sbx_fn; /* full isolation: the function's prepared state */
+    bool isolate_net; /* full isolation in its own network namespace: the Runtime API listens
+                         there on 127.0.0.1:9001 */
 };
 
-/* Starts an environment whose init will be followed by first (borrowed until completed).
- * OUT: *out. 0, or a negative errno with a message in err; then first is untouched. */
+/* Starts an environment whose init will be followed by first (borrowed until completed), or
+ * with first NULL one that becomes idle after init (provisioned concurrency). OUT: *out. 0, or
+ * a negative errno with a message in err; then first is untouched. */
 int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
               size_t errlen);
+/* Prepares the next environment of cfg->fn ahead of time (full isolation: a set-up sandbox
+ * waiting for its runtime, so that a cold start only execs). A no-op for isolation none or
+ * when one is ready. 0 or a negative errno with a message in err. */
+int env_prepare(const struct env_config *cfg, char *err, size_t errlen);
 /* True when the environment is idle with a runtime waiting in `next`. */
 bool env_available(const struct env *e);
 /* Hands inv to an available environment (START is logged, the deadline starts). */
@@ -57,6 +79,12 @@ void env_stop(struct env *e, int sig, int grace_ms);
 uint64_t env_idle_since(const struct env *e);
 /* The owner pointer given in env_config. */
 void *env_owner(const struct env *e);
+/* True for an environment started as provisioned concurrency. */
+bool env_provisioned(const struct env *e);
+/* True once init has finished (the runtime called `next` at least once). */
+bool env_initialised(const struct env *e);
+/* True while an invocation is attached (waiting for init, running or answered). */
+bool env_has_invocation(const struct env *e);
 /* The runtime's pid. */
 pid_t env_pid(const struct env *e);
 

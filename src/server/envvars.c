@@ -101,11 +101,11 @@ static void put_platform(struct list *l, const struct envvars_input *in)
     put(l, "LAMBDA_TASK_ROOT", in->task_root);
     put(l, "LAMBDA_RUNTIME_DIR", "/var/runtime");
     put(l, "AWS_LAMBDA_FUNCTION_NAME", c->name);
-    put(l, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+    put(l, "AWS_LAMBDA_FUNCTION_VERSION", c->version ? c->version : "$LATEST");
     put_owned(l, xasprintf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", c->memory_mb));
     put_owned(l, xasprintf("AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/%s", c->name));
     put(l, "AWS_LAMBDA_LOG_STREAM_NAME", in->log_stream);
-    put(l, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+    put(l, "AWS_LAMBDA_INITIALIZATION_TYPE", in->init_type ? in->init_type : "on-demand");
     put(l, "AWS_REGION", in->region);
     put(l, "AWS_DEFAULT_REGION", in->region);
     put(l, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");

@@ -17,6 +17,7 @@ struct envvars_input {
     const char *log_stream;   /* "YYYY/MM/DD/[$LATEST]<hex>" */
     const char *region;       /* "us-east-1" */
     const char *task_root;    /* code directory (later /var/task inside the sandbox) */
+    const char *init_type;    /* "on-demand" (when NULL) or "provisioned-concurrency" */
     const char *const *extra; /* "KEY=VALUE" added last and verbatim (sanitizer options); or NULL */
 };
 

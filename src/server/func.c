@@ -16,6 +16,7 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->name = xstrdup(name);
+    cfg->version = xstrdup("$LATEST");
     cfg->code_dir = xstrdup(code_dir);
     cfg->handler = xstrdup("bootstrap");
     cfg->runtime = xstrdup("provided.al2023");
@@ -32,15 +33,42 @@ void func_config_fini(struct function_config *cfg)
         return;
     }
     free(cfg->name);
+    free(cfg->version);
     free(cfg->code_dir);
     free(cfg->handler);
     free(cfg->runtime);
     free(cfg->arch);
+    free(cfg->description);
+    free(cfg->code_sha256);
+    free(cfg->revision_id);
+    free(cfg->last_modified);
     for (size_t i = 0; i < cfg->n_env; i++) {
         free(cfg->env[i]);
     }
     free(cfg->env);
     memset(cfg, 0, sizeof(*cfg));
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+bool func_config_equal(const struct function_config *a, const struct function_config *b)
+{
+    if (!str_eq(a->name, b->name) || !str_eq(a->version, b->version) ||
+        !str_eq(a->code_dir, b->code_dir) || !str_eq(a->handler, b->handler) ||
+        !str_eq(a->runtime, b->runtime) || !str_eq(a->arch, b->arch) ||
+        a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
+        a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_env; i++) {
+        if (strcmp(a->env[i], b->env[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 bool func_name_valid(const char *name, size_t len)
@@ -76,9 +104,10 @@ int func_config_parse(struct function_config *cfg, const char *spec, char *err, 
         return -EINVAL;
     }
     struct stat st;
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        (void)snprintf(err, errlen, "--function %s: %s is not a directory (it must hold bootstrap)",
-                       spec, dir);
+    if (stat(dir, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+        (void)snprintf(err, errlen,
+                       "--function %s: %s is neither a directory holding bootstrap nor a zip", spec,
+                       dir);
         free(name);
         free(dir);
         return -EINVAL;
@@ -166,6 +195,9 @@ static int apply(struct function_config *cfg, const char *key, const char *value
     if (strcmp(key, "reserved") == 0) {
         return parse_int(value, 0, 1000000, &cfg->reserved);
     }
+    if (strcmp(key, "provisioned") == 0) {
+        return parse_int(value, 0, 100000, &cfg->provisioned);
+    }
     if (strcmp(key, "ephemeral-storage") == 0) {
         return parse_int(value, 512, 10240, &cfg->ephemeral_mb);
     }
@@ -198,9 +230,122 @@ int func_config_set(struct function_config *cfg, const char *setting, char *err,
     if (rc < 0) {
         (void)snprintf(err, errlen,
                        "--set %s.%s: unknown key or invalid value (keys: timeout 1-900, memory "
-                       "128-10240, reserved >= 0, ephemeral-storage 512-10240, handler, runtime, "
+                       "128-10240, reserved >= 0, provisioned >= 0, ephemeral-storage 512-10240, "
+                       "handler, runtime, "
                        "architecture x86_64|arm64, env.NAME=VALUE)",
                        cfg->name, setting);
+    }
+    return rc;
+}
+
+/* ---- JSON document ---- */
+
+void func_config_to_json(const struct function_config *cfg, json_t **out)
+{
+    json_t *vars = json_object();
+    for (size_t i = 0; i < cfg->n_env; i++) {
+        const char *eq = strchr(cfg->env[i], '=');
+        char *key = xstrndup(cfg->env[i], (size_t)(eq - cfg->env[i]));
+        (void)json_object_set_new(vars, key, json_string(eq + 1));
+        free(key);
+    }
+    json_t *doc =
+        json_pack("{s:s, s:s, s:i, s:i, s:{s:o}, s:{s:i}, s:[s]}", "Handler", cfg->handler,
+                  "Runtime", cfg->runtime, "MemorySize", cfg->memory_mb, "Timeout", cfg->timeout_s,
+                  "Environment", "Variables", vars, "EphemeralStorage", "Size", cfg->ephemeral_mb,
+                  "Architectures", cfg->arch);
+    if (doc == NULL) {
+        (void)fprintf(stderr, "clambda: json_pack of a function configuration failed\n");
+        abort(); /* only on OOM or invalid UTF-8, which our validated strings cannot hold */
+    }
+    if (cfg->description) {
+        (void)json_object_set_new(doc, "Description", json_string(cfg->description));
+    }
+    if (cfg->reserved >= 0) {
+        (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(cfg->reserved));
+    }
+    if (cfg->provisioned > 0) {
+        (void)json_object_set_new(doc, "ProvisionedConcurrentExecutions",
+                                  json_integer(cfg->provisioned));
+    }
+    *out = doc;
+}
+
+/* Reads integer member key of doc into *v when present; -EINVAL if not an int in [lo, hi]. */
+static int json_int(const json_t *doc, const char *key, int lo, int hi, int *v)
+{
+    const json_t *j = json_object_get(doc, key);
+    if (j == NULL) {
+        return 0;
+    }
+    if (!json_is_integer(j) || json_integer_value(j) < lo || json_integer_value(j) > hi) {
+        return -EINVAL;
+    }
+    *v = (int)json_integer_value(j);
+    return 0;
+}
+
+static int json_str(const json_t *doc, const char *key, char **field, bool (*ok)(const char *))
+{
+    const json_t *j = json_object_get(doc, key);
+    if (j == NULL) {
+        return 0;
+    }
+    return json_is_string(j) ? set_string(field, json_string_value(j), ok) : -EINVAL;
+}
+
+static bool description_ok(const char *v)
+{
+    return strlen(v) <= 256;
+}
+
+static int json_env(struct function_config *cfg, json_t *doc)
+{
+    json_t *vars = json_object_get(json_object_get(doc, "Environment"), "Variables");
+    const char *key;
+    json_t *val;
+    json_object_foreach(vars, key, val)
+    {
+        if (!json_is_string(val)) {
+            return -EINVAL;
+        }
+        char *kv = xasprintf("%s=%s", key, json_string_value(val));
+        int rc = strchr(key, '=') ? -EINVAL : set_env(cfg, kv);
+        free(kv);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int json_members(struct function_config *cfg, json_t *doc)
+{
+    const json_t *arch = json_array_get(json_object_get(doc, "Architectures"), 0);
+    const json_t *storage = json_object_get(doc, "EphemeralStorage");
+    int rc = json_int(doc, "MemorySize", 128, 10240, &cfg->memory_mb);
+    rc = rc ? rc : json_int(doc, "Timeout", 1, 900, &cfg->timeout_s);
+    rc = rc ? rc : json_int(doc, "ReservedConcurrentExecutions", 0, 1000000, &cfg->reserved);
+    rc = rc ? rc : json_int(doc, "ProvisionedConcurrentExecutions", 0, 100000, &cfg->provisioned);
+    rc = rc ? rc : (storage ? json_int(storage, "Size", 512, 10240, &cfg->ephemeral_mb) : 0);
+    rc = rc ? rc : json_str(doc, "Handler", &cfg->handler, handler_ok);
+    rc = rc ? rc : json_str(doc, "Runtime", &cfg->runtime, runtime_ok);
+    rc = rc ? rc : json_str(doc, "Description", &cfg->description, description_ok);
+    if (rc == 0 && arch) {
+        rc = json_is_string(arch) ? set_string(&cfg->arch, json_string_value(arch), arch_ok)
+                                  : -EINVAL;
+    }
+    return rc ? rc : json_env(cfg, doc);
+}
+
+int func_config_from_json(struct function_config *cfg, const char *name, const char *code_dir,
+                          json_t *doc, char *err, size_t errlen)
+{
+    func_config_init(cfg, name, code_dir);
+    int rc = json_is_object(doc) ? json_members(cfg, doc) : -EINVAL;
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "function %s: invalid configuration document", name);
+        func_config_fini(cfg);
     }
     return rc;
 }

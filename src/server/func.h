@@ -6,8 +6,10 @@
 #ifndef CLAMBDA_SERVER_FUNC_H
 #define CLAMBDA_SERVER_FUNC_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Longest function name (AWS: 64 characters of [a-zA-Z0-9-_]). */
 #define FUNC_NAME_MAX 64
@@ -15,6 +17,7 @@
 /* One function's configuration. Strings are owned (func_config_fini frees them). */
 struct function_config {
     char *name;
+    char *version;  /* "$LATEST" (default) or a published version number */
     char *code_dir; /* absolute directory holding bootstrap */
     char *handler;  /* _HANDLER, default "bootstrap" */
     char *runtime;  /* "provided.al2023" */
@@ -22,9 +25,16 @@ struct function_config {
     int timeout_s;  /* 1..900, default 3 */
     char **env;     /* customer variables "KEY=VALUE" */
     size_t n_env;
-    int ephemeral_mb; /* 512..10240, default 512 */
-    char *arch;       /* "x86_64" or "arm64" */
-    int reserved;     /* reserved concurrency, -1 when none */
+    int ephemeral_mb;  /* 512..10240, default 512 */
+    char *arch;        /* "x86_64" or "arm64" */
+    int reserved;      /* reserved concurrency, -1 when none */
+    int provisioned;   /* environments kept initialised (provisioned concurrency), default 0 */
+    char *description; /* NULL when none (AWS: up to 256 characters) */
+    /* Code and revision, filled by the registry (not part of the JSON document): */
+    char *code_sha256;   /* base64 SHA-256 of the zip, NULL for a directory */
+    int64_t code_size;   /* zip bytes, 0 for a directory */
+    char *revision_id;   /* NULL until stored */
+    char *last_modified; /* NULL until stored */
 };
 
 /* Fills cfg with AWS's defaults for a function called name in code_dir (both copied). */
@@ -32,15 +42,36 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
 /* Frees the strings of cfg. NULL is a no-op. */
 void func_config_fini(struct function_config *cfg);
 
+/* True when environments of a and b would run the same way: every field that reaches the
+ * runtime (code, handler, runtime, memory, timeout, storage, architecture, environment in
+ * order); scaling settings (reserved, provisioned) do not count. */
+bool func_config_equal(const struct function_config *a, const struct function_config *b);
+
 /* True when name is a valid function name (1-64 of [a-zA-Z0-9-_]). */
 bool func_name_valid(const char *name, size_t len);
 
-/* Parses "NAME=PATH" into cfg (defaults for the rest); PATH is made absolute. 0 or -EINVAL,
+/* Parses "NAME=PATH" into cfg (defaults for the rest); PATH is made absolute and must be a
+ * directory or a regular file (a zip, which the registry extracts into code_dir). 0 or -EINVAL,
  * with a message in err (errlen bytes). */
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
-/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, handler, runtime,
- * ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err. */
+/* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, provisioned, handler,
+ * runtime, ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err.
+ */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
+
+/* The configuration document of cfg as stored by the registry and reused by the control plane:
+ * AWS FunctionConfiguration member names (Handler, Runtime, MemorySize, Timeout, Environment
+ * {Variables}, EphemeralStorage {Size}, Architectures, Description) plus
+ * ReservedConcurrentExecutions and ProvisionedConcurrentExecutions (clambda's) when set. Name,
+ * version, code and revision are not in it.
+ * OUT: *out (json_decref). */
+void func_config_to_json(const struct function_config *cfg, json_t **out);
+
+/* Fills cfg from a document made by func_config_to_json, for function name with code in
+ * code_dir; members that are absent keep AWS's defaults. 0, or -EINVAL (a member of the wrong
+ * type or out of AWS's range) with a message in err; cfg is then left empty (fini-safe). */
+int func_config_from_json(struct function_config *cfg, const char *name, const char *code_dir,
+                          json_t *doc, char *err, size_t errlen);
 
 #endif /* CLAMBDA_SERVER_FUNC_H */

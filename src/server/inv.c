@@ -16,6 +16,7 @@ struct inv *inv_new(const char *function, const char *arn, uint8_t *payload, siz
     ids_uuid(inv->id);
     ids_trace(inv->trace, (long long)time(NULL));
     inv->function = xstrdup(function);
+    inv->version = xstrdup("$LATEST");
     inv->arn = xstrdup(arn);
     inv->payload = payload;
     inv->len = len;
@@ -26,12 +27,19 @@ struct inv *inv_new(const char *function, const char *arn, uint8_t *payload, siz
     return inv;
 }
 
+void inv_set_version(struct inv *inv, const char *version)
+{
+    free(inv->version);
+    inv->version = xstrdup(version);
+}
+
 void inv_free(struct inv *inv)
 {
     if (inv == NULL) {
         return;
     }
     free(inv->function);
+    free(inv->version);
     free(inv->arn);
     free(inv->payload);
     free(inv->client_context);

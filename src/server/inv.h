@@ -33,12 +33,18 @@ struct inv_result {
 
 /* Called exactly once per invocation; usually frees it (inv_free). */
 typedef void inv_done_fn(struct inv *inv, const struct inv_result *r);
+/* Streaming consumer: receives a streamed response's bytes as the runtime sends them. Returns
+ * 1 when the producer should pause until inv->resume is called, else 0. */
+typedef int inv_chunk_fn(struct inv *inv, const uint8_t *data, size_t len);
+/* Resumes a paused producer. */
+typedef void inv_resume_fn(void *producer);
 
 struct inv {
     struct inv *next; /* wait-queue link, owned by the pool */
     char id[IDS_UUID_LEN];
     char trace[IDS_TRACE_LEN];
     char *function; /* function name */
+    char *version;  /* the version it runs ("$LATEST" unless the API resolved another) */
     char *arn;      /* ARN as invoked, with qualifier when one was used */
     uint8_t *payload;
     size_t len;
@@ -47,14 +53,19 @@ struct inv {
     struct logs_tail *tail; /* non-NULL when the caller asked for the log tail */
     uint64_t wait_until_ns; /* sync: give up waiting for an environment at this time */
     inv_done_fn *done;
-    void *owner; /* the API's context (e.g. the caller's connection, NULL once gone) */
+    inv_chunk_fn *chunk;   /* set by a streaming caller (InvokeWithResponseStream) */
+    inv_resume_fn *resume; /* set by the environment while it streams into chunk */
+    void *producer;        /* argument of resume */
+    void *owner;           /* the API's context (e.g. the caller's connection, NULL once gone) */
 };
 
-/* A new invocation with a fresh request id and trace id; takes ownership of payload
- * (malloc'd) and copies the strings. want_tail allocates the tail buffer. Free with
- * inv_free(). */
+/* A new invocation of version $LATEST with a fresh request id and trace id; takes ownership of
+ * payload (malloc'd) and copies the strings. inv_set_version() picks another version. want_tail
+ * allocates the tail buffer. Free with inv_free(). */
 struct inv *inv_new(const char *function, const char *arn, uint8_t *payload, size_t len,
                     bool want_tail, inv_done_fn *done);
+/* Makes inv run version (copied). */
+void inv_set_version(struct inv *inv, const char *version);
 /* Frees inv and everything it owns. NULL is a no-op. */
 void inv_free(struct inv *inv);
 /* Reports the result to the owner (calls inv->done). inv must not be used afterwards. */

@@ -59,7 +59,8 @@ static int make_parents(char *path)
     return 0;
 }
 
-int logs_open(const char *state_dir, const char *function, struct logs_stream **out)
+int logs_open(const char *state_dir, const char *function, const char *version,
+              struct logs_stream **out)
 {
     struct logs_stream *s = xcalloc(1, sizeof(*s));
     char hex[33];
@@ -69,8 +70,8 @@ int logs_open(const char *state_dir, const char *function, struct logs_stream **
     if (gmtime_r(&now, &tm) == NULL) {
         memset(&tm, 0, sizeof(tm));
     }
-    (void)snprintf(s->name, sizeof(s->name), "%04d/%02d/%02d/[$LATEST]%s", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, hex);
+    (void)snprintf(s->name, sizeof(s->name), "%04d/%02d/%02d/[%s]%s", tm.tm_year + 1900,
+                   tm.tm_mon + 1, tm.tm_mday, version, hex);
     s->path = xasprintf("%s/logs/%s/%s.log", state_dir, function, s->name);
     /* The day's directory usually exists: one open(), and the mkdir -p (seven mkdir calls on
      * a cold start) only when it says ENOENT. */

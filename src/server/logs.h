@@ -32,9 +32,11 @@ struct logs_stream;
 /* Appends n bytes to t, keeping only the last LOGS_TAIL_MAX bytes. */
 void logs_tail_append(struct logs_tail *t, const uint8_t *p, size_t n);
 
-/* Creates the stream's directory and file under state_dir for function (version $LATEST).
- * OUT: *out (logs_close). 0 or a negative errno from mkdir/open. */
-int logs_open(const char *state_dir, const char *function, struct logs_stream **out);
+/* Creates the stream's directory and file under state_dir for function's version ("$LATEST",
+ * "3": the stream is named YYYY/MM/DD/[version]<hex>). OUT: *out (logs_close). 0 or a negative
+ * errno from mkdir/open. */
+int logs_open(const char *state_dir, const char *function, const char *version,
+              struct logs_stream **out);
 /* Closes the file (partial lines are flushed first) and frees s. NULL is a no-op. */
 void logs_close(struct logs_stream *s);
 /* The stream name, valid until logs_close(). */

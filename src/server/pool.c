@@ -11,56 +11,98 @@
 #include <string.h>
 
 #include "env.h"
+#include "sandbox_full.h"
 #include "xalloc.h"
 
 #define POOL_TICK_MS 100
 
+/* One configuration of a function. A code or configuration change replaces it with a new one
+ * and retires the old: its idle environments stop at once, busy ones when their invocation is
+ * answered, and the record is freed with its last environment (envs borrow its cfg). */
 struct pool_fn {
     struct function_config cfg;
     struct env **envs; /* live environments (not stopping) */
     size_t n_envs;
     size_t cap_envs;
     struct inv *wait_head, *wait_tail;
+    bool is_retired;
+    struct sandbox_full_fn *sbx; /* full isolation: cgroup parent, made at the first spawn */
+    uint64_t prov_retry_ns;      /* provisioned: no new attempt before this time */
+    uint64_t prov_backoff_ms;    /* doubles after each failed provisioned init, up to 60 s */
 };
 
 struct pool {
     uv_loop_t *loop;
     struct pool_config cfg;
-    struct pool_fn **fns;
+    struct pool_fn **fns; /* current configurations */
     size_t n_fns;
+    struct pool_fn **retired; /* replaced or removed, with environments still alive */
+    size_t n_retired;
     size_t n_envs; /* live environments of every function */
     uv_timer_t tick;
     bool shutting_down;
     bool dispatching; /* inside a dispatch: an environment stopped to make room must not
                        * start a nested round of dispatching */
+    bool retiring;    /* inside retire(): the retired record must outlive the loop */
 };
 
-static struct pool_fn *find_fn(const struct pool *p, const char *name)
+/* The index in p->fns of name's version, or p->n_fns. */
+static size_t fn_index(const struct pool *p, const char *name, const char *version)
 {
     for (size_t i = 0; i < p->n_fns; i++) {
-        if (strcmp(p->fns[i]->cfg.name, name) == 0) {
-            return p->fns[i];
+        const struct function_config *c = &p->fns[i]->cfg;
+        if (strcmp(c->name, name) == 0 && strcmp(c->version, version) == 0) {
+            return i;
         }
     }
-    return NULL;
+    return p->n_fns;
+}
+
+static struct pool_fn *find_fn(const struct pool *p, const char *name, const char *version)
+{
+    size_t i = fn_index(p, name, version);
+    return i < p->n_fns ? p->fns[i] : NULL;
 }
 
 const struct function_config *pool_function(const struct pool *p, const char *name)
 {
-    struct pool_fn *f = find_fn(p, name);
+    return pool_function_version(p, name, "$LATEST");
+}
+
+const struct function_config *pool_function_version(const struct pool *p, const char *name,
+                                                    const char *version)
+{
+    struct pool_fn *f = find_fn(p, name, version);
     return f ? &f->cfg : NULL;
 }
 
-int pool_add_function(struct pool *p, struct function_config *cfg)
+static struct pool_fn *fn_new(struct function_config *cfg)
 {
-    if (find_fn(p, cfg->name)) {
-        return -EEXIST;
-    }
     struct pool_fn *f = xcalloc(1, sizeof(*f));
     f->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
+    return f;
+}
+
+static void fn_free(struct pool_fn *f)
+{
+    sandbox_full_fn_free(f->sbx);
+    func_config_fini(&f->cfg);
+    free(f->envs);
+    free(f);
+}
+
+static void ensure_provisioned(struct pool *p, struct pool_fn *f);
+
+int pool_add_function(struct pool *p, struct function_config *cfg)
+{
+    if (find_fn(p, cfg->name, cfg->version)) {
+        return -EEXIST;
+    }
+    struct pool_fn *f = fn_new(cfg);
     p->fns = xrealloc(p->fns, (p->n_fns + 1) * sizeof(struct pool_fn *));
     p->fns[p->n_fns++] = f;
+    ensure_provisioned(p, f);
     return 0;
 }
 
@@ -98,7 +140,7 @@ static bool reclaim_idle(struct pool *p, const struct pool_fn *f)
         }
         for (size_t j = 0; j < p->fns[i]->n_envs; j++) {
             struct env *e = p->fns[i]->envs[j];
-            if (env_available(e) &&
+            if (env_available(e) && !env_provisioned(e) &&
                 (victim == NULL || env_idle_since(e) < env_idle_since(victim))) {
                 victim = e;
             }
@@ -123,31 +165,60 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
 
 static void on_env_idle(struct env *e, void *arg);
 static void on_env_gone(struct env *e, void *arg);
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg);
 
-/* Starts an environment for inv. False only when limits forbid; a spawn failure completes inv
- * with Runtime.InvalidEntrypoint and counts as handled. */
-static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+/* The environment settings of f's runtimes. */
+static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
+                          struct env_config *ec)
 {
-    if (!can_spawn(p, f)) {
-        return false;
+    *ec = (struct env_config){.loop = p->loop,
+                              .fn = &f->cfg,
+                              .state_dir = p->cfg.state_dir,
+                              .region = p->cfg.region,
+                              .account = p->cfg.account,
+                              .init_timeout_ms = p->cfg.init_timeout_ms,
+                              .provisioned = provisioned,
+                              .extra_env = p->cfg.extra_env,
+                              .on_idle = on_env_idle,
+                              .on_gone = on_env_gone,
+                              .on_retry = on_env_retry,
+                              .arg = p,
+                              .owner = f,
+                              .full = p->cfg.full,
+                              .sbx_fn = f->sbx,
+                              .isolate_net = p->cfg.isolate_net};
+}
+
+/* Full isolation: the function's cgroup parent, made once. 0 or -errno with err. */
+static int prepare_fn(struct pool *p, struct pool_fn *f, char *err, size_t errlen)
+{
+    struct sandbox_diag d = {0, ""};
+    if (p->cfg.full == NULL || f->sbx != NULL) {
+        return 0;
     }
-    struct env_config ec = {.loop = p->loop,
-                            .fn = &f->cfg,
-                            .state_dir = p->cfg.state_dir,
-                            .region = p->cfg.region,
-                            .account = p->cfg.account,
-                            .init_timeout_ms = p->cfg.init_timeout_ms,
-                            .extra_env = p->cfg.extra_env,
-                            .on_idle = on_env_idle,
-                            .on_gone = on_env_gone,
-                            .arg = p,
-                            .owner = f};
+    int rc = sandbox_full_fn_new(p->cfg.full, f->cfg.name, &f->sbx, &d);
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "cannot prepare its sandbox: %s", d.msg);
+    }
+    return rc;
+}
+
+/* Starts an environment of f for inv (NULL: a provisioned one; suppressed: a retried init,
+ * see env.h). 0 or -errno with err. */
+static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed, char *err,
+                     size_t errlen)
+{
+    int rc = prepare_fn(p, f, err, errlen);
+    if (rc < 0) {
+        return rc;
+    }
+    struct env_config ec;
+    env_config_of(p, f, inv == NULL, &ec);
+    ec.suppressed_init = suppressed;
     struct env *e = NULL;
-    char err[512];
-    if (env_spawn(&ec, inv, &e, err, sizeof(err)) < 0) {
-        (void)fprintf(stderr, "clambda: %s: cannot start environment: %s\n", f->cfg.name, err);
-        inv_fail(inv, "Runtime.InvalidEntrypoint", err);
-        return true;
+    rc = env_spawn(&ec, inv, &e, err, errlen);
+    if (rc < 0) {
+        return rc;
     }
     if (f->n_envs == f->cap_envs) {
         f->cap_envs = f->cap_envs ? 2 * f->cap_envs : 4;
@@ -155,7 +226,83 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
     }
     f->envs[f->n_envs++] = e;
     p->n_envs++;
+    return 0;
+}
+
+/* Starts an environment for inv (suppressed: a retried init). False only when limits forbid;
+ * a spawn failure completes inv with Runtime.InvalidEntrypoint and counts as handled. */
+static bool spawn_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed)
+{
+    if (!can_spawn(p, f)) {
+        return false;
+    }
+    char err[512];
+    if (start_env(p, f, inv, suppressed, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: %s: cannot start environment: %s\n", f->cfg.name, err);
+        inv_fail(inv, "Runtime.InvalidEntrypoint", err);
+    }
     return true;
+}
+
+static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+{
+    return spawn_env(p, f, inv, false);
+}
+
+/* A failed on-demand init: the invocation that waited for it gets a fresh environment that
+ * re-runs init inside it, in the failed one's slot (which is freed first, so a reserved
+ * concurrency of 1 still allows it). */
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg)
+{
+    struct pool *p = arg;
+    struct pool_fn *f = env_owner(e);
+    remove_env(p, f, e); /* on_gone will find nothing left to remove */
+    bool was = p->dispatching;
+    p->dispatching = true;
+    bool taken = spawn_env(p, f, inv, true);
+    p->dispatching = was;
+    return taken;
+}
+
+static size_t count_provisioned(const struct pool_fn *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_envs; i++) {
+        n += env_provisioned(f->envs[i]);
+    }
+    return n;
+}
+
+/* A provisioned environment failed to start or to init: wait before the next attempt
+ * (1 s, doubling up to 60 s), so a broken function does not spin. */
+static void provisioned_failed(struct pool_fn *f)
+{
+    f->prov_backoff_ms = f->prov_backoff_ms ? 2 * f->prov_backoff_ms : 1000;
+    if (f->prov_backoff_ms > 60000) {
+        f->prov_backoff_ms = 60000;
+    }
+    f->prov_retry_ns = env_now_ns() + f->prov_backoff_ms * 1000000;
+}
+
+/* Starts provisioned environments until f has cfg.provisioned of them (within the limits;
+ * they never displace another function's provisioned environments). */
+static void ensure_provisioned(struct pool *p, struct pool_fn *f)
+{
+    if (p->shutting_down || f->is_retired || env_now_ns() < f->prov_retry_ns) {
+        return;
+    }
+    for (size_t n = count_provisioned(f); n < (size_t)f->cfg.provisioned; n++) {
+        if (!can_spawn(p, f)) {
+            return;
+        }
+        char err[512];
+        if (start_env(p, f, NULL, false, err, sizeof(err)) < 0) {
+            (void)fprintf(stderr, "clambda: %s: cannot start provisioned environment: %s\n",
+                          f->cfg.name, err);
+            provisioned_failed(f);
+            return;
+        }
+    }
 }
 
 static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
@@ -203,13 +350,27 @@ static void on_env_idle(struct env *e, void *arg)
 {
     struct pool *p = arg;
     struct pool_fn *f = env_owner(e);
-    if (p->shutting_down) {
-        env_stop(e, SIGKILL, 0);
+    if (p->shutting_down || f->is_retired) {
+        env_stop(e, SIGKILL, 0); /* a retired configuration's environment is done */
         return;
+    }
+    if (env_provisioned(e)) {
+        f->prov_backoff_ms = 0;
     }
     struct inv *inv = pop_waiter(f);
     if (inv) {
         env_deliver(e, inv);
+    }
+}
+
+static void drop_retired(struct pool *p, struct pool_fn *f)
+{
+    for (size_t i = 0; i < p->n_retired; i++) {
+        if (p->retired[i] == f) {
+            p->retired[i] = p->retired[--p->n_retired];
+            fn_free(f);
+            return;
+        }
     }
 }
 
@@ -218,9 +379,20 @@ static void on_env_gone(struct env *e, void *arg)
     struct pool *p = arg;
     struct pool_fn *f = env_owner(e);
     remove_env(p, f, e);
+    if (env_provisioned(e) && !env_initialised(e) && !f->is_retired) {
+        provisioned_failed(f);
+    }
+    if (f->is_retired) {
+        if (f->n_envs == 0 && !p->retiring) {
+            drop_retired(p, f);
+        }
+        f = NULL;
+    }
     if (!p->shutting_down && !p->dispatching) {
         p->dispatching = true;
-        drain_waiters(p, f); /* this function first, then whoever waits for a global slot */
+        if (f) {
+            drain_waiters(p, f); /* this function first, then whoever waits for a slot */
+        }
         for (size_t i = 0; i < p->n_fns; i++) {
             drain_waiters(p, p->fns[i]);
         }
@@ -230,7 +402,11 @@ static void on_env_gone(struct env *e, void *arg)
 
 void pool_submit(struct pool *p, struct inv *inv)
 {
-    struct pool_fn *f = find_fn(p, inv->function);
+    struct pool_fn *f = find_fn(p, inv->function, inv->version);
+    if (f == NULL) { /* removed since the caller looked it up (a queued event) */
+        inv_fail(inv, "ResourceNotFoundException", "Function not found");
+        return;
+    }
     p->dispatching = true;
     bool done = f->wait_head == NULL && try_dispatch(p, f, inv);
     p->dispatching = false;
@@ -275,15 +451,37 @@ static void expire_waiters(struct pool *p, struct pool_fn *f, uint64_t now, bool
     }
 }
 
+/* Stops idle on-demand environments after keep-warm, and provisioned ones beyond the
+ * function's provisioned count (after it was lowered). */
 static void reap_idle(struct pool *p, struct pool_fn *f, uint64_t now)
 {
     uint64_t keep = (uint64_t)p->cfg.keep_warm_s * 1000000000ULL;
+    size_t n_prov = count_provisioned(f);
     for (size_t i = f->n_envs; i-- > 0;) { /* backwards: stopping swaps the last one in */
         struct env *e = f->envs[i];
-        if (env_available(e) && now - env_idle_since(e) >= keep) {
+        if (!env_available(e)) {
+            continue;
+        }
+        if (env_provisioned(e) && n_prov > (size_t)f->cfg.provisioned) {
+            n_prov--;
+            env_stop(e, SIGKILL, 0);
+        } else if (!env_provisioned(e) && now - env_idle_since(e) >= keep) {
             env_stop(e, SIGKILL, 0); /* no extensions: AWS kills at once */
         }
     }
+}
+
+/* Full isolation: keeps one set-up environment ready per function, so that the next cold
+ * start only execs (see env_prepare). Failures show when an environment is really needed. */
+static void prepare_next(struct pool *p, struct pool_fn *f)
+{
+    char err[256];
+    struct env_config ec;
+    if (p->cfg.full == NULL || p->shutting_down || prepare_fn(p, f, err, sizeof(err)) < 0) {
+        return;
+    }
+    env_config_of(p, f, false, &ec);
+    (void)env_prepare(&ec, err, sizeof(err));
 }
 
 static void on_tick(uv_timer_t *t)
@@ -293,7 +491,85 @@ static void on_tick(uv_timer_t *t)
     for (size_t i = 0; i < p->n_fns; i++) {
         expire_waiters(p, p->fns[i], now, false);
         reap_idle(p, p->fns[i], now);
+        prepare_next(p, p->fns[i]);
     }
+    p->dispatching = true;
+    for (size_t i = 0; i < p->n_fns; i++) {
+        ensure_provisioned(p, p->fns[i]);
+    }
+    p->dispatching = false;
+}
+
+/* Fails or hands over f's waiting invocations, stops its environments that hold no
+ * invocation, and keeps it in the retired list until its last environment is gone. */
+static void retire(struct pool *p, struct pool_fn *f, struct pool_fn *heir)
+{
+    f->is_retired = true;
+    if (heir) {
+        heir->wait_head = f->wait_head;
+        heir->wait_tail = f->wait_tail;
+    } else {
+        struct inv *inv;
+        while ((inv = pop_waiter(f)) != NULL) {
+            inv_fail(inv, "ResourceNotFoundException", "Function was deleted");
+        }
+    }
+    f->wait_head = f->wait_tail = NULL;
+    p->retired = xrealloc(p->retired, (p->n_retired + 1) * sizeof(struct pool_fn *));
+    p->retired[p->n_retired++] = f;
+    p->retiring = true;
+    for (size_t i = f->n_envs; i-- > 0;) {
+        if (!env_has_invocation(f->envs[i])) {
+            env_stop(f->envs[i], SIGKILL, 0);
+        }
+    }
+    p->retiring = false;
+    if (f->n_envs == 0) {
+        drop_retired(p, f);
+    }
+}
+
+int pool_update_function(struct pool *p, struct function_config *cfg)
+{
+    size_t i = fn_index(p, cfg->name, cfg->version);
+    if (i == p->n_fns) {
+        return pool_add_function(p, cfg);
+    }
+    struct pool_fn *f = p->fns[i];
+    int rc = POOL_UPDATED;
+    if (func_config_equal(&f->cfg, cfg)) {
+        f->cfg.reserved = cfg->reserved;
+        f->cfg.provisioned = cfg->provisioned;
+        f->prov_backoff_ms = 0;
+        f->prov_retry_ns = 0;
+        func_config_fini(cfg);
+    } else {
+        struct pool_fn *nf = fn_new(cfg);
+        p->fns[i] = nf;
+        retire(p, f, nf);
+        f = nf;
+        rc = POOL_REPLACED;
+    }
+    p->dispatching = true;
+    drain_waiters(p, f); /* the new configuration may allow more environments */
+    ensure_provisioned(p, f);
+    p->dispatching = false;
+    return rc;
+}
+
+int pool_remove_function(struct pool *p, const char *name, const char *version)
+{
+    int rc = -ENOENT;
+    for (size_t i = p->n_fns; i-- > 0;) { /* backwards: removal swaps the last one in */
+        struct pool_fn *f = p->fns[i];
+        if (strcmp(f->cfg.name, name) == 0 &&
+            (version == NULL || strcmp(f->cfg.version, version) == 0)) {
+            p->fns[i] = p->fns[--p->n_fns];
+            retire(p, f, NULL);
+            rc = 0;
+        }
+    }
+    return rc;
 }
 
 void pool_new(uv_loop_t *loop, const struct pool_config *cfg, struct pool **out)
@@ -322,6 +598,13 @@ void pool_shutdown(struct pool *p, int grace_ms)
             env_stop(f->envs[j], SIGTERM, grace_ms);
         }
     }
+    p->retiring = true; /* retired records stay until pool_free */
+    for (size_t i = 0; i < p->n_retired; i++) {
+        struct pool_fn *f = p->retired[i];
+        for (size_t j = f->n_envs; j-- > 0;) {
+            env_stop(f->envs[j], SIGTERM, grace_ms);
+        }
+    }
 }
 
 void pool_free(struct pool *p)
@@ -330,10 +613,12 @@ void pool_free(struct pool *p)
         return;
     }
     for (size_t i = 0; i < p->n_fns; i++) {
-        func_config_fini(&p->fns[i]->cfg);
-        free(p->fns[i]->envs);
-        free(p->fns[i]);
+        fn_free(p->fns[i]);
+    }
+    for (size_t i = 0; i < p->n_retired; i++) {
+        fn_free(p->retired[i]);
     }
     free(p->fns);
+    free(p->retired);
     free(p);
 }

@@ -10,12 +10,17 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "api_invoke.h"
 #include "func.h"
 #include "httpd.h"
+#include "manifest.h"
 #include "pool.h"
+#include "registry.h"
+#include "sandbox_full.h"
+#include "store.h"
 #include "xalloc.h"
 
 /* Everything the command line says. */
@@ -23,8 +28,12 @@ struct serve_opts {
     char host[64];
     int port;
     char *state_dir;
+    char *manifest;
+    int provisioned; /* --provisioned: default for every function, -1 when not given */
     struct function_config *fns;
     size_t n_fns;
+    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function (after open_registry: from
+                        * --function or the store), the rest from --manifest */
     const char **sets; /* NAME.KEY=VALUE, applied after every --function */
     size_t n_sets;
     int max_envs;
@@ -33,26 +42,52 @@ struct serve_opts {
     int init_timeout_s;
     int grace_ms;
     char region[32];
+    char isolation[8]; /* "auto", "full", "none" */
+    bool isolate_net;  /* --network isolated */
+    bool userns;       /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root; /* --cgroup-root, default /sys/fs/cgroup */
 };
 
 /* The running server, reachable from the signal callbacks. */
 struct serve {
     uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
+    const struct serve_opts *opts; /* for SIGHUP: --manifest, --set, --provisioned */
+    char **manifest_names;         /* the functions the manifest defined last */
+    size_t n_manifest_names;
     struct httpd *api;
     struct pool *pool;
     struct api_invoke invoke;
+    struct store *store;       /* the registry's state database */
+    struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
     bool stopping;
 };
 
+/* What the server runs with, for GET /metrics and status pages (serve_isolation_mode). */
+static const char *isolation_mode = "none";
+static char isolation_reason[512];
+
+const char *serve_isolation_mode(void)
+{
+    return isolation_mode;
+}
+
+const char *serve_isolation_reason(void)
+{
+    return isolation_reason;
+}
+
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
-    "                     [--set NAME.KEY=VALUE]... [--max-concurrency N] [--keep-warm SECONDS]\n"
+    "                     [--manifest FILE] [--set NAME.KEY=VALUE]... [--provisioned N]\n"
+    "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
-    "                     [--shutdown-grace-ms MS] [--region REGION] [--isolation none]\n"
-    "KEY: timeout, memory, reserved, ephemeral-storage, handler, runtime, architecture,\n"
-    "     env.NAME (see docs/serve.md)\n";
+    "                     [--shutdown-grace-ms MS] [--region REGION]\n"
+    "                     [--isolation auto|full|none] [--network host|isolated]\n"
+    "                     [--cgroup-root DIR] [--userns auto|off]\n"
+    "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
+    "     architecture, env.NAME (see docs/serve.md)\n";
 
 static int parse_listen(const char *s, struct serve_opts *o)
 {
@@ -136,21 +171,37 @@ static int add_function(struct serve_opts *o, const char *spec)
     return 0;
 }
 
-static int apply_sets(struct serve_opts *o)
+/* Applies --provisioned as a default to fns (after saving: the default is not stored). */
+static void apply_provisioned(const struct serve_opts *o, struct function_config *fns, size_t n_fns)
+{
+    for (size_t j = 0; o->provisioned > 0 && j < n_fns; j++) {
+        if (fns[j].provisioned == 0) {
+            fns[j].provisioned = o->provisioned;
+        }
+    }
+}
+
+/* Applies the --set settings to fns; with is_strict, a --set naming no function is an error
+ * (at start; a reload skips it). */
+static int apply_sets(const struct serve_opts *o, struct function_config *fns, size_t n_fns,
+                      bool is_strict)
 {
     for (size_t i = 0; i < o->n_sets; i++) {
         const char *s = o->sets[i];
         const char *dot = strchr(s, '.');
         struct function_config *cfg = NULL;
-        for (size_t j = 0; dot && j < o->n_fns; j++) {
-            if (strlen(o->fns[j].name) == (size_t)(dot - s) &&
-                strncmp(o->fns[j].name, s, (size_t)(dot - s)) == 0) {
-                cfg = &o->fns[j];
+        for (size_t j = 0; dot && j < n_fns; j++) {
+            if (strlen(fns[j].name) == (size_t)(dot - s) &&
+                strncmp(fns[j].name, s, (size_t)(dot - s)) == 0) {
+                cfg = &fns[j];
             }
         }
         char err[512];
+        if (cfg == NULL && !is_strict) {
+            continue;
+        }
         if (cfg == NULL) {
-            (void)fprintf(stderr, "clambda: --set %s: no --function with that name\n", s);
+            (void)fprintf(stderr, "clambda: --set %s: no function with that name\n", s);
             return -EINVAL;
         }
         if (func_config_set(cfg, dot + 1, err, sizeof(err)) < 0) {
@@ -158,6 +209,34 @@ static int apply_sets(struct serve_opts *o)
             return -EINVAL;
         }
     }
+    return 0;
+}
+
+/* Appends the manifest's functions to o->fns (a name given twice is an error). */
+static int add_manifest(struct serve_opts *o)
+{
+    char err[1024];
+    struct function_config *fns = NULL;
+    size_t n = 0;
+    if (manifest_load(o->manifest, &fns, &n, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: %s\n", err);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < o->n_fns; j++) {
+            if (strcmp(fns[i].name, o->fns[j].name) == 0) {
+                (void)fprintf(stderr, "clambda: function %s is both in --function and in %s\n",
+                              fns[i].name, o->manifest);
+                manifest_free(fns, n);
+                return -EINVAL;
+            }
+        }
+    }
+    o->n_cli_fns = o->n_fns;
+    o->fns = xrealloc(o->fns, (o->n_fns + n) * sizeof(*o->fns));
+    memcpy(o->fns + o->n_fns, fns, n * sizeof(*fns));
+    o->n_fns += n;
+    free(fns); /* the contents moved to o->fns */
     return 0;
 }
 
@@ -173,7 +252,12 @@ enum {
     OPT_GRACE,
     OPT_REGION,
     OPT_ISOLATION,
-    OPT_HELP
+    OPT_MANIFEST,
+    OPT_PROVISIONED,
+    OPT_HELP,
+    OPT_NETWORK,
+    OPT_CGROUP,
+    OPT_USERNS
 };
 
 static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
@@ -187,7 +271,12 @@ static const struct option long_opts[] = {{"listen", required_argument, NULL, OP
                                           {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
                                           {"region", required_argument, NULL, OPT_REGION},
                                           {"isolation", required_argument, NULL, OPT_ISOLATION},
+                                          {"manifest", required_argument, NULL, OPT_MANIFEST},
+                                          {"provisioned", required_argument, NULL, OPT_PROVISIONED},
                                           {"help", no_argument, NULL, OPT_HELP},
+                                          {"network", required_argument, NULL, OPT_NETWORK},
+                                          {"cgroup-root", required_argument, NULL, OPT_CGROUP},
+                                          {"userns", required_argument, NULL, OPT_USERNS},
                                           {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
@@ -223,7 +312,36 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         memcpy(o->region, arg, strlen(arg) + 1);
         return 0;
     case OPT_ISOLATION:
-        return strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+        if (strcmp(arg, "none") != 0 && strcmp(arg, "full") != 0 && strcmp(arg, "auto") != 0) {
+            return -EINVAL;
+        }
+        (void)snprintf(o->isolation, sizeof(o->isolation), "%s", arg);
+        return 0;
+    case OPT_NETWORK:
+        if (strcmp(arg, "host") != 0 && strcmp(arg, "isolated") != 0) {
+            return -EINVAL;
+        }
+        o->isolate_net = strcmp(arg, "isolated") == 0;
+        return 0;
+    case OPT_CGROUP:
+        if (arg[0] != '/') {
+            return -EINVAL;
+        }
+        free(o->cgroup_root);
+        o->cgroup_root = xstrdup(arg);
+        return 0;
+    case OPT_USERNS:
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "off") != 0) {
+            return -EINVAL;
+        }
+        o->userns = strcmp(arg, "auto") == 0;
+        return 0;
+    case OPT_MANIFEST:
+        free(o->manifest);
+        o->manifest = xstrdup(arg);
+        return 0;
+    case OPT_PROVISIONED:
+        return parse_num(arg, 0, 100000, &o->provisioned);
     case OPT_HELP:
         return 1;
     default:
@@ -239,6 +357,8 @@ static void opts_fini(struct serve_opts *o)
     free(o->fns);
     free(o->sets);
     free(o->state_dir);
+    free(o->cgroup_root);
+    free(o->manifest);
 }
 
 /* 0 to run, 1 after --help, or 2 for a usage error (message printed). */
@@ -251,7 +371,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
-                             .region = "us-east-1"};
+                             .provisioned = -1,
+                             .region = "us-east-1",
+                             .isolation = "auto",
+                             .userns = true};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -276,7 +399,18 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     if (o->state_dir == NULL) {
         o->state_dir = default_state_dir();
     }
-    return apply_sets(o) < 0 ? 2 : 0;
+    if (o->cgroup_root == NULL) {
+        o->cgroup_root = xstrdup("/sys/fs/cgroup");
+    }
+    if (o->isolate_net && strcmp(o->isolation, "none") == 0) {
+        (void)fprintf(stderr, "clambda serve: --network isolated needs --isolation full\n");
+        return 2;
+    }
+    o->n_cli_fns = o->n_fns;
+    if (o->manifest && add_manifest(o) < 0) {
+        return 2;
+    }
+    return 0; /* --set is applied by open_registry, once stored functions are known */
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -292,6 +426,103 @@ static void on_signal(uv_signal_t *h, int signum)
     pool_shutdown(s->pool, s->grace_ms);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sighup, NULL);
+}
+
+static bool name_in(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Replaces the list of functions the manifest defines. */
+static void remember_manifest(struct serve *s, const struct function_config *fns, size_t n)
+{
+    for (size_t i = 0; i < s->n_manifest_names; i++) {
+        free(s->manifest_names[i]);
+    }
+    s->manifest_names = xrealloc(s->manifest_names, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        s->manifest_names[i] = xstrdup(fns[i].name);
+    }
+    s->n_manifest_names = n;
+}
+
+/* Loads the manifest again and checks it against the functions from elsewhere. */
+static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
+{
+    char err[1024];
+    if (manifest_load(s->opts->manifest, fns, n, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: SIGHUP: %s; keeping the running functions\n", err);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        const char *name = (*fns)[i].name;
+        if (pool_function(s->pool, name) &&
+            !name_in(s->manifest_names, s->n_manifest_names, name)) {
+            (void)fprintf(stderr,
+                          "clambda: SIGHUP: function %s is also given by --function; keeping "
+                          "the running functions\n",
+                          name);
+            manifest_free(*fns, *n);
+            return -EINVAL;
+        }
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (registry_prepare_code(s->opts->state_dir, &(*fns)[i], err, sizeof(err)) < 0) {
+            (void)fprintf(stderr, "clambda: SIGHUP: %s; keeping the running functions\n", err);
+            manifest_free(*fns, *n);
+            return -EINVAL;
+        }
+    }
+    if (apply_sets(s->opts, *fns, *n, false) < 0) {
+        manifest_free(*fns, *n);
+        return -EINVAL;
+    }
+    apply_provisioned(s->opts, *fns, *n);
+    return 0;
+}
+
+/* SIGHUP: applies the manifest's changes. Changed functions get new environments (in-flight
+ * invocations finish on the old ones); functions no longer in it are removed. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct serve *s = h->data;
+    struct function_config *fns = NULL;
+    size_t n = 0;
+    (void)signum;
+    if (s->stopping || s->opts->manifest == NULL) {
+        (void)fprintf(stderr, "clambda: SIGHUP: no --manifest to reload\n");
+        return;
+    }
+    if (reload_load(s, &fns, &n) < 0) {
+        return;
+    }
+    size_t counts[3] = {0, 0, 0}, removed = 0;
+    for (size_t i = 0; i < s->n_manifest_names; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < n; j++) {
+            kept = kept || strcmp(fns[j].name, s->manifest_names[i]) == 0;
+        }
+        if (!kept && pool_remove_function(s->pool, s->manifest_names[i], NULL) == 0) {
+            removed++;
+        }
+    }
+    remember_manifest(s, fns, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = pool_update_function(s->pool, &fns[i]);
+        counts[rc >= 0 && rc <= POOL_REPLACED ? rc : POOL_UPDATED]++;
+    }
+    manifest_free(fns, n);
+    (void)fprintf(stderr,
+                  "clambda: SIGHUP: reloaded %s: %zu added, %zu replaced, %zu unchanged or "
+                  "rescaled, %zu removed\n",
+                  s->opts->manifest, counts[POOL_ADDED], counts[POOL_REPLACED],
+                  counts[POOL_UPDATED], removed);
 }
 
 /* Sanitizer settings of the server pass through to runtimes built with sanitizers too. */
@@ -310,8 +541,102 @@ static char **sanitizer_env(void)
     return env;
 }
 
+/* Falls back to isolation none, loudly (never silently unsandboxed). */
+static void fall_back(const char *why)
+{
+    isolation_mode = "none";
+    (void)snprintf(isolation_reason, sizeof(isolation_reason), "%s", why);
+    (void)fprintf(stderr,
+                  "clambda: WARNING: full isolation is not available here (%s).\n"
+                  "clambda: WARNING: functions run UNSANDBOXED, as plain processes of this "
+                  "user (--isolation none).\n"
+                  "clambda: WARNING: pass --isolation full to refuse to start instead, or "
+                  "--isolation none to choose this knowingly.\n",
+                  why);
+}
+
+/* Probes, prepares (skeleton root, seccomp program, cgroup parent) and tries one throw-away
+ * environment. On failure s->full stays NULL and d says why. */
+static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+{
+    int rc = sandbox_full_probe(cfg, d);
+    rc = rc < 0 ? rc : sandbox_full_new(cfg, &s->full, d);
+    rc = rc < 0 ? rc : sandbox_full_selftest(s->full, d);
+    if (rc < 0) {
+        sandbox_full_free(s->full);
+        s->full = NULL;
+    }
+    return rc;
+}
+
+static void say_full(const struct sandbox_full_config *cfg, const char *no_userns)
+{
+    isolation_mode = "full";
+    isolation_reason[0] = '\0';
+    (void)fprintf(stderr, "clambda: isolation full: namespaces, pivot_root, seccomp, cgroups%s",
+                  cfg->isolate_net ? ", network namespace per environment" : "");
+    if (cfg->userns) {
+        (void)fprintf(stderr, ", user namespace (host uids %u-%u)\n", SANDBOX_USERNS_BASE,
+                      SANDBOX_USERNS_BASE + 65535);
+    } else {
+        (void)fprintf(stderr,
+                      "; no user namespace (%s): the setup runs as root until it drops "
+                      "to uid 993\n",
+                      no_userns);
+    }
+}
+
+/* --isolation: full isolation when it can be had (with a user namespace when possible), else
+ * refuse (full) or fall back loudly (auto). 0, or -1 after printing why not. */
+static int setup_isolation(struct serve *s, const struct serve_opts *o)
+{
+    if (strcmp(o->isolation, "none") == 0) {
+        (void)snprintf(isolation_reason, sizeof(isolation_reason), "--isolation none");
+        (void)fprintf(stderr, "clambda: isolation none: functions run as plain processes\n");
+        return 0;
+    }
+    char *sbx_dir = xasprintf("%s/sandbox", o->state_dir);
+    char *root = xasprintf("%s/root", sbx_dir);
+    struct sandbox_full_config cfg = {.root_dir = root,
+                                      .cgroup_mount = o->cgroup_root,
+                                      .cgroup_self = "/proc/self/cgroup",
+                                      .cgroup_name = "clambda",
+                                      .uid = 993,
+                                      .gid = 990,
+                                      .isolate_net = o->isolate_net,
+                                      .userns = o->userns};
+    struct sandbox_diag d = {0, ""};
+    char no_userns[256] = "--userns off";
+    int rc = mkdir(sbx_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    if (rc < 0) {
+        (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(-rc));
+    }
+    rc = rc < 0 ? rc : try_full(s, &cfg, &d);
+    if (rc < 0 && cfg.userns && geteuid() == 0) {
+        (void)snprintf(no_userns, sizeof(no_userns), "%s", d.msg);
+        cfg.userns = false;
+        rc = try_full(s, &cfg, &d);
+    }
+    free(root);
+    free(sbx_dir);
+    if (rc == 0) {
+        say_full(&cfg, no_userns);
+        return 0;
+    }
+    if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
+        (void)fprintf(stderr, "clambda: %s cannot be had: %s\n",
+                      o->isolate_net ? "--network isolated" : "--isolation full", d.msg);
+        return -1;
+    }
+    fall_back(d.msg);
+    return 0;
+}
+
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
 {
+    if (setup_isolation(s, o) < 0) {
+        return -EPERM;
+    }
     struct pool_config pc = {.state_dir = o->state_dir,
                              .region = o->region,
                              .account = "000000000000",
@@ -319,12 +644,16 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .keep_warm_s = o->keep_warm_s,
                              .wait_ms = o->wait_ms,
                              .init_timeout_ms = o->init_timeout_s * 1000,
-                             .extra_env = extra_env};
+                             .extra_env = extra_env,
+                             .full = s->full,
+                             .isolate_net = o->isolate_net};
     pool_new(&s->loop, &pc, &s->pool);
+    s->opts = o;
+    remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
         if (pool_add_function(s->pool, &o->fns[i]) < 0) {
-            (void)fprintf(stderr, "clambda: --function %s given twice\n", name);
+            (void)fprintf(stderr, "clambda: function %s registered twice\n", name);
             return -EEXIST;
         }
     }
@@ -335,15 +664,95 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         (void)fprintf(stderr, "clambda: listen on %s:%d: %s\n", o->host, o->port, uv_strerror(rc));
         return rc;
     }
+    /* handlers first: whoever reads the line below may signal at once */
+    (void)uv_signal_init(&s->loop, &s->sigint);
+    (void)uv_signal_init(&s->loop, &s->sigterm);
+    (void)uv_signal_init(&s->loop, &s->sighup);
+    s->sigint.data = s->sigterm.data = s->sighup.data = s;
+    (void)uv_signal_start(&s->sigint, on_signal, SIGINT);
+    (void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    (void)uv_signal_start(&s->sighup, on_sighup, SIGHUP);
     bool v6 = strchr(o->host, ':') != NULL;
     (void)printf("clambda: listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
                  httpd_port(s->api));
     (void)fflush(stdout);
-    (void)uv_signal_init(&s->loop, &s->sigint);
-    (void)uv_signal_init(&s->loop, &s->sigterm);
-    s->sigint.data = s->sigterm.data = s;
-    (void)uv_signal_start(&s->sigint, on_signal, SIGINT);
-    (void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    return 0;
+}
+
+/* Drops the entries of r (stored functions) that the manifest defines: the manifest wins. */
+static void drop_shadowed(struct function_config *r, size_t *n_r,
+                          const struct function_config *manifest, size_t n_manifest)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n_r; i++) {
+        bool shadowed = false;
+        for (size_t j = 0; j < n_manifest; j++) {
+            shadowed = shadowed || strcmp(r[i].name, manifest[j].name) == 0;
+        }
+        if (shadowed) {
+            func_config_fini(&r[i]);
+        } else {
+            r[k++] = r[i];
+        }
+    }
+    *n_r = k;
+}
+
+/* o->fns becomes: stored functions with --function over them (then saved, after --set), then
+ * the manifest's. Returns a negative errno with the message in err. */
+static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size_t errlen)
+{
+    struct function_config *r = NULL;
+    size_t n_r = 0;
+    size_t n_manifest = o->n_fns - o->n_cli_fns;
+    struct function_config *manifest = n_manifest ? o->fns + o->n_cli_fns : NULL;
+    int rc = registry_load(s->store, o->state_dir, o->fns, o->n_cli_fns, &r, &n_r, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n_manifest; i++) {
+        rc = registry_prepare_code(o->state_dir, &manifest[i], err, errlen);
+    }
+    if (rc < 0) {
+        registry_list_free(r, n_r);
+        return rc;
+    }
+    drop_shadowed(r, &n_r, manifest, n_manifest);
+    r = xrealloc(r, (n_r + n_manifest + 1) * sizeof(*r));
+    if (n_manifest > 0) {
+        memcpy(r + n_r, manifest, n_manifest * sizeof(*r));
+    }
+    free(o->fns); /* the --function entries were taken over (zeroed), the manifest's moved */
+    o->fns = r;
+    o->n_cli_fns = n_r;
+    o->n_fns = n_r + n_manifest;
+    if (apply_sets(o, o->fns, o->n_fns, true) < 0) {
+        err[0] = '\0'; /* apply_sets printed why */
+        return -EINVAL;
+    }
+    for (size_t i = 0; rc == 0 && i < o->n_cli_fns; i++) {
+        rc = registry_save(s->store, &o->fns[i], err, errlen);
+    }
+    apply_provisioned(o, o->fns, o->n_fns);
+    return rc;
+}
+
+/* Opens the state database and builds the function list. 0, 2 for a bad --function, --set or
+ * manifest code, 1 for a state directory that cannot be used (message printed). */
+static int open_registry(struct serve *s, struct serve_opts *o)
+{
+    char err[1024];
+    int rc = store_open(o->state_dir, &s->store, err, sizeof(err));
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: %s\n", err);
+        return 1;
+    }
+    rc = merge_registry(s, o, err, sizeof(err));
+    if (rc < 0) {
+        if (err[0] != '\0') {
+            (void)fprintf(stderr, "clambda: %s\n", err);
+        }
+        store_close(s->store);
+        s->store = NULL;
+        return rc == -EINVAL ? 2 : 1;
+    }
     return 0;
 }
 
@@ -388,24 +797,35 @@ int serve_main(int argc, char **argv)
         opts_fini(&o);
         return 1;
     }
+    struct serve s;
+    memset(&s, 0, sizeof(s));
+    rc = open_registry(&s, &o);
+    if (rc != 0) {
+        opts_fini(&o);
+        return rc;
+    }
     struct sigaction ign;
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
     raise_nofile(o.max_envs);
-    struct serve s;
-    memset(&s, 0, sizeof(s));
     s.grace_ms = o.grace_ms;
     (void)uv_loop_init(&s.loop);
     char **extra_env = sanitizer_env();
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
-        pool_shutdown(s.pool, 0);
+        if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
+            pool_shutdown(s.pool, 0);
+        }
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     pool_free(s.pool);
+    store_close(s.store);
+    sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);
+    remember_manifest(&s, NULL, 0);
+    free(s.manifest_names);
     for (size_t i = 0; extra_env[i]; i++) {
         free(extra_env[i]);
     }

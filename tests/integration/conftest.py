@@ -288,13 +288,60 @@ def clambda_path() -> pathlib.Path:
     return p
 
 
+def serve_isolation() -> str:
+    """The --isolation the serve tests run with: CLAMBDA_TEST_ISOLATION (ctest runs the serve
+    files once more with "full" as root), default "none"."""
+    return os.environ.get("CLAMBDA_TEST_ISOLATION", "none")
+
+
+def full_isolation_skip_reason() -> str | None:
+    """None when this process can run `clambda serve --isolation full`, else why not."""
+    if os.geteuid() != 0:
+        return "full isolation needs root (namespaces, cgroups, pivot_root)"
+    for ctrl in ("memory", "cpu", "pids", "freezer"):
+        if not os.path.isdir(f"/sys/fs/cgroup/{ctrl}") and \
+                not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            return f"no cgroup v1 {ctrl} controller and no cgroup v2 at /sys/fs/cgroup"
+    return None
+
+
+def env_pids(key: str, value: str) -> list:
+    """Live host pids whose environment holds key=value: finds a runtime from the host, also
+    inside a PID namespace (reading other users' environ needs root)."""
+    needle = f"{key}={value}".encode()
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{d}/stat") as f:
+                state = f.read().split(")")[-1].split()[0]
+        except OSError:
+            continue
+        if needle in env and state != "Z":
+            pids.append(int(d))
+    return pids
+
+
+def runtime_alive(result: dict) -> bool:
+    """Whether the runtime that answered result (pyrt's {"stream": ...}) still runs."""
+    return bool(env_pids("AWS_LAMBDA_LOG_STREAM_NAME", result["stream"]))
+
+
 class Server:
-    """A running `clambda serve` on 127.0.0.1:<ephemeral port> with its own state dir."""
+    """A running `clambda serve` on 127.0.0.1:<ephemeral port> with its own state dir. Runs
+    with --isolation serve_isolation() unless args choose one."""
 
     def __init__(self, state_dir: pathlib.Path, functions: dict, sets=(), args=()):
         self.state_dir = state_dir
         cmd = [str(clambda_path()), "serve", "--listen", "127.0.0.1:0",
                "--state-dir", str(state_dir)]
+        if not any(str(a).startswith("--isolation") for a in args):
+            if serve_isolation() == "full" and full_isolation_skip_reason():
+                pytest.skip(full_isolation_skip_reason())
+            cmd += ["--isolation", serve_isolation()]
         for name, path in functions.items():
             cmd += ["--function", f"{name}={path}"]
         for s in sets:
@@ -370,6 +417,24 @@ class Server:
         self.proc.stdout.close()
         self._err.close()
         return self.proc.returncode
+
+
+def invoke_json(srv: "Server", name: str, payload):
+    """Invokes name with payload (JSON-encoded) and expects a 200: (headers, decoded body)."""
+    import json
+    st, h, body = srv.invoke(name, json.dumps(payload).encode())
+    assert st == 200, (st, body)
+    return h, json.loads(body)
+
+
+def wait_until(cond, timeout: float = TIMEOUT, what: str = "condition") -> None:
+    """Polls cond() every 50 ms until it is true; fails after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def runtime_dir(name: str) -> pathlib.Path:

@@ -55,6 +55,16 @@ static void test_envvars_build_platform(void **state)
     assert_string_equal(envvars_get(env, "ASAN_OPTIONS"), "x=1");
     assert_null(envvars_get(env, "AWS_EXECUTION_ENV")); /* not set for provided runtimes */
     envvars_free(env);
+    struct envvars_input in = {.cfg = &cfg,
+                               .runtime_api = "127.0.0.1:1",
+                               .log_stream = "s",
+                               .region = "us-east-1",
+                               .task_root = "/code",
+                               .init_type = "provisioned-concurrency"};
+    envvars_build(&in, &env);
+    assert_string_equal(envvars_get(env, "AWS_LAMBDA_INITIALIZATION_TYPE"),
+                        "provisioned-concurrency");
+    envvars_free(env);
     func_config_fini(&cfg);
 }
 

@@ -34,7 +34,10 @@ static void test_func_config_parse(void **state)
     assert_int_equal(func_config_parse(&cfg, "b d=/tmp", err, sizeof(err)), -EINVAL);
     assert_int_equal(func_config_parse(&cfg, "fn=/no/such/dir", err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "realpath(/no/such/dir)"));
-    assert_int_equal(func_config_parse(&cfg, "fn=/etc/hostname", err, sizeof(err)), -EINVAL);
+    /* A regular file is a zip for the registry to check; anything else is refused. */
+    assert_int_equal(func_config_parse(&cfg, "fn=/etc/hostname", err, sizeof(err)), 0);
+    func_config_fini(&cfg);
+    assert_int_equal(func_config_parse(&cfg, "fn=/dev/null", err, sizeof(err)), -EINVAL);
 }
 
 static void test_func_config_set(void **state)
@@ -67,11 +70,115 @@ static void test_func_config_set(void **state)
     func_config_fini(&cfg);
 }
 
+static void test_func_config_json_roundtrip(void **state)
+{
+    (void)state;
+    struct function_config cfg;
+    char err[512];
+    func_config_init(&cfg, "fn", "/tmp");
+    static const char *const sets[] = {"timeout=30",
+                                       "memory=512",
+                                       "reserved=4",
+                                       "provisioned=2",
+                                       "ephemeral-storage=1024",
+                                       "handler=main.h",
+                                       "architecture=arm64",
+                                       "env.AA=1",
+                                       "env.BB=x=y \xc3\xa9"};
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+        assert_int_equal(func_config_set(&cfg, sets[i], err, sizeof(err)), 0);
+    }
+    cfg.description = strdup("a function");
+    json_t *doc = NULL;
+    func_config_to_json(&cfg, &doc);
+    assert_int_equal(json_integer_value(json_object_get(doc, "MemorySize")), 512);
+    struct function_config back;
+    assert_int_equal(func_config_from_json(&back, "fn", "/tmp", doc, err, sizeof(err)), 0);
+    assert_int_equal(back.timeout_s, 30);
+    assert_int_equal(back.memory_mb, 512);
+    assert_int_equal(back.reserved, 4);
+    assert_int_equal(back.provisioned, 2);
+    assert_int_equal(back.ephemeral_mb, 1024);
+    assert_string_equal(back.handler, "main.h");
+    assert_string_equal(back.arch, "arm64");
+    assert_string_equal(back.description, "a function");
+    assert_int_equal(back.n_env, 2);
+    json_t *again = NULL;
+    func_config_to_json(&back, &again);
+    assert_true(json_equal(doc, again));
+    json_decref(again);
+    json_decref(doc);
+    func_config_fini(&back);
+    func_config_fini(&cfg);
+}
+
+static void test_func_config_from_json_invalid(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "[]",
+        "{\"MemorySize\": 127}",
+        "{\"Timeout\": \"3\"}",
+        "{\"Runtime\": \"python3.12\"}",
+        "{\"Architectures\": [\"mips\"]}",
+        "{\"Environment\": {\"Variables\": {\"1A\": \"x\"}}}",
+        "{\"Environment\": {\"Variables\": {\"A\": 1}}}",
+        "{\"EphemeralStorage\": {\"Size\": 100}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *doc = json_loads(bad[i], 0, NULL);
+        struct function_config cfg;
+        char err[256];
+        assert_int_equal(func_config_from_json(&cfg, "fn", "/tmp", doc, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "fn"));
+        func_config_fini(&cfg);
+        json_decref(doc);
+    }
+    /* Absent members keep AWS's defaults. */
+    json_t *empty = json_object();
+    struct function_config cfg;
+    char err[256];
+    assert_int_equal(func_config_from_json(&cfg, "fn", "/tmp", empty, err, sizeof(err)), 0);
+    assert_int_equal(cfg.memory_mb, 128);
+    assert_int_equal(cfg.timeout_s, 3);
+    func_config_fini(&cfg);
+    json_decref(empty);
+}
+
+static void test_func_config_provisioned_and_equal(void **state)
+{
+    (void)state;
+    struct function_config a, b;
+    char err[512];
+    func_config_init(&a, "fn", "/tmp");
+    func_config_init(&b, "fn", "/tmp");
+    assert_int_equal(a.provisioned, 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&b, "provisioned=4", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&b, "reserved=9", err, sizeof(err)), 0);
+    assert_int_equal(b.provisioned, 4);
+    assert_true(func_config_equal(&a, &b)); /* scaling settings do not change environments */
+    assert_int_equal(func_config_set(&b, "provisioned=-1", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_set(&b, "env.A_1=x", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "env.A_1=y", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "env.A_1=x", err, sizeof(err)), 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "memory=256", err, sizeof(err)), 0);
+    assert_false(func_config_equal(&a, &b));
+    func_config_fini(&a);
+    func_config_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_func_config_parse),
         cmocka_unit_test(test_func_config_set),
+        cmocka_unit_test(test_func_config_json_roundtrip),
+        cmocka_unit_test(test_func_config_from_json_invalid),
+        cmocka_unit_test(test_func_config_provisioned_and_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

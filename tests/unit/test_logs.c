@@ -52,7 +52,11 @@ static void test_logs_feed(void **state)
     char dir[] = "/tmp/clambda-test-logs-XXXXXX";
     assert_non_null(mkdtemp(dir));
     struct logs_stream *s = NULL;
-    assert_int_equal(logs_open(dir, "fn", &s), 0);
+    struct logs_stream *v7 = NULL;
+    assert_int_equal(logs_open(dir, "fn", "7", &v7), 0);
+    assert_non_null(strstr(logs_name(v7), "/[7]"));
+    logs_close(v7);
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &s), 0);
     char prefix[256];
     (void)snprintf(prefix, sizeof(prefix), "%s/logs/fn/", dir);
     assert_memory_equal(logs_path(s), prefix, strlen(prefix));

@@ -153,6 +153,25 @@ static void test_cgroup_v1_fake_limits_freeze_stats(void **state)
     get(cg.dirs[3], "freezer.state", buf, sizeof(buf));
     assert_string_equal(buf, "THAWED");
 
+    assert_int_equal(cgroup_freeze_begin(&cg, &d), 0); /* one write, no waiting */
+    get(cg.dirs[3], "freezer.state", buf, sizeof(buf));
+    assert_string_equal(buf, "FROZEN");
+    assert_int_equal(cgroup_thaw(&cg, &d), 0);
+
+    struct cgroup_root fn_root;
+    assert_int_equal(cgroup_root_child(&root, "fn-a", &fn_root, &d), 0);
+    assert_int_equal(cgroup_root_child(&root, "fn-a", &fn_root, &d), 0); /* reused */
+    assert_int_equal(cgroup_root_child(&root, "../x", &fn_root, &d), -EINVAL);
+    assert_int_equal(cgroup_root_child(&root, "fn-a", &fn_root, &d), 0);
+    for (int i = 0; i < 5; i++) {
+        (void)snprintf(buf, sizeof(buf), "%s/fn-a", root.dirs[i]);
+        assert_string_equal(fn_root.dirs[i], buf);
+    }
+    struct cgroup leaf;
+    assert_int_equal(cgroup_create(&fn_root, "env2", &leaf, &d), 0);
+    (void)snprintf(buf, sizeof(buf), "%s/fn-a/env2", root.dirs[2]);
+    assert_string_equal(leaf.dirs[2], buf);
+
     uint64_t v = 0;
     put(cg.dirs[0], "memory.max_usage_in_bytes", "1048576\n");
     assert_int_equal(cgroup_peak_kb(&cg, &v, &d), 0);

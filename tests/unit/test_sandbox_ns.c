@@ -2,6 +2,7 @@
 /* Unit tests for full isolation (sandbox_full.c, ns.c, mounts.c, sysfilter.c): each test runs
  * tests/sandbox/hostile inside a fresh environment and checks what it could see and do. Needs
  * root and the kernel features sandbox_full_probe() checks: otherwise exit 77 with the reason. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -64,7 +65,7 @@ static struct sandbox_full_env *start(const char *cmd, uint32_t memory_mb, uint3
     (void)snprintf(id, sizeof(id), "env%d", ++env_seq);
     char *argv[] = {hostile_path, (char *)(uintptr_t)cmd, NULL};
     struct sandbox_full_spec spec = {
-        id, code_dir, "/var/task/hostile", argv, env_vars, memory_mb, 1, pids, 0};
+        id, code_dir, "/var/task/hostile", argv, env_vars, memory_mb, 1, pids, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     int rc = sandbox_full_spawn(sf, &spec, &env, &d);
@@ -282,7 +283,7 @@ static void test_ns_python3(void **state)
                            "print(json.dumps([os.getcwd(), pwd.getpwuid(os.getuid()).pw_name,\n"
                            "                  socket.gethostname()[:8], os.path.exists('/work')]))";
     char *argv[] = {py, dash_c, script, NULL};
-    struct sandbox_full_spec spec = {"envpy", code_dir, py, argv, env_vars, 256, 1, 64, 0};
+    struct sandbox_full_spec spec = {"envpy", code_dir, py, argv, env_vars, 256, 1, 64, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
@@ -290,12 +291,141 @@ static void test_ns_python3(void **state)
     expect(r, "[\"/var/task\", \"sbx_user1051\", \"169.254.\", false]");
 }
 
+/* Regression: the reaper (PID 1, never execs) kept every fd of the server, so a client whose
+ * connection was open at the spawn never saw EOF. It keeps its status pipe only. */
+static void test_ns_reaper_closes_inherited_fds(void **state)
+{
+    (void)state;
+    int leak = open("/dev/null", O_RDONLY); /* neither CLOEXEC nor wanted in the reaper */
+    int leak_cloexec = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_true(leak >= 0 && leak_cloexec >= 0);
+    struct sandbox_full_env *env = start("sleep", 128, 64);
+    char path[64];
+    (void)snprintf(path, sizeof(path), "/proc/%d/fd", (int)sandbox_full_proc(env)->pid);
+    int n = 0;
+    for (int tries = 0; tries < 100 && n != 1; tries++) { /* the reaper may still be closing */
+        DIR *dir = opendir(path);
+        assert_non_null(dir);
+        n = 0;
+        for (struct dirent *e = readdir(dir); e != NULL; e = readdir(dir)) {
+            n += e->d_name[0] != '.';
+        }
+        (void)closedir(dir);
+        (void)usleep(10000);
+    }
+    (void)close(leak);
+    (void)close(leak_cloexec);
+    /* The reaper's host uid: 993, or 100993 with a user namespace. */
+    char status[2048] = "";
+    (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)sandbox_full_proc(env)->pid);
+    FILE *f = fopen(path, "re");
+    assert_non_null(f);
+    size_t len = fread(status, 1, sizeof(status) - 1, f);
+    status[len] = '\0';
+    (void)fclose(f);
+    const char *userns = getenv("CLAMBDA_SANDBOX_USERNS");
+    bool in_userns = userns != NULL && strcmp(userns, "1") == 0;
+    assert_non_null(strstr(status, in_userns ? "Uid:\t100993\t" : "Uid:\t993\t"));
+    sandbox_full_close(env);
+    assert_int_equal(n, 1);
+}
+
+/* The environment number n of a cgroup leaf "<pid>-<n>". */
+static unsigned leaf_number(const struct sandbox_full_env *env)
+{
+    const char *dir = sandbox_full_cgroup(env)->dirs[0];
+    const char *dash = strrchr(dir, '-');
+    assert_non_null(dash);
+    return (unsigned)strtoul(dash + 1, NULL, 10);
+}
+
+/* Runs /usr/bin/env from the function's parked environment (or a new one); returns its number
+ * and checks that the environment sent through the socket arrived. */
+static unsigned spawn_env(struct sandbox_full_spec *spec)
+{
+    struct sandbox_diag d = {0, ""};
+    struct sandbox_full_env *env = NULL;
+    assert_int_equal(sandbox_full_fn_prepare(sf, spec, &d), 0);
+    assert_int_equal(sandbox_full_fn_prepare(sf, spec, &d), 0);    /* one is parked already */
+    spec->memory_mb = spec->pids_max == 1 ? 256 : spec->memory_mb; /* 1: make it not match */
+    spec->pids_max = 64;
+    assert_int_equal(sandbox_full_spawn(sf, spec, &env, &d), 0);
+    unsigned n = leaf_number(env);
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    finish(env, &r);
+    expect(&r, "TZ=:UTC\n");
+    spec->memory_mb = 128;
+    return n;
+}
+
+/* A function's parked environment is set up ahead and used by the next spawn that matches it;
+ * one that does not match (another memory size) is dropped and a new one started. */
+static void test_ns_parked_environment(void **state)
+{
+    (void)state;
+    struct sandbox_full_fn *fn = NULL;
+    struct sandbox_diag d = {0, ""};
+    assert_int_equal(sandbox_full_fn_new(sf, "parkfn", &fn, &d), 0);
+    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64,
+                                     0,    fn};
+    unsigned a = spawn_env(&spec); /* the parked one */
+    spec.pids_max = 1;
+    unsigned b = spawn_env(&spec); /* parked a + 1 dropped: a new one, a + 2 */
+    unsigned c = spawn_env(&spec); /* parked b + 1 used */
+    assert_int_equal(b, a + 2);
+    assert_int_equal(c, b + 1);
+    sandbox_full_fn_free(fn);
+}
+
+/* A parked environment that died (here: killed from the host) is replaced by a new one. */
+static void test_ns_parked_environment_died(void **state)
+{
+    (void)state;
+    struct sandbox_full_fn *fn = NULL;
+    struct sandbox_diag d = {0, ""};
+    assert_int_equal(sandbox_full_fn_new(sf, "parkdied", &fn, &d), 0);
+    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64,
+                                     0,    fn};
+    struct sandbox_full_env *env = NULL;
+    assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
+    char parent[600];
+    (void)snprintf(parent, sizeof(parent), "%s", sandbox_full_cgroup(env)->dirs[0]);
+    *strrchr(parent, '/') = '\0';
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    finish(env, &r);
+    assert_int_equal(sandbox_full_fn_prepare(sf, &spec, &d), 0);
+    (void)usleep(200000); /* let it park */
+    int killed = 0;
+    DIR *dir = opendir(parent); /* only the parked environment's leaf is left */
+    assert_non_null(dir);
+    for (struct dirent *e = readdir(dir); e != NULL; e = readdir(dir)) {
+        char procs[1200], buf[256] = "";
+        (void)snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", parent, e->d_name);
+        FILE *f = e->d_type == DT_DIR && e->d_name[0] != '.' ? fopen(procs, "re") : NULL;
+        while (f != NULL && fgets(buf, sizeof(buf), f) != NULL) {
+            killed += kill((pid_t)strtol(buf, NULL, 10), SIGKILL) == 0;
+        }
+        if (f != NULL) {
+            (void)fclose(f);
+        }
+    }
+    (void)closedir(dir);
+    assert_true(killed >= 1);
+    assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
+    memset(&r, 0, sizeof(r));
+    finish(env, &r);
+    expect(&r, "TZ=:UTC\n");
+    sandbox_full_fn_free(fn);
+}
+
 static void test_ns_exec_failure_reported(void **state)
 {
     (void)state;
     char *argv[] = {missing_path, NULL};
-    struct sandbox_full_spec spec = {"envx", code_dir, "/var/task/missing", argv, env_vars, 128, 1,
-                                     64,     0};
+    struct sandbox_full_spec spec = {
+        "envx", code_dir, "/var/task/missing", argv, env_vars, 128, 1, 64, 0, NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), -ENOENT);
@@ -323,8 +453,17 @@ static int group_setup(void **state)
     char dst[300];
     (void)snprintf(dst, sizeof(dst), "%s/hostile", code_dir);
     copy_file(CLAMBDA_SANDBOX_HOSTILE, dst);
-    struct sandbox_full_config cfg = {root, "/sys/fs/cgroup", "/proc/self/cgroup", name, 993, 990,
-                                      false};
+    /* CLAMBDA_SANDBOX_USERNS=1 (ctest unit.sandbox_ns_userns): every test once more with a
+     * user namespace per environment. */
+    const char *userns = getenv("CLAMBDA_SANDBOX_USERNS");
+    struct sandbox_full_config cfg = {root,
+                                      "/sys/fs/cgroup",
+                                      "/proc/self/cgroup",
+                                      name,
+                                      993,
+                                      990,
+                                      false,
+                                      userns != NULL && strcmp(userns, "1") == 0};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, &sf, &d) < 0) {
         print_error("sandbox_full_new: %s\n", d.msg);
@@ -353,19 +492,28 @@ int main(void)
         printf("skip: full isolation tests need root\n");
         return 77;
     }
-    struct sandbox_full_config probe = {"/", "/sys/fs/cgroup", NULL, "x", 993, 990, false};
+    struct sandbox_full_config probe = {"/", "/sys/fs/cgroup", NULL, "x", 993, 990, false, false};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_probe(&probe, &d) < 0) {
         printf("skip: full isolation unavailable: %s\n", d.msg);
         return 77;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ns_identity),        cmocka_unit_test(test_ns_proc_shows_only_own),
-        cmocka_unit_test(test_ns_filesystem),      cmocka_unit_test(test_ns_tmp_is_sized),
-        cmocka_unit_test(test_ns_seccomp_refuses), cmocka_unit_test(test_ns_memory_limit_oom),
-        cmocka_unit_test(test_ns_pids_limit),      cmocka_unit_test(test_ns_freeze_stops_cpu),
-        cmocka_unit_test(test_ns_cpu_quota_128mb), cmocka_unit_test(test_ns_sigterm_forwarded),
-        cmocka_unit_test(test_ns_python3),         cmocka_unit_test(test_ns_exec_failure_reported),
+        cmocka_unit_test(test_ns_identity),
+        cmocka_unit_test(test_ns_proc_shows_only_own),
+        cmocka_unit_test(test_ns_filesystem),
+        cmocka_unit_test(test_ns_tmp_is_sized),
+        cmocka_unit_test(test_ns_seccomp_refuses),
+        cmocka_unit_test(test_ns_memory_limit_oom),
+        cmocka_unit_test(test_ns_pids_limit),
+        cmocka_unit_test(test_ns_freeze_stops_cpu),
+        cmocka_unit_test(test_ns_cpu_quota_128mb),
+        cmocka_unit_test(test_ns_sigterm_forwarded),
+        cmocka_unit_test(test_ns_python3),
+        cmocka_unit_test(test_ns_exec_failure_reported),
+        cmocka_unit_test(test_ns_reaper_closes_inherited_fds),
+        cmocka_unit_test(test_ns_parked_environment),
+        cmocka_unit_test(test_ns_parked_environment_died),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

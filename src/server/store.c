@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: MIT */
+/* The registry's SQLite store (see store.h and docs/internals/store.md). Every call prepares
+ * its statement, binds, steps and finalizes: at a few statements per control-plane request a
+ * statement cache would save microseconds and cost a second lifetime to get right. */
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+struct store {
+    sqlite3 *db;
+};
+
+/* Migration n (1-based) brings the registry schema from version n-1 to n. Append only. */
+static const char *const migrations[] = {
+    "CREATE TABLE functions ("
+    " name TEXT PRIMARY KEY NOT NULL, config TEXT NOT NULL, code_sha256 TEXT,"
+    " code_size INTEGER NOT NULL DEFAULT 0, code_location TEXT NOT NULL,"
+    " revision_id TEXT NOT NULL, last_modified TEXT NOT NULL, state TEXT NOT NULL,"
+    " next_version INTEGER NOT NULL DEFAULT 1);"
+    "CREATE TABLE versions ("
+    " function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,"
+    " version INTEGER NOT NULL, snapshot TEXT NOT NULL, PRIMARY KEY (function, version));"
+    "CREATE TABLE aliases ("
+    " function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,"
+    " name TEXT NOT NULL, version INTEGER NOT NULL, routing TEXT, description TEXT,"
+    " revision_id TEXT NOT NULL, PRIMARY KEY (function, name));"
+    "CREATE TABLE settings ("
+    " function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,"
+    " kind TEXT NOT NULL, qualifier TEXT NOT NULL, doc TEXT NOT NULL,"
+    " PRIMARY KEY (function, kind, qualifier));",
+};
+
+#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+_Static_assert(N_MIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+static int map_rc(sqlite3 *db, int rc, const char *what)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return -EBUSY;
+    case SQLITE_CONSTRAINT:
+        return -EEXIST;
+    default:
+        (void)fprintf(stderr, "clambda: store: %s: %s\n", what, sqlite3_errmsg(db));
+        return -EIO;
+    }
+}
+
+/* Prepares sql and binds the texts (NULL binds NULL). 0 or -errno. */
+static int prep(struct store *st, const char *sql, sqlite3_stmt **out, size_t n,
+                const char *const *texts)
+{
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+        rc = sqlite3_bind_text(*out, (int)i + 1, texts[i], -1, SQLITE_TRANSIENT);
+    }
+    if (rc != SQLITE_OK) {
+        int e = map_rc(st->db, rc, sql);
+        sqlite3_finalize(*out);
+        *out = NULL;
+        return e;
+    }
+    return 0;
+}
+
+/* Runs a statement without result rows. When must_change, 0 rows changed is -ENOENT. */
+static int run(struct store *st, const char *sql, size_t n, const char *const *texts,
+               bool must_change)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, sql, &s, n, texts);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = map_rc(st->db, sqlite3_step(s), sql);
+    sqlite3_finalize(s);
+    if (rc == 0 && must_change && sqlite3_changes(st->db) == 0) {
+        return -ENOENT;
+    }
+    return rc;
+}
+
+static char *col_str(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int exec(struct store *st, const char *sql)
+{
+    return map_rc(st->db, sqlite3_exec(st->db, sql, NULL, NULL, NULL), sql);
+}
+
+/* Reads the registry's schema version (0 when none) into *out. */
+static int schema_version(struct store *st, int64_t *out)
+{
+    sqlite3_stmt *s = NULL;
+    const char *comp[] = {"registry"};
+    int rc = prep(st, "SELECT version FROM schema_versions WHERE component = ?", &s, 1, comp);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    rc = map_rc(st->db, rc, "read schema version");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int migrate(struct store *st, char *err, size_t errlen)
+{
+    int64_t have = 0;
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc == 0) {
+        rc = exec(st, "CREATE TABLE IF NOT EXISTS schema_versions ("
+                      " component TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL)");
+    }
+    if (rc == 0) {
+        rc = schema_version(st, &have);
+    }
+    if (rc == 0 && have > STORE_SCHEMA_VERSION) {
+        (void)snprintf(err, errlen, "registry schema version %lld is newer than this build's (%d)",
+                       (long long)have, STORE_SCHEMA_VERSION);
+        (void)exec(st, "ROLLBACK");
+        return -EPROTO;
+    }
+    for (size_t i = have > 0 ? (size_t)have : 0; rc == 0 && i < N_MIGRATIONS; i++) {
+        rc = exec(st, migrations[i]);
+    }
+    if (rc == 0 && have < STORE_SCHEMA_VERSION) {
+        char sql[160];
+        (void)snprintf(sql, sizeof(sql),
+                       "INSERT OR REPLACE INTO schema_versions VALUES ('registry', %d)",
+                       STORE_SCHEMA_VERSION);
+        rc = exec(st, sql);
+    }
+    if (rc == 0) {
+        rc = exec(st, "COMMIT");
+    }
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "migrate: %s", sqlite3_errmsg(st->db));
+        if (!sqlite3_get_autocommit(st->db)) {
+            (void)exec(st, "ROLLBACK");
+        }
+    }
+    return rc;
+}
+
+int store_open(const char *state_dir, struct store **out, char *err, size_t errlen)
+{
+    char *path = xasprintf("%s/clambda.db", state_dir);
+    struct store *st = xcalloc(1, sizeof(*st));
+    int rc = sqlite3_open_v2(
+        path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        (void)sqlite3_busy_timeout(st->db, 5000);
+        /* journal_mode is the first statement that reads the file: a non-database fails here. */
+        rc = sqlite3_exec(st->db,
+                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                          " PRAGMA foreign_keys=ON",
+                          NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        (void)snprintf(err, errlen, "open state database %s: %s", path,
+                       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        rc = rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY ? -EACCES : -EIO;
+        goto fail;
+    }
+    char msg[256] = "";
+    rc = migrate(st, msg, sizeof(msg));
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "state database %s: %s", path, msg);
+        goto fail;
+    }
+    free(path);
+    *out = st;
+    return 0;
+fail:
+    store_close(st);
+    free(path);
+    return rc;
+}
+
+void store_close(struct store *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    (void)sqlite3_close(st->db);
+    free(st);
+}
+
+int store_begin(struct store *st)
+{
+    return exec(st, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *st)
+{
+    return exec(st, "COMMIT");
+}
+
+int store_rollback(struct store *st)
+{
+    return exec(st, "ROLLBACK");
+}
+
+/* ---- functions ---- */
+
+/* Checks that function name exists, with revision if_revision when not NULL. */
+static int check_revision(struct store *st, const char *table, const char *const *key, size_t n,
+                          const char *if_revision)
+{
+    char sql[160];
+    (void)snprintf(sql, sizeof(sql), "SELECT revision_id FROM %s WHERE %s", table,
+                   n == 1 ? "name = ?" : "function = ? AND name = ?");
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, sql, &s, n, key);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *rev = sqlite3_column_text(s, 0);
+        rc = rev && strcmp((const char *)rev, if_revision) == 0 ? 0 : -ESTALE;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, sql);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Ends the transaction a call opened itself: COMMIT after success, ROLLBACK after rc < 0. */
+static int guarded(struct store *st, int rc)
+{
+    if (rc < 0) {
+        (void)exec(st, "ROLLBACK");
+        return rc;
+    }
+    return exec(st, "COMMIT");
+}
+
+int store_function_put(struct store *st, const struct store_function *f, const char *if_revision)
+{
+    bool own_tx = sqlite3_get_autocommit(st->db) != 0;
+    int rc = own_tx ? exec(st, "BEGIN IMMEDIATE") : 0;
+    if (rc < 0) {
+        return rc;
+    }
+    if (if_revision) {
+        const char *key[] = {f->name};
+        rc = check_revision(st, "functions", key, 1, if_revision);
+    }
+    if (rc == 0) {
+        char size[24];
+        (void)snprintf(size, sizeof(size), "%lld", (long long)f->code_size);
+        const char *v[] = {
+            f->name,          f->config_json, f->code_sha256,   size,
+            f->code_location, f->revision_id, f->last_modified, f->state ? f->state : "Active"};
+        rc = run(st,
+                 "INSERT INTO functions (name, config, code_sha256, code_size, code_location,"
+                 " revision_id, last_modified, state) VALUES (?, ?, ?, CAST(? AS INTEGER), ?, ?,"
+                 " ?, ?) ON CONFLICT(name) DO UPDATE SET config = excluded.config,"
+                 " code_sha256 = excluded.code_sha256, code_size = excluded.code_size,"
+                 " code_location = excluded.code_location, revision_id = excluded.revision_id,"
+                 " last_modified = excluded.last_modified, state = excluded.state",
+                 8, v, false);
+    }
+    return own_tx ? guarded(st, rc) : rc;
+}
+
+#define FUNCTION_COLS                                                                         \
+    "SELECT name, config, code_sha256, code_size, code_location, revision_id, last_modified," \
+    " state FROM functions"
+
+static void read_function(sqlite3_stmt *s, struct store_function *f)
+{
+    f->name = col_str(s, 0);
+    f->config_json = col_str(s, 1);
+    f->code_sha256 = col_str(s, 2);
+    f->code_size = sqlite3_column_int64(s, 3);
+    f->code_location = col_str(s, 4);
+    f->revision_id = col_str(s, 5);
+    f->last_modified = col_str(s, 6);
+    f->state = col_str(s, 7);
+}
+
+int store_function_get(struct store *st, const char *name, struct store_function *out)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *s = NULL;
+    const char *key[] = {name};
+    int rc = prep(st, FUNCTION_COLS " WHERE name = ?", &s, 1, key);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        read_function(s, out);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get function");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_function_delete(struct store *st, const char *name)
+{
+    const char *key[] = {name};
+    return run(st, "DELETE FROM functions WHERE name = ?", 1, key, true);
+}
+
+int store_function_list(struct store *st, const char *after, size_t limit,
+                        struct store_function **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    char sql[200];
+    (void)snprintf(sql, sizeof(sql), FUNCTION_COLS " WHERE name > ? ORDER BY name LIMIT %lld",
+                   limit ? (long long)limit : -1LL);
+    sqlite3_stmt *s = NULL;
+    const char *key[] = {after ? after : ""};
+    int rc = prep(st, sql, &s, 1, key);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        read_function(s, &(*out)[(*n_out)++]);
+    }
+    rc = map_rc(st->db, rc, "list functions");
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        store_function_list_free(*out, *n_out);
+        *out = NULL;
+        *n_out = 0;
+    }
+    return rc;
+}
+
+void store_function_fini(struct store_function *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    free(f->name);
+    free(f->config_json);
+    free(f->code_sha256);
+    free(f->code_location);
+    free(f->revision_id);
+    free(f->last_modified);
+    free(f->state);
+    memset(f, 0, sizeof(*f));
+}
+
+void store_function_list_free(struct store_function *fs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        store_function_fini(&fs[i]);
+    }
+    free(fs);
+}
+
+/* ---- versions ---- */
+
+/* Takes the next version number of function. 0, -ENOENT or -errno. */
+static int next_version(struct store *st, const char *function, int64_t *version)
+{
+    const char *key[] = {function};
+    int rc = run(st, "UPDATE functions SET next_version = next_version + 1 WHERE name = ?", 1, key,
+                 true);
+    sqlite3_stmt *s = NULL;
+    if (rc == 0) {
+        rc = prep(st, "SELECT next_version - 1 FROM functions WHERE name = ?", &s, 1, key);
+    }
+    if (rc == 0) {
+        rc = sqlite3_step(s) == SQLITE_ROW ? 0 : -EIO;
+        *version = rc == 0 ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_finalize(s);
+    }
+    return rc;
+}
+
+int store_version_publish(struct store *st, const char *function, const char *snapshot_json,
+                          int64_t *version)
+{
+    bool own_tx = sqlite3_get_autocommit(st->db) != 0;
+    int rc = own_tx ? exec(st, "BEGIN IMMEDIATE") : 0;
+    if (rc < 0) {
+        return rc;
+    }
+    rc = next_version(st, function, version);
+    if (rc == 0) {
+        char num[24];
+        (void)snprintf(num, sizeof(num), "%lld", (long long)*version);
+        const char *v[] = {function, num, snapshot_json};
+        rc = run(st, "INSERT INTO versions VALUES (?, CAST(? AS INTEGER), ?)", 3, v, false);
+    }
+    return own_tx ? guarded(st, rc) : rc;
+}
+
+static void read_version(sqlite3_stmt *s, struct store_version *v)
+{
+    v->function = col_str(s, 0);
+    v->version = sqlite3_column_int64(s, 1);
+    v->snapshot_json = col_str(s, 2);
+}
+
+int store_version_get(struct store *st, const char *function, int64_t version,
+                      struct store_version *out)
+{
+    memset(out, 0, sizeof(*out));
+    char num[24];
+    (void)snprintf(num, sizeof(num), "%lld", (long long)version);
+    const char *key[] = {function, num};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st,
+                  "SELECT function, version, snapshot FROM versions WHERE function = ? AND"
+                  " version = CAST(? AS INTEGER)",
+                  &s, 2, key);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        read_version(s, out);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get version");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_version_delete(struct store *st, const char *function, int64_t version)
+{
+    char num[24];
+    (void)snprintf(num, sizeof(num), "%lld", (long long)version);
+    const char *key[] = {function, num};
+    return run(st, "DELETE FROM versions WHERE function = ? AND version = CAST(? AS INTEGER)", 2,
+               key, true);
+}
+
+int store_version_list(struct store *st, const char *function, struct store_version **out,
+                       size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char *key[] = {function};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st,
+                  "SELECT function, version, snapshot FROM versions WHERE function = ?"
+                  " ORDER BY version",
+                  &s, 1, key);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        read_version(s, &(*out)[(*n_out)++]);
+    }
+    rc = map_rc(st->db, rc, "list versions");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+void store_version_fini(struct store_version *v)
+{
+    if (v == NULL) {
+        return;
+    }
+    free(v->function);
+    free(v->snapshot_json);
+    memset(v, 0, sizeof(*v));
+}
+
+void store_version_list_free(struct store_version *vs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        store_version_fini(&vs[i]);
+    }
+    free(vs);
+}
+
+/* ---- aliases ---- */
+
+int store_alias_put(struct store *st, const struct store_alias *a, const char *if_revision)
+{
+    bool own_tx = sqlite3_get_autocommit(st->db) != 0;
+    int rc = own_tx ? exec(st, "BEGIN IMMEDIATE") : 0;
+    if (rc < 0) {
+        return rc;
+    }
+    if (if_revision) {
+        const char *key[] = {a->function, a->name};
+        rc = check_revision(st, "aliases", key, 2, if_revision);
+    }
+    if (rc == 0) {
+        char num[24];
+        (void)snprintf(num, sizeof(num), "%lld", (long long)a->version);
+        const char *v[] = {a->function,     a->name,        num,
+                           a->routing_json, a->description, a->revision_id};
+        rc = run(st, "INSERT OR REPLACE INTO aliases VALUES (?, ?, CAST(? AS INTEGER), ?, ?, ?)", 6,
+                 v, false);
+        rc = rc == -EEXIST ? -ENOENT : rc; /* the foreign key: no such function */
+    }
+    return own_tx ? guarded(st, rc) : rc;
+}
+
+#define ALIAS_COLS "SELECT function, name, version, routing, description, revision_id FROM aliases"
+
+static void read_alias(sqlite3_stmt *s, struct store_alias *a)
+{
+    a->function = col_str(s, 0);
+    a->name = col_str(s, 1);
+    a->version = sqlite3_column_int64(s, 2);
+    a->routing_json = col_str(s, 3);
+    a->description = col_str(s, 4);
+    a->revision_id = col_str(s, 5);
+}
+
+int store_alias_get(struct store *st, const char *function, const char *name,
+                    struct store_alias *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *key[] = {function, name};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, ALIAS_COLS " WHERE function = ? AND name = ?", &s, 2, key);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        read_alias(s, out);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get alias");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_alias_delete(struct store *st, const char *function, const char *name)
+{
+    const char *key[] = {function, name};
+    return run(st, "DELETE FROM aliases WHERE function = ? AND name = ?", 2, key, true);
+}
+
+int store_alias_list(struct store *st, const char *function, struct store_alias **out,
+                     size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char *key[] = {function};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, ALIAS_COLS " WHERE function = ? ORDER BY name", &s, 1, key);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        read_alias(s, &(*out)[(*n_out)++]);
+    }
+    rc = map_rc(st->db, rc, "list aliases");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+void store_alias_fini(struct store_alias *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    free(a->function);
+    free(a->name);
+    free(a->routing_json);
+    free(a->description);
+    free(a->revision_id);
+    memset(a, 0, sizeof(*a));
+}
+
+void store_alias_list_free(struct store_alias *as, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        store_alias_fini(&as[i]);
+    }
+    free(as);
+}
+
+/* ---- settings ---- */
+
+int store_setting_put(struct store *st, const char *function, const char *kind,
+                      const char *qualifier, const char *json)
+{
+    const char *v[] = {function, kind, qualifier, json};
+    int rc = run(st, "INSERT OR REPLACE INTO settings VALUES (?, ?, ?, ?)", 4, v, false);
+    return rc == -EEXIST ? -ENOENT : rc; /* the foreign key: no such function */
+}
+
+int store_setting_get(struct store *st, const char *function, const char *kind,
+                      const char *qualifier, char **json)
+{
+    *json = NULL;
+    const char *key[] = {function, kind, qualifier};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, "SELECT doc FROM settings WHERE function = ? AND kind = ? AND qualifier = ?",
+                  &s, 3, key);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *json = col_str(s, 0);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get setting");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_setting_delete(struct store *st, const char *function, const char *kind,
+                         const char *qualifier)
+{
+    const char *key[] = {function, kind, qualifier};
+    return run(st, "DELETE FROM settings WHERE function = ? AND kind = ? AND qualifier = ?", 3, key,
+               true);
+}
