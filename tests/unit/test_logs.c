@@ -98,8 +98,8 @@ static void test_logs_open_dirs(void **state)
     assert_non_null(mkdtemp(dir));
     struct logs_stream *a = NULL;
     struct logs_stream *b = NULL;
-    assert_int_equal(logs_open(dir, "fn", &a), 0);
-    assert_int_equal(logs_open(dir, "fn", &b), 0);
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &a), 0);
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &b), 0);
     assert_string_not_equal(logs_path(a), logs_path(b));
     assert_int_equal(access(logs_path(a), W_OK), 0);
     assert_int_equal(access(logs_path(b), W_OK), 0);
@@ -113,7 +113,7 @@ static void test_logs_open_dirs(void **state)
     assert_non_null(f);
     (void)fclose(f);
     struct logs_stream *c = NULL;
-    assert_int_equal(logs_open(file, "fn", &c), -ENOTDIR);
+    assert_int_equal(logs_open(file, "fn", "$LATEST", &c), -ENOTDIR);
     assert_null(c);
     (void)unlink(file);
 }
