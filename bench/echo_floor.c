@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define EF_MAX_FD 65536
-#define EF_BUF    (256 * 1024)
+#define EF_BUF    ((size_t)256 * 1024)
 
 struct ef_conn {
     char *in;

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define LG_MAX_CONNS 4096
-#define LG_BUF       (256 * 1024)
+#define LG_BUF       ((size_t)256 * 1024)
 
 struct lg_opts {
     int port;
@@ -310,7 +310,7 @@ int main(int argc, char **argv)
     struct lg_conn *conns = calloc((size_t)s.o.conns, sizeof(*conns));
     s.ep = epoll_create1(EPOLL_CLOEXEC);
     if (conns == NULL || s.ep < 0) {
-        return 2;
+        exit(2);
     }
     s.t_start = now_ns();
     if (s.o.requests == 0) {
@@ -322,7 +322,7 @@ int main(int argc, char **argv)
         c->fd = dial(s.o.port);
         c->in = malloc(LG_BUF);
         if (c->in == NULL || epoll_ctl(s.ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-            return 2;
+            exit(2);
         }
         if (next_request(&s, c)) {
             flush_out(c);

@@ -12,7 +12,9 @@
 #           request spawns a new one; client-side time, nothing subtracted. Also (info) the
 #           first invoke of COLD distinct functions (copies of hello).
 #   rss     server RSS with 1,000 warm idle environments minus with none, / 1,000
-# BUILD_DIR selects another configured tree (default build/release).
+# BUILD_DIR selects another configured tree (default build/release). ISOLATION (default none:
+# the targets are for plain child processes) is passed as --isolation; ISOLATION=full measures
+# with the sandbox (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,6 +23,7 @@ RUNS=${RUNS:-5}
 DUR=${DUR:-3}
 COLD=${COLD:-100}
 NENV=${NENV:-1000}
+ISOLATION=${ISOLATION:-none}
 [ -f "$build/CMakeCache.txt" ] || cmake --preset release >/dev/null
 cmake --build "$build" -j2 --target clambda loadgen echo_floor example_echo_zip \
     example_hello_zip >/dev/null
@@ -62,7 +65,7 @@ start_serve() {
     shift
     rm -rf "$tmp/state-$name"
     # A soft limit of 1024 open files, as most shells give: the server raises it by itself.
-    (ulimit -Sn 1024 && exec "$build/clambda" serve --listen 127.0.0.1:0 \
+    (ulimit -Sn 1024 && exec "$build/clambda" serve --listen 127.0.0.1:0 --isolation "$ISOLATION" \
         --state-dir "$tmp/state-$name" "$@") >"$tmp/$name.out" 2>"$tmp/$name.err" &
     SERVE_PID=$!
     pids+=("$SERVE_PID")
@@ -82,7 +85,8 @@ body='{"msg":"hello","n":1}'
 out=$tmp/results
 : >"$out"
 echo "== clambda serve bench, $(date -u '+%Y-%m-%d %H:%M UTC'), loadavg at start: $load_start"
-echo "   $(uname -srm); $(nproc) CPUs; RUNS=$RUNS DUR=${DUR}s COLD=$COLD NENV=$NENV"
+echo "   $(uname -srm); $(nproc) CPUs; RUNS=$RUNS DUR=${DUR}s COLD=$COLD NENV=$NENV" \
+    "ISOLATION=$ISOLATION"
 
 start_floor
 start_serve warm --function echo="$ex/echo" --function hello="$ex/hello"
@@ -188,7 +192,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Medians, ratios, verdicts, and the doc section.
 /usr/bin/python3 "$root/bench/serve_report.py" "$out" "$RUNS" "$DUR" "$COLD" "$NENV" \
-    "$load_start" "$load_end" >"$tmp/section.md"
+    "$load_start" "$load_end" "$ISOLATION" >"$tmp/section.md"
 cat "$tmp/section.md"
 if [ -z "${NO_DOC:-}" ]; then
     /usr/bin/python3 - "$root/docs/performance.md" "$tmp/section.md" <<'EOF'
