@@ -396,6 +396,23 @@ static bool check_log_type(struct httpd_conn *c, const char *log_type)
     return true;
 }
 
+/* Event: the 202 goes out only once the event is committed to the durable queue. */
+static void enqueue(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
+                    const char *arn, const uint8_t *payload, size_t len, const char *ctx)
+{
+    char id[IDS_UUID_LEN];
+    size_t name_len = strlen(fn->name);
+    const char *q = strstr(arn, ":function:") + strlen(":function:") + name_len;
+    ids_uuid(id);
+    if (async_enqueue(api->async, id, fn->name, *q == ':' ? q + 1 : "", payload, len, ctx) < 0) {
+        api_invoke_error(c, 500, "ServiceException", "Message",
+                         "The event could not be stored; it was not accepted.", NULL, id);
+        return;
+    }
+    struct httpd_header h[] = {{"x-amzn-RequestId", id}};
+    httpd_respond(c, 202, h, 1, NULL, 0);
+}
+
 static void start(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
                   char *arn, enum inv_type type, bool tail, char *ctx, bool stream)
 {
@@ -405,21 +422,53 @@ static void start(struct api_invoke *api, struct httpd_conn *c, const struct fun
         payload = (uint8_t *)xstrdup("{}"); /* no payload: the function gets {} */
         len = 2;
     }
-    struct inv *inv = inv_new(fn->name, arn, payload, len, tail && type == TYPE_SYNC, on_done);
+    if (type == TYPE_EVENT) {
+        enqueue(api, c, fn, arn, payload, len, ctx);
+        free(payload);
+        free(ctx);
+        free(arn);
+        return;
+    }
+    struct inv *inv = inv_new(fn->name, arn, payload, len, tail, on_done);
     inv->client_context = ctx;
     inv_set_version(inv, fn->version);
     free(arn);
     if (stream) {
         api_invoke_stream_attach(c, inv);
-    } else if (type == TYPE_EVENT) {
-        struct httpd_header h[] = {{"x-amzn-RequestId", inv->id}};
-        inv->is_async = true;
-        httpd_respond(c, 202, h, 1, NULL, 0);
     } else {
         inv->owner = c;
         httpd_conn_set_abort(c, on_caller_gone, inv);
     }
     pool_submit(api->pool, inv);
+}
+
+/* GET /metrics: the Prometheus text exposition format 0.0.4. */
+static void serve_metrics(struct metrics *m, struct httpd_conn *c)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, (size_t)16 * 1024 * 1024);
+    if (metrics_render(m, &text) < 0) {
+        abort(); /* 16 MB of metrics: thousands of functions, not a runtime condition */
+    }
+    struct httpd_header h[] = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
+    httpd_respond(c, 200, h, 1, text.data, text.len);
+    cl_buf_fini(&text);
+}
+
+/* The observability endpoints on the same listener. False when req is not one of them. */
+static bool observe(struct api_invoke *api, struct httpd_conn *c, const struct http1_request *req)
+{
+    size_t n = strlen("/metrics");
+    if (api->metrics && strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", n) == 0 &&
+        (req->url[n] == '\0' || req->url[n] == '?')) {
+        serve_metrics(api->metrics, c);
+        return true;
+    }
+    if (api->logs && api_logs_match(req)) {
+        api_logs_handle(api->logs, c, req);
+        return true;
+    }
+    return false;
 }
 
 void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
@@ -430,6 +479,9 @@ void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, vo
     char *ctx = NULL;
     const char *type_hdr = http1_header(req, "X-Amz-Invocation-Type");
     enum inv_type type = parse_type(type_hdr);
+    if (observe(api, c, req)) {
+        return;
+    }
     bool stream = strncmp(req->url, "/2021-11-15/", 12) == 0;
     if (strcmp(req->method, "POST") != 0) {
         api_invoke_error(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,

@@ -8,7 +8,10 @@
 #ifndef CLAMBDA_SERVER_API_INVOKE_H
 #define CLAMBDA_SERVER_API_INVOKE_H
 
+#include "api_logs.h"
+#include "async.h"
 #include "httpd.h"
+#include "metrics.h"
 #include "pool.h"
 
 /* Largest synchronous request payload (AWS: 6 MB). */
@@ -16,11 +19,15 @@
 /* Largest asynchronous (Event) payload (AWS since Oct 2025: 1 MB). */
 #define API_INVOKE_MAX_ASYNC 1048576
 
-/* The API's context: the pool and the names used in ARNs. Borrowed pointers. */
+/* The API's context: the pool, the asynchronous queue and the names used in ARNs. Borrowed
+ * pointers. */
 struct api_invoke {
     struct pool *pool;
     const char *region;
     const char *account;
+    struct metrics *metrics;     /* GET /metrics (NULL: 404) */
+    const struct api_logs *logs; /* the Logs API on POST / (NULL: 404) */
+    struct async *async;
 };
 
 /* httpd request handler; user is a struct api_invoke. */

@@ -287,9 +287,10 @@ static void handle_invocation_post(struct env *e, struct httpd_conn *c,
         return;
     }
     bool current = e->inv && id_len == strlen(e->inv->id) && memcmp(rest, e->inv->id, id_len) == 0;
-    bool answered =
-        (id_len == strlen(e->last_id) && id_len > 0 && memcmp(rest, e->last_id, id_len) == 0) ||
-        (current && e->state == ENV_RESPONDED);
+    /* An async retry reuses its request id: the id answered last may be the current one. */
+    bool answered = (id_len == strlen(e->last_id) && id_len > 0 &&
+                     memcmp(rest, e->last_id, id_len) == 0 && !(current && e->state == ENV_BUSY)) ||
+                    (current && e->state == ENV_RESPONDED);
     if (answered) {
         reply_state(c, state_name(e), is_response ? "InvocationResponse" : "InvocationError");
     } else if (!current || e->state != ENV_BUSY) {

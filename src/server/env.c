@@ -102,6 +102,27 @@ static void mark_gone(struct env *e)
     e->cfg.on_gone(e, e->cfg.arg);
 }
 
+/* Counts the finished invocation and appends its metering record. */
+static void meter(const struct env *e, const struct inv *inv, const struct report *rep,
+                  enum inv_outcome outcome)
+{
+    if (e->cfg.metrics == NULL) {
+        return;
+    }
+    struct metering_record m = {.function = inv->function,
+                                .version = e->cfg.fn->version,
+                                .request_id = inv->id,
+                                .arch = e->cfg.fn->arch,
+                                .outcome = outcome == INV_OK ? "success" : "function_error",
+                                .timestamp_ms = epoch_ms(),
+                                .duration_ns = rep->duration_ns,
+                                .init_ns = rep->has_init ? rep->init_ns : 0,
+                                .is_cold = rep->has_init,
+                                .memory_mb = rep->memory_mb};
+    metrics_invocation(e->cfg.metrics, &m,
+                       outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
+}
+
 /* Stops forwarding a streamed response to inv (the invocation is ending). */
 static void stream_detach(struct env *e, struct inv *inv)
 {
@@ -153,6 +174,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     cl_buf_fini(&text);
     logs_attach(e->log, NULL);
     memcpy(e->last_id, inv->id, sizeof(e->last_id));
+    meter(e, inv, &rep, r->outcome);
     e->inv = NULL;
     e->started = false;
     inv_complete(inv, r);
@@ -440,6 +462,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
         free(e);
         return rc;
     }
+    logs_set_limits(e->log, cfg->log_max_bytes, cfg->log_retain_bytes);
     rc = open_rapi(e, err, errlen);
     if (rc == 0 && open_handles(e) < 0) {
         abort();

@@ -20,6 +20,7 @@
 
 #include "func.h"
 #include "inv.h"
+#include "metrics.h"
 
 struct env;
 struct sandbox_full;
@@ -55,6 +56,9 @@ struct env_config {
     void *owner;                    /* the pool's per-function record, returned by env_owner() */
     struct sandbox_full *full;      /* full isolation: the server's shared state; NULL: none */
     struct sandbox_full_fn *sbx_fn; /* full isolation: the function's prepared state */
+    struct metrics *metrics;        /* finished invocations are metered here (or NULL) */
+    uint64_t log_max_bytes;         /* log rotation (logs_set_limits) */
+    uint64_t log_retain_bytes;
     bool isolate_net; /* full isolation in its own network namespace: the Runtime API listens
                          there on 127.0.0.1:9001 */
 };

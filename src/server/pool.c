@@ -76,6 +76,16 @@ const struct function_config *pool_function_version(const struct pool *p, const 
     return f ? &f->cfg : NULL;
 }
 
+const struct function_config *pool_function_at(const struct pool *p, size_t i)
+{
+    return i < p->n_fns ? &p->fns[i]->cfg : NULL;
+}
+
+size_t pool_n_functions(const struct pool *p)
+{
+    return p->n_fns;
+}
+
 static struct pool_fn *fn_new(struct function_config *cfg)
 {
     struct pool_fn *f = xcalloc(1, sizeof(*f));
@@ -186,7 +196,10 @@ static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
                               .owner = f,
                               .full = p->cfg.full,
                               .sbx_fn = f->sbx,
-                              .isolate_net = p->cfg.isolate_net};
+                              .isolate_net = p->cfg.isolate_net,
+                              .metrics = p->cfg.metrics,
+                              .log_max_bytes = p->cfg.log_max_bytes,
+                              .log_retain_bytes = p->cfg.log_retain_bytes};
 }
 
 /* Full isolation: the function's cgroup parent, made once. 0 or -errno with err. */
@@ -429,7 +442,9 @@ static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};
-    (void)p;
+    if (p->cfg.metrics) {
+        metrics_throttle(p->cfg.metrics, inv->function);
+    }
     inv_complete(inv, &r);
 }
 
@@ -540,6 +555,7 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
     if (func_config_equal(&f->cfg, cfg)) {
         f->cfg.reserved = cfg->reserved;
         f->cfg.provisioned = cfg->provisioned;
+        func_config_move_async(&f->cfg, cfg);
         f->prov_backoff_ms = 0;
         f->prov_retry_ns = 0;
         func_config_fini(cfg);
@@ -621,4 +637,24 @@ void pool_free(struct pool *p)
     free(p->fns);
     free(p->retired);
     free(p);
+}
+
+int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_live *out)
+{
+    const struct pool *p = arg;
+    if (i >= p->n_fns + p->n_retired) {
+        return -ENOENT;
+    }
+    /* retired configurations too: their busy environments still run */
+    const struct pool_fn *f = i < p->n_fns ? p->fns[i] : p->retired[i - p->n_fns];
+    *name = f->cfg.name;
+    *out = (struct metrics_live){.envs_alive = (long)f->n_envs};
+    for (size_t j = 0; j < f->n_envs; j++) {
+        out->envs_idle += env_available(f->envs[j]);
+        out->concurrent += env_has_invocation(f->envs[j]); /* init of a cold start included */
+    }
+    for (const struct inv *w = f->wait_head; w; w = w->next) {
+        out->queue_depth += w->is_async;
+    }
+    return 0;
 }
