@@ -59,6 +59,10 @@ int pool_remove_function(struct pool *p, const char *name, const char *version);
 /* The configuration of function name's $LATEST, or NULL (borrowed, valid until the function is
  * updated or removed). */
 const struct function_config *pool_function(const struct pool *p, const char *name);
+/* The i-th current configuration (any function, any version), or NULL when i is past the
+ * last: iterate from 0 until NULL without updating the pool meanwhile (borrowed, valid until
+ * that configuration is updated or removed). */
+const struct function_config *pool_function_at(const struct pool *p, size_t i);
 /* The same for a version ("$LATEST" or a published number), or NULL. */
 const struct function_config *pool_function_version(const struct pool *p, const char *name,
                                                     const char *version);

@@ -2,6 +2,7 @@
 /* `clambda serve`; see serve.h and docs/serve.md for every flag. */
 #include "serve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,9 +14,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "api_control.h"
 #include "api_invoke.h"
 #include "api_logs.h"
 #include "async.h"
+#include "creds.h"
 #include "func.h"
 #include "httpd.h"
 #include "logs.h"
@@ -54,6 +57,8 @@ struct serve_opts {
     char *cgroup_root;          /* --cgroup-root, default /sys/fs/cgroup */
     long long log_max_bytes;    /* --log-max-bytes: a stream file rolls over past this */
     long long log_retain_bytes; /* --log-retain-bytes: per-function total kept */
+    bool auth_sigv4;            /* --auth sigv4 */
+    const char *credentials;    /* --credentials FILE */
 };
 
 /* The running server, reachable from the signal callbacks. */
@@ -69,6 +74,8 @@ struct serve {
     struct api_invoke invoke;
     struct api_logs logs;
     struct metrics *metrics;
+    struct api_control control;
+    struct creds *creds;
     struct store *store;       /* the registry's state database */
     struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
@@ -99,6 +106,7 @@ static const char usage[] =
     "                     [--cgroup-root DIR] [--userns auto|off]\n"
     "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
     "                     [--async-retry-delays-ms MS,MS]\n"
+    "                     [--auth none|sigv4] [--credentials FILE]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
@@ -298,6 +306,8 @@ enum {
     OPT_ISOLATION,
     OPT_MANIFEST,
     OPT_PROVISIONED,
+    OPT_AUTH,
+    OPT_CREDENTIALS,
     OPT_HELP,
     OPT_NETWORK,
     OPT_CGROUP,
@@ -321,6 +331,8 @@ static const struct option long_opts[] = {
     {"isolation", required_argument, NULL, OPT_ISOLATION},
     {"manifest", required_argument, NULL, OPT_MANIFEST},
     {"provisioned", required_argument, NULL, OPT_PROVISIONED},
+    {"auth", required_argument, NULL, OPT_AUTH},
+    {"credentials", required_argument, NULL, OPT_CREDENTIALS},
     {"help", no_argument, NULL, OPT_HELP},
     {"network", required_argument, NULL, OPT_NETWORK},
     {"cgroup-root", required_argument, NULL, OPT_CGROUP},
@@ -399,6 +411,12 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return parse_bytes(arg, &o->log_retain_bytes);
     case OPT_DELAYS:
         return parse_delays(arg, o->retry_delay_ms);
+    case OPT_AUTH:
+        o->auth_sigv4 = strcmp(arg, "sigv4") == 0;
+        return o->auth_sigv4 || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+    case OPT_CREDENTIALS:
+        o->credentials = arg;
+        return 0;
     case OPT_HELP:
         return 1;
     default:
@@ -416,6 +434,43 @@ static void opts_fini(struct serve_opts *o)
     free(o->state_dir);
     free(o->cgroup_root);
     free(o->manifest);
+}
+
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+static bool is_loopback(const char *host)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, host, a) == 1) {
+        return a[0] == 127;
+    }
+    if (inet_pton(AF_INET6, host, a) != 1) {
+        return false;
+    }
+    static const unsigned char one[16] = {[15] = 1};
+    static const unsigned char v4mapped[12] = {[10] = 0xff, [11] = 0xff};
+    return memcmp(a, one, 16) == 0 || (memcmp(a, v4mapped, 12) == 0 && a[12] == 127);
+}
+
+/* --auth/--credentials consistency, and no unauthenticated listener off loopback. */
+static int check_auth(const struct serve_opts *o)
+{
+    if (o->auth_sigv4 && o->credentials == NULL) {
+        (void)fprintf(stderr, "clambda serve: --auth sigv4 needs --credentials FILE\n");
+        return -EINVAL;
+    }
+    if (!o->auth_sigv4 && o->credentials != NULL) {
+        (void)fprintf(stderr, "clambda serve: --credentials is used only with --auth sigv4\n");
+        return -EINVAL;
+    }
+    if (!o->auth_sigv4 && !is_loopback(o->host)) {
+        (void)fprintf(stderr,
+                      "clambda serve: refusing to listen on %s without authentication: anyone "
+                      "who can reach it could run code. Use --auth sigv4 --credentials FILE, or "
+                      "a loopback address (127.0.0.1, [::1]).\n",
+                      o->host);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 /* 0 to run, 1 after --help, or 2 for a usage error (message printed). */
@@ -467,7 +522,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         return 2;
     }
     o->n_cli_fns = o->n_fns;
-    if (o->manifest && add_manifest(o) < 0) {
+    if (check_auth(o) < 0 || (o->manifest && add_manifest(o) < 0)) {
         return 2;
     }
     return 0; /* --set is applied by open_registry, once stored functions are known */
@@ -770,8 +825,25 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     metrics_set_queue_depth(s->metrics, async_depth, s->async);
     s->invoke =
         (struct api_invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs, s->async};
+    if (o->auth_sigv4) {
+        char err[512];
+        int rc = creds_load(o->credentials, &s->creds, err, sizeof(err));
+        if (rc < 0) {
+            (void)fprintf(stderr, "clambda: --credentials: %s\n", err);
+            return rc;
+        }
+    }
+    s->control = (struct api_control){.invoke = &s->invoke,
+                                      .pool = s->pool,
+                                      .region = o->region,
+                                      .account = "000000000000",
+                                      .creds = s->creds,
+                                      .max_concurrency = o->max_envs,
+                                      .store = s->store,
+                                      .state_dir = o->state_dir};
+    api_control_init(&s->control);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
-    int rc = httpd_open(&s->loop, &hc, api_invoke_handle, &s->invoke, &s->api);
+    int rc = httpd_open(&s->loop, &hc, api_control_handle, &s->control, &s->api);
     if (rc < 0) {
         (void)fprintf(stderr, "clambda: listen on %s:%d: %s\n", o->host, o->port, uv_strerror(rc));
         return rc;
@@ -937,6 +1009,8 @@ int serve_main(int argc, char **argv)
     async_free(s.async);
     pool_free(s.pool);
     metrics_free(s.metrics);
+    api_control_fini(&s.control);
+    creds_free(s.creds);
     store_close(s.store);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);

@@ -133,7 +133,8 @@ def test_unknown_operation_and_method(srv):
     import http.client
     for method, path in (("GET", "/2015-03-31/functions/echo/invocations"),
                          ("POST", "/nothing/here"),
-                         ("GET", "/2015-03-31/functions")):
+                         ("DELETE", "/2016-08-19/account-settings"),
+                         ("GET", "/2015-03-31/functions/echo/nothing")):
         c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=TIMEOUT)
         c.request(method, path)
         r = c.getresponse()

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/* Authentication and routing of the public API; see api_control.h. The route table is the one
+ * place that lists every Lambda operation and says which are implemented. */
+#include "api_control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_functions.h"
+#include "api_logs.h"
+#include "api_manage.h"
+#include "ids.h"
+#include "sigv4.h"
+#include "validate.h"
+#include "xalloc.h"
+
+typedef void op_fn(struct api_call *call);
+
+/* One operation: method, path pattern ("{}" is a label; "?key=value" when operations share a
+ * path and a query parameter tells them apart: such entries come first) and its handler (NULL
+ * when it is not implemented yet). */
+struct op {
+    const char *method;
+    const char *pattern;
+    const char *name;
+    op_fn *fn;
+};
+
+#define F15 "/2015-03-31/functions/{}"
+static const struct op ops[] = {
+    {"GET", "/2015-03-31/functions", "ListFunctions", api_functions_list},
+    {"POST", "/2015-03-31/functions", "CreateFunction", api_manage_create_function},
+    {"GET", F15, "GetFunction", api_functions_get},
+    {"DELETE", F15, "DeleteFunction", api_manage_delete_function},
+    {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
+    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", api_manage_update_configuration},
+    {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
+    {"POST", F15 "/versions", "PublishVersion", NULL},
+    {"GET", F15 "/versions", "ListVersionsByFunction", NULL},
+    {"POST", F15 "/aliases", "CreateAlias", NULL},
+    {"GET", F15 "/aliases", "ListAliases", NULL},
+    {"GET", F15 "/aliases/{}", "GetAlias", NULL},
+    {"PUT", F15 "/aliases/{}", "UpdateAlias", NULL},
+    {"DELETE", F15 "/aliases/{}", "DeleteAlias", NULL},
+    {"POST", F15 "/policy", "AddPermission", NULL},
+    {"GET", F15 "/policy", "GetPolicy", NULL},
+    {"DELETE", F15 "/policy/{}", "RemovePermission", NULL},
+    {"GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings", NULL},
+    {"POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", NULL},
+    {"GET", "/2015-03-31/event-source-mappings/{}", "GetEventSourceMapping", NULL},
+    {"PUT", "/2015-03-31/event-source-mappings/{}", "UpdateEventSourceMapping", NULL},
+    {"DELETE", "/2015-03-31/event-source-mappings/{}", "DeleteEventSourceMapping", NULL},
+    {"GET", "/2016-08-19/account-settings", "GetAccountSettings", api_functions_account_settings},
+    {"POST", "/2017-03-31/tags/{}", "TagResource", NULL},
+    {"GET", "/2017-03-31/tags/{}", "ListTags", NULL},
+    {"DELETE", "/2017-03-31/tags/{}", "UntagResource", NULL},
+    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency",
+     api_manage_put_concurrency},
+    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency",
+     api_manage_delete_concurrency},
+    {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
+     api_functions_get_concurrency},
+    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency?List=ALL",
+     "ListProvisionedConcurrencyConfigs", NULL},
+    {"PUT", "/2019-09-30/functions/{}/provisioned-concurrency", "PutProvisionedConcurrencyConfig",
+     NULL},
+    {"GET", "/2019-09-30/functions/{}/provisioned-concurrency", "GetProvisionedConcurrencyConfig",
+     NULL},
+    {"DELETE", "/2019-09-30/functions/{}/provisioned-concurrency",
+     "DeleteProvisionedConcurrencyConfig", NULL},
+    {"PUT", "/2019-09-25/functions/{}/event-invoke-config", "PutFunctionEventInvokeConfig", NULL},
+    {"POST", "/2019-09-25/functions/{}/event-invoke-config", "UpdateFunctionEventInvokeConfig",
+     NULL},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config", "GetFunctionEventInvokeConfig", NULL},
+    {"DELETE", "/2019-09-25/functions/{}/event-invoke-config", "DeleteFunctionEventInvokeConfig",
+     NULL},
+    {"GET", "/2019-09-25/functions/{}/event-invoke-config/list", "ListFunctionEventInvokeConfigs",
+     NULL},
+    {"POST", "/2021-10-31/functions/{}/url", "CreateFunctionUrlConfig", NULL},
+    {"GET", "/2021-10-31/functions/{}/url", "GetFunctionUrlConfig", NULL},
+    {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig", NULL},
+    {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig", NULL},
+    {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs", NULL},
+    {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
+    {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", NULL},
+    {"GET", "/2018-10-31/layers", "ListLayers", NULL},
+    {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", NULL},
+    {"GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions", NULL},
+    {"GET", "/2018-10-31/layers/{}/versions/{}", "GetLayerVersion", NULL},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion", NULL},
+    {"POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission", NULL},
+    {"GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy", NULL},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission", NULL},
+    {"POST", "/2020-04-22/code-signing-configs", "CreateCodeSigningConfig", NULL},
+    {"GET", "/2020-04-22/code-signing-configs", "ListCodeSigningConfigs", NULL},
+    {"GET", "/2020-04-22/code-signing-configs/{}", "GetCodeSigningConfig", NULL},
+    {"PUT", "/2020-04-22/code-signing-configs/{}", "UpdateCodeSigningConfig", NULL},
+    {"DELETE", "/2020-04-22/code-signing-configs/{}", "DeleteCodeSigningConfig", NULL},
+    {"GET", "/2020-04-22/code-signing-configs/{}/functions", "ListFunctionsByCodeSigningConfig",
+     NULL},
+    {"GET", "/2020-06-30/functions/{}/code-signing-config", "GetFunctionCodeSigningConfig", NULL},
+    {"PUT", "/2020-06-30/functions/{}/code-signing-config", "PutFunctionCodeSigningConfig", NULL},
+    {"DELETE", "/2020-06-30/functions/{}/code-signing-config", "DeleteFunctionCodeSigningConfig",
+     NULL},
+    {"GET", "/2021-07-20/functions/{}/runtime-management-config", "GetRuntimeManagementConfig",
+     NULL},
+    {"PUT", "/2021-07-20/functions/{}/runtime-management-config", "PutRuntimeManagementConfig",
+     NULL},
+    {"GET", "/2024-08-31/functions/{}/recursion-config", "GetFunctionRecursionConfig", NULL},
+    {"PUT", "/2024-08-31/functions/{}/recursion-config", "PutFunctionRecursionConfig", NULL},
+};
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+static const char *message_key(const char *type)
+{
+    static const char *const upper[] = {"ResourceNotFoundException", "ServiceException",
+                                        "ServiceQuotaExceededException",
+                                        "RecursiveInvocationException", NULL};
+    for (size_t i = 0; upper[i]; i++) {
+        if (strcmp(upper[i], type) == 0) {
+            return "Message";
+        }
+    }
+    return "message";
+}
+
+void api_control_error(struct api_call *call, int status, const char *type, const char *message)
+{
+    api_invoke_error(call->c, status, type, message_key(type), message, NULL, NULL);
+}
+
+void api_control_json(struct api_call *call, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    if (text == NULL) {
+        abort();
+    }
+    char rid[IDS_UUID_LEN];
+    ids_uuid(rid);
+    struct httpd_header h[] = {{"Content-Type", "application/json"}, {"x-amzn-RequestId", rid}};
+    httpd_respond(call->c, status, h, 2, text, strlen(text));
+    free(text);
+}
+
+void api_control_json_empty(struct api_call *call, int status)
+{
+    char rid[IDS_UUID_LEN];
+    ids_uuid(rid);
+    struct httpd_header h[] = {{"x-amzn-RequestId", rid}};
+    httpd_respond(call->c, status, h, 1, NULL, 0);
+}
+
+/* ---- operations answered here --------------------------------------------------------------- */
+
+static void not_implemented(struct api_call *call)
+{
+    char *m = xasprintf("%s is not implemented by clambda yet (see docs/api.md for the supported "
+                        "operations).",
+                        call->op);
+    api_control_error(call, 501, "NotImplementedException", m);
+    free(m);
+}
+
+/* ---- routing -------------------------------------------------------------------------------- */
+
+enum match { NO_MATCH, MATCH, BAD_LABEL };
+
+/* Matches path[0..len) against pattern, decoding "{}" labels into call->label. */
+static enum match match(const char *pattern, const char *path, size_t len, struct api_call *call)
+{
+    int n_labels = 0;
+    size_t i = 0;
+    const char *p = pattern;
+    bool bad = false;
+    while (*p && i <= len) {
+        if (*p != '/' || i >= len || path[i] != '/') {
+            return NO_MATCH;
+        }
+        p++;
+        i++;
+        size_t plen = strcspn(p, "/");
+        size_t seg = 0;
+        while (i + seg < len && path[i + seg] != '/') {
+            seg++;
+        }
+        if (plen == 2 && p[0] == '{' && p[1] == '}') {
+            if (seg == 0 || n_labels == 3) {
+                return NO_MATCH;
+            }
+            bad |= route_pct_decode(path + i, seg, call->label[n_labels], ROUTE_ID_MAX + 1) < 0;
+            n_labels++;
+        } else if (plen != seg || strncmp(p, path + i, seg) != 0) {
+            return NO_MATCH;
+        }
+        p += plen;
+        i += seg;
+    }
+    if (*p || i != len) {
+        return NO_MATCH;
+    }
+    return bad ? BAD_LABEL : MATCH;
+}
+
+/* Copies the path part of pattern into path (cap bytes); returns its "key=value" or NULL. */
+static const char *split_pattern(const char *pattern, char *path, size_t cap)
+{
+    size_t n = strcspn(pattern, "?");
+    (void)snprintf(path, cap, "%.*s", (int)n, pattern);
+    return pattern[n] == '?' ? pattern + n + 1 : NULL;
+}
+
+/* True when url's query has key=value as given in "key=value". */
+static bool has_query(const char *url, const char *kv)
+{
+    char key[32];
+    char value[64];
+    size_t klen = strcspn(kv, "=");
+    (void)snprintf(key, sizeof(key), "%.*s", (int)klen, kv);
+    return route_query_get(url, key, value, sizeof(value)) == 0 && kv[klen] == '=' &&
+           strcmp(value, kv + klen + 1) == 0;
+}
+
+/* Answers call when its method and path are a control-plane operation. False when they are
+ * not (Invoke, InvokeWithResponseStream, /metrics, the Logs API or an unknown path: all of
+ * them api_invoke's). */
+static bool route(struct api_call *call)
+{
+    const char *url = call->req->url;
+    size_t len = strcspn(url, "?");
+    if (len > 1 && url[len - 1] == '/') {
+        len--; /* botocore's ListFunctions and GetAccountSettings paths end in '/' */
+    }
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (strcmp(ops[i].method, call->req->method) != 0) {
+            continue;
+        }
+        char pattern[128];
+        const char *q = split_pattern(ops[i].pattern, pattern, sizeof(pattern));
+        enum match m = match(pattern, url, len, call);
+        if (m == NO_MATCH || (q && !has_query(url, q))) {
+            continue;
+        }
+        call->op = ops[i].name;
+        if (m == BAD_LABEL) {
+            struct validate_error err;
+            validate_one(&err, "(malformed)", "path",
+                         "Member must be percent-encoded UTF-8 of at most 256 bytes");
+            api_control_error(call, err.status, err.type, err.message);
+        } else if (ops[i].fn) {
+            ops[i].fn(call);
+        } else {
+            not_implemented(call);
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- authentication ------------------------------------------------------------------------- */
+
+static const char *secret_of(const void *user, const char *key)
+{
+    const struct creds_entry *e = creds_find(user, key);
+    return e ? e->secret : NULL;
+}
+
+/* AWS's authentication errors carry only "message" (no Type) in their body; JSON-protocol
+ * services (the Logs API) put the type in "__type", where their clients look for it. */
+static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v, bool is_json_protocol)
+{
+    json_t *o = is_json_protocol ? json_pack("{s:s, s:s}", "__type", v->type, "message", v->message)
+                                 : json_pack("{s:s}", "message", v->message);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (body == NULL) {
+        body = xstrdup("{\"message\":\"(invalid UTF-8)\"}");
+    }
+    char rid[IDS_UUID_LEN];
+    ids_uuid(rid);
+    struct httpd_header h[] = {{"Content-Type", "application/json"},
+                               {"x-amzn-RequestId", rid},
+                               {"x-amzn-ErrorType", v->type}};
+    httpd_respond(c, v->status, h, 3, body, strlen(body));
+    free(body);
+}
+
+/* Verifies the request when auth is on. OUT: *account (the caller's). False after answering. */
+static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
+                         const struct http1_request *req, const char **account)
+{
+    *account = ctl->account;
+    if (ctl->creds == NULL) {
+        return true;
+    }
+    if (req->body_too_large) {
+        /* the body is gone, so the signature cannot be checked: refuse before anything runs */
+        char *m = xasprintf("Request must be smaller than %d bytes for the %s operation",
+                            API_INVOKE_MAX_SYNC, "InvokeFunction");
+        api_invoke_error(c, 413, "RequestEntityTooLargeException", "message", m, NULL, NULL);
+        free(m);
+        return false;
+    }
+    struct sigv4_header hs[HTTP1_MAX_HEADERS];
+    for (size_t i = 0; i < req->n_headers; i++) {
+        hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
+    }
+    struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body, req->body_len};
+    /* the CloudWatch Logs API on the same listener is signed for service "logs" */
+    const char *service = api_logs_match(req) ? "logs" : "lambda";
+    struct sigv4_expect ex = {ctl->region, service, time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
+    struct sigv4_verdict v;
+    if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
+        (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
+                      req->url, v.type, v.access_key, v.message);
+        auth_error(c, &v, strcmp(service, "logs") == 0);
+        return false;
+    }
+    *account = creds_find(ctl->creds, v.access_key)->account;
+    return true;
+}
+
+void api_control_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    struct api_control *ctl = user;
+    const char *account = NULL;
+    if (!authenticate(ctl, c, req, &account)) {
+        return;
+    }
+    struct api_call call;
+    memset(&call, 0, sizeof(call));
+    call.ctl = ctl;
+    call.c = c;
+    call.req = req;
+    call.account = account;
+    if (!route(&call)) {
+        /* api_invoke keeps no pointer to its context past its return (the Logs API keeps
+         * inv.logs, which points into serve's struct): a copy can carry the caller's account */
+        struct api_invoke inv = *ctl->invoke;
+        inv.account = account;
+        api_invoke_handle(c, req, &inv);
+    }
+}
+
+void api_control_init(struct api_control *ctl)
+{
+    ctl->fns = api_functions_new(ctl->pool, ctl->store);
+}
+
+void api_control_fini(struct api_control *ctl)
+{
+    if (ctl) {
+        api_functions_free(ctl->fns);
+        ctl->fns = NULL;
+    }
+}

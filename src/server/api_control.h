@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* The public API's front door and the Lambda control-plane router (control-api.md): every
+ * request on the API listener comes here first. With --auth sigv4 it is verified (sigv4.h)
+ * against the credentials file before anything else happens; then Invoke goes to api_invoke,
+ * and every other path of the 2015-03-31 / 2016-08-19 / 2017-03-31 / 2017-10-31 / 2018-10-31 /
+ * 2019-09-25 / 2019-09-30 / 2021-10-31 / 2021-11-15 API versions is matched (labels
+ * percent-decoded) to its operation. Operations that are not implemented answer 501
+ * NotImplementedException naming the operation, never a silent success; unknown paths or
+ * methods answer 404 UnknownOperationException. docs/api.md lists every operation. */
+#ifndef CLAMBDA_SERVER_API_CONTROL_H
+#define CLAMBDA_SERVER_API_CONTROL_H
+
+#include <jansson.h>
+
+#include "api_invoke.h"
+#include "creds.h"
+#include "httpd.h"
+#include "pool.h"
+#include "route.h"
+
+struct api_functions;
+struct store;
+
+/* The control plane's context. Borrowed pointers except fns. */
+struct api_control {
+    struct api_invoke *invoke; /* Invoke requests are handed to it */
+    struct pool *pool;
+    const char *region;
+    const char *account;       /* account id in ARNs when auth is off */
+    const struct creds *creds; /* NULL: no authentication (--auth none) */
+    int max_concurrency;       /* --max-concurrency (GetAccountSettings) */
+    struct store *store;       /* the function store (CreateFunction, DeleteFunction) */
+    const char *state_dir;     /* code packages are extracted under <state_dir>/code */
+    struct api_functions *fns; /* owned (api_control_init / api_control_fini) */
+};
+
+/* One request being answered. */
+struct api_call {
+    struct api_control *ctl;
+    struct httpd_conn *c;
+    const struct http1_request *req;
+    const char *account;             /* the caller's account id */
+    const char *op;                  /* operation name, e.g. "GetFunction" */
+    char label[3][ROUTE_ID_MAX + 1]; /* decoded path labels, in order */
+};
+
+/* Sets up ctl->fns once the other members are filled. */
+void api_control_init(struct api_control *ctl);
+/* Frees ctl->fns. NULL is a no-op. */
+void api_control_fini(struct api_control *ctl);
+
+/* httpd request handler for the public listener; user is a struct api_control. */
+void api_control_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* Sends an AWS error with the message member the model gives type ("Message" for
+ * ResourceNotFoundException, ServiceException, ...; "message" otherwise). */
+void api_control_error(struct api_call *call, int status, const char *type, const char *message);
+/* Sends status with body (compact JSON; consumes the reference) and x-amzn-RequestId. */
+void api_control_json(struct api_call *call, int status, json_t *body);
+/* Sends status (204) with no body and x-amzn-RequestId. */
+void api_control_json_empty(struct api_call *call, int status);
+
+#endif /* CLAMBDA_SERVER_API_CONTROL_H */

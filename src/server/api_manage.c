@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* CreateFunction and DeleteFunction; see api_manage.h. Both run on the loop thread: the store
+ * call costs tens of microseconds, the zip extraction is proportional to the package (a 1 MB
+ * zip is a few milliseconds). */
+#include "api_manage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_functions.h"
+#include "cl_b64.h"
+#include "code.h"
+#include "func_json.h"
+#include "registry.h"
+#include "store.h"
+#include "validate.h"
+#include "xalloc.h"
+
+/* Largest zip accepted in Code.ZipFile (AWS: 50 MB zipped). */
+#define MANAGE_ZIP_MAX ((size_t)50 * 1024 * 1024)
+
+static void null_member(struct api_call *call, const char *member)
+{
+    char *m = xasprintf("1 validation error detected: Value null at '%s' failed to satisfy "
+                        "constraint: Member must not be null",
+                        member);
+    api_control_error(call, 400, "ValidationException", m);
+    free(m);
+}
+
+/* Parses and validates the body. OUT: *body (json_decref). False after answering. */
+static bool create_body(struct api_call *call, json_t **body)
+{
+    json_error_t jerr;
+    const struct http1_request *req = call->req;
+    struct validate_error err;
+    *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr) : NULL;
+    if (*body == NULL) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+        return false;
+    }
+    if (validate_function_request(*body, true, &err) < 0) {
+        api_control_error(call, err.status, err.type, err.message);
+    } else if (!json_is_string(json_object_get(*body, "FunctionName"))) {
+        null_member(call, "functionName");
+    } else if (!json_is_string(json_object_get(*body, "Role"))) {
+        null_member(call, "role");
+    } else if (!json_is_object(json_object_get(*body, "Code"))) {
+        null_member(call, "code");
+    } else if (!json_is_string(json_object_get(*body, "Runtime")) ||
+               !json_is_string(json_object_get(*body, "Handler"))) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "Runtime and Handler are mandatory parameters for functions created "
+                          "with deployment packages.");
+    } else {
+        /* clambda's own scaling members are not CreateFunction input */
+        (void)json_object_del(*body, "ReservedConcurrentExecutions");
+        (void)json_object_del(*body, "ProvisionedConcurrentExecutions");
+        return true;
+    }
+    json_decref(*body);
+    *body = NULL;
+    return false;
+}
+
+/* Decodes Code.ZipFile and extracts it. OUT: *ci. False after answering. */
+static bool create_code(struct api_call *call, json_t *body, struct code_info *ci)
+{
+    json_t *code = json_object_get(body, "Code");
+    const char *zip64 = json_string_value(json_object_get(code, "ZipFile"));
+    if (zip64 == NULL) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "clambda accepts the code as Code.ZipFile only (no S3Bucket/S3Key or "
+                          "ImageUri).");
+        return false;
+    }
+    struct cl_buf zip;
+    cl_buf_init(&zip, MANAGE_ZIP_MAX);
+    int rc = cl_b64_decode(&zip, (const uint8_t *)zip64, strlen(zip64));
+    if (rc < 0) {
+        cl_buf_fini(&zip);
+        api_control_error(call, rc == -E2BIG ? 413 : 400,
+                          rc == -E2BIG ? "RequestEntityTooLargeException"
+                                       : "InvalidParameterValueException",
+                          rc == -E2BIG ? "Zipped size must be smaller than 52428800 bytes"
+                                       : "Code.ZipFile is not valid base64.");
+        return false;
+    }
+    char err[512];
+    rc = code_extract_mem(call->ctl->state_dir, zip.data, zip.len, NULL, ci, err, sizeof(err));
+    cl_buf_fini(&zip);
+    if (rc < 0) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          rc == -EBADMSG ? CODE_MSG_CORRUPT : err);
+        return false;
+    }
+    return true;
+}
+
+/* The name from FunctionName (a name or an unqualified ARN). False after answering. */
+static bool create_name(struct api_call *call, json_t *body, struct route_fn *rf)
+{
+    const char *id = json_string_value(json_object_get(body, "FunctionName"));
+    if (route_parse_function(id, rf) < 0 || rf->qualifier[0]) {
+        struct validate_error err;
+        validate_one(&err, id, "functionName",
+                     "Member must satisfy regular expression pattern: "
+                     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                     "(function:)?([a-zA-Z0-9-_]+)");
+        api_control_error(call, err.status, err.type, err.message);
+        return false;
+    }
+    if (pool_function(call->ctl->pool, rf->name) != NULL) {
+        char *m = xasprintf("Function already exist: %s", rf->name);
+        api_control_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return false;
+    }
+    return true;
+}
+
+/* Keeps the Role beside the function (a store setting): the configuration document has none. */
+static void save_role(struct api_call *call, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: CreateFunction %s: saving its Role failed (%s)\n", name,
+                      strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+}
+
+void api_manage_create_function(struct api_call *call)
+{
+    json_t *body = NULL;
+    struct route_fn rf;
+    struct code_info ci;
+    memset(&ci, 0, sizeof(ci));
+    if (!create_body(call, &body) || !create_name(call, body, &rf) ||
+        !create_code(call, body, &ci)) {
+        json_decref(body);
+        return;
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, rf.name, ci.dir, body, err, sizeof(err));
+    if (rc == 0) {
+        cfg.code_sha256 = xstrdup(ci.sha256_b64);
+        cfg.code_size = (int64_t)ci.size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    code_info_fini(&ci);
+    if (rc < 0) {
+        json_decref(body);
+        api_control_error(call, 500, "ServiceException", err);
+        return;
+    }
+    struct func_meta m = {.version = "$LATEST",
+                          .role = json_string_value(json_object_get(body, "Role")),
+                          .code_sha256 = cfg.code_sha256,
+                          .code_size = cfg.code_size,
+                          .last_modified = cfg.last_modified,
+                          .revision_id = cfg.revision_id,
+                          .description = cfg.description};
+    json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    save_role(call, cfg.name, m.role);
+    json_decref(body);
+    if (pool_add_function(call->ctl->pool, &cfg) < 0) {
+        func_config_fini(&cfg); /* cannot happen: the name was checked above */
+    }
+    api_control_json(call, 201, out);
+}
+
+void api_manage_delete_function(struct api_call *call)
+{
+    struct route_fn rf;
+    char q[ROUTE_QUALIFIER_MAX + 1];
+    if (route_parse_function(call->label[0], &rf) < 0) {
+        struct validate_error err;
+        validate_one(&err, call->label[0], "functionName",
+                     "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:"
+                     "lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+                     "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        api_control_error(call, err.status, err.type, err.message);
+        return;
+    }
+    if (rf.qualifier[0] || route_query_get(call->req->url, "Qualifier", q, sizeof(q)) == 0) {
+        api_control_error(call, 501, "NotImplementedException",
+                          "DeleteFunction of one version (Qualifier) is not implemented by "
+                          "clambda yet; without a qualifier the whole function is deleted.");
+        return;
+    }
+    if (pool_function(call->ctl->pool, rf.name) == NULL) {
+        char *arn = func_json_arn(call->ctl->region, call->account, rf.name, NULL);
+        char *m = xasprintf("Function not found: %s", arn);
+        api_control_error(call, 404, "ResourceNotFoundException", m);
+        free(m);
+        free(arn);
+        return;
+    }
+    int rc = store_function_delete(call->ctl->store, rf.name);
+    if (rc == -ENOENT) {
+        char *m = xasprintf("Function %s is defined by --manifest: remove it there and reload "
+                            "(SIGHUP).",
+                            rf.name);
+        api_control_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return;
+    }
+    if (rc < 0) {
+        api_control_error(call, 500, "ServiceException",
+                          "The function store failed; see the "
+                          "server's log.");
+        return;
+    }
+    (void)pool_remove_function(call->ctl->pool, rf.name, NULL);
+    api_control_json_empty(call, 204);
+}
+
+/* Members of UpdateFunctionConfiguration that clambda applies (others are ignored). */
+static const char *const update_members[] = {"Handler",          "Runtime",     "MemorySize",
+                                             "Timeout",          "Environment", "Description",
+                                             "EphemeralStorage", NULL};
+
+/* The stored function the path names, checked against RevisionId. NULL after answering. */
+static const struct function_config *update_target(struct api_call *call, json_t *body)
+{
+    struct route_fn rf;
+    if (route_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
+        char *m = xasprintf("%s takes an unqualified function name or ARN.", call->op);
+        api_control_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return NULL;
+    }
+    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    struct store_function sf;
+    if (cfg == NULL) {
+        char *arn = func_json_arn(call->ctl->region, call->account, rf.name, NULL);
+        char *m = xasprintf("Function not found: %s", arn);
+        api_control_error(call, 404, "ResourceNotFoundException", m);
+        free(m);
+        free(arn);
+        return NULL;
+    }
+    if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {
+        char *m = xasprintf("Function %s is defined by --manifest: change it there and reload "
+                            "(SIGHUP).",
+                            rf.name);
+        api_control_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return NULL;
+    }
+    store_function_fini(&sf);
+    const char *rev = json_string_value(json_object_get(body, "RevisionId"));
+    if (rev && (cfg->revision_id == NULL || strcmp(rev, cfg->revision_id) != 0)) {
+        api_control_error(call, 412, "PreconditionFailedException",
+                          "The Revision Id provided does not match the latest Revision Id. Call "
+                          "the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        return NULL;
+    }
+    return cfg;
+}
+
+void api_manage_update_configuration(struct api_call *call)
+{
+    json_error_t jerr;
+    struct validate_error verr;
+    const struct http1_request *req = call->req;
+    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                                 : json_object();
+    if (body == NULL) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+        return;
+    }
+    const struct function_config *old = NULL;
+    if (validate_function_request(body, false, &verr) < 0) {
+        api_control_error(call, verr.status, verr.type, verr.message);
+    } else {
+        old = update_target(call, body);
+    }
+    if (old == NULL) {
+        json_decref(body);
+        return;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    for (size_t i = 0; update_members[i]; i++) {
+        json_t *v = json_object_get(body, update_members[i]);
+        if (v) {
+            (void)json_object_set(doc, update_members[i], v);
+        }
+    }
+    json_decref(body);
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        api_control_error(call, 500, "ServiceException", err);
+        return;
+    }
+    char *role = api_functions_stored_role(call->ctl->store, cfg.name);
+    struct func_meta m = {.version = "$LATEST",
+                          .role = role,
+                          .code_sha256 = cfg.code_sha256,
+                          .code_size = cfg.code_size,
+                          .last_modified = cfg.last_modified,
+                          .revision_id = cfg.revision_id,
+                          .description = cfg.description};
+    json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    free(role);
+    (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
+    api_control_json(call, 200, out);
+}
+
+/* Saves old with its reserved concurrency set to reserved (-1: none) and puts it in the pool.
+ * 0, or -1 after answering an error. */
+static int save_reserved(struct api_call *call, const struct function_config *old, int reserved)
+{
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    if (reserved >= 0) {
+        (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(reserved));
+    } else {
+        (void)json_object_del(doc, "ReservedConcurrentExecutions");
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        api_control_error(call, 500, "ServiceException", err);
+        return -1;
+    }
+    (void)pool_update_function(call->ctl->pool, &cfg); /* in place: only scaling changed */
+    return 0;
+}
+
+/* Reserved concurrency of every other function ($LATEST). */
+static long long reserved_elsewhere(const struct pool *p, const char *name)
+{
+    long long sum = 0;
+    const struct function_config *c;
+    for (size_t i = 0; (c = pool_function_at(p, i)) != NULL; i++) {
+        if (strcmp(c->version, "$LATEST") == 0 && strcmp(c->name, name) != 0 && c->reserved > 0) {
+            sum += c->reserved;
+        }
+    }
+    return sum;
+}
+
+void api_manage_put_concurrency(struct api_call *call)
+{
+    json_error_t jerr;
+    const struct http1_request *req = call->req;
+    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                                 : json_object();
+    const json_t *n = json_object_get(body, "ReservedConcurrentExecutions");
+    const struct function_config *old = NULL;
+    if (body == NULL || (n && !json_is_integer(n))) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+    } else if (n == NULL) {
+        null_member(call, "reservedConcurrentExecutions");
+    } else if (json_integer_value(n) < 0) {
+        struct validate_error err;
+        char v[32];
+        (void)snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(n));
+        validate_one(&err, v, "reservedConcurrentExecutions",
+                     "Member must have value greater than or equal to 0");
+        api_control_error(call, err.status, err.type, err.message);
+    } else {
+        old = update_target(call, body);
+    }
+    long long want = n ? (long long)json_integer_value(n) : 0;
+    json_decref(body);
+    if (old == NULL) {
+        return;
+    }
+    if (want + reserved_elsewhere(call->ctl->pool, old->name) > call->ctl->max_concurrency) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "Specified ReservedConcurrentExecutions for function decreases "
+                          "account's UnreservedConcurrentExecution below its minimum value of "
+                          "[0].");
+        return;
+    }
+    if (save_reserved(call, old, (int)want) == 0) {
+        api_control_json(call, 200,
+                         json_pack("{s:I}", "ReservedConcurrentExecutions", (json_int_t)want));
+    }
+}
+
+void api_manage_delete_concurrency(struct api_call *call)
+{
+    json_t *none = json_object();
+    const struct function_config *old = update_target(call, none);
+    json_decref(none);
+    if (old && save_reserved(call, old, -1) == 0) {
+        api_control_json_empty(call, 204);
+    }
+}
