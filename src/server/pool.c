@@ -346,8 +346,29 @@ static void ensure_provisioned(struct pool *p, struct pool_fn *f)
     }
 }
 
+/* True when f runs as many invocations as its reserved concurrency allows (warm idle
+ * environments beyond it, left from a higher setting, must not be used either). */
+static bool at_reserved_limit(const struct pool *p, const struct pool_fn *f)
+{
+    int reserved = fn_reserved(p, f);
+    if (reserved < 0) {
+        return false;
+    }
+    size_t busy = 0; /* of every version: the reservation is the function's */
+    for (size_t k = 0; k < p->n_fns; k++) {
+        const struct pool_fn *g = p->fns[k];
+        for (size_t i = 0; strcmp(g->cfg.name, f->cfg.name) == 0 && i < g->n_envs; i++) {
+            busy += env_has_invocation(g->envs[i]);
+        }
+    }
+    return busy >= (size_t)reserved;
+}
+
 static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
+    if (at_reserved_limit(p, f)) {
+        return false;
+    }
     struct env *e = pick_idle(f);
     if (e) {
         env_deliver(e, inv);
@@ -372,7 +393,7 @@ static struct inv *pop_waiter(struct pool_fn *f)
 /* Serves waiting invocations of f while environments can be found. */
 static void drain_waiters(struct pool *p, struct pool_fn *f)
 {
-    while (f->wait_head) {
+    while (f->wait_head && !at_reserved_limit(p, f)) {
         struct inv *inv = f->wait_head;
         struct env *e = pick_idle(f);
         if (e == NULL && !can_spawn(p, f)) {
@@ -410,10 +431,11 @@ static void on_env_idle(struct env *e, void *arg)
     if (env_provisioned(e)) {
         f->prov_backoff_ms = 0;
     }
-    struct inv *inv = pop_waiter(f);
+    struct inv *inv = at_reserved_limit(p, f) ? NULL : pop_waiter(f);
     if (inv) {
         env_deliver(e, inv);
-    } else if (fn_reserved(p, f) >= 0 && !env_provisioned(e) && sibling_waits(p, f)) {
+    } else if (fn_reserved(p, f) >= 0 && !at_reserved_limit(p, f) && !env_provisioned(e) &&
+               sibling_waits(p, f)) {
         env_stop(e, SIGKILL, 0); /* its slot of the reserved concurrency goes to a waiter of
                                     another version (on_env_gone serves the waiters) */
     }
@@ -482,7 +504,7 @@ void pool_submit(struct pool *p, struct inv *inv)
 static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
     int limit = fn_reserved(p, f);
-    bool reserved = limit >= 0 && function_envs(p, f) >= (size_t)limit;
+    bool reserved = at_reserved_limit(p, f) || (limit >= 0 && function_envs(p, f) >= (size_t)limit);
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};
