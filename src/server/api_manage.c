@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_settings.h"
 #include "cl_b64.h"
 #include "code.h"
 #include "func_json.h"
@@ -54,7 +55,8 @@ static bool create_body(struct api_call *call, json_t **body)
         api_control_error(call, 400, "InvalidParameterValueException",
                           "Runtime and Handler are mandatory parameters for functions created "
                           "with deployment packages.");
-    } else {
+    } else if (json_object_get(*body, "Tags") == NULL ||
+               api_settings_tags_ok(call, json_object_get(*body, "Tags"))) {
         /* clambda's own scaling members are not CreateFunction input */
         (void)json_object_del(*body, "ReservedConcurrentExecutions");
         (void)json_object_del(*body, "ProvisionedConcurrentExecutions");
@@ -139,6 +141,12 @@ void api_manage_create_function(struct api_call *call)
         cfg.code_sha256 = xstrdup(ci.sha256_b64);
         cfg.code_size = (int64_t)ci.size;
         rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        json_t *tags = json_object_get(body, "Tags");
+        if (rc == 0 && json_object_size(tags) && api_settings_put_tags(call, rf.name, tags) < 0) {
+            (void)store_function_delete(call->ctl->store, rf.name);
+            (void)snprintf(err, sizeof(err), "The function store failed to save Tags.");
+            rc = -EIO;
+        }
         if (rc < 0) {
             func_config_fini(&cfg);
         }

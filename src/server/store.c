@@ -651,3 +651,46 @@ int store_setting_delete(struct store *st, const char *function, const char *kin
     return run(st, "DELETE FROM settings WHERE function = ? AND kind = ? AND qualifier = ?", 3, key,
                true);
 }
+
+int store_setting_list(struct store *st, const char *function, const char *kind,
+                       struct store_setting **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char *key[] = {function, kind};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st,
+                  "SELECT qualifier, doc FROM settings WHERE function = ? AND kind = ?"
+                  " ORDER BY qualifier",
+                  &s, 2, key);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        (*out)[*n_out].qualifier = col_str(s, 0);
+        (*out)[*n_out].json = col_str(s, 1);
+        (*n_out)++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : map_rc(st->db, rc, "list settings");
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        store_setting_list_free(*out, *n_out);
+        *out = NULL;
+        *n_out = 0;
+    }
+    return rc;
+}
+
+void store_setting_list_free(struct store_setting *ss, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(ss[i].qualifier);
+        free(ss[i].json);
+    }
+    free(ss);
+}

@@ -119,4 +119,15 @@ int store_setting_get(struct store *st, const char *function, const char *kind,
 int store_setting_delete(struct store *st, const char *function, const char *kind,
                          const char *qualifier);
 
+/* One setting of a function (store_setting_list). Strings owned. */
+struct store_setting {
+    char *qualifier;
+    char *json;
+};
+/* Every setting of kind of function, ordered by qualifier. OUT: *out, *n_out
+ * (store_setting_list_free). 0 or -errno. */
+int store_setting_list(struct store *st, const char *function, const char *kind,
+                       struct store_setting **out, size_t *n_out);
+void store_setting_list_free(struct store_setting *ss, size_t n);
+
 #endif /* CLAMBDA_SERVER_STORE_H */

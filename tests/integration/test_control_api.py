@@ -271,7 +271,13 @@ def test_reload_shows_in_the_api(serve, tmp_path):
 
 
 IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfiguration",
-               "GetFunctionConcurrency", "GetAccountSettings", "CreateFunction", "DeleteFunction"}
+               "GetFunctionConcurrency", "GetAccountSettings", "CreateFunction", "DeleteFunction",
+               "TagResource", "UntagResource", "ListTags", "AddPermission", "RemovePermission",
+               "GetPolicy", "CreateFunctionUrlConfig", "GetFunctionUrlConfig",
+               "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",
+               "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig",
+               "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig",
+               "ListFunctionEventInvokeConfigs"}
 
 
 def test_every_model_operation_is_routed(srv):
