@@ -15,8 +15,8 @@
 #include "xalloc.h"
 
 #define EIC_RETRY_MAX 2
-#define EIC_AGE_MIN 60
-#define EIC_AGE_MAX 21600
+#define EIC_AGE_MIN   60
+#define EIC_AGE_MAX   21600
 
 static bool eic_target(struct api_call *call, struct api_target *t)
 {
@@ -40,11 +40,11 @@ static bool int_in(struct api_call *call, json_t *body, const char *key, const c
         char value[32];
         (void)snprintf(value, sizeof(value), "%lld",
                        json_is_integer(v) ? (long long)json_integer_value(v) : 0LL);
-        char *what = xasprintf("Member must have value %s %ld",
-                               json_is_integer(v) && json_integer_value(v) < lo
-                                   ? "greater than or equal to"
-                                   : "less than or equal to",
-                               json_is_integer(v) && json_integer_value(v) < lo ? lo : hi);
+        char *what =
+            xasprintf("Member must have value %s %ld",
+                      json_is_integer(v) && json_integer_value(v) < lo ? "greater than or equal to"
+                                                                       : "less than or equal to",
+                      json_is_integer(v) && json_integer_value(v) < lo ? lo : hi);
         api_settings_invalid(call, value, member, what);
         free(what);
         return false;
@@ -159,8 +159,8 @@ static void eic_write(struct api_call *call, const struct api_target *t, json_t 
 static json_t *eic_new(struct api_call *call, const struct api_target *t)
 {
     char *arn = func_json_arn(call->ctl->region, call->account, t->name, t->qualifier);
-    json_t *o = json_pack("{s:f,s:s,s:{}}", "LastModified", 0.0, "FunctionArn", arn,
-                          "DestinationConfig");
+    json_t *o =
+        json_pack("{s:f,s:s,s:{}}", "LastModified", 0.0, "FunctionArn", arn, "DestinationConfig");
     free(arn);
     return o;
 }

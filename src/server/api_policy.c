@@ -58,9 +58,8 @@ static json_t *principal(const char *p)
         free(arn);
         return o;
     }
-    return json_pack("{s:s}", strstr(p, ".amazonaws.com") || strstr(p, ".amazon.com") ? "Service"
-                                                                                        : "AWS",
-                     p);
+    return json_pack(
+        "{s:s}", strstr(p, ".amazonaws.com") || strstr(p, ".amazon.com") ? "Service" : "AWS", p);
 }
 
 static void condition_add(json_t *cond, const char *op, const char *key, const char *value)
@@ -126,8 +125,8 @@ static bool permission_ok(struct api_call *call, json_t *body)
         !str_member(call, body, "Principal", "principal", true)) {
         return false;
     }
-    static const char *const opt[] = {"SourceArn",      "SourceAccount",    "EventSourceToken",
-                                      "RevisionId",     "PrincipalOrgID",   "FunctionUrlAuthType",
+    static const char *const opt[] = {"SourceArn",  "SourceAccount",  "EventSourceToken",
+                                      "RevisionId", "PrincipalOrgID", "FunctionUrlAuthType",
                                       NULL};
     for (size_t i = 0; opt[i]; i++) {
         if (!str_member(call, body, opt[i], opt[i], false)) {
@@ -136,8 +135,9 @@ static bool permission_ok(struct api_call *call, json_t *body)
     }
     const char *sid = json_string_value(json_object_get(body, "StatementId"));
     size_t len = strlen(sid);
-    if (len < 1 || len > SID_MAX || strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-                                                "TUVWXYZ0123456789-_") != len) {
+    if (len < 1 || len > SID_MAX ||
+        strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                    "TUVWXYZ0123456789-_") != len) {
         api_settings_invalid(call, sid, "statementId",
                              "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)");
         return false;
@@ -155,7 +155,8 @@ static json_t *find_sid(json_t *stmts, const char *sid, size_t *index)
 {
     size_t i;
     json_t *s;
-    json_array_foreach (stmts, i, s) {
+    json_array_foreach(stmts, i, s)
+    {
         if (strcmp(json_string_value(json_object_get(s, "Sid")), sid) == 0) {
             *index = i;
             return s;
@@ -215,8 +216,7 @@ void api_settings_add_permission(struct api_call *call)
 {
     struct api_target t;
     json_t *body = NULL;
-    if (!api_settings_target(call, call->label[0], true, &t) ||
-        !api_settings_body(call, &body)) {
+    if (!api_settings_target(call, call->label[0], true, &t) || !api_settings_body(call, &body)) {
         return;
     }
     if (permission_ok(call, body)) {
@@ -280,8 +280,9 @@ void api_settings_get_policy(struct api_call *call)
         return;
     }
     char *text = json_dumps(json_object_get(p, "Policy"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-    api_control_json(call, 200, json_pack("{s:s,s:O}", "Policy", text, "RevisionId",
-                                          json_object_get(p, "RevisionId")));
+    api_control_json(
+        call, 200,
+        json_pack("{s:s,s:O}", "Policy", text, "RevisionId", json_object_get(p, "RevisionId")));
     free(text);
     json_decref(p);
 }

@@ -13,8 +13,8 @@
 #include "validate.h"
 #include "xalloc.h"
 
-#define FN_PATTERN                                                                             \
-    "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"          \
+#define FN_PATTERN                                                                          \
+    "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"       \
     "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|" \
     "[a-zA-Z0-9-_]+))?"
 
@@ -104,8 +104,9 @@ void api_settings_store_error(struct api_call *call, const char *name, int rc)
         free(m);
         return;
     }
-    api_control_error(call, 500, "ServiceException", "The function store failed; see the "
-                                                     "server's log.");
+    api_control_error(call, 500, "ServiceException",
+                      "The function store failed; see the "
+                      "server's log.");
 }
 
 bool api_settings_body(struct api_call *call, json_t **body)
@@ -151,14 +152,14 @@ bool api_settings_tags_ok(struct api_call *call, json_t *tags)
     }
     const char *key;
     json_t *v;
-    json_object_foreach (tags, key, v) {
+    json_object_foreach(tags, key, v)
+    {
         if (!tag_key_ok(call, key)) {
             return false;
         }
         if (!json_is_string(v) || json_string_length(v) > API_TAG_VALUE_MAX) {
             api_settings_invalid(call, json_is_string(v) ? json_string_value(v) : "(not a string)",
-                                 "tags.value",
-                                 "Member must have length less than or equal to 256");
+                                 "tags.value", "Member must have length less than or equal to 256");
             return false;
         }
     }
@@ -194,13 +195,14 @@ static bool tag_target(struct api_call *call, struct api_target *t)
 {
     const char *arn = call->label[0];
     if (strncmp(arn, "arn:", 4) != 0) {
-        api_settings_invalid(call, arn, "resource",
-                             "Member must satisfy regular expression pattern: "
-                             "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
-                             "\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|"
-                             "layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|"
-                             "event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                             "[0-9a-f]{12})");
+        api_settings_invalid(
+            call, arn, "resource",
+            "Member must satisfy regular expression pattern: "
+            "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
+            "\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|"
+            "layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|"
+            "event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+            "[0-9a-f]{12})");
         return false;
     }
     if (!api_settings_target(call, arn, false, t)) {

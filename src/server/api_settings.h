@@ -13,8 +13,8 @@
 #include "api_control.h"
 
 /* AWS's limits on tags. */
-#define API_TAGS_MAX 50
-#define API_TAG_KEY_MAX 128
+#define API_TAGS_MAX      50
+#define API_TAG_KEY_MAX   128
 #define API_TAG_VALUE_MAX 256
 
 /* A function named by a path label (name or ARN, qualifier allowed when allow_qualifier) with

@@ -68,7 +68,8 @@ static bool cors_ok(struct api_call *call, json_t *cors)
                                         "ExposeHeaders", NULL};
     const char *key;
     json_t *v;
-    json_object_foreach (cors, key, v) {
+    json_object_foreach(cors, key, v)
+    {
         bool known = strcmp(key, "AllowCredentials") == 0 || strcmp(key, "MaxAge") == 0;
         for (size_t i = 0; lists[i]; i++) {
             known |= strcmp(key, lists[i]) == 0;
@@ -173,8 +174,8 @@ void api_settings_url_create(struct api_call *call)
     char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");
-    json_t *cfg = json_pack("{s:s,s:s,s:O,s:O,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn",
-                            arn, "AuthType", json_object_get(body, "AuthType"), "Cors",
+    json_t *cfg = json_pack("{s:s,s:s,s:O,s:O,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
+                            "AuthType", json_object_get(body, "AuthType"), "Cors",
                             cors ? cors : json_object(), "CreationTime", now, "LastModifiedTime",
                             now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
     free(url);
