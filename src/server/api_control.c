@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api_functions.h"
+#include "api_layers.h"
 #include "api_manage.h"
 #include "api_settings.h"
 #include "ids.h"
@@ -89,12 +90,13 @@ static const struct op ops[] = {
     {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
      NULL},
     {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
-    {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", NULL},
-    {"GET", "/2018-10-31/layers", "ListLayers", NULL},
-    {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", NULL},
-    {"GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions", NULL},
-    {"GET", "/2018-10-31/layers/{}/versions/{}", "GetLayerVersion", NULL},
-    {"DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion", NULL},
+    {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", api_layers_get_by_arn},
+    {"GET", "/2018-10-31/layers", "ListLayers", api_layers_list},
+    {"POST", "/2018-10-31/layers/{}/versions", "PublishLayerVersion", api_layers_publish},
+    {"GET", "/2018-10-31/layers/{}/versions", "ListLayerVersions", api_layers_list_versions},
+    {"GET", "/2018-10-31/layers/{}/versions/{}", "GetLayerVersion", api_layers_get_version},
+    {"DELETE", "/2018-10-31/layers/{}/versions/{}", "DeleteLayerVersion",
+     api_layers_delete_version},
     {"POST", "/2018-10-31/layers/{}/versions/{}/policy", "AddLayerVersionPermission", NULL},
     {"GET", "/2018-10-31/layers/{}/versions/{}/policy", "GetLayerVersionPolicy", NULL},
     {"DELETE", "/2018-10-31/layers/{}/versions/{}/policy/{}", "RemoveLayerVersionPermission", NULL},

@@ -277,7 +277,8 @@ IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfigurati
                "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",
                "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig",
                "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig",
-               "ListFunctionEventInvokeConfigs"}
+               "ListFunctionEventInvokeConfigs", "PublishLayerVersion", "GetLayerVersion",
+               "GetLayerVersionByArn", "ListLayers", "ListLayerVersions", "DeleteLayerVersion"}
 
 
 def test_every_model_operation_is_routed(srv):
