@@ -13,6 +13,7 @@
 #include "api_settings.h"
 #include "cl_b64.h"
 #include "code.h"
+#include "optdir.h"
 #include "store.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -477,4 +478,72 @@ void api_layers_list_versions(struct api_call *call)
     strip_keys(arr);
     (void)json_object_set_new(out, "LayerVersions", arr);
     api_control_json(call, 200, out);
+}
+
+/* ---- a function's Layers -------------------------------------------------------------------- */
+
+static bool layer_dir(struct api_call *call, const char *arn, char **dir, json_t *out)
+{
+    char name[LAYER_NAME_MAX + 1];
+    int64_t version = 0;
+    if (!api_layers_parse_version_arn(arn, name, &version)) {
+        api_settings_invalid(call, arn, "layers",
+                             "Member must satisfy constraint: [Member must satisfy regular "
+                             "expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:"
+                             "layer:[a-zA-Z0-9-_]+:[0-9]+]");
+        return false;
+    }
+    json_t *doc = api_layers_get_doc(call->ctl->store, name, version);
+    const char *loc =
+        json_string_value(json_object_get(json_object_get(doc, "Content"), "Location"));
+    if (loc == NULL || strncmp(loc, "file://", 7) != 0) {
+        json_decref(doc);
+        char *m = xasprintf("Layer version %s does not exist.", arn);
+        api_control_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
+    *dir = xstrdup(loc + 7);
+    (void)json_array_append_new(
+        out, json_pack("{s:O,s:O}", "Arn", json_object_get(doc, "LayerVersionArn"), "CodeSize",
+                       json_object_get(json_object_get(doc, "Content"), "CodeSize")));
+    json_decref(doc);
+    return true;
+}
+
+bool api_layers_resolve(struct api_call *call, json_t *layers, char **layers_json, char **opt_dir)
+{
+    *layers_json = NULL;
+    *opt_dir = NULL;
+    if (layers == NULL || (json_is_array(layers) && json_array_size(layers) == 0)) {
+        return true;
+    }
+    if (!json_is_array(layers) || json_array_size(layers) > API_LAYERS_MAX) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          json_is_array(layers) ? "Cannot reference more than 5 layers."
+                                                : "Layers must be a list of layer version ARNs.");
+        return false;
+    }
+    char *dirs[API_LAYERS_MAX] = {NULL};
+    size_t n = json_array_size(layers);
+    json_t *out = json_array();
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        const char *arn = json_string_value(json_array_get(layers, i));
+        ok = layer_dir(call, arn ? arn : "(not a string)", &dirs[i], out);
+    }
+    char err[512];
+    if (ok && optdir_merge(call->ctl->state_dir, (const char *const *)dirs, n, opt_dir, err,
+                           sizeof(err)) < 0) {
+        api_control_error(call, 500, "ServiceException", err);
+        ok = false;
+    }
+    if (ok) {
+        *layers_json = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    json_decref(out);
+    for (size_t i = 0; i < n; i++) {
+        free(dirs[i]);
+    }
+    return ok;
 }

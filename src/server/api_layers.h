@@ -20,6 +20,15 @@ bool api_layers_parse_version_arn(const char *arn, char name[141], int64_t *vers
 /* The stored document of a layer version (a new reference), or NULL when there is none. */
 json_t *api_layers_get_doc(struct store *st, const char *name, int64_t version);
 
+/* AWS's limit on a function's layers. */
+#define API_LAYERS_MAX 5
+
+/* Resolves a function's Layers member (NULL or [] : none) into the configuration's fields:
+ * every ARN must name a stored layer version (at most 5); their directories are merged in
+ * order (optdir_merge). OUT: *layers_json ([{Arn, CodeSize}]) and *opt_dir (free(); NULL when
+ * there are no layers). False after answering the error. */
+bool api_layers_resolve(struct api_call *call, json_t *layers, char **layers_json, char **opt_dir);
+
 /* Operation handlers (api_control.c's route table). */
 void api_layers_publish(struct api_call *call);
 void api_layers_get_version(struct api_call *call);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_layers.h"
 #include "api_settings.h"
 #include "cl_b64.h"
 #include "code.h"
@@ -57,7 +58,8 @@ static bool create_body(struct api_call *call, json_t **body)
                           "with deployment packages.");
     } else if (json_object_get(*body, "Tags") == NULL ||
                api_settings_tags_ok(call, json_object_get(*body, "Tags"))) {
-        /* clambda's own scaling members are not CreateFunction input */
+        /* clambda's own scaling members and stored-only members are not CreateFunction input */
+        (void)json_object_del(*body, "OptDir");
         (void)json_object_del(*body, "ReservedConcurrentExecutions");
         (void)json_object_del(*body, "ProvisionedConcurrentExecutions");
         return true;
@@ -128,15 +130,27 @@ void api_manage_create_function(struct api_call *call)
     json_t *body = NULL;
     struct route_fn rf;
     struct code_info ci;
+    char *layers = NULL;
+    char *opt_dir = NULL;
     memset(&ci, 0, sizeof(ci));
     if (!create_body(call, &body) || !create_name(call, body, &rf) ||
+        !api_layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir) ||
         !create_code(call, body, &ci)) {
         json_decref(body);
+        free(layers);
+        free(opt_dir);
         return;
     }
     struct function_config cfg;
     char err[512];
     int rc = func_config_from_json(&cfg, rf.name, ci.dir, body, err, sizeof(err));
+    if (rc == 0) {
+        cfg.layers = layers;
+        cfg.opt_dir = opt_dir;
+    } else {
+        free(layers);
+        free(opt_dir);
+    }
     if (rc == 0) {
         cfg.code_sha256 = xstrdup(ci.sha256_b64);
         cfg.code_size = (int64_t)ci.size;

@@ -39,6 +39,8 @@ void func_config_fini(struct function_config *cfg)
     free(cfg->runtime);
     free(cfg->arch);
     free(cfg->description);
+    free(cfg->layers);
+    free(cfg->opt_dir);
     free(cfg->code_sha256);
     free(cfg->revision_id);
     free(cfg->last_modified);
@@ -60,7 +62,8 @@ bool func_config_equal(const struct function_config *a, const struct function_co
         !str_eq(a->code_dir, b->code_dir) || !str_eq(a->handler, b->handler) ||
         !str_eq(a->runtime, b->runtime) || !str_eq(a->arch, b->arch) ||
         a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
-        a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env) {
+        a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env ||
+        !str_eq(a->opt_dir, b->opt_dir)) {
         return false;
     }
     for (size_t i = 0; i < a->n_env; i++) {
@@ -261,6 +264,10 @@ void func_config_to_json(const struct function_config *cfg, json_t **out)
     if (cfg->description) {
         (void)json_object_set_new(doc, "Description", json_string(cfg->description));
     }
+    if (cfg->layers && cfg->opt_dir) {
+        (void)json_object_set_new(doc, "Layers", json_loads(cfg->layers, 0, NULL));
+        (void)json_object_set_new(doc, "OptDir", json_string(cfg->opt_dir));
+    }
     if (cfg->reserved >= 0) {
         (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(cfg->reserved));
     }
@@ -319,6 +326,20 @@ static int json_env(struct function_config *cfg, json_t *doc)
     return 0;
 }
 
+/* A stored document's Layers ([{Arn, CodeSize}]) and OptDir (both or neither). The
+ * CreateFunction request's Layers (ARN strings) are not read here: the API resolves them. */
+static int json_layers(struct function_config *cfg, json_t *doc)
+{
+    int rc = json_env(cfg, doc);
+    json_t *layers = json_object_get(doc, "Layers");
+    const char *opt = json_string_value(json_object_get(doc, "OptDir"));
+    if (rc == 0 && opt && opt[0] == '/' && json_is_object(json_array_get(layers, 0))) {
+        cfg->layers = json_dumps(layers, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        cfg->opt_dir = xstrdup(opt);
+    }
+    return rc;
+}
+
 static int json_members(struct function_config *cfg, json_t *doc)
 {
     const json_t *arch = json_array_get(json_object_get(doc, "Architectures"), 0);
@@ -335,7 +356,7 @@ static int json_members(struct function_config *cfg, json_t *doc)
         rc = json_is_string(arch) ? set_string(&cfg->arch, json_string_value(arch), arch_ok)
                                   : -EINVAL;
     }
-    return rc ? rc : json_env(cfg, doc);
+    return rc ? rc : json_layers(cfg, doc);
 }
 
 int func_config_from_json(struct function_config *cfg, const char *name, const char *code_dir,

@@ -6,6 +6,7 @@ CLI versions; validation and not-found errors as botocore reports them; a restar
 import base64
 import hashlib
 import io
+import json
 import zipfile
 
 import pytest
@@ -22,7 +23,9 @@ def layer_zip(files: dict) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in files.items():
-            z.writestr(name, data)
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o644 << 16  # as AWS, modes are kept: 0600 is unreadable
+            z.writestr(info, data)
     return buf.getvalue()
 
 
@@ -167,3 +170,103 @@ def test_aws_cli_layers(serve, tmp_path, version):
     rc, out, err = run(cli, srv.endpoint, ["get-layer-version", "--layer-name", "cl",
                                            "--version-number", "1"], home=h)
     assert rc != 0 and "ResourceNotFoundException" in err
+
+
+def probe_zip() -> bytes:
+    from conftest import probe_path
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        z.writestr(info, probe_path().read_bytes())
+    return buf.getvalue()
+
+
+def publish_two(c):
+    a = c.publish_layer_version(LayerName="base", Content={"ZipFile": layer_zip(
+        {"data/who.txt": "base", "data/base-only.txt": "kept"})})
+    b = c.publish_layer_version(LayerName="over", Content={"ZipFile": layer_zip(
+        {"data/who.txt": "over"})})
+    return a, b
+
+
+def create_with_layers(c, name, arns):
+    from test_control_functions import ROLE
+    return c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
+                             Role=ROLE, Code={"ZipFile": probe_zip()}, Layers=arns)
+
+
+def invoke_text(c, name, payload):
+    out = c.invoke(FunctionName=name, Payload=json.dumps(payload).encode())
+    return out["Payload"].read().decode()
+
+
+def test_function_layers_config_and_errors(serve):
+    srv = serve({}, args=["--isolation", "none"])
+    c = srv.boto3()
+    a, b = publish_two(c)
+    arns = [a["LayerVersionArn"], b["LayerVersionArn"]]
+    r = create_with_layers(c, "withl", arns)
+    want = [{"Arn": a["LayerVersionArn"], "CodeSize": a["Content"]["CodeSize"]},
+            {"Arn": b["LayerVersionArn"], "CodeSize": b["Content"]["CodeSize"]}]
+    assert r["Layers"] == want
+    assert c.get_function_configuration(FunctionName="withl")["Layers"] == want
+    # isolation none has no /opt: the merged directory is named by CLAMBDA_OPT_DIR
+    opt = invoke_text(c, "withl", "getenv CLAMBDA_OPT_DIR")
+    assert opt.startswith("/") and opt != "(unset)"
+    assert invoke_text(c, "withl", f"cat {opt}/data/who.txt") == "over"
+    assert invoke_text(c, "withl", f"cat {opt}/data/base-only.txt") == "kept"
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
+        create_with_layers(c, "six", [a["LayerVersionArn"]] * 6)
+    assert ei.value.response["Error"]["Message"] == "Cannot reference more than 5 layers."
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
+        create_with_layers(c, "gone", [LAYER + "nosuch:1"])
+    assert ei.value.response["Error"]["Message"] == \
+        f"Layer version {LAYER}nosuch:1 does not exist."
+    u = _unchecked(srv)
+    with pytest.raises(u.exceptions.ClientError) as ei:
+        from test_control_functions import ROLE
+        u.create_function(FunctionName="badarn", Runtime="provided.al2023",
+                          Handler="bootstrap", Role=ROLE, Code={"ZipFile": probe_zip()},
+                          Layers=["not-an-arn"])
+    assert ei.value.response["Error"]["Code"] == "ValidationException"
+    for n in ("six", "gone", "badarn"):
+        with pytest.raises(c.exceptions.ResourceNotFoundException):
+            c.get_function(FunctionName=n)
+    assert "Layers" not in create_with_layers(c, "nolayers", [])
+
+
+def test_function_layers_survive_restart(tmp_path):
+    state = tmp_path / "state"
+    s1 = Server(state, {}, args=["--isolation", "none"])
+    try:
+        c = s1.boto3()
+        a, b = publish_two(c)
+        r = create_with_layers(c, "keep", [b["LayerVersionArn"], a["LayerVersionArn"]])
+    finally:
+        assert s1.stop() == 0
+    s2 = Server(state, {}, args=["--isolation", "none"])
+    try:
+        c = s2.boto3()
+        assert c.get_function_configuration(FunctionName="keep")["Layers"] == r["Layers"]
+        opt = invoke_text(c, "keep", "getenv CLAMBDA_OPT_DIR")
+        assert invoke_text(c, "keep", f"cat {opt}/data/who.txt") == "base"  # order matters
+    finally:
+        assert s2.stop() == 0
+
+
+def test_layer_files_under_opt_full_isolation(serve):
+    from conftest import full_isolation_skip_reason
+    why = full_isolation_skip_reason()
+    if why:
+        pytest.skip(why)
+    srv = serve({}, args=["--isolation", "full"])
+    c = srv.boto3()
+    a, b = publish_two(c)
+    create_with_layers(c, "inopt", [a["LayerVersionArn"], b["LayerVersionArn"]])
+    assert invoke_text(c, "inopt", "cat /opt/data/who.txt") == "over"
+    assert invoke_text(c, "inopt", "cat /opt/data/base-only.txt") == "kept"
+    assert invoke_text(c, "inopt", "getenv CLAMBDA_OPT_DIR") == "(unset)"
+    create_with_layers(c, "noopt", [])
+    assert invoke_text(c, "noopt", "cat /opt/data/who.txt") == \
+        "error: No such file or directory"
