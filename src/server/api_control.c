@@ -30,8 +30,6 @@ struct op {
     op_fn *fn;
 };
 
-static void op_update_function_configuration(struct api_call *call);
-
 #define F15 "/2015-03-31/functions/{}"
 static const struct op ops[] = {
     {"GET", "/2015-03-31/functions", "ListFunctions", api_functions_list},
@@ -39,7 +37,7 @@ static const struct op ops[] = {
     {"GET", F15, "GetFunction", api_functions_get},
     {"DELETE", F15, "DeleteFunction", api_manage_delete_function},
     {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
-    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", op_update_function_configuration},
+    {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", api_manage_update_configuration},
     {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
     {"POST", F15 "/versions", "PublishVersion", NULL},
     {"GET", F15 "/versions", "ListVersionsByFunction", NULL},
@@ -170,38 +168,6 @@ static void not_implemented(struct api_call *call)
                         call->op);
     api_control_error(call, 501, "NotImplementedException", m);
     free(m);
-}
-
-/* Parses the JSON body and validates it as a function configuration. False after answering. */
-static bool validated_body(struct api_call *call, bool is_create)
-{
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                                 : json_object();
-    struct validate_error err;
-    if (body == NULL) {
-        char *m = xasprintf("Could not parse request body into json: %s", jerr.text);
-        api_control_error(call, 400, "InvalidRequestContentException", m);
-        free(m);
-        return false;
-    }
-    int rc = validate_function_request(body, is_create, &err);
-    json_decref(body);
-    if (rc < 0) {
-        api_control_error(call, err.status, err.type, err.message);
-        return false;
-    }
-    return true;
-}
-
-/* UpdateFunctionConfiguration validates its input for real (so callers see AWS's validation
- * errors today); applying it is not implemented yet. */
-static void op_update_function_configuration(struct api_call *call)
-{
-    if (validated_body(call, false)) {
-        not_implemented(call);
-    }
 }
 
 /* ---- routing -------------------------------------------------------------------------------- */
@@ -381,7 +347,7 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 
 void api_control_init(struct api_control *ctl)
 {
-    ctl->fns = api_functions_new(ctl->pool);
+    ctl->fns = api_functions_new(ctl->pool, ctl->store);
 }
 
 void api_control_fini(struct api_control *ctl)

@@ -17,6 +17,7 @@
 #include "cl_b64.h"
 #include "func_json.h"
 #include "ids.h"
+#include "store.h"
 #include "validate.h"
 #include "xalloc.h"
 
@@ -25,13 +26,15 @@
 #define LIMIT_CODE_SIZE_UNZIPPED 262144000LL
 #define LIMIT_CODE_SIZE_ZIPPED   52428800LL
 
-/* What the store will hold for a stored function, kept here for --function ones (per
- * function version). A configuration replaced by a reload (SIGHUP) is a new pointer: its meta
- * is refreshed (new RevisionId and LastModified, code hashed again). */
+/* Per function version: for directory functions, what the store keeps for zip ones (code hash
+ * and size, a revision); for stored functions, the Role (a store setting). A configuration
+ * replaced by a reload or an update is a new pointer or revision: its meta is refreshed. */
 struct fn_meta {
     char *name;
     char *version;
     const struct function_config *cfg; /* the configuration this meta describes */
+    char *rev_seen;                    /* cfg->revision_id when filled (stored functions) */
+    char *role;                        /* stored Role, or NULL */
     char sha256[48];                   /* base64 */
     long long size;
     long long registered_ms;
@@ -41,6 +44,7 @@ struct fn_meta {
 struct api_functions {
     struct fn_meta *v;
     size_t n;
+    struct store *store; /* NULL in tests without a store */
 };
 
 static long long now_ms(void)
@@ -83,14 +87,38 @@ static void hash_bootstrap(const char *dir, struct fn_meta *m)
     cl_buf_fini(&b);
 }
 
-static void meta_fill(struct fn_meta *m, const struct function_config *cfg)
+char *api_functions_stored_role(struct store *st, const char *name)
+{
+    char *text = NULL;
+    char *role = NULL;
+    if (st && store_setting_get(st, name, "role", "", &text) == 0) {
+        json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+        role = json_is_string(j) ? xstrdup(json_string_value(j)) : NULL;
+        json_decref(j);
+        free(text);
+    }
+    return role;
+}
+
+static void meta_fill(struct api_functions *f, struct fn_meta *m, const struct function_config *cfg)
 {
     m->cfg = cfg;
     m->size = 0;
     m->sha256[0] = '\0';
     m->registered_ms = now_ms();
     ids_uuid(m->revision);
-    hash_bootstrap(cfg->code_dir, m);
+    free(m->rev_seen);
+    free(m->role);
+    m->rev_seen = cfg->revision_id ? xstrdup(cfg->revision_id) : NULL;
+    m->role = cfg->revision_id ? api_functions_stored_role(f->store, cfg->name) : NULL;
+    if (cfg->code_sha256 == NULL) {
+        hash_bootstrap(cfg->code_dir, m); /* a directory: no zip to describe */
+    }
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
 static struct fn_meta *meta_of(struct api_functions *f, const struct function_config *cfg)
@@ -98,8 +126,8 @@ static struct fn_meta *meta_of(struct api_functions *f, const struct function_co
     for (size_t i = 0; i < f->n; i++) {
         struct fn_meta *m = &f->v[i];
         if (strcmp(m->name, cfg->name) == 0 && strcmp(m->version, cfg->version) == 0) {
-            if (m->cfg != cfg) {
-                meta_fill(m, cfg);
+            if (m->cfg != cfg || !same_str(m->rev_seen, cfg->revision_id)) {
+                meta_fill(f, m, cfg);
             }
             return m;
         }
@@ -109,13 +137,14 @@ static struct fn_meta *meta_of(struct api_functions *f, const struct function_co
     memset(m, 0, sizeof(*m));
     m->name = xstrdup(cfg->name);
     m->version = xstrdup(cfg->version);
-    meta_fill(m, cfg);
+    meta_fill(f, m, cfg);
     return m;
 }
 
-struct api_functions *api_functions_new(const struct pool *p)
+struct api_functions *api_functions_new(const struct pool *p, struct store *st)
 {
     struct api_functions *f = xcalloc(1, sizeof(*f));
+    f->store = st;
     const struct function_config *cfg;
     for (size_t i = 0; (cfg = pool_function_at(p, i)) != NULL; i++) {
         (void)meta_of(f, cfg);
@@ -131,6 +160,8 @@ void api_functions_free(struct api_functions *f)
     for (size_t i = 0; i < f->n; i++) {
         free(f->v[i].name);
         free(f->v[i].version);
+        free(f->v[i].rev_seen);
+        free(f->v[i].role);
     }
     free(f->v);
     free(f);
@@ -142,6 +173,7 @@ static json_t *configuration(struct api_call *call, const struct function_config
     const struct fn_meta *m = meta_of(call->ctl->fns, cfg);
     /* stored functions carry their own code hash, size and revision (registry.c) */
     struct func_meta fm = {.version = cfg->version,
+                           .role = m->role,
                            .description = cfg->description,
                            .code_sha256 = cfg->code_sha256 ? cfg->code_sha256 : m->sha256,
                            .code_size = cfg->code_sha256 ? cfg->code_size : m->size,

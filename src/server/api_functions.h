@@ -13,8 +13,12 @@
 /* Largest page of ListFunctions (AWS: 50, whatever MaxItems says). */
 #define API_FUNCTIONS_PAGE_MAX 50
 
-/* Creates the metadata cache for the functions of p (hashes every bootstrap now). */
-struct api_functions *api_functions_new(const struct pool *p);
+/* Creates the metadata cache for the functions of p (hashes every directory function's
+ * bootstrap now); st (may be NULL) holds the stored functions' Role. */
+struct api_functions *api_functions_new(const struct pool *p, struct store *st);
+/* The Role saved for stored function name (a store setting), or NULL (st NULL, none saved).
+ * Caller frees. */
+char *api_functions_stored_role(struct store *st, const char *name);
 /* Frees it. NULL is a no-op. */
 void api_functions_free(struct api_functions *f);
 

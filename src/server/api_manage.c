@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_functions.h"
 #include "api_layers.h"
 #include "api_settings.h"
 #include "cl_b64.h"
@@ -125,6 +126,20 @@ static bool create_name(struct api_call *call, json_t *body, struct route_fn *rf
     return true;
 }
 
+/* Keeps the Role beside the function (a store setting): the configuration document has none. */
+static void save_role(struct api_call *call, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        (void)fprintf(stderr, "clambda: CreateFunction %s: saving its Role failed (%s)\n", name,
+                      strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+}
+
 void api_manage_create_function(struct api_call *call)
 {
     json_t *body = NULL;
@@ -179,6 +194,7 @@ void api_manage_create_function(struct api_call *call)
                           .revision_id = cfg.revision_id,
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    save_role(call, cfg.name, m.role);
     json_decref(body);
     if (pool_add_function(call->ctl->pool, &cfg) < 0) {
         func_config_fini(&cfg); /* cannot happen: the name was checked above */
@@ -230,4 +246,131 @@ void api_manage_delete_function(struct api_call *call)
     }
     (void)pool_remove_function(call->ctl->pool, rf.name, NULL);
     api_control_json_empty(call, 204);
+}
+
+/* Members of UpdateFunctionConfiguration that clambda applies (others are ignored). */
+static const char *const update_members[] = {"Handler",          "Runtime",     "MemorySize",
+                                             "Timeout",          "Environment", "Description",
+                                             "EphemeralStorage", NULL};
+
+/* The stored function the path names, checked against RevisionId. NULL after answering. */
+static const struct function_config *update_target(struct api_call *call, json_t *body)
+{
+    struct route_fn rf;
+    if (route_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "UpdateFunctionConfiguration takes an unqualified function name or "
+                          "ARN.");
+        return NULL;
+    }
+    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    struct store_function sf;
+    if (cfg == NULL) {
+        char *arn = func_json_arn(call->ctl->region, call->account, rf.name, NULL);
+        char *m = xasprintf("Function not found: %s", arn);
+        api_control_error(call, 404, "ResourceNotFoundException", m);
+        free(m);
+        free(arn);
+        return NULL;
+    }
+    if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {
+        char *m = xasprintf("Function %s is defined by --manifest: change it there and reload "
+                            "(SIGHUP).",
+                            rf.name);
+        api_control_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return NULL;
+    }
+    store_function_fini(&sf);
+    const char *rev = json_string_value(json_object_get(body, "RevisionId"));
+    if (rev && (cfg->revision_id == NULL || strcmp(rev, cfg->revision_id) != 0)) {
+        api_control_error(call, 412, "PreconditionFailedException",
+                          "The Revision Id provided does not match the latest Revision Id. Call "
+                          "the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Applies a new Layers member (resolved into layers, opt_dir) to cfg when given; else (or cfg
+ * NULL) frees them. */
+static void apply_layers(struct function_config *cfg, bool given, char *layers, char *opt_dir)
+{
+    if (given && cfg) {
+        free(cfg->layers);
+        free(cfg->opt_dir);
+        cfg->layers = layers;
+        cfg->opt_dir = opt_dir;
+    } else {
+        free(layers);
+        free(opt_dir);
+    }
+}
+
+void api_manage_update_configuration(struct api_call *call)
+{
+    json_error_t jerr;
+    struct validate_error verr;
+    const struct http1_request *req = call->req;
+    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                                 : json_object();
+    if (body == NULL) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+        return;
+    }
+    const struct function_config *old = NULL;
+    if (validate_function_request(body, false, &verr) < 0) {
+        api_control_error(call, verr.status, verr.type, verr.message);
+    } else {
+        old = update_target(call, body);
+    }
+    char *layers = NULL;
+    char *opt_dir = NULL;
+    bool layers_given = old && json_object_get(body, "Layers") != NULL;
+    if (old == NULL ||
+        !api_layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir)) {
+        json_decref(body);
+        return;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    for (size_t i = 0; update_members[i]; i++) {
+        json_t *v = json_object_get(body, update_members[i]);
+        if (v) {
+            (void)json_object_set(doc, update_members[i], v);
+        }
+    }
+    json_decref(body);
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc < 0) {
+        apply_layers(NULL, false, layers, opt_dir);
+    } else {
+        apply_layers(&cfg, layers_given, layers, opt_dir);
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        api_control_error(call, 500, "ServiceException", err);
+        return;
+    }
+    char *role = api_functions_stored_role(call->ctl->store, cfg.name);
+    struct func_meta m = {.version = "$LATEST",
+                          .role = role,
+                          .code_sha256 = cfg.code_sha256,
+                          .code_size = cfg.code_size,
+                          .last_modified = cfg.last_modified,
+                          .revision_id = cfg.revision_id,
+                          .description = cfg.description};
+    json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    free(role);
+    (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
+    api_control_json(call, 200, out);
 }

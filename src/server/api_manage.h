@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Control-plane operations that change functions, on the function store (store.h) and the
  * pool: CreateFunction (Code.ZipFile, checked and extracted by code.c, saved by the registry,
- * served at once) and DeleteFunction (the function, its versions, aliases and settings).
+ * served at once), UpdateFunctionConfiguration (a new configuration replaces the old one in the
+ * pool: in-flight invocations finish on the old one) and DeleteFunction (the function, its
+ * versions, aliases and settings).
  * Functions defined by --manifest are the manifest's: the API does not create over them or
  * delete them (409). */
 #ifndef CLAMBDA_SERVER_API_MANAGE_H
@@ -12,5 +14,6 @@
 /* Operation handlers (see api_control.c's route table). */
 void api_manage_create_function(struct api_call *call);
 void api_manage_delete_function(struct api_call *call);
+void api_manage_update_configuration(struct api_call *call);
 
 #endif /* CLAMBDA_SERVER_API_MANAGE_H */

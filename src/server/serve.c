@@ -703,8 +703,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .isolate_net = o->isolate_net};
     pool_new(&s->loop, &pc, &s->pool);
     s->opts = o;
-    /* no function at all: fns is NULL, and NULL + 0 is undefined behaviour (UBSan) */
-    remember_manifest(s, o->fns ? o->fns + o->n_cli_fns : NULL, o->n_fns - o->n_cli_fns);
+    remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
         if (pool_add_function(s->pool, &o->fns[i]) < 0) {

@@ -51,7 +51,7 @@ def test_create_invoke_get_delete(serve):
     out = c.invoke(FunctionName="made", Payload=b'{"k":"v"}')
     assert out["Payload"].read() == b'{"k":"v"}'
     g = c.get_function_configuration(FunctionName="made")
-    for k in ("CodeSha256", "CodeSize", "RevisionId", "LastModified", "Description"):
+    for k in ("CodeSha256", "CodeSize", "RevisionId", "LastModified", "Description", "Role"):
         assert g[k] == r[k], k
     assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["made"]
     with pytest.raises(c.exceptions.ResourceConflictException) as ei:
@@ -78,6 +78,7 @@ def test_created_function_survives_restart(tmp_path):
         c = s2.boto3()
         g = c.get_function_configuration(FunctionName="keep")
         assert (g["CodeSha256"], g["RevisionId"]) == (r["CodeSha256"], r["RevisionId"])
+        assert g["Role"] == ROLE  # kept in the store beside the configuration
         assert json.loads(c.invoke(FunctionName="keep")["Payload"].read()) == \
             {"message": "Hello from keep!"}
         c.delete_function(FunctionName="keep")
@@ -126,6 +127,8 @@ def test_manifest_functions_are_not_deleted(serve, tmp_path):
     with pytest.raises(c.exceptions.ResourceConflictException) as ei:
         c.delete_function(FunctionName="fromfile")
     assert "--manifest" in ei.value.response["Error"]["Message"]
+    with pytest.raises(c.exceptions.ResourceConflictException):
+        c.update_function_configuration(FunctionName="fromfile", Timeout=10)
     assert c.get_function(FunctionName="fromfile")["Configuration"]["FunctionName"] == "fromfile"
 
 
@@ -152,3 +155,30 @@ def test_aws_cli_create_delete(serve, tmp_path, version):
     rc, out, err = run(cli, srv.endpoint, ["get-function", "--function-name", "viacli"],
                        home=str(tmp_path))
     assert rc != 0 and "ResourceNotFoundException" in err
+
+
+def test_update_configuration(serve, tmp_path):
+    srv = serve({})
+    c = srv.boto3()
+    r = create(c, "upd", make_zip("echo"), Environment={"Variables": {"A1": "x"}})
+    u = c.update_function_configuration(FunctionName="upd", MemorySize=512, Timeout=30,
+                                        Description="second", RevisionId=r["RevisionId"],
+                                        Environment={"Variables": {"B1": "y"}})
+    assert u["MemorySize"] == 512 and u["Timeout"] == 30 and u["Description"] == "second"
+    assert u["Environment"] == {"Variables": {"B1": "y"}}  # replaced as a whole, as AWS does
+    assert u["RevisionId"] != r["RevisionId"] and u["CodeSha256"] == r["CodeSha256"]
+    assert u["LastUpdateStatus"] == "Successful" and u["Role"] == ROLE
+    c.get_waiter("function_updated_v2").wait(FunctionName="upd",
+                                             WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    g = c.get_function_configuration(FunctionName="upd")
+    assert (g["MemorySize"], g["RevisionId"]) == (512, u["RevisionId"])
+    assert c.invoke(FunctionName="upd", Payload=b'{"n":1}')["Payload"].read() == b'{"n":1}'
+    with pytest.raises(c.exceptions.PreconditionFailedException):
+        c.update_function_configuration(FunctionName="upd", Timeout=5,
+                                        RevisionId=r["RevisionId"])
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.update_function_configuration(FunctionName="nope", Timeout=5)
+    with pytest.raises(c.exceptions.ClientError) as ei:
+        c.update_function_configuration(FunctionName="upd", Timeout=901)
+    assert ei.value.response["Error"]["Code"] == "ValidationException"
+    assert c.get_function_configuration(FunctionName="upd")["Timeout"] == 30

@@ -270,3 +270,26 @@ def test_layer_files_under_opt_full_isolation(serve):
     create_with_layers(c, "noopt", [])
     assert invoke_text(c, "noopt", "cat /opt/data/who.txt") == \
         "error: No such file or directory"
+
+
+def test_update_function_configuration_layers(serve):
+    srv = serve({}, args=["--isolation", "none"])
+    c = srv.boto3()
+    a, b = publish_two(c)
+    create_with_layers(c, "upd", [a["LayerVersionArn"]])
+    opt = invoke_text(c, "upd", "getenv CLAMBDA_OPT_DIR")
+    assert invoke_text(c, "upd", f"cat {opt}/data/who.txt") == "base"
+    r = c.update_function_configuration(FunctionName="upd", Layers=[a["LayerVersionArn"],
+                                                                    b["LayerVersionArn"]])
+    assert [x["Arn"] for x in r["Layers"]] == [a["LayerVersionArn"], b["LayerVersionArn"]]
+    c.get_waiter("function_updated_v2").wait(FunctionName="upd",
+                                             WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    opt = invoke_text(c, "upd", "getenv CLAMBDA_OPT_DIR")
+    assert invoke_text(c, "upd", f"cat {opt}/data/who.txt") == "over"
+    with pytest.raises(c.exceptions.InvalidParameterValueException):
+        c.update_function_configuration(FunctionName="upd", Layers=[LAYER + "nosuch:3"])
+    r = c.update_function_configuration(FunctionName="upd", MemorySize=256)
+    assert len(r["Layers"]) == 2  # kept when not given
+    r = c.update_function_configuration(FunctionName="upd", Layers=[])
+    assert "Layers" not in r
+    assert invoke_text(c, "upd", "getenv CLAMBDA_OPT_DIR") == "(unset)"
