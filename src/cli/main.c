@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The clambda command: dispatches to its subcommands (serve, invoke). */
+/* The clambda command: dispatches to its subcommands (serve, invoke, logs). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd_invoke.h"
+#include "cmd_logs.h"
 #include "serve.h"
 
 static const char usage[] = "usage: clambda <command> [options]\n"
                             "commands:\n"
                             "  serve    run the platform (Invoke API, environments)\n"
                             "  invoke   invoke a function through the Invoke API\n"
+                            "  logs     print (and follow) a function's log events\n"
                             "run `clambda <command> --help` for a command's options\n";
 
 int main(int argc, char **argv)
@@ -23,6 +25,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "invoke") == 0) {
         return cmd_invoke_main(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "logs") == 0) {
+        return cmd_logs_main(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         (void)fputs(usage, stdout);

@@ -11,6 +11,7 @@
 
 #include "api_functions.h"
 #include "api_layers.h"
+#include "api_logs.h"
 #include "api_manage.h"
 #include "api_settings.h"
 #include "ids.h"
@@ -329,7 +330,12 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
         return;
     }
     char id[ROUTE_ID_MAX + 1];
-    if (route_match_invoke(req->url, id, sizeof(id)) != -ENOENT) {
+    bool metrics = strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", 8) == 0 &&
+                   (req->url[8] == '\0' || req->url[8] == '?');
+    if (route_match_invoke(req->url, id, sizeof(id)) != -ENOENT ||
+        route_match_invoke_stream(req->url, id, sizeof(id)) != -ENOENT || metrics ||
+        api_logs_match(req)) {
+        /* Invoke, InvokeWithResponseStream, GET /metrics and the Logs API (POST /) */
         /* the invoke API reads its context only before it returns: a copy carries the account */
         struct api_invoke inv = *ctl->invoke;
         inv.account = account;

@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "api_settings.h"
+#include "func.h"
 #include "func_json.h"
+#include "registry.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -81,6 +83,14 @@ static bool destination_ok(struct api_call *call, json_t *dc, const char *which)
         free(m);
         return false;
     }
+    char name[FUNC_NAME_MAX + 1];
+    char err[256];
+    if (arn && func_destination_parse(json_string_value(arn), name, err, sizeof(err)) < 0) {
+        char *m = xasprintf("%s destination: %s", which, err);
+        api_control_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
     return true;
 }
 
@@ -120,6 +130,42 @@ static void eic_not_found(struct api_call *call, const struct api_target *t)
     free(arn);
 }
 
+/* Applies eic (NULL: the defaults) to the unqualified function's configuration, which the
+ * async queue reads (max_retries, max_event_age_s, on_success, on_failure): saved in the
+ * stored document's EventInvokeConfig and swapped into the pool. 0 or -errno. */
+static int eic_apply(struct api_call *call, const char *name, json_t *eic)
+{
+    const struct function_config *old = pool_function(call->ctl->pool, name);
+    if (old == NULL) {
+        return -ENOENT;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    (void)json_object_del(doc, "EventInvokeConfig");
+    if (eic) {
+        json_t *e = json_deep_copy(eic);
+        (void)json_object_del(e, "LastModified");
+        (void)json_object_del(e, "FunctionArn");
+        (void)json_object_set_new(doc, "EventInvokeConfig", e);
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc < 0) {
+        return rc;
+    }
+    cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+    cfg.code_size = old->code_size;
+    rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+    if (rc < 0) {
+        func_config_fini(&cfg);
+        return rc;
+    }
+    (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
+    return 0;
+}
+
 /* Applies body's members to cfg (replace: start from nothing), stamps and stores it, answers. */
 static void eic_write(struct api_call *call, const struct api_target *t, json_t *cfg, json_t *body)
 {
@@ -149,6 +195,9 @@ static void eic_write(struct api_call *call, const struct api_target *t, json_t 
     }
     int rc = store_setting_put(call->ctl->store, t->name, "event-invoke", t->qualifier, doc);
     free(doc);
+    if (rc == 0 && strcmp(t->qualifier, "$LATEST") == 0) {
+        rc = eic_apply(call, t->name, cfg);
+    }
     if (rc < 0) {
         api_settings_store_error(call, t->name, rc);
         return;
@@ -216,6 +265,10 @@ void api_settings_eic_delete(struct api_call *call)
         return;
     }
     int rc = store_setting_delete(call->ctl->store, t.name, "event-invoke", t.qualifier);
+    if (rc == 0 && strcmp(t.qualifier, "$LATEST") == 0) {
+        rc = eic_apply(call, t.name, NULL);
+        rc = rc == -ENOENT ? -EIO : rc;
+    }
     if (rc == -ENOENT) {
         eic_not_found(call, &t);
     } else if (rc < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cl_b64.h"
+#include "evstream.h"
 #include "ids.h"
 #include "inv.h"
 #include "route.h"
@@ -95,6 +96,149 @@ static void on_done(struct inv *inv, const struct inv_result *r)
     inv_free(inv);
 }
 
+/* ---- InvokeWithResponseStream ---------------------------------------------------------- */
+
+/* A streaming caller; inv->owner points here. The 200 and its headers go out with the first
+ * event, so that a throttle can still be a 429. */
+struct stream_caller {
+    struct httpd_conn *c; /* NULL once the caller is gone */
+    struct inv *inv;
+    bool started;
+    bool paused; /* the producer waits for the drain callback */
+};
+
+static void stream_resume_producer(struct stream_caller *sc)
+{
+    if (sc->paused) {
+        sc->paused = false;
+        if (sc->inv->resume) {
+            sc->inv->resume(sc->inv->producer);
+        }
+    }
+}
+
+static void on_stream_drain(struct httpd_conn *c, void *arg)
+{
+    (void)c;
+    stream_resume_producer(arg);
+}
+
+static void on_stream_caller_gone(struct httpd_conn *c, void *arg)
+{
+    struct stream_caller *sc = arg;
+    (void)c;
+    sc->c = NULL; /* the invocation runs on; the rest of the stream is dropped */
+    stream_resume_producer(sc);
+}
+
+/* Sends one event; returns httpd_stream_write's answer. */
+static int stream_event(struct stream_caller *sc, const char *type, const char *ctype,
+                        const uint8_t *payload, size_t len)
+{
+    if (!sc->started) {
+        struct httpd_header h[] = {{"Content-Type", "application/vnd.amazon.eventstream"},
+                                   {"x-amzn-RequestId", sc->inv->id},
+                                   {"X-Amz-Executed-Version", "$LATEST"}};
+        sc->started = true;
+        if (httpd_stream_start(sc->c, 200, h, 3) < 0) {
+            return -EPIPE; /* the write failed and closed the connection */
+        }
+    }
+    const struct evstream_header eh[] = {
+        {":event-type", type}, {":content-type", ctype}, {":message-type", "event"}};
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    /* Payloads are at most 64 KB (a read) or 6 MB (a buffered response): under the limit. */
+    if (evstream_encode(&b, eh, 3, payload, len) < 0) {
+        abort();
+    }
+    int rc = httpd_stream_write(sc->c, b.data, b.len);
+    cl_buf_fini(&b);
+    return rc;
+}
+
+static int on_stream_chunk(struct inv *inv, const uint8_t *data, size_t len)
+{
+    struct stream_caller *sc = inv->owner;
+    if (sc->c == NULL || len == 0) {
+        return 0;
+    }
+    if (stream_event(sc, "PayloadChunk", "application/octet-stream", data, len) == 1) {
+        sc->paused = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* InvokeComplete's payload: ErrorCode/ErrorDetails from the error JSON's errorType and
+ * errorMessage (the raw body when it is not such JSON), LogResult when asked. */
+static char *invoke_complete_json(const struct inv *inv, const struct inv_result *r)
+{
+    json_t *o = json_object();
+    if (r->outcome == INV_FUNCTION_ERROR) {
+        json_error_t jerr;
+        json_t *err = json_loadb((const char *)r->body, r->len, 0, &jerr);
+        const char *type = json_string_value(json_object_get(err, "errorType"));
+        const char *msg = json_string_value(json_object_get(err, "errorMessage"));
+        (void)json_object_set_new(o, "ErrorCode", jstr(type ? type : "Unhandled"));
+        json_t *details = msg ? jstr(msg) : json_stringn((const char *)r->body, r->len);
+        (void)json_object_set_new(o, "ErrorDetails", details ? details : jstr(""));
+        json_decref(err);
+    }
+    if (inv->tail) {
+        struct cl_buf tail;
+        cl_buf_init(&tail, 2 * LOGS_TAIL_MAX);
+        if (cl_b64_encode(&tail, inv->tail->data, inv->tail->len) < 0) {
+            abort();
+        }
+        (void)json_object_set_new(o, "LogResult", json_string(cl_buf_str(&tail)));
+        cl_buf_fini(&tail);
+    }
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (s == NULL) {
+        abort();
+    }
+    return s;
+}
+
+static void on_stream_done(struct inv *inv, const struct inv_result *r)
+{
+    struct stream_caller *sc = inv->owner;
+    if (sc->c && r->outcome == INV_THROTTLED && !sc->started) {
+        api_invoke_error(sc->c, 429, "TooManyRequestsException", "message", "Rate Exceeded.",
+                         r->reason, inv->id);
+    } else if (sc->c) {
+        httpd_stream_set_drain(sc->c, NULL, NULL);
+        if (r->outcome == INV_OK && r->len > 0) { /* a buffered response: one chunk */
+            (void)stream_event(sc, "PayloadChunk", "application/octet-stream", r->body, r->len);
+        }
+        char *done = invoke_complete_json(inv, r);
+        if (sc->c) {
+            (void)stream_event(sc, "InvokeComplete", "application/json", (const uint8_t *)done,
+                               strlen(done));
+        }
+        free(done);
+        if (sc->c) {
+            httpd_stream_end(sc->c, NULL, 0);
+        }
+    }
+    free(sc);
+    inv_free(inv);
+}
+
+void api_invoke_stream_attach(struct httpd_conn *c, struct inv *inv)
+{
+    struct stream_caller *sc = xcalloc(1, sizeof(*sc));
+    sc->c = c;
+    sc->inv = inv;
+    inv->owner = sc;
+    inv->done = on_stream_done;
+    inv->chunk = on_stream_chunk;
+    httpd_conn_set_abort(c, on_stream_caller_gone, sc);
+    httpd_stream_set_drain(c, on_stream_drain, sc);
+}
+
 static enum inv_type parse_type(const char *v)
 {
     if (v == NULL || strcmp(v, "RequestResponse") == 0) {
@@ -127,13 +271,14 @@ static void not_found(struct api_invoke *api, struct httpd_conn *c, const char *
 
 /* Resolves the FunctionName label and the Qualifier parameter to a known function. OUT: *fn
  * and the invoked ARN in arn. False after answering an error. */
-static bool resolve(struct api_invoke *api, struct httpd_conn *c, const char *url,
+static bool resolve(struct api_invoke *api, struct httpd_conn *c, const char *url, bool stream,
                     const struct function_config **fn, char **arn)
 {
     char id[ROUTE_ID_MAX + 1];
     char q[ROUTE_QUALIFIER_MAX + 1];
     struct route_fn rf;
-    int rc = route_match_invoke(url, id, sizeof(id));
+    int rc = stream ? route_match_invoke_stream(url, id, sizeof(id))
+                    : route_match_invoke(url, id, sizeof(id));
     if (rc == -ENOENT) {
         api_invoke_error(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
                          NULL);
@@ -251,8 +396,25 @@ static bool check_log_type(struct httpd_conn *c, const char *log_type)
     return true;
 }
 
+/* Event: the 202 goes out only once the event is committed to the durable queue. */
+static void enqueue(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
+                    const char *arn, const uint8_t *payload, size_t len, const char *ctx)
+{
+    char id[IDS_UUID_LEN];
+    size_t name_len = strlen(fn->name);
+    const char *q = strstr(arn, ":function:") + strlen(":function:") + name_len;
+    ids_uuid(id);
+    if (async_enqueue(api->async, id, fn->name, *q == ':' ? q + 1 : "", payload, len, ctx) < 0) {
+        api_invoke_error(c, 500, "ServiceException", "Message",
+                         "The event could not be stored; it was not accepted.", NULL, id);
+        return;
+    }
+    struct httpd_header h[] = {{"x-amzn-RequestId", id}};
+    httpd_respond(c, 202, h, 1, NULL, 0);
+}
+
 static void start(struct api_invoke *api, struct httpd_conn *c, const struct function_config *fn,
-                  char *arn, enum inv_type type, bool tail, char *ctx)
+                  char *arn, enum inv_type type, bool tail, char *ctx, bool stream)
 {
     size_t len = 0;
     uint8_t *payload = httpd_conn_take_body(c, &len);
@@ -260,19 +422,53 @@ static void start(struct api_invoke *api, struct httpd_conn *c, const struct fun
         payload = (uint8_t *)xstrdup("{}"); /* no payload: the function gets {} */
         len = 2;
     }
-    struct inv *inv = inv_new(fn->name, arn, payload, len, tail && type == TYPE_SYNC, on_done);
+    if (type == TYPE_EVENT) {
+        enqueue(api, c, fn, arn, payload, len, ctx);
+        free(payload);
+        free(ctx);
+        free(arn);
+        return;
+    }
+    struct inv *inv = inv_new(fn->name, arn, payload, len, tail, on_done);
     inv->client_context = ctx;
     inv_set_version(inv, fn->version);
     free(arn);
-    if (type == TYPE_EVENT) {
-        struct httpd_header h[] = {{"x-amzn-RequestId", inv->id}};
-        inv->is_async = true;
-        httpd_respond(c, 202, h, 1, NULL, 0);
+    if (stream) {
+        api_invoke_stream_attach(c, inv);
     } else {
         inv->owner = c;
         httpd_conn_set_abort(c, on_caller_gone, inv);
     }
     pool_submit(api->pool, inv);
+}
+
+/* GET /metrics: the Prometheus text exposition format 0.0.4. */
+static void serve_metrics(struct metrics *m, struct httpd_conn *c)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, (size_t)16 * 1024 * 1024);
+    if (metrics_render(m, &text) < 0) {
+        abort(); /* 16 MB of metrics: thousands of functions, not a runtime condition */
+    }
+    struct httpd_header h[] = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
+    httpd_respond(c, 200, h, 1, text.data, text.len);
+    cl_buf_fini(&text);
+}
+
+/* The observability endpoints on the same listener. False when req is not one of them. */
+static bool observe(struct api_invoke *api, struct httpd_conn *c, const struct http1_request *req)
+{
+    size_t n = strlen("/metrics");
+    if (api->metrics && strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", n) == 0 &&
+        (req->url[n] == '\0' || req->url[n] == '?')) {
+        serve_metrics(api->metrics, c);
+        return true;
+    }
+    if (api->logs && api_logs_match(req)) {
+        api_logs_handle(api->logs, c, req);
+        return true;
+    }
+    return false;
 }
 
 void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
@@ -283,15 +479,22 @@ void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, vo
     char *ctx = NULL;
     const char *type_hdr = http1_header(req, "X-Amz-Invocation-Type");
     enum inv_type type = parse_type(type_hdr);
+    if (observe(api, c, req)) {
+        return;
+    }
+    bool stream = strncmp(req->url, "/2021-11-15/", 12) == 0;
     if (strcmp(req->method, "POST") != 0) {
         api_invoke_error(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
                          NULL);
         return;
     }
-    if (!resolve(api, c, req->url, &fn, &arn)) {
+    if (!resolve(api, c, req->url, stream, &fn, &arn)) {
         return;
     }
-    if (type == TYPE_BAD) {
+    if (stream && type == TYPE_EVENT) {
+        validation_error(c, type_hdr, "invocationType",
+                         "Member must satisfy enum value set: [RequestResponse, DryRun]");
+    } else if (type == TYPE_BAD) {
         validation_error(c, type_hdr, "invocationType",
                          "Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
     } else if (type == TYPE_DRYRUN) {
@@ -302,7 +505,7 @@ void api_invoke_handle(struct httpd_conn *c, const struct http1_request *req, vo
     } else if (check_log_type(c, http1_header(req, "X-Amz-Log-Type")) &&
                check_payload(c, req, type == TYPE_EVENT) && client_context(c, req, &ctx)) {
         const char *log_type = http1_header(req, "X-Amz-Log-Type");
-        start(api, c, fn, arn, type, log_type && strcmp(log_type, "Tail") == 0, ctx);
+        start(api, c, fn, arn, type, log_type && strcmp(log_type, "Tail") == 0, ctx, stream);
         return;
     }
     free(arn);

@@ -116,6 +116,22 @@ static void handle_response(struct env *e, struct httpd_conn *c, const struct ht
 {
     const char *mode = http1_header(req, "Lambda-Runtime-Function-Response-Mode");
     const char *trailer_type = http1_header(req, "Lambda-Runtime-Function-Error-Type");
+    if (e->stream_conn == c) { /* forwarded as it came: only the end remains */
+        bool oversized = env_on_stream_end(e, c);
+        reply_accepted(c);
+        if (trailer_type) {
+            stream_error(e, req, trailer_type);
+        } else if (oversized) {
+            char *j = inv_error_json("Function.ResponseSizeTooLarge", e->inv->id,
+                                     "Response payload size exceeded maximum allowed payload "
+                                     "size (209715200 bytes).");
+            env_on_result(e, INV_FUNCTION_ERROR, (uint8_t *)j, strlen(j), "application/json",
+                          "error", "Function.ResponseSizeTooLarge");
+        } else {
+            env_on_result(e, INV_OK, NULL, 0, "application/octet-stream", NULL, NULL);
+        }
+        return;
+    }
     if (req->body_too_large) {
         oversized(e, c);
         return;
@@ -141,6 +157,80 @@ static void handle_response(struct env *e, struct httpd_conn *c, const struct ht
     env_on_result(e, INV_OK, body, len, ctype ? ctype : "application/json", NULL, NULL);
 }
 
+/* Go's encoding/json, which AWS's Runtime API uses to re-encode the error, escapes <, >, &,
+ * U+2028 and U+2029; jansson does not. Outside strings none of them can occur. */
+static char *go_escape(const char *s)
+{
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    int rc = 0;
+    for (const char *p = s; *p && rc == 0; p++) {
+        if (*p == '<' || *p == '>' || *p == '&') {
+            rc = cl_buf_printf(&b, "\\u%04x", (unsigned)*p);
+        } else if (strncmp(p, "\xe2\x80\xa8", 3) == 0 || strncmp(p, "\xe2\x80\xa9", 3) == 0) {
+            rc = cl_buf_printf(&b, "\\u%04x", p[2] == '\xa8' ? 0x2028u : 0x2029u);
+            p += 2;
+        } else {
+            rc = cl_buf_append_byte(&b, (uint8_t)*p);
+        }
+    }
+    if (rc < 0) {
+        abort();
+    }
+    char *out = xstrdup(cl_buf_str(&b));
+    cl_buf_fini(&b);
+    return out;
+}
+
+/* A string member as Go decodes it into a string field: absent or null is "", anything but a
+ * string is an error (false). */
+static bool str_member(const json_t *o, const char *key, const char **out)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = json_is_string(v) ? json_string_value(v) : "";
+    return v == NULL || json_is_null(v) || json_is_string(v);
+}
+
+/* The body of an error posted as application/vnd.aws.lambda.error.cause+json, as AWS
+ * forwards it: {errorMessage, errorType, stackTrace (omitted when empty)} re-encoded, the
+ * errorCause member (X-Ray's) and unknown members dropped. When the body does not decode
+ * into that shape: the JSON string "Invalid error body", as application/octet-stream. OUT:
+ * *len, *ctype. Caller frees the result. */
+static char *error_cause_filter(const uint8_t *body, size_t len, size_t *out_len,
+                                const char **ctype)
+{
+    json_error_t jerr;
+    json_t *in = json_loadb((const char *)body, len, JSON_DECODE_ANY, &jerr);
+    json_t *out = json_object();
+    const char *msg = "";
+    const char *type = "";
+    bool ok = in != NULL && (json_is_object(in) || json_is_null(in));
+    ok = ok && str_member(in, "errorMessage", &msg) && str_member(in, "errorType", &type);
+    json_t *st = ok ? json_object_get(in, "stackTrace") : NULL;
+    ok = ok && (st == NULL || json_is_null(st) || json_is_array(st));
+    json_t *frames = json_array();
+    for (size_t i = 0; ok && json_is_array(st) && i < json_array_size(st); i++) {
+        const json_t *f = json_array_get(st, i);
+        ok = json_is_string(f) || json_is_null(f);
+        (void)json_array_append_new(frames,
+                                    json_string(json_is_string(f) ? json_string_value(f) : ""));
+    }
+    (void)json_object_set_new(out, "errorMessage", json_string(msg));
+    (void)json_object_set_new(out, "errorType", json_string(type));
+    if (json_array_size(frames) > 0) {
+        (void)json_object_set(out, "stackTrace", frames);
+    }
+    char *raw = ok ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(frames);
+    json_decref(out);
+    json_decref(in);
+    char *res = raw ? go_escape(raw) : xstrdup("\"Invalid error body\"");
+    free(raw);
+    *ctype = ok ? "application/json" : "application/octet-stream";
+    *out_len = strlen(res);
+    return res;
+}
+
 static void handle_error(struct env *e, struct httpd_conn *c, const struct http1_request *req)
 {
     const char *type = http1_header(req, "Lambda-Runtime-Function-Error-Type");
@@ -151,12 +241,20 @@ static void handle_error(struct env *e, struct httpd_conn *c, const struct http1
     reply_accepted(c);
     size_t len = 0;
     uint8_t *body = httpd_conn_take_body(c, &len);
-    if (body == NULL) {
+    const char *ctype = http1_header(req, "Content-Type");
+    const char *out_ctype = "application/json";
+    if (ctype && strcmp(ctype, "application/vnd.aws.lambda.error.cause+json") == 0) {
+        char *filtered = error_cause_filter(body, len, &len, &out_ctype);
+        free(body);
+        body = (uint8_t *)filtered;
+    } else if (body == NULL) {
         char *j = xasprintf("{\"errorMessage\":\"\",\"errorType\":\"%s\"}", sanitize_type(type));
         len = strlen(j);
         body = (uint8_t *)j;
     }
-    env_on_result(e, INV_FUNCTION_ERROR, body, len, "application/json", NULL, NULL);
+    /* Lambda-Runtime-Function-XRay-Error-Cause (and errorCause) feed X-Ray only: no tracing
+     * here, so they are accepted and dropped, as the payload never carries them. */
+    env_on_result(e, INV_FUNCTION_ERROR, body, len, out_ctype, NULL, NULL);
 }
 
 static void handle_init_error(struct env *e, struct httpd_conn *c, const struct http1_request *req)
@@ -189,9 +287,10 @@ static void handle_invocation_post(struct env *e, struct httpd_conn *c,
         return;
     }
     bool current = e->inv && id_len == strlen(e->inv->id) && memcmp(rest, e->inv->id, id_len) == 0;
-    bool answered =
-        (id_len == strlen(e->last_id) && id_len > 0 && memcmp(rest, e->last_id, id_len) == 0) ||
-        (current && e->state == ENV_RESPONDED);
+    /* An async retry reuses its request id: the id answered last may be the current one. */
+    bool answered = (id_len == strlen(e->last_id) && id_len > 0 &&
+                     memcmp(rest, e->last_id, id_len) == 0 && !(current && e->state == ENV_BUSY)) ||
+                    (current && e->state == ENV_RESPONDED);
     if (answered) {
         reply_state(c, state_name(e), is_response ? "InvocationResponse" : "InvocationError");
     } else if (!current || e->state != ENV_BUSY) {
@@ -200,6 +299,25 @@ static void handle_invocation_post(struct env *e, struct httpd_conn *c,
         handle_response(e, c, req);
     } else {
         handle_error(e, c, req);
+    }
+}
+
+void api_runtime_head(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    struct env *e = user;
+    const char *mode = http1_header(req, "Lambda-Runtime-Function-Response-Mode");
+    size_t path_len = strcspn(req->url, "?");
+    size_t off = strlen(RAPI_INVOCATION);
+    if (e->state != ENV_BUSY || e->inv == NULL || e->inv->chunk == NULL || mode == NULL ||
+        strcasecmp(mode, "streaming") != 0 || strcmp(req->method, "POST") != 0 ||
+        strncmp(req->url, RAPI_INVOCATION, off) != 0) {
+        return; /* everything else is buffered and handled when complete */
+    }
+    size_t id_len = strlen(e->inv->id);
+    if (path_len == off + id_len + strlen("/response") &&
+        memcmp(req->url + off, e->inv->id, id_len) == 0 &&
+        memcmp(req->url + off + id_len, "/response", strlen("/response")) == 0) {
+        env_on_stream_start(e, c);
     }
 }
 

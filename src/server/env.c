@@ -102,6 +102,39 @@ static void mark_gone(struct env *e)
     e->cfg.on_gone(e, e->cfg.arg);
 }
 
+/* Counts the finished invocation and appends its metering record. */
+static void meter(const struct env *e, const struct inv *inv, const struct report *rep,
+                  enum inv_outcome outcome)
+{
+    if (e->cfg.metrics == NULL) {
+        return;
+    }
+    struct metering_record m = {.function = inv->function,
+                                .version = e->cfg.fn->version,
+                                .request_id = inv->id,
+                                .arch = e->cfg.fn->arch,
+                                .outcome = outcome == INV_OK ? "success" : "function_error",
+                                .timestamp_ms = epoch_ms(),
+                                .duration_ns = rep->duration_ns,
+                                .init_ns = rep->has_init ? rep->init_ns : 0,
+                                .is_cold = rep->has_init,
+                                .memory_mb = rep->memory_mb};
+    metrics_invocation(e->cfg.metrics, &m,
+                       outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
+}
+
+/* Stops forwarding a streamed response to inv (the invocation is ending). */
+static void stream_detach(struct env *e, struct inv *inv)
+{
+    inv->resume = NULL;
+    inv->producer = NULL;
+    if (e->stream_conn) {
+        httpd_conn_set_abort(e->stream_conn, NULL, NULL);
+        httpd_conn_resume_read(e->stream_conn);
+        e->stream_conn = NULL;
+    }
+}
+
 /* Writes END and REPORT (and START when the invocation never started) and answers the
  * invocation with r. */
 static void finish(struct env *e, const struct inv_result *r, const char *status,
@@ -109,6 +142,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
 {
     struct inv *inv = e->inv;
     uint64_t now = env_now_ns();
+    stream_detach(e, inv);
     if (!e->exited) {
         drain_all(e);
         uint64_t kb = sandbox_peak_rss_kb(&e->proc);
@@ -140,6 +174,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     cl_buf_fini(&text);
     logs_attach(e->log, NULL);
     memcpy(e->last_id, inv->id, sizeof(e->last_id));
+    meter(e, inv, &rep, r->outcome);
     e->inv = NULL;
     e->started = false;
     inv_complete(inv, r);
@@ -173,11 +208,31 @@ static void fail_platform(struct env *e, const char *type, const char *msg, cons
 static void log_init_report(struct env *e, const char *status, const char *error_type)
 {
     struct cl_buf text;
+    const char *phase = e->cfg.suppressed_init ? "invoke" : "init";
     cl_buf_init(&text, 4096);
-    if (report_init_report(&text, env_now_ns() - e->spawn_ns, status, error_type) == 0) {
+    if (report_init_report_phase(&text, env_now_ns() - e->spawn_ns, phase, status, error_type) ==
+        0) {
         logs_platform(e->log, &text);
     }
     cl_buf_fini(&text);
+}
+
+/* After a failed on-demand init (INIT_REPORT already logged): hands the waiting invocation to
+ * the pool for a suppressed init in a fresh environment. True when the pool took it. */
+static bool retry_init(struct env *e)
+{
+    struct inv *inv = e->inv;
+    if (e->cfg.suppressed_init || inv == NULL || e->cfg.on_retry == NULL) {
+        return false;
+    }
+    logs_attach(e->log, NULL);
+    e->inv = NULL;
+    if (e->cfg.on_retry(e, inv, e->cfg.arg)) {
+        return true;
+    }
+    e->inv = inv;
+    logs_attach(e->log, inv->tail);
+    return false;
 }
 
 /* "Runtime exited with error: exit status 1", "... signal: killed", or no reason. */
@@ -240,7 +295,9 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
         if (e->state == ENV_INIT) {
             log_init_report(e, "error", type);
         }
-        fail_platform(e, type, msg, "error", false);
+        if (e->state != ENV_INIT || !retry_init(e)) {
+            fail_platform(e, type, msg, "error", false);
+        }
     } else if (e->state == ENV_INIT) {
         log_init_report(e, "error", oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
     }
@@ -259,12 +316,20 @@ static void on_timer(uv_timer_t *t)
         (void)sandbox_freeze(&e->proc); /* idle for ENV_FREEZE_DELAY_MS: nothing runs now */
         return;
     }
-    if (e->state == ENV_INIT && e->inv) {
+    if (e->state == ENV_INIT && e->inv && e->cfg.suppressed_init) {
+        char msg[96]; /* the retried init ran out of the invocation's own timeout */
+        (void)snprintf(msg, sizeof(msg), "Task timed out after %d.00 seconds",
+                       e->cfg.fn->timeout_s);
+        log_init_report(e, "timeout", NULL);
+        fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
+    } else if (e->state == ENV_INIT && e->inv) {
         char msg[96];
         (void)snprintf(msg, sizeof(msg), "Init timed out after %d.%02d seconds",
                        e->cfg.init_timeout_ms / 1000, e->cfg.init_timeout_ms % 1000 / 10);
         log_init_report(e, "timeout", NULL);
-        fail_platform(e, "Runtime.InitError", msg, "timeout", false);
+        if (!retry_init(e)) {
+            fail_platform(e, "Runtime.InitError", msg, "timeout", false);
+        }
     } else if (e->state == ENV_BUSY && e->inv) {
         char msg[96];
         (void)snprintf(msg, sizeof(msg), "Task timed out after %d.00 seconds",
@@ -299,7 +364,9 @@ static int open_handles(struct env *e)
         (void)uv_read_start((uv_stream_t *)&e->err_pipe, on_out_alloc, on_out_read);
     }
     (void)uv_poll_start(&e->exit_poll, UV_READABLE, on_exit_ready);
-    (void)uv_timer_start(&e->timer, on_timer, (uint64_t)e->cfg.init_timeout_ms, 0);
+    uint64_t limit = e->cfg.suppressed_init ? (uint64_t)e->cfg.fn->timeout_s * 1000
+                                            : (uint64_t)e->cfg.init_timeout_ms;
+    (void)uv_timer_start(&e->timer, on_timer, limit, 0);
     return 0;
 }
 
@@ -363,6 +430,9 @@ static int open_rapi(struct env *e, char *err, size_t errlen)
         if (rc == 0) {
             rc = httpd_open_fd(e->cfg.loop, &hc, e->proc.api_fd, api_runtime_handle, e, &e->rapi);
             e->proc.api_fd = -1; /* the listener's now */
+            if (rc == 0) {
+                httpd_set_head_handler(e->rapi, api_runtime_head);
+            }
             if (rc < 0) {
                 (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
                 sandbox_close_fds(&e->proc);
@@ -375,6 +445,7 @@ static int open_rapi(struct env *e, char *err, size_t errlen)
         (void)snprintf(err, errlen, "Runtime API listener: %s", uv_strerror(rc));
         return rc;
     }
+    httpd_set_head_handler(e->rapi, api_runtime_head);
     (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
     return start_process(e, err, errlen);
 }
@@ -392,6 +463,7 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
         free(e);
         return rc;
     }
+    logs_set_limits(e->log, cfg->log_max_bytes, cfg->log_retain_bytes);
     rc = open_rapi(e, err, errlen);
     if (rc == 0 && open_handles(e) < 0) {
         abort();
@@ -405,6 +477,16 @@ int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out,
     e->inv = first;
     logs_attach(e->log, first ? first->tail : NULL);
     e->state = ENV_INIT;
+    if (cfg->suppressed_init) { /* the invocation starts now, its init inside it */
+        struct cl_buf text;
+        cl_buf_init(&text, 4096);
+        if (report_start(&text, first->id, cfg->fn->version) == 0) {
+            logs_platform(e->log, &text);
+        }
+        cl_buf_fini(&text);
+        e->started = true;
+        e->start_ns = e->spawn_ns;
+    }
     *out = e;
     return 0;
 }
@@ -428,19 +510,25 @@ void env_deliver(struct env *e, struct inv *inv)
     struct httpd_header h[6];
     size_t n = 0;
     struct cl_buf text;
-    (void)sandbox_thaw(&e->proc); /* frozen while idle (full isolation) */
+    uint64_t now = env_now_ns();
+    bool resumed = e->started && e->inv == inv; /* after a suppressed init: START is out */
+    (void)sandbox_thaw(&e->proc);               /* frozen while idle (full isolation) */
     e->inv = inv;
     e->state = ENV_BUSY;
-    e->start_ns = env_now_ns();
-    e->started = true;
-    logs_attach(e->log, inv->tail);
-    cl_buf_init(&text, 4096);
-    if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
-        logs_platform(e->log, &text);
+    if (!resumed) {
+        e->start_ns = now;
+        e->started = true;
+        logs_attach(e->log, inv->tail);
+        cl_buf_init(&text, 4096);
+        if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
+            logs_platform(e->log, &text);
+        }
+        cl_buf_fini(&text);
     }
-    cl_buf_fini(&text);
-    (void)snprintf(deadline, sizeof(deadline), "%lld",
-                   (long long)epoch_ms() + (long long)e->cfg.fn->timeout_s * 1000);
+    uint64_t timeout_ms = (uint64_t)e->cfg.fn->timeout_s * 1000;
+    uint64_t used_ms = (now - e->start_ns) / 1000000;
+    uint64_t left_ms = used_ms < timeout_ms ? timeout_ms - used_ms : 1;
+    (void)snprintf(deadline, sizeof(deadline), "%lld", (long long)epoch_ms() + (long long)left_ms);
     h[n++] = (struct httpd_header){"Content-Type", "application/json"};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Aws-Request-Id", inv->id};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Deadline-Ms", deadline};
@@ -452,7 +540,7 @@ void env_deliver(struct env *e, struct inv *inv)
     struct httpd_conn *c = e->next_conn;
     e->next_conn = NULL;
     httpd_respond(c, 200, h, n, inv->payload, inv->len);
-    (void)uv_timer_start(&e->timer, on_timer, (uint64_t)e->cfg.fn->timeout_s * 1000, 0);
+    (void)uv_timer_start(&e->timer, on_timer, left_ms, 0);
 }
 
 static void become_idle(struct env *e, struct httpd_conn *c)
@@ -470,11 +558,11 @@ void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
         e->init_ns = env_now_ns() - e->spawn_ns;
-        e->report_init = !e->cfg.provisioned; /* AWS: no Init Duration in provisioned REPORTs */
+        /* AWS: no Init Duration in provisioned REPORTs; a suppressed init is in Duration */
+        e->report_init = !e->cfg.provisioned && !e->cfg.suppressed_init;
         e->is_initialised = true;
         (void)uv_timer_stop(&e->timer);
         struct inv *first = e->inv;
-        e->inv = NULL;
         become_idle(e, c);
         if (first) {
             env_deliver(e, first);
@@ -503,6 +591,72 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->state = ENV_RESPONDED;
 }
 
+static void on_stream_resume(void *producer)
+{
+    struct env *e = producer;
+    if (e->stream_conn) {
+        httpd_conn_resume_read(e->stream_conn);
+    }
+}
+
+static void on_stream_body(struct httpd_conn *c, const uint8_t *data, size_t len, void *arg)
+{
+    struct env *e = arg;
+    if (e->stream_conn != c || e->inv == NULL || e->stream_oversized) {
+        return;
+    }
+    if (e->stream_bytes + len > ENV_MAX_STREAM) {
+        e->stream_oversized = true; /* the rest is read and dropped; the caller gets an error */
+        return;
+    }
+    e->stream_bytes += len;
+    if (e->inv->chunk(e->inv, data, len) == 1) {
+        httpd_conn_pause_read(c);
+    }
+}
+
+/* The runtime dropped its connection in the middle of a streamed response. */
+static void on_stream_abort(struct httpd_conn *c, void *arg)
+{
+    struct env *e = arg;
+    if (e->stream_conn != c) {
+        return;
+    }
+    e->stream_conn = NULL;
+    if (e->inv && e->state == ENV_BUSY) {
+        char *j = inv_error_json("Runtime.TruncatedResponse", e->inv->id,
+                                 "The runtime closed the connection before the end of the "
+                                 "streamed response");
+        env_on_result(e, INV_FUNCTION_ERROR, (uint8_t *)j, strlen(j), "application/json", "error",
+                      "Runtime.TruncatedResponse");
+    }
+}
+
+void env_on_stream_start(struct env *e, struct httpd_conn *c)
+{
+    e->stream_conn = c;
+    e->stream_bytes = 0;
+    e->stream_oversized = false;
+    e->inv->resume = on_stream_resume;
+    e->inv->producer = e;
+    httpd_conn_set_abort(c, on_stream_abort, e);
+    httpd_conn_stream_body(c, on_stream_body, e);
+}
+
+bool env_on_stream_end(struct env *e, struct httpd_conn *c)
+{
+    bool oversized = e->stream_oversized;
+    if (e->stream_conn == c) {
+        e->stream_conn = NULL; /* the request is complete: the server owns c again */
+        if (e->inv) {
+            e->inv->resume = NULL;
+            e->inv->producer = NULL;
+        }
+    }
+    e->stream_oversized = false;
+    return oversized;
+}
+
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type)
 {
@@ -510,7 +664,9 @@ void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const cha
     if (e->inv) {
         struct inv_result r = {
             .outcome = INV_FUNCTION_ERROR, .body = body, .len = len, .content_type = ctype};
-        finish(e, &r, "error", error_type, false);
+        if (!retry_init(e)) {
+            finish(e, &r, "error", error_type, false);
+        }
     }
     env_stop(e, SIGKILL, 0); /* the runtime should exit; the next invoke re-inits */
 }

@@ -20,6 +20,7 @@
 
 #include "func.h"
 #include "inv.h"
+#include "metrics.h"
 
 struct env;
 struct sandbox_full;
@@ -28,6 +29,11 @@ struct sandbox_full_fn;
 /* Pool notifications: the environment became idle (a `next` is waiting), or it is gone
  * (never usable again; the pool must drop its pointer now). */
 typedef void env_event_fn(struct env *e, void *arg);
+/* An on-demand init failed in the Init phase while inv waited: AWS re-runs init inside that
+ * invocation ("suppressed init"). The pool takes inv (true) and starts a fresh environment
+ * with suppressed_init set, or declines (false) and the environment fails inv itself. Called
+ * before on_gone; e is about to stop and must be forgotten. */
+typedef bool env_retry_fn(struct env *e, struct inv *inv, void *arg);
 
 /* How to build an environment. Pointers are borrowed and must outlive it. */
 struct env_config {
@@ -41,10 +47,18 @@ struct env_config {
     char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
     env_event_fn *on_idle;
     env_event_fn *on_gone;
+    env_retry_fn *on_retry; /* NULL: init failures fail the waiting invocation at once */
+    /* This environment re-runs a failed init inside its first invocation: START is logged at
+     * spawn, the init counts into the invocation's Duration and timeout (no separate init
+     * limit, no Init Duration), and a failure is logged with Phase: invoke and fails it. */
+    bool suppressed_init;
     void *arg;                      /* for the callbacks */
     void *owner;                    /* the pool's per-function record, returned by env_owner() */
     struct sandbox_full *full;      /* full isolation: the server's shared state; NULL: none */
     struct sandbox_full_fn *sbx_fn; /* full isolation: the function's prepared state */
+    struct metrics *metrics;        /* finished invocations are metered here (or NULL) */
+    uint64_t log_max_bytes;         /* log rotation (logs_set_limits) */
+    uint64_t log_retain_bytes;
     bool isolate_net; /* full isolation in its own network namespace: the Runtime API listens
                          there on 127.0.0.1:9001 */
 };

@@ -11,6 +11,8 @@
 
 /* Largest buffered /response body (6 MiB + 100, as AWS). */
 #define ENV_MAX_RESPONSE 6291556
+/* Largest streamed response (AWS since 2025-07-31: 200 MB). */
+#define ENV_MAX_STREAM ((uint64_t)200 * 1024 * 1024)
 /* Full isolation: an idle environment is frozen after this long without an event, so that
  * back-to-back invocations pay neither the freeze nor the thaw (docs/sandbox.md, figures). */
 #define ENV_FREEZE_DELAY_MS 10
@@ -45,10 +47,25 @@ struct env {
     char *result_ctype;
     const char *result_status; /* REPORT Status (NULL, "error", "timeout") */
     const char *result_error_type;
+    /* A streamed /response being forwarded to a streaming caller as it arrives. */
+    struct httpd_conn *stream_conn;
+    uint64_t stream_bytes;
+    bool stream_oversized;
 };
 
 /* Handles one request on the environment's Runtime API listener (api_runtime.c). */
 void api_runtime_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* Head handler of the Runtime API listener: lets a streamed /response reach a streaming
+ * caller as it arrives (api_runtime.c). */
+void api_runtime_head(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* A streamed /response for the current invocation has started on c and its caller streams:
+ * forward the body to inv->chunk as it arrives, with flow control. */
+void env_on_stream_start(struct env *e, struct httpd_conn *c);
+/* The streamed body is complete (c's request is delivered); true when it went over the
+ * streaming limit. */
+bool env_on_stream_end(struct env *e, struct httpd_conn *c);
 
 /* The runtime called `next` (api_runtime.c checked the state). */
 void env_on_next(struct env *e, struct httpd_conn *c);

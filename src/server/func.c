@@ -25,6 +25,8 @@ void func_config_init(struct function_config *cfg, const char *name, const char 
     cfg->ephemeral_mb = 512;
     cfg->arch = xstrdup("x86_64");
     cfg->reserved = -1;
+    cfg->max_retries = 2;
+    cfg->max_event_age_s = 21600;
 }
 
 void func_config_fini(struct function_config *cfg)
@@ -44,6 +46,8 @@ void func_config_fini(struct function_config *cfg)
     free(cfg->code_sha256);
     free(cfg->revision_id);
     free(cfg->last_modified);
+    free(cfg->on_success);
+    free(cfg->on_failure);
     for (size_t i = 0; i < cfg->n_env; i++) {
         free(cfg->env[i]);
     }
@@ -216,32 +220,140 @@ static int apply(struct function_config *cfg, const char *key, const char *value
     return -EINVAL;
 }
 
+int func_destination_parse(const char *dest, char *name, char *err, size_t errlen)
+{
+    static const char prefix[] = "arn:aws:lambda:";
+    const char *n = dest;
+    if (strncmp(dest, "arn:", 4) == 0) {
+        const char *fn = strstr(dest, ":function:");
+        if (strncmp(dest, prefix, sizeof(prefix) - 1) != 0 || fn == NULL) {
+            (void)snprintf(err, errlen,
+                           "only Lambda functions are supported as destinations (SQS, SNS, "
+                           "EventBridge and S3 destinations are not)");
+            return -EINVAL;
+        }
+        n = fn + strlen(":function:");
+    }
+    const char *colon = strchr(n, ':');
+    size_t len = colon ? (size_t)(colon - n) : strlen(n);
+    if (!func_name_valid(n, len) || (colon && strcmp(colon, ":$LATEST") != 0)) {
+        (void)snprintf(err, errlen,
+                       "a destination is a function name or "
+                       "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]");
+        return -EINVAL;
+    }
+    memcpy(name, n, len);
+    name[len] = '\0';
+    return 0;
+}
+
+void func_config_move_async(struct function_config *dst, struct function_config *src)
+{
+    dst->max_retries = src->max_retries;
+    dst->max_event_age_s = src->max_event_age_s;
+    free(dst->on_success);
+    free(dst->on_failure);
+    dst->on_success = src->on_success;
+    dst->on_failure = src->on_failure;
+    src->on_success = src->on_failure = NULL;
+}
+
+static int set_destination(char **field, const char *value, char *err, size_t errlen)
+{
+    char name[FUNC_NAME_MAX + 1];
+    if (*value && func_destination_parse(value, name, err, errlen) < 0) {
+        return -EINVAL;
+    }
+    free(*field);
+    *field = *value ? xstrdup(value) : NULL;
+    return 0;
+}
+
+/* The asynchronous-invocation keys, with their own messages. 1 when key is not one of them. */
+static int apply_async(struct function_config *cfg, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    int rc;
+    char why[256];
+    if (strcmp(key, "max-retry-attempts") == 0) {
+        rc = parse_int(value, 0, 2, &cfg->max_retries);
+        (void)snprintf(why, sizeof(why), "must be an integer from 0 to 2");
+    } else if (strcmp(key, "max-event-age") == 0) {
+        rc = parse_int(value, 60, 21600, &cfg->max_event_age_s);
+        (void)snprintf(why, sizeof(why), "must be an integer from 60 to 21600 (seconds)");
+    } else if (strcmp(key, "on-success") == 0) {
+        rc = set_destination(&cfg->on_success, value, why, sizeof(why));
+    } else if (strcmp(key, "on-failure") == 0) {
+        rc = set_destination(&cfg->on_failure, value, why, sizeof(why));
+    } else {
+        return 1;
+    }
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "%s=%s: %s", key, value, why);
+    }
+    return rc;
+}
+
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen)
 {
     int rc = -EINVAL;
+    const char *eq = strchr(setting, '=');
+    char key[32];
     if (strncmp(setting, "env.", 4) == 0) {
         rc = set_env(cfg, setting + 4);
-    } else {
-        const char *eq = strchr(setting, '=');
-        if (eq && (size_t)(eq - setting) < 32) {
-            char key[32];
-            memcpy(key, setting, (size_t)(eq - setting));
-            key[eq - setting] = '\0';
-            rc = apply(cfg, key, eq + 1);
+    } else if (eq && (size_t)(eq - setting) < sizeof(key)) {
+        char msg[384];
+        memcpy(key, setting, (size_t)(eq - setting));
+        key[eq - setting] = '\0';
+        rc = apply_async(cfg, key, eq + 1, msg, sizeof(msg));
+        if (rc < 0) {
+            (void)snprintf(err, errlen, "--set %s.%s", cfg->name, msg);
+            return rc;
         }
+        rc = rc == 0 ? 0 : apply(cfg, key, eq + 1);
     }
     if (rc < 0) {
         (void)snprintf(err, errlen,
                        "--set %s.%s: unknown key or invalid value (keys: timeout 1-900, memory "
                        "128-10240, reserved >= 0, provisioned >= 0, ephemeral-storage 512-10240, "
-                       "handler, runtime, "
-                       "architecture x86_64|arm64, env.NAME=VALUE)",
+                       "handler, runtime, architecture x86_64|arm64, env.NAME=VALUE, "
+                       "max-retry-attempts 0-2, max-event-age 60-21600, on-success, on-failure)",
                        cfg->name, setting);
     }
     return rc;
 }
 
 /* ---- JSON document ---- */
+
+/* clambda's EventInvokeConfig member (AWS keeps it as a separate resource), when not default. */
+static void async_to_json(const struct function_config *cfg, json_t *doc)
+{
+    json_t *eic = json_object();
+    json_t *dc = json_object();
+    if (cfg->max_retries != 2) {
+        (void)json_object_set_new(eic, "MaximumRetryAttempts", json_integer(cfg->max_retries));
+    }
+    if (cfg->max_event_age_s != 21600) {
+        (void)json_object_set_new(eic, "MaximumEventAgeInSeconds",
+                                  json_integer(cfg->max_event_age_s));
+    }
+    if (cfg->on_success) {
+        (void)json_object_set_new(dc, "OnSuccess",
+                                  json_pack("{s:s}", "Destination", cfg->on_success));
+    }
+    if (cfg->on_failure) {
+        (void)json_object_set_new(dc, "OnFailure",
+                                  json_pack("{s:s}", "Destination", cfg->on_failure));
+    }
+    if (json_object_size(dc) > 0) {
+        (void)json_object_set(eic, "DestinationConfig", dc);
+    }
+    if (json_object_size(eic) > 0) {
+        (void)json_object_set(doc, "EventInvokeConfig", eic);
+    }
+    json_decref(dc);
+    json_decref(eic);
+}
 
 void func_config_to_json(const struct function_config *cfg, json_t **out)
 {
@@ -275,6 +387,7 @@ void func_config_to_json(const struct function_config *cfg, json_t **out)
         (void)json_object_set_new(doc, "ProvisionedConcurrentExecutions",
                                   json_integer(cfg->provisioned));
     }
+    async_to_json(cfg, doc);
     *out = doc;
 }
 
@@ -340,6 +453,27 @@ static int json_layers(struct function_config *cfg, json_t *doc)
     return rc;
 }
 
+static int json_destination(const json_t *d, char **field)
+{
+    const json_t *j = json_object_get(d, "Destination"); /* NULL when d is */
+    char err[256];
+    if (j == NULL) {
+        return 0;
+    }
+    return json_is_string(j) ? set_destination(field, json_string_value(j), err, sizeof(err))
+                             : -EINVAL;
+}
+
+static int json_async(struct function_config *cfg, const json_t *doc)
+{
+    const json_t *eic = json_object_get(doc, "EventInvokeConfig");
+    const json_t *dc = json_object_get(eic, "DestinationConfig");
+    int rc = json_int(eic, "MaximumRetryAttempts", 0, 2, &cfg->max_retries);
+    rc = rc ? rc : json_int(eic, "MaximumEventAgeInSeconds", 60, 21600, &cfg->max_event_age_s);
+    rc = rc ? rc : json_destination(json_object_get(dc, "OnSuccess"), &cfg->on_success);
+    return rc ? rc : json_destination(json_object_get(dc, "OnFailure"), &cfg->on_failure);
+}
+
 static int json_members(struct function_config *cfg, json_t *doc)
 {
     const json_t *arch = json_array_get(json_object_get(doc, "Architectures"), 0);
@@ -356,6 +490,7 @@ static int json_members(struct function_config *cfg, json_t *doc)
         rc = json_is_string(arch) ? set_string(&cfg->arch, json_string_value(arch), arch_ok)
                                   : -EINVAL;
     }
+    rc = rc ? rc : json_async(cfg, doc);
     return rc ? rc : json_layers(cfg, doc);
 }
 

@@ -37,6 +37,11 @@ struct function_config {
     int64_t code_size;   /* zip bytes, 0 for a directory */
     char *revision_id;   /* NULL until stored */
     char *last_modified; /* NULL until stored */
+    /* Asynchronous invocation (AWS's EventInvokeConfig; docs/serve.md "Asynchronous"). */
+    int max_retries;     /* MaximumRetryAttempts 0..2, default 2 */
+    int max_event_age_s; /* MaximumEventAgeInSeconds 60..21600, default 21600 */
+    char *on_success;    /* destination function (name or function ARN) or NULL */
+    char *on_failure;
 };
 
 /* Fills cfg with AWS's defaults for a function called name in code_dir (both copied). */
@@ -58,9 +63,20 @@ bool func_name_valid(const char *name, size_t len);
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
 /* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, provisioned, handler,
- * runtime, ephemeral-storage, architecture, env.NAME) to cfg. 0 or -EINVAL with a message in err.
- */
+ * runtime, ephemeral-storage, architecture, env.NAME, max-retry-attempts, max-event-age,
+ * on-success, on-failure; an empty on-success/on-failure removes the destination) to cfg. 0 or
+ * -EINVAL with a message in err. */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);
+
+/* Moves the asynchronous-invocation settings (max_retries, max_event_age_s, on_success,
+ * on_failure) of src into dst: they never reach the runtime, so they change in place. */
+void func_config_move_async(struct function_config *dst, struct function_config *src);
+
+/* Parses an asynchronous destination: a function name or
+ * arn:aws:lambda:REGION:ACCOUNT:function:NAME[:$LATEST]. Other ARNs (SQS, SNS, EventBridge, S3)
+ * are refused. OUT: the function name in name (FUNC_NAME_MAX + 1 bytes). 0 or -EINVAL with a
+ * message in err (errlen bytes). */
+int func_destination_parse(const char *dest, char *name, char *err, size_t errlen);
 
 /* The configuration document of cfg as stored by the registry and reused by the control plane:
  * AWS FunctionConfiguration member names (Handler, Runtime, MemorySize, Timeout, Environment

@@ -85,6 +85,8 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
     return put(p, &p->head, at, len);
 }
 
+static void resolve_head(struct http1_parser *p);
+
 static int on_headers_complete(http_parser *hp)
 {
     struct http1_parser *p = parser_of(hp);
@@ -95,7 +97,11 @@ static int on_headers_complete(http_parser *hp)
     bool chunked = (hp->flags & F_CHUNKED) != 0;
     bool has_len = !chunked && hp->content_length != ULLONG_MAX;
     p->req.content_length = has_len ? hp->content_length : UINT64_MAX;
-    if (has_len && hp->content_length > p->body.max) {
+    if (p->head_fn) {
+        resolve_head(p);
+        p->head_fn(p, &p->req, p->head_arg);
+    }
+    if (has_len && hp->content_length > p->body.max && p->body_fn == NULL) {
         p->req.body_too_large = true;
     }
     if (p->req.body_too_large) {
@@ -115,6 +121,10 @@ static int on_headers_complete(http_parser *hp)
 static int on_body(http_parser *hp, const char *at, size_t len)
 {
     struct http1_parser *p = parser_of(hp);
+    if (p->body_fn) {
+        p->body_fn((const uint8_t *)at, len, p->body_arg);
+        return 0;
+    }
     if (p->req.body_too_large) {
         return 0;
     }
@@ -126,8 +136,8 @@ static int on_body(http_parser *hp, const char *at, size_t len)
     return 0;
 }
 
-/* Resolves the offsets into pointers now that head no longer moves. */
-static void finish_request(struct http1_parser *p)
+/* Resolves the offsets into pointers (valid until head grows again). */
+static void resolve_head(struct http1_parser *p)
 {
     struct http1_request *r = &p->req;
     const char *base = cl_buf_str(&p->head);
@@ -139,6 +149,13 @@ static void finish_request(struct http1_parser *p)
         r->headers[i].value = p->offs[i].value_off ? base + p->offs[i].value_off : "";
         r->n_headers++;
     }
+}
+
+/* Resolves the request now that head no longer moves. */
+static void finish_request(struct http1_parser *p)
+{
+    struct http1_request *r = &p->req;
+    resolve_head(p);
     r->body = (!r->body_too_large && p->body.len) ? p->body.data : NULL;
     r->body_len = r->body ? p->body.len : 0;
     r->keep_alive = http_should_keep_alive(&p->hp) != 0;
@@ -223,6 +240,8 @@ void http1_parser_next(struct http1_parser *p)
     p->error = 0;
     p->complete = false;
     p->want_continue = false;
+    p->body_fn = NULL;
+    p->body_arg = NULL;
     memset(&p->req, 0, sizeof(p->req));
     http_parser_pause(&p->hp, 0);
 }
@@ -246,6 +265,18 @@ uint8_t *http1_parser_take_body(struct http1_parser *p, size_t *len)
     p->req.body = NULL;
     p->req.body_len = 0;
     return b;
+}
+
+void http1_parser_set_head_hook(struct http1_parser *p, http1_head_fn *fn, void *arg)
+{
+    p->head_fn = fn;
+    p->head_arg = arg;
+}
+
+void http1_parser_stream_body(struct http1_parser *p, http1_body_fn *fn, void *arg)
+{
+    p->body_fn = fn;
+    p->body_arg = arg;
 }
 
 const char *http1_header(const struct http1_request *req, const char *name)

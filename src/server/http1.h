@@ -46,6 +46,13 @@ struct http1_hdr_off {
     size_t value_off;
 };
 
+struct http1_parser;
+/* Called once the head of a request is parsed (before its body); req's method, url and headers
+ * are valid during the call only. The hook may call http1_parser_stream_body(). */
+typedef void http1_head_fn(struct http1_parser *p, const struct http1_request *req, void *arg);
+/* Receives body bytes as they are parsed (streamed bodies). */
+typedef void http1_body_fn(const uint8_t *data, size_t len, void *arg);
+
 /* Parser state; embed it and call http1_parser_init(). */
 struct http1_parser {
     http_parser hp;
@@ -58,6 +65,10 @@ struct http1_parser {
     int error;   /* first cap error seen in a callback (-E2BIG) */
     bool complete;
     bool want_continue; /* "Expect: 100-continue" seen and not yet taken */
+    http1_head_fn *head_fn;
+    void *head_arg;
+    http1_body_fn *body_fn; /* this request's body goes here instead of into body */
+    void *body_arg;
     struct http1_request req;
 };
 
@@ -80,6 +91,13 @@ bool http1_parser_take_continue(struct http1_parser *p);
 /* Takes the body out of the parser. OUT: *len. The caller owns the result (free()); NULL when
  * there is no body. p->req.body becomes NULL. */
 uint8_t *http1_parser_take_body(struct http1_parser *p, size_t *len);
+
+/* Sets a hook called at the end of every request head (NULL removes it). */
+void http1_parser_set_head_hook(struct http1_parser *p, http1_head_fn *fn, void *arg);
+/* From inside the head hook: the current request's body is passed to fn as it is parsed, with
+ * no size cap, instead of being buffered (req.body stays NULL; trailers still arrive in
+ * req.headers when the request completes). Reset by http1_parser_next(). */
+void http1_parser_stream_body(struct http1_parser *p, http1_body_fn *fn, void *arg);
 
 /* Value of the first header named name (ASCII case-insensitive) in req, or NULL. */
 const char *http1_header(const struct http1_request *req, const char *name);

@@ -21,6 +21,7 @@ struct httpd {
     uv_tcp_t tcp;
     struct httpd_config cfg;
     httpd_request_fn *fn;
+    httpd_head_fn *head_fn;
     void *user;
     struct httpd_conn *conns;
     size_t n_conns;
@@ -41,15 +42,25 @@ struct httpd_conn {
     bool closing;    /* uv_close called */
     bool keep_alive; /* of the current request */
     bool reading;
+    bool read_paused;    /* httpd_conn_pause_read */
+    bool body_streaming; /* the current request's body goes to body_fn */
+    bool streaming;      /* a chunked response is open */
+    bool want_drain;     /* a stream write returned 1 */
+    size_t queued;       /* bytes handed to uv_write, not yet written */
     httpd_abort_fn *abort_fn;
     void *abort_arg;
+    httpd_body_fn *body_fn;
+    void *body_arg;
+    httpd_drain_fn *drain_fn;
+    void *drain_arg;
 };
 
 struct write_req {
     uv_write_t req;
     struct httpd_conn *conn;
     uint8_t *data;
-    bool is_final; /* the response (not a 100 Continue) */
+    size_t len;
+    bool is_final; /* the response (not a 100 Continue or a chunk) */
 };
 
 static void maybe_free_server(struct httpd *s)
@@ -84,12 +95,14 @@ static void conn_close(struct httpd_conn *c)
         return;
     }
     c->closing = true;
-    if (c->pending && c->abort_fn) {
+    if ((c->pending || c->body_streaming) && c->abort_fn) {
         httpd_abort_fn *fn = c->abort_fn;
         c->abort_fn = NULL;
         fn(c, c->abort_arg);
     }
     c->pending = false;
+    c->body_streaming = false;
+    c->streaming = false;
     uv_close((uv_handle_t *)&c->tcp, on_conn_close);
 }
 
@@ -100,10 +113,13 @@ static void write_raw(struct httpd_conn *c, uint8_t *data, size_t len, bool is_f
     struct write_req *w = xmalloc(sizeof(*w));
     w->conn = c;
     w->data = data;
+    w->len = len;
     w->is_final = is_final;
+    c->queued += len;
     uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
     if (rc < 0) {
+        c->queued -= len;
         free(data);
         free(w);
         conn_close(c);
@@ -140,6 +156,7 @@ static bool feed(struct httpd_conn *c, const uint8_t *data, size_t len, size_t *
         return false;
     }
     c->pending = true;
+    c->body_streaming = false;
     c->keep_alive = c->parser.req.keep_alive;
     c->abort_fn = NULL;
     c->srv->fn(c, &c->parser.req, c->srv->user);
@@ -209,6 +226,7 @@ static void on_write(uv_write_t *w, int status)
     struct write_req *wr = (struct write_req *)w;
     struct httpd_conn *c = wr->conn;
     bool is_final = wr->is_final;
+    c->queued -= wr->len;
     free(wr->data);
     free(wr);
     if (c->closing) {
@@ -218,17 +236,27 @@ static void on_write(uv_write_t *w, int status)
         conn_close(c);
         return;
     }
+    if (c->want_drain && c->queued <= HTTPD_STREAM_LOW_WATER) {
+        c->want_drain = false;
+        if (c->drain_fn) {
+            c->drain_fn(c, c->drain_arg);
+            return; /* c may have ended its stream; is_final writes never set want_drain */
+        }
+    }
     if (is_final) {
         c->writing = false;
         after_response(c);
     }
 }
 
+/* len SIZE_MAX: chunked. */
 static void append_head(struct cl_buf *b, int status, const struct httpd_header *hdrs,
                         size_t n_hdrs, size_t len, bool keep_alive)
 {
     int rc = cl_buf_printf(b, "HTTP/1.1 %d %s\r\n", status, httpd_reason(status));
-    if (rc == 0 && status != 204) { /* RFC 9110: no Content-Length in a 204 */
+    if (rc == 0 && len == SIZE_MAX) {
+        rc = cl_buf_append_str(b, "Transfer-Encoding: chunked\r\n");
+    } else if (rc == 0 && status != 204) { /* RFC 9110: no Content-Length in a 204 */
         rc = cl_buf_printf(b, "Content-Length: %zu\r\n", len);
     }
     for (size_t i = 0; rc == 0 && i < n_hdrs; i++) {
@@ -264,6 +292,128 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
     write_raw(c, b.data, n, true);
 }
 
+int httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
+                       size_t n_hdrs)
+{
+    if (c->closing || !c->pending || c->streaming) {
+        return -EPIPE;
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    append_head(&b, status, hdrs, n_hdrs, SIZE_MAX, c->keep_alive);
+    c->streaming = true;
+    write_raw(c, b.data, b.len, false);
+    return c->closing ? -EPIPE : 0;
+}
+
+int httpd_stream_write(struct httpd_conn *c, const void *data, size_t len)
+{
+    if (c->closing || !c->streaming) {
+        return -EPIPE;
+    }
+    if (len == 0) {
+        return c->queued > HTTPD_STREAM_HIGH_WATER ? 1 : 0;
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    if (cl_buf_printf(&b, "%zx\r\n", len) < 0 || cl_buf_append(&b, data, len) < 0 ||
+        cl_buf_append_str(&b, "\r\n") < 0) {
+        abort(); /* unbounded buffer: only ENOMEM */
+    }
+    write_raw(c, b.data, b.len, false);
+    if (c->closing) {
+        return -EPIPE;
+    }
+    if (c->queued > HTTPD_STREAM_HIGH_WATER) {
+        c->want_drain = true;
+        return 1;
+    }
+    return 0;
+}
+
+void httpd_stream_set_drain(struct httpd_conn *c, httpd_drain_fn *fn, void *arg)
+{
+    c->drain_fn = fn;
+    c->drain_arg = arg;
+}
+
+size_t httpd_stream_queued(const struct httpd_conn *c)
+{
+    return c->queued;
+}
+
+void httpd_stream_end(struct httpd_conn *c, const struct httpd_header *trailers, size_t n)
+{
+    if (c->closing || !c->streaming) {
+        return;
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    int rc = cl_buf_append_str(&b, "0\r\n");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = cl_buf_printf(&b, "%s: %s\r\n", trailers[i].name, trailers[i].value);
+    }
+    if (rc < 0 || cl_buf_append_str(&b, "\r\n") < 0) {
+        abort();
+    }
+    c->streaming = false;
+    c->want_drain = false;
+    c->drain_fn = NULL;
+    c->pending = false;
+    c->abort_fn = NULL;
+    c->writing = true;
+    write_raw(c, b.data, b.len, true);
+}
+
+static void on_parser_body(const uint8_t *data, size_t len, void *arg)
+{
+    struct httpd_conn *c = arg;
+    if (!c->closing && c->body_fn) {
+        c->body_fn(c, data, len, c->body_arg);
+    }
+}
+
+static void on_parser_head(struct http1_parser *p, const struct http1_request *req, void *arg)
+{
+    struct httpd_conn *c = arg;
+    (void)p;
+    c->srv->head_fn(c, req, c->srv->user);
+}
+
+void httpd_set_head_handler(struct httpd *s, httpd_head_fn *fn)
+{
+    s->head_fn = fn;
+}
+
+void httpd_conn_stream_body(struct httpd_conn *c, httpd_body_fn *fn, void *arg)
+{
+    c->body_streaming = true;
+    c->body_fn = fn;
+    c->body_arg = arg;
+    http1_parser_stream_body(&c->parser, on_parser_body, c);
+}
+
+void httpd_conn_pause_read(struct httpd_conn *c)
+{
+    if (c->reading && !c->closing) {
+        (void)uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+        c->read_paused = true;
+    }
+}
+
+void httpd_conn_resume_read(struct httpd_conn *c)
+{
+    if (c->read_paused && !c->closing) {
+        c->read_paused = false;
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) {
+            c->reading = true;
+        } else {
+            conn_close(c);
+        }
+    }
+}
+
 void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg)
 {
     c->abort_fn = fn;
@@ -286,6 +436,9 @@ static void on_connection(uv_stream_t *ls, int status)
     (void)uv_tcp_init(ls->loop, &c->tcp);
     c->tcp.data = c;
     http1_parser_init(&c->parser, HTTP1_MAX_HEAD, s->cfg.max_body);
+    if (s->head_fn) {
+        http1_parser_set_head_hook(&c->parser, on_parser_head, c);
+    }
     cl_buf_init(&c->inbuf, HTTPD_MAX_PENDING_INPUT);
     c->next = s->conns;
     if (s->conns) {

@@ -33,6 +33,11 @@ struct inv_result {
 
 /* Called exactly once per invocation; usually frees it (inv_free). */
 typedef void inv_done_fn(struct inv *inv, const struct inv_result *r);
+/* Streaming consumer: receives a streamed response's bytes as the runtime sends them. Returns
+ * 1 when the producer should pause until inv->resume is called, else 0. */
+typedef int inv_chunk_fn(struct inv *inv, const uint8_t *data, size_t len);
+/* Resumes a paused producer. */
+typedef void inv_resume_fn(void *producer);
 
 struct inv {
     struct inv *next; /* wait-queue link, owned by the pool */
@@ -48,7 +53,10 @@ struct inv {
     struct logs_tail *tail; /* non-NULL when the caller asked for the log tail */
     uint64_t wait_until_ns; /* sync: give up waiting for an environment at this time */
     inv_done_fn *done;
-    void *owner; /* the API's context (e.g. the caller's connection, NULL once gone) */
+    inv_chunk_fn *chunk;   /* set by a streaming caller (InvokeWithResponseStream) */
+    inv_resume_fn *resume; /* set by the environment while it streams into chunk */
+    void *producer;        /* argument of resume */
+    void *owner;           /* the API's context (e.g. the caller's connection, NULL once gone) */
 };
 
 /* A new invocation of version $LATEST with a fresh request id and trace id; takes ownership of

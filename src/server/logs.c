@@ -5,8 +5,11 @@
  * blocking other work for long. */
 #include "logs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +18,19 @@
 #include <unistd.h>
 
 #include "ids.h"
+#include "logs_files.h"
 #include "xalloc.h"
 
 struct logs_stream {
-    int fd;
-    char *path;
+    int fd, ts_fd;
+    char *state_dir, *function;
+    char *base; /* <state>/logs/<function>/<name>, without ".log" */
+    char *path; /* the part being written */
     char name[80];
+    int part;
+    uint64_t bytes;  /* in the current part */
+    int64_t last_ms; /* last time written to the .ts sidecar */
+    uint64_t max_bytes, retain_bytes;
     struct logs_tail *tail;
     struct cl_buf partial[2];
 };
@@ -59,6 +69,39 @@ static int make_parents(char *path)
     return 0;
 }
 
+/* Opens part s->part (its .log and .ts) for appending. 0 or -errno. */
+static int open_part(struct logs_stream *s)
+{
+    char *ts = s->part ? xasprintf("%s.%d.ts", s->base, s->part) : xasprintf("%s.ts", s->base);
+    free(s->path);
+    s->path = s->part ? xasprintf("%s.%d.log", s->base, s->part) : xasprintf("%s.log", s->base);
+    s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int rc = s->fd < 0 ? -errno : 0;
+    s->ts_fd = rc == 0 ? open(ts, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
+    if (rc == 0 && s->ts_fd < 0) {
+        rc = -errno;
+        (void)close(s->fd);
+        s->fd = -1;
+    }
+    free(ts);
+    s->bytes = 0;
+    s->last_ms = -1;
+    return rc;
+}
+
+/* Marks the current part as no longer written (0444) and closes it. */
+static void close_part(struct logs_stream *s)
+{
+    if (s->fd >= 0) {
+        (void)fchmod(s->fd, 0444);
+        (void)close(s->fd);
+    }
+    if (s->ts_fd >= 0) {
+        (void)close(s->ts_fd);
+    }
+    s->fd = s->ts_fd = -1;
+}
+
 int logs_open(const char *state_dir, const char *function, const char *version,
               struct logs_stream **out)
 {
@@ -72,33 +115,34 @@ int logs_open(const char *state_dir, const char *function, const char *version,
     }
     (void)snprintf(s->name, sizeof(s->name), "%04d/%02d/%02d/[%s]%s", tm.tm_year + 1900,
                    tm.tm_mon + 1, tm.tm_mday, version, hex);
-    s->path = xasprintf("%s/logs/%s/%s.log", state_dir, function, s->name);
-    int rc = make_parents(s->path);
-    if (rc == 0) {
-        s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        rc = s->fd < 0 ? -errno : 0;
-    }
+    s->base = xasprintf("%s/logs/%s/%s", state_dir, function, s->name);
+    s->fd = s->ts_fd = -1;
+    int rc = make_parents(s->base);
+    rc = rc ? rc : open_part(s);
     if (rc < 0) {
         free(s->path);
+        free(s->base);
         free(s);
         return rc;
     }
+    s->state_dir = xstrdup(state_dir);
+    s->function = xstrdup(function);
     cl_buf_init(&s->partial[0], LOGS_MAX_LINE);
     cl_buf_init(&s->partial[1], LOGS_MAX_LINE);
     *out = s;
     return 0;
 }
 
-static void write_all(struct logs_stream *s, const uint8_t *p, size_t n)
+void logs_set_limits(struct logs_stream *s, uint64_t max_bytes, uint64_t retain_bytes)
 {
-    if (n == 0) {
-        return;
-    }
-    if (s->tail) {
-        logs_tail_append(s->tail, p, n);
-    }
+    s->max_bytes = max_bytes;
+    s->retain_bytes = retain_bytes;
+}
+
+static void write_fd(int fd, const uint8_t *p, size_t n)
+{
     while (n > 0) {
-        ssize_t w = write(s->fd, p, n);
+        ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR) {
             continue;
         }
@@ -110,11 +154,61 @@ static void write_all(struct logs_stream *s, const uint8_t *p, size_t n)
     }
 }
 
-static void write_line(struct logs_stream *s, const uint8_t *p, size_t n)
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Rolls over to the next part when n more bytes would pass the cap, then prunes. */
+static void maybe_roll(struct logs_stream *s, size_t n)
+{
+    if (s->max_bytes == 0 || s->bytes == 0 || s->bytes + n <= s->max_bytes) {
+        return;
+    }
+    close_part(s);
+    s->part++;
+    if (open_part(s) < 0) {
+        return; /* writes fail quietly (fd -1) until the next stream */
+    }
+    if (s->retain_bytes > 0) {
+        (void)logs_prune(s->state_dir, s->function, s->retain_bytes);
+    }
+}
+
+/* Writes one unit (a line with its "\n", or platform lines) at the current time. */
+static void write_unit(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl)
 {
     static const uint8_t nl = '\n';
-    write_all(s, p, n);
-    write_all(s, &nl, 1);
+    size_t total = n + (add_nl ? 1 : 0);
+    if (total == 0) {
+        return;
+    }
+    if (s->tail) {
+        logs_tail_append(s->tail, p, n);
+        if (add_nl) {
+            logs_tail_append(s->tail, &nl, 1);
+        }
+    }
+    maybe_roll(s, total);
+    int64_t ms = now_ms();
+    if (ms != s->last_ms && s->ts_fd >= 0) {
+        char rec[48];
+        int len = snprintf(rec, sizeof(rec), "%" PRIu64 " %" PRId64 "\n", s->bytes, ms);
+        write_fd(s->ts_fd, (const uint8_t *)rec, (size_t)len);
+        s->last_ms = ms;
+    }
+    write_fd(s->fd, p, n);
+    if (add_nl) {
+        write_fd(s->fd, &nl, 1);
+    }
+    s->bytes += total;
+}
+
+static void write_line(struct logs_stream *s, const uint8_t *p, size_t n)
+{
+    write_unit(s, p, n, true);
 }
 
 void logs_flush(struct logs_stream *s, enum logs_source src)
@@ -155,7 +249,72 @@ void logs_platform(struct logs_stream *s, const struct cl_buf *text)
 {
     logs_flush(s, LOGS_STDOUT);
     logs_flush(s, LOGS_STDERR);
-    write_all(s, text->data, text->len);
+    write_unit(s, text->data, text->len, false);
+}
+
+/* Oldest first; ties by path, so parts of one stream go in order. */
+static int by_age(const void *a, const void *b)
+{
+    const struct logs_file *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns) {
+        return x->mtime_ns < y->mtime_ns ? -1 : 1;
+    }
+    return strcmp(x->path, y->path);
+}
+
+int logs_prune(const char *state_dir, const char *function, uint64_t retain_bytes)
+{
+    struct logs_files fl;
+    char *dir = xasprintf("%s/logs/%s", state_dir, function);
+    logs_files_scan(dir, &fl);
+    free(dir);
+    uint64_t total = 0;
+    for (size_t i = 0; i < fl.n; i++) {
+        total += fl.v[i].size;
+    }
+    qsort(fl.v, fl.n, sizeof(fl.v[0]), by_age);
+    int n_deleted = 0;
+    for (size_t i = 0; i < fl.n && total > retain_bytes; i++) {
+        if (fl.v[i].is_live) {
+            continue; /* still written by an environment */
+        }
+        size_t len = strlen(fl.v[i].path);
+        char *ts = xasprintf("%.*s.ts", (int)(len - 4), fl.v[i].path);
+        if (unlink(fl.v[i].path) == 0) {
+            total -= fl.v[i].size;
+            n_deleted++;
+        }
+        (void)unlink(ts);
+        free(ts);
+    }
+    logs_files_free(&fl);
+    return n_deleted;
+}
+
+int logs_seal(const char *state_dir)
+{
+    char *top = xasprintf("%s/logs", state_dir);
+    DIR *d = opendir(top);
+    const struct dirent *de;
+    int n = 0;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+        char *dir = xasprintf("%s/%s", top, de->d_name);
+        struct logs_files fl;
+        logs_files_scan(dir, &fl);
+        for (size_t i = 0; i < fl.n; i++) {
+            n += fl.v[i].is_live && chmod(fl.v[i].path, 0444) == 0;
+        }
+        logs_files_free(&fl);
+        free(dir);
+    }
+    if (d) {
+        (void)closedir(d);
+    }
+    free(top);
+    return n;
 }
 
 void logs_attach(struct logs_stream *s, struct logs_tail *t)
@@ -180,9 +339,12 @@ void logs_close(struct logs_stream *s)
     }
     logs_flush(s, LOGS_STDOUT);
     logs_flush(s, LOGS_STDERR);
-    (void)close(s->fd);
+    close_part(s);
     cl_buf_fini(&s->partial[0]);
     cl_buf_fini(&s->partial[1]);
     free(s->path);
+    free(s->base);
+    free(s->state_dir);
+    free(s->function);
     free(s);
 }

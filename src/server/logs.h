@@ -4,7 +4,15 @@
  * arrive in arbitrary pieces and are cut into lines here (a line longer than LOGS_MAX_LINE is
  * split, as CloudWatch caps events at 256 KB); platform lines (START, END, REPORT) are written
  * whole. While an invocation is attached, every line also goes to its tail buffer, whose last
- * 4 KB become X-Amz-Log-Result. */
+ * 4 KB become X-Amz-Log-Result.
+ *
+ * Events need timestamps (the CloudWatch Logs API, `clambda logs`) but the file holds the
+ * lines as AWS prints them, so a sidecar <stream>.ts records "<byte offset> <epoch ms>\n"
+ * whenever the millisecond changes between two writes: every line from that offset on has that
+ * time. Rotation: past max_bytes a stream continues in <stream>.1.log (.1.ts), .2.log, ...;
+ * after each rollover the function's oldest files not being written are deleted until the
+ * function's files total at most retain_bytes. A file being written has mode 0644; rolled-over
+ * and closed ones become 0444, which is how pruning tells them apart. */
 #ifndef CLAMBDA_SERVER_LOGS_H
 #define CLAMBDA_SERVER_LOGS_H
 
@@ -37,11 +45,20 @@ void logs_tail_append(struct logs_tail *t, const uint8_t *p, size_t n);
  * errno from mkdir/open. */
 int logs_open(const char *state_dir, const char *function, const char *version,
               struct logs_stream **out);
+/* Sets the rotation caps of s (0: none). */
+void logs_set_limits(struct logs_stream *s, uint64_t max_bytes, uint64_t retain_bytes);
+/* Deletes the oldest closed log files (and their .ts) under <state_dir>/logs/<function> until
+ * the .log files total at most retain_bytes. Returns the number of files deleted. */
+int logs_prune(const char *state_dir, const char *function, uint64_t retain_bytes);
+/* Marks every log file under <state_dir>/logs as closed (0444): at server start no environment
+ * is alive, so files left writable by a killed server become prunable. Returns the number of
+ * files changed. */
+int logs_seal(const char *state_dir);
 /* Closes the file (partial lines are flushed first) and frees s. NULL is a no-op. */
 void logs_close(struct logs_stream *s);
 /* The stream name, valid until logs_close(). */
 const char *logs_name(const struct logs_stream *s);
-/* The log file path, valid until logs_close(). */
+/* The path of the file being written (the latest part), valid until the next write. */
 const char *logs_path(const struct logs_stream *s);
 /* Attaches t (borrowed until the next attach) to receive every line; NULL detaches. */
 void logs_attach(struct logs_stream *s, struct logs_tail *t);

@@ -81,6 +81,11 @@ const struct function_config *pool_function_at(const struct pool *p, size_t i)
     return i < p->n_fns ? &p->fns[i]->cfg : NULL;
 }
 
+size_t pool_n_functions(const struct pool *p)
+{
+    return p->n_fns;
+}
+
 static struct pool_fn *fn_new(struct function_config *cfg)
 {
     struct pool_fn *f = xcalloc(1, sizeof(*f));
@@ -170,6 +175,7 @@ static bool can_spawn(struct pool *p, struct pool_fn *f)
 
 static void on_env_idle(struct env *e, void *arg);
 static void on_env_gone(struct env *e, void *arg);
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg);
 
 /* The environment settings of f's runtimes. */
 static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
@@ -185,11 +191,15 @@ static void env_config_of(struct pool *p, struct pool_fn *f, bool provisioned,
                               .extra_env = p->cfg.extra_env,
                               .on_idle = on_env_idle,
                               .on_gone = on_env_gone,
+                              .on_retry = on_env_retry,
                               .arg = p,
                               .owner = f,
                               .full = p->cfg.full,
                               .sbx_fn = f->sbx,
-                              .isolate_net = p->cfg.isolate_net};
+                              .isolate_net = p->cfg.isolate_net,
+                              .metrics = p->cfg.metrics,
+                              .log_max_bytes = p->cfg.log_max_bytes,
+                              .log_retain_bytes = p->cfg.log_retain_bytes};
 }
 
 /* Full isolation: the function's cgroup parent, made once. 0 or -errno with err. */
@@ -206,8 +216,10 @@ static int prepare_fn(struct pool *p, struct pool_fn *f, char *err, size_t errle
     return rc;
 }
 
-/* Starts an environment of f for inv (NULL: a provisioned one). 0 or -errno with err. */
-static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *err, size_t errlen)
+/* Starts an environment of f for inv (NULL: a provisioned one; suppressed: a retried init,
+ * see env.h). 0 or -errno with err. */
+static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed, char *err,
+                     size_t errlen)
 {
     int rc = prepare_fn(p, f, err, errlen);
     if (rc < 0) {
@@ -215,6 +227,7 @@ static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *e
     }
     struct env_config ec;
     env_config_of(p, f, inv == NULL, &ec);
+    ec.suppressed_init = suppressed;
     struct env *e = NULL;
     rc = env_spawn(&ec, inv, &e, err, errlen);
     if (rc < 0) {
@@ -229,19 +242,39 @@ static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, char *e
     return 0;
 }
 
-/* Starts an environment for inv. False only when limits forbid; a spawn failure completes inv
- * with Runtime.InvalidEntrypoint and counts as handled. */
-static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+/* Starts an environment for inv (suppressed: a retried init). False only when limits forbid;
+ * a spawn failure completes inv with Runtime.InvalidEntrypoint and counts as handled. */
+static bool spawn_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool suppressed)
 {
     if (!can_spawn(p, f)) {
         return false;
     }
     char err[512];
-    if (start_env(p, f, inv, err, sizeof(err)) < 0) {
+    if (start_env(p, f, inv, suppressed, err, sizeof(err)) < 0) {
         (void)fprintf(stderr, "clambda: %s: cannot start environment: %s\n", f->cfg.name, err);
         inv_fail(inv, "Runtime.InvalidEntrypoint", err);
     }
     return true;
+}
+
+static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
+{
+    return spawn_env(p, f, inv, false);
+}
+
+/* A failed on-demand init: the invocation that waited for it gets a fresh environment that
+ * re-runs init inside it, in the failed one's slot (which is freed first, so a reserved
+ * concurrency of 1 still allows it). */
+static bool on_env_retry(struct env *e, struct inv *inv, void *arg)
+{
+    struct pool *p = arg;
+    struct pool_fn *f = env_owner(e);
+    remove_env(p, f, e); /* on_gone will find nothing left to remove */
+    bool was = p->dispatching;
+    p->dispatching = true;
+    bool taken = spawn_env(p, f, inv, true);
+    p->dispatching = was;
+    return taken;
 }
 
 static size_t count_provisioned(const struct pool_fn *f)
@@ -276,7 +309,7 @@ static void ensure_provisioned(struct pool *p, struct pool_fn *f)
             return;
         }
         char err[512];
-        if (start_env(p, f, NULL, err, sizeof(err)) < 0) {
+        if (start_env(p, f, NULL, false, err, sizeof(err)) < 0) {
             (void)fprintf(stderr, "clambda: %s: cannot start provisioned environment: %s\n",
                           f->cfg.name, err);
             provisioned_failed(f);
@@ -409,7 +442,9 @@ static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};
-    (void)p;
+    if (p->cfg.metrics) {
+        metrics_throttle(p->cfg.metrics, inv->function);
+    }
     inv_complete(inv, &r);
 }
 
@@ -520,6 +555,7 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
     if (func_config_equal(&f->cfg, cfg)) {
         f->cfg.reserved = cfg->reserved;
         f->cfg.provisioned = cfg->provisioned;
+        func_config_move_async(&f->cfg, cfg);
         f->prov_backoff_ms = 0;
         f->prov_retry_ns = 0;
         func_config_fini(cfg);
@@ -601,4 +637,24 @@ void pool_free(struct pool *p)
     free(p->fns);
     free(p->retired);
     free(p);
+}
+
+int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_live *out)
+{
+    const struct pool *p = arg;
+    if (i >= p->n_fns + p->n_retired) {
+        return -ENOENT;
+    }
+    /* retired configurations too: their busy environments still run */
+    const struct pool_fn *f = i < p->n_fns ? p->fns[i] : p->retired[i - p->n_fns];
+    *name = f->cfg.name;
+    *out = (struct metrics_live){.envs_alive = (long)f->n_envs};
+    for (size_t j = 0; j < f->n_envs; j++) {
+        out->envs_idle += env_available(f->envs[j]);
+        out->concurrent += env_has_invocation(f->envs[j]); /* init of a cold start included */
+    }
+    for (const struct inv *w = f->wait_head; w; w = w->next) {
+        out->queue_depth += w->is_async;
+    }
+    return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "func.h"
 #include "inv.h"
+#include "metrics.h"
 
 struct pool;
 struct sandbox_full;
@@ -33,6 +34,9 @@ struct pool_config {
     char *const *extra_env;    /* passed to every runtime ("KEY=VALUE", NULL-terminated) */
     struct sandbox_full *full; /* full isolation: shared state (serve.c); NULL: none */
     bool isolate_net;          /* full isolation with a network namespace per environment */
+    struct metrics *metrics;   /* counters fed by the pool and its environments (or NULL) */
+    uint64_t log_max_bytes;    /* a log stream file rolls over past this (0: never) */
+    uint64_t log_retain_bytes; /* a function's log files are pruned to this (0: never) */
 };
 
 /* Creates a pool on loop. OUT: *out (pool_free). */
@@ -62,6 +66,11 @@ const struct function_config *pool_function_at(const struct pool *p, size_t i);
 /* The same for a version ("$LATEST" or a published number), or NULL. */
 const struct function_config *pool_function_version(const struct pool *p, const char *name,
                                                     const char *version);
+/* The i-th function version (0 <= i < pool_n_functions), borrowed as pool_function's result;
+ * indexes change when a function is removed. */
+const struct function_config *pool_function_at(const struct pool *p, size_t i);
+/* How many function versions the pool has. */
+size_t pool_n_functions(const struct pool *p);
 /* Runs inv on an environment of inv->function's inv->version; inv_complete() is called exactly
  * once, possibly before this returns (spawn failure, or ResourceNotFoundException when that
  * version no longer exists). */
@@ -69,6 +78,10 @@ void pool_submit(struct pool *p, struct inv *inv);
 /* Shutdown: throttles waiting invocations, sends SIGTERM to every environment's process group
  * and SIGKILL after grace_ms; stops the pool's timer. Handles close asynchronously. */
 void pool_shutdown(struct pool *p, int grace_ms);
+/* metrics_live_fn over the pool (arg: the pool): the live gauges of its i-th function
+ * configuration, current or retired (environments alive, idle, busy, asynchronous invocations
+ * waiting). */
+int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_live *out);
 /* Frees the pool after the loop has finished (uv_run returned). NULL is a no-op. */
 void pool_free(struct pool *p);
 

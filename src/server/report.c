@@ -56,9 +56,15 @@ int report_report(struct cl_buf *out, const struct report *r)
 int report_init_report(struct cl_buf *out, uint64_t init_ns, const char *status,
                        const char *error_type)
 {
+    return report_init_report_phase(out, init_ns, "init", status, error_type);
+}
+
+int report_init_report_phase(struct cl_buf *out, uint64_t init_ns, const char *phase,
+                             const char *status, const char *error_type)
+{
     int rc = cl_buf_append_str(out, "INIT_REPORT Init Duration: ");
     rc = rc ? rc : report_append_ms(out, init_ns);
-    rc = rc ? rc : cl_buf_printf(out, " ms\tPhase: init\tStatus: %s", status);
+    rc = rc ? rc : cl_buf_printf(out, " ms\tPhase: %s\tStatus: %s", phase, status);
     if (rc == 0 && error_type) {
         rc = cl_buf_printf(out, "\tError Type: %s", error_type);
     }

@@ -34,8 +34,11 @@ int report_start(struct cl_buf *out, const char *request_id, const char *version
 int report_end(struct cl_buf *out, const char *request_id);
 /* Appends the tab-separated REPORT line (with its trailing tab) and "\n". */
 int report_report(struct cl_buf *out, const struct report *r);
-/* Appends "INIT_REPORT Init Duration: <ms> ms\tPhase: init\tStatus: <status>[\tError Type: <t>]\n".
- */
+/* Appends "INIT_REPORT Init Duration: <ms> ms\tPhase: <phase>\tStatus: <status>[\tError Type:
+ * <t>]\n"; phase is "init", or "invoke" for an init retried inside an invocation. */
+int report_init_report_phase(struct cl_buf *out, uint64_t init_ns, const char *phase,
+                             const char *status, const char *error_type);
+/* The same with Phase: init. */
 int report_init_report(struct cl_buf *out, uint64_t init_ns, const char *status,
                        const char *error_type);
 /* Appends "<ISO-8601 UTC ms>Z <id> Task timed out after <s>.00 seconds\n" for the epoch time

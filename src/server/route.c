@@ -37,13 +37,13 @@ int route_pct_decode(const char *in, size_t len, char *out, size_t cap)
     return (int)n;
 }
 
-int route_match_invoke(const char *url, char *id, size_t cap)
+/* Matches prefix{id}suffix and decodes the id label. */
+static int match_label(const char *url, const char *prefix, const char *suffix, char *id,
+                       size_t cap)
 {
-    static const char prefix[] = "/2015-03-31/functions/";
-    static const char suffix[] = "/invocations";
     size_t len = strcspn(url, "?");
-    size_t plen = sizeof(prefix) - 1;
-    size_t slen = sizeof(suffix) - 1;
+    size_t plen = strlen(prefix);
+    size_t slen = strlen(suffix);
     if (len <= plen + slen || strncmp(url, prefix, plen) != 0 ||
         memcmp(url + len - slen, suffix, slen) != 0) {
         return -ENOENT;
@@ -55,6 +55,16 @@ int route_match_invoke(const char *url, char *id, size_t cap)
     }
     int rc = route_pct_decode(label, label_len, id, cap);
     return rc < 0 ? rc : 0;
+}
+
+int route_match_invoke(const char *url, char *id, size_t cap)
+{
+    return match_label(url, "/2015-03-31/functions/", "/invocations", id, cap);
+}
+
+int route_match_invoke_stream(const char *url, char *id, size_t cap)
+{
+    return match_label(url, "/2021-11-15/functions/", "/response-streaming-invocations", id, cap);
 }
 
 static bool qualifier_valid(const char *q)

@@ -28,6 +28,10 @@ int route_pct_decode(const char *in, size_t len, char *out, size_t cap);
  * when the id label is malformed. */
 int route_match_invoke(const char *url, char *id, size_t cap);
 
+/* Matches "/2021-11-15/functions/{id}/response-streaming-invocations"
+ * (InvokeWithResponseStream); same results as route_match_invoke(). */
+int route_match_invoke_stream(const char *url, char *id, size_t cap);
+
 /* Parses a FunctionName: "my-fn", "my-fn:prod", "123456789012:function:my-fn[:q]",
  * "arn:aws:lambda:us-east-1:123456789012:function:my-fn[:q]". OUT: *out. 0 or -EINVAL. */
 int route_parse_function(const char *id, struct route_fn *out);

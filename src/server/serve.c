@@ -15,11 +15,16 @@
 
 #include "api_control.h"
 #include "api_invoke.h"
+#include "api_logs.h"
+#include "async.h"
 #include "creds.h"
 #include "func.h"
 #include "httpd.h"
+#include "logs.h"
 #include "manifest.h"
+#include "metrics.h"
 #include "pool.h"
+#include "queue.h"
 #include "registry.h"
 #include "sandbox_full.h"
 #include "store.h"
@@ -43,13 +48,16 @@ struct serve_opts {
     int wait_ms;
     int init_timeout_s;
     int grace_ms;
+    int retry_delay_ms[2]; /* --async-retry-delays-ms */
     char region[32];
-    char isolation[8];       /* "auto", "full", "none" */
-    bool isolate_net;        /* --network isolated */
-    bool userns;             /* --userns auto (default): a user namespace when possible */
-    char *cgroup_root;       /* --cgroup-root, default /sys/fs/cgroup */
-    bool auth_sigv4;         /* --auth sigv4 */
-    const char *credentials; /* --credentials FILE */
+    char isolation[8];          /* "auto", "full", "none" */
+    bool isolate_net;           /* --network isolated */
+    bool userns;                /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root;          /* --cgroup-root, default /sys/fs/cgroup */
+    long long log_max_bytes;    /* --log-max-bytes: a stream file rolls over past this */
+    long long log_retain_bytes; /* --log-retain-bytes: per-function total kept */
+    bool auth_sigv4;            /* --auth sigv4 */
+    const char *credentials;    /* --credentials FILE */
 };
 
 /* The running server, reachable from the signal callbacks. */
@@ -61,9 +69,12 @@ struct serve {
     size_t n_manifest_names;
     struct httpd *api;
     struct pool *pool;
+    struct async *async;
     struct api_invoke invoke;
     struct api_control control;
     struct creds *creds;
+    struct api_logs logs;
+    struct metrics *metrics;
     struct store *store;       /* the registry's state database */
     struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
@@ -93,8 +104,11 @@ static const char usage[] =
     "                     [--isolation auto|full|none] [--network host|isolated]\n"
     "                     [--cgroup-root DIR] [--userns auto|off]\n"
     "                     [--auth none|sigv4] [--credentials FILE]\n"
+    "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
+    "                     [--async-retry-delays-ms MS,MS]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
-    "     architecture, env.NAME (see docs/serve.md)\n";
+    "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
+    "     on-failure (see docs/serve.md)\n";
 
 static int parse_listen(const char *s, struct serve_opts *o)
 {
@@ -131,6 +145,36 @@ static int parse_num(const char *s, int lo, int hi, int *out)
     }
     *out = (int)v;
     return 0;
+}
+
+/* A byte count, 0 (no cap) up to 2^50. */
+static int parse_bytes(const char *s, long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > (1LL << 50)) {
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+/* "A,B": the delays before the 2nd and 3rd attempt of a failed Event invoke (a testing knob;
+ * AWS waits 60000,120000). */
+static int parse_delays(const char *s, int out[2])
+{
+    const char *comma = strchr(s, ',');
+    char first[16];
+    if (comma == NULL || (size_t)(comma - s) >= sizeof(first)) {
+        return -EINVAL;
+    }
+    memcpy(first, s, (size_t)(comma - s));
+    first[comma - s] = '\0';
+    if (parse_num(first, 0, 3600000, &out[0]) < 0) {
+        return -EINVAL;
+    }
+    return parse_num(comma + 1, 0, 3600000, &out[1]);
 }
 
 static char *default_state_dir(void)
@@ -266,29 +310,36 @@ enum {
     OPT_HELP,
     OPT_NETWORK,
     OPT_CGROUP,
-    OPT_USERNS
+    OPT_USERNS,
+    OPT_LOG_MAX,
+    OPT_LOG_RETAIN,
+    OPT_DELAYS
 };
 
-static const struct option long_opts[] = {{"listen", required_argument, NULL, OPT_LISTEN},
-                                          {"state-dir", required_argument, NULL, OPT_STATE},
-                                          {"function", required_argument, NULL, OPT_FUNCTION},
-                                          {"set", required_argument, NULL, OPT_SET},
-                                          {"max-concurrency", required_argument, NULL, OPT_MAXC},
-                                          {"keep-warm", required_argument, NULL, OPT_KEEP},
-                                          {"throttle-wait-ms", required_argument, NULL, OPT_WAIT},
-                                          {"init-timeout", required_argument, NULL, OPT_INIT},
-                                          {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
-                                          {"region", required_argument, NULL, OPT_REGION},
-                                          {"isolation", required_argument, NULL, OPT_ISOLATION},
-                                          {"manifest", required_argument, NULL, OPT_MANIFEST},
-                                          {"provisioned", required_argument, NULL, OPT_PROVISIONED},
-                                          {"auth", required_argument, NULL, OPT_AUTH},
-                                          {"credentials", required_argument, NULL, OPT_CREDENTIALS},
-                                          {"help", no_argument, NULL, OPT_HELP},
-                                          {"network", required_argument, NULL, OPT_NETWORK},
-                                          {"cgroup-root", required_argument, NULL, OPT_CGROUP},
-                                          {"userns", required_argument, NULL, OPT_USERNS},
-                                          {NULL, 0, NULL, 0}};
+static const struct option long_opts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"state-dir", required_argument, NULL, OPT_STATE},
+    {"function", required_argument, NULL, OPT_FUNCTION},
+    {"set", required_argument, NULL, OPT_SET},
+    {"max-concurrency", required_argument, NULL, OPT_MAXC},
+    {"keep-warm", required_argument, NULL, OPT_KEEP},
+    {"throttle-wait-ms", required_argument, NULL, OPT_WAIT},
+    {"init-timeout", required_argument, NULL, OPT_INIT},
+    {"shutdown-grace-ms", required_argument, NULL, OPT_GRACE},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"isolation", required_argument, NULL, OPT_ISOLATION},
+    {"manifest", required_argument, NULL, OPT_MANIFEST},
+    {"provisioned", required_argument, NULL, OPT_PROVISIONED},
+    {"auth", required_argument, NULL, OPT_AUTH},
+    {"credentials", required_argument, NULL, OPT_CREDENTIALS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"cgroup-root", required_argument, NULL, OPT_CGROUP},
+    {"userns", required_argument, NULL, OPT_USERNS},
+    {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
+    {"log-retain-bytes", required_argument, NULL, OPT_LOG_RETAIN},
+    {"async-retry-delays-ms", required_argument, NULL, OPT_DELAYS},
+    {NULL, 0, NULL, 0}};
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
 static int parse_opt(struct serve_opts *o, int c, const char *arg)
@@ -359,6 +410,12 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
     case OPT_CREDENTIALS:
         o->credentials = arg;
         return 0;
+    case OPT_LOG_MAX:
+        return parse_bytes(arg, &o->log_max_bytes);
+    case OPT_LOG_RETAIN:
+        return parse_bytes(arg, &o->log_retain_bytes);
+    case OPT_DELAYS:
+        return parse_delays(arg, o->retry_delay_ms);
     case OPT_HELP:
         return 1;
     default:
@@ -425,10 +482,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
+                             .retry_delay_ms = {60000, 120000},
                              .provisioned = -1,
                              .region = "us-east-1",
                              .isolation = "auto",
-                             .userns = true};
+                             .userns = true,
+                             .log_max_bytes = 10LL << 20,
+                             .log_retain_bytes = 100LL << 20};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -477,6 +537,7 @@ static void on_signal(uv_signal_t *h, int signum)
     (void)fprintf(stderr, "clambda: %s, shutting down\n", strsignal(signum));
     httpd_close(s->api);
     s->api = NULL;
+    async_shutdown(s->async); /* first: events cut short by the pool stay queued */
     pool_shutdown(s->pool, s->grace_ms);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -686,6 +747,46 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
     return 0;
 }
 
+static double gauge_one(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* metrics_queue_depth_fn over the durable Event queue (arg: the async worker). */
+static long async_depth(void *arg, const char *function)
+{
+    int64_t n = 0;
+    return queue_depth(async_queue(arg), function, &n) == 0 ? (long)n : -1;
+}
+
+/* Live gauges from the pool, and server-wide gauges: add new ones here. */
+static void register_metrics(struct serve *s)
+{
+    char labels[64];
+    metrics_set_live(s->metrics, pool_metrics_live, s->pool);
+    (void)snprintf(labels, sizeof(labels), "mode=\"%s\"", serve_isolation_mode());
+    metrics_add_gauge(s->metrics, "clambda_isolation_info",
+                      "The isolation mode environments run with (value 1).", labels, gauge_one,
+                      NULL);
+}
+
+/* The durable Event queue (async.h) on clambda.db in the state dir. */
+static int start_async(struct serve *s, const struct serve_opts *o)
+{
+    struct async_config ac = {.state_dir = o->state_dir,
+                              .region = o->region,
+                              .account = "000000000000",
+                              .retry_delay_ms = {o->retry_delay_ms[0], o->retry_delay_ms[1]},
+                              .max_in_flight = o->max_envs};
+    char err[512];
+    if (async_open(&s->loop, &ac, s->pool, &s->async, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda: event queue: %s\n", err);
+        return -EIO;
+    }
+    return 0;
+}
+
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
 {
     if (setup_isolation(s, o) < 0) {
@@ -700,8 +801,13 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .init_timeout_ms = o->init_timeout_s * 1000,
                              .extra_env = extra_env,
                              .full = s->full,
-                             .isolate_net = o->isolate_net};
+                             .isolate_net = o->isolate_net,
+                             .log_max_bytes = (uint64_t)o->log_max_bytes,
+                             .log_retain_bytes = (uint64_t)o->log_retain_bytes};
+    metrics_new(o->state_dir, (uint64_t)o->log_max_bytes, &s->metrics);
+    pc.metrics = s->metrics;
     pool_new(&s->loop, &pc, &s->pool);
+    register_metrics(s);
     s->opts = o;
     remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
     for (size_t i = 0; i < o->n_fns; i++) {
@@ -711,7 +817,13 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
             return -EEXIST;
         }
     }
-    s->invoke = (struct api_invoke){s->pool, o->region, "000000000000"};
+    s->logs = (struct api_logs){&s->loop, o->state_dir, o->region, "000000000000"};
+    if (start_async(s, o) < 0) {
+        return -EIO;
+    }
+    metrics_set_queue_depth(s->metrics, async_depth, s->async);
+    s->invoke =
+        (struct api_invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs, s->async};
     if (o->auth_sigv4) {
         char err[512];
         int rc = creds_load(o->credentials, &s->creds, err, sizeof(err));
@@ -841,6 +953,7 @@ int serve_main(int argc, char **argv)
         opts_fini(&o);
         return 1;
     }
+    (void)logs_seal(o.state_dir); /* log files a killed server left open become prunable */
     struct serve s;
     memset(&s, 0, sizeof(s));
     rc = open_registry(&s, &o);
@@ -858,14 +971,17 @@ int serve_main(int argc, char **argv)
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
+        async_shutdown(s.async);
         if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
             pool_shutdown(s.pool, 0);
         }
     }
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
+    async_free(s.async);
     pool_free(s.pool);
     api_control_fini(&s.control);
     creds_free(s.creds);
+    metrics_free(s.metrics);
     store_close(s.store);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);

@@ -274,7 +274,8 @@ IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfigurati
                "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig",
                "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig",
                "ListFunctionEventInvokeConfigs", "PublishLayerVersion", "GetLayerVersion",
-               "GetLayerVersionByArn", "ListLayers", "ListLayerVersions", "DeleteLayerVersion"}
+               "GetLayerVersionByArn", "ListLayers", "ListLayerVersions", "DeleteLayerVersion",
+               "InvokeWithResponseStream"}
 
 
 def test_every_model_operation_is_routed(srv):

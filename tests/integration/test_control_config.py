@@ -219,9 +219,9 @@ def test_event_invoke_config(serve):
     assert r["LastModified"].year >= 2024  # botocore parses the epoch float
     u = c.update_function_event_invoke_config(
         FunctionName="e", MaximumRetryAttempts=0,
-        DestinationConfig={"OnSuccess": {"Destination": ARN + "dest:1"}})
+        DestinationConfig={"OnSuccess": {"Destination": ARN + "dest:$LATEST"}})
     assert u["MaximumRetryAttempts"] == 0 and u["MaximumEventAgeInSeconds"] == 3600
-    assert u["DestinationConfig"] == {"OnSuccess": {"Destination": ARN + "dest:1"},
+    assert u["DestinationConfig"] == {"OnSuccess": {"Destination": ARN + "dest:$LATEST"},
                                       "OnFailure": {"Destination": ARN + "dest"}}
     g = c.get_function_event_invoke_config(FunctionName="e", Qualifier="$LATEST")
     assert g["DestinationConfig"] == u["DestinationConfig"]
@@ -241,6 +241,10 @@ def test_event_invoke_config(serve):
             c.put_function_event_invoke_config(
                 FunctionName="e", DestinationConfig={"OnFailure": {"Destination": dest}})
         assert "only Lambda function ARNs" in ei.value.response["Error"]["Message"]
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
+        c.put_function_event_invoke_config(
+            FunctionName="e", DestinationConfig={"OnSuccess": {"Destination": ARN + "dest:1"}})
+    assert ei.value.response["Error"]["Message"].startswith("OnSuccess destination: ")
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.put_function_event_invoke_config(FunctionName="e", Qualifier="9",
                                            MaximumRetryAttempts=1)
@@ -318,3 +322,46 @@ def test_aws_cli_settings(serve, tmp_path, version):
     assert out["MaximumRetryAttempts"] == 0
     rc, out, err = run(cli, srv.endpoint, ["get-policy", "--function-name", "cli"], home=h)
     assert rc != 0 and "ResourceNotFoundException" in err
+
+
+def dir_zip(d) -> bytes:
+    import io
+    import os
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for root, _, files in os.walk(d):
+            for f in files:
+                p = os.path.join(root, f)
+                info = zipfile.ZipInfo(os.path.relpath(p, d))
+                info.external_attr = (os.stat(p).st_mode & 0o777) << 16
+                with open(p, "rb") as fh:
+                    z.writestr(info, fh.read())
+    return buf.getvalue()
+
+
+def test_event_invoke_config_drives_the_queue(serve, tmp_path):
+    """PutFunctionEventInvokeConfig reaches the async queue: with MaximumRetryAttempts 0 a
+    failing event is tried once and its record goes to the OnFailure function."""
+    from conftest import runtime_dir
+    from test_serve_async import events, record_of, send, wait_events
+    import time
+    log, bad = tmp_path / "src.jsonl", tmp_path / "bad.jsonl"
+    srv = serve({}, args=["--async-retry-delays-ms", "100,100"])
+    c = srv.boto3()
+    z = dir_zip(runtime_dir("pyrt"))
+    create(c, "src", z, Environment={"Variables": {"EVENT_LOG": str(log)}})
+    create(c, "bad", z, Environment={"Variables": {"EVENT_LOG": str(bad)}})
+    c.put_function_event_invoke_config(FunctionName="src", MaximumRetryAttempts=0,
+                                       DestinationConfig={"OnFailure": {"Destination":
+                                                                        ARN + "bad"}})
+    rid = send(srv, "src", {"action": "error"})
+    rec = record_of(wait_events(bad, 1), rid)
+    assert rec["requestContext"]["condition"] == "RetriesExhausted"
+    assert rec["requestContext"]["approximateInvokeCount"] == 1
+    time.sleep(0.5)
+    assert len(events(log)) == 1  # no retry
+    c.delete_function_event_invoke_config(FunctionName="src")  # back to 2 retries, no target
+    rid = send(srv, "src", {"action": "error"})
+    wait_events(log, 4)  # three attempts of the second event
+    assert len(events(bad)) == 1

@@ -3,6 +3,7 @@
 zero, concurrency, throttling, logs and the runtime's environment, with the Python fixture
 runtime (runtimes/pyrt) and the examples."""
 
+import base64
 import json
 import re
 import socket
@@ -47,39 +48,76 @@ def test_crash_mid_invoke(serve):
     srv.wait_log("py", rf"REPORT RequestId: {rid}\t.*Status: error\tError Type: Runtime.ExitError")
 
 
-def test_init_error_then_reinit(serve, tmp_path):
+def test_init_error_suppressed_retry(serve, tmp_path):
+    """AWS re-runs a failed on-demand init inside the invocation that waited for it
+    ("suppressed init"): the caller gets the result of the second init's runtime."""
     if serve_isolation() == "full":
         pytest.skip("the marker file must be shared by two environments: under full isolation "
                     "each has its own /tmp and sees no host path")
     marker = tmp_path / "marker"
     srv = serve({"py": PY}, sets=["py.env.INIT_MODE=fail_first", f"py.env.INIT_MARKER={marker}"])
+    st, h, raw = srv.invoke("py", json.dumps({"action": "count"}).encode(),
+                            headers={"X-Amz-Log-Type": "Tail"})
+    assert st == 200 and "x-amz-function-error" not in h, raw
+    body = json.loads(raw)
+    assert body["count"] == 1
+    rid = h["x-amzn-requestid"]
+    tail = base64.b64decode(h["x-amz-log-result"]).decode()
+    # the failed init, then START, the second init's output and the invocation, in that order
+    assert re.search(r"init: failing on purpose\n(?:.*\n)*INIT_REPORT Init Duration: [\d.]+ ms\t"
+                     r"Phase: init\tStatus: error\tError Type: Runtime.InitFailed\n(?:.*\n)*"
+                     rf"START RequestId: {rid} Version: \$LATEST\n(?:.*\n)*init done pid="
+                     rf"{body['pid']}\n(?:.*\n)*END RequestId: {rid}\n", tail), tail
+    # the retried init is part of the invocation's Duration: no Init Duration
+    report = srv.wait_log("py", rf"REPORT RequestId: {rid}\t.*").group(0)
+    assert "Init Duration" not in report
+    assert "Phase: invoke" not in srv.log_text("py")
+    _, again = invoke_json(srv, "py", {"action": "count"})
+    assert again["count"] == 2 and again["pid"] == body["pid"]
+
+
+def test_init_error_twice(serve):
+    srv = serve({"py": PY}, sets=["py.env.INIT_MODE=error"])
     h, body = invoke_json(srv, "py", {"action": "count"})
     assert h["x-amz-function-error"] == "Unhandled"
     assert body == {"errorMessage": "init failed on purpose", "errorType": "InitFailed"}
-    srv.wait_log("py", r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\t"
-                       r"Error Type: Runtime.InitFailed")
-    h, body = invoke_json(srv, "py", {"action": "count"})
-    assert "x-amz-function-error" not in h
-    assert body["count"] == 1
+    for phase in ("init", "invoke"):
+        srv.wait_log("py", rf"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: {phase}\t"
+                           r"Status: error\tError Type: Runtime.InitFailed$")
+    rid = h["x-amzn-requestid"]
+    srv.wait_log("py", rf"REPORT RequestId: {rid}\t.*Status: error\tError Type: "
+                       r"Runtime.InitFailed")
 
 
 def test_init_exit(serve):
     srv = serve({"py": PY}, sets=["py.env.INIT_MODE=exit"])
-    for _ in range(2):  # every invoke re-inits
+    for _ in range(2):  # every invoke re-inits, twice (the retry inside the invoke)
         h, body = invoke_json(srv, "py", {})
         rid = h["x-amzn-requestid"]
         assert body == {"errorType": "Runtime.ExitError",
                         "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: "
                                         "exit status 3"}
-    assert len(srv.log_files("py")) == 2
+    assert len(srv.log_files("py")) == 4
+    log = srv.log_text("py")
+    assert len(re.findall(r"Phase: init\tStatus: error\tError Type: Runtime.ExitError", log)) == 2
+    assert len(re.findall(r"Phase: invoke\tStatus: error\tError Type: Runtime.ExitError",
+                          log)) == 2
 
 
 def test_init_timeout(serve):
-    srv = serve({"py": PY}, sets=["py.env.INIT_MODE=hang"], args=["--init-timeout", "1"])
+    """The first init gets --init-timeout; the retried one runs inside the invocation and
+    its function timeout."""
+    srv = serve({"py": PY}, sets=["py.env.INIT_MODE=hang", "py.timeout=2"],
+                args=["--init-timeout", "1"])
+    t0 = time.monotonic()
     h, body = invoke_json(srv, "py", {})
-    assert body["errorType"] == "Runtime.InitError"
-    assert "Init timed out after 1.00 seconds" in body["errorMessage"]
-    srv.wait_log("py", r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: timeout")
+    assert time.monotonic() - t0 >= 2.9
+    rid = h["x-amzn-requestid"]
+    assert body == {"errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {rid} Error: Task timed out after 2.00 seconds"}
+    srv.wait_log("py", r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: timeout$")
+    srv.wait_log("py", r"INIT_REPORT Init Duration: [\d.]+ ms\tPhase: invoke\tStatus: timeout$")
+    srv.wait_log("py", rf"REPORT RequestId: {rid}\t.*Status: timeout")
 
 
 def test_warm_reuse_and_report(serve):

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "func.h"
 
 static void test_func_config_parse(void **state)
@@ -171,6 +173,79 @@ static void test_func_config_provisioned_and_equal(void **state)
     func_config_fini(&b);
 }
 
+static void test_func_config_set_async(void **state)
+{
+    (void)state;
+    struct function_config cfg;
+    char err[512];
+    char name[FUNC_NAME_MAX + 1];
+    func_config_init(&cfg, "fn", "/tmp");
+    assert_int_equal(cfg.max_retries, 2);
+    assert_int_equal(cfg.max_event_age_s, 21600);
+    assert_null(cfg.on_success);
+    assert_int_equal(func_config_set(&cfg, "max-retry-attempts=0", err, sizeof(err)), 0);
+    assert_int_equal(cfg.max_retries, 0);
+    assert_int_equal(func_config_set(&cfg, "max-event-age=60", err, sizeof(err)), 0);
+    assert_int_equal(cfg.max_event_age_s, 60);
+    assert_int_equal(func_config_set(&cfg, "on-success=other", err, sizeof(err)), 0);
+    assert_string_equal(cfg.on_success, "other");
+    assert_int_equal(func_config_set(&cfg,
+                                     "on-failure=arn:aws:lambda:us-east-1:000000000000:"
+                                     "function:dlq:$LATEST",
+                                     err, sizeof(err)),
+                     0);
+    assert_int_equal(func_destination_parse(cfg.on_failure, name, err, sizeof(err)), 0);
+    assert_string_equal(name, "dlq");
+    assert_int_equal(func_config_set(&cfg, "on-success=", err, sizeof(err)), 0);
+    assert_null(cfg.on_success);
+    assert_int_equal(func_config_set(&cfg, "max-retry-attempts=3", err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "--set fn.max-retry-attempts=3: must be an integer from 0 to 2");
+    assert_int_equal(func_config_set(&cfg, "max-event-age=59", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_set(&cfg, "max-event-age=21601", err, sizeof(err)), -EINVAL);
+    assert_int_equal(
+        func_config_set(&cfg, "on-failure=arn:aws:sqs:us-east-1:000000000000:q", err, sizeof(err)),
+        -EINVAL);
+    assert_non_null(strstr(err, "only Lambda functions are supported as destinations"));
+    assert_int_equal(func_config_set(&cfg, "on-failure=a.b", err, sizeof(err)), -EINVAL);
+    assert_int_equal(func_config_set(&cfg, "on-failure=fn:1", err, sizeof(err)), -EINVAL);
+    assert_string_equal(cfg.on_failure,
+                        "arn:aws:lambda:us-east-1:000000000000:function:dlq:$LATEST");
+    assert_int_equal(cfg.max_retries, 0);
+    assert_int_equal(cfg.max_event_age_s, 60);
+    func_config_fini(&cfg);
+}
+
+static void test_func_config_json_async(void **state)
+{
+    (void)state;
+    struct function_config cfg, back;
+    char err[256];
+    json_t *doc = NULL;
+    func_config_init(&cfg, "fn", "/tmp");
+    func_config_to_json(&cfg, &doc);
+    assert_null(json_object_get(doc, "EventInvokeConfig")); /* defaults are not written */
+    json_decref(doc);
+    assert_int_equal(func_config_set(&cfg, "max-retry-attempts=1", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&cfg, "max-event-age=120", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&cfg, "on-failure=dlq", err, sizeof(err)), 0);
+    func_config_to_json(&cfg, &doc);
+    char *text = json_dumps(json_object_get(doc, "EventInvokeConfig"), JSON_COMPACT);
+    assert_string_equal(text, "{\"MaximumRetryAttempts\":1,\"MaximumEventAgeInSeconds\":120,"
+                              "\"DestinationConfig\":{\"OnFailure\":{\"Destination\":\"dlq\"}}}");
+    free(text);
+    assert_int_equal(func_config_from_json(&back, "fn", "/tmp", doc, err, sizeof(err)), 0);
+    assert_int_equal(back.max_retries, 1);
+    assert_int_equal(back.max_event_age_s, 120);
+    assert_null(back.on_success);
+    assert_string_equal(back.on_failure, "dlq");
+    func_config_fini(&back);
+    (void)json_object_set_new(json_object_get(doc, "EventInvokeConfig"), "MaximumRetryAttempts",
+                              json_integer(3));
+    assert_int_equal(func_config_from_json(&back, "fn", "/tmp", doc, err, sizeof(err)), -EINVAL);
+    json_decref(doc);
+    func_config_fini(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +254,8 @@ int main(void)
         cmocka_unit_test(test_func_config_json_roundtrip),
         cmocka_unit_test(test_func_config_from_json_invalid),
         cmocka_unit_test(test_func_config_provisioned_and_equal),
+        cmocka_unit_test(test_func_config_set_async),
+        cmocka_unit_test(test_func_config_json_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for src/server/logs.c: the 4 KB tail, line cutting across pieces, long lines split,
- * platform lines after flushed partial lines, and the stream naming. */
+ * platform lines after flushed partial lines, the stream naming, rotation with pruning and
+ * reading the parts back in order with their times. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 
 #include "logs.h"
+#include "logs_files.h"
 
 static void test_logs_tail_append(void **state)
 {
@@ -89,11 +93,85 @@ static void test_logs_feed(void **state)
     free(path);
 }
 
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Lines of 8 bytes, parts capped at 100 bytes (12 lines), 250 bytes kept per function. */
+static void test_logs_rotation(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clambda-test-rot-XXXXXX";
+    char fndir[64];
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(fndir, sizeof(fndir), "%s/logs/fn", dir);
+    struct logs_stream *s = NULL;
+    int64_t t0 = wall_ms();
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &s), 0);
+    logs_set_limits(s, 100, 250);
+    for (int i = 0; i < 60; i++) {
+        char line[16];
+        (void)snprintf(line, sizeof(line), "line %02d\n", i);
+        logs_feed(s, LOGS_STDOUT, (const uint8_t *)line, 8);
+    }
+    assert_non_null(strstr(logs_path(s), ".4.log"));
+    struct logs_files fl;
+    logs_files_scan(fndir, &fl);
+    logs_files_sort(&fl);
+    assert_int_equal(fl.n, 3); /* parts 0 and 1 were pruned */
+    int64_t t1 = wall_ms();
+    struct logs_events ev;
+    logs_events_init(&ev);
+    for (size_t i = 0; i < fl.n; i++) {
+        assert_int_equal(fl.v[i].part, (int)i + 2);
+        assert_string_equal(fl.v[i].stream, logs_name(s));
+        assert_int_equal(fl.v[i].is_live, i == 2);
+        assert_int_equal(logs_files_read(&fl, i, 0, INT64_MAX, &ev), 0);
+    }
+    assert_int_equal(ev.n, 36);
+    for (size_t i = 0; i < ev.n; i++) {
+        char want[16];
+        (void)snprintf(want, sizeof(want), "line %02zu", i + 24);
+        assert_int_equal(ev.v[i].len, 7);
+        assert_memory_equal(ev.v[i].msg, want, 7);
+        assert_true(ev.v[i].ts >= t0 && ev.v[i].ts <= t1);
+        assert_true(i == 0 || ev.v[i].ts >= ev.v[i - 1].ts);
+    }
+    logs_events_fini(&ev);
+    logs_files_free(&fl);
+
+    struct logs_stream *other = NULL; /* a live stream is never pruned */
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &other), 0);
+    logs_feed(other, LOGS_STDOUT, (const uint8_t *)"x\n", 2);
+    logs_close(s);
+    assert_int_equal(logs_prune(dir, "fn", 0), 3);
+    logs_files_scan(fndir, &fl);
+    assert_int_equal(fl.n, 1);
+    assert_string_equal(fl.v[0].stream, logs_name(other));
+    logs_files_free(&fl);
+    char *left = strdup(logs_path(other)); /* as a killed server leaves it: still 0644 */
+    assert_int_equal(logs_prune(dir, "fn", 0), 0);
+    assert_int_equal(logs_seal(dir), 1); /* at the next start */
+    struct stat st;
+    assert_int_equal(stat(left, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0444);
+    assert_int_equal(logs_prune(dir, "fn", 0), 1);
+    free(left);
+    logs_close(other); /* its fd was still open: closing an unlinked file is harmless */
+    logs_files_scan(fndir, &fl);
+    assert_int_equal(fl.n, 0);
+    logs_files_free(&fl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logs_tail_append),
         cmocka_unit_test(test_logs_feed),
+        cmocka_unit_test(test_logs_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

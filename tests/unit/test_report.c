@@ -61,6 +61,7 @@ static void test_report_lines(void **state)
     assert_int_equal(report_report(&b, &r), 0);
     assert_int_equal(report_init_report(&b, 10009130000ULL, "timeout", NULL), 0);
     assert_int_equal(report_init_report(&b, 1500000, "error", "Runtime.ExitError"), 0);
+    assert_int_equal(report_init_report_phase(&b, 2000000, "invoke", "error", "Runtime.X"), 0);
     assert_string_equal(
         cl_buf_str(&b),
         "START RequestId: id-1 Version: $LATEST\n"
@@ -73,7 +74,9 @@ static void test_report_lines(void **state)
         "MB\tMax Memory Used: 50 MB\tStatus: error\tError Type: Runtime.ExitError\t\n"
         "INIT_REPORT Init Duration: 10009.13 ms\tPhase: init\tStatus: timeout\n"
         "INIT_REPORT Init Duration: 1.50 ms\tPhase: init\tStatus: error\tError Type: "
-        "Runtime.ExitError\n");
+        "Runtime.ExitError\n"
+        "INIT_REPORT Init Duration: 2.00 ms\tPhase: invoke\tStatus: error\tError Type: "
+        "Runtime.X\n");
     cl_buf_fini(&b);
 }
 

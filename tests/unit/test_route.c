@@ -44,6 +44,25 @@ static void test_route_match_invoke(void **state)
                      -EBADMSG);
 }
 
+static void test_route_match_invoke_stream(void **state)
+{
+    (void)state;
+    char id[64];
+    static const char base[] = "/2021-11-15/functions/";
+    char url[128];
+    (void)snprintf(url, sizeof(url), "%sf%%3A%%24LATEST/response-streaming-invocations?a=b", base);
+    assert_int_equal(route_match_invoke_stream(url, id, sizeof(id)), 0);
+    assert_string_equal(id, "f:$LATEST");
+    /* the two operations do not answer for each other */
+    assert_int_equal(
+        route_match_invoke_stream("/2015-03-31/functions/f/invocations", id, sizeof(id)), -ENOENT);
+    assert_int_equal(route_match_invoke("/2021-11-15/functions/f/response-streaming-invocations",
+                                        id, sizeof(id)),
+                     -ENOENT);
+    assert_int_equal(
+        route_match_invoke_stream("/2021-11-15/functions/f/invocations", id, sizeof(id)), -ENOENT);
+}
+
 static void test_route_parse_function(void **state)
 {
     (void)state;
@@ -91,6 +110,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_pct_decode),
         cmocka_unit_test(test_route_match_invoke),
+        cmocka_unit_test(test_route_match_invoke_stream),
         cmocka_unit_test(test_route_parse_function),
         cmocka_unit_test(test_route_query_get),
     };
