@@ -542,6 +542,7 @@ int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_s
     char *opt = spec->opt_dir ? strdup(spec->opt_dir) : NULL;
     if (dir == NULL || (spec->opt_dir && opt == NULL)) {
         free(dir);
+        free(opt);
         return sandbox_diag_set(d, -ENOMEM, "strdup: out of memory");
     }
     rc = env_launch(sf, spec, &fn->parked, d);

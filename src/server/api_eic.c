@@ -187,8 +187,8 @@ static void eic_write(struct api_call *call, const struct api_target *t, json_t 
     }
     struct timespec ts;
     (void)clock_gettime(CLOCK_REALTIME, &ts);
-    (void)json_object_set_new(cfg, "LastModified",
-                              json_real((double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3));
+    long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    (void)json_object_set_new(cfg, "LastModified", json_real((double)ms / 1000.0));
     char *doc = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (doc == NULL) {
         abort();

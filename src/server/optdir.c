@@ -135,8 +135,8 @@ static void key_of(const char *const *dirs, size_t n, char hex[65])
     }
     (void)EVP_DigestFinal_ex(ctx, md, &len);
     EVP_MD_CTX_free(ctx);
-    for (int i = 0; i < 32; i++) {
-        (void)snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    for (size_t i = 0; i < sizeof(md); i++) {
+        (void)snprintf(hex + (2 * i), 3, "%02x", md[i]);
     }
 }
 
