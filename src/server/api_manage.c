@@ -307,10 +307,29 @@ static void apply_layers(struct function_config *cfg, bool given, char *layers, 
     }
 }
 
+/* Validates body, finds the function and resolves Layers. NULL after answering, with body
+ * released. */
+static const struct function_config *update_prepare(struct api_call *call, json_t *body,
+                                                    char **layers, char **opt_dir)
+{
+    struct validate_error verr;
+    const struct function_config *old = NULL;
+    if (validate_function_request(body, false, &verr) < 0) {
+        api_control_error(call, verr.status, verr.type, verr.message);
+    } else {
+        old = update_target(call, body);
+    }
+    if (old == NULL ||
+        !api_layers_resolve(call, json_object_get(body, "Layers"), layers, opt_dir)) {
+        json_decref(body);
+        return NULL;
+    }
+    return old;
+}
+
 void api_manage_update_configuration(struct api_call *call)
 {
     json_error_t jerr;
-    struct validate_error verr;
     const struct http1_request *req = call->req;
     json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
                                  : json_object();
@@ -319,18 +338,11 @@ void api_manage_update_configuration(struct api_call *call)
                           "Could not parse request body into json.");
         return;
     }
-    const struct function_config *old = NULL;
-    if (validate_function_request(body, false, &verr) < 0) {
-        api_control_error(call, verr.status, verr.type, verr.message);
-    } else {
-        old = update_target(call, body);
-    }
     char *layers = NULL;
     char *opt_dir = NULL;
-    bool layers_given = old && json_object_get(body, "Layers") != NULL;
-    if (old == NULL ||
-        !api_layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir)) {
-        json_decref(body);
+    bool layers_given = json_object_get(body, "Layers") != NULL;
+    const struct function_config *old = update_prepare(call, body, &layers, &opt_dir);
+    if (old == NULL) {
         return;
     }
     json_t *doc = NULL;
