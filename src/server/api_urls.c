@@ -174,10 +174,11 @@ void api_settings_url_create(struct api_call *call)
     char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");
-    json_t *cfg = json_pack("{s:s,s:s,s:O,s:O,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
-                            "AuthType", json_object_get(body, "AuthType"), "Cors",
-                            cors ? cors : json_object(), "CreationTime", now, "LastModifiedTime",
-                            now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
+    json_t *cfg =
+        json_pack("{s:s,s:s,s:O,s:o,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
+                  "AuthType", json_object_get(body, "AuthType"), "Cors",
+                  cors ? json_incref(cors) : json_object(), "CreationTime", now, "LastModifiedTime",
+                  now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
     free(url);
     free(arn);
     json_decref(body);
