@@ -59,8 +59,10 @@ static const struct op ops[] = {
     {"POST", "/2017-03-31/tags/{}", "TagResource", api_settings_tag_resource},
     {"GET", "/2017-03-31/tags/{}", "ListTags", api_settings_list_tags},
     {"DELETE", "/2017-03-31/tags/{}", "UntagResource", api_settings_untag_resource},
-    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency", NULL},
-    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency", NULL},
+    {"PUT", "/2017-10-31/functions/{}/concurrency", "PutFunctionConcurrency",
+     api_manage_put_concurrency},
+    {"DELETE", "/2017-10-31/functions/{}/concurrency", "DeleteFunctionConcurrency",
+     api_manage_delete_concurrency},
     {"GET", "/2019-09-30/functions/{}/concurrency", "GetFunctionConcurrency",
      api_functions_get_concurrency},
     {"GET", "/2019-09-30/functions/{}/provisioned-concurrency?List=ALL",
@@ -86,8 +88,6 @@ static const struct op ops[] = {
     {"PUT", "/2021-10-31/functions/{}/url", "UpdateFunctionUrlConfig", api_settings_url_update},
     {"DELETE", "/2021-10-31/functions/{}/url", "DeleteFunctionUrlConfig", api_settings_url_delete},
     {"GET", "/2021-10-31/functions/{}/urls", "ListFunctionUrlConfigs", api_settings_url_list},
-    {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
-     NULL},
     {"POST", "/2014-11-13/functions/{}/invoke-async", "InvokeAsync", NULL},
     {"GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", api_layers_get_by_arn},
     {"GET", "/2018-10-31/layers", "ListLayers", api_layers_list},
@@ -230,7 +230,10 @@ static bool has_query(const char *url, const char *kv)
            strcmp(value, kv + klen + 1) == 0;
 }
 
-static void route(struct api_call *call)
+/* Answers call when its method and path are a control-plane operation. False when they are
+ * not (Invoke, InvokeWithResponseStream, /metrics, the Logs API or an unknown path: all of
+ * them api_invoke's). */
+static bool route(struct api_call *call)
 {
     const char *url = call->req->url;
     size_t len = strcspn(url, "?");
@@ -258,9 +261,9 @@ static void route(struct api_call *call)
         } else {
             not_implemented(call);
         }
-        return;
+        return true;
     }
-    api_control_error(call, 404, "UnknownOperationException", "Unknown operation");
+    return false;
 }
 
 /* ---- authentication ------------------------------------------------------------------------- */
@@ -271,10 +274,12 @@ static const char *secret_of(const void *user, const char *key)
     return e ? e->secret : NULL;
 }
 
-/* AWS's authentication errors carry only "message" (no Type) in their body. */
-static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v)
+/* AWS's authentication errors carry only "message" (no Type) in their body; JSON-protocol
+ * services (the Logs API) put the type in "__type", where their clients look for it. */
+static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v, bool is_json_protocol)
 {
-    json_t *o = json_pack("{s:s}", "message", v->message);
+    json_t *o = is_json_protocol ? json_pack("{s:s, s:s}", "__type", v->type, "message", v->message)
+                                 : json_pack("{s:s}", "message", v->message);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (body == NULL) {
@@ -310,12 +315,14 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
         hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
     }
     struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body, req->body_len};
-    struct sigv4_expect ex = {ctl->region, "lambda", time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
+    /* the CloudWatch Logs API on the same listener is signed for service "logs" */
+    const char *service = api_logs_match(req) ? "logs" : "lambda";
+    struct sigv4_expect ex = {ctl->region, service, time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
     struct sigv4_verdict v;
     if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
         (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
                       req->url, v.type, v.access_key, v.message);
-        auth_error(c, &v);
+        auth_error(c, &v, strcmp(service, "logs") == 0);
         return false;
     }
     *account = creds_find(ctl->creds, v.access_key)->account;
@@ -329,26 +336,19 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
     if (!authenticate(ctl, c, req, &account)) {
         return;
     }
-    char id[ROUTE_ID_MAX + 1];
-    bool metrics = strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", 8) == 0 &&
-                   (req->url[8] == '\0' || req->url[8] == '?');
-    if (route_match_invoke(req->url, id, sizeof(id)) != -ENOENT ||
-        route_match_invoke_stream(req->url, id, sizeof(id)) != -ENOENT || metrics ||
-        api_logs_match(req)) {
-        /* Invoke, InvokeWithResponseStream, GET /metrics and the Logs API (POST /) */
-        /* the invoke API reads its context only before it returns: a copy carries the account */
-        struct api_invoke inv = *ctl->invoke;
-        inv.account = account;
-        api_invoke_handle(c, req, &inv);
-        return;
-    }
     struct api_call call;
     memset(&call, 0, sizeof(call));
     call.ctl = ctl;
     call.c = c;
     call.req = req;
     call.account = account;
-    route(&call);
+    if (!route(&call)) {
+        /* api_invoke keeps no pointer to its context past its return (the Logs API keeps
+         * inv.logs, which points into serve's struct): a copy can carry the caller's account */
+        struct api_invoke inv = *ctl->invoke;
+        inv.account = account;
+        api_invoke_handle(c, req, &inv);
+    }
 }
 
 void api_control_init(struct api_control *ctl)

@@ -258,9 +258,9 @@ static const struct function_config *update_target(struct api_call *call, json_t
 {
     struct route_fn rf;
     if (route_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          "UpdateFunctionConfiguration takes an unqualified function name or "
-                          "ARN.");
+        char *m = xasprintf("%s takes an unqualified function name or ARN.", call->op);
+        api_control_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
         return NULL;
     }
     const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
@@ -385,4 +385,99 @@ void api_manage_update_configuration(struct api_call *call)
     free(role);
     (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
     api_control_json(call, 200, out);
+}
+
+/* Saves old with its reserved concurrency set to reserved (-1: none) and puts it in the pool.
+ * 0, or -1 after answering an error. */
+static int save_reserved(struct api_call *call, const struct function_config *old, int reserved)
+{
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    if (reserved >= 0) {
+        (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(reserved));
+    } else {
+        (void)json_object_del(doc, "ReservedConcurrentExecutions");
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        api_control_error(call, 500, "ServiceException", err);
+        return -1;
+    }
+    (void)pool_update_function(call->ctl->pool, &cfg); /* in place: only scaling changed */
+    return 0;
+}
+
+/* Reserved concurrency of every other function ($LATEST). */
+static long long reserved_elsewhere(const struct pool *p, const char *name)
+{
+    long long sum = 0;
+    const struct function_config *c;
+    for (size_t i = 0; (c = pool_function_at(p, i)) != NULL; i++) {
+        if (strcmp(c->version, "$LATEST") == 0 && strcmp(c->name, name) != 0 && c->reserved > 0) {
+            sum += c->reserved;
+        }
+    }
+    return sum;
+}
+
+void api_manage_put_concurrency(struct api_call *call)
+{
+    json_error_t jerr;
+    const struct http1_request *req = call->req;
+    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
+                                 : json_object();
+    const json_t *n = json_object_get(body, "ReservedConcurrentExecutions");
+    const struct function_config *old = NULL;
+    if (body == NULL || (n && !json_is_integer(n))) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+    } else if (n == NULL) {
+        null_member(call, "reservedConcurrentExecutions");
+    } else if (json_integer_value(n) < 0) {
+        struct validate_error err;
+        char v[32];
+        (void)snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(n));
+        validate_one(&err, v, "reservedConcurrentExecutions",
+                     "Member must have value greater than or equal to 0");
+        api_control_error(call, err.status, err.type, err.message);
+    } else {
+        old = update_target(call, body);
+    }
+    long long want = n ? (long long)json_integer_value(n) : 0;
+    json_decref(body);
+    if (old == NULL) {
+        return;
+    }
+    if (want + reserved_elsewhere(call->ctl->pool, old->name) > call->ctl->max_concurrency) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "Specified ReservedConcurrentExecutions for function decreases "
+                          "account's UnreservedConcurrentExecution below its minimum value of "
+                          "[0].");
+        return;
+    }
+    if (save_reserved(call, old, (int)want) == 0) {
+        api_control_json(call, 200,
+                         json_pack("{s:I}", "ReservedConcurrentExecutions", (json_int_t)want));
+    }
+}
+
+void api_manage_delete_concurrency(struct api_call *call)
+{
+    json_t *none = json_object();
+    const struct function_config *old = update_target(call, none);
+    json_decref(none);
+    if (old && save_reserved(call, old, -1) == 0) {
+        api_control_json_empty(call, 204);
+    }
 }

@@ -556,6 +556,14 @@ int pool_update_function(struct pool *p, struct function_config *cfg)
         f->cfg.reserved = cfg->reserved;
         f->cfg.provisioned = cfg->provisioned;
         func_config_move_async(&f->cfg, cfg);
+        if (cfg->revision_id) { /* a stored scaling change is a new revision: carry it */
+            free(f->cfg.revision_id);
+            free(f->cfg.last_modified);
+            f->cfg.revision_id = cfg->revision_id;
+            f->cfg.last_modified = cfg->last_modified;
+            cfg->revision_id = NULL;
+            cfg->last_modified = NULL;
+        }
         f->prov_backoff_ms = 0;
         f->prov_retry_ns = 0;
         func_config_fini(cfg);

@@ -71,10 +71,10 @@ struct serve {
     struct pool *pool;
     struct async *async;
     struct api_invoke invoke;
-    struct api_control control;
-    struct creds *creds;
     struct api_logs logs;
     struct metrics *metrics;
+    struct api_control control;
+    struct creds *creds;
     struct store *store;       /* the registry's state database */
     struct sandbox_full *full; /* NULL: isolation none */
     int grace_ms;
@@ -103,9 +103,9 @@ static const char usage[] =
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
     "                     [--isolation auto|full|none] [--network host|isolated]\n"
     "                     [--cgroup-root DIR] [--userns auto|off]\n"
-    "                     [--auth none|sigv4] [--credentials FILE]\n"
     "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
     "                     [--async-retry-delays-ms MS,MS]\n"
+    "                     [--auth none|sigv4] [--credentials FILE]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
@@ -404,18 +404,18 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return 0;
     case OPT_PROVISIONED:
         return parse_num(arg, 0, 100000, &o->provisioned);
-    case OPT_AUTH:
-        o->auth_sigv4 = strcmp(arg, "sigv4") == 0;
-        return o->auth_sigv4 || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
-    case OPT_CREDENTIALS:
-        o->credentials = arg;
-        return 0;
     case OPT_LOG_MAX:
         return parse_bytes(arg, &o->log_max_bytes);
     case OPT_LOG_RETAIN:
         return parse_bytes(arg, &o->log_retain_bytes);
     case OPT_DELAYS:
         return parse_delays(arg, o->retry_delay_ms);
+    case OPT_AUTH:
+        o->auth_sigv4 = strcmp(arg, "sigv4") == 0;
+        return o->auth_sigv4 || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+    case OPT_CREDENTIALS:
+        o->credentials = arg;
+        return 0;
     case OPT_HELP:
         return 1;
     default:
@@ -979,9 +979,9 @@ int serve_main(int argc, char **argv)
     (void)uv_run(&s.loop, UV_RUN_DEFAULT);
     async_free(s.async);
     pool_free(s.pool);
+    metrics_free(s.metrics);
     api_control_fini(&s.control);
     creds_free(s.creds);
-    metrics_free(s.metrics);
     store_close(s.store);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);

@@ -275,7 +275,7 @@ IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfigurati
                "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig",
                "ListFunctionEventInvokeConfigs", "PublishLayerVersion", "GetLayerVersion",
                "GetLayerVersionByArn", "ListLayers", "ListLayerVersions", "DeleteLayerVersion",
-               "InvokeWithResponseStream"}
+               "PutFunctionConcurrency", "DeleteFunctionConcurrency"}
 
 
 def test_every_model_operation_is_routed(srv):

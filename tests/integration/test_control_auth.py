@@ -201,3 +201,26 @@ def test_public_listener_with_auth(tmp_path, creds_file):
         assert p.wait(30) == 0
         p.stdout.close()
         p.stderr.close()
+
+
+def test_logs_api_and_metrics_need_signatures(srv):
+    """The CloudWatch Logs API on the same listener is signed for service "logs" by its
+    clients; /metrics is not an AWS API and is refused without a signature too."""
+    import boto3
+    from botocore.config import Config
+    client(srv, KEY1, SECRET1).invoke(FunctionName="hello", Payload=b"{}")
+    logs = boto3.client("logs", endpoint_url=srv.endpoint, region_name="us-east-1",
+                        aws_access_key_id=KEY1, aws_secret_access_key=SECRET1,
+                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    groups = logs.describe_log_groups()["logGroups"]
+    assert "/aws/lambda/hello" in [g["logGroupName"] for g in groups]
+    bad = boto3.client("logs", endpoint_url=srv.endpoint, region_name="us-east-1",
+                       aws_access_key_id=KEY1, aws_secret_access_key="wrong",
+                       config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    with pytest.raises(bad.exceptions.ClientError) as ei:
+        bad.describe_log_groups()
+    assert ei.value.response["Error"]["Code"] == "InvalidSignatureException"
+    st, hd, _ = send(srv, "GET", "/metrics", None, {})
+    assert st == 403 and hd["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    st, _, body = send(srv, "GET", "/metrics", None, signed(srv, "GET", "/metrics"))
+    assert st == 200 and b"clambda_" in body

@@ -182,3 +182,32 @@ def test_update_configuration(serve, tmp_path):
         c.update_function_configuration(FunctionName="upd", Timeout=901)
     assert ei.value.response["Error"]["Code"] == "ValidationException"
     assert c.get_function_configuration(FunctionName="upd")["Timeout"] == 30
+
+
+def test_function_concurrency(serve):
+    srv = serve({}, args=["--max-concurrency", "10"])
+    c = srv.boto3()
+    r = create(c, "conc", make_zip("echo"))
+    assert c.put_function_concurrency(FunctionName="conc", ReservedConcurrentExecutions=4)[
+        "ReservedConcurrentExecutions"] == 4
+    assert c.get_function_concurrency(FunctionName="conc")["ReservedConcurrentExecutions"] == 4
+    assert c.get_function(FunctionName="conc")["Concurrency"] == {"ReservedConcurrentExecutions": 4}
+    assert c.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 6
+    g = c.get_function_configuration(FunctionName="conc")
+    assert g["RevisionId"] != r["RevisionId"]  # saved as a new revision
+    assert c.invoke(FunctionName="conc", Payload=b"{}")["StatusCode"] == 200
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
+        c.put_function_concurrency(FunctionName="conc", ReservedConcurrentExecutions=11)
+    assert "below its minimum value" in ei.value.response["Error"]["Message"]
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.put_function_concurrency(FunctionName="nope", ReservedConcurrentExecutions=1)
+    assert c.delete_function_concurrency(FunctionName="conc")["ResponseMetadata"][
+        "HTTPStatusCode"] == 204
+    assert "ReservedConcurrentExecutions" not in c.get_function_concurrency(FunctionName="conc")
+    assert c.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 10
+    # reserved 0 throttles invokes, as on AWS (a function without warm environments: the pool
+    # checks reservations when it starts one)
+    create(c, "zero", make_zip("echo"))
+    c.put_function_concurrency(FunctionName="zero", ReservedConcurrentExecutions=0)
+    with pytest.raises(c.exceptions.TooManyRequestsException):
+        c.invoke(FunctionName="zero", Payload=b"{}")
