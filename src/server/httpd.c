@@ -6,6 +6,7 @@
 #include "httpd.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,12 @@ struct httpd {
     size_t n_conns;
     bool closing;
     bool listener_closed;
-    /* Shared read buffer: libuv calls alloc_cb and read_cb back to back for one stream. */
-    char readbuf[HTTPD_READ_BUF];
 };
+
+/* One read buffer for every connection of every listener: the loop runs on one thread and
+ * libuv calls alloc_cb and read_cb back to back for one stream, and on_read copies what it
+ * keeps. A buffer per listener cost 64 KiB of RSS per execution environment. */
+static char readbuf[HTTPD_READ_BUF];
 
 struct httpd_conn {
     uv_tcp_t tcp;
@@ -46,6 +50,7 @@ struct httpd_conn {
     bool body_streaming; /* the current request's body goes to body_fn */
     bool streaming;      /* a chunked response is open */
     bool want_drain;     /* a stream write returned 1 */
+    bool need_reset;     /* answered without a write callback: reset the parser before input */
     size_t queued;       /* bytes handed to uv_write, not yet written */
     httpd_abort_fn *abort_fn;
     void *abort_arg;
@@ -139,6 +144,16 @@ static void bad_request(struct httpd_conn *c, int err)
     write_raw(c, (uint8_t *)xstrndup(m, len), len, true);
 }
 
+/* A response that went out in httpd_respond() leaves the parser (and so the request the
+ * handler may still read until it returns) as it was; it is reset before the next input. */
+static void reset_if_answered(struct httpd_conn *c)
+{
+    if (c->need_reset) {
+        c->need_reset = false;
+        http1_parser_next(&c->parser);
+    }
+}
+
 /* Parses data; on a complete request keeps the rest in inbuf and calls the handler. Returns
  * true when a request was delivered (the caller stops feeding). */
 static bool feed(struct httpd_conn *c, const uint8_t *data, size_t len, size_t *used)
@@ -168,6 +183,7 @@ static void process_inbuf(struct httpd_conn *c)
 {
     while (c->inbuf.len > 0 && !c->pending && !c->writing && !c->closing) {
         size_t used = 0;
+        reset_if_answered(c);
         bool delivered = feed(c, c->inbuf.data, c->inbuf.len, &used);
         cl_buf_consume(&c->inbuf, used);
         if (delivered) {
@@ -178,9 +194,9 @@ static void process_inbuf(struct httpd_conn *c)
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    struct httpd_conn *c = h->data;
+    (void)h;
     (void)suggested;
-    *buf = uv_buf_init(c->srv->readbuf, sizeof(c->srv->readbuf));
+    *buf = uv_buf_init(readbuf, sizeof(readbuf));
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -204,6 +220,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     size_t used = 0;
+    reset_if_answered(c);
     if (feed(c, data, len, &used) && used < len && !c->closing) {
         if (cl_buf_append(&c->inbuf, data + used, len - used) < 0) {
             conn_close(c);
@@ -282,14 +299,37 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
     struct cl_buf b;
     cl_buf_init(&b, (size_t)-1);
     append_head(&b, status, hdrs, n_hdrs, len, c->keep_alive);
-    if (len > 0 && cl_buf_append(&b, body, len) < 0) {
-        abort();
-    }
     c->pending = false;
     c->abort_fn = NULL;
+    /* Fast path: head and body straight to the socket, no copy of the body, no write request
+     * and no callback (which also spares libuv two epoll_ctl calls per response). Only when no
+     * pipelined input waits, since that is processed from the write callback. */
+    uv_buf_t bufs[2] = {uv_buf_init((char *)b.data, (unsigned)b.len),
+                        uv_buf_init((char *)(uintptr_t)body, (unsigned)len)};
+    size_t total = b.len + len;
+    int n =
+        c->inbuf.len == 0 ? uv_try_write((uv_stream_t *)&c->tcp, bufs, len > 0 ? 2 : 1) : UV_EAGAIN;
+    size_t done = n > 0 ? (size_t)n : 0;
+    if (done == total) {
+        cl_buf_fini(&b);
+        if (c->keep_alive) {
+            c->need_reset = true;
+        } else {
+            conn_close(c);
+        }
+        return;
+    }
+    /* The rest (all of it, usually) in one buffer through uv_write. */
+    uint8_t *rest = xmalloc(total - done);
+    size_t head_done = done < b.len ? done : b.len;
+    memcpy(rest, b.data + head_done, b.len - head_done);
+    if (len > 0) {
+        size_t body_done = done - head_done;
+        memcpy(rest + b.len - head_done, (const uint8_t *)body + body_done, len - body_done);
+    }
+    cl_buf_fini(&b);
     c->writing = true;
-    size_t n = b.len;
-    write_raw(c, b.data, n, true);
+    write_raw(c, rest, total - done, true);
 }
 
 int httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,

@@ -4,6 +4,7 @@
  * pid, which is unique enough for request ids but never used for secrets. */
 #include "ids.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,9 +12,33 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Random bytes are drawn from the kernel 512 at a time: an invocation needs 36 (request id and
+ * trace id), and three getrandom() calls per invoke were a tenth of its system calls. The pool
+ * is only ever used on the loop's thread and never after fork() (children exec at once). */
+static uint8_t pool[512];
+static size_t pool_left;
+
+static bool take_pooled(uint8_t *p, size_t n)
+{
+    if (n > sizeof(pool)) {
+        return false;
+    }
+    if (pool_left < n) {
+        if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool)) {
+            return false;
+        }
+        pool_left = sizeof(pool);
+    }
+    uint8_t *src = pool + sizeof(pool) - pool_left;
+    memcpy(p, src, n);
+    memset(src, 0, n); /* each byte is handed out once */
+    pool_left -= n;
+    return true;
+}
+
 static void fill(uint8_t *p, size_t n)
 {
-    if (getrandom(p, n, 0) == (ssize_t)n) {
+    if (take_pooled(p, n) || getrandom(p, n, 0) == (ssize_t)n) {
         return;
     }
     struct timespec ts;

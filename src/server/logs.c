@@ -117,8 +117,13 @@ int logs_open(const char *state_dir, const char *function, const char *version,
                    tm.tm_mon + 1, tm.tm_mday, version, hex);
     s->base = xasprintf("%s/logs/%s/%s", state_dir, function, s->name);
     s->fd = s->ts_fd = -1;
-    int rc = make_parents(s->base);
-    rc = rc ? rc : open_part(s);
+    /* The day's directory usually exists: open first, and mkdir -p (seven mkdir calls on a
+     * cold start) only when that says ENOENT. */
+    int rc = open_part(s);
+    if (rc == -ENOENT) {
+        rc = make_parents(s->base);
+        rc = rc ? rc : open_part(s);
+    }
     if (rc < 0) {
         free(s->path);
         free(s->base);

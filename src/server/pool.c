@@ -318,8 +318,25 @@ static void ensure_provisioned(struct pool *p, struct pool_fn *f)
     }
 }
 
+/* True when f runs as many invocations as its reserved concurrency allows (warm idle
+ * environments beyond it, left from a higher setting, must not be used either). */
+static bool at_reserved_limit(const struct pool_fn *f)
+{
+    if (f->cfg.reserved < 0) {
+        return false;
+    }
+    size_t busy = 0;
+    for (size_t i = 0; i < f->n_envs; i++) {
+        busy += env_has_invocation(f->envs[i]);
+    }
+    return busy >= (size_t)f->cfg.reserved;
+}
+
 static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
+    if (at_reserved_limit(f)) {
+        return false;
+    }
     struct env *e = pick_idle(f);
     if (e) {
         env_deliver(e, inv);
@@ -344,7 +361,7 @@ static struct inv *pop_waiter(struct pool_fn *f)
 /* Serves waiting invocations of f while environments can be found. */
 static void drain_waiters(struct pool *p, struct pool_fn *f)
 {
-    while (f->wait_head) {
+    while (f->wait_head && !at_reserved_limit(f)) {
         struct inv *inv = f->wait_head;
         struct env *e = pick_idle(f);
         if (e == NULL && !can_spawn(p, f)) {
@@ -370,7 +387,7 @@ static void on_env_idle(struct env *e, void *arg)
     if (env_provisioned(e)) {
         f->prov_backoff_ms = 0;
     }
-    struct inv *inv = pop_waiter(f);
+    struct inv *inv = at_reserved_limit(f) ? NULL : pop_waiter(f);
     if (inv) {
         env_deliver(e, inv);
     }
@@ -438,7 +455,8 @@ void pool_submit(struct pool *p, struct inv *inv)
 
 static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
-    bool reserved = f->cfg.reserved >= 0 && f->n_envs >= (size_t)f->cfg.reserved;
+    bool reserved =
+        at_reserved_limit(f) || (f->cfg.reserved >= 0 && f->n_envs >= (size_t)f->cfg.reserved);
     struct inv_result r = {.outcome = INV_THROTTLED,
                            .reason = reserved ? "ReservedFunctionConcurrentInvocationLimitExceeded"
                                               : "ConcurrentInvocationLimitExceeded"};

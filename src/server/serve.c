@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -939,6 +940,33 @@ static int open_registry(struct serve *s, struct serve_opts *o)
     return 0;
 }
 
+/* File descriptors per live environment: its Runtime API listener and connection, stdout and
+ * stderr pipes, pidfd and log stream. */
+#define FDS_PER_ENV 6
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit (the usual 1024 holds only ~160
+ * environments), and says so when even that is too low for max_envs. Runtimes still get 1024
+ * (sandbox_spec.max_files). */
+static void raise_nofile(int max_envs)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        return;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t need = (rlim_t)max_envs * FDS_PER_ENV + 256;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        (void)fprintf(stderr,
+                      "clambda: warning: RLIMIT_NOFILE is %llu; --max-concurrency %d needs about "
+                      "%llu file descriptors (raise the hard limit, e.g. ulimit -Hn)\n",
+                      (unsigned long long)rl.rlim_cur, max_envs, (unsigned long long)need);
+    }
+}
+
 int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
@@ -965,6 +993,7 @@ int serve_main(int argc, char **argv)
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
+    raise_nofile(o.max_envs);
     s.grace_ms = o.grace_ms;
     (void)uv_loop_init(&s.loop);
     char **extra_env = sanitizer_env();

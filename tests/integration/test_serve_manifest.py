@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, clambda_path, example_path, invoke_json, runtime_dir
+from conftest import TIMEOUT, clambda_path, example_path, invoke_json, runtime_dir, wait_until
 
 PY = runtime_dir("pyrt")
 
@@ -173,3 +173,22 @@ def test_sighup_without_manifest_is_harmless(serve):
     srv.proc.send_signal(signal.SIGHUP)
     wait_stderr(srv, "no --manifest to reload")
     invoke_json(srv, "py", {"action": "count"})
+
+
+def test_lowered_reserved_concurrency_applies_to_warm_environments(serve, tmp_path):
+    """Regression: reserved concurrency 0 (or below the warm count) throttles even though
+    warm idle environments exist."""
+    m = write_manifest(tmp_path / "m.json", {"py": {"code": str(PY)}})
+    srv = serve({}, args=["--manifest", str(m), "--throttle-wait-ms", "100"])
+    invoke_json(srv, "py", {"action": "count"})  # one warm environment
+    write_manifest(m, {"py": {"code": str(PY), "reserved": 0}})
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_stderr(srv, "1 unchanged or rescaled")
+    st, h, body = srv.invoke("py", b"{}")
+    assert st == 429, (st, body)
+    assert json.loads(body)["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    write_manifest(m, {"py": {"code": str(PY), "reserved": 1}})
+    srv.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: srv.stderr().count("1 unchanged or rescaled") == 2, what="second reload")
+    _, body = invoke_json(srv, "py", {"action": "count"})
+    assert body["count"] == 2  # the warm environment serves again

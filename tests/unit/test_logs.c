@@ -93,6 +93,35 @@ static void test_logs_feed(void **state)
     free(path);
 }
 
+/* The first stream of a function creates its directories, the next ones open straight into
+ * them; a state dir that is not a directory is an error, not a crash. */
+static void test_logs_open_dirs(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clambda-test-logs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct logs_stream *a = NULL;
+    struct logs_stream *b = NULL;
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &a), 0);
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &b), 0);
+    assert_string_not_equal(logs_path(a), logs_path(b));
+    assert_int_equal(access(logs_path(a), W_OK), 0);
+    assert_int_equal(access(logs_path(b), W_OK), 0);
+    (void)unlink(logs_path(a));
+    (void)unlink(logs_path(b));
+    logs_close(a);
+    logs_close(b);
+    char file[300];
+    (void)snprintf(file, sizeof(file), "%s/plain", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    (void)fclose(f);
+    struct logs_stream *c = NULL;
+    assert_int_equal(logs_open(file, "fn", "$LATEST", &c), -ENOTDIR);
+    assert_null(c);
+    (void)unlink(file);
+}
+
 static int64_t wall_ms(void)
 {
     struct timespec ts;
@@ -171,6 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logs_tail_append),
         cmocka_unit_test(test_logs_feed),
+        cmocka_unit_test(test_logs_open_dirs),
         cmocka_unit_test(test_logs_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
