@@ -188,6 +188,7 @@ int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, uid_t ui
                                 MOUNTS_PATH_MAX - 32, root_dir);
     }
     int rc = path_in(skel->task, skel->root, "var/task", d);
+    rc = rc < 0 ? rc : path_in(skel->opt, skel->root, "opt", d);
     rc = rc < 0 ? rc : path_in(skel->tmp, skel->root, "tmp", d);
     rc = rc < 0 ? rc : path_in(skel->proc, skel->root, "proc", d);
     rc = rc < 0 ? rc : make_dir(root_dir, d);
@@ -229,7 +230,7 @@ static void add_ro_bind(struct mounts_plan *plan, const char *src, const char *d
 }
 
 void mounts_plan_init(struct mounts_plan *plan, const struct mounts_skel *skel,
-                      const char *code_dir, uint32_t tmp_mb)
+                      const char *code_dir, const char *opt_dir, uint32_t tmp_mb)
 {
     const unsigned long nsd = MS_NOSUID | MS_NODEV;
     plan->root = skel->root;
@@ -246,6 +247,9 @@ void mounts_plan_init(struct mounts_plan *plan, const struct mounts_skel *skel,
         }
     }
     add_ro_bind(plan, code_dir, skel->task);
+    if (opt_dir != NULL) {
+        add_ro_bind(plan, opt_dir, skel->opt);
+    }
     add_op(plan, "tmpfs", skel->tmp, "tmpfs", nsd, plan->tmp_data);
     add_op(plan, "proc", skel->proc, "proc", nsd | MS_NOEXEC, NULL);
     add_op(plan, NULL, skel->root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | nsd, NULL);

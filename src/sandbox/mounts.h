@@ -32,6 +32,7 @@ struct mounts_bind {
 struct mounts_skel {
     char root[MOUNTS_PATH_MAX];
     char task[MOUNTS_PATH_MAX]; /* <root>/var/task */
+    char opt[MOUNTS_PATH_MAX];  /* <root>/opt */
     char tmp[MOUNTS_PATH_MAX];  /* <root>/tmp */
     char proc[MOUNTS_PATH_MAX]; /* <root>/proc */
     int n_binds;
@@ -61,10 +62,12 @@ struct mounts_plan {
  * the call and path. */
 int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, uid_t uid, gid_t gid,
                         struct sandbox_diag *d);
-/* Lists the mounts of one environment: code_dir read-only at /var/task, a tmpfs of tmp_mb MB
- * at /tmp, a fresh /proc, the skeleton's binds, then the root remounted read-only. OUT: *plan. */
+/* Lists the mounts of one environment: code_dir read-only at /var/task, opt_dir (the merged
+ * layers; NULL: none, /opt stays the skeleton's empty directory) read-only at /opt, a tmpfs of
+ * tmp_mb MB at /tmp, a fresh /proc, the skeleton's binds, then the root remounted read-only.
+ * OUT: *plan. */
 void mounts_plan_init(struct mounts_plan *plan, const struct mounts_skel *skel,
-                      const char *code_dir, uint32_t tmp_mb);
+                      const char *code_dir, const char *opt_dir, uint32_t tmp_mb);
 /* In the cloned child (new mount and PID namespaces): makes every mount private, runs the plan,
  * pivot_roots into the skeleton, detaches the old root and changes to /var/task.
  * Async-signal-safe. 0 or -errno with *err naming the step and path. */

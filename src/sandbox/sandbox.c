@@ -18,6 +18,7 @@ static struct sandbox_full_spec full_spec(const struct sandbox_spec *spec)
     return (struct sandbox_full_spec){.fn = spec->fn,
                                       .id = spec->id,
                                       .code_dir = spec->cwd,
+                                      .opt_dir = spec->opt_dir,
                                       .bootstrap = spec->path,
                                       .envp = spec->envp,
                                       .memory_mb = spec->memory_mb,

@@ -39,6 +39,7 @@ struct sandbox_spec {
     uint32_t memory_mb;         /* memory limit (and CPU share: MB / 1769 of a CPU) */
     uint32_t tmp_mb;            /* size of /tmp (ephemeral storage) */
     uint32_t pids_max;          /* 0: 1024 */
+    const char *opt_dir;        /* host directory bound read-only at /opt (NULL: none) */
 };
 
 /* A started process. All fds are O_CLOEXEC; out_fd/err_fd are O_NONBLOCK read ends and belong

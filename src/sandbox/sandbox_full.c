@@ -58,6 +58,7 @@ struct sandbox_full_fn {
     struct cgroup_root cgroot;
     struct sandbox_full_env *parked; /* set up, waiting for its environment; or NULL */
     char *parked_code_dir;           /* the code directory it has at /var/task */
+    char *parked_opt_dir;            /* the directory it has at /opt, NULL for none */
 };
 
 static void close_fd(int *fd)
@@ -189,7 +190,8 @@ int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d)
     char *envp[] = {env0, NULL}, id[48], opt[MOUNTS_PATH_MAX + 8];
     (void)snprintf(id, sizeof(id), "selftest-%d", (int)getpid());
     (void)snprintf(opt, sizeof(opt), "%s/opt", sf->skel.root); /* an empty /var/task */
-    struct sandbox_full_spec spec = {id, opt, "/usr/bin/true", NULL, envp, 128, 1, 8, 0, NULL};
+    struct sandbox_full_spec spec = {id,   opt, "/usr/bin/true", NULL, envp, 128, 1, 8, 0,
+                                     NULL, NULL};
     struct sandbox_full_env *env = NULL;
     int rc = sandbox_full_spawn(sf, &spec, &env, d);
     if (rc < 0 || env == NULL) {
@@ -238,6 +240,7 @@ void sandbox_full_fn_free(struct sandbox_full_fn *fn)
     if (fn != NULL) {
         sandbox_full_close(fn->parked);
         free(fn->parked_code_dir);
+        free(fn->parked_opt_dir);
         cgroup_root_remove(&fn->cgroot);
         free(fn);
     }
@@ -305,7 +308,7 @@ static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *sp
     struct mounts_plan plan;
     char hostname[32];
     struct ns_child_args a = *fds; /* fds and pipes; the rest is filled here */
-    mounts_plan_init(&plan, &sf->skel, spec->code_dir, spec->tmp_mb);
+    mounts_plan_init(&plan, &sf->skel, spec->code_dir, spec->opt_dir, spec->tmp_mb);
     make_hostname(id, hostname, sizeof(hostname));
     a.plan = &plan;
     a.filter = &sf->filter;
@@ -515,6 +518,8 @@ static struct sandbox_full_env *take_parked(struct sandbox_full_fn *fn,
     fn->parked = NULL;
     if (env != NULL && env->memory_mb == spec->memory_mb && env->tmp_mb == spec->tmp_mb &&
         fn->parked_code_dir != NULL && strcmp(fn->parked_code_dir, spec->code_dir) == 0 &&
+        (fn->parked_opt_dir == NULL) == (spec->opt_dir == NULL) &&
+        (spec->opt_dir == NULL || strcmp(fn->parked_opt_dir, spec->opt_dir) == 0) &&
         spec->argv == NULL) {
         return env;
     }
@@ -534,12 +539,17 @@ int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_s
         return rc;
     }
     char *dir = strdup(spec->code_dir);
-    if (dir == NULL) {
+    char *opt = spec->opt_dir ? strdup(spec->opt_dir) : NULL;
+    if (dir == NULL || (spec->opt_dir && opt == NULL)) {
+        free(dir);
+        free(opt);
         return sandbox_diag_set(d, -ENOMEM, "strdup: out of memory");
     }
     rc = env_launch(sf, spec, &fn->parked, d);
     free(fn->parked_code_dir);
+    free(fn->parked_opt_dir);
     fn->parked_code_dir = dir;
+    fn->parked_opt_dir = opt;
     return rc;
 }
 

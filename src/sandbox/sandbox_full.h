@@ -60,6 +60,7 @@ struct sandbox_full_spec {
     uint32_t pids_max;          /* 0: 1024 */
     int max_files;              /* RLIMIT_NOFILE, 0: 1024 */
     struct sandbox_full_fn *fn; /* NULL: the environment's cgroup goes under the shared parent */
+    const char *opt_dir;        /* host directory mounted read-only at /opt (NULL: empty) */
 };
 
 /* An environment's cgroup (cgroup.h). */

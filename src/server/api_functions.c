@@ -2,6 +2,8 @@
 /* Read-only function operations; see api_functions.h. */
 #include "api_functions.h"
 
+#include "api_settings.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "aliases.h"
+#include "api_settings.h"
 #include "cl_b64.h"
 #include "func_json.h"
 #include "ids.h"
@@ -273,6 +276,12 @@ void api_functions_get(struct api_call *call)
     if (cfg->reserved >= 0) {
         (void)json_object_set_new(
             o, "Concurrency", json_pack("{s:i}", "ReservedConcurrentExecutions", cfg->reserved));
+    }
+    json_t *tags = api_settings_tags(call, cfg->name);
+    if (json_object_size(tags)) {
+        (void)json_object_set_new(o, "Tags", tags);
+    } else {
+        json_decref(tags);
     }
     api_control_json(call, 200, o);
 }

@@ -12,6 +12,8 @@
 #include "aliases.h"
 #include "api_functions.h"
 #include "api_versions.h"
+#include "api_layers.h"
+#include "api_settings.h"
 #include "cl_b64.h"
 #include "code.h"
 #include "func_json.h"
@@ -57,8 +59,10 @@ static bool create_body(struct api_call *call, json_t **body)
         api_control_error(call, 400, "InvalidParameterValueException",
                           "Runtime and Handler are mandatory parameters for functions created "
                           "with deployment packages.");
-    } else {
-        /* clambda's own scaling members are not CreateFunction input */
+    } else if (json_object_get(*body, "Tags") == NULL ||
+               api_settings_tags_ok(call, json_object_get(*body, "Tags"))) {
+        /* clambda's own scaling members and stored-only members are not CreateFunction input */
+        (void)json_object_del(*body, "OptDir");
         (void)json_object_del(*body, "ReservedConcurrentExecutions");
         (void)json_object_del(*body, "ProvisionedConcurrentExecutions");
         return true;
@@ -143,19 +147,37 @@ void api_manage_create_function(struct api_call *call)
     json_t *body = NULL;
     struct route_fn rf;
     struct code_info ci;
+    char *layers = NULL;
+    char *opt_dir = NULL;
     memset(&ci, 0, sizeof(ci));
     if (!create_body(call, &body) || !create_name(call, body, &rf) ||
+        !api_layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir) ||
         !create_code(call, body, &ci)) {
         json_decref(body);
+        free(layers);
+        free(opt_dir);
         return;
     }
     struct function_config cfg;
     char err[512];
     int rc = func_config_from_json(&cfg, rf.name, ci.dir, body, err, sizeof(err));
     if (rc == 0) {
+        cfg.layers = layers;
+        cfg.opt_dir = opt_dir;
+    } else {
+        free(layers);
+        free(opt_dir);
+    }
+    if (rc == 0) {
         cfg.code_sha256 = xstrdup(ci.sha256_b64);
         cfg.code_size = (int64_t)ci.size;
         rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        json_t *tags = json_object_get(body, "Tags");
+        if (rc == 0 && json_object_size(tags) && api_settings_put_tags(call, rf.name, tags) < 0) {
+            (void)store_function_delete(call->ctl->store, rf.name);
+            (void)snprintf(err, sizeof(err), "The function store failed to save Tags.");
+            rc = -EIO;
+        }
         if (rc < 0) {
             func_config_fini(&cfg);
         }
@@ -278,10 +300,44 @@ static const struct function_config *update_target(struct api_call *call, json_t
     return cfg;
 }
 
+/* Applies a new Layers member (resolved into layers, opt_dir) to cfg when given; else (or cfg
+ * NULL) frees them. */
+static void apply_layers(struct function_config *cfg, bool given, char *layers, char *opt_dir)
+{
+    if (given && cfg) {
+        free(cfg->layers);
+        free(cfg->opt_dir);
+        cfg->layers = layers;
+        cfg->opt_dir = opt_dir;
+    } else {
+        free(layers);
+        free(opt_dir);
+    }
+}
+
+/* Validates body, finds the function and resolves Layers. NULL after answering, with body
+ * released. */
+static const struct function_config *update_prepare(struct api_call *call, json_t *body,
+                                                    char **layers, char **opt_dir)
+{
+    struct validate_error verr;
+    const struct function_config *old = NULL;
+    if (validate_function_request(body, false, &verr) < 0) {
+        api_control_error(call, verr.status, verr.type, verr.message);
+    } else {
+        old = update_target(call, body);
+    }
+    if (old == NULL ||
+        !api_layers_resolve(call, json_object_get(body, "Layers"), layers, opt_dir)) {
+        json_decref(body);
+        return NULL;
+    }
+    return old;
+}
+
 void api_manage_update_configuration(struct api_call *call)
 {
     json_error_t jerr;
-    struct validate_error verr;
     const struct http1_request *req = call->req;
     json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
                                  : json_object();
@@ -290,14 +346,11 @@ void api_manage_update_configuration(struct api_call *call)
                           "Could not parse request body into json.");
         return;
     }
-    const struct function_config *old = NULL;
-    if (validate_function_request(body, false, &verr) < 0) {
-        api_control_error(call, verr.status, verr.type, verr.message);
-    } else {
-        old = update_target(call, body);
-    }
+    char *layers = NULL;
+    char *opt_dir = NULL;
+    bool layers_given = json_object_get(body, "Layers") != NULL;
+    const struct function_config *old = update_prepare(call, body, &layers, &opt_dir);
     if (old == NULL) {
-        json_decref(body);
         return;
     }
     json_t *doc = NULL;
@@ -313,7 +366,10 @@ void api_manage_update_configuration(struct api_call *call)
     char err[512];
     int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
     json_decref(doc);
-    if (rc == 0) {
+    if (rc < 0) {
+        apply_layers(NULL, false, layers, opt_dir);
+    } else {
+        apply_layers(&cfg, layers_given, layers, opt_dir);
         cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
         cfg.code_size = old->code_size;
         rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));

@@ -384,6 +384,7 @@ static struct sandbox_spec make_spec(const struct env_config *cfg, char *const *
                                  .max_files = 1024,
                                  .full = cfg->full,
                                  .fn = cfg->sbx_fn,
+                                 .opt_dir = full ? fn->opt_dir : NULL,
                                  .memory_mb = (uint32_t)fn->memory_mb,
                                  .tmp_mb = (uint32_t)fn->ephemeral_mb};
 }

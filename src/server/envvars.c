@@ -127,6 +127,10 @@ void envvars_build(const struct envvars_input *in, char ***out)
         }
         put_owned(&l, xstrdup(kv));
     }
+    if (in->cfg->opt_dir && strcmp(in->task_root, "/var/task") != 0) {
+        /* isolation none has no /opt: the runtime finds the merged layers here */
+        put(&l, "CLAMBDA_OPT_DIR", in->cfg->opt_dir);
+    }
     for (size_t i = 0; in->extra && in->extra[i]; i++) {
         put_owned(&l, xstrdup(in->extra[i]));
     }

@@ -41,6 +41,8 @@ void func_config_fini(struct function_config *cfg)
     free(cfg->runtime);
     free(cfg->arch);
     free(cfg->description);
+    free(cfg->layers);
+    free(cfg->opt_dir);
     free(cfg->code_sha256);
     free(cfg->revision_id);
     free(cfg->last_modified);
@@ -64,7 +66,8 @@ bool func_config_equal(const struct function_config *a, const struct function_co
         !str_eq(a->code_dir, b->code_dir) || !str_eq(a->handler, b->handler) ||
         !str_eq(a->runtime, b->runtime) || !str_eq(a->arch, b->arch) ||
         a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
-        a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env) {
+        a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env ||
+        !str_eq(a->opt_dir, b->opt_dir)) {
         return false;
     }
     for (size_t i = 0; i < a->n_env; i++) {
@@ -373,6 +376,10 @@ void func_config_to_json(const struct function_config *cfg, json_t **out)
     if (cfg->description) {
         (void)json_object_set_new(doc, "Description", json_string(cfg->description));
     }
+    if (cfg->layers && cfg->opt_dir) {
+        (void)json_object_set_new(doc, "Layers", json_loads(cfg->layers, 0, NULL));
+        (void)json_object_set_new(doc, "OptDir", json_string(cfg->opt_dir));
+    }
     if (cfg->reserved >= 0) {
         (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(cfg->reserved));
     }
@@ -432,6 +439,20 @@ static int json_env(struct function_config *cfg, json_t *doc)
     return 0;
 }
 
+/* A stored document's Layers ([{Arn, CodeSize}]) and OptDir (both or neither). The
+ * CreateFunction request's Layers (ARN strings) are not read here: the API resolves them. */
+static int json_layers(struct function_config *cfg, json_t *doc)
+{
+    int rc = json_env(cfg, doc);
+    json_t *layers = json_object_get(doc, "Layers");
+    const char *opt = json_string_value(json_object_get(doc, "OptDir"));
+    if (rc == 0 && opt && opt[0] == '/' && json_is_object(json_array_get(layers, 0))) {
+        cfg->layers = json_dumps(layers, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        cfg->opt_dir = xstrdup(opt);
+    }
+    return rc;
+}
+
 static int json_destination(const json_t *d, char **field)
 {
     const json_t *j = json_object_get(d, "Destination"); /* NULL when d is */
@@ -470,7 +491,7 @@ static int json_members(struct function_config *cfg, json_t *doc)
                                   : -EINVAL;
     }
     rc = rc ? rc : json_async(cfg, doc);
-    return rc ? rc : json_env(cfg, doc);
+    return rc ? rc : json_layers(cfg, doc);
 }
 
 int func_config_from_json(struct function_config *cfg, const char *name, const char *code_dir,

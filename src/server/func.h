@@ -30,6 +30,8 @@ struct function_config {
     int reserved;      /* reserved concurrency, -1 when none */
     int provisioned;   /* environments kept initialised (provisioned concurrency), default 0 */
     char *description; /* NULL when none (AWS: up to 256 characters) */
+    char *layers;      /* Layers as compact JSON [{"Arn","CodeSize"}], NULL when none */
+    char *opt_dir;     /* the layers merged into one directory (/opt), NULL when none */
     /* Code and revision, filled by the registry (not part of the JSON document): */
     char *code_sha256;   /* base64 SHA-256 of the zip, NULL for a directory */
     int64_t code_size;   /* zip bytes, 0 for a directory */

@@ -105,6 +105,9 @@ json_t *func_json_config(const struct function_config *cfg, const struct func_me
     if (cfg->n_env > 0) {
         set(o, "Environment", environment(cfg));
     }
+    if (cfg->layers) {
+        set(o, "Layers", json_loads(cfg->layers, 0, NULL));
+    }
     set(o, "TracingConfig", json_pack("{s:s}", "Mode", "PassThrough"));
     set_str(o, "RevisionId", m->revision_id);
     set_state(o, m);

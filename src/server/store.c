@@ -35,6 +35,10 @@ static const char *const migrations[] = {
     " function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,"
     " kind TEXT NOT NULL, qualifier TEXT NOT NULL, doc TEXT NOT NULL,"
     " PRIMARY KEY (function, kind, qualifier));",
+    /* 2: layers (version numbers are never reused, as AWS) */
+    "CREATE TABLE layer_names (name TEXT PRIMARY KEY NOT NULL, next_version INTEGER NOT NULL);"
+    "CREATE TABLE layers (name TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"
+    " PRIMARY KEY (name, version));",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -650,4 +654,131 @@ int store_setting_delete(struct store *st, const char *function, const char *kin
     const char *key[] = {function, kind, qualifier};
     return run(st, "DELETE FROM settings WHERE function = ? AND kind = ? AND qualifier = ?", 3, key,
                true);
+}
+
+int store_setting_list(struct store *st, const char *function, const char *kind,
+                       struct store_setting **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char *key[] = {function, kind};
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st,
+                  "SELECT qualifier, doc FROM settings WHERE function = ? AND kind = ?"
+                  " ORDER BY qualifier",
+                  &s, 2, key);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        (*out)[*n_out].qualifier = col_str(s, 0);
+        (*out)[*n_out].json = col_str(s, 1);
+        (*n_out)++;
+    }
+    rc = rc == SQLITE_DONE ? 0 : map_rc(st->db, rc, "list settings");
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        store_setting_list_free(*out, *n_out);
+        *out = NULL;
+        *n_out = 0;
+    }
+    return rc;
+}
+
+void store_setting_list_free(struct store_setting *ss, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(ss[i].qualifier);
+        free(ss[i].json);
+    }
+    free(ss);
+}
+
+/* ---- layers ---- */
+
+int store_layer_next(struct store *st, const char *name, int64_t *version)
+{
+    const char *n[] = {name};
+    int rc = run(st, "INSERT OR IGNORE INTO layer_names VALUES (?, 1)", 1, n, false);
+    sqlite3_stmt *s = NULL;
+    if (rc == 0) {
+        rc = prep(st,
+                  "UPDATE layer_names SET next_version = next_version + 1 WHERE name = ?"
+                  " RETURNING next_version - 1",
+                  &s, 1, n);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    rc = map_rc(st->db, rc == SQLITE_ROW ? SQLITE_OK : rc, "publish layer");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_layer_put(struct store *st, const char *name, int64_t version, const char *doc)
+{
+    char v[24];
+    (void)snprintf(v, sizeof(v), "%lld", (long long)version);
+    const char *row[] = {name, v, doc};
+    return run(st, "INSERT INTO layers VALUES (?, ?, ?)", 3, row, false);
+}
+
+int store_layer_get(struct store *st, const char *name, int64_t version, char **doc)
+{
+    char v[24];
+    (void)snprintf(v, sizeof(v), "%lld", (long long)version);
+    const char *key[] = {name, v};
+    sqlite3_stmt *s = NULL;
+    *doc = NULL;
+    int rc = prep(st, "SELECT doc FROM layers WHERE name = ? AND version = ?", &s, 2, key);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *doc = col_str(s, 0);
+    }
+    rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get layer");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_layer_delete(struct store *st, const char *name, int64_t version)
+{
+    char v[24];
+    (void)snprintf(v, sizeof(v), "%lld", (long long)version);
+    const char *key[] = {name, v};
+    return run(st, "DELETE FROM layers WHERE name = ? AND version = ?", 2, key, true);
+}
+
+int store_layer_list(struct store *st, const char *name, struct store_setting **out, size_t *n_out)
+{
+    const char *key[] = {name};
+    sqlite3_stmt *s = NULL;
+    *out = NULL;
+    *n_out = 0;
+    int rc = prep(st,
+                  name ? "SELECT name, doc FROM layers WHERE name = ? ORDER BY version DESC"
+                       : "SELECT name, doc FROM layers ORDER BY name, version DESC",
+                  &s, name ? 1 : 0, key);
+    size_t cap = 0;
+    while (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof(**out));
+        }
+        (*out)[*n_out].qualifier = col_str(s, 0);
+        (*out)[(*n_out)++].json = col_str(s, 1);
+        rc = 0;
+    }
+    rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : map_rc(st->db, rc, "list layers");
+    sqlite3_finalize(s);
+    return rc;
 }

@@ -18,7 +18,7 @@
 struct store;
 
 /* Registry schema version this build writes (migrations 1..STORE_SCHEMA_VERSION). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* One function (the unqualified $LATEST). Strings owned (store_function_fini); NULL allowed
  * for code_sha256 (a directory, not a zip) and state (read back as "Active"). */
@@ -118,5 +118,30 @@ int store_setting_get(struct store *st, const char *function, const char *kind,
                       const char *qualifier, char **json);
 int store_setting_delete(struct store *st, const char *function, const char *kind,
                          const char *qualifier);
+
+/* One setting of a function (store_setting_list). Strings owned. */
+struct store_setting {
+    char *qualifier;
+    char *json;
+};
+/* Every setting of kind of function, ordered by qualifier. OUT: *out, *n_out
+ * (store_setting_list_free). 0 or -errno. */
+int store_setting_list(struct store *st, const char *function, const char *kind,
+                       struct store_setting **out, size_t *n_out);
+void store_setting_list_free(struct store_setting *ss, size_t n);
+
+/* Layers: one row per layer version, the document (PublishLayerVersion's response) as JSON.
+ * store_layer_next takes the next version number of name (never reused, even after a delete;
+ * OUT: *version); store_layer_put stores that version's document. Publish both inside
+ * store_begin/commit. 0 or -errno. */
+int store_layer_next(struct store *st, const char *name, int64_t *version);
+int store_layer_put(struct store *st, const char *name, int64_t version, const char *doc);
+/* OUT: *doc (free()). 0, -ENOENT or -errno. */
+int store_layer_get(struct store *st, const char *name, int64_t version, char **doc);
+/* 0, -ENOENT or -errno. */
+int store_layer_delete(struct store *st, const char *name, int64_t version);
+/* Versions of name (NULL: of every layer, by name) newest first; qualifier holds the layer
+ * name. OUT: *out, *n_out (store_setting_list_free). */
+int store_layer_list(struct store *st, const char *name, struct store_setting **out, size_t *n_out);
 
 #endif /* CLAMBDA_SERVER_STORE_H */

@@ -19,6 +19,11 @@
  *   initerr                calls clambda_runtime_init_error (after next: must be refused)
  *   log TEXT               clambda_log(INFO, TEXT), then responds "logged"
  *   exit CODE              exits the process without answering
+ *   cat PATH               the file's first 64 KiB, or "error: <strerror>"
+ *   getenv KEY             the variable's value, or "(unset)"
+ *
+ * A payload that is a JSON string without escapes ("\"cat /opt/x\"", what `clambda serve`
+ * accepts) is the command without its quotes.
  *
  * Every library call's result goes to stderr as "probe: <what> rc=<n>". The environment picks
  * the mode: PROBE_INIT_ERROR=1 reports an init error (PROBE_INIT_ERROR_TYPE/_MESSAGE) and exits
@@ -192,6 +197,26 @@ static int do_stream(clambda_runtime *rt, clambda_invocation *inv, long n, long 
     return rc != CLAMBDA_OK ? rc : frc;
 }
 
+static int respond_file(clambda_runtime *rt, clambda_invocation *inv, const char *path)
+{
+    static char buf[65536];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f == NULL) {
+        n = (size_t)snprintf(buf, sizeof(buf), "error: %s", strerror(errno));
+    } else {
+        fclose(f);
+    }
+    return clambda_runtime_respond(rt, inv, buf, n, "text/plain");
+}
+
+static int respond_env(clambda_runtime *rt, clambda_invocation *inv, const char *key)
+{
+    const char *v = getenv(key);
+    v = v ? v : "(unset)";
+    return clambda_runtime_respond(rt, inv, v, strlen(v), "text/plain");
+}
+
 static int dispatch(clambda_runtime *rt, clambda_invocation *inv, void *user)
 {
     (void)user;
@@ -203,6 +228,10 @@ static int dispatch(clambda_runtime *rt, clambda_invocation *inv, void *user)
     }
     memcpy(cmd, payload, plen);
     cmd[plen] = '\0';
+    if (plen >= 2 && cmd[0] == '"' && cmd[plen - 1] == '"') {
+        memmove(cmd, cmd + 1, plen - 2); /* a JSON string (clambda serve wants JSON) */
+        cmd[plen - 2] = '\0';
+    }
     char *f[MAX_FIELDS];
     char word[32];
     snprintf(word, sizeof(word), "%s", cmd);
@@ -281,6 +310,9 @@ static int dispatch(clambda_runtime *rt, clambda_invocation *inv, void *user)
     } else if (strcmp(word, "exit") == 0) {
         split(cmd, f, 2);
         _exit((int)strtol(f[1], NULL, 10));
+    } else if (strcmp(word, "cat") == 0 || strcmp(word, "getenv") == 0) {
+        split(cmd, f, 2);
+        rc = word[0] == 'c' ? respond_file(rt, inv, f[1]) : respond_env(rt, inv, f[1]);
     } else {
         rc = clambda_runtime_fail(rt, inv, "Probe.UnknownCommand", word);
     }

@@ -268,10 +268,17 @@ def test_reload_shows_in_the_api(serve, tmp_path):
 
 IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfiguration",
                "GetFunctionConcurrency", "GetAccountSettings", "CreateFunction", "DeleteFunction",
-               "UpdateFunctionConfiguration", "PublishVersion", "ListVersionsByFunction",
-               "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias", "ListAliases",
-               "PutFunctionConcurrency", "DeleteFunctionConcurrency",
-               "PutProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig",
+               "UpdateFunctionConfiguration",
+               "TagResource", "UntagResource", "ListTags", "AddPermission", "RemovePermission",
+               "GetPolicy", "CreateFunctionUrlConfig", "GetFunctionUrlConfig",
+               "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",
+               "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig",
+               "GetFunctionEventInvokeConfig", "DeleteFunctionEventInvokeConfig",
+               "ListFunctionEventInvokeConfigs", "PublishLayerVersion", "GetLayerVersion",
+               "GetLayerVersionByArn", "ListLayers", "ListLayerVersions", "DeleteLayerVersion",
+               "PutFunctionConcurrency", "DeleteFunctionConcurrency", "PublishVersion",
+               "ListVersionsByFunction", "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias",
+               "ListAliases", "PutProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig",
                "DeleteProvisionedConcurrencyConfig", "ListProvisionedConcurrencyConfigs"}
 
 

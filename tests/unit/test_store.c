@@ -307,6 +307,77 @@ static void test_store_alias_and_settings(void **state)
     store_close(st);
 }
 
+static void exec_sql(const char *dir, const char *sql)
+{
+    char path[512];
+    (void)snprintf(path, sizeof(path), "%s/clambda.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_store_layers(void **state)
+{
+    struct store *st = open_ok(*state);
+    store_close(st);
+    /* a database of schema version 1 (no layer tables) is migrated at open */
+    exec_sql(*state, "DROP TABLE layers; DROP TABLE layer_names;"
+                     "UPDATE schema_versions SET version = 1 WHERE component = 'registry'");
+    st = open_ok(*state);
+    int64_t v = 0;
+    assert_int_equal(store_layer_next(st, "lib", &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(store_layer_put(st, "lib", v, "{\"Version\":1}"), 0);
+    assert_int_equal(store_layer_next(st, "lib", &v), 0);
+    assert_int_equal(store_layer_put(st, "lib", v, "{\"Version\":2}"), 0);
+    assert_int_equal(store_layer_next(st, "alpha", &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(store_layer_put(st, "alpha", v, "{\"Version\":1}"), 0);
+    char *doc = NULL;
+    assert_int_equal(store_layer_get(st, "lib", 2, &doc), 0);
+    assert_string_equal(doc, "{\"Version\":2}");
+    free(doc);
+    assert_int_equal(store_layer_get(st, "lib", 3, &doc), -ENOENT);
+    struct store_setting *ls = NULL;
+    size_t n = 0;
+    assert_int_equal(store_layer_list(st, NULL, &ls, &n), 0);
+    assert_int_equal(n, 3); /* by name, newest first */
+    assert_string_equal(ls[0].qualifier, "alpha");
+    assert_string_equal(ls[1].json, "{\"Version\":2}");
+    assert_string_equal(ls[2].json, "{\"Version\":1}");
+    store_setting_list_free(ls, n);
+    assert_int_equal(store_layer_delete(st, "lib", 2), 0);
+    assert_int_equal(store_layer_delete(st, "lib", 2), -ENOENT);
+    assert_int_equal(store_layer_next(st, "lib", &v), 0);
+    assert_int_equal(v, 3); /* never reused */
+    assert_int_equal(store_layer_list(st, "lib", &ls, &n), 0);
+    assert_int_equal(n, 1);
+    store_setting_list_free(ls, n);
+    store_close(st);
+}
+
+static void test_store_setting_list(void **state)
+{
+    struct store *st = open_ok(*state);
+    put_fn(st, "fn", "r1");
+    assert_int_equal(store_setting_put(st, "fn", "url", "live", "{\"a\":1}"), 0);
+    assert_int_equal(store_setting_put(st, "fn", "url", "", "{\"a\":0}"), 0);
+    assert_int_equal(store_setting_put(st, "fn", "tags", "", "{}"), 0);
+    struct store_setting *ss = NULL;
+    size_t n = 0;
+    assert_int_equal(store_setting_list(st, "fn", "url", &ss, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(ss[0].qualifier, "");
+    assert_string_equal(ss[1].qualifier, "live");
+    assert_string_equal(ss[1].json, "{\"a\":1}");
+    store_setting_list_free(ss, n);
+    assert_int_equal(store_setting_list(st, "other", "url", &ss, &n), 0);
+    assert_int_equal(n, 0);
+    store_setting_list_free(ss, n);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +389,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_function_put_revision, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_version_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_alias_and_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_layers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_setting_list, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* Function URL configs (Create/Get/Update/Delete/ListFunctionUrlConfigs). Stored as the
+ * response document under setting kind "url" (qualifier "" or an alias); the URL is not served
+ * yet (docs/api.md). See api_settings.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_settings.h"
+#include "func_json.h"
+#include "ids.h"
+#include "store.h"
+#include "xalloc.h"
+
+#define CORS_MAX_AGE 86400
+
+static void now_iso(char out[48])
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    (void)gmtime_r(&ts.tv_sec, &tm);
+    char base[24];
+    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    (void)snprintf(out, 48, "%s.%06dZ", base, (int)((ts.tv_nsec / 1000) % 1000000));
+}
+
+/* The URL config's target: unqualified or an alias (not $LATEST or a version). */
+static bool url_target(struct api_call *call, struct api_target *t)
+{
+    if (!api_settings_target(call, call->label[0], true, t)) {
+        return false;
+    }
+    if (*t->qualifier && (strcmp(t->qualifier, "$LATEST") == 0 ||
+                          strspn(t->qualifier, "0123456789") == strlen(t->qualifier))) {
+        api_settings_invalid(call, t->qualifier, "qualifier",
+                             "Member must satisfy regular expression pattern: "
+                             "((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
+        return false;
+    }
+    return true;
+}
+
+static bool enum_ok(struct api_call *call, json_t *v, const char *member, const char *a,
+                    const char *b)
+{
+    const char *s = json_string_value(v);
+    if (v == NULL) {
+        return true;
+    }
+    if (s == NULL || (strcmp(s, a) != 0 && strcmp(s, b) != 0)) {
+        char *what = xasprintf("Member must satisfy enum value set: [%s, %s]", a, b);
+        api_settings_invalid(call, s ? s : "(not a string)", member, what);
+        free(what);
+        return false;
+    }
+    return true;
+}
+
+static bool cors_ok(struct api_call *call, json_t *cors)
+{
+    if (cors == NULL) {
+        return true;
+    }
+    static const char *const lists[] = {"AllowHeaders", "AllowMethods", "AllowOrigins",
+                                        "ExposeHeaders", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(cors, key, v)
+    {
+        bool known = strcmp(key, "AllowCredentials") == 0 || strcmp(key, "MaxAge") == 0;
+        for (size_t i = 0; lists[i]; i++) {
+            known |= strcmp(key, lists[i]) == 0;
+        }
+        if (!known) {
+            api_settings_invalid(call, key, "cors", "Member must be a known Cors member");
+            return false;
+        }
+    }
+    json_t *age = json_object_get(cors, "MaxAge");
+    if (age && (!json_is_integer(age) || json_integer_value(age) < 0 ||
+                json_integer_value(age) > CORS_MAX_AGE)) {
+        api_settings_invalid(call, "MaxAge", "cors.maxAge",
+                             "Member must have value less than or equal to 86400");
+        return false;
+    }
+    return true;
+}
+
+/* Validates the body of Create (create) or Update. False after answering. */
+static bool url_body_ok(struct api_call *call, json_t *body, bool create)
+{
+    json_t *auth = json_object_get(body, "AuthType");
+    if (create && auth == NULL) {
+        api_settings_invalid(call, "null", "authType", "Member must not be null");
+        return false;
+    }
+    json_t *cors = json_object_get(body, "Cors");
+    if (cors && !json_is_object(cors)) {
+        api_settings_invalid(call, "Cors", "cors", "Member must be a structure");
+        return false;
+    }
+    return enum_ok(call, auth, "authType", "NONE", "AWS_IAM") &&
+           enum_ok(call, json_object_get(body, "InvokeMode"), "invokeMode", "BUFFERED",
+                   "RESPONSE_STREAM") &&
+           cors_ok(call, cors);
+}
+
+static json_t *url_load(struct api_call *call, const struct api_target *t)
+{
+    char *doc = NULL;
+    if (store_setting_get(call->ctl->store, t->name, "url", t->qualifier, &doc) < 0) {
+        return NULL;
+    }
+    json_t *o = json_loads(doc, 0, NULL);
+    free(doc);
+    return o;
+}
+
+static int url_save(struct api_call *call, const struct api_target *t, json_t *cfg)
+{
+    char *doc = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (doc == NULL) {
+        abort();
+    }
+    int rc = store_setting_put(call->ctl->store, t->name, "url", t->qualifier, doc);
+    free(doc);
+    return rc;
+}
+
+static void url_not_found(struct api_call *call)
+{
+    api_control_error(call, 404, "ResourceNotFoundException",
+                      "The resource you requested does not exist.");
+}
+
+/* A new URL id: 32 characters of [a-z0-9], as AWS's. */
+static void url_id(char out[33])
+{
+    ids_hex(out, 16);
+}
+
+void api_settings_url_create(struct api_call *call)
+{
+    struct api_target t;
+    json_t *body = NULL;
+    if (!url_target(call, &t) || !api_settings_body(call, &body)) {
+        return;
+    }
+    json_t *old = NULL;
+    if (!url_body_ok(call, body, true)) {
+        json_decref(body);
+        return;
+    }
+    if ((old = url_load(call, &t)) != NULL) {
+        json_decref(old);
+        json_decref(body);
+        char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
+        char *m = xasprintf("Failed to create function url config for [functionArn = %s]. Error "
+                            "message:  FunctionUrlConfig exists for this Lambda function",
+                            arn);
+        api_control_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        free(arn);
+        return;
+    }
+    char id[33];
+    char now[48];
+    url_id(id);
+    now_iso(now);
+    char *url = xasprintf("https://%s.lambda-url.%s.on.aws/", id, call->ctl->region);
+    char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
+    json_t *cors = json_object_get(body, "Cors");
+    json_t *mode = json_object_get(body, "InvokeMode");
+    json_t *cfg =
+        json_pack("{s:s,s:s,s:O,s:o,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
+                  "AuthType", json_object_get(body, "AuthType"), "Cors",
+                  cors ? json_incref(cors) : json_object(), "CreationTime", now, "LastModifiedTime",
+                  now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
+    free(url);
+    free(arn);
+    json_decref(body);
+    int rc = url_save(call, &t, cfg);
+    if (rc < 0) {
+        json_decref(cfg);
+        api_settings_store_error(call, t.name, rc);
+        return;
+    }
+    (void)json_object_del(cfg, "LastModifiedTime");
+    api_control_json(call, 201, cfg);
+}
+
+void api_settings_url_get(struct api_call *call)
+{
+    struct api_target t;
+    if (!url_target(call, &t)) {
+        return;
+    }
+    json_t *cfg = url_load(call, &t);
+    if (cfg == NULL) {
+        url_not_found(call);
+        return;
+    }
+    api_control_json(call, 200, cfg);
+}
+
+void api_settings_url_update(struct api_call *call)
+{
+    struct api_target t;
+    json_t *body = NULL;
+    if (!url_target(call, &t) || !api_settings_body(call, &body)) {
+        return;
+    }
+    json_t *cfg = NULL;
+    if (url_body_ok(call, body, false) && (cfg = url_load(call, &t)) == NULL) {
+        url_not_found(call);
+    } else if (cfg) {
+        static const char *const keys[] = {"AuthType", "Cors", "InvokeMode", NULL};
+        for (size_t i = 0; keys[i]; i++) {
+            json_t *v = json_object_get(body, keys[i]);
+            if (v) {
+                (void)json_object_set(cfg, keys[i], v);
+            }
+        }
+        char now[48];
+        now_iso(now);
+        (void)json_object_set_new(cfg, "LastModifiedTime", json_string(now));
+        int rc = url_save(call, &t, cfg);
+        if (rc < 0) {
+            api_settings_store_error(call, t.name, rc);
+        } else {
+            api_control_json(call, 200, json_incref(cfg));
+        }
+    }
+    json_decref(cfg);
+    json_decref(body);
+}
+
+void api_settings_url_delete(struct api_call *call)
+{
+    struct api_target t;
+    if (!url_target(call, &t)) {
+        return;
+    }
+    int rc = store_setting_delete(call->ctl->store, t.name, "url", t.qualifier);
+    if (rc == -ENOENT) {
+        url_not_found(call);
+    } else if (rc < 0) {
+        api_settings_store_error(call, t.name, rc);
+    } else {
+        api_control_json_empty(call, 204);
+    }
+}
+
+void api_settings_url_list(struct api_call *call)
+{
+    struct api_target t;
+    if (!api_settings_target(call, call->label[0], false, &t)) {
+        return;
+    }
+    if (*t.qualifier) {
+        api_settings_invalid(call, t.qualifier, "functionName",
+                             "Member must name an unqualified function");
+        return;
+    }
+    struct store_setting *ss = NULL;
+    size_t n = 0;
+    int rc = store_setting_list(call->ctl->store, t.name, "url", &ss, &n);
+    if (rc < 0) {
+        api_settings_store_error(call, t.name, rc == -ENOENT ? -EIO : rc);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_loads(ss[i].json, 0, NULL);
+        if (o) {
+            (void)json_array_append_new(arr, o);
+        }
+    }
+    store_setting_list_free(ss, n);
+    api_control_json(call, 200, json_pack("{s:o}", "FunctionUrlConfigs", arr));
+}

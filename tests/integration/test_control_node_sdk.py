@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+"""The AWS SDK for JavaScript v3 (@aws-sdk/client-lambda from npm) against `clambda serve`:
+CreateFunction from the echo example's zip, Invoke, ListFunctions and DeleteFunction.
+The package is installed at test time with npm into <build>/node-sdk (never committed);
+without node >= 18, npm or the registry, the test skips and says why."""
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import build_dir, example_path
+
+PACKAGE = "@aws-sdk/client-lambda"
+VERSION = "3.1162.0"
+
+SCRIPT = r"""
+const path = require('path');
+const fs = require('fs');
+const sdk = require(path.join(process.argv[2], 'node_modules', '@aws-sdk', 'client-lambda'));
+const [endpoint, zipPath] = [process.argv[3], process.argv[4]];
+const c = new sdk.LambdaClient({endpoint, region: 'us-east-1', maxAttempts: 1,
+  credentials: {accessKeyId: 'test', secretAccessKey: 'test'}});
+(async () => {
+  const out = {};
+  const created = await c.send(new sdk.CreateFunctionCommand({
+    FunctionName: 'fromnode', Runtime: 'provided.al2023', Handler: 'bootstrap',
+    Role: 'arn:aws:iam::123456789012:role/lambda-role',
+    Code: {ZipFile: fs.readFileSync(zipPath)}, MemorySize: 256}));
+  out.created = {arn: created.FunctionArn, state: created.State, size: created.CodeSize,
+                 sha: created.CodeSha256, status: created.$metadata.httpStatusCode};
+  const inv = await c.send(new sdk.InvokeCommand({FunctionName: 'fromnode',
+    Payload: Buffer.from(JSON.stringify({from: 'node'}))}));
+  out.invoke = {status: inv.StatusCode, payload: Buffer.from(inv.Payload).toString(),
+                version: inv.ExecutedVersion};
+  const list = await c.send(new sdk.ListFunctionsCommand({}));
+  out.list = list.Functions.map(f => f.FunctionName);
+  const del = await c.send(new sdk.DeleteFunctionCommand({FunctionName: 'fromnode'}));
+  out.deleted = del.$metadata.httpStatusCode;
+  try {
+    await c.send(new sdk.GetFunctionCommand({FunctionName: 'fromnode'}));
+    out.after = 'found';
+  } catch (e) {
+    out.after = e.name;
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch(e => { process.stderr.write(String(e.stack || e)); process.exit(1); });
+"""
+
+
+def _installed_version(prefix: pathlib.Path):
+    pj = prefix / "node_modules" / "@aws-sdk" / "client-lambda" / "package.json"
+    try:
+        return json.loads(pj.read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+@pytest.fixture(scope="module")
+def sdk_prefix():
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip(f"node/npm are not installed (apt-get install nodejs npm) to fetch {PACKAGE}")
+    out = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
+    m = re.match(r"v(\d+)", out)
+    if not m or int(m.group(1)) < 18:
+        pytest.skip(f"node {out.strip()} is too old for {PACKAGE} (needs >= 18)")
+    b = build_dir()
+    if b is None:
+        pytest.skip("CLAMBDA_BUILD_DIR is not set")
+    prefix = pathlib.Path(os.environ.get("CLAMBDA_NODE_SDK_CACHE", b / "node-sdk"))
+    if _installed_version(prefix) != VERSION:
+        prefix.mkdir(parents=True, exist_ok=True)
+        cmd = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
+               "--ignore-scripts", "--loglevel=error", "--fetch-timeout=60000",
+               "--fetch-retries=1", "--cache", str(prefix / "npm-cache"), f"{PACKAGE}@{VERSION}"]
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                               stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            pytest.skip(f"npm install {PACKAGE}@{VERSION} timed out (no registry access?)")
+        if r.returncode != 0 or _installed_version(prefix) != VERSION:
+            tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-5:])
+            pytest.skip(f"npm install {PACKAGE}@{VERSION} failed (no registry access?): {tail}")
+    (prefix / "lambda_sdk.js").write_text(SCRIPT)
+    return prefix
+
+
+def test_node_sdk_create_invoke_list_delete(serve, sdk_prefix):
+    zpath = example_path("echo").parent / "echo.zip"
+    if not zpath.exists():
+        pytest.skip(f"{zpath} is not built")
+    srv = serve({})
+    r = subprocess.run(["node", str(sdk_prefix / "lambda_sdk.js"), str(sdk_prefix),
+                        srv.endpoint, str(zpath)], capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["created"]["status"] == 201 and out["created"]["state"] == "Active"
+    assert out["created"]["arn"] == "arn:aws:lambda:us-east-1:000000000000:function:fromnode"
+    assert out["created"]["size"] == zpath.stat().st_size
+    assert out["invoke"] == {"status": 200, "payload": '{"from":"node"}', "version": "$LATEST"}
+    assert out["list"] == ["fromnode"]
+    assert out["deleted"] == 204
+    assert out["after"] == "ResourceNotFoundException"
