@@ -11,9 +11,9 @@
 
 #include "aliases.h"
 #include "api_functions.h"
-#include "api_versions.h"
 #include "api_layers.h"
 #include "api_settings.h"
+#include "api_versions.h"
 #include "cl_b64.h"
 #include "code.h"
 #include "func_json.h"
