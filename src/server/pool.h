@@ -59,16 +59,14 @@ int pool_remove_function(struct pool *p, const char *name, const char *version);
 /* The configuration of function name's $LATEST, or NULL (borrowed, valid until the function is
  * updated or removed). */
 const struct function_config *pool_function(const struct pool *p, const char *name);
-/* The i-th current configuration (any function, any version), or NULL when i is past the
- * last: iterate from 0 until NULL without updating the pool meanwhile (borrowed, valid until
- * that configuration is updated or removed). */
+/* The i-th current configuration (any function, any version; 0 <= i < pool_n_functions), or
+ * NULL when i is past the last: iterate from 0 until NULL without updating the pool meanwhile
+ * (borrowed, valid until that configuration is updated or removed; indexes change when a
+ * function is removed). */
 const struct function_config *pool_function_at(const struct pool *p, size_t i);
 /* The same for a version ("$LATEST" or a published number), or NULL. */
 const struct function_config *pool_function_version(const struct pool *p, const char *name,
                                                     const char *version);
-/* The i-th function version (0 <= i < pool_n_functions), borrowed as pool_function's result;
- * indexes change when a function is removed. */
-const struct function_config *pool_function_at(const struct pool *p, size_t i);
 /* How many function versions the pool has. */
 size_t pool_n_functions(const struct pool *p);
 /* How many of the provisioned environments of name's version have finished their init. */
