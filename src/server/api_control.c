@@ -43,7 +43,7 @@ static const struct op ops[] = {
     {"DELETE", F15, "DeleteFunction", api_manage_delete_function},
     {"GET", F15 "/configuration", "GetFunctionConfiguration", api_functions_get_configuration},
     {"PUT", F15 "/configuration", "UpdateFunctionConfiguration", api_manage_update_configuration},
-    {"PUT", F15 "/code", "UpdateFunctionCode", NULL},
+    {"PUT", F15 "/code", "UpdateFunctionCode", api_manage_update_code},
     {"POST", F15 "/versions", "PublishVersion", api_versions_publish},
     {"GET", F15 "/versions", "ListVersionsByFunction", api_versions_list},
     {"POST", F15 "/aliases", "CreateAlias", api_aliases_create},

@@ -72,15 +72,16 @@ static bool create_body(struct api_call *call, json_t **body)
     return false;
 }
 
-/* Decodes Code.ZipFile and extracts it. OUT: *ci. False after answering. */
-static bool create_code(struct api_call *call, json_t *body, struct code_info *ci)
+/* Decodes a base64 ZipFile and extracts it. OUT: *ci. False after answering. */
+static bool extract_zip(struct api_call *call, const char *zip64, const char *member,
+                        struct code_info *ci)
 {
-    json_t *code = json_object_get(body, "Code");
-    const char *zip64 = json_string_value(json_object_get(code, "ZipFile"));
     if (zip64 == NULL) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          "clambda accepts the code as Code.ZipFile only (no S3Bucket/S3Key or "
-                          "ImageUri).");
+        char *m = xasprintf("clambda accepts the code as %s only (no S3Bucket/S3Key or "
+                            "ImageUri).",
+                            member);
+        api_control_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
         return false;
     }
     struct cl_buf zip;
@@ -104,6 +105,14 @@ static bool create_code(struct api_call *call, json_t *body, struct code_info *c
         return false;
     }
     return true;
+}
+
+/* Decodes Code.ZipFile and extracts it. OUT: *ci. False after answering. */
+static bool create_code(struct api_call *call, json_t *body, struct code_info *ci)
+{
+    json_t *code = json_object_get(body, "Code");
+    return extract_zip(call, json_string_value(json_object_get(code, "ZipFile")), "Code.ZipFile",
+                       ci);
 }
 
 /* The name from FunctionName (a name or an unqualified ARN). False after answering. */
@@ -335,6 +344,8 @@ static const struct function_config *update_prepare(struct api_call *call, json_
     return old;
 }
 
+static void answer_updated(struct api_call *call, struct function_config *cfg);
+
 void api_manage_update_configuration(struct api_call *call)
 {
     json_error_t jerr;
@@ -381,18 +392,7 @@ void api_manage_update_configuration(struct api_call *call)
         api_control_error(call, 500, "ServiceException", err);
         return;
     }
-    char *role = api_functions_stored_role(call->ctl->store, cfg.name);
-    struct func_meta m = {.version = "$LATEST",
-                          .role = role,
-                          .code_sha256 = cfg.code_sha256,
-                          .code_size = cfg.code_size,
-                          .last_modified = cfg.last_modified,
-                          .revision_id = cfg.revision_id,
-                          .description = cfg.description};
-    json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
-    free(role);
-    (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
-    api_control_json(call, 200, out);
+    answer_updated(call, &cfg);
 }
 
 /* Saves old with its reserved concurrency set to reserved (-1: none) and puts it in the pool.
@@ -488,4 +488,102 @@ void api_manage_delete_concurrency(struct api_call *call)
     if (old && save_reserved(call, old, -1) == 0) {
         api_control_json_empty(call, 204);
     }
+}
+
+/* Answers the FunctionConfiguration of cfg ($LATEST, just saved) and hands cfg to the pool. */
+static void answer_updated(struct api_call *call, struct function_config *cfg)
+{
+    char *role = api_functions_stored_role(call->ctl->store, cfg->name);
+    struct func_meta m = {.version = "$LATEST",
+                          .role = role,
+                          .code_sha256 = cfg->code_sha256,
+                          .code_size = cfg->code_size,
+                          .last_modified = cfg->last_modified,
+                          .revision_id = cfg->revision_id,
+                          .description = cfg->description};
+    json_t *out = func_json_config(cfg, &m, call->ctl->region, call->account, false);
+    free(role);
+    (void)pool_update_function(call->ctl->pool, cfg); /* takes cfg over */
+    api_control_json(call, 200, out);
+}
+
+/* UpdateFunctionCode's body: a JSON object with a ZipFile and nothing clambda cannot do.
+ * NULL after answering. */
+static json_t *code_body(struct api_call *call)
+{
+    json_error_t jerr;
+    const struct http1_request *req = call->req;
+    json_t *body =
+        req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr) : NULL;
+    if (!json_is_object(body)) {
+        api_control_error(call, 400, "InvalidRequestContentException",
+                          "Could not parse request body into json.");
+    } else if (json_is_true(json_object_get(body, "Publish"))) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "clambda does not publish from UpdateFunctionCode yet: update, then "
+                          "call PublishVersion.");
+    } else if (json_object_get(body, "Architectures") &&
+               (!json_is_array(json_object_get(body, "Architectures")) ||
+                json_array_size(json_object_get(body, "Architectures")) != 1)) {
+        api_control_error(call, 400, "ValidationException",
+                          "1 validation error detected: Value at 'architectures' failed to "
+                          "satisfy constraint: Member must have length less than or equal to 1");
+    } else {
+        return body;
+    }
+    json_decref(body);
+    return NULL;
+}
+
+void api_manage_update_code(struct api_call *call)
+{
+    json_t *body = code_body(call);
+    const struct function_config *old = body ? update_target(call, body) : NULL;
+    struct code_info ci;
+    memset(&ci, 0, sizeof(ci));
+    if (old == NULL ||
+        !extract_zip(call, json_string_value(json_object_get(body, "ZipFile")), "ZipFile", &ci)) {
+        json_decref(body);
+        return;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    json_t *arch = json_object_get(body, "Architectures");
+    if (arch) {
+        (void)json_object_set(doc, "Architectures", arch);
+    }
+    bool dry_run = json_is_true(json_object_get(body, "DryRun"));
+    json_decref(body);
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, ci.dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = xstrdup(ci.sha256_b64);
+        cfg.code_size = (int64_t)ci.size;
+        rc = dry_run ? 0 : registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    code_info_fini(&ci);
+    if (rc < 0) {
+        api_control_error(call, rc == -EINVAL ? 400 : 500,
+                          rc == -EINVAL ? "InvalidParameterValueException" : "ServiceException",
+                          err);
+        return;
+    }
+    if (dry_run) { /* validated and extracted, nothing changed */
+        struct func_meta m = {.version = "$LATEST",
+                              .code_sha256 = cfg.code_sha256,
+                              .code_size = cfg.code_size,
+                              .last_modified = old->last_modified,
+                              .revision_id = old->revision_id,
+                              .description = cfg.description};
+        api_control_json(call, 200,
+                         func_json_config(&cfg, &m, call->ctl->region, call->account, false));
+        func_config_fini(&cfg);
+        return;
+    }
+    answer_updated(call, &cfg);
 }

@@ -15,6 +15,9 @@
 void api_manage_create_function(struct api_call *call);
 void api_manage_delete_function(struct api_call *call);
 void api_manage_update_configuration(struct api_call *call);
+/* UpdateFunctionCode (ZipFile base64, Architectures, DryRun, RevisionId): a new code package for
+ * $LATEST; its environments are replaced without failing in-flight invocations. */
+void api_manage_update_code(struct api_call *call);
 /* PutFunctionConcurrency / DeleteFunctionConcurrency: the sum of reserved concurrency may not
  * exceed --max-concurrency (AWS keeps 100 unreserved; clambda keeps 0). */
 void api_manage_put_concurrency(struct api_call *call);

@@ -174,8 +174,9 @@ def test_not_implemented(srv, tmp_path):
     assert r["Error"]["Message"].startswith(
         "GetFunctionCodeSigningConfig is not implemented by clambda yet")
     with pytest.raises(c.exceptions.ClientError) as ei:
-        c.update_function_code(FunctionName="echo", ZipFile=b"PK\x05\x06" + b"\0" * 18)
-    assert ei.value.response["Error"]["Message"].startswith("UpdateFunctionCode is not implemented")
+        c.get_layer_version_policy(LayerName="x", VersionNumber=1)
+    assert ei.value.response["Error"]["Message"].startswith(
+        "GetLayerVersionPolicy is not implemented")
 
 
 def test_account_settings(srv):
@@ -268,7 +269,7 @@ def test_reload_shows_in_the_api(serve, tmp_path):
 
 IMPLEMENTED = {"Invoke", "ListFunctions", "GetFunction", "GetFunctionConfiguration",
                "GetFunctionConcurrency", "GetAccountSettings", "CreateFunction", "DeleteFunction",
-               "UpdateFunctionConfiguration",
+               "UpdateFunctionConfiguration", "UpdateFunctionCode",
                "TagResource", "UntagResource", "ListTags", "AddPermission", "RemovePermission",
                "GetPolicy", "CreateFunctionUrlConfig", "GetFunctionUrlConfig",
                "UpdateFunctionUrlConfig", "DeleteFunctionUrlConfig", "ListFunctionUrlConfigs",

@@ -211,3 +211,52 @@ def test_function_concurrency(serve):
     c.put_function_concurrency(FunctionName="zero", ReservedConcurrentExecutions=0)
     with pytest.raises(c.exceptions.TooManyRequestsException):
         c.invoke(FunctionName="zero", Payload=b"{}")
+
+
+def test_update_function_code(serve, tmp_path):
+    srv = serve({})
+    c = srv.boto3()
+    r = create(c, "code", make_zip("echo"), Environment={"Variables": {"K1": "v"}})
+    assert c.invoke(FunctionName="code", Payload=b'{"a":1}')["Payload"].read() == b'{"a":1}'
+    z = make_zip("hello")
+    u = c.update_function_code(FunctionName="code", ZipFile=z, RevisionId=r["RevisionId"])
+    assert u["CodeSha256"] == base64.b64encode(hashlib.sha256(z).digest()).decode()
+    assert u["CodeSize"] == len(z) and u["RevisionId"] != r["RevisionId"]
+    assert u["Environment"] == {"Variables": {"K1": "v"}} and u["Role"] == ROLE
+    assert u["LastUpdateStatus"] == "Successful"
+    c.get_waiter("function_updated_v2").wait(FunctionName="code",
+                                             WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    out = c.invoke(FunctionName="code", Payload=b'{"a":1}')["Payload"].read()
+    assert out != b'{"a":1}' and b"hello" in out.lower()  # the new package runs
+    assert c.get_function_configuration(FunctionName="code")["CodeSha256"] == u["CodeSha256"]
+    d = c.update_function_code(FunctionName="code", ZipFile=make_zip("echo"), DryRun=True)
+    assert d["CodeSha256"] != u["CodeSha256"]  # what it would be
+    assert c.get_function_configuration(FunctionName="code")["CodeSha256"] == u["CodeSha256"]
+    with pytest.raises(c.exceptions.PreconditionFailedException):
+        c.update_function_code(FunctionName="code", ZipFile=z, RevisionId=r["RevisionId"])
+    with pytest.raises(c.exceptions.ResourceNotFoundException):
+        c.update_function_code(FunctionName="nope", ZipFile=z)
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
+        c.update_function_code(FunctionName="code", ZipFile=b"not a zip")
+    assert ei.value.response["Error"]["Message"] == CORRUPT
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
+        c.update_function_code(FunctionName="code", ZipFile=z, Publish=True)
+    assert "PublishVersion" in ei.value.response["Error"]["Message"]
+    with pytest.raises(c.exceptions.InvalidParameterValueException):
+        c.update_function_code(FunctionName="code", S3Bucket="bucket", S3Key="k.zip")
+    for version in ("v1", "v2"):
+        cli = clis().get(version)
+        if cli is None:
+            continue
+        zpath = tmp_path / "e.zip"
+        zpath.write_bytes(make_zip("echo"))
+        rc, out, err = run(cli, srv.endpoint, ["update-function-code", "--function-name", "code",
+                                               "--zip-file", f"fileb://{zpath}"],
+                           home=str(tmp_path))
+        assert rc == 0, err
+        assert out["CodeSha256"] == base64.b64encode(
+            hashlib.sha256(zpath.read_bytes()).digest()).decode()
+        rc, out, err = run(cli, srv.endpoint, ["wait", "function-updated-v2", "--function-name",
+                                               "code"], home=str(tmp_path))
+        assert rc == 0, err
+    assert c.invoke(FunctionName="code", Payload=b'{"b":2}')["Payload"].read() == b'{"b":2}'
