@@ -333,10 +333,49 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
     return true;
 }
 
+/* True for the path of an operation that uploads a code package. */
+static bool is_code_upload(const char *method, const char *url)
+{
+    size_t n = strcspn(url, "?");
+    static const char fns[] = "/2015-03-31/functions";
+    static const char layers[] = "/2018-10-31/layers/";
+    static const char code[] = "/code";
+    static const char versions[] = "/versions";
+    if (strcmp(method, "POST") == 0 && n == sizeof(fns) - 1 && strncmp(url, fns, n) == 0) {
+        return true; /* CreateFunction */
+    }
+    if (strcmp(method, "PUT") == 0 && strncmp(url, fns, sizeof(fns) - 1) == 0 &&
+        n > sizeof(code) - 1 &&
+        strncmp(url + n - (sizeof(code) - 1), code, sizeof(code) - 1) == 0) {
+        return true; /* UpdateFunctionCode */
+    }
+    return strcmp(method, "POST") == 0 && strncmp(url, layers, sizeof(layers) - 1) == 0 &&
+           n > sizeof(versions) - 1 &&
+           strncmp(url + n - (sizeof(versions) - 1), versions, sizeof(versions) - 1) == 0;
+}
+
+void api_control_head(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    (void)user;
+    if (is_code_upload(req->method, req->url)) {
+        httpd_conn_set_body_max(c, API_CONTROL_MAX_CODE_REQUEST);
+    }
+}
+
 void api_control_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
 {
     struct api_control *ctl = user;
     const char *account = NULL;
+    if (req->body_too_large && is_code_upload(req->method, req->url)) {
+        char *m = xasprintf("Request must be smaller than %zu bytes for the %s operation",
+                            API_CONTROL_MAX_CODE_REQUEST,
+                            strcmp(req->method, "PUT") == 0      ? "UpdateFunctionCode"
+                            : strncmp(req->url, "/2018", 5) == 0 ? "PublishLayerVersion"
+                                                                 : "CreateFunction");
+        api_invoke_error(c, 413, "RequestEntityTooLargeException", "message", m, NULL, NULL);
+        free(m);
+        return; /* the body is gone: nothing to verify or run */
+    }
     if (!authenticate(ctl, c, req, &account)) {
         return;
     }

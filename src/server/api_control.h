@@ -53,6 +53,13 @@ void api_control_init(struct api_control *ctl);
 /* Frees ctl->fns. NULL is a no-op. */
 void api_control_fini(struct api_control *ctl);
 
+/* Largest request of the operations that upload code (CreateFunction, UpdateFunctionCode,
+ * PublishLayerVersion): AWS's limit, a 50 MB zip in base64 plus the JSON around it. */
+#define API_CONTROL_MAX_CODE_REQUEST ((size_t)70167211)
+
+/* httpd head handler for the public listener: lets the code-upload operations' bodies grow to
+ * API_CONTROL_MAX_CODE_REQUEST (every other request keeps the listener's 6 MB cap). */
+void api_control_head(struct httpd_conn *c, const struct http1_request *req, void *user);
 /* httpd request handler for the public listener; user is a struct api_control. */
 void api_control_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
 

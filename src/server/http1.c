@@ -191,6 +191,12 @@ void http1_parser_init(struct http1_parser *p, size_t max_head, size_t max_body)
     p->hp.data = p;
     cl_buf_init(&p->head, max_head);
     cl_buf_init(&p->body, max_body);
+    p->body_max = max_body;
+}
+
+void http1_parser_set_body_max(struct http1_parser *p, size_t max)
+{
+    p->body.max = max;
 }
 
 void http1_parser_fini(struct http1_parser *p)
@@ -231,9 +237,10 @@ void http1_parser_next(struct http1_parser *p)
     cl_buf_reset(&p->head);
     if (p->body.cap > (size_t)64 * 1024) {
         cl_buf_fini(&p->body); /* do not keep a 6 MB buffer per idle connection */
-        cl_buf_init(&p->body, p->body.max);
+        cl_buf_init(&p->body, p->body_max);
     }
     cl_buf_reset(&p->body);
+    p->body.max = p->body_max;
     p->n_offs = 0;
     p->url_off = 0;
     p->last_cb = CB_NONE;

@@ -67,6 +67,7 @@ struct http1_parser {
     bool want_continue; /* "Expect: 100-continue" seen and not yet taken */
     http1_head_fn *head_fn;
     void *head_arg;
+    size_t body_max;        /* the body cap every request starts with */
     http1_body_fn *body_fn; /* this request's body goes here instead of into body */
     void *body_arg;
     struct http1_request req;
@@ -76,6 +77,9 @@ struct http1_parser {
 void http1_parser_init(struct http1_parser *p, size_t max_head, size_t max_body);
 /* Frees the buffers. NULL is a no-op. */
 void http1_parser_fini(struct http1_parser *p);
+/* Sets the current request's body cap (from the head hook, before any body byte); the next
+ * request starts with the cap given to http1_parser_init again. */
+void http1_parser_set_body_max(struct http1_parser *p, size_t max);
 
 /* Feeds len bytes. OUT: *consumed = bytes used (all of them unless a request completed).
  * Returns 1 when a request is complete (read it from p->req; the rest of data belongs to the

@@ -425,6 +425,11 @@ void httpd_set_head_handler(struct httpd *s, httpd_head_fn *fn)
     s->head_fn = fn;
 }
 
+void httpd_conn_set_body_max(struct httpd_conn *c, size_t max)
+{
+    http1_parser_set_body_max(&c->parser, max);
+}
+
 void httpd_conn_stream_body(struct httpd_conn *c, httpd_body_fn *fn, void *arg)
 {
     c->body_streaming = true;

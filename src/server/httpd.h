@@ -77,6 +77,9 @@ void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg);
 uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len);
 /* Installs the head handler (see httpd_head_fn). */
 void httpd_set_head_handler(struct httpd *s, httpd_head_fn *fn);
+/* From the head handler: this request's body may be up to max bytes (instead of the listener's
+ * max_body), e.g. for the few operations that upload code. */
+void httpd_conn_set_body_max(struct httpd_conn *c, size_t max);
 /* From the head handler: the body of c's current request goes to fn as it arrives, without a
  * size cap, instead of being buffered; the request handler still runs when the request is
  * complete (with no body, trailers in its headers). The abort callback also covers the time

@@ -409,6 +409,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         (void)fprintf(stderr, "clambda: listen on %s:%d: %s\n", o->host, o->port, uv_strerror(rc));
         return rc;
     }
+    httpd_set_head_handler(s->api, api_control_head); /* before the loop accepts anyone */
     /* handlers first: whoever reads the line below may signal at once */
     (void)uv_signal_init(&s->loop, &s->sigint);
     (void)uv_signal_init(&s->loop, &s->sigterm);

@@ -6,6 +6,7 @@ DeleteFunction; errors as botocore reports them."""
 import base64
 import hashlib
 import io
+import os
 import json
 import zipfile
 
@@ -260,3 +261,38 @@ def test_update_function_code(serve, tmp_path):
                                                "code"], home=str(tmp_path))
         assert rc == 0, err
     assert c.invoke(FunctionName="code", Payload=b'{"b":2}')["Payload"].read() == b'{"b":2}'
+
+
+def big_zip(payload_bytes: int) -> bytes:
+    """A zip with hello's bootstrap and payload_bytes of incompressible data (stored)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        z.writestr(info, example_path("hello").read_bytes())
+        z.writestr("data.bin", os.urandom(payload_bytes))
+    return buf.getvalue()
+
+
+def test_code_packages_up_to_50_mb(serve):
+    """Regression: code uploads were capped by the Invoke API's 6 MB body limit."""
+    srv = serve({})
+    c = srv.boto3()
+    z = big_zip(20 * 1024 * 1024)  # 26.7 MB of base64: over the 6 MB cap of other requests
+    r = create(c, "big", z)
+    assert r["CodeSize"] == len(z)
+    assert b"hello" in c.invoke(FunctionName="big", Payload=b"{}")["Payload"].read().lower()
+    u = c.update_function_code(FunctionName="big", ZipFile=big_zip(30 * 1024 * 1024))
+    assert u["CodeSize"] > 30 * 1024 * 1024
+    with pytest.raises(c.exceptions.ClientError) as ei:  # zipped size over 50 MB
+        c.update_function_code(FunctionName="big", ZipFile=big_zip(51 * 1024 * 1024))
+    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert ei.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    with pytest.raises(c.exceptions.ClientError) as ei:  # the request itself over AWS's cap
+        c.update_function_code(FunctionName="big", ZipFile=big_zip(54 * 1024 * 1024))
+    assert ei.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert "70167211 bytes for the UpdateFunctionCode operation" in \
+        ei.value.response["Error"]["Message"]
+    st, h, _ = srv.invoke("big", b"x" * (7 * 1024 * 1024))  # Invoke keeps its 6 MB cap
+    assert st == 413
+    assert c.get_function_configuration(FunctionName="big")["CodeSize"] == u["CodeSize"]
