@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_manage.h"
 #include "api_settings.h"
-#include "cl_b64.h"
 #include "code.h"
 #include "optdir.h"
 #include "store.h"
@@ -19,7 +19,6 @@
 #include "xalloc.h"
 
 #define LAYER_NAME_MAX     140 /* api_layers.h: name buffers are 141 bytes */
-#define LAYER_ZIP_MAX      ((size_t)50 * 1024 * 1024)
 #define LAYER_PAGE_MAX     50
 #define LAYER_RUNTIMES_MAX 15
 #define LAYER_DESC_MAX     256
@@ -138,27 +137,7 @@ static bool publish_code(struct api_call *call, json_t *body, struct code_info *
 {
     const char *zip64 =
         json_string_value(json_object_get(json_object_get(body, "Content"), "ZipFile"));
-    struct cl_buf zip;
-    cl_buf_init(&zip, LAYER_ZIP_MAX);
-    int rc = cl_b64_decode(&zip, (const uint8_t *)zip64, strlen(zip64));
-    if (rc < 0) {
-        cl_buf_fini(&zip);
-        api_control_error(call, rc == -E2BIG ? 413 : 400,
-                          rc == -E2BIG ? "RequestEntityTooLargeException"
-                                       : "InvalidParameterValueException",
-                          rc == -E2BIG ? "Zipped size must be smaller than 52428800 bytes"
-                                       : "Content.ZipFile is not valid base64.");
-        return false;
-    }
-    char err[512];
-    rc = code_extract_mem(call->ctl->state_dir, zip.data, zip.len, NULL, ci, err, sizeof(err));
-    cl_buf_fini(&zip);
-    if (rc < 0) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          rc == -EBADMSG ? CODE_MSG_CORRUPT : err);
-        return false;
-    }
-    return true;
+    return api_manage_extract_zip(call, zip64, "Content.ZipFile", ci);
 }
 
 static void now_created(char out[40])

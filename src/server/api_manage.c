@@ -72,9 +72,8 @@ static bool create_body(struct api_call *call, json_t **body)
     return false;
 }
 
-/* Decodes a base64 ZipFile and extracts it. OUT: *ci. False after answering. */
-static bool extract_zip(struct api_call *call, const char *zip64, const char *member,
-                        struct code_info *ci)
+bool api_manage_extract_zip(struct api_call *call, const char *zip64, const char *member,
+                            struct code_info *ci)
 {
     if (zip64 == NULL) {
         char *m = xasprintf("clambda accepts the code as %s only (no S3Bucket/S3Key or "
@@ -93,7 +92,7 @@ static bool extract_zip(struct api_call *call, const char *zip64, const char *me
                           rc == -E2BIG ? "RequestEntityTooLargeException"
                                        : "InvalidParameterValueException",
                           rc == -E2BIG ? "Zipped size must be smaller than 52428800 bytes"
-                                       : "Code.ZipFile is not valid base64.");
+                                       : "The ZipFile is not valid base64.");
         return false;
     }
     char err[512];
@@ -111,8 +110,8 @@ static bool extract_zip(struct api_call *call, const char *zip64, const char *me
 static bool create_code(struct api_call *call, json_t *body, struct code_info *ci)
 {
     json_t *code = json_object_get(body, "Code");
-    return extract_zip(call, json_string_value(json_object_get(code, "ZipFile")), "Code.ZipFile",
-                       ci);
+    return api_manage_extract_zip(call, json_string_value(json_object_get(code, "ZipFile")),
+                                  "Code.ZipFile", ci);
 }
 
 /* The name from FunctionName (a name or an unqualified ARN). False after answering. */
@@ -542,7 +541,8 @@ void api_manage_update_code(struct api_call *call)
     struct code_info ci;
     memset(&ci, 0, sizeof(ci));
     if (old == NULL ||
-        !extract_zip(call, json_string_value(json_object_get(body, "ZipFile")), "ZipFile", &ci)) {
+        !api_manage_extract_zip(call, json_string_value(json_object_get(body, "ZipFile")),
+                                "ZipFile", &ci)) {
         json_decref(body);
         return;
     }
