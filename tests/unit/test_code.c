@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include "code.h"
 
 /* One entry of a zip to build: a file (data), a directory (data NULL, mode has S_IFDIR), a
@@ -74,24 +76,6 @@ static void make_zip(const struct ent *ents, size_t n, bool store, struct zip *z
     }
     assert_int_equal(archive_write_close(a), ARCHIVE_OK);
     archive_write_free(a);
-}
-
-static int setup(void **state)
-{
-    char *dir = strdup("/tmp/clambda-test-code-XXXXXX");
-    if (dir == NULL || mkdtemp(dir) == NULL) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)code_remove_tree(*state);
-    free(*state);
-    return 0;
 }
 
 /* Number of entries in <state>/code (0 when it does not exist): failures leave nothing. */
@@ -375,13 +359,15 @@ static void test_code_reject_not_a_zip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_code_extract_mem_ok, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_code_extract_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_code_reject_zip_slip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_code_reject_symlinks_out, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_code_special_files_become_plain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_code_reject_too_large, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_code_reject_not_a_zip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_extract_mem_ok, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_extract_file, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_reject_zip_slip, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_reject_symlinks_out, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_special_files_become_plain, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_reject_too_large, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_reject_not_a_zip, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

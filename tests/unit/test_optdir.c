@@ -14,26 +14,10 @@
 
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include "code.h"
 #include "optdir.h"
-
-static int setup(void **state)
-{
-    char *dir = strdup("/tmp/clambda-test-optdir-XXXXXX");
-    if (dir == NULL || mkdtemp(dir) == NULL) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)code_remove_tree(*state);
-    free(*state);
-    return 0;
-}
 
 static void write_file(const char *dir, const char *rel, const char *text, mode_t mode)
 {
@@ -137,8 +121,8 @@ static void test_optdir_missing_layer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_optdir_merge_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_optdir_missing_layer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_optdir_merge_order, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_optdir_missing_layer, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

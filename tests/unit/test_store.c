@@ -16,29 +16,13 @@
 
 #include <cmocka.h>
 
+#include "tmpdir_fixture.h"
+
 #include "code.h"
 #include "store.h"
 
 /* A writable copy of a string literal, for the owned-string fields of input structs. */
 #define W(lit) ((char[]){lit})
-
-static int setup(void **state)
-{
-    char *dir = strdup("/tmp/clambda-test-store-XXXXXX");
-    if (dir == NULL || mkdtemp(dir) == NULL) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)code_remove_tree(*state);
-    free(*state);
-    return 0;
-}
 
 static struct store *open_ok(const char *dir)
 {
@@ -381,16 +365,22 @@ static void test_store_setting_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_store_open_creates_schema, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_open_shares_file_with_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_open_rejects_newer_schema, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_open_rejects_garbage, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_function_crud, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_function_put_revision, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_version_numbers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_alias_and_settings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_layers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_store_setting_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_creates_schema, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_shares_file_with_queue, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_rejects_newer_schema, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_rejects_garbage, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_function_crud, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_function_put_revision, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_version_numbers, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_alias_and_settings, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_layers, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_setting_list, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
