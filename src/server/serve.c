@@ -538,11 +538,15 @@ int serve_main(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     }
     rc = make_dirs(o.state_dir);
-    if (rc < 0) {
-        (void)fprintf(stderr, "clambda: mkdir(%s): %s\n", o.state_dir, strerror(-rc));
+    char *abs_dir = rc < 0 ? NULL : realpath(o.state_dir, NULL);
+    if (abs_dir == NULL) {
+        (void)fprintf(stderr, "clambda: mkdir(%s): %s\n", o.state_dir,
+                      strerror(rc < 0 ? -rc : errno));
         serve_args_fini(&o);
         return 1;
     }
+    free(o.state_dir); /* absolute from here on: the sandbox, code and log paths need it */
+    o.state_dir = abs_dir;
     (void)logs_seal(o.state_dir); /* log files a killed server left open become prunable */
     struct serve s;
     memset(&s, 0, sizeof(s));

@@ -61,3 +61,24 @@ def test_bad_values(tmp_path):
 def test_none_says_so(tmp_path):
     rc, err = run_serve(tmp_path, "--isolation", "none")
     assert rc is None and "isolation none" in err, err
+
+
+def test_relative_state_dir_keeps_full_isolation(tmp_path):
+    """Regression: a relative --state-dir (as scripts/start.sh passes) made full isolation
+    unavailable ("skeleton root must be an absolute path"): the state dir is made absolute."""
+    if os.geteuid() != 0:
+        import pytest
+        pytest.skip("full isolation needs root")
+    os.makedirs(tmp_path / "cwd")
+    err = tmp_path / "stderr"
+    with open(err, "wb") as e:
+        p = subprocess.Popen([str(clambda_path()), "serve", "--listen", "127.0.0.1:0",
+                              "--state-dir", "rel/state", "--isolation", "full",
+                              "--function", f"hello={example_path('hello').parent}"],
+                             stdout=subprocess.PIPE, stderr=e, cwd=tmp_path / "cwd")
+        line = p.stdout.readline()
+        p.terminate()
+        p.wait(TIMEOUT)
+        p.stdout.close()
+    assert line.startswith(b"clambda: listening on"), err.read_text()
+    assert (tmp_path / "cwd" / "rel" / "state" / "clambda.db").exists()
