@@ -301,6 +301,67 @@ static int extract_new(const char *code_root, const char *final, const uint8_t *
     return rc;
 }
 
+/* Writes all of buf to fd. 0 or -errno. */
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return n < 0 ? -errno : -EIO;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int code_keep_zip(const char *code_root, const char *sha256_hex, const uint8_t *zip, size_t len,
+                  char *err, size_t errlen)
+{
+    char *final = xasprintf("%s/%s.zip", code_root, sha256_hex);
+    struct stat st;
+    if (stat(final, &st) == 0 && S_ISREG(st.st_mode)) {
+        free(final);
+        return 0;
+    }
+    /* mkstemp's unique name keeps concurrent writers (worker threads) apart */
+    char *tmp = xasprintf("%s/.tmp-XXXXXX.zip", code_root);
+    int rc = 0;
+    int fd = mkostemps(tmp, 4, O_CLOEXEC);
+    if (fd < 0) {
+        rc = fs_fail(err, errlen, "mkostemps", tmp, errno);
+    } else {
+        const char *call = "write";
+        rc = write_all(fd, zip, len);
+        if (rc == 0 && fchmod(fd, 0644) < 0) {
+            call = "fchmod";
+            rc = -errno;
+        }
+        if (rc == 0 && fsync(fd) < 0) { /* a crash must not leave a short file under the name */
+            call = "fsync";
+            rc = -errno;
+        }
+        if (close(fd) < 0 && rc == 0) {
+            call = "close";
+            rc = -errno;
+        }
+        if (rc == 0 && rename(tmp, final) < 0) {
+            call = "rename";
+            rc = -errno;
+        }
+        if (rc < 0) {
+            (void)fs_fail(err, errlen, call, strcmp(call, "rename") == 0 ? final : tmp, -rc);
+            (void)unlink(tmp);
+        }
+    }
+    free(tmp);
+    free(final);
+    return rc;
+}
+
 int code_extract_mem(const char *state_dir, const uint8_t *zip, size_t len,
                      const struct code_limits *limits, struct code_info *out, char *err,
                      size_t errlen)
@@ -326,6 +387,9 @@ int code_extract_mem(const char *state_dir, const uint8_t *zip, size_t len,
         struct walk w = {.lim = limits ? limits : &default_limits, .err = err, .errlen = errlen};
         rc = extract_new(code_root, out->dir, zip, len, &w, err, errlen);
         out->unzipped = w.total;
+    }
+    if (rc == 0) {
+        rc = code_keep_zip(code_root, out->sha256_hex, zip, len, err, errlen);
     }
     free(code_root);
     if (rc < 0) {

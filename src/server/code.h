@@ -6,7 +6,9 @@
  * whose target leaves the tree; the unzipped total and the entry count are capped (AWS: 250 MB
  * unzipped). Mode bits are kept (bootstrap must stay executable) minus setuid/setgid/sticky.
  * A missing bootstrap is accepted here; AWS also accepts it and fails the invoke with
- * Runtime.InvalidEntrypoint, and so does the pool. See docs/serve.md "Code packages". */
+ * Runtime.InvalidEntrypoint, and so does the pool. The zip itself is kept beside its tree as
+ * <state-dir>/code/<sha256hex>.zip, the file GetFunction's Code.Location downloads
+ * (api_download.h). See docs/serve.md "Code packages". */
 #ifndef CLAMBDA_SERVER_CODE_H
 #define CLAMBDA_SERVER_CODE_H
 
@@ -44,10 +46,11 @@ struct code_info {
 int code_check(const uint8_t *zip, size_t len, const struct code_limits *limits, char *err,
                size_t errlen);
 
-/* Extracts the zip (len bytes) into <state_dir>/code/<sha256hex>/ (state_dir must exist).
- * OUT: *out (code_info_fini). 0, the errors of code_check, or -errno for file system errors,
- * with the message in err (errlen bytes). Nothing is left behind on failure. Blocks on disk
- * I/O proportional to the package. */
+/* Extracts the zip (len bytes) into <state_dir>/code/<sha256hex>/ (state_dir must exist) and
+ * keeps the zip as <state_dir>/code/<sha256hex>.zip (code_keep_zip), also when the tree
+ * existed already. OUT: *out (code_info_fini). 0, the errors of code_check, or -errno for file
+ * system errors, with the message in err (errlen bytes). Nothing but a complete tree or zip is
+ * left behind on failure. Thread-safe; blocks on disk I/O proportional to the package. */
 int code_extract_mem(const char *state_dir, const uint8_t *zip, size_t len,
                      const struct code_limits *limits, struct code_info *out, char *err,
                      size_t errlen);
@@ -55,6 +58,14 @@ int code_extract_mem(const char *state_dir, const uint8_t *zip, size_t len,
 /* As code_extract_mem for the zip file at path (mapped, not copied). */
 int code_extract_file(const char *state_dir, const char *path, const struct code_limits *limits,
                       struct code_info *out, char *err, size_t errlen);
+
+/* Stores zip[0..len) as <code_root>/<sha256_hex>.zip (code_root must exist): written to a
+ * temporary file, flushed and renamed into place, so the name only ever holds a complete zip;
+ * nothing is written when the file exists already. Concurrent calls (threads or processes)
+ * are safe: the bytes are the same, whichever rename lands last. 0 or -errno with the failing
+ * call in err. Blocks on disk I/O. */
+int code_keep_zip(const char *code_root, const char *sha256_hex, const uint8_t *zip, size_t len,
+                  char *err, size_t errlen);
 
 /* Frees out's strings. NULL is a no-op. */
 void code_info_fini(struct code_info *ci);

@@ -113,6 +113,25 @@ static void expect_reject(const char *state, const struct ent *ents, size_t n, i
     free(z.buf);
 }
 
+/* <dir>.zip holds exactly the bytes of z, mode 0644. */
+static void expect_kept_zip(const char *dir, const struct zip *z)
+{
+    char path[600];
+    (void)snprintf(path, sizeof(path), "%s.zip", dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal((size_t)st.st_size, z->len);
+    uint8_t *buf = malloc(z->len + 1);
+    assert_non_null(buf);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, z->len + 1, f), z->len);
+    assert_int_equal(fclose(f), 0);
+    assert_memory_equal(buf, z->buf, z->len);
+    free(buf);
+}
+
 static void test_code_extract_mem_ok(void **state)
 {
     const struct ent ents[] = {
@@ -160,7 +179,8 @@ static void test_code_extract_mem_ok(void **state)
     assert_int_equal(code_extract_mem(*state, z.buf, z.len, NULL, &again, err, sizeof(err)), 0);
     assert_int_equal(again.is_reused, 1);
     assert_string_equal(again.dir, ci.dir);
-    assert_int_equal(count_code_dirs(*state), 1);
+    assert_int_equal(count_code_dirs(*state), 2); /* the tree and the kept zip */
+    expect_kept_zip(ci.dir, &z);
     code_info_fini(&again);
     code_info_fini(&ci);
     code_info_fini(NULL);
@@ -182,6 +202,7 @@ static void test_code_extract_file(void **state)
     char err[256];
     assert_int_equal(code_extract_file(*state, path, NULL, &ci, err, sizeof(err)), 0);
     assert_int_equal(ci.size, z.len);
+    expect_kept_zip(ci.dir, &z); /* --function NAME=FILE.zip functions are downloadable too */
     code_info_fini(&ci);
     assert_int_equal(code_extract_file(*state, "/no/such.zip", NULL, &ci, err, sizeof(err)),
                      -ENOENT);
@@ -356,6 +377,31 @@ static void test_code_reject_not_a_zip(void **state)
     free(z.buf);
 }
 
+static void test_code_keep_zip(void **state)
+{
+    static const uint8_t bytes[] = "PK not really a zip, code_keep_zip does not look";
+    const struct zip z = {(uint8_t *)(uintptr_t)bytes, sizeof(bytes)};
+    char root[512];
+    (void)snprintf(root, sizeof(root), "%s/code", (char *)*state);
+    assert_int_equal(mkdir(root, 0755), 0);
+    char err[256] = "";
+    const char *hex = "00ff";
+    assert_int_equal(code_keep_zip(root, hex, bytes, sizeof(bytes), err, sizeof(err)), 0);
+    char dir[600];
+    (void)snprintf(dir, sizeof(dir), "%s/%s", root, hex);
+    expect_kept_zip(dir, &z);
+    /* Present already: left as it is (not rewritten with other bytes). */
+    assert_int_equal(code_keep_zip(root, hex, (const uint8_t *)"x", 1, err, sizeof(err)), 0);
+    expect_kept_zip(dir, &z);
+    assert_int_equal(count_code_dirs(*state), 1); /* no temporary file left */
+    /* An empty package is kept as an empty file. */
+    assert_int_equal(code_keep_zip(root, "empty", bytes, 0, err, sizeof(err)), 0);
+    assert_int_equal(count_code_dirs(*state), 2);
+    /* A root that does not exist: the failing call and path in err, nothing written. */
+    assert_int_equal(code_keep_zip("/no/such/dir", hex, bytes, 1, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "mkostemps(/no/such/dir/.tmp-"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +414,7 @@ int main(void)
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_code_reject_too_large, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_code_reject_not_a_zip, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_keep_zip, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
