@@ -12,6 +12,7 @@
 #include "aliases.h"
 #include "api_aliases.h"
 #include "api_concurrency.h"
+#include "api_download.h"
 #include "api_functions.h"
 #include "api_layers.h"
 #include "api_logs.h"
@@ -552,6 +553,9 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 {
     struct api_control *ctl = user;
     const char *account = NULL;
+    if (api_download_handle(ctl, c, req)) {
+        return; /* a presigned code download: the URL is its credential (api_download.h) */
+    }
     int kind = upload_kind(req->method, req->url);
     if (req->body_too_large && kind >= 0) {
         char *m = xasprintf("Request must be smaller than %zu bytes for the %s operation",
@@ -574,6 +578,10 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 
 void api_control_init(struct api_control *ctl)
 {
+    if (code_url_key_init(&ctl->url_key) < 0) {
+        (void)fprintf(stderr, "clambda: no random bytes for the code download key\n");
+        abort();
+    }
     aliases_new(&ctl->aliases);
     if (ctl->store) {
         api_versions_restore(ctl);

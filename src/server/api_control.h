@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "api_invoke.h"
+#include "code_url.h"
 #include "creds.h"
 #include "httpd.h"
 #include "pool.h"
@@ -36,6 +37,8 @@ struct api_control {
     struct api_functions *fns; /* owned (api_control_init / api_control_fini) */
     struct aliases *aliases;   /* owned: every function's aliases (aliases.h) */
     uv_loop_t *loop;           /* code uploads are prepared on its thread pool; NULL: inline */
+    /* signs code download URLs (api_download.h); random, made by api_control_init */
+    struct code_url_key url_key;
 };
 
 /* One request being answered. */
@@ -51,7 +54,7 @@ struct api_call {
 
 /* Sets up ctl->fns and ctl->aliases once the other members are filled: loads the stored
  * versions, aliases and concurrency settings of the pool's functions (api_versions_restore)
- * and gives the invoke API the alias cache. */
+ * and gives the invoke API the alias cache; makes ctl->url_key. */
 void api_control_init(struct api_control *ctl);
 /* Frees ctl->fns. NULL is a no-op. */
 void api_control_fini(struct api_control *ctl);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aliases.h"
+#include "api_download.h"
 #include "api_settings.h"
 #include "cl_b64.h"
 #include "func_json.h"
@@ -273,6 +274,12 @@ void api_functions_get(struct api_call *call)
     }
     json_t *o = json_object();
     (void)json_object_set_new(o, "Configuration", configuration(call, cfg, qualified));
+    char *loc = api_download_url(call, cfg->code_sha256); /* NULL: a directory, no zip */
+    if (loc) {
+        (void)json_object_set_new(o, "Code",
+                                  json_pack("{s:s,s:s}", "RepositoryType", "S3", "Location", loc));
+        free(loc);
+    }
     if (cfg->reserved >= 0) {
         (void)json_object_set_new(
             o, "Concurrency", json_pack("{s:i}", "ReservedConcurrentExecutions", cfg->reserved));

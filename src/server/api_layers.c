@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_download.h"
 #include "api_manage.h"
 #include "api_settings.h"
 #include "api_upload.h"
@@ -167,6 +168,21 @@ static json_t *layer_doc(struct api_call *call, const char *name, int64_t versio
     return doc;
 }
 
+/* doc as answered: the stored Content.Location (file:// + the extracted directory, which
+ * api_layers_resolve reads) becomes the zip's download URL, or goes when no zip is kept. */
+static json_t *answer_doc(const struct api_call *call, json_t *doc)
+{
+    json_t *content = json_object_get(doc, "Content");
+    char *url = api_download_url(call, json_string_value(json_object_get(content, "CodeSha256")));
+    if (url) {
+        (void)json_object_set_new(content, "Location", json_string(url));
+    } else {
+        (void)json_object_del(content, "Location");
+    }
+    free(url);
+    return doc;
+}
+
 void api_layers_publish(struct api_call *call)
 {
     char name[LAYER_NAME_MAX + 1];
@@ -198,7 +214,7 @@ void api_layers_publish(struct api_call *call)
         api_settings_store_error(call, name, -EIO);
         return;
     }
-    api_control_json(call, 201, doc);
+    api_control_json(call, 201, answer_doc(call, doc));
 }
 
 /* ---- read, list, delete --------------------------------------------------------------------- */
@@ -221,7 +237,7 @@ static void answer_version(struct api_call *call, const char *name, int64_t vers
         layer_not_found(call);
         return;
     }
-    api_control_json(call, 200, doc);
+    api_control_json(call, 200, answer_doc(call, doc));
 }
 
 void api_layers_get_version(struct api_call *call)
