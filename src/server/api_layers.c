@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Layers: PublishLayerVersion (Content.ZipFile, extracted like function code under
- * <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
+/* Layers: PublishLayerVersion (Content.ZipFile or S3Bucket/S3Key, extracted like function code
+ * under <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
  * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See api_layers.h. */
 #include "api_layers.h"
 
@@ -124,20 +124,12 @@ static bool publish_body_ok(struct api_call *call, json_t *body)
                         "compatibleArchitectures", 2, false)) {
         return false;
     }
-    if (!json_is_string(json_object_get(content, "ZipFile"))) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          "clambda accepts layer content as Content.ZipFile only (no "
-                          "S3Bucket/S3Key).");
-        return false;
-    }
     return true;
 }
 
 static bool publish_code(struct api_call *call, json_t *body, struct code_info *ci)
 {
-    const char *zip64 =
-        json_string_value(json_object_get(json_object_get(body, "Content"), "ZipFile"));
-    return api_manage_extract_zip(call, zip64, "Content.ZipFile", ci);
+    return api_manage_extract_zip(call, json_object_get(body, "Content"), "content.", ci);
 }
 
 static void now_created(char out[40])

@@ -16,6 +16,7 @@
 #include "api_versions.h"
 #include "cl_b64.h"
 #include "code.h"
+#include "code_ref.h"
 #include "func_json.h"
 #include "registry.h"
 #include "store.h"
@@ -72,27 +73,77 @@ static bool create_body(struct api_call *call, json_t **body)
     return false;
 }
 
-bool api_manage_extract_zip(struct api_call *call, const char *zip64, const char *member,
+/* Decodes a ZipFile (base64). OUT: *zip (initialised by the caller). */
+static int decode_zip(json_t *zip64, struct cl_buf *zip, struct code_ref_error *err)
+{
+    const char *s = json_string_value(zip64);
+    int rc = s ? cl_b64_decode(zip, (const uint8_t *)s, strlen(s)) : -EINVAL;
+    if (rc < 0) {
+        err->status = rc == -E2BIG ? 413 : 400;
+        err->type =
+            rc == -E2BIG ? "RequestEntityTooLargeException" : "InvalidParameterValueException";
+        (void)snprintf(err->message, sizeof(err->message), "%s",
+                       rc == -E2BIG ? "Zipped size must be smaller than 52428800 bytes"
+                                    : "The ZipFile is not valid base64.");
+    }
+    return rc;
+}
+
+/* A 400 InvalidParameterValueException with message. */
+static int code_invalid(struct code_ref_error *err, const char *message)
+{
+    err->status = 400;
+    err->type = "InvalidParameterValueException";
+    (void)snprintf(err->message, sizeof(err->message), "%s", message);
+    return -EINVAL;
+}
+
+int api_manage_code_bytes(const char *bucket_dir, json_t *code, const char *prefix,
+                          struct cl_buf *zip, struct code_ref_error *err)
+{
+    json_t *zip64 = json_object_get(code, "ZipFile");
+    json_t *bucket = json_object_get(code, "S3Bucket");
+    json_t *key = json_object_get(code, "S3Key");
+    json_t *version = json_object_get(code, "S3ObjectVersion");
+    cl_buf_init(zip, MANAGE_ZIP_MAX);
+    if (json_object_get(code, "ImageUri") != NULL) {
+        return code_invalid(err, "clambda runs zip packages only: ImageUri (a container image) "
+                                 "is not supported. Give ZipFile, or S3Bucket and S3Key.");
+    }
+    if (zip64 != NULL && (bucket || key || version)) {
+        return code_invalid(err, "Give the code either as ZipFile or as S3Bucket and S3Key, "
+                                 "not both.");
+    }
+    if (zip64 != NULL) {
+        return decode_zip(zip64, zip, err);
+    }
+    if (!json_is_string(bucket) || !json_is_string(key) ||
+        (version != NULL && !json_is_string(version))) {
+        return code_invalid(err, "The code needs ZipFile (a base64 zip), or S3Bucket and S3Key "
+                                 "(an object in clambda's bucket directory, --code-bucket-dir).");
+    }
+    if (bucket_dir == NULL) {
+        return code_invalid(err, "This server has no bucket directory (--code-bucket-dir).");
+    }
+    struct code_ref ref = {json_string_value(bucket),
+                           json_string_length(bucket),
+                           json_string_value(key),
+                           json_string_length(key),
+                           json_string_value(version),
+                           json_string_length(version),
+                           prefix};
+    return code_ref_read(bucket_dir, &ref, CODE_REF_MAX_BYTES, zip, err);
+}
+
+bool api_manage_extract_zip(struct api_call *call, json_t *code, const char *prefix,
                             struct code_info *ci)
 {
-    if (zip64 == NULL) {
-        char *m = xasprintf("clambda accepts the code as %s only (no S3Bucket/S3Key or "
-                            "ImageUri).",
-                            member);
-        api_control_error(call, 400, "InvalidParameterValueException", m);
-        free(m);
-        return false;
-    }
     struct cl_buf zip;
-    cl_buf_init(&zip, MANAGE_ZIP_MAX);
-    int rc = cl_b64_decode(&zip, (const uint8_t *)zip64, strlen(zip64));
+    struct code_ref_error cerr;
+    int rc = api_manage_code_bytes(call->ctl->bucket_dir, code, prefix, &zip, &cerr);
     if (rc < 0) {
         cl_buf_fini(&zip);
-        api_control_error(call, rc == -E2BIG ? 413 : 400,
-                          rc == -E2BIG ? "RequestEntityTooLargeException"
-                                       : "InvalidParameterValueException",
-                          rc == -E2BIG ? "Zipped size must be smaller than 52428800 bytes"
-                                       : "The ZipFile is not valid base64.");
+        api_control_error(call, cerr.status, cerr.type, cerr.message);
         return false;
     }
     char err[512];
@@ -106,12 +157,10 @@ bool api_manage_extract_zip(struct api_call *call, const char *zip64, const char
     return true;
 }
 
-/* Decodes Code.ZipFile and extracts it. OUT: *ci. False after answering. */
+/* Reads Code (ZipFile or S3Bucket/S3Key) and extracts it. OUT: *ci. False after answering. */
 static bool create_code(struct api_call *call, json_t *body, struct code_info *ci)
 {
-    json_t *code = json_object_get(body, "Code");
-    return api_manage_extract_zip(call, json_string_value(json_object_get(code, "ZipFile")),
-                                  "Code.ZipFile", ci);
+    return api_manage_extract_zip(call, json_object_get(body, "Code"), "code.", ci);
 }
 
 /* The name from FunctionName (a name or an unqualified ARN). False after answering. */
@@ -540,9 +589,7 @@ void api_manage_update_code(struct api_call *call)
     const struct function_config *old = body ? update_target(call, body) : NULL;
     struct code_info ci;
     memset(&ci, 0, sizeof(ci));
-    if (old == NULL ||
-        !api_manage_extract_zip(call, json_string_value(json_object_get(body, "ZipFile")),
-                                "ZipFile", &ci)) {
+    if (old == NULL || !api_manage_extract_zip(call, body, "", &ci)) {
         json_decref(body);
         return;
     }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""CreateFunction (Code.ZipFile) and DeleteFunction on the function store: boto3 and both aws
-CLI versions; the created function is served at once, survives a restart, and is gone after
-DeleteFunction; errors as botocore reports them."""
+"""CreateFunction (Code.ZipFile; S3Bucket/S3Key: test_control_s3code.py) and DeleteFunction
+on the function store: boto3 and both aws CLI versions; the created function is served at
+once, survives a restart, and is gone after DeleteFunction; errors as botocore reports them."""
 
 import base64
 import hashlib
@@ -103,7 +103,7 @@ def test_create_errors(serve):
     with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
         c.create_function(FunctionName="s3", Runtime="provided.al2023", Handler="bootstrap",
                           Role=ROLE, Code={"S3Bucket": "bucket", "S3Key": "k"})
-    assert "Code.ZipFile only" in ei.value.response["Error"]["Message"]
+    assert "S3 Error Code: NoSuchBucket" in ei.value.response["Error"]["Message"]
     with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
         c.create_function(FunctionName="nort", Role=ROLE, Code={"ZipFile": make_zip()})
     assert ei.value.response["Error"]["Message"] == (
@@ -243,8 +243,9 @@ def test_update_function_code(serve, tmp_path):
     with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
         c.update_function_code(FunctionName="code", ZipFile=z, Publish=True)
     assert "PublishVersion" in ei.value.response["Error"]["Message"]
-    with pytest.raises(c.exceptions.InvalidParameterValueException):
+    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
         c.update_function_code(FunctionName="code", S3Bucket="bucket", S3Key="k.zip")
+    assert "S3 Error Code: NoSuchBucket" in ei.value.response["Error"]["Message"]
     for version in ("v1", "v2"):
         cli = clis().get(version)
         if cli is None:
