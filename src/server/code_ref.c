@@ -232,24 +232,29 @@ static int read_all(int fd, struct cl_buf *out)
 {
     for (;;) {
         uint8_t probe; /* when out is full: one more byte means the object is too large */
+        uint8_t *dst = &probe;
+        size_t room = 1;
         bool is_full = out->len == out->max;
-        int rc = is_full ? 0 : cl_buf_reserve(out, 1);
-        if (rc < 0) {
-            return rc;
+        if (!is_full) {
+            int rc = cl_buf_reserve(out, 1);
+            if (rc < 0) {
+                return rc;
+            }
+            dst = out->data + out->len;
+            room = out->cap - 1 - out->len;
         }
-        ssize_t n =
-            is_full ? read(fd, &probe, 1) : read(fd, out->data + out->len, out->cap - 1 - out->len);
+        ssize_t n = read(fd, dst, room);
         if (n < 0 && errno != EINTR) {
             return -errno;
         }
+        if (n > 0 && is_full) {
+            return -E2BIG;
+        }
         if (n == 0) {
-            if (out->data != NULL) {
+            if (out->cap > out->len) { /* allocated: keep cl_buf's terminating NUL */
                 out->data[out->len] = 0;
             }
             return 0;
-        }
-        if (n > 0 && is_full) {
-            return -E2BIG;
         }
         out->len += n > 0 ? (size_t)n : 0;
     }
