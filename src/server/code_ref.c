@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -204,7 +205,7 @@ static int open_bucket(const char *bucket_dir, const struct code_ref *ref, int *
  * opened for reading. */
 static int open_key(int bucket_fd, const struct code_ref *ref, int *fd, struct code_ref_error *err)
 {
-    char name[1025];
+    char name[NAME_MAX + 2]; /* one byte more than a name can have: never truncated */
     int dir = bucket_fd;
     size_t start = 0;
     int rc = 0;
@@ -213,7 +214,9 @@ static int open_key(int bucket_fd, const struct code_ref *ref, int *fd, struct c
             continue;
         }
         bool is_last = i == ref->key_len;
-        (void)snprintf(name, sizeof(name), "%.*s", (int)(i - start), ref->key + start);
+        size_t n = i - start < sizeof(name) - 1 ? i - start : sizeof(name) - 1;
+        memcpy(name, ref->key + start, n); /* a longer part fails with ENAMETOOLONG */
+        name[n] = '\0';
         int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (is_last ? O_NONBLOCK : O_DIRECTORY);
         int next = openat(dir, name, flags);
         if (next < 0) {

@@ -8,12 +8,13 @@ import base64
 import hashlib
 import io
 import os
+import subprocess
 import zipfile
 
 import pytest
 
 from awscli import clis, run
-from conftest import example_path
+from conftest import clambda_path, example_path
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 NO_BUCKET = ("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
@@ -187,3 +188,14 @@ def test_aws_cli_v2_s3_code(serve, tmp_path):
                         "provided.al2023", "--handler", "bootstrap", "--role", ROLE, "--code",
                         "S3Bucket=cli-bucket,S3Key=nothere.zip"])
     assert rc != 0 and "InvalidParameterValueException" in err and "NoSuchKey" in err
+
+
+def test_bad_code_bucket_dir(tmp_path):
+    r = subprocess.run([str(clambda_path()), "serve", "--code-bucket-dir", ""],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 2 and b"invalid value for --code-bucket-dir" in r.stderr
+    (tmp_path / "file").write_text("x")  # a file where the directory should be made
+    r = subprocess.run([str(clambda_path()), "serve", "--listen", "127.0.0.1:0", "--state-dir",
+                        str(tmp_path / "state"), "--code-bucket-dir", str(tmp_path / "file/b")],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 1 and b"--code-bucket-dir: mkdir(" in r.stderr

@@ -113,6 +113,13 @@ static void test_code_ref_read_missing(void **state)
     assert_string_equal(err.message, NO_KEY);
     assert_int_equal(read_ref(dir, "bkt", "a/b", NULL, &out, &err), -ENOENT);
     assert_string_equal(err.message, NO_KEY);
+    /* a key part longer than a file name can be: no such key (never a truncated name) */
+    char long_part[300];
+    memset(long_part, 'x', sizeof(long_part) - 1);
+    long_part[sizeof(long_part) - 1] = '\0';
+    write_file(dir, "bkt/xxx", "x");
+    assert_int_equal(read_ref(dir, "bkt", long_part, NULL, &out, &err), -ENOENT);
+    assert_string_equal(err.message, NO_KEY);
     /* a file where a bucket should be */
     assert_int_equal(read_ref(dir, "secret", "x", NULL, &out, &err), -ENOENT);
     assert_string_equal(err.message, NO_BUCKET);
