@@ -14,22 +14,13 @@ import zipfile
 import pytest
 
 from awscli import clis, run
-from conftest import clambda_path, example_path
+from conftest import clambda_path
+from test_control_functions import ROLE, make_zip
 
-ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 NO_BUCKET = ("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
              "The specified bucket does not exist")
 NO_KEY = ("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The "
           "specified key does not exist.")
-
-
-def make_zip(example="hello") -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = 0o755 << 16
-        z.writestr(info, example_path(example).read_bytes())
-    return buf.getvalue()
 
 
 def sha(data: bytes) -> str:

@@ -30,16 +30,6 @@
     "Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The " \
     "specified key does not exist."
 
-static void write_file(const char *dir, const char *rel, const char *data)
-{
-    char path[4096];
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(data, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void make_dir(const char *dir, const char *rel)
 {
     char path[4096];
@@ -60,9 +50,9 @@ static void make_buckets(const char *dir)
     make_dir(dir, "bkt");
     make_dir(dir, "bkt/a");
     make_dir(dir, "bkt/a/b");
-    write_file(dir, "bkt/code.zip", "PK-one");
-    write_file(dir, "bkt/a/b/c.zip", "PK-nested");
-    write_file(dir, "secret", "TOP SECRET");
+    tmpdir_write(dir, "bkt/code.zip", "PK-one", 0644);
+    tmpdir_write(dir, "bkt/a/b/c.zip", "PK-nested", 0644);
+    tmpdir_write(dir, "secret", "TOP SECRET", 0644);
 }
 
 /* Reads s3://bucket/key (version may be NULL) under dir with the "code." prefix. */
@@ -87,7 +77,7 @@ static void test_code_ref_read_ok(void **state)
     assert_int_equal(read_ref(dir, "bkt", "a/b/c.zip", "null", &out, &err), 0);
     assert_string_equal(cl_buf_str(&out), "PK-nested");
     cl_buf_fini(&out);
-    write_file(dir, "bkt/empty", ""); /* an empty object reads as zero bytes */
+    tmpdir_write(dir, "bkt/empty", "", 0644); /* an empty object reads as zero bytes */
     assert_int_equal(read_ref(dir, "bkt", "empty", NULL, &out, &err), 0);
     assert_int_equal(out.len, 0);
     cl_buf_fini(&out);
@@ -117,7 +107,7 @@ static void test_code_ref_read_missing(void **state)
     char long_part[300];
     memset(long_part, 'x', sizeof(long_part) - 1);
     long_part[sizeof(long_part) - 1] = '\0';
-    write_file(dir, "bkt/xxx", "x");
+    tmpdir_write(dir, "bkt/xxx", "x", 0644);
     assert_int_equal(read_ref(dir, "bkt", long_part, NULL, &out, &err), -ENOENT);
     assert_string_equal(err.message, NO_KEY);
     /* a file where a bucket should be */
