@@ -240,9 +240,6 @@ def test_update_function_code(serve, tmp_path):
     with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
         c.update_function_code(FunctionName="code", ZipFile=b"not a zip")
     assert ei.value.response["Error"]["Message"] == CORRUPT
-    with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
-        c.update_function_code(FunctionName="code", ZipFile=z, Publish=True)
-    assert "PublishVersion" in ei.value.response["Error"]["Message"]
     with pytest.raises(c.exceptions.InvalidParameterValueException):
         c.update_function_code(FunctionName="code", S3Bucket="bucket", S3Key="k.zip")
     for version in ("v1", "v2"):
