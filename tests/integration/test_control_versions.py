@@ -16,6 +16,7 @@ import pytest
 
 from awscli import clis, run
 from conftest import Server, example_path, runtime_dir, wait_until
+from test_control_functions import make_zip
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
@@ -371,15 +372,6 @@ def test_aws_cli(tmp_path, version):
         assert srv.stop() == 0, srv.stderr()
 
 
-def example_zip(example: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = 0o755 << 16
-        z.writestr(info, example_path(example).read_bytes())
-    return buf.getvalue()
-
-
 def versions(c, name):
     return [v["Version"] for v in c.list_versions_by_function(FunctionName=name)["Versions"]]
 
@@ -395,7 +387,7 @@ def test_publish_on_create_and_update_code(serve):
     srv = serve({})
     c = srv.boto3()
     r = c.create_function(FunctionName="pub", Runtime="provided.al2023", Handler="bootstrap",
-                          Role=ROLE, Code={"ZipFile": example_zip("echo")}, Publish=True,
+                          Role=ROLE, Code={"ZipFile": make_zip("echo")}, Publish=True,
                           Description="made")
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert (r["Version"], r["FunctionArn"]) == ("1", ARN + "pub:1")
@@ -403,7 +395,7 @@ def test_publish_on_create_and_update_code(serve):
     assert versions(c, "pub") == ["$LATEST", "1"]
     assert c.get_function_configuration(FunctionName="pub", Qualifier="1")["CodeSha256"] == \
         r["CodeSha256"]
-    u = c.update_function_code(FunctionName="pub", ZipFile=example_zip("hello"), Publish=True)
+    u = c.update_function_code(FunctionName="pub", ZipFile=make_zip("hello"), Publish=True)
     assert u["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert (u["Version"], u["FunctionArn"]) == ("2", ARN + "pub:2")
     assert u["CodeSha256"] != r["CodeSha256"] and u["Role"] == ROLE
@@ -416,19 +408,19 @@ def test_publish_on_create_and_update_code(serve):
     h, _ = env_of(srv, "pub:1")
     assert h["x-amz-executed-version"] == "1"
     # DryRun with Publish changes and publishes nothing
-    d = c.update_function_code(FunctionName="pub", ZipFile=example_zip("echo"), Publish=True,
+    d = c.update_function_code(FunctionName="pub", ZipFile=make_zip("echo"), Publish=True,
                                DryRun=True)
     assert d["Version"] == "$LATEST" and d["FunctionArn"] == ARN + "pub"
     assert versions(c, "pub") == ["$LATEST", "1", "2"]
     assert c.get_function_configuration(FunctionName="pub")["CodeSha256"] == u["CodeSha256"]
     # the same code again: $LATEST is unchanged, so the newest version is the answer
-    again = c.update_function_code(FunctionName="pub", ZipFile=example_zip("hello"),
+    again = c.update_function_code(FunctionName="pub", ZipFile=make_zip("hello"),
                                    Publish=True)
     assert again["Version"] == "2"
     assert c.publish_version(FunctionName="pub")["Version"] == "2"
     assert versions(c, "pub") == ["$LATEST", "1", "2"]
     # without Publish nothing is published (and $LATEST is answered)
-    n = c.update_function_code(FunctionName="pub", ZipFile=example_zip("echo"))
+    n = c.update_function_code(FunctionName="pub", ZipFile=make_zip("echo"))
     assert n["Version"] == "$LATEST" and versions(c, "pub") == ["$LATEST", "1", "2"]
     assert c.publish_version(FunctionName="pub")["Version"] == "3"
     assert runs_echo(srv, "pub:3") and not runs_echo(srv, "pub:2")
@@ -444,7 +436,7 @@ def test_publish_code_of_manifest_function(serve, tmp_path):
     srv = serve({}, args=["--manifest", str(m)])
     c = srv.boto3()
     code, msg = error_code(c.update_function_code, FunctionName="fromfile",
-                           ZipFile=example_zip("echo"), Publish=True)
+                           ZipFile=make_zip("echo"), Publish=True)
     assert code == "ResourceConflictException" and "--manifest" in msg
     code, msg = error_code(c.publish_version, FunctionName="fromfile")
     assert code == "ResourceConflictException" and "cannot be versioned" in msg
@@ -459,8 +451,8 @@ def test_aws_cli_publish(serve, tmp_path, version):
     srv = serve({})
     c = srv.boto3()
     echo, hello = tmp_path / "echo.zip", tmp_path / "hello.zip"
-    echo.write_bytes(example_zip("echo"))
-    hello.write_bytes(example_zip("hello"))
+    echo.write_bytes(make_zip("echo"))
+    hello.write_bytes(make_zip("hello"))
     home = str(tmp_path)
     rc, out, err = run(cli, srv.endpoint, ["create-function", "--function-name", "clip",
                                            "--runtime", "provided.al2023", "--handler",
