@@ -12,6 +12,7 @@
 
 #include "api_manage.h"
 #include "api_settings.h"
+#include "api_upload.h"
 #include "code.h"
 #include "optdir.h"
 #include "store.h"
@@ -127,11 +128,6 @@ static bool publish_body_ok(struct api_call *call, json_t *body)
     return true;
 }
 
-static bool publish_code(struct api_call *call, json_t *body, struct code_info *ci)
-{
-    return api_manage_extract_zip(call, json_object_get(body, "Content"), "content.", ci);
-}
-
 static void now_created(char out[40])
 {
     struct timespec ts;
@@ -180,7 +176,7 @@ void api_layers_publish(struct api_call *call)
     if (!layer_name(call, name) || !api_settings_body(call, &body)) {
         return;
     }
-    if (!publish_body_ok(call, body) || !publish_code(call, body, &ci)) {
+    if (!publish_body_ok(call, body) || !api_upload_take_code(call, &ci)) {
         json_decref(body);
         return;
     }
