@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "aliases.h"
+#include "api_page.h"
 #include "api_settings.h"
 #include "cl_b64.h"
 #include "func_json.h"
@@ -368,20 +369,13 @@ static bool parse_marker(char *marker, const char **version)
 static bool list_params(struct api_call *call, int *page, bool *all, char *marker, size_t cap,
                         const char **mversion)
 {
-    char buf[64];
     char fv[64];
     struct validate_error err;
     const char *url = call->req->url;
-    int rc = route_query_get(url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0         ? buf
-                           : rc == -ENOENT ? NULL
-                                           : "(malformed)",
-                           API_FUNCTIONS_PAGE_MAX, page, &err) < 0) {
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_page_max_items(call, API_FUNCTIONS_PAGE_MAX, page)) {
         return false;
     }
-    *page = *page > API_FUNCTIONS_PAGE_MAX ? API_FUNCTIONS_PAGE_MAX : *page;
-    rc = route_query_get(url, "FunctionVersion", fv, sizeof(fv));
+    int rc = route_query_get(url, "FunctionVersion", fv, sizeof(fv));
     if (rc != -ENOENT && (rc < 0 || strcmp(fv, "ALL") != 0)) {
         validate_one(&err, rc < 0 ? "(malformed)" : fv, "functionVersion",
                      "Member must satisfy enum value set: [ALL]");
