@@ -362,6 +362,28 @@ static void test_store_setting_list(void **state)
     store_close(st);
 }
 
+static void test_store_list_failure_leaves_nothing(void **state)
+{
+    /* A list whose table is gone fails with -EIO and hands back no rows, whatever it held. */
+    struct store *st = open_ok(*state);
+    put_fn(st, "fn", "r1");
+    exec_sql(*state, "DROP TABLE aliases; DROP TABLE versions");
+    struct store_alias *as = (struct store_alias *)&as;
+    size_t n = 99;
+    assert_int_equal(store_alias_list(st, "fn", &as, &n), -EIO);
+    assert_null(as);
+    assert_int_equal(n, 0);
+    store_alias_list_free(as, n);
+    struct store_version *vs = NULL;
+    assert_int_equal(store_version_list(st, "fn", &vs, &n), -EIO);
+    assert_null(vs);
+    assert_int_equal(n, 0);
+    char *doc = (char *)&doc;
+    assert_int_equal(store_layer_get(st, "lib", 1, &doc), -ENOENT);
+    assert_null(doc);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +403,8 @@ int main(void)
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_layers, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_setting_list, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_list_failure_leaves_nothing, tmpdir_setup,
+                                        tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
