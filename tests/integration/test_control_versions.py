@@ -114,6 +114,30 @@ def test_list_max_items_checked_alike(tmp_path):
         srv.stop()
 
 
+def test_function_and_qualifier_checked_alike(tmp_path):
+    """GetFunctionConfiguration and the settings operations (here GetPolicy) parse the function
+    name and ?Qualifier= the same way and answer the same errors."""
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = unchecked(srv)
+        create(c, "fn")
+        c.publish_version(FunctionName="fn")
+        for fn in (c.get_function_configuration, c.get_policy):
+            code, msg = error_code(fn, FunctionName="fn", Qualifier="bad!")
+            assert code == "ValidationException" and "at 'qualifier'" in msg, fn
+            code, msg = error_code(fn, FunctionName="fn:1", Qualifier="2")
+            assert (code, msg) == ("InvalidParameterValueException",
+                                   "The derived qualifier from the function name does not match "
+                                   "the specified qualifier."), fn
+            code, msg = error_code(fn, FunctionName="bad name")
+            assert code == "ValidationException" and "at 'functionName'" in msg, fn
+            assert error_code(fn, FunctionName="nope") == (
+                "ResourceNotFoundException",
+                "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"), fn
+    finally:
+        srv.stop()
+
+
 def test_publish_list_invoke_versions(tmp_path):
     srv, c = publish_two(tmp_path)
     try:
