@@ -116,6 +116,19 @@ struct row_type {
     void (*fini)(void *row);
 };
 
+/* A single doc column, into a char * (revisions, settings, layers). */
+static void read_doc(sqlite3_stmt *s, void *row)
+{
+    *(char **)row = col_str(s, 0);
+}
+
+static void fini_doc(void *row)
+{
+    free(*(char **)row);
+}
+
+static const struct row_type doc_rows = {sizeof(char *), read_doc, fini_doc};
+
 /* Frees n rows of type t and the array. */
 static void free_rows(const struct row_type *t, void *rows, size_t n)
 {
@@ -303,19 +316,12 @@ static int check_revision(struct store *st, const char *table, const char *const
     char sql[160];
     (void)snprintf(sql, sizeof(sql), "SELECT revision_id FROM %s WHERE %s", table,
                    n == 1 ? "name = ?" : "function = ? AND name = ?");
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st, sql, &s, n, key);
-    if (rc < 0) {
-        return rc;
+    char *rev = NULL;
+    int rc = get_row(st, &doc_rows, sql, n, key, &rev, sql);
+    if (rc == 0 && (rev == NULL || strcmp(rev, if_revision) != 0)) {
+        rc = -ESTALE;
     }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *rev = sqlite3_column_text(s, 0);
-        rc = rev && strcmp((const char *)rev, if_revision) == 0 ? 0 : -ESTALE;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, sql);
-    }
-    sqlite3_finalize(s);
+    free(rev);
     return rc;
 }
 
@@ -621,19 +627,6 @@ void store_alias_list_free(struct store_alias *as, size_t n)
 }
 
 /* ---- settings ---- */
-
-/* A single doc column, into a char * (settings and layers). */
-static void read_doc(sqlite3_stmt *s, void *row)
-{
-    *(char **)row = col_str(s, 0);
-}
-
-static void fini_doc(void *row)
-{
-    free(*(char **)row);
-}
-
-static const struct row_type doc_rows = {sizeof(char *), read_doc, fini_doc};
 
 /* A (qualifier, doc) pair, into a struct store_setting (settings and layers). */
 static void read_setting(sqlite3_stmt *s, void *row)
