@@ -12,12 +12,6 @@
 #include "api_control.h"
 #include "code.h"
 
-/* Decodes a base64 zip (member names it in the error for a missing one) and extracts it
- * safely (code.h) under the state dir. OUT: *ci (code_info_fini). False after answering the
- * AWS error (413 over 50 MB, 400 for bad base64 or a bad zip). */
-bool api_manage_extract_zip(struct api_call *call, const char *zip64, const char *member,
-                            struct code_info *ci);
-
 /* Operation handlers (see api_control.c's route table). */
 void api_manage_create_function(struct api_call *call);
 void api_manage_delete_function(struct api_call *call);

@@ -108,13 +108,8 @@ void api_settings_store_error(struct api_call *call, const char *name, int rc)
 
 bool api_settings_body(struct api_call *call, json_t **body)
 {
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                          : json_object();
-    if (*body == NULL || !json_is_object(*body)) {
-        json_decref(*body);
-        *body = NULL;
+    *body = api_control_body(call, true);
+    if (*body == NULL) {
         api_control_error(call, 400, "InvalidRequestContentException",
                           "Could not parse request body into json.");
         return false;

@@ -248,35 +248,31 @@ static void answer_version(struct api_call *call, const char *name, int64_t numb
     api_control_json(call, status, version_json(call, cfg));
 }
 
-void api_versions_publish(struct api_call *call)
+void api_versions_publish_latest(struct api_call *call, const char *name, const char *description,
+                                 int status)
 {
-    struct route_fn rf;
-    const struct function_config *latest = api_versions_function(call, &rf, false);
-    json_t *body = latest ? api_versions_body(call) : NULL;
-    const char *description = NULL;
-    if (body == NULL || !publish_preconditions(call, body, latest, &description)) {
-        json_decref(body);
+    const struct function_config *latest = pool_function(call->ctl->pool, name);
+    if (latest == NULL) {
+        api_versions_not_found(call, name, NULL);
         return;
     }
     int64_t number = unchanged_version(call->ctl->store, latest);
     if (number > 0) {
-        json_decref(body);
-        answer_version(call, rf.name, number, 201);
+        answer_version(call, name, number, status);
         return;
     }
     char *snap = snapshot_of(latest, description);
-    json_decref(body);
-    int rc = store_version_publish(call->ctl->store, rf.name, snap, &number);
+    int rc = store_version_publish(call->ctl->store, name, snap, &number);
     struct function_config cfg;
     char err[512] = "";
     if (rc == 0) {
-        rc = version_cfg(rf.name, number, snap, &cfg, err, sizeof(err));
+        rc = version_cfg(name, number, snap, &cfg, err, sizeof(err));
     }
     free(snap);
     if (rc == -ENOENT) {
         char *m = xasprintf("Function %s is defined by --manifest or --function without the "
                             "store: it cannot be versioned.",
-                            rf.name);
+                            name);
         api_control_error(call, 409, "ResourceConflictException", m);
         free(m);
         return;
@@ -288,7 +284,19 @@ void api_versions_publish(struct api_call *call)
     api_concurrency_apply_version(call->ctl, &cfg);
     (void)pool_update_function(call->ctl->pool, &cfg);
     func_config_fini(&cfg);
-    answer_version(call, rf.name, number, 201);
+    answer_version(call, name, number, status);
+}
+
+void api_versions_publish(struct api_call *call)
+{
+    struct route_fn rf;
+    const struct function_config *latest = api_versions_function(call, &rf, false);
+    json_t *body = latest ? api_versions_body(call) : NULL;
+    const char *description = NULL;
+    if (body != NULL && publish_preconditions(call, body, latest, &description)) {
+        api_versions_publish_latest(call, rf.name, description, 201);
+    }
+    json_decref(body);
 }
 
 /* ---- ListVersionsByFunction ----------------------------------------------------------------- */

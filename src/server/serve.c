@@ -401,7 +401,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                       .creds = s->creds,
                                       .max_concurrency = o->max_envs,
                                       .store = s->store,
-                                      .state_dir = o->state_dir};
+                                      .state_dir = o->state_dir,
+                                      .loop = &s->loop};
     api_control_init(&s->control);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_control_handle, &s->control, &s->api);
