@@ -13,6 +13,7 @@
 #include "api_aliases.h"
 #include "api_concurrency.h"
 #include "api_functions.h"
+#include "api_page.h"
 #include "func_json.h"
 #include "ids.h"
 #include "store.h"
@@ -334,18 +335,10 @@ static const struct function_config **versions_of(const struct pool *p, const ch
 /* Reads MaxItems and Marker (a version string). False after answering. */
 static bool page_params(struct api_call *call, int *page, char *marker, size_t cap)
 {
-    char buf[64];
-    struct validate_error err;
-    int rc = route_query_get(call->req->url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0         ? buf
-                           : rc == -ENOENT ? NULL
-                                           : "(malformed)",
-                           VERSIONS_PAGE_MAX, page, &err) < 0) {
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_page_max_items(call, VERSIONS_PAGE_MAX, page)) {
         return false;
     }
-    *page = *page > VERSIONS_PAGE_MAX ? VERSIONS_PAGE_MAX : *page;
-    rc = route_query_get(call->req->url, "Marker", marker, cap);
+    int rc = route_query_get(call->req->url, "Marker", marker, cap);
     if (rc == -ENOENT) {
         marker[0] = '\0';
     } else if (rc < 0 || (strcmp(marker, "$LATEST") != 0 && rank(marker) <= 0)) {

@@ -92,6 +92,53 @@ def publish_two(tmp_path, name="fn"):
     return s2, c
 
 
+def test_list_max_items_checked_alike(tmp_path):
+    """ListFunctions, ListVersionsByFunction and ListAliases read MaxItems the same way."""
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = unchecked(srv)
+        create(c, "fn")
+        c.publish_version(FunctionName="fn")
+        c.create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+        lists = ((c.list_functions, {}, "Functions"),
+                 (c.list_versions_by_function, {"FunctionName": "fn"}, "Versions"),
+                 (c.list_aliases, {"FunctionName": "fn"}, "Aliases"))
+        for fn, kw, key in lists:
+            for bad, constraint in ((0, "greater than or equal to 1"),
+                                    (20000, "less than or equal to 10000")):
+                assert error_code(fn, MaxItems=bad, **kw) == (
+                    "ValidationException",
+                    f"1 validation error detected: Value '{bad}' at 'maxItems' failed to satisfy "
+                    f"constraint: Member must have value {constraint}")
+            assert len(fn(MaxItems=10000, **kw)[key]) >= 1  # accepted, capped at the page size
+    finally:
+        srv.stop()
+
+
+def test_function_and_qualifier_checked_alike(tmp_path):
+    """GetFunctionConfiguration and the settings operations (here GetPolicy) parse the function
+    name and ?Qualifier= the same way and answer the same errors."""
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = unchecked(srv)
+        create(c, "fn")
+        c.publish_version(FunctionName="fn")
+        for fn in (c.get_function_configuration, c.get_policy):
+            code, msg = error_code(fn, FunctionName="fn", Qualifier="bad!")
+            assert code == "ValidationException" and "at 'qualifier'" in msg, fn
+            code, msg = error_code(fn, FunctionName="fn:1", Qualifier="2")
+            assert (code, msg) == ("InvalidParameterValueException",
+                                   "The derived qualifier from the function name does not match "
+                                   "the specified qualifier."), fn
+            code, msg = error_code(fn, FunctionName="bad name")
+            assert code == "ValidationException" and "at 'functionName'" in msg, fn
+            assert error_code(fn, FunctionName="nope") == (
+                "ResourceNotFoundException",
+                "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"), fn
+    finally:
+        srv.stop()
+
+
 def test_publish_list_invoke_versions(tmp_path):
     srv, c = publish_two(tmp_path)
     try:
