@@ -489,7 +489,8 @@ static void job_run(uv_work_t *w)
         job->refused = verify(ctl, &sr, false, &job->verdict, &job->account) < 0;
     }
     if (!job->refused) {
-        api_upload_prepare(job->kind, job->body, job->body_len, ctl->state_dir, &job->up);
+        api_upload_prepare(job->kind, job->body, job->body_len, ctl->state_dir, ctl->bucket_dir,
+                           &job->up);
     }
     free(job->body); /* parsed: the 70 MB need not wait for the loop */
     job->body = NULL;

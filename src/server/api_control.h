@@ -34,6 +34,7 @@ struct api_control {
     int max_concurrency;       /* --max-concurrency (GetAccountSettings) */
     struct store *store;       /* the function store (CreateFunction, DeleteFunction) */
     const char *state_dir;     /* code packages are extracted under <state_dir>/code */
+    const char *bucket_dir;    /* --code-bucket-dir: S3Bucket/S3Key objects (code_ref.h) */
     struct api_functions *fns; /* owned (api_control_init / api_control_fini) */
     struct aliases *aliases;   /* owned: every function's aliases (aliases.h) */
     uv_loop_t *loop;           /* code uploads are prepared on its thread pool; NULL: inline */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Layers: PublishLayerVersion (Content.ZipFile, extracted like function code under
- * <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
+/* Layers: PublishLayerVersion (Content.ZipFile or S3Bucket/S3Key, extracted like function code
+ * under <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
  * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See api_layers.h. */
 #include "api_layers.h"
 

@@ -159,9 +159,15 @@ void api_manage_create_function(struct api_call *call)
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
     save_role(call, cfg.name, m.role);
+    bool publish = json_is_true(json_object_get(body, "Publish"));
     json_decref(body);
     if (pool_add_function(call->ctl->pool, &cfg) < 0) {
         func_config_fini(&cfg); /* cannot happen: the name was checked above */
+    }
+    if (publish) { /* AWS answers with the version's configuration instead of $LATEST's */
+        json_decref(out);
+        api_versions_publish_latest(call, rf.name, NULL, 201);
+        return;
     }
     api_control_json(call, 201, out);
 }
@@ -454,7 +460,17 @@ static void answer_updated(struct api_call *call, struct function_config *cfg)
     api_control_json(call, 200, out);
 }
 
-/* UpdateFunctionCode's body: a JSON object with a ZipFile and nothing clambda cannot do.
+/* Hands cfg ($LATEST, just saved) to the pool and answers with a version published from it
+ * (UpdateFunctionCode with Publish: true): its FunctionConfiguration, as AWS answers. */
+static void answer_published(struct api_call *call, struct function_config *cfg)
+{
+    char *name = xstrdup(cfg->name); /* the pool takes cfg over */
+    (void)pool_update_function(call->ctl->pool, cfg);
+    api_versions_publish_latest(call, name, NULL, 200);
+    free(name);
+}
+
+/* UpdateFunctionCode's body: a JSON object with its code and nothing clambda cannot do.
  * NULL after answering. */
 static json_t *code_body(struct api_call *call)
 {
@@ -462,10 +478,6 @@ static json_t *code_body(struct api_call *call)
     if (body == NULL) {
         api_control_error(call, 400, "InvalidRequestContentException",
                           "Could not parse request body into json.");
-    } else if (json_is_true(json_object_get(body, "Publish"))) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          "clambda does not publish from UpdateFunctionCode yet: update, then "
-                          "call PublishVersion.");
     } else if (json_object_get(body, "Architectures") &&
                (!json_is_array(json_object_get(body, "Architectures")) ||
                 json_array_size(json_object_get(body, "Architectures")) != 1)) {
@@ -496,6 +508,7 @@ void api_manage_update_code(struct api_call *call)
         (void)json_object_set(doc, "Architectures", arch);
     }
     bool dry_run = json_is_true(json_object_get(body, "DryRun"));
+    bool publish = json_is_true(json_object_get(body, "Publish"));
     json_decref(body);
     struct function_config cfg;
     char err[512];
@@ -526,6 +539,10 @@ void api_manage_update_code(struct api_call *call)
         api_control_json(call, 200,
                          func_json_config(&cfg, &m, call->ctl->region, call->account, false));
         func_config_fini(&cfg);
+        return;
+    }
+    if (publish) {
+        answer_published(call, &cfg);
         return;
     }
     answer_updated(call, &cfg);

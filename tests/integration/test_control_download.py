@@ -212,3 +212,15 @@ def test_aws_cli_v2_get_function_location(serve, tmp_path):
         dest = pathlib.Path(tmp_path) / "f.zip"
         subprocess.run(["curl", "-sSf", "-o", str(dest), loc], check=True, timeout=TIMEOUT)
         assert dest.read_bytes() == z
+
+
+def test_s3_code_function_has_a_location(serve):
+    """Code given as S3Bucket/S3Key (the local bucket directory) is kept and downloadable too."""
+    srv = serve({})
+    z = make_zip("hello")
+    path = srv.state_dir / "buckets" / "bkt" / "f.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(z)
+    c = srv.boto3()
+    create(c, "froms3", None, Code={"S3Bucket": "bkt", "S3Key": "f.zip"})
+    check_location(srv, c.get_function(FunctionName="froms3")["Code"]["Location"], z)

@@ -7,7 +7,6 @@ and 409s, a client that leaves mid-upload costs nothing, and signatures are stil
 import base64
 import concurrent.futures
 import http.client
-import io
 import json
 import select
 import socket
@@ -18,20 +17,14 @@ import pytest
 
 from conftest import example_path
 from test_control_auth import KEY1, SECRET1, SIG_MISMATCH, client, creds_file, send, signed  # noqa: F401
-from test_control_functions import ROLE, create, make_zip
+from test_control_functions import ROLE, create, make_zip, zip_with_data
 
 TIMEOUT = 120
 
 
 def big_zip(unzipped_mb: int) -> bytes:
     """A small zip (zeros compress well) whose extraction writes unzipped_mb MB."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = 0o755 << 16
-        z.writestr(info, example_path("hello").read_bytes())
-        z.writestr("data.bin", bytes(unzipped_mb << 20))
-    return buf.getvalue()
+    return zip_with_data(bytes(unzipped_mb << 20), zipfile.ZIP_DEFLATED)
 
 
 def create_body(name: str, zip_bytes: bytes) -> bytes:
