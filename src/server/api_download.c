@@ -114,10 +114,9 @@ static void answer_open_error(struct dl *dl)
                          "The code package of this URL is not on this server.", NULL, NULL);
         return;
     }
-    char *m = xasprintf("open(%s): %s", dl->path, strerror(-dl->err));
-    (void)fprintf(stderr, "clambda: code download: %s\n", m);
-    api_invoke_error(dl->c, 500, "ServiceException", "Message", m, NULL, NULL);
-    free(m);
+    (void)fprintf(stderr, "clambda: code download: open(%s): %s\n", dl->path, strerror(-dl->err));
+    api_invoke_error(dl->c, 500, "ServiceException", "Message",
+                     "The code package could not be read (the server's log says why).", NULL, NULL);
 }
 
 /* What a download does after a chunk. */

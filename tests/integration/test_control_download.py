@@ -102,11 +102,17 @@ def test_tampered_unknown_and_other_methods(serve):
         assert st == 404, (path, body)
         assert h["x-amzn-ErrorType"] == "ResourceNotFoundException"
     # A well-signed URL whose zip is gone (removed by hand): 404.
-    (srv.state_dir / "code" / (hashlib.sha256(z).hexdigest() + ".zip")).unlink()
+    kept = srv.state_dir / "code" / (hashlib.sha256(z).hexdigest() + ".zip")
+    kept.unlink()
     st, h, body = fetch(loc)
     assert st == 404 and b"not on this server" in body
     # and GetFunction stops answering a Location for it.
     assert "Code" not in c.get_function(FunctionName="dl")
+    # One that cannot be read (a directory in its place): 500, the reason in the server's log.
+    kept.mkdir()
+    st, h, body = fetch(loc)
+    assert st == 500 and h["x-amzn-ErrorType"] == "ServiceException", body
+    assert "could not be read" in json.loads(body)["Message"]
 
 
 def test_directory_function_has_no_location(serve):
