@@ -403,6 +403,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                       .store = s->store,
                                       .state_dir = o->state_dir};
     api_control_init(&s->control);
+    async_set_qualifiers(s->async, s->store, s->control.aliases);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_control_handle, &s->control, &s->api);
     if (rc < 0) {
