@@ -9,6 +9,7 @@
 
 #include "aliases.h"
 #include "api_concurrency.h"
+#include "api_page.h"
 #include "api_versions.h"
 #include "func_json.h"
 #include "ids.h"
@@ -388,21 +389,13 @@ void api_aliases_delete(struct api_call *call)
 /* Reads MaxItems, Marker and FunctionVersion. False after answering. */
 static bool list_params(struct api_call *call, int *page, char *marker, char *fv)
 {
-    char buf[64];
-    struct validate_error err;
-    int rc = route_query_get(call->req->url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0         ? buf
-                           : rc == -ENOENT ? NULL
-                                           : "(malformed)",
-                           ALIASES_PAGE_MAX, page, &err) < 0) {
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_page_max_items(call, ALIASES_PAGE_MAX, page)) {
         return false;
     }
-    *page = *page > ALIASES_PAGE_MAX ? ALIASES_PAGE_MAX : *page;
     if (route_query_get(call->req->url, "Marker", marker, ALIASES_NAME_MAX + 1) < 0) {
         marker[0] = '\0';
     }
-    rc = route_query_get(call->req->url, "FunctionVersion", fv, ALIASES_VERSION_MAX);
+    int rc = route_query_get(call->req->url, "FunctionVersion", fv, ALIASES_VERSION_MAX);
     if (rc == -ENOENT) {
         fv[0] = '\0';
     } else if (rc < 0 || !version_ok(fv)) {

@@ -17,6 +17,7 @@
 #include "api_logs.h"
 #include "api_manage.h"
 #include "api_settings.h"
+#include "api_upload.h"
 #include "api_versions.h"
 #include "ids.h"
 #include "sigv4.h"
@@ -298,6 +299,40 @@ static void auth_error(struct httpd_conn *c, const struct sigv4_verdict *v, bool
     free(body);
 }
 
+/* A request's parts that the signature covers. */
+static struct sigv4_request sigv4_parts(const struct http1_request *req, struct sigv4_header *hs)
+{
+    for (size_t i = 0; i < req->n_headers; i++) {
+        hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
+    }
+    return (struct sigv4_request){req->method,    req->url,  hs,
+                                  req->n_headers, req->body, req->body_len};
+}
+
+/* Verifies sr against the credentials (ctl->creds set). Thread-safe. OUT: *v, *account (the
+ * caller's, on success). 0, or -1 when refused. */
+static int verify(const struct api_control *ctl, const struct sigv4_request *sr, bool logs_api,
+                  struct sigv4_verdict *v, const char **account)
+{
+    /* the CloudWatch Logs API on the same listener is signed for service "logs" */
+    struct sigv4_expect ex = {ctl->region, logs_api ? "logs" : "lambda", time(NULL),
+                              SIGV4_LAMBDA_MAX_SKEW_S};
+    if (sigv4_verify(sr, &ex, secret_of, ctl->creds, v) < 0) {
+        return -1;
+    }
+    *account = creds_find(ctl->creds, v->access_key)->account;
+    return 0;
+}
+
+/* Logs and answers a refused signature. */
+static void refuse_auth(struct httpd_conn *c, const char *method, const char *url,
+                        const struct sigv4_verdict *v, bool logs_api)
+{
+    (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", method, url, v->type,
+                  v->access_key, v->message);
+    auth_error(c, v, logs_api);
+}
+
 /* Verifies the request when auth is on. OUT: *account (the caller's). False after answering. */
 static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
                          const struct http1_request *req, const char **account)
@@ -315,26 +350,19 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
         return false;
     }
     struct sigv4_header hs[HTTP1_MAX_HEADERS];
-    for (size_t i = 0; i < req->n_headers; i++) {
-        hs[i] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
-    }
-    struct sigv4_request sr = {req->method, req->url, hs, req->n_headers, req->body, req->body_len};
-    /* the CloudWatch Logs API on the same listener is signed for service "logs" */
-    const char *service = api_logs_match(req) ? "logs" : "lambda";
-    struct sigv4_expect ex = {ctl->region, service, time(NULL), SIGV4_LAMBDA_MAX_SKEW_S};
+    struct sigv4_request sr = sigv4_parts(req, hs);
     struct sigv4_verdict v;
-    if (sigv4_verify(&sr, &ex, secret_of, ctl->creds, &v) < 0) {
-        (void)fprintf(stderr, "clambda: %s %.200s: refused (%s, key '%s'): %s\n", req->method,
-                      req->url, v.type, v.access_key, v.message);
-        auth_error(c, &v, strcmp(service, "logs") == 0);
+    bool logs_api = api_logs_match(req);
+    if (verify(ctl, &sr, logs_api, &v, account) < 0) {
+        refuse_auth(c, req->method, req->url, &v, logs_api);
         return false;
     }
-    *account = creds_find(ctl->creds, v.access_key)->account;
     return true;
 }
 
-/* True for the path of an operation that uploads a code package. */
-static bool is_code_upload(const char *method, const char *url)
+/* The kind of code upload method and url are (CreateFunction, UpdateFunctionCode,
+ * PublishLayerVersion), or -1. */
+static int upload_kind(const char *method, const char *url)
 {
     size_t n = strcspn(url, "?");
     static const char fns[] = "/2015-03-31/functions";
@@ -342,23 +370,182 @@ static bool is_code_upload(const char *method, const char *url)
     static const char code[] = "/code";
     static const char versions[] = "/versions";
     if (strcmp(method, "POST") == 0 && n == sizeof(fns) - 1 && strncmp(url, fns, n) == 0) {
-        return true; /* CreateFunction */
+        return API_UPLOAD_FUNCTION;
     }
     if (strcmp(method, "PUT") == 0 && strncmp(url, fns, sizeof(fns) - 1) == 0 &&
         n > sizeof(code) - 1 &&
         strncmp(url + n - (sizeof(code) - 1), code, sizeof(code) - 1) == 0) {
-        return true; /* UpdateFunctionCode */
+        return API_UPLOAD_CODE;
     }
-    return strcmp(method, "POST") == 0 && strncmp(url, layers, sizeof(layers) - 1) == 0 &&
-           n > sizeof(versions) - 1 &&
-           strncmp(url + n - (sizeof(versions) - 1), versions, sizeof(versions) - 1) == 0;
+    if (strcmp(method, "POST") == 0 && strncmp(url, layers, sizeof(layers) - 1) == 0 &&
+        n > sizeof(versions) - 1 &&
+        strncmp(url + n - (sizeof(versions) - 1), versions, sizeof(versions) - 1) == 0) {
+        return API_UPLOAD_LAYER;
+    }
+    return -1;
 }
 
 void api_control_head(struct httpd_conn *c, const struct http1_request *req, void *user)
 {
     (void)user;
-    if (is_code_upload(req->method, req->url)) {
+    if (upload_kind(req->method, req->url) >= 0) {
         httpd_conn_set_body_max(c, API_CONTROL_MAX_CODE_REQUEST);
+    }
+}
+
+json_t *api_control_body(const struct api_call *call, bool empty_ok)
+{
+    const struct api_upload *up = call->upload;
+    if (up ? up->empty : call->req->body_len == 0) {
+        return empty_ok ? json_object() : NULL;
+    }
+    if (up) {
+        return json_incref(up->body);
+    }
+    json_error_t jerr;
+    json_t *body = json_loadb((const char *)call->req->body, call->req->body_len, 0, &jerr);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+/* Routes an authenticated request: a control-plane operation, else the invoke API. */
+static void dispatch(struct api_control *ctl, struct httpd_conn *c, const struct http1_request *req,
+                     const char *account, struct api_upload *upload)
+{
+    struct api_call call;
+    memset(&call, 0, sizeof(call));
+    call.ctl = ctl;
+    call.c = c;
+    call.req = req;
+    call.account = account;
+    call.upload = upload;
+    if (!route(&call)) {
+        /* api_invoke keeps no pointer to its context past its return (the Logs API keeps
+         * inv.logs, which points into serve's struct): a copy can carry the caller's account */
+        struct api_invoke inv = *ctl->invoke;
+        inv.account = account;
+        api_invoke_handle(c, req, &inv);
+    }
+}
+
+/* ---- code uploads on the thread pool (api_upload.h) ------------------------------------------ */
+
+/* A code upload being verified, parsed and extracted by a worker. The worker reads only what
+ * the job owns: the body is taken from the request and the signed headers are copied, because
+ * the connection (and the request in it) is freed if the client goes away meanwhile. */
+struct upload_job {
+    uv_work_t work;
+    struct api_control *ctl;
+    struct httpd_conn *c;            /* NULL once the client is gone */
+    const struct http1_request *req; /* c's request (without its body): valid while c is */
+    enum api_upload_kind kind;
+    char *method; /* copies of the request's method, target and headers (auth on) */
+    char *url;
+    uint8_t *body;
+    size_t body_len;
+    struct sigv4_header *hs; /* views of hstr: name, value, name, value, ... */
+    char **hstr;
+    size_t n_hs;
+    bool refused; /* the signature was refused (verdict) */
+    struct sigv4_verdict verdict;
+    const char *account;
+    struct api_upload up;
+};
+
+static void job_free(struct upload_job *job)
+{
+    for (size_t i = 0; i < 2 * job->n_hs; i++) {
+        free(job->hstr[i]);
+    }
+    free(job->hstr);
+    free(job->hs);
+    free(job->method);
+    free(job->url);
+    free(job->body);
+    api_upload_fini(&job->up);
+    free(job);
+}
+
+static void job_client_gone(struct httpd_conn *c, void *arg)
+{
+    struct upload_job *job = arg;
+    (void)c;
+    job->c = NULL;
+    job->req = NULL;
+}
+
+/* Worker thread: the signature, then the body and the package. */
+static void job_run(uv_work_t *w)
+{
+    struct upload_job *job = w->data;
+    const struct api_control *ctl = job->ctl;
+    if (ctl->creds) {
+        struct sigv4_request sr = {job->method, job->url,  job->hs,
+                                   job->n_hs,   job->body, job->body_len};
+        job->refused = verify(ctl, &sr, false, &job->verdict, &job->account) < 0;
+    }
+    if (!job->refused) {
+        api_upload_prepare(job->kind, job->body, job->body_len, ctl->state_dir, ctl->bucket_dir,
+                           &job->up);
+    }
+    free(job->body); /* parsed: the 70 MB need not wait for the loop */
+    job->body = NULL;
+}
+
+/* Loop thread: the operation itself, unless the client left. */
+static void job_done(uv_work_t *w, int status)
+{
+    struct upload_job *job = w->data;
+    (void)status;
+    if (job->c) {
+        httpd_conn_set_abort(job->c, NULL, NULL);
+        if (job->refused) {
+            refuse_auth(job->c, job->method, job->url, &job->verdict, false);
+        } else {
+            dispatch(job->ctl, job->c, job->req, job->account, &job->up);
+        }
+    }
+    job_free(job);
+}
+
+/* Starts a code upload's job: on the thread pool, or inline without a loop. */
+static void upload_start(struct api_control *ctl, struct httpd_conn *c,
+                         const struct http1_request *req, enum api_upload_kind kind)
+{
+    struct upload_job *job = xcalloc(1, sizeof(*job));
+    job->ctl = ctl;
+    job->c = c;
+    job->req = req;
+    job->kind = kind;
+    job->account = ctl->account;
+    job->work.data = job;
+    job->method = xstrdup(req->method);
+    job->url = xstrdup(req->url);
+    if (ctl->creds) {
+        size_t n = req->n_headers;
+        job->hs = xcalloc(n ? n : 1, sizeof(*job->hs));
+        job->hstr = xcalloc(n ? 2 * n : 1, sizeof(*job->hstr));
+        for (size_t i = 0; i < n; i++) {
+            job->hstr[2 * i] = xstrdup(req->headers[i].name);
+            job->hstr[2 * i + 1] = xstrdup(req->headers[i].value);
+            job->hs[i] = (struct sigv4_header){job->hstr[2 * i], job->hstr[2 * i + 1]};
+        }
+        job->n_hs = req->n_headers;
+    }
+    job->body = httpd_conn_take_body(c, &job->body_len);
+    if (ctl->loop == NULL) {
+        job_run(&job->work);
+        job_done(&job->work, 0);
+        return;
+    }
+    httpd_conn_set_abort(c, job_client_gone, job);
+    if (uv_queue_work(ctl->loop, &job->work, job_run, job_done) < 0) {
+        httpd_conn_set_abort(c, NULL, NULL);
+        job_run(&job->work); /* cannot happen with a live loop: answer inline, not never */
+        job_done(&job->work, 0);
     }
 }
 
@@ -366,31 +553,23 @@ void api_control_handle(struct httpd_conn *c, const struct http1_request *req, v
 {
     struct api_control *ctl = user;
     const char *account = NULL;
-    if (req->body_too_large && is_code_upload(req->method, req->url)) {
+    int kind = upload_kind(req->method, req->url);
+    if (req->body_too_large && kind >= 0) {
         char *m = xasprintf("Request must be smaller than %zu bytes for the %s operation",
                             API_CONTROL_MAX_CODE_REQUEST,
-                            strcmp(req->method, "PUT") == 0      ? "UpdateFunctionCode"
-                            : strncmp(req->url, "/2018", 5) == 0 ? "PublishLayerVersion"
-                                                                 : "CreateFunction");
+                            kind == API_UPLOAD_CODE    ? "UpdateFunctionCode"
+                            : kind == API_UPLOAD_LAYER ? "PublishLayerVersion"
+                                                       : "CreateFunction");
         api_invoke_error(c, 413, "RequestEntityTooLargeException", "message", m, NULL, NULL);
         free(m);
         return; /* the body is gone: nothing to verify or run */
     }
-    if (!authenticate(ctl, c, req, &account)) {
+    if (kind >= 0) {
+        upload_start(ctl, c, req, (enum api_upload_kind)kind);
         return;
     }
-    struct api_call call;
-    memset(&call, 0, sizeof(call));
-    call.ctl = ctl;
-    call.c = c;
-    call.req = req;
-    call.account = account;
-    if (!route(&call)) {
-        /* api_invoke keeps no pointer to its context past its return (the Logs API keeps
-         * inv.logs, which points into serve's struct): a copy can carry the caller's account */
-        struct api_invoke inv = *ctl->invoke;
-        inv.account = account;
-        api_invoke_handle(c, req, &inv);
+    if (authenticate(ctl, c, req, &account)) {
+        dispatch(ctl, c, req, account, NULL);
     }
 }
 

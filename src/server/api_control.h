@@ -20,6 +20,7 @@
 
 struct aliases;
 struct api_functions;
+struct api_upload;
 struct store;
 
 /* The control plane's context. Borrowed pointers except fns. */
@@ -32,8 +33,10 @@ struct api_control {
     int max_concurrency;       /* --max-concurrency (GetAccountSettings) */
     struct store *store;       /* the function store (CreateFunction, DeleteFunction) */
     const char *state_dir;     /* code packages are extracted under <state_dir>/code */
+    const char *bucket_dir;    /* --code-bucket-dir: S3Bucket/S3Key objects (code_ref.h) */
     struct api_functions *fns; /* owned (api_control_init / api_control_fini) */
     struct aliases *aliases;   /* owned: every function's aliases (aliases.h) */
+    uv_loop_t *loop;           /* code uploads are prepared on its thread pool; NULL: inline */
 };
 
 /* One request being answered. */
@@ -44,6 +47,7 @@ struct api_call {
     const char *account;             /* the caller's account id */
     const char *op;                  /* operation name, e.g. "GetFunction" */
     char label[3][ROUTE_ID_MAX + 1]; /* decoded path labels, in order */
+    struct api_upload *upload;       /* code uploads: the worker's parse and package, else NULL */
 };
 
 /* Sets up ctl->fns and ctl->aliases once the other members are filled: loads the stored
@@ -70,5 +74,10 @@ void api_control_error(struct api_call *call, int status, const char *type, cons
 void api_control_json(struct api_call *call, int status, json_t *body);
 /* Sends status (204) with no body and x-amzn-RequestId. */
 void api_control_json_empty(struct api_call *call, int status);
+
+/* The request body as a JSON object (a new reference): the worker's parse for a code upload,
+ * else the request's. An empty body gives {} when empty_ok, else NULL; so does a body that is
+ * not a JSON object. */
+json_t *api_control_body(const struct api_call *call, bool empty_ok);
 
 #endif /* CLAMBDA_SERVER_API_CONTROL_H */

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "aliases.h"
+#include "api_page.h"
 #include "api_settings.h"
+#include "api_versions.h"
 #include "cl_b64.h"
 #include "func_json.h"
 #include "ids.h"
@@ -192,52 +194,13 @@ json_t *api_functions_configuration(struct api_call *call, const struct function
 
 /* ---- resolving {FunctionName} ------------------------------------------------------------- */
 
-static bool qualifier_chars_ok(const char *q)
-{
-    size_t len = strlen(q);
-    return len >= 1 && len <= ROUTE_QUALIFIER_MAX &&
-           strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$_-") == len;
-}
-
-static void not_found(struct api_call *call, const char *name, const char *qualifier)
-{
-    char *arn = func_json_arn(call->ctl->region, call->account, name, qualifier);
-    char *m = xasprintf("Function not found: %s", arn);
-    api_control_error(call, 404, "ResourceNotFoundException", m);
-    free(m);
-    free(arn);
-}
-
 /* The function named by the path label and ?Qualifier=. OUT: *qualified (a qualifier was
  * given). NULL after answering an error. */
 static const struct function_config *resolve(struct api_call *call, bool *qualified)
 {
     struct route_fn rf;
-    struct validate_error err;
-    char q[ROUTE_QUALIFIER_MAX + 1];
-    if (route_parse_function(call->label[0], &rf) < 0) {
-        validate_one(&err, call->label[0], "functionName",
-                     "Member must satisfy regular expression pattern: "
-                     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
-                     "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_settings_function(call, call->label[0], &rf)) {
         return NULL;
-    }
-    int rc = route_query_get(call->req->url, "Qualifier", q, sizeof(q));
-    if (rc == 0 || rc != -ENOENT) {
-        if (rc < 0 || !qualifier_chars_ok(q)) {
-            validate_one(&err, rc < 0 ? "(malformed)" : q, "qualifier",
-                         "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
-            api_control_error(call, err.status, err.type, err.message);
-            return NULL;
-        }
-        if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
-            api_control_error(call, 400, "InvalidParameterValueException",
-                              "The derived qualifier from the function name does not match the "
-                              "specified qualifier.");
-            return NULL;
-        }
-        memcpy(rf.qualifier, q, sizeof(q));
     }
     const struct function_config *cfg =
         pool_function_version(call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
@@ -248,7 +211,7 @@ static const struct function_config *resolve(struct api_call *call, bool *qualif
         cfg = pool_function_version(call->ctl->pool, rf.name, t->version);
     }
     if (cfg == NULL) {
-        not_found(call, rf.name, rf.qualifier);
+        api_versions_not_found(call, rf.name, rf.qualifier);
         return NULL;
     }
     *qualified = *rf.qualifier != '\0';
@@ -368,20 +331,13 @@ static bool parse_marker(char *marker, const char **version)
 static bool list_params(struct api_call *call, int *page, bool *all, char *marker, size_t cap,
                         const char **mversion)
 {
-    char buf[64];
     char fv[64];
     struct validate_error err;
     const char *url = call->req->url;
-    int rc = route_query_get(url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0         ? buf
-                           : rc == -ENOENT ? NULL
-                                           : "(malformed)",
-                           API_FUNCTIONS_PAGE_MAX, page, &err) < 0) {
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_page_max_items(call, API_FUNCTIONS_PAGE_MAX, page)) {
         return false;
     }
-    *page = *page > API_FUNCTIONS_PAGE_MAX ? API_FUNCTIONS_PAGE_MAX : *page;
-    rc = route_query_get(url, "FunctionVersion", fv, sizeof(fv));
+    int rc = route_query_get(url, "FunctionVersion", fv, sizeof(fv));
     if (rc != -ENOENT && (rc < 0 || strcmp(fv, "ALL") != 0)) {
         validate_one(&err, rc < 0 ? "(malformed)" : fv, "functionVersion",
                      "Member must satisfy enum value set: [ALL]");

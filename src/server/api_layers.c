@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Layers: PublishLayerVersion (Content.ZipFile, extracted like function code under
- * <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
+/* Layers: PublishLayerVersion (Content.ZipFile or S3Bucket/S3Key, extracted like function code
+ * under <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
  * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See api_layers.h. */
 #include "api_layers.h"
 
@@ -12,6 +12,7 @@
 
 #include "api_manage.h"
 #include "api_settings.h"
+#include "api_upload.h"
 #include "code.h"
 #include "optdir.h"
 #include "store.h"
@@ -124,20 +125,7 @@ static bool publish_body_ok(struct api_call *call, json_t *body)
                         "compatibleArchitectures", 2, false)) {
         return false;
     }
-    if (!json_is_string(json_object_get(content, "ZipFile"))) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          "clambda accepts layer content as Content.ZipFile only (no "
-                          "S3Bucket/S3Key).");
-        return false;
-    }
     return true;
-}
-
-static bool publish_code(struct api_call *call, json_t *body, struct code_info *ci)
-{
-    const char *zip64 =
-        json_string_value(json_object_get(json_object_get(body, "Content"), "ZipFile"));
-    return api_manage_extract_zip(call, zip64, "Content.ZipFile", ci);
 }
 
 static void now_created(char out[40])
@@ -188,7 +176,7 @@ void api_layers_publish(struct api_call *call)
     if (!layer_name(call, name) || !api_settings_body(call, &body)) {
         return;
     }
-    if (!publish_body_ok(call, body) || !publish_code(call, body, &ci)) {
+    if (!publish_body_ok(call, body) || !api_upload_take_code(call, &ci)) {
         json_decref(body);
         return;
     }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Lambda layers on the function store (store_layer_*): PublishLayerVersion (Content.ZipFile
- * only; extracted like function code into <state-dir>/code/<sha256hex>, whose file:// URL is
- * Content.Location), GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions
+ * or S3Bucket/S3Key; extracted like function code into <state-dir>/code/<sha256hex>, whose file://
+ * URL is Content.Location), GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions
  * (filters CompatibleRuntime / CompatibleArchitecture, pages of at most 50 with NextMarker) and
  * DeleteLayerVersion (204 even when the version does not exist, as AWS). Version numbers are
  * never reused. Layer permissions are not implemented (docs/api.md). */

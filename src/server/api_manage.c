@@ -13,6 +13,7 @@
 #include "api_functions.h"
 #include "api_layers.h"
 #include "api_settings.h"
+#include "api_upload.h"
 #include "api_versions.h"
 #include "cl_b64.h"
 #include "code.h"
@@ -21,9 +22,6 @@
 #include "store.h"
 #include "validate.h"
 #include "xalloc.h"
-
-/* Largest zip accepted in Code.ZipFile (AWS: 50 MB zipped). */
-#define MANAGE_ZIP_MAX ((size_t)50 * 1024 * 1024)
 
 static void null_member(struct api_call *call, const char *member)
 {
@@ -37,10 +35,8 @@ static void null_member(struct api_call *call, const char *member)
 /* Parses and validates the body. OUT: *body (json_decref). False after answering. */
 static bool create_body(struct api_call *call, json_t **body)
 {
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
     struct validate_error err;
-    *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr) : NULL;
+    *body = api_control_body(call, false);
     if (*body == NULL) {
         api_control_error(call, 400, "InvalidRequestContentException",
                           "Could not parse request body into json.");
@@ -70,48 +66,6 @@ static bool create_body(struct api_call *call, json_t **body)
     json_decref(*body);
     *body = NULL;
     return false;
-}
-
-bool api_manage_extract_zip(struct api_call *call, const char *zip64, const char *member,
-                            struct code_info *ci)
-{
-    if (zip64 == NULL) {
-        char *m = xasprintf("clambda accepts the code as %s only (no S3Bucket/S3Key or "
-                            "ImageUri).",
-                            member);
-        api_control_error(call, 400, "InvalidParameterValueException", m);
-        free(m);
-        return false;
-    }
-    struct cl_buf zip;
-    cl_buf_init(&zip, MANAGE_ZIP_MAX);
-    int rc = cl_b64_decode(&zip, (const uint8_t *)zip64, strlen(zip64));
-    if (rc < 0) {
-        cl_buf_fini(&zip);
-        api_control_error(call, rc == -E2BIG ? 413 : 400,
-                          rc == -E2BIG ? "RequestEntityTooLargeException"
-                                       : "InvalidParameterValueException",
-                          rc == -E2BIG ? "Zipped size must be smaller than 52428800 bytes"
-                                       : "The ZipFile is not valid base64.");
-        return false;
-    }
-    char err[512];
-    rc = code_extract_mem(call->ctl->state_dir, zip.data, zip.len, NULL, ci, err, sizeof(err));
-    cl_buf_fini(&zip);
-    if (rc < 0) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          rc == -EBADMSG ? CODE_MSG_CORRUPT : err);
-        return false;
-    }
-    return true;
-}
-
-/* Decodes Code.ZipFile and extracts it. OUT: *ci. False after answering. */
-static bool create_code(struct api_call *call, json_t *body, struct code_info *ci)
-{
-    json_t *code = json_object_get(body, "Code");
-    return api_manage_extract_zip(call, json_string_value(json_object_get(code, "ZipFile")),
-                                  "Code.ZipFile", ci);
 }
 
 /* The name from FunctionName (a name or an unqualified ARN). False after answering. */
@@ -160,7 +114,7 @@ void api_manage_create_function(struct api_call *call)
     memset(&ci, 0, sizeof(ci));
     if (!create_body(call, &body) || !create_name(call, body, &rf) ||
         !api_layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir) ||
-        !create_code(call, body, &ci)) {
+        !api_upload_take_code(call, &ci)) {
         json_decref(body);
         free(layers);
         free(opt_dir);
@@ -205,9 +159,15 @@ void api_manage_create_function(struct api_call *call)
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
     save_role(call, cfg.name, m.role);
+    bool publish = json_is_true(json_object_get(body, "Publish"));
     json_decref(body);
     if (pool_add_function(call->ctl->pool, &cfg) < 0) {
         func_config_fini(&cfg); /* cannot happen: the name was checked above */
+    }
+    if (publish) { /* AWS answers with the version's configuration instead of $LATEST's */
+        json_decref(out);
+        api_versions_publish_latest(call, rf.name, NULL, 201);
+        return;
     }
     api_control_json(call, 201, out);
 }
@@ -347,10 +307,7 @@ static void answer_updated(struct api_call *call, struct function_config *cfg);
 
 void api_manage_update_configuration(struct api_call *call)
 {
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                                 : json_object();
+    json_t *body = api_control_body(call, true);
     if (body == NULL) {
         api_control_error(call, 400, "InvalidRequestContentException",
                           "Could not parse request body into json.");
@@ -440,10 +397,7 @@ static long long reserved_elsewhere(const struct pool *p, const char *name)
 
 void api_manage_put_concurrency(struct api_call *call)
 {
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                                 : json_object();
+    json_t *body = api_control_body(call, true);
     const json_t *n = json_object_get(body, "ReservedConcurrentExecutions");
     const struct function_config *old = NULL;
     if (body == NULL || (n && !json_is_integer(n))) {
@@ -506,21 +460,24 @@ static void answer_updated(struct api_call *call, struct function_config *cfg)
     api_control_json(call, 200, out);
 }
 
-/* UpdateFunctionCode's body: a JSON object with a ZipFile and nothing clambda cannot do.
+/* Hands cfg ($LATEST, just saved) to the pool and answers with a version published from it
+ * (UpdateFunctionCode with Publish: true): its FunctionConfiguration, as AWS answers. */
+static void answer_published(struct api_call *call, struct function_config *cfg)
+{
+    char *name = xstrdup(cfg->name); /* the pool takes cfg over */
+    (void)pool_update_function(call->ctl->pool, cfg);
+    api_versions_publish_latest(call, name, NULL, 200);
+    free(name);
+}
+
+/* UpdateFunctionCode's body: a JSON object with its code and nothing clambda cannot do.
  * NULL after answering. */
 static json_t *code_body(struct api_call *call)
 {
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    json_t *body =
-        req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr) : NULL;
-    if (!json_is_object(body)) {
+    json_t *body = api_control_body(call, false);
+    if (body == NULL) {
         api_control_error(call, 400, "InvalidRequestContentException",
                           "Could not parse request body into json.");
-    } else if (json_is_true(json_object_get(body, "Publish"))) {
-        api_control_error(call, 400, "InvalidParameterValueException",
-                          "clambda does not publish from UpdateFunctionCode yet: update, then "
-                          "call PublishVersion.");
     } else if (json_object_get(body, "Architectures") &&
                (!json_is_array(json_object_get(body, "Architectures")) ||
                 json_array_size(json_object_get(body, "Architectures")) != 1)) {
@@ -540,9 +497,7 @@ void api_manage_update_code(struct api_call *call)
     const struct function_config *old = body ? update_target(call, body) : NULL;
     struct code_info ci;
     memset(&ci, 0, sizeof(ci));
-    if (old == NULL ||
-        !api_manage_extract_zip(call, json_string_value(json_object_get(body, "ZipFile")),
-                                "ZipFile", &ci)) {
+    if (old == NULL || !api_upload_take_code(call, &ci)) {
         json_decref(body);
         return;
     }
@@ -553,6 +508,7 @@ void api_manage_update_code(struct api_call *call)
         (void)json_object_set(doc, "Architectures", arch);
     }
     bool dry_run = json_is_true(json_object_get(body, "DryRun"));
+    bool publish = json_is_true(json_object_get(body, "Publish"));
     json_decref(body);
     struct function_config cfg;
     char err[512];
@@ -583,6 +539,10 @@ void api_manage_update_code(struct api_call *call)
         api_control_json(call, 200,
                          func_json_config(&cfg, &m, call->ctl->region, call->account, false));
         func_config_fini(&cfg);
+        return;
+    }
+    if (publish) {
+        answer_published(call, &cfg);
         return;
     }
     answer_updated(call, &cfg);

@@ -1,29 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* Control-plane operations that change functions, on the function store (store.h) and the
- * pool: CreateFunction (Code.ZipFile, checked and extracted by code.c, saved by the registry,
- * served at once), UpdateFunctionConfiguration (a new configuration replaces the old one in the
- * pool: in-flight invocations finish on the old one) and DeleteFunction (the function, its
- * versions, aliases and settings).
- * Functions defined by --manifest are the manifest's: the API does not create over them or
- * delete them (409). */
+ * pool: CreateFunction (Code.ZipFile or S3Bucket/S3Key, read and extracted by api_upload.c, saved
+ * by the registry, served at once), UpdateFunctionConfiguration (a new configuration replaces the
+ * old one in the pool: in-flight invocations finish on the old one) and DeleteFunction (the
+ * function, its versions, aliases and settings). Functions defined by --manifest are the
+ * manifest's: the API does not create over them or delete them (409). */
 #ifndef CLAMBDA_SERVER_API_MANAGE_H
 #define CLAMBDA_SERVER_API_MANAGE_H
 
 #include "api_control.h"
 #include "code.h"
 
-/* Decodes a base64 zip (member names it in the error for a missing one) and extracts it
- * safely (code.h) under the state dir. OUT: *ci (code_info_fini). False after answering the
- * AWS error (413 over 50 MB, 400 for bad base64 or a bad zip). */
-bool api_manage_extract_zip(struct api_call *call, const char *zip64, const char *member,
-                            struct code_info *ci);
-
 /* Operation handlers (see api_control.c's route table). */
 void api_manage_create_function(struct api_call *call);
 void api_manage_delete_function(struct api_call *call);
 void api_manage_update_configuration(struct api_call *call);
-/* UpdateFunctionCode (ZipFile base64, Architectures, DryRun, RevisionId): a new code package for
- * $LATEST; its environments are replaced without failing in-flight invocations. */
+/* UpdateFunctionCode (ZipFile or S3Bucket/S3Key, Architectures, DryRun, RevisionId): a new code
+ * package for $LATEST; its environments are replaced without failing in-flight invocations. */
 void api_manage_update_code(struct api_call *call);
 /* PutFunctionConcurrency / DeleteFunctionConcurrency: the sum of reserved concurrency may not
  * exceed --max-concurrency (AWS keeps 100 unreserved; clambda keeps 0). */

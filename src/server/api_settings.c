@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_versions.h"
 #include "func_json.h"
 #include "ids.h"
 #include "store.h"
@@ -33,15 +34,6 @@ static bool qualifier_ok(const char *q)
            strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$_-") == len;
 }
 
-static void fn_not_found(struct api_call *call, const char *name, const char *qualifier)
-{
-    char *arn = func_json_arn(call->ctl->region, call->account, name, qualifier);
-    char *m = xasprintf("Function not found: %s", arn);
-    api_control_error(call, 404, "ResourceNotFoundException", m);
-    free(m);
-    free(arn);
-}
-
 /* True when qualifier names $LATEST, a version the pool runs or a stored alias. */
 static bool qualifier_exists(struct api_call *call, const char *name, const char *q)
 {
@@ -56,39 +48,44 @@ static bool qualifier_exists(struct api_call *call, const char *name, const char
     return false;
 }
 
-bool api_settings_target(struct api_call *call, const char *label, bool check_qualifier,
-                         struct api_target *t)
+bool api_settings_function(struct api_call *call, const char *label, struct route_fn *rf)
 {
-    struct route_fn rf;
     char q[ROUTE_QUALIFIER_MAX + 1];
-    if (route_parse_function(label, &rf) < 0) {
+    if (route_parse_function(label, rf) < 0) {
         api_settings_invalid(call, label, "functionName", FN_PATTERN);
         return false;
     }
     int rc = route_query_get(call->req->url, "Qualifier", q, sizeof(q));
-    if (rc != -ENOENT) {
-        if (rc < 0 || !qualifier_ok(q)) {
-            api_settings_invalid(call, rc < 0 ? "(malformed)" : q, "qualifier",
-                                 "Member must satisfy regular expression pattern: "
-                                 "(|[a-zA-Z0-9$_-]+)");
-            return false;
-        }
-        if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
-            api_control_error(call, 400, "InvalidParameterValueException",
-                              "The derived qualifier from the function name does not match the "
-                              "specified qualifier.");
-            return false;
-        }
-        memcpy(rf.qualifier, q, sizeof(q));
+    if (rc == -ENOENT) {
+        return true;
+    }
+    if (rc < 0 || !qualifier_ok(q)) {
+        api_settings_invalid(call, rc < 0 ? "(malformed)" : q, "qualifier",
+                             "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
+        return false;
+    }
+    if (*rf->qualifier && strcmp(rf->qualifier, q) != 0) {
+        api_control_error(call, 400, "InvalidParameterValueException",
+                          "The derived qualifier from the function name does not match the "
+                          "specified qualifier.");
+        return false;
+    }
+    memcpy(rf->qualifier, q, sizeof(q));
+    return true;
+}
+
+bool api_settings_target(struct api_call *call, const char *label, bool check_qualifier,
+                         struct api_target *t)
+{
+    struct route_fn rf;
+    if (!api_settings_function(call, label, &rf)) {
+        return false;
     }
     memcpy(t->name, rf.name, sizeof(t->name));
     memcpy(t->qualifier, rf.qualifier, sizeof(t->qualifier));
-    if (pool_function(call->ctl->pool, t->name) == NULL) {
-        fn_not_found(call, t->name, t->qualifier);
-        return false;
-    }
-    if (check_qualifier && *t->qualifier && !qualifier_exists(call, t->name, t->qualifier)) {
-        fn_not_found(call, t->name, t->qualifier);
+    if (pool_function(call->ctl->pool, t->name) == NULL ||
+        (check_qualifier && *t->qualifier && !qualifier_exists(call, t->name, t->qualifier))) {
+        api_versions_not_found(call, t->name, t->qualifier);
         return false;
     }
     return true;
@@ -132,13 +129,8 @@ void api_settings_list_kind(struct api_call *call, const char *name, const char 
 
 bool api_settings_body(struct api_call *call, json_t **body)
 {
-    json_error_t jerr;
-    const struct http1_request *req = call->req;
-    *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                          : json_object();
-    if (*body == NULL || !json_is_object(*body)) {
-        json_decref(*body);
-        *body = NULL;
+    *body = api_control_body(call, true);
+    if (*body == NULL) {
         api_control_error(call, 400, "InvalidRequestContentException",
                           "Could not parse request body into json.");
         return false;
@@ -237,6 +229,17 @@ static bool tag_target(struct api_call *call, struct api_target *t)
     return true;
 }
 
+/* Stores tags as the function's and answers 204, or the store error. */
+static void save_tags(struct api_call *call, const char *name, json_t *tags)
+{
+    int rc = api_settings_put_tags(call, name, tags);
+    if (rc < 0) {
+        api_settings_store_error(call, name, rc);
+    } else {
+        api_control_json_empty(call, 204);
+    }
+}
+
 void api_settings_tag_resource(struct api_call *call)
 {
     struct api_target t;
@@ -254,12 +257,7 @@ void api_settings_tag_resource(struct api_call *call)
             api_control_error(call, 400, "InvalidParameterValueException",
                               "Number of tags exceeds resource tag limit (50).");
         } else {
-            int rc = api_settings_put_tags(call, t.name, tags);
-            if (rc < 0) {
-                api_settings_store_error(call, t.name, rc);
-            } else {
-                api_control_json_empty(call, 204);
-            }
+            save_tags(call, t.name, tags);
         }
     }
     json_decref(tags);
@@ -299,12 +297,7 @@ void api_settings_untag_resource(struct api_call *call)
     }
     json_t *tags = api_settings_tags(call, t.name);
     if (remove_keys(call, tags)) {
-        int rc = api_settings_put_tags(call, t.name, tags);
-        if (rc < 0) {
-            api_settings_store_error(call, t.name, rc);
-        } else {
-            api_control_json_empty(call, 204);
-        }
+        save_tags(call, t.name, tags);
     }
     json_decref(tags);
 }

@@ -24,6 +24,10 @@ struct api_target {
     char qualifier[ROUTE_QUALIFIER_MAX + 1]; /* "" when none */
 };
 
+/* Parses label (a function name or ARN, with or without :qualifier) into *rf and merges
+ * ?Qualifier= into it (ValidationException when either is malformed, InvalidParameterValue
+ * when the two qualifiers differ). Does not look the function up. False after answering. */
+bool api_settings_function(struct api_call *call, const char *label, struct route_fn *rf);
 /* Resolves label into *t: syntax, Qualifier query, and the function must exist (404). When
  * check_qualifier, the qualifier must be $LATEST, a version or an alias. False after
  * answering. */

@@ -13,6 +13,7 @@
 #include "api_aliases.h"
 #include "api_concurrency.h"
 #include "api_functions.h"
+#include "api_page.h"
 #include "func_json.h"
 #include "ids.h"
 #include "store.h"
@@ -247,35 +248,31 @@ static void answer_version(struct api_call *call, const char *name, int64_t numb
     api_control_json(call, status, version_json(call, cfg));
 }
 
-void api_versions_publish(struct api_call *call)
+void api_versions_publish_latest(struct api_call *call, const char *name, const char *description,
+                                 int status)
 {
-    struct route_fn rf;
-    const struct function_config *latest = api_versions_function(call, &rf, false);
-    json_t *body = latest ? api_versions_body(call) : NULL;
-    const char *description = NULL;
-    if (body == NULL || !publish_preconditions(call, body, latest, &description)) {
-        json_decref(body);
+    const struct function_config *latest = pool_function(call->ctl->pool, name);
+    if (latest == NULL) {
+        api_versions_not_found(call, name, NULL);
         return;
     }
     int64_t number = unchanged_version(call->ctl->store, latest);
     if (number > 0) {
-        json_decref(body);
-        answer_version(call, rf.name, number, 201);
+        answer_version(call, name, number, status);
         return;
     }
     char *snap = snapshot_of(latest, description);
-    json_decref(body);
-    int rc = store_version_publish(call->ctl->store, rf.name, snap, &number);
+    int rc = store_version_publish(call->ctl->store, name, snap, &number);
     struct function_config cfg;
     char err[512] = "";
     if (rc == 0) {
-        rc = version_cfg(rf.name, number, snap, &cfg, err, sizeof(err));
+        rc = version_cfg(name, number, snap, &cfg, err, sizeof(err));
     }
     free(snap);
     if (rc == -ENOENT) {
         char *m = xasprintf("Function %s is defined by --manifest or --function without the "
                             "store: it cannot be versioned.",
-                            rf.name);
+                            name);
         api_control_error(call, 409, "ResourceConflictException", m);
         free(m);
         return;
@@ -287,7 +284,19 @@ void api_versions_publish(struct api_call *call)
     api_concurrency_apply_version(call->ctl, &cfg);
     (void)pool_update_function(call->ctl->pool, &cfg);
     func_config_fini(&cfg);
-    answer_version(call, rf.name, number, 201);
+    answer_version(call, name, number, status);
+}
+
+void api_versions_publish(struct api_call *call)
+{
+    struct route_fn rf;
+    const struct function_config *latest = api_versions_function(call, &rf, false);
+    json_t *body = latest ? api_versions_body(call) : NULL;
+    const char *description = NULL;
+    if (body != NULL && publish_preconditions(call, body, latest, &description)) {
+        api_versions_publish_latest(call, rf.name, description, 201);
+    }
+    json_decref(body);
 }
 
 /* ---- ListVersionsByFunction ----------------------------------------------------------------- */
@@ -326,18 +335,10 @@ static const struct function_config **versions_of(const struct pool *p, const ch
 /* Reads MaxItems and Marker (a version string). False after answering. */
 static bool page_params(struct api_call *call, int *page, char *marker, size_t cap)
 {
-    char buf[64];
-    struct validate_error err;
-    int rc = route_query_get(call->req->url, "MaxItems", buf, sizeof(buf));
-    if (validate_max_items(rc == 0         ? buf
-                           : rc == -ENOENT ? NULL
-                                           : "(malformed)",
-                           VERSIONS_PAGE_MAX, page, &err) < 0) {
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_page_max_items(call, VERSIONS_PAGE_MAX, page)) {
         return false;
     }
-    *page = *page > VERSIONS_PAGE_MAX ? VERSIONS_PAGE_MAX : *page;
-    rc = route_query_get(call->req->url, "Marker", marker, cap);
+    int rc = route_query_get(call->req->url, "Marker", marker, cap);
     if (rc == -ENOENT) {
         marker[0] = '\0';
     } else if (rc < 0 || (strcmp(marker, "$LATEST") != 0 && rank(marker) <= 0)) {

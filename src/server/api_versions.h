@@ -29,6 +29,15 @@ json_t *api_versions_body(struct api_call *call);
 bool api_versions_string(struct api_call *call, json_t *body, const char *member, const char *model,
                          size_t max, const char **out);
 
+/* Publishes the $LATEST of function name as PublishVersion does (a new version numbered after
+ * the last, or the newest one when $LATEST has not changed since; description NULL: the
+ * function's) and answers status with that version's FunctionConfiguration. Shared by
+ * PublishVersion and by CreateFunction / UpdateFunctionCode with Publish: true. Errors are
+ * answered: 404 for an unknown name, 409 for a function outside the store (--manifest), 500
+ * when the store fails. */
+void api_versions_publish_latest(struct api_call *call, const char *name, const char *description,
+                                 int status);
+
 /* Operation handlers (see api_control.c's route table). */
 void api_versions_publish(struct api_call *call);
 void api_versions_list(struct api_call *call);

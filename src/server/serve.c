@@ -401,7 +401,9 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                       .creds = s->creds,
                                       .max_concurrency = o->max_envs,
                                       .store = s->store,
-                                      .state_dir = o->state_dir};
+                                      .state_dir = o->state_dir,
+                                      .bucket_dir = o->code_bucket_dir,
+                                      .loop = &s->loop};
     api_control_init(&s->control);
     async_set_qualifiers(s->async, s->store, s->control.aliases);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
@@ -530,6 +532,24 @@ static void raise_nofile(int max_envs)
     }
 }
 
+/* --code-bucket-dir (default <state-dir>/buckets): created when missing, made absolute. */
+static int open_bucket_dir(struct serve_opts *o)
+{
+    if (o->code_bucket_dir == NULL) {
+        o->code_bucket_dir = xasprintf("%s/buckets", o->state_dir);
+    }
+    int rc = make_dirs(o->code_bucket_dir);
+    char *abs_dir = rc < 0 ? NULL : realpath(o->code_bucket_dir, NULL);
+    if (abs_dir == NULL) {
+        (void)fprintf(stderr, "clambda: --code-bucket-dir: mkdir(%s): %s\n", o->code_bucket_dir,
+                      strerror(rc < 0 ? -rc : errno));
+        return -EINVAL;
+    }
+    free(o->code_bucket_dir);
+    o->code_bucket_dir = abs_dir;
+    return 0;
+}
+
 int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
@@ -548,6 +568,10 @@ int serve_main(int argc, char **argv)
     }
     free(o.state_dir); /* absolute from here on: the sandbox, code and log paths need it */
     o.state_dir = abs_dir;
+    if (open_bucket_dir(&o) < 0) {
+        serve_args_fini(&o);
+        return 1;
+    }
     (void)logs_seal(o.state_dir); /* log files a killed server left open become prunable */
     struct serve s;
     memset(&s, 0, sizeof(s));

@@ -14,6 +14,7 @@
 
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
+    "                     [--code-bucket-dir DIR]\n"
     "                     [--manifest FILE] [--set NAME.KEY=VALUE]... [--provisioned N]\n"
     "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
@@ -206,7 +207,8 @@ enum {
     OPT_USERNS,
     OPT_LOG_MAX,
     OPT_LOG_RETAIN,
-    OPT_DELAYS
+    OPT_DELAYS,
+    OPT_BUCKETS
 };
 
 static const struct option long_opts[] = {
@@ -232,7 +234,19 @@ static const struct option long_opts[] = {
     {"log-max-bytes", required_argument, NULL, OPT_LOG_MAX},
     {"log-retain-bytes", required_argument, NULL, OPT_LOG_RETAIN},
     {"async-retry-delays-ms", required_argument, NULL, OPT_DELAYS},
+    {"code-bucket-dir", required_argument, NULL, OPT_BUCKETS},
     {NULL, 0, NULL, 0}};
+
+/* Replaces *dst with a copy of arg, which may not be empty. */
+static int set_string(char **dst, const char *arg)
+{
+    if (arg[0] == '\0') {
+        return -EINVAL;
+    }
+    free(*dst);
+    *dst = xstrdup(arg);
+    return 0;
+}
 
 /* Handles one option. 0, 1 for --help, or -EINVAL. */
 static int parse_opt(struct serve_opts *o, int c, const char *arg)
@@ -241,9 +255,7 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
     case OPT_LISTEN:
         return parse_listen(arg, o);
     case OPT_STATE:
-        free(o->state_dir);
-        o->state_dir = xstrdup(arg);
-        return 0;
+        return set_string(&o->state_dir, arg);
     case OPT_FUNCTION:
         return add_function(o, arg);
     case OPT_SET:
@@ -291,10 +303,10 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         }
         o->userns = strcmp(arg, "auto") == 0;
         return 0;
+    case OPT_BUCKETS:
+        return set_string(&o->code_bucket_dir, arg);
     case OPT_MANIFEST:
-        free(o->manifest);
-        o->manifest = xstrdup(arg);
-        return 0;
+        return set_string(&o->manifest, arg);
     case OPT_PROVISIONED:
         return parse_num(arg, 0, 100000, &o->provisioned);
     case OPT_LOG_MAX:
@@ -324,6 +336,7 @@ void serve_args_fini(struct serve_opts *o)
     free(o->fns);
     free(o->sets);
     free(o->state_dir);
+    free(o->code_bucket_dir);
     free(o->cgroup_root);
     free(o->manifest);
 }

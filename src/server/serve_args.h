@@ -15,6 +15,7 @@ struct serve_opts {
     char host[64];
     int port;
     char *state_dir;
+    char *code_bucket_dir; /* --code-bucket-dir; NULL: <state-dir>/buckets (set by serve.c) */
     char *manifest;
     int provisioned; /* --provisioned: default for every function, -1 when not given */
     struct function_config *fns;

@@ -107,6 +107,92 @@ static int exec(struct store *st, const char *sql)
     return map_rc(st->db, sqlite3_exec(st->db, sql, NULL, NULL, NULL), sql);
 }
 
+/* How the rows of one query become structs: the struct's size, how one result row fills one
+ * (zeroed) struct and how one struct's strings are freed. Shared by the get and list calls of
+ * functions, versions, aliases, settings and layers. */
+struct row_type {
+    size_t size;
+    void (*read)(sqlite3_stmt *s, void *row);
+    void (*fini)(void *row);
+};
+
+/* A single doc column, into a char * (revisions, settings, layers). */
+static void read_doc(sqlite3_stmt *s, void *row)
+{
+    *(char **)row = col_str(s, 0);
+}
+
+static void fini_doc(void *row)
+{
+    free(*(char **)row);
+}
+
+static const struct row_type doc_rows = {sizeof(char *), read_doc, fini_doc};
+
+/* Frees n rows of type t and the array. */
+static void free_rows(const struct row_type *t, void *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        t->fini((char *)rows + i * t->size);
+    }
+    free(rows);
+}
+
+/* Runs sql with the n texts bound and reads its first row into row (zeroed first). 0, -ENOENT
+ * when there is no row, or -errno (what names the call in the log). */
+static int get_row(struct store *st, const struct row_type *t, const char *sql, size_t n,
+                   const char *const *texts, void *row, const char *what)
+{
+    memset(row, 0, t->size);
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, sql, &s, n, texts);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        t->read(s, row);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, what);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Runs sql with the n texts bound and reads every row. OUT: *out (free_rows; NULL when none or
+ * on error), *n_out. 0 or -errno (what names the call in the log). */
+static int list_rows(struct store *st, const struct row_type *t, const char *sql, size_t n,
+                     const char *const *texts, void **out, size_t *n_out, const char *what)
+{
+    *out = NULL;
+    *n_out = 0;
+    sqlite3_stmt *s = NULL;
+    int rc = prep(st, sql, &s, n, texts);
+    if (rc < 0) {
+        return rc;
+    }
+    char *rows = NULL;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n_out == cap) {
+            cap = cap ? cap * 2 : 8;
+            rows = xrealloc(rows, cap * t->size);
+        }
+        memset(rows + *n_out * t->size, 0, t->size);
+        t->read(s, rows + (*n_out)++ * t->size);
+    }
+    rc = map_rc(st->db, rc, what);
+    sqlite3_finalize(s);
+    if (rc < 0) {
+        free_rows(t, rows, *n_out);
+        rows = NULL;
+        *n_out = 0;
+    }
+    *out = rows;
+    return rc;
+}
+
 /* Reads the registry's schema version (0 when none) into *out. */
 static int schema_version(struct store *st, int64_t *out)
 {
@@ -230,19 +316,12 @@ static int check_revision(struct store *st, const char *table, const char *const
     char sql[160];
     (void)snprintf(sql, sizeof(sql), "SELECT revision_id FROM %s WHERE %s", table,
                    n == 1 ? "name = ?" : "function = ? AND name = ?");
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st, sql, &s, n, key);
-    if (rc < 0) {
-        return rc;
+    char *rev = NULL;
+    int rc = get_row(st, &doc_rows, sql, n, key, &rev, sql);
+    if (rc == 0 && (rev == NULL || strcmp(rev, if_revision) != 0)) {
+        rc = -ESTALE;
     }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *rev = sqlite3_column_text(s, 0);
-        rc = rev && strcmp((const char *)rev, if_revision) == 0 ? 0 : -ESTALE;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, sql);
-    }
-    sqlite3_finalize(s);
+    free(rev);
     return rc;
 }
 
@@ -289,8 +368,9 @@ int store_function_put(struct store *st, const struct store_function *f, const c
     "SELECT name, config, code_sha256, code_size, code_location, revision_id, last_modified," \
     " state FROM functions"
 
-static void read_function(sqlite3_stmt *s, struct store_function *f)
+static void read_function(sqlite3_stmt *s, void *row)
 {
+    struct store_function *f = row;
     f->name = col_str(s, 0);
     f->config_json = col_str(s, 1);
     f->code_sha256 = col_str(s, 2);
@@ -301,24 +381,19 @@ static void read_function(sqlite3_stmt *s, struct store_function *f)
     f->state = col_str(s, 7);
 }
 
+static void fini_function(void *row)
+{
+    store_function_fini(row);
+}
+
+static const struct row_type function_rows = {sizeof(struct store_function), read_function,
+                                              fini_function};
+
 int store_function_get(struct store *st, const char *name, struct store_function *out)
 {
-    memset(out, 0, sizeof(*out));
-    sqlite3_stmt *s = NULL;
     const char *key[] = {name};
-    int rc = prep(st, FUNCTION_COLS " WHERE name = ?", &s, 1, key);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        read_function(s, out);
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get function");
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return get_row(st, &function_rows, FUNCTION_COLS " WHERE name = ?", 1, key, out,
+                   "get function");
 }
 
 int store_function_delete(struct store *st, const char *name)
@@ -330,32 +405,13 @@ int store_function_delete(struct store *st, const char *name)
 int store_function_list(struct store *st, const char *after, size_t limit,
                         struct store_function **out, size_t *n_out)
 {
-    *out = NULL;
-    *n_out = 0;
     char sql[200];
     (void)snprintf(sql, sizeof(sql), FUNCTION_COLS " WHERE name > ? ORDER BY name LIMIT %lld",
                    limit ? (long long)limit : -1LL);
-    sqlite3_stmt *s = NULL;
     const char *key[] = {after ? after : ""};
-    int rc = prep(st, sql, &s, 1, key);
-    if (rc < 0) {
-        return rc;
-    }
-    size_t cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof(**out));
-        }
-        read_function(s, &(*out)[(*n_out)++]);
-    }
-    rc = map_rc(st->db, rc, "list functions");
-    sqlite3_finalize(s);
-    if (rc < 0) {
-        store_function_list_free(*out, *n_out);
-        *out = NULL;
-        *n_out = 0;
-    }
+    void *rows = NULL;
+    int rc = list_rows(st, &function_rows, sql, 1, key, &rows, n_out, "list functions");
+    *out = rows;
     return rc;
 }
 
@@ -376,10 +432,7 @@ void store_function_fini(struct store_function *f)
 
 void store_function_list_free(struct store_function *fs, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        store_function_fini(&fs[i]);
-    }
-    free(fs);
+    free_rows(&function_rows, fs, n);
 }
 
 /* ---- versions ---- */
@@ -420,37 +473,32 @@ int store_version_publish(struct store *st, const char *function, const char *sn
     return own_tx ? guarded(st, rc) : rc;
 }
 
-static void read_version(sqlite3_stmt *s, struct store_version *v)
+static void read_version(sqlite3_stmt *s, void *row)
 {
+    struct store_version *v = row;
     v->function = col_str(s, 0);
     v->version = sqlite3_column_int64(s, 1);
     v->snapshot_json = col_str(s, 2);
 }
 
+static void fini_version(void *row)
+{
+    store_version_fini(row);
+}
+
+static const struct row_type version_rows = {sizeof(struct store_version), read_version,
+                                             fini_version};
+
 int store_version_get(struct store *st, const char *function, int64_t version,
                       struct store_version *out)
 {
-    memset(out, 0, sizeof(*out));
     char num[24];
     (void)snprintf(num, sizeof(num), "%lld", (long long)version);
     const char *key[] = {function, num};
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st,
-                  "SELECT function, version, snapshot FROM versions WHERE function = ? AND"
-                  " version = CAST(? AS INTEGER)",
-                  &s, 2, key);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        read_version(s, out);
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get version");
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return get_row(st, &version_rows,
+                   "SELECT function, version, snapshot FROM versions WHERE function = ? AND"
+                   " version = CAST(? AS INTEGER)",
+                   2, key, out, "get version");
 }
 
 int store_version_delete(struct store *st, const char *function, int64_t version)
@@ -465,27 +513,13 @@ int store_version_delete(struct store *st, const char *function, int64_t version
 int store_version_list(struct store *st, const char *function, struct store_version **out,
                        size_t *n_out)
 {
-    *out = NULL;
-    *n_out = 0;
     const char *key[] = {function};
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st,
-                  "SELECT function, version, snapshot FROM versions WHERE function = ?"
-                  " ORDER BY version",
-                  &s, 1, key);
-    if (rc < 0) {
-        return rc;
-    }
-    size_t cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof(**out));
-        }
-        read_version(s, &(*out)[(*n_out)++]);
-    }
-    rc = map_rc(st->db, rc, "list versions");
-    sqlite3_finalize(s);
+    void *rows = NULL;
+    int rc = list_rows(st, &version_rows,
+                       "SELECT function, version, snapshot FROM versions WHERE function = ?"
+                       " ORDER BY version",
+                       1, key, &rows, n_out, "list versions");
+    *out = rows;
     return rc;
 }
 
@@ -501,10 +535,7 @@ void store_version_fini(struct store_version *v)
 
 void store_version_list_free(struct store_version *vs, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        store_version_fini(&vs[i]);
-    }
-    free(vs);
+    free_rows(&version_rows, vs, n);
 }
 
 /* ---- aliases ---- */
@@ -534,8 +565,9 @@ int store_alias_put(struct store *st, const struct store_alias *a, const char *i
 
 #define ALIAS_COLS "SELECT function, name, version, routing, description, revision_id FROM aliases"
 
-static void read_alias(sqlite3_stmt *s, struct store_alias *a)
+static void read_alias(sqlite3_stmt *s, void *row)
 {
+    struct store_alias *a = row;
     a->function = col_str(s, 0);
     a->name = col_str(s, 1);
     a->version = sqlite3_column_int64(s, 2);
@@ -544,25 +576,19 @@ static void read_alias(sqlite3_stmt *s, struct store_alias *a)
     a->revision_id = col_str(s, 5);
 }
 
+static void fini_alias(void *row)
+{
+    store_alias_fini(row);
+}
+
+static const struct row_type alias_rows = {sizeof(struct store_alias), read_alias, fini_alias};
+
 int store_alias_get(struct store *st, const char *function, const char *name,
                     struct store_alias *out)
 {
-    memset(out, 0, sizeof(*out));
     const char *key[] = {function, name};
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st, ALIAS_COLS " WHERE function = ? AND name = ?", &s, 2, key);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        read_alias(s, out);
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get alias");
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return get_row(st, &alias_rows, ALIAS_COLS " WHERE function = ? AND name = ?", 2, key, out,
+                   "get alias");
 }
 
 int store_alias_delete(struct store *st, const char *function, const char *name)
@@ -574,24 +600,11 @@ int store_alias_delete(struct store *st, const char *function, const char *name)
 int store_alias_list(struct store *st, const char *function, struct store_alias **out,
                      size_t *n_out)
 {
-    *out = NULL;
-    *n_out = 0;
     const char *key[] = {function};
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st, ALIAS_COLS " WHERE function = ? ORDER BY name", &s, 1, key);
-    if (rc < 0) {
-        return rc;
-    }
-    size_t cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof(**out));
-        }
-        read_alias(s, &(*out)[(*n_out)++]);
-    }
-    rc = map_rc(st->db, rc, "list aliases");
-    sqlite3_finalize(s);
+    void *rows = NULL;
+    int rc = list_rows(st, &alias_rows, ALIAS_COLS " WHERE function = ? ORDER BY name", 1, key,
+                       &rows, n_out, "list aliases");
+    *out = rows;
     return rc;
 }
 
@@ -610,13 +623,28 @@ void store_alias_fini(struct store_alias *a)
 
 void store_alias_list_free(struct store_alias *as, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        store_alias_fini(&as[i]);
-    }
-    free(as);
+    free_rows(&alias_rows, as, n);
 }
 
 /* ---- settings ---- */
+
+/* A (qualifier, doc) pair, into a struct store_setting (settings and layers). */
+static void read_setting(sqlite3_stmt *s, void *row)
+{
+    struct store_setting *x = row;
+    x->qualifier = col_str(s, 0);
+    x->json = col_str(s, 1);
+}
+
+static void fini_setting(void *row)
+{
+    struct store_setting *x = row;
+    free(x->qualifier);
+    free(x->json);
+}
+
+static const struct row_type setting_rows = {sizeof(struct store_setting), read_setting,
+                                             fini_setting};
 
 int store_setting_put(struct store *st, const char *function, const char *kind,
                       const char *qualifier, const char *json)
@@ -629,23 +657,10 @@ int store_setting_put(struct store *st, const char *function, const char *kind,
 int store_setting_get(struct store *st, const char *function, const char *kind,
                       const char *qualifier, char **json)
 {
-    *json = NULL;
     const char *key[] = {function, kind, qualifier};
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st, "SELECT doc FROM settings WHERE function = ? AND kind = ? AND qualifier = ?",
-                  &s, 3, key);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *json = col_str(s, 0);
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get setting");
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return get_row(st, &doc_rows,
+                   "SELECT doc FROM settings WHERE function = ? AND kind = ? AND qualifier = ?", 3,
+                   key, json, "get setting");
 }
 
 int store_setting_delete(struct store *st, const char *function, const char *kind,
@@ -659,44 +674,19 @@ int store_setting_delete(struct store *st, const char *function, const char *kin
 int store_setting_list(struct store *st, const char *function, const char *kind,
                        struct store_setting **out, size_t *n_out)
 {
-    *out = NULL;
-    *n_out = 0;
     const char *key[] = {function, kind};
-    sqlite3_stmt *s = NULL;
-    int rc = prep(st,
-                  "SELECT qualifier, doc FROM settings WHERE function = ? AND kind = ?"
-                  " ORDER BY qualifier",
-                  &s, 2, key);
-    if (rc < 0) {
-        return rc;
-    }
-    size_t cap = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, cap * sizeof(**out));
-        }
-        (*out)[*n_out].qualifier = col_str(s, 0);
-        (*out)[*n_out].json = col_str(s, 1);
-        (*n_out)++;
-    }
-    rc = rc == SQLITE_DONE ? 0 : map_rc(st->db, rc, "list settings");
-    sqlite3_finalize(s);
-    if (rc < 0) {
-        store_setting_list_free(*out, *n_out);
-        *out = NULL;
-        *n_out = 0;
-    }
+    void *rows = NULL;
+    int rc = list_rows(st, &setting_rows,
+                       "SELECT qualifier, doc FROM settings WHERE function = ? AND kind = ?"
+                       " ORDER BY qualifier",
+                       2, key, &rows, n_out, "list settings");
+    *out = rows;
     return rc;
 }
 
 void store_setting_list_free(struct store_setting *ss, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(ss[i].qualifier);
-        free(ss[i].json);
-    }
-    free(ss);
+    free_rows(&setting_rows, ss, n);
 }
 
 /* ---- layers ---- */
@@ -735,19 +725,8 @@ int store_layer_get(struct store *st, const char *name, int64_t version, char **
     char v[24];
     (void)snprintf(v, sizeof(v), "%lld", (long long)version);
     const char *key[] = {name, v};
-    sqlite3_stmt *s = NULL;
-    *doc = NULL;
-    int rc = prep(st, "SELECT doc FROM layers WHERE name = ? AND version = ?", &s, 2, key);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *doc = col_str(s, 0);
-    }
-    rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : map_rc(st->db, rc, "get layer");
-    sqlite3_finalize(s);
-    return rc;
+    return get_row(st, &doc_rows, "SELECT doc FROM layers WHERE name = ? AND version = ?", 2, key,
+                   doc, "get layer");
 }
 
 int store_layer_delete(struct store *st, const char *name, int64_t version)
@@ -761,24 +740,11 @@ int store_layer_delete(struct store *st, const char *name, int64_t version)
 int store_layer_list(struct store *st, const char *name, struct store_setting **out, size_t *n_out)
 {
     const char *key[] = {name};
-    sqlite3_stmt *s = NULL;
-    *out = NULL;
-    *n_out = 0;
-    int rc = prep(st,
-                  name ? "SELECT name, doc FROM layers WHERE name = ? ORDER BY version DESC"
-                       : "SELECT name, doc FROM layers ORDER BY name, version DESC",
-                  &s, name ? 1 : 0, key);
-    size_t cap = 0;
-    while (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n_out == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof(**out));
-        }
-        (*out)[*n_out].qualifier = col_str(s, 0);
-        (*out)[(*n_out)++].json = col_str(s, 1);
-        rc = 0;
-    }
-    rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : map_rc(st->db, rc, "list layers");
-    sqlite3_finalize(s);
+    void *rows = NULL;
+    int rc = list_rows(st, &setting_rows,
+                       name ? "SELECT name, doc FROM layers WHERE name = ? ORDER BY version DESC"
+                            : "SELECT name, doc FROM layers ORDER BY name, version DESC",
+                       name ? 1 : 0, key, &rows, n_out, "list layers");
+    *out = rows;
     return rc;
 }

@@ -8,7 +8,8 @@
  * call costs tens of microseconds, cheaper than shipping it to a thread. A handle is not
  * thread-safe. JSON documents are stored as text and not interpreted here.
  * Errors: -ENOENT (no such row), -ESTALE (revision precondition failed), -EEXIST (unique
- * constraint), -EBUSY (locked past the timeout), -EIO (any other SQLite error, logged). */
+ * constraint), -EBUSY (locked past the timeout), -EIO (any other SQLite error, logged).
+ * The _list calls leave *out NULL and *n_out 0 when they fail. */
 #ifndef CLAMBDA_SERVER_STORE_H
 #define CLAMBDA_SERVER_STORE_H
 

@@ -93,7 +93,7 @@ def test_layer_errors(serve):
     assert ei.value.response["Error"]["Message"].startswith("Could not unzip uploaded file")
     with pytest.raises(c.exceptions.InvalidParameterValueException) as ei:
         c.publish_layer_version(LayerName="s3", Content={"S3Bucket": "bucket", "S3Key": "k"})
-    assert "Content.ZipFile only" in ei.value.response["Error"]["Message"]
+    assert "S3 Error Code: NoSuchBucket" in ei.value.response["Error"]["Message"]
     with pytest.raises(u.exceptions.ClientError) as ei:
         u.publish_layer_version(LayerName="bad name", Content={"ZipFile": z})
     assert ei.value.response["Error"]["Code"] == "ValidationException"

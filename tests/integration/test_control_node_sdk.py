@@ -5,15 +5,12 @@ The package is installed at test time with npm into <build>/node-sdk (never comm
 without node >= 18, npm or the registry, the test skips and says why."""
 
 import json
-import os
-import pathlib
-import re
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import build_dir, example_path
+from conftest import example_path
+from npm_pkg import npm_package
 
 PACKAGE = "@aws-sdk/client-lambda"
 VERSION = "3.1162.0"
@@ -52,40 +49,9 @@ const c = new sdk.LambdaClient({endpoint, region: 'us-east-1', maxAttempts: 1,
 """
 
 
-def _installed_version(prefix: pathlib.Path):
-    pj = prefix / "node_modules" / "@aws-sdk" / "client-lambda" / "package.json"
-    try:
-        return json.loads(pj.read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
 @pytest.fixture(scope="module")
 def sdk_prefix():
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip(f"node/npm are not installed (apt-get install nodejs npm) to fetch {PACKAGE}")
-    out = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
-    m = re.match(r"v(\d+)", out)
-    if not m or int(m.group(1)) < 18:
-        pytest.skip(f"node {out.strip()} is too old for {PACKAGE} (needs >= 18)")
-    b = build_dir()
-    if b is None:
-        pytest.skip("CLAMBDA_BUILD_DIR is not set")
-    prefix = pathlib.Path(os.environ.get("CLAMBDA_NODE_SDK_CACHE", b / "node-sdk"))
-    if _installed_version(prefix) != VERSION:
-        prefix.mkdir(parents=True, exist_ok=True)
-        cmd = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
-               "--ignore-scripts", "--loglevel=error", "--fetch-timeout=60000",
-               "--fetch-retries=1", "--cache", str(prefix / "npm-cache"), f"{PACKAGE}@{VERSION}"]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                               stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"npm install {PACKAGE}@{VERSION} timed out (no registry access?)")
-        if r.returncode != 0 or _installed_version(prefix) != VERSION:
-            tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-5:])
-            pytest.skip(f"npm install {PACKAGE}@{VERSION} failed (no registry access?): {tail}")
+    prefix = npm_package(PACKAGE, VERSION, "CLAMBDA_NODE_SDK_CACHE", "node-sdk")
     (prefix / "lambda_sdk.js").write_text(SCRIPT)
     return prefix
 

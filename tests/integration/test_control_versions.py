@@ -15,7 +15,8 @@ import zipfile
 import pytest
 
 from awscli import clis, run
-from conftest import Server, runtime_dir, wait_until
+from conftest import Server, example_path, runtime_dir, wait_until
+from test_control_functions import make_zip
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
@@ -89,6 +90,53 @@ def publish_two(tmp_path, name="fn"):
     v2 = c.publish_version(FunctionName=name)
     assert v2["Version"] == "2"
     return s2, c
+
+
+def test_list_max_items_checked_alike(tmp_path):
+    """ListFunctions, ListVersionsByFunction and ListAliases read MaxItems the same way."""
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = unchecked(srv)
+        create(c, "fn")
+        c.publish_version(FunctionName="fn")
+        c.create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+        lists = ((c.list_functions, {}, "Functions"),
+                 (c.list_versions_by_function, {"FunctionName": "fn"}, "Versions"),
+                 (c.list_aliases, {"FunctionName": "fn"}, "Aliases"))
+        for fn, kw, key in lists:
+            for bad, constraint in ((0, "greater than or equal to 1"),
+                                    (20000, "less than or equal to 10000")):
+                assert error_code(fn, MaxItems=bad, **kw) == (
+                    "ValidationException",
+                    f"1 validation error detected: Value '{bad}' at 'maxItems' failed to satisfy "
+                    f"constraint: Member must have value {constraint}")
+            assert len(fn(MaxItems=10000, **kw)[key]) >= 1  # accepted, capped at the page size
+    finally:
+        srv.stop()
+
+
+def test_function_and_qualifier_checked_alike(tmp_path):
+    """GetFunctionConfiguration and the settings operations (here GetPolicy) parse the function
+    name and ?Qualifier= the same way and answer the same errors."""
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = unchecked(srv)
+        create(c, "fn")
+        c.publish_version(FunctionName="fn")
+        for fn in (c.get_function_configuration, c.get_policy):
+            code, msg = error_code(fn, FunctionName="fn", Qualifier="bad!")
+            assert code == "ValidationException" and "at 'qualifier'" in msg, fn
+            code, msg = error_code(fn, FunctionName="fn:1", Qualifier="2")
+            assert (code, msg) == ("InvalidParameterValueException",
+                                   "The derived qualifier from the function name does not match "
+                                   "the specified qualifier."), fn
+            code, msg = error_code(fn, FunctionName="bad name")
+            assert code == "ValidationException" and "at 'functionName'" in msg, fn
+            assert error_code(fn, FunctionName="nope") == (
+                "ResourceNotFoundException",
+                "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"), fn
+    finally:
+        srv.stop()
 
 
 def test_publish_list_invoke_versions(tmp_path):
@@ -369,3 +417,108 @@ def test_aws_cli(tmp_path, version):
         assert rc == 0, err
     finally:
         assert srv.stop() == 0, srv.stderr()
+
+
+def versions(c, name):
+    return [v["Version"] for v in c.list_versions_by_function(FunctionName=name)["Versions"]]
+
+
+def runs_echo(srv, ident) -> bool:
+    """True when ident runs the echo example, False when it runs hello."""
+    st, _, body = srv.invoke(ident, b'{"probe":7}')
+    assert st == 200, (ident, body)
+    return body == b'{"probe":7}'
+
+
+def test_publish_on_create_and_update_code(serve):
+    srv = serve({})
+    c = srv.boto3()
+    r = c.create_function(FunctionName="pub", Runtime="provided.al2023", Handler="bootstrap",
+                          Role=ROLE, Code={"ZipFile": make_zip("echo")}, Publish=True,
+                          Description="made")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (r["Version"], r["FunctionArn"]) == ("1", ARN + "pub:1")
+    assert r["Role"] == ROLE and r["Description"] == "made" and r["State"] == "Active"
+    assert versions(c, "pub") == ["$LATEST", "1"]
+    assert c.get_function_configuration(FunctionName="pub", Qualifier="1")["CodeSha256"] == \
+        r["CodeSha256"]
+    u = c.update_function_code(FunctionName="pub", ZipFile=make_zip("hello"), Publish=True)
+    assert u["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (u["Version"], u["FunctionArn"]) == ("2", ARN + "pub:2")
+    assert u["CodeSha256"] != r["CodeSha256"] and u["Role"] == ROLE
+    assert versions(c, "pub") == ["$LATEST", "1", "2"]
+    latest = c.get_function_configuration(FunctionName="pub")
+    assert latest["Version"] == "$LATEST" and latest["CodeSha256"] == u["CodeSha256"]
+    # each version runs the code it was published with
+    assert runs_echo(srv, "pub:1") and not runs_echo(srv, "pub:2")
+    assert not runs_echo(srv, "pub")
+    h, _ = env_of(srv, "pub:1")
+    assert h["x-amz-executed-version"] == "1"
+    # DryRun with Publish changes and publishes nothing
+    d = c.update_function_code(FunctionName="pub", ZipFile=make_zip("echo"), Publish=True,
+                               DryRun=True)
+    assert d["Version"] == "$LATEST" and d["FunctionArn"] == ARN + "pub"
+    assert versions(c, "pub") == ["$LATEST", "1", "2"]
+    assert c.get_function_configuration(FunctionName="pub")["CodeSha256"] == u["CodeSha256"]
+    # the same code again: $LATEST is unchanged, so the newest version is the answer
+    again = c.update_function_code(FunctionName="pub", ZipFile=make_zip("hello"),
+                                   Publish=True)
+    assert again["Version"] == "2"
+    assert c.publish_version(FunctionName="pub")["Version"] == "2"
+    assert versions(c, "pub") == ["$LATEST", "1", "2"]
+    # without Publish nothing is published (and $LATEST is answered)
+    n = c.update_function_code(FunctionName="pub", ZipFile=make_zip("echo"))
+    assert n["Version"] == "$LATEST" and versions(c, "pub") == ["$LATEST", "1", "2"]
+    assert c.publish_version(FunctionName="pub")["Version"] == "3"
+    assert runs_echo(srv, "pub:3") and not runs_echo(srv, "pub:2")
+    # Publish false on create: no version
+    f = create(c, "nopub", Publish=False)
+    assert f["Version"] == "$LATEST" and versions(c, "nopub") == ["$LATEST"]
+
+
+def test_publish_code_of_manifest_function(serve, tmp_path):
+    m = tmp_path / "m.json"
+    m.write_text(json.dumps({"functions": {"fromfile": {
+        "code": str(example_path("hello").parent)}}}))
+    srv = serve({}, args=["--manifest", str(m)])
+    c = srv.boto3()
+    code, msg = error_code(c.update_function_code, FunctionName="fromfile",
+                           ZipFile=make_zip("echo"), Publish=True)
+    assert code == "ResourceConflictException" and "--manifest" in msg
+    code, msg = error_code(c.publish_version, FunctionName="fromfile")
+    assert code == "ResourceConflictException" and "cannot be versioned" in msg
+    assert versions(c, "fromfile") == ["$LATEST"]
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_aws_cli_publish(serve, tmp_path, version):
+    cli = clis().get(version)
+    if cli is None:
+        pytest.skip(f"aws CLI {version} is not installed")
+    srv = serve({})
+    c = srv.boto3()
+    echo, hello = tmp_path / "echo.zip", tmp_path / "hello.zip"
+    echo.write_bytes(make_zip("echo"))
+    hello.write_bytes(make_zip("hello"))
+    home = str(tmp_path)
+    rc, out, err = run(cli, srv.endpoint, ["create-function", "--function-name", "clip",
+                                           "--runtime", "provided.al2023", "--handler",
+                                           "bootstrap", "--role", ROLE, "--zip-file",
+                                           f"fileb://{echo}", "--publish"], home=home)
+    assert rc == 0, err
+    assert (out["Version"], out["FunctionArn"]) == ("1", ARN + "clip:1")
+    rc, out, err = run(cli, srv.endpoint, ["update-function-code", "--function-name", "clip",
+                                           "--zip-file", f"fileb://{hello}", "--dry-run",
+                                           "--publish"], home=home)
+    assert rc == 0 and out["Version"] == "$LATEST", err
+    assert versions(c, "clip") == ["$LATEST", "1"]
+    rc, out, err = run(cli, srv.endpoint, ["update-function-code", "--function-name", "clip",
+                                           "--zip-file", f"fileb://{hello}", "--publish"],
+                       home=home)
+    assert rc == 0, err
+    assert (out["Version"], out["FunctionArn"]) == ("2", ARN + "clip:2")
+    rc, out, err = run(cli, srv.endpoint, ["list-versions-by-function", "--function-name",
+                                           "clip"], home=home)
+    assert rc == 0, err
+    assert [v["Version"] for v in out["Versions"]] == ["$LATEST", "1", "2"]
+    assert runs_echo(srv, "clip:1") and not runs_echo(srv, "clip:2")

@@ -14,14 +14,13 @@ import base64
 import json
 import os
 import pathlib
-import re
-import shutil
 import signal
 import subprocess
 
 import pytest
 
-from conftest import build_dir, example_path
+from conftest import example_path
+from npm_pkg import npm_package
 
 PACKAGE = "@vercel/fun"
 VERSION = "1.3.6"  # pinned: the tests know this version's behaviour
@@ -53,49 +52,10 @@ const fun = require(path.join(process.argv[2], 'node_modules', '@vercel/fun'));
 """
 
 
-def _cache_dir() -> pathlib.Path:
-    d = os.environ.get("CLAMBDA_INDEPENDENT_CACHE")
-    if d:
-        return pathlib.Path(d)
-    b = build_dir()
-    if b is None:
-        pytest.skip("CLAMBDA_BUILD_DIR is not set")
-    return b / "independent-rapi"
-
-
-def _installed_version(prefix: pathlib.Path) -> str | None:
-    pj = prefix / "node_modules" / "@vercel" / "fun" / "package.json"
-    try:
-        return json.loads(pj.read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
 @pytest.fixture(scope="module")
 def fun_prefix():
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node/npm are not installed (apt-get install nodejs npm) to fetch "
-                    f"{PACKAGE}, the independent Runtime API implementation")
-    out = subprocess.run([node, "--version"], capture_output=True, text=True).stdout
-    m = re.match(r"v(\d+)", out)
-    if not m or int(m.group(1)) < 18:
-        pytest.skip(f"node {out.strip()} is too old for {PACKAGE} (needs >= 18)")
-    prefix = _cache_dir()
-    if _installed_version(prefix) != VERSION:
-        prefix.mkdir(parents=True, exist_ok=True)
-        cmd = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-               "--no-save", "--ignore-scripts", "--loglevel=error",
-               "--fetch-timeout=60000", "--fetch-retries=1",
-               "--cache", str(prefix / "npm-cache"), f"{PACKAGE}@{VERSION}"]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                               stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"npm install {PACKAGE}@{VERSION} timed out (no registry access?)")
-        if r.returncode != 0 or _installed_version(prefix) != VERSION:
-            tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-5:])
-            pytest.skip(f"npm install {PACKAGE}@{VERSION} failed (no registry access?): {tail}")
+    prefix = npm_package(PACKAGE, VERSION, "CLAMBDA_INDEPENDENT_CACHE", "independent-rapi",
+                         purpose=", the independent Runtime API implementation", timeout=300)
     (prefix / "driver.js").write_text(DRIVER)
     return prefix
 

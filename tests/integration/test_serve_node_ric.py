@@ -9,20 +9,14 @@ the build dir (never committed). It needs node, npm, cmake, make, g++, autoconf,
 libtool and unzip (scripts/install-deps.sh). Without them, or without registry access, the
 tests skip and say why."""
 import json
-import os
-import pathlib
-import re
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import build_dir
+from npm_pkg import npm_package
 
 PACKAGE = "aws-lambda-ric"
 VERSION = "4.0.2"
-TOOLS = ["node", "npm", "cmake", "make", "g++", "autoconf", "automake", "libtoolize",
-         "unzip"]
+NATIVE_TOOLS = ("cmake", "make", "g++", "autoconf", "automake", "libtoolize", "unzip")
 
 HANDLER = """\
 exports.handler = async (event, context) => {
@@ -38,53 +32,11 @@ exports.handler = async (event, context) => {
 """
 
 
-def _prefix() -> pathlib.Path:
-    d = os.environ.get("CLAMBDA_NODE_RIC_CACHE")
-    if d:
-        return pathlib.Path(d)
-    b = build_dir()
-    if b is None:
-        pytest.skip("CLAMBDA_BUILD_DIR is not set (run through ctest)")
-    return b / "node-ric"
-
-
-def _installed(prefix: pathlib.Path) -> bool:
-    pj = prefix / "node_modules" / PACKAGE / "package.json"
-    try:
-        ok = json.loads(pj.read_text())["version"] == VERSION
-    except (OSError, ValueError, KeyError):
-        return False
-    return ok and (prefix / "node_modules" / ".bin" / PACKAGE).exists()
-
-
 @pytest.fixture(scope="module")
 def ric():
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (apt-get install nodejs npm)")
-    out = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
-    m = re.match(r"v(\d+)", out)
-    if not m or int(m.group(1)) < 18:
-        pytest.skip(f"node {out.strip()} is too old for {PACKAGE} (needs >= 18)")
-    prefix = _prefix()
-    if not _installed(prefix):
-        missing = [t for t in TOOLS if shutil.which(t) is None]
-        if missing:
-            pytest.skip(f"{PACKAGE} needs {', '.join(missing)} to build its native addon "
-                        "(scripts/install-deps.sh installs them)")
-        prefix.mkdir(parents=True, exist_ok=True)
-        cmd = ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
-               "--foreground-scripts", "--loglevel=error", "--fetch-timeout=60000",
-               "--fetch-retries=1", "--cache", str(prefix / "npm-cache"),
-               f"{PACKAGE}@{VERSION}"]
-        try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800,
-                               stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"npm install {PACKAGE}@{VERSION} timed out (30 min: no registry "
-                        "access, or the native build is too slow here)")
-        if r.returncode != 0 or not _installed(prefix):
-            tail = "\n".join((r.stderr or r.stdout).strip().splitlines()[-8:])
-            pytest.skip(f"npm install {PACKAGE}@{VERSION} failed: {tail}")
+    prefix = npm_package(PACKAGE, VERSION, "CLAMBDA_NODE_RIC_CACHE", "node-ric", timeout=1800,
+                         native_tools=NATIVE_TOOLS,
+                         ready=lambda p: (p / "node_modules" / ".bin" / PACKAGE).exists())
     return prefix / "node_modules" / ".bin" / PACKAGE
 
 

@@ -158,6 +158,29 @@ static clambda_extension *open_ext(struct fake *f, const char *const *more, size
     return ext;
 }
 
+/* A registered extension whose fake answers the next request with status and the JSON body,
+ * then the one after that with after (when not NULL). */
+struct session {
+    struct fake f;
+    const char *script[3];
+    char *reply;
+    clambda_extension *ext;
+};
+
+static void session_open(struct session *s, int status, const char *body, const char *after)
+{
+    s->reply = reply_json(status, body);
+    const char *more[] = {s->reply, after};
+    s->ext = open_ext(&s->f, more, after ? 2 : 1, s->script);
+}
+
+static void session_close(struct session *s)
+{
+    clambda_extension_close(s->ext);
+    fake_stop(&s->f);
+    free(s->reply);
+}
+
 /* ---- register ---- */
 
 static void test_extension_register_sends_name_and_events(void **state)
@@ -319,14 +342,11 @@ static void test_extension_register_malformed_answers(void **state)
 
 static void test_extension_next_invoke(void **state)
 {
-    struct fake f;
-    const char *script[2];
+    struct session s;
     (void)state;
-    char *r = reply_json(200, INVOKE_BODY);
-    const char *more[] = {r};
-    clambda_extension *ext = open_ext(&f, more, 1, script);
+    session_open(&s, 200, INVOKE_BODY, NULL);
     clambda_extension_event *ev = NULL;
-    assert_int_equal(clambda_extension_next(ext, &ev), CLAMBDA_OK);
+    assert_int_equal(clambda_extension_next(s.ext, &ev), CLAMBDA_OK);
     assert_int_equal(clambda_extension_event_type(ev), CLAMBDA_EXT_INVOKE);
     assert_true(clambda_extension_event_deadline_ms(ev) == INT64_C(1700000000123));
     assert_string_equal(clambda_extension_event_request_id(ev),
@@ -339,32 +359,25 @@ static void test_extension_next_invoke(void **state)
         "Root=1-5f35ae12-0c0fec141ab77a00bc047aa2;Parent=2be948a625588e32;Sampled=1");
     assert_null(clambda_extension_event_shutdown_reason_str(ev));
     assert_int_equal(clambda_extension_event_shutdown_reason(ev), CLAMBDA_EXT_REASON_OTHER);
-    clambda_extension_close(ext);
-    fake_stop(&f);
-    free(r);
-    assert_int_equal(f.n_reqs, 2);
-    assert_true(strncmp(f.reqs[1], "GET /2020-01-01/extension/event/next HTTP/1.1\r\n", 47) == 0);
+    session_close(&s);
+    assert_int_equal(s.f.n_reqs, 2);
+    assert_true(strncmp(s.f.reqs[1], "GET /2020-01-01/extension/event/next HTTP/1.1\r\n", 47) == 0);
     assert_non_null(strstr(
-        f.reqs[1], "\r\nLambda-Extension-Identifier: 7c2a8b4e-1d3f-4e5a-9b6c-0d1e2f3a4b5c\r\n"));
+        s.f.reqs[1], "\r\nLambda-Extension-Identifier: 7c2a8b4e-1d3f-4e5a-9b6c-0d1e2f3a4b5c\r\n"));
 }
 
 static void test_extension_next_invoke_without_tracing(void **state)
 {
-    struct fake f;
-    const char *script[2];
+    struct session s;
     (void)state;
-    char *r = reply_json(200, "{\"eventType\":\"INVOKE\",\"deadlineMs\":5,\"requestId\":\"r\"}");
-    const char *more[] = {r};
-    clambda_extension *ext = open_ext(&f, more, 1, script);
+    session_open(&s, 200, "{\"eventType\":\"INVOKE\",\"deadlineMs\":5,\"requestId\":\"r\"}", NULL);
     clambda_extension_event *ev = NULL;
-    assert_int_equal(clambda_extension_next(ext, &ev), CLAMBDA_OK);
+    assert_int_equal(clambda_extension_next(s.ext, &ev), CLAMBDA_OK);
     assert_string_equal(clambda_extension_event_request_id(ev), "r");
     assert_string_equal(clambda_extension_event_invoked_function_arn(ev), "");
     assert_null(clambda_extension_event_tracing_type(ev));
     assert_null(clambda_extension_event_tracing_value(ev));
-    clambda_extension_close(ext);
-    fake_stop(&f);
-    free(r);
+    session_close(&s);
 }
 
 static void test_extension_next_shutdown_reasons(void **state)
@@ -379,27 +392,22 @@ static void test_extension_next_shutdown_reasons(void **state)
                  {"reboot", CLAMBDA_EXT_REASON_OTHER}};
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct fake f;
-        const char *script[2];
+        struct session s;
         char body[128];
         (void)snprintf(body, sizeof(body),
                        "{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"%s\","
                        "\"deadlineMs\":1700000002000}",
                        cases[i].reason);
-        char *r = reply_json(200, body);
-        const char *more[] = {r};
-        clambda_extension *ext = open_ext(&f, more, 1, script);
+        session_open(&s, 200, body, NULL);
         clambda_extension_event *ev = NULL;
-        assert_int_equal(clambda_extension_next(ext, &ev), CLAMBDA_OK);
+        assert_int_equal(clambda_extension_next(s.ext, &ev), CLAMBDA_OK);
         assert_int_equal(clambda_extension_event_type(ev), CLAMBDA_EXT_SHUTDOWN);
         assert_int_equal(clambda_extension_event_shutdown_reason(ev), cases[i].want);
         assert_string_equal(clambda_extension_event_shutdown_reason_str(ev), cases[i].reason);
         assert_true(clambda_extension_event_deadline_ms(ev) == INT64_C(1700000002000));
         assert_null(clambda_extension_event_request_id(ev));
         assert_null(clambda_extension_event_invoked_function_arn(ev));
-        clambda_extension_close(ext);
-        fake_stop(&f);
-        free(r);
+        session_close(&s);
     }
 }
 
@@ -434,19 +442,15 @@ static void test_extension_next_error_statuses(void **state)
     } cases[] = {{400, CLAMBDA_EBADREQUEST}, {403, CLAMBDA_ESTATE}, {500, CLAMBDA_ESERVER}};
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct fake f;
-        const char *script[2];
-        char *r = reply_json(cases[i].status,
-                             "{\"errorMessage\":\"Missing Lambda-Extension-Identifier header\","
-                             "\"errorType\":\"Extension.MissingExtensionIdentifier\"}");
-        const char *more[] = {r};
-        clambda_extension *ext = open_ext(&f, more, 1, script);
+        struct session s;
+        session_open(&s, cases[i].status,
+                     "{\"errorMessage\":\"Missing Lambda-Extension-Identifier header\","
+                     "\"errorType\":\"Extension.MissingExtensionIdentifier\"}",
+                     NULL);
         clambda_extension_event *ev = (clambda_extension_event *)1;
-        assert_int_equal(clambda_extension_next(ext, &ev), cases[i].want);
+        assert_int_equal(clambda_extension_next(s.ext, &ev), cases[i].want);
         assert_null(ev);
-        clambda_extension_close(ext);
-        fake_stop(&f);
-        free(r);
+        session_close(&s);
     }
 }
 
@@ -492,38 +496,28 @@ static void test_extension_init_error_sends_document(void **state)
 
 static void test_extension_init_error_after_next(void **state)
 {
-    struct fake f;
-    const char *script[2];
+    struct session s;
     (void)state;
-    char *r = reply_json(200, INVOKE_BODY);
-    const char *more[] = {r};
-    clambda_extension *ext = open_ext(&f, more, 1, script);
+    session_open(&s, 200, INVOKE_BODY, NULL);
     clambda_extension_event *ev = NULL;
-    assert_int_equal(clambda_extension_next(ext, &ev), CLAMBDA_OK);
-    assert_int_equal(clambda_extension_init_error(ext, "E", "m"), CLAMBDA_ESTATE);
+    assert_int_equal(clambda_extension_next(s.ext, &ev), CLAMBDA_OK);
+    assert_int_equal(clambda_extension_init_error(s.ext, "E", "m"), CLAMBDA_ESTATE);
     assert_int_equal(clambda_extension_init_error(NULL, "E", "m"), CLAMBDA_EINVAL);
-    clambda_extension_close(ext);
-    fake_stop(&f);
-    free(r);
-    assert_int_equal(f.n_reqs, 2);
+    session_close(&s);
+    assert_int_equal(s.f.n_reqs, 2);
 }
 
 static void test_extension_exit_error_sends_document(void **state)
 {
-    struct fake f;
-    const char *script[3];
+    struct session s;
     (void)state;
-    char *r = reply_json(200, INVOKE_BODY);
-    const char *more[] = {r, ACCEPTED};
-    clambda_extension *ext = open_ext(&f, more, 2, script);
+    session_open(&s, 200, INVOKE_BODY, ACCEPTED);
     clambda_extension_event *ev = NULL;
-    assert_int_equal(clambda_extension_next(ext, &ev), CLAMBDA_OK);
-    assert_int_equal(clambda_extension_exit_error(ext, NULL, NULL), CLAMBDA_OK);
-    clambda_extension_close(ext);
-    fake_stop(&f);
-    free(r);
-    assert_int_equal(f.n_reqs, 3);
-    const char *req = f.reqs[2];
+    assert_int_equal(clambda_extension_next(s.ext, &ev), CLAMBDA_OK);
+    assert_int_equal(clambda_extension_exit_error(s.ext, NULL, NULL), CLAMBDA_OK);
+    session_close(&s);
+    assert_int_equal(s.f.n_reqs, 3);
+    const char *req = s.f.reqs[2];
     assert_true(strncmp(req, "POST /2020-01-01/extension/exit/error HTTP/1.1\r\n", 48) == 0);
     assert_non_null(strstr(req, "\r\nLambda-Extension-Function-Error-Type: Extension.Unknown\r\n"));
     assert_non_null(strstr(req, "\r\nContent-Type: application/json\r\n"));
@@ -539,16 +533,11 @@ static void test_extension_exit_error_statuses(void **state)
     } cases[] = {{400, CLAMBDA_EBADREQUEST}, {403, CLAMBDA_ESTATE}, {500, CLAMBDA_ESERVER}};
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct fake f;
-        const char *script[2];
-        char *r = reply_json(cases[i].status, "{\"errorMessage\":\"m\",\"errorType\":"
-                                              "\"Extension.MissingHeader\"}");
-        const char *more[] = {r};
-        clambda_extension *ext = open_ext(&f, more, 1, script);
-        assert_int_equal(clambda_extension_exit_error(ext, "E", "m"), cases[i].want);
-        clambda_extension_close(ext);
-        fake_stop(&f);
-        free(r);
+        struct session s;
+        session_open(&s, cases[i].status,
+                     "{\"errorMessage\":\"m\",\"errorType\":\"Extension.MissingHeader\"}", NULL);
+        assert_int_equal(clambda_extension_exit_error(s.ext, "E", "m"), cases[i].want);
+        session_close(&s);
     }
 }
 

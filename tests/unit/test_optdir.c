@@ -19,17 +19,6 @@
 #include "code.h"
 #include "optdir.h"
 
-static void write_file(const char *dir, const char *rel, const char *text, mode_t mode)
-{
-    char path[512];
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
-
 static char *read_file(const char *dir, const char *rel)
 {
     static char buf[256];
@@ -61,14 +50,14 @@ static void test_optdir_merge_order(void **state)
     free(mk(base, "a/bin"));
     free(mk(base, "b/bin"));
     free(mk(base, "a/was-dir"));
-    write_file(a, "bin/tool", "from a", 0755);
-    write_file(a, "bin/only-a", "a", 0644);
-    write_file(a, "was-file", "file", 0644);
-    write_file(a, "was-dir/x", "x", 0644);
-    write_file(b, "bin/tool", "from b", 0700);
+    tmpdir_write(a, "bin/tool", "from a", 0755);
+    tmpdir_write(a, "bin/only-a", "a", 0644);
+    tmpdir_write(a, "was-file", "file", 0644);
+    tmpdir_write(a, "was-dir/x", "x", 0644);
+    tmpdir_write(b, "bin/tool", "from b", 0700);
     free(mk(base, "b/was-file"));
-    write_file(b, "was-file/y", "y", 0644);
-    write_file(b, "was-dir", "now a file", 0644);
+    tmpdir_write(b, "was-file/y", "y", 0644);
+    tmpdir_write(b, "was-dir", "now a file", 0644);
     char target[] = "bin/tool";
     char link[600];
     (void)snprintf(link, sizeof(link), "%s/link", b);

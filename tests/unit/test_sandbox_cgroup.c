@@ -31,16 +31,19 @@ static void put(const char *dir, const char *file, const char *text)
     (void)close(fd);
 }
 
-static void get(const char *dir, const char *file, char *buf, size_t size)
+/* Asserts that dir/file holds exactly want. */
+static void expect_file(const char *dir, const char *file, const char *want)
 {
     char path[1024];
+    char buf[256];
     (void)snprintf(path, sizeof(path), "%s/%s", dir, file);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     assert_true(fd >= 0);
-    ssize_t n = read(fd, buf, size - 1);
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
     assert_true(n >= 0);
     buf[n] = '\0';
     (void)close(fd);
+    assert_string_equal(buf, want);
 }
 
 static void mk(const char *base, const char *rel)
@@ -136,26 +139,19 @@ static void test_cgroup_v1_fake_limits_freeze_stats(void **state)
     put(cg.dirs[1], "cpu.cfs_quota_us", "-1\n");
     put(cg.dirs[2], "pids.max", "max\n");
     assert_int_equal(cgroup_set_limits(&cg, &lim, &d), 0);
-    get(cg.dirs[0], "memory.limit_in_bytes", buf, sizeof(buf));
-    assert_string_equal(buf, "134217728");
-    get(cg.dirs[0], "memory.memsw.limit_in_bytes", buf, sizeof(buf));
-    assert_string_equal(buf, "134217728");
-    get(cg.dirs[1], "cpu.cfs_quota_us", buf, sizeof(buf));
-    assert_string_equal(buf, "7235");
-    get(cg.dirs[2], "pids.max", buf, sizeof(buf));
-    assert_string_equal(buf, "64");
+    expect_file(cg.dirs[0], "memory.limit_in_bytes", "134217728");
+    expect_file(cg.dirs[0], "memory.memsw.limit_in_bytes", "134217728");
+    expect_file(cg.dirs[1], "cpu.cfs_quota_us", "7235");
+    expect_file(cg.dirs[2], "pids.max", "64");
 
     put(cg.dirs[3], "freezer.state", "THAWED\n");
     assert_int_equal(cgroup_freeze(&cg, &d), 0);
-    get(cg.dirs[3], "freezer.state", buf, sizeof(buf));
-    assert_string_equal(buf, "FROZEN");
+    expect_file(cg.dirs[3], "freezer.state", "FROZEN");
     assert_int_equal(cgroup_thaw(&cg, &d), 0);
-    get(cg.dirs[3], "freezer.state", buf, sizeof(buf));
-    assert_string_equal(buf, "THAWED");
+    expect_file(cg.dirs[3], "freezer.state", "THAWED");
 
     assert_int_equal(cgroup_freeze_begin(&cg, &d), 0); /* one write, no waiting */
-    get(cg.dirs[3], "freezer.state", buf, sizeof(buf));
-    assert_string_equal(buf, "FROZEN");
+    expect_file(cg.dirs[3], "freezer.state", "FROZEN");
     assert_int_equal(cgroup_thaw(&cg, &d), 0);
 
     struct cgroup_root fn_root;
@@ -205,8 +201,7 @@ static void test_cgroup_v2_fake_limits_freeze_stats(void **state)
     assert_int_equal(cgroup_root_init(&root, &cfg, &d), 0);
     assert_int_equal(root.version, CGROUP_V2);
     assert_int_equal(root.n_dirs, 1);
-    get(dir, "cgroup.subtree_control", buf, sizeof(buf));
-    assert_string_equal(buf, "+memory +cpu +pids");
+    expect_file(dir, "cgroup.subtree_control", "+memory +cpu +pids");
     struct cgroup cg;
     assert_int_equal(cgroup_create(&root, "env2", &cg, &d), 0);
     const char *files[] = {"memory.max", "memory.swap.max", "cpu.max", "pids.max", "cgroup.freeze"};
@@ -215,18 +210,13 @@ static void test_cgroup_v2_fake_limits_freeze_stats(void **state)
     }
     struct cgroup_limits lim = {3538, 1024};
     assert_int_equal(cgroup_set_limits(&cg, &lim, &d), 0);
-    get(cg.dirs[0], "memory.max", buf, sizeof(buf));
-    assert_string_equal(buf, "3709861888");
-    get(cg.dirs[0], "memory.swap.max", buf, sizeof(buf));
-    assert_string_equal(buf, "0");
-    get(cg.dirs[0], "cpu.max", buf, sizeof(buf));
-    assert_string_equal(buf, "200000 100000");
-    get(cg.dirs[0], "pids.max", buf, sizeof(buf));
-    assert_string_equal(buf, "1024");
+    expect_file(cg.dirs[0], "memory.max", "3709861888");
+    expect_file(cg.dirs[0], "memory.swap.max", "0");
+    expect_file(cg.dirs[0], "cpu.max", "200000 100000");
+    expect_file(cg.dirs[0], "pids.max", "1024");
     put(cg.dirs[0], "cgroup.events", "populated 1\nfrozen 1\n");
     assert_int_equal(cgroup_freeze(&cg, &d), 0);
-    get(cg.dirs[0], "cgroup.freeze", buf, sizeof(buf));
-    assert_string_equal(buf, "1");
+    expect_file(cg.dirs[0], "cgroup.freeze", "1");
     uint64_t v = 0;
     put(cg.dirs[0], "memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 2\n");
     assert_int_equal(cgroup_oom_kills(&cg, &v, &d), 0);

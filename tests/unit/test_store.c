@@ -63,6 +63,17 @@ static long long query_int(const char *dir, const char *sql)
     return v;
 }
 
+/* Runs sql (statements without results) on a second connection. */
+static void exec_sql(const char *dir, const char *sql)
+{
+    char path[512];
+    (void)snprintf(path, sizeof(path), "%s/clambda.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void test_store_open_creates_schema(void **state)
 {
     struct store *st = open_ok(*state);
@@ -90,16 +101,8 @@ static void test_store_open_shares_file_with_queue(void **state)
     /* Another component's tables and schema row in the same file are left alone. */
     struct store *st = open_ok(*state);
     store_close(st);
-    char path[512];
-    (void)snprintf(path, sizeof(path), "%s/clambda.db", (char *)*state);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TABLE events (id INTEGER PRIMARY KEY);"
-                                  "INSERT INTO schema_versions VALUES ('queue', 7)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    exec_sql(*state, "CREATE TABLE events (id INTEGER PRIMARY KEY);"
+                     "INSERT INTO schema_versions VALUES ('queue', 7)");
     st = open_ok(*state);
     store_close(st);
     assert_int_equal(query_int(*state, "SELECT version FROM schema_versions WHERE "
@@ -111,16 +114,7 @@ static void test_store_open_rejects_newer_schema(void **state)
 {
     struct store *st = open_ok(*state);
     store_close(st);
-    char path[512];
-    (void)snprintf(path, sizeof(path), "%s/clambda.db", (char *)*state);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "UPDATE schema_versions SET version = 99 WHERE "
-                                  "component = 'registry'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    exec_sql(*state, "UPDATE schema_versions SET version = 99 WHERE component = 'registry'");
     char err[256];
     assert_int_equal(store_open(*state, &st, err, sizeof(err)), -EPROTO);
     assert_non_null(strstr(err, "newer than this build"));
@@ -291,16 +285,6 @@ static void test_store_alias_and_settings(void **state)
     store_close(st);
 }
 
-static void exec_sql(const char *dir, const char *sql)
-{
-    char path[512];
-    (void)snprintf(path, sizeof(path), "%s/clambda.db", dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
 static void test_store_layers(void **state)
 {
     struct store *st = open_ok(*state);
@@ -362,6 +346,28 @@ static void test_store_setting_list(void **state)
     store_close(st);
 }
 
+static void test_store_list_failure_leaves_nothing(void **state)
+{
+    /* A list whose table is gone fails with -EIO and hands back no rows, whatever it held. */
+    struct store *st = open_ok(*state);
+    put_fn(st, "fn", "r1");
+    exec_sql(*state, "DROP TABLE aliases; DROP TABLE versions");
+    struct store_alias *as = (struct store_alias *)&as;
+    size_t n = 99;
+    assert_int_equal(store_alias_list(st, "fn", &as, &n), -EIO);
+    assert_null(as);
+    assert_int_equal(n, 0);
+    store_alias_list_free(as, n);
+    struct store_version *vs = NULL;
+    assert_int_equal(store_version_list(st, "fn", &vs, &n), -EIO);
+    assert_null(vs);
+    assert_int_equal(n, 0);
+    char *doc = (char *)&doc;
+    assert_int_equal(store_layer_get(st, "lib", 1, &doc), -ENOENT);
+    assert_null(doc);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +387,8 @@ int main(void)
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_layers, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_setting_list, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_list_failure_leaves_nothing, tmpdir_setup,
+                                        tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
