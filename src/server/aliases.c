@@ -3,9 +3,11 @@
  * a few string comparisons, far below an invocation's cost. */
 #include "aliases.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xalloc.h"
 
@@ -104,4 +106,19 @@ bool aliases_uses(const struct aliases *a, const char *function, const char *ver
 const char *aliases_pick(const struct alias_target *t, double r)
 {
     return t->extra[0] && r < t->weight ? t->extra : t->version;
+}
+
+/* xorshift64*, seeded once from the clock: no system call per invoke. */
+double aliases_uniform01(void)
+{
+    static uint64_t state;
+    if (state == 0) {
+        struct timespec ts;
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        state = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^ 0x9E3779B97F4A7C15u;
+    }
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return (double)((state * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
 }

@@ -43,5 +43,7 @@ bool aliases_uses(const struct aliases *a, const char *function, const char *ver
 /* The version an invocation of t runs, given r uniformly drawn from [0, 1): extra when
  * r < weight, else the primary version. */
 const char *aliases_pick(const struct alias_target *t, double r);
+/* A number drawn uniformly from [0, 1), for aliases_pick (not for anything secret). */
+double aliases_uniform01(void);
 
 #endif /* CLAMBDA_SERVER_ALIASES_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Event invoke configs (Put/Update/Get/Delete/ListFunctionEventInvokeConfigs), stored as the
  * response document under setting kind "event-invoke" (qualifier "$LATEST", a version or an
- * alias). Destinations must be Lambda function ARNs. See api_settings.h and docs/api.md for
- * how far the async queue applies them. */
+ * alias). Destinations must be Lambda function ARNs. The async queue applies $LATEST's through
+ * the function's configuration (eic_apply) and a version's or an alias's by reading the stored
+ * document at each decision (async.c); see docs/api.md. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +133,8 @@ static void eic_not_found(struct api_call *call, const struct api_target *t)
 
 /* Applies eic (NULL: the defaults) to the unqualified function's configuration, which the
  * async queue reads (max_retries, max_event_age_s, on_success, on_failure): saved in the
- * stored document's EventInvokeConfig and swapped into the pool. 0 or -errno. */
+ * stored document's EventInvokeConfig and swapped into the pool. The RevisionId stays
+ * (registry_save), as on AWS. 0 or -errno. */
 static int eic_apply(struct api_call *call, const char *name, json_t *eic)
 {
     const struct function_config *old = pool_function(call->ctl->pool, name);
@@ -284,20 +286,5 @@ void api_settings_eic_list(struct api_call *call)
     if (!api_settings_target(call, call->label[0], false, &t)) {
         return;
     }
-    struct store_setting *ss = NULL;
-    size_t n = 0;
-    int rc = store_setting_list(call->ctl->store, t.name, "event-invoke", &ss, &n);
-    if (rc < 0) {
-        api_settings_store_error(call, t.name, -EIO);
-        return;
-    }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_loads(ss[i].json, 0, NULL);
-        if (o) {
-            (void)json_array_append_new(arr, o);
-        }
-    }
-    store_setting_list_free(ss, n);
-    api_control_json(call, 200, json_pack("{s:o}", "FunctionEventInvokeConfigs", arr));
+    api_settings_list_kind(call, t.name, "event-invoke", "FunctionEventInvokeConfigs");
 }

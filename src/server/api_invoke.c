@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aliases.h"
 #include "cl_b64.h"
@@ -271,22 +270,6 @@ static void not_found(struct api_invoke *api, struct httpd_conn *c, const char *
     free(m);
 }
 
-/* A number drawn uniformly from [0, 1) (xorshift64*, seeded once from the clock): picks the
- * version of a weighted alias without a system call per invoke. */
-static double uniform01(void)
-{
-    static uint64_t state;
-    if (state == 0) {
-        struct timespec ts;
-        (void)clock_gettime(CLOCK_REALTIME, &ts);
-        state = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^ 0x9E3779B97F4A7C15u;
-    }
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return (double)((state * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
-}
-
 /* Resolves the FunctionName label and the Qualifier parameter (a version, or an alias whose
  * version is picked by weight) to a known function. OUT: *fn
  * and the invoked ARN in arn. False after answering an error. */
@@ -324,7 +307,7 @@ static bool resolve(struct api_invoke *api, struct httpd_conn *c, const char *ur
     const struct alias_target *t =
         *fn == NULL && *rf.qualifier ? aliases_get(api->aliases, rf.name, rf.qualifier) : NULL;
     if (t) {
-        *fn = pool_function_version(api->pool, rf.name, aliases_pick(t, uniform01()));
+        *fn = pool_function_version(api->pool, rf.name, aliases_pick(t, aliases_uniform01()));
     }
     if (*fn == NULL) {
         not_found(api, c, rf.name, rf.qualifier);

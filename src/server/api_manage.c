@@ -197,11 +197,7 @@ void api_manage_delete_function(struct api_call *call)
         return;
     }
     if (pool_function(call->ctl->pool, rf.name) == NULL) {
-        char *arn = func_json_arn(call->ctl->region, call->account, rf.name, NULL);
-        char *m = xasprintf("Function not found: %s", arn);
-        api_control_error(call, 404, "ResourceNotFoundException", m);
-        free(m);
-        free(arn);
+        api_versions_not_found(call, rf.name, NULL);
         return;
     }
     int rc = store_function_delete(call->ctl->store, rf.name);
@@ -242,11 +238,7 @@ static const struct function_config *update_target(struct api_call *call, json_t
     const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
     struct store_function sf;
     if (cfg == NULL) {
-        char *arn = func_json_arn(call->ctl->region, call->account, rf.name, NULL);
-        char *m = xasprintf("Function not found: %s", arn);
-        api_control_error(call, 404, "ResourceNotFoundException", m);
-        free(m);
-        free(arn);
+        api_versions_not_found(call, rf.name, NULL);
         return NULL;
     }
     if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {

@@ -106,6 +106,27 @@ void api_settings_store_error(struct api_call *call, const char *name, int rc)
                       "server's log.");
 }
 
+void api_settings_list_kind(struct api_call *call, const char *name, const char *kind,
+                            const char *member)
+{
+    struct store_setting *ss = NULL;
+    size_t n = 0;
+    int rc = store_setting_list(call->ctl->store, name, kind, &ss, &n);
+    if (rc < 0) {
+        api_settings_store_error(call, name, rc == -ENOENT ? -EIO : rc);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_loads(ss[i].json, 0, NULL);
+        if (o) {
+            (void)json_array_append_new(arr, o);
+        }
+    }
+    store_setting_list_free(ss, n);
+    api_control_json(call, 200, json_pack("{s:o}", member, arr));
+}
+
 bool api_settings_body(struct api_call *call, json_t **body)
 {
     *body = api_control_body(call, true);

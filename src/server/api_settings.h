@@ -35,6 +35,10 @@ bool api_settings_target(struct api_call *call, const char *label, bool check_qu
                          struct api_target *t);
 /* Answers a store error rc (-ENOENT: the function is not stored; else 500). */
 void api_settings_store_error(struct api_call *call, const char *name, int rc);
+/* Answers 200 {member: [...]} with every stored setting of kind for function name (their
+ * documents, in store order), or the store's error. */
+void api_settings_list_kind(struct api_call *call, const char *name, const char *kind,
+                            const char *member);
 /* Parses the request body as a JSON object. OUT: *body (json_decref). False after answering. */
 bool api_settings_body(struct api_call *call, json_t **body);
 /* ValidationException "1 validation error detected: Value 'v' at 'member' failed to satisfy

@@ -265,20 +265,5 @@ void api_settings_url_list(struct api_call *call)
                              "Member must name an unqualified function");
         return;
     }
-    struct store_setting *ss = NULL;
-    size_t n = 0;
-    int rc = store_setting_list(call->ctl->store, t.name, "url", &ss, &n);
-    if (rc < 0) {
-        api_settings_store_error(call, t.name, rc == -ENOENT ? -EIO : rc);
-        return;
-    }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_loads(ss[i].json, 0, NULL);
-        if (o) {
-            (void)json_array_append_new(arr, o);
-        }
-    }
-    store_setting_list_free(ss, n);
-    api_control_json(call, 200, json_pack("{s:o}", "FunctionUrlConfigs", arr));
+    api_settings_list_kind(call, t.name, "url", "FunctionUrlConfigs");
 }

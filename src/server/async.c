@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "aliases.h"
+#include "store.h"
 #include "xalloc.h"
 
 struct async {
@@ -21,6 +23,8 @@ struct async {
     struct async_config cfg;
     struct pool *pool;
     struct queue *q;
+    struct store *store;           /* event invoke configs of versions and aliases, or NULL */
+    const struct aliases *aliases; /* or NULL */
     uv_timer_t timer;
     struct async_count *counts; /* events in flight per function name */
     size_t n_counts;
@@ -37,6 +41,14 @@ struct async_job {
     struct async *a;
     size_t count;          /* index of its function's in-flight counter (never removed) */
     struct queue_event ev; /* payload moved into the inv */
+    char *version;         /* the version it runs (an alias's pick) */
+};
+
+/* What rules an event's retries and records: the event invoke config of its qualifier. */
+struct async_rules {
+    int max_retries;
+    int max_event_age_s;
+    char *on_success, *on_failure; /* owned, or NULL */
 };
 
 static int64_t now_ms(void)
@@ -68,11 +80,61 @@ static const char *version_of(const struct queue_event *ev)
     return *ev->qualifier ? ev->qualifier : "$LATEST";
 }
 
-/* The configuration that rules ev (its version's, else $LATEST's), or NULL when gone. */
+/* The configuration ev runs under (its version's, else $LATEST's), or NULL when gone. */
 static const struct function_config *config_of(const struct async *a, const struct queue_event *ev)
 {
     const struct function_config *fn = pool_function_version(a->pool, ev->function, version_of(ev));
     return fn ? fn : pool_function(a->pool, ev->function);
+}
+
+static bool is_unqualified(const struct queue_event *ev)
+{
+    return *ev->qualifier == '\0' || strcmp(ev->qualifier, "$LATEST") == 0;
+}
+
+static char *destination_in(json_t *dc, const char *which)
+{
+    const char *d = json_string_value(json_object_get(json_object_get(dc, which), "Destination"));
+    return d ? xstrdup(d) : NULL;
+}
+
+/* The rules of ev. Unqualified or $LATEST: the function's settings (fn: its EventInvokeConfig,
+ * --set, the manifest). A version or an alias: its own stored event invoke config, read at
+ * each decision so a change reaches events already queued; without one, AWS's defaults (the
+ * unqualified function's config does not apply, as on AWS). OUT: *r (rules_fini). */
+static void rules_of(const struct async *a, const struct function_config *fn,
+                     const struct queue_event *ev, struct async_rules *r)
+{
+    *r = (struct async_rules){.max_retries = 2, .max_event_age_s = 21600};
+    if (is_unqualified(ev) || a->store == NULL) {
+        if (fn) {
+            r->max_retries = fn->max_retries;
+            r->max_event_age_s = fn->max_event_age_s;
+            r->on_success = fn->on_success ? xstrdup(fn->on_success) : NULL;
+            r->on_failure = fn->on_failure ? xstrdup(fn->on_failure) : NULL;
+        }
+        return;
+    }
+    char *doc = NULL;
+    if (store_setting_get(a->store, ev->function, "event-invoke", ev->qualifier, &doc) < 0) {
+        return;
+    }
+    json_t *o = json_loads(doc, 0, NULL);
+    free(doc);
+    json_t *v = json_object_get(o, "MaximumRetryAttempts");
+    r->max_retries = json_is_integer(v) ? (int)json_integer_value(v) : r->max_retries;
+    v = json_object_get(o, "MaximumEventAgeInSeconds");
+    r->max_event_age_s = json_is_integer(v) ? (int)json_integer_value(v) : r->max_event_age_s;
+    json_t *dc = json_object_get(o, "DestinationConfig");
+    r->on_success = destination_in(dc, "OnSuccess");
+    r->on_failure = destination_in(dc, "OnFailure");
+    json_decref(o);
+}
+
+static void rules_fini(struct async_rules *r)
+{
+    free(r->on_success);
+    free(r->on_failure);
 }
 
 static void kick(struct async *a)
@@ -102,11 +164,11 @@ int async_enqueue(struct async *a, const char *id, const char *function, const c
     return rc;
 }
 
-static struct queue_policy policy_of(const struct async *a, const struct function_config *fn)
+static struct queue_policy policy_of(const struct async *a, const struct async_rules *r)
 {
     struct queue_policy p = {
-        .max_retries = fn->max_retries,
-        .max_event_age_s = fn->max_event_age_s,
+        .max_retries = r->max_retries,
+        .max_event_age_s = r->max_event_age_s,
         .retry_delay_ms = {a->cfg.retry_delay_ms[0], a->cfg.retry_delay_ms[1]}};
     return p;
 }
@@ -136,9 +198,11 @@ static json_t *timestamp(void)
     return json_string(buf);
 }
 
-/* AWS's destination record (version 1.0). r is NULL when the event never ran. */
-static char *record(const struct async *a, const struct queue_event *ev, const uint8_t *payload,
-                    size_t len, const char *condition, const struct inv_result *r)
+/* AWS's destination record (version 1.0). r is NULL when the event never ran; executed is the
+ * version it ran (NULL: its qualifier's). */
+static char *record(const struct async *a, const struct queue_event *ev, const char *executed,
+                    const uint8_t *payload, size_t len, const char *condition,
+                    const struct inv_result *r)
 {
     json_t *o = json_object();
     json_t *rc = json_object();
@@ -155,7 +219,8 @@ static char *record(const struct async *a, const struct queue_event *ev, const u
     if (r) {
         json_t *resp = json_object();
         (void)json_object_set_new(resp, "statusCode", json_integer(200));
-        (void)json_object_set_new(resp, "executedVersion", json_string(version_of(ev)));
+        (void)json_object_set_new(resp, "executedVersion",
+                                  json_string(executed ? executed : version_of(ev)));
         if (r->outcome == INV_FUNCTION_ERROR) {
             (void)json_object_set_new(resp, "functionError", json_string("Unhandled"));
         }
@@ -173,8 +238,8 @@ static char *record(const struct async *a, const struct queue_event *ev, const u
 
 /* Sends the record of ev to dest (a function name or ARN), or logs why it cannot. */
 static void send_record(struct async *a, const char *dest, const struct queue_event *ev,
-                        const uint8_t *payload, size_t len, const char *condition,
-                        const struct inv_result *r)
+                        const char *executed, const uint8_t *payload, size_t len,
+                        const char *condition, const struct inv_result *r)
 {
     char name[FUNC_NAME_MAX + 1];
     char err[256];
@@ -186,7 +251,7 @@ static void send_record(struct async *a, const char *dest, const struct queue_ev
                       ev->function, ev->id, condition, dest);
         return;
     }
-    char *rec = record(a, ev, payload, len, condition, r);
+    char *rec = record(a, ev, executed, payload, len, condition, r);
     char id[IDS_UUID_LEN];
     ids_uuid(id);
     if (async_enqueue(a, id, name, "", (const uint8_t *)rec, strlen(rec), NULL) < 0) {
@@ -197,12 +262,12 @@ static void send_record(struct async *a, const char *dest, const struct queue_ev
 }
 
 /* Gives up on ev: record to the on-failure destination or a log line; then deletes it. */
-static void discard(struct async *a, const struct function_config *fn, const struct queue_event *ev,
-                    const uint8_t *payload, size_t len, const char *condition,
+static void discard(struct async *a, const struct async_rules *rules, const struct queue_event *ev,
+                    const char *executed, const uint8_t *payload, size_t len, const char *condition,
                     const struct inv_result *r)
 {
-    if (fn && fn->on_failure) {
-        send_record(a, fn->on_failure, ev, payload, len, condition, r);
+    if (rules->on_failure) {
+        send_record(a, rules->on_failure, ev, executed, payload, len, condition, r);
     } else {
         (void)fprintf(stderr,
                       "clambda: async: %s: event %s dropped (%s after %d attempt%s, no "
@@ -213,11 +278,12 @@ static void discard(struct async *a, const struct function_config *fn, const str
 }
 
 /* After a failed attempt: reschedule or discard. */
-static void failed(struct async *a, const struct function_config *fn, struct queue_event *ev,
-                   const uint8_t *payload, size_t len, const struct inv_result *r)
+static void failed(struct async *a, const struct async_rules *rules, struct queue_event *ev,
+                   const char *executed, const uint8_t *payload, size_t len,
+                   const struct inv_result *r)
 {
     bool is_throttle = r->outcome == INV_THROTTLED;
-    struct queue_policy pol = policy_of(a, fn);
+    struct queue_policy pol = policy_of(a, rules);
     int64_t next = 0;
     enum queue_verdict v = queue_plan_retry(&pol, ev, is_throttle, now_ms(), &next);
     ev->attempts += is_throttle ? 0 : 1;
@@ -226,7 +292,7 @@ static void failed(struct async *a, const struct function_config *fn, struct que
         (void)queue_retry(a->q, ev->seq, ev->attempts, ev->throttles, next);
         return;
     }
-    discard(a, fn, ev, payload, len,
+    discard(a, rules, ev, executed, payload, len,
             v == QUEUE_RETRIES_EXHAUSTED ? "RetriesExhausted" : "EventAgeExceeded",
             is_throttle ? NULL : r);
 }
@@ -237,11 +303,13 @@ static void on_done(struct inv *inv, const struct inv_result *r)
     struct async *a = j->a;
     struct queue_event *ev = &j->ev;
     const struct function_config *fn = config_of(a, ev);
+    struct async_rules rules;
+    rules_of(a, fn, ev, &rules);
     a->counts[j->count].n--;
     if (r->outcome == INV_OK) {
         ev->attempts++;
-        if (fn && fn->on_success) {
-            send_record(a, fn->on_success, ev, inv->payload, inv->len, "Success", r);
+        if (rules.on_success) {
+            send_record(a, rules.on_success, ev, j->version, inv->payload, inv->len, "Success", r);
         }
         (void)queue_ack(a->q, ev->seq);
     } else if (a->stopping || fn == NULL) {
@@ -249,12 +317,26 @@ static void on_done(struct inv *inv, const struct inv_result *r)
          * the function; the event waits for the next start. */
         (void)queue_retry(a->q, ev->seq, ev->attempts, ev->throttles, ev->next_ms);
     } else {
-        failed(a, fn, ev, inv->payload, inv->len, r);
+        failed(a, &rules, ev, j->version, inv->payload, inv->len, r);
     }
+    rules_fini(&rules);
     queue_event_fini(ev);
+    free(j->version);
     free(j);
     inv_free(inv);
     kick(a);
+}
+
+/* The version ev runs: an alias's (picked by weight at each attempt, as AWS routes each
+ * invocation), else its qualifier, else $LATEST. */
+static const char *run_version(const struct async *a, const struct queue_event *ev)
+{
+    const struct alias_target *t =
+        a->aliases && !is_unqualified(ev) &&
+                pool_function_version(a->pool, ev->function, ev->qualifier) == NULL
+            ? aliases_get(a->aliases, ev->function, ev->qualifier)
+            : NULL;
+    return t ? aliases_pick(t, aliases_uniform01()) : version_of(ev);
 }
 
 /* Runs claimed event ev (taken over) on the pool; count indexes its in-flight counter. */
@@ -263,9 +345,10 @@ static void run(struct async *a, size_t count, struct queue_event *ev)
     char *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", a->cfg.region, a->cfg.account,
                           ev->function, *ev->qualifier ? ":" : "", ev->qualifier);
     struct inv *inv = inv_new(ev->function, arn, ev->payload, ev->len, false, on_done);
-    inv_set_version(inv, version_of(ev));
     free(arn);
     struct async_job *j = xcalloc(1, sizeof(*j));
+    j->version = xstrdup(run_version(a, ev));
+    inv_set_version(inv, j->version);
     j->a = a;
     j->count = count;
     j->ev = *ev;
@@ -288,16 +371,20 @@ static int64_t drain_function(struct async *a, const struct function_config *fn,
     struct queue_event ev;
     while ((is_throttled || a->counts[c].n < limit) && queue_claim(a->q, fn->name, now, &ev) == 0) {
         const struct function_config *vfn = config_of(a, &ev);
-        struct queue_policy pol = policy_of(a, vfn ? vfn : fn);
+        struct async_rules rules;
+        rules_of(a, vfn ? vfn : fn, &ev, &rules);
+        struct queue_policy pol = policy_of(a, &rules);
         if (queue_expired(&pol, &ev, now)) {
-            discard(a, vfn ? vfn : fn, &ev, ev.payload, ev.len, "EventAgeExceeded", NULL);
+            discard(a, &rules, &ev, NULL, ev.payload, ev.len, "EventAgeExceeded", NULL);
         } else if (is_throttled) {
             struct inv_result r = {.outcome = INV_THROTTLED};
-            failed(a, vfn ? vfn : fn, &ev, ev.payload, ev.len, &r); /* backoff: not due now */
+            failed(a, &rules, &ev, NULL, ev.payload, ev.len, &r); /* backoff: not due now */
         } else {
+            rules_fini(&rules);
             run(a, c, &ev);
             continue; /* ev now belongs to the invocation */
         }
+        rules_fini(&rules);
         queue_event_fini(&ev);
     }
     int64_t next = INT64_MAX;
@@ -362,6 +449,12 @@ int async_open(uv_loop_t *loop, const struct async_config *cfg, struct pool *poo
     kick(a);
     *out = a;
     return 0;
+}
+
+void async_set_qualifiers(struct async *a, struct store *store, const struct aliases *aliases)
+{
+    a->store = store;
+    a->aliases = aliases;
 }
 
 struct queue *async_queue(struct async *a)

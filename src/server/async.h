@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "aliases.h"
 #include "pool.h"
 #include "queue.h"
+#include "store.h"
 
 struct async;
 
@@ -36,6 +38,11 @@ int async_open(uv_loop_t *loop, const struct async_config *cfg, struct pool *poo
  * 0 or -EIO. */
 int async_enqueue(struct async *a, const char *id, const char *function, const char *qualifier,
                   const uint8_t *payload, size_t len, const char *client_context);
+/* Where events invoked through a version or an alias find their qualifier's event invoke
+ * config (store: setting kind "event-invoke", read at each decision) and an alias its version
+ * (aliases). Both borrowed until async_free; NULL: every event follows its version's function
+ * settings, and an alias qualifier is run as a version. */
+void async_set_qualifiers(struct async *a, struct store *store, const struct aliases *aliases);
 /* The store, for queue_depth() (metrics). Borrowed until async_free. */
 struct queue *async_queue(struct async *a);
 /* Stops taking events: invocations still running end normally; their events, and those the

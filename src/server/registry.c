@@ -32,6 +32,36 @@ static bool same(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
+/* doc (a stored configuration) without its EventInvokeConfig, serialised for comparison. */
+static char *without_eic(const char *doc)
+{
+    json_t *o = json_loads(doc, 0, NULL);
+    (void)json_object_del(o, "EventInvokeConfig");
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    return s;
+}
+
+/* True when json differs from old only in EventInvokeConfig (or not at all), with the same
+ * code: AWS keeps the RevisionId and LastModified of a function whose event invoke config is
+ * all that changed (the config is a resource of its own there). */
+static bool same_revision(const struct store_function *old, const struct function_config *cfg,
+                          const char *json)
+{
+    if (!same(old->code_sha256, cfg->code_sha256) || !same(old->code_location, cfg->code_dir)) {
+        return false;
+    }
+    if (same(old->config_json, json)) {
+        return true;
+    }
+    char *a = without_eic(old->config_json);
+    char *b = without_eic(json);
+    bool eq = a && b && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    return eq;
+}
+
 int registry_save(struct store *st, struct function_config *cfg, char *err, size_t errlen)
 {
     json_t *doc = NULL;
@@ -40,8 +70,8 @@ int registry_save(struct store *st, struct function_config *cfg, char *err, size
     json_decref(doc);
     struct store_function old;
     int rc = store_function_get(st, cfg->name, &old);
-    if (rc == 0 && same(old.config_json, json) && same(old.code_sha256, cfg->code_sha256) &&
-        same(old.code_location, cfg->code_dir)) {
+    bool keep = rc == 0 && same_revision(&old, cfg, json);
+    if (keep && same(old.config_json, json)) {
         free(cfg->revision_id);
         free(cfg->last_modified);
         cfg->revision_id = xstrdup(old.revision_id);
@@ -50,13 +80,18 @@ int registry_save(struct store *st, struct function_config *cfg, char *err, size
         free(json);
         return 0;
     }
-    store_function_fini(&old);
-    char rev[64];
-    ids_uuid(rev);
     free(cfg->revision_id);
     free(cfg->last_modified);
-    cfg->revision_id = xstrdup(rev);
-    cfg->last_modified = now_iso();
+    if (keep) {
+        cfg->revision_id = xstrdup(old.revision_id);
+        cfg->last_modified = xstrdup(old.last_modified);
+    } else {
+        char rev[64];
+        ids_uuid(rev);
+        cfg->revision_id = xstrdup(rev);
+        cfg->last_modified = now_iso();
+    }
+    store_function_fini(&old);
     struct store_function f = {.name = cfg->name,
                                .config_json = json,
                                .code_sha256 = cfg->code_sha256,

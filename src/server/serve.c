@@ -405,6 +405,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                       .bucket_dir = o->code_bucket_dir,
                                       .loop = &s->loop};
     api_control_init(&s->control);
+    async_set_qualifiers(s->async, s->store, s->control.aliases);
     struct httpd_config hc = {o->host, o->port, API_INVOKE_MAX_SYNC, 4096, "api"};
     int rc = httpd_open(&s->loop, &hc, api_control_handle, &s->control, &s->api);
     if (rc < 0) {

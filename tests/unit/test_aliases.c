@@ -37,6 +37,18 @@ static void test_pick_by_weight(void **state)
     assert_int_equal(extra, 250);
 }
 
+static void test_uniform01(void **state)
+{
+    (void)state;
+    int low = 0;
+    for (int i = 0; i < 10000; i++) {
+        double r = aliases_uniform01();
+        assert_true(r >= 0.0 && r < 1.0);
+        low += r < 0.5;
+    }
+    assert_in_range(low, 4500, 5500); /* roughly uniform */
+}
+
 static void test_pick_edges(void **state)
 {
     (void)state;
@@ -81,6 +93,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pick_by_weight),
         cmocka_unit_test(test_pick_edges),
+        cmocka_unit_test(test_uniform01),
         cmocka_unit_test(test_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
