@@ -137,11 +137,13 @@ static enum step send_chunk(struct dl *dl)
         }
         httpd_stream_set_drain(dl->c, on_drain, dl);
     }
-    if (dl->err < 0 || dl->n == 0) {
-        if (dl->err < 0) { /* the status went out already: log and end the body short */
-            (void)fprintf(stderr, "clambda: code download: read(%s): %s\n", dl->path,
-                          strerror(-dl->err));
-        }
+    if (dl->err < 0) { /* the status went out already: the client must see a cut body */
+        (void)fprintf(stderr, "clambda: code download: read(%s): %s\n", dl->path,
+                      strerror(-dl->err));
+        httpd_stream_abort(dl->c);
+        return STEP_OVER;
+    }
+    if (dl->n == 0) {
         httpd_stream_end(dl->c, NULL, 0);
         return STEP_OVER;
     }

@@ -405,6 +405,23 @@ void httpd_stream_end(struct httpd_conn *c, const struct httpd_header *trailers,
     write_raw(c, b.data, b.len, true);
 }
 
+void httpd_stream_abort(struct httpd_conn *c)
+{
+    if (c->closing || !c->streaming) {
+        return;
+    }
+    /* like httpd_stream_end without the final chunk: what is queued still goes out, then the
+     * connection closes instead of waiting for the next request */
+    c->streaming = false;
+    c->want_drain = false;
+    c->drain_fn = NULL;
+    c->pending = false;
+    c->abort_fn = NULL; /* the owner is the one giving up: nobody to tell */
+    c->keep_alive = false;
+    c->writing = true;
+    write_raw(c, xmalloc(1), 0, true);
+}
+
 static void on_parser_body(const uint8_t *data, size_t len, void *arg)
 {
     struct httpd_conn *c = arg;

@@ -109,6 +109,12 @@ size_t httpd_stream_queued(const struct httpd_conn *c);
  * again. */
 void httpd_stream_end(struct httpd_conn *c, const struct httpd_header *trailers, size_t n);
 
+/* Ends a streaming response that failed after its status went out: the chunks queued so far
+ * are sent, then c is closed without the final chunk, so the client sees a truncated body
+ * instead of a complete one. The abort callback does not run; c must not be used afterwards.
+ * No-op when c is not streaming. */
+void httpd_stream_abort(struct httpd_conn *c);
+
 /* The standard reason phrase of an HTTP status ("OK", "Not Found", ...). */
 const char *httpd_reason(int status);
 

@@ -115,6 +115,10 @@ static void on_request(struct httpd_conn *c, const struct http1_request *req, vo
         assert_int_equal(httpd_stream_write(c, " world", 6), 0);
         httpd_stream_end(c, t, 1);
         assert_int_equal(httpd_stream_write(c, "late", 4), -EPIPE);
+    } else if (strcmp(req->url, "/cut") == 0) {
+        httpd_stream_start(c, 200, NULL, 0);
+        assert_int_equal(httpd_stream_write(c, "part", 4), 0);
+        httpd_stream_abort(c); /* a failed producer: no final chunk */
     } else if (strcmp(req->url, "/big") == 0) {
         httpd_stream_start(c, 200, NULL, 0);
         httpd_stream_set_drain(c, on_drain, NULL);
@@ -200,6 +204,18 @@ static void test_httpd_stream_chunks_and_trailers(void **state)
     free(got);
 }
 
+static void test_httpd_stream_abort_cuts_the_body(void **state)
+{
+    (void)state;
+    static const char req[] = "GET /cut HTTP/1.1\r\nHost: x\r\n\r\n";
+    size_t len = 0;
+    char *got = exchange(req, sizeof(req) - 1, 0, &len); /* returns when the server closes */
+    assert_non_null(strstr(got, "Transfer-Encoding: chunked\r\n"));
+    assert_true(len >= 9);
+    assert_memory_equal(got + len - 9, "4\r\npart\r\n", 9); /* and no "0\r\n\r\n" after it */
+    free(got);
+}
+
 static void test_httpd_stream_flow_control(void **state)
 {
     (void)state;
@@ -242,6 +258,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_httpd_stream_chunks_and_trailers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_stream_abort_cuts_the_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_stream_flow_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_stream_request_body, setup, teardown),
     };
