@@ -12,6 +12,7 @@
 
 #include "api_download.h"
 #include "api_manage.h"
+#include "api_page.h"
 #include "api_settings.h"
 #include "api_upload.h"
 #include "code.h"
@@ -330,19 +331,12 @@ struct list_q {
 
 static bool list_query(struct api_call *call, struct list_q *q)
 {
-    char mi[16];
-    struct validate_error err;
     memset(q, 0, sizeof(*q));
     (void)route_query_get(call->req->url, "CompatibleRuntime", q->runtime, sizeof(q->runtime));
     (void)route_query_get(call->req->url, "CompatibleArchitecture", q->arch, sizeof(q->arch));
     (void)route_query_get(call->req->url, "Marker", q->marker, sizeof(q->marker));
-    bool has_mi = route_query_get(call->req->url, "MaxItems", mi, sizeof(mi)) == 0;
-    if (validate_max_items(has_mi ? mi : NULL, LAYER_PAGE_MAX, &q->max, &err) < 0) {
-        api_control_error(call, err.status, err.type, err.message);
+    if (!api_page_max_items(call, LAYER_PAGE_MAX, &q->max)) {
         return false;
-    }
-    if (q->max > LAYER_PAGE_MAX) {
-        q->max = LAYER_PAGE_MAX;
     }
     if ((*q->runtime && !validate_runtime_known(q->runtime)) ||
         (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0)) {

@@ -202,6 +202,11 @@ def test_raw_http_shapes(srv):
     st, h, body = raw(srv, "GET", "/2015-03-31/functions/?MaxItems=0")
     assert st == 400 and h["x-amzn-errortype"] == "ValidationException"
     assert set(json.loads(body)) == {"Type", "message"}
+    # every List operation reads MaxItems alike (api_page.c): a malformed one is refused, not
+    # ignored (regression: ListLayers and ListLayerVersions treated it as absent)
+    for path in ("/2015-03-31/functions/", "/2018-10-31/layers", "/2018-10-31/layers/l/versions"):
+        st, h, _ = raw(srv, "GET", path + "?MaxItems=%zz")
+        assert st == 400 and h["x-amzn-errortype"] == "InvalidParameterValueException", path
     st, h, _ = raw(srv, "PATCH", "/2015-03-31/functions/echo")
     assert st == 404 and h["x-amzn-errortype"] == "UnknownOperationException"
     st, h, _ = raw(srv, "GET", "/2015-03-31/functions/echo/bogus")
