@@ -42,7 +42,7 @@ static bool create_body(struct api_call *call, json_t **body)
                           "Could not parse request body into json.");
         return false;
     }
-    if (validate_function_request(*body, true, &err) < 0) {
+    if (validate_function_request(*body, true, NULL, &err) < 0) {
         api_control_error(call, err.status, err.type, err.message);
     } else if (!json_is_string(json_object_get(*body, "FunctionName"))) {
         null_member(call, "functionName");
@@ -90,18 +90,20 @@ static bool create_name(struct api_call *call, json_t *body, struct route_fn *rf
     return true;
 }
 
-/* Keeps the Role beside the function (a store setting): the configuration document has none. */
-static void save_role(struct api_call *call, const char *name, const char *role)
+/* Keeps the Role beside the function (a store setting): the configuration document has none.
+ * 0 or -errno (logged). */
+static int save_role(struct api_call *call, const char *name, const char *role)
 {
     json_t *j = json_string(role);
     char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
     int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
     if (rc < 0) {
-        (void)fprintf(stderr, "clambda: CreateFunction %s: saving its Role failed (%s)\n", name,
+        (void)fprintf(stderr, "clambda: %s %s: saving its Role failed (%s)\n", call->op, name,
                       strerror(-rc));
     }
     free(text);
     json_decref(j);
+    return rc;
 }
 
 void api_manage_create_function(struct api_call *call)
@@ -158,7 +160,7 @@ void api_manage_create_function(struct api_call *call)
                           .revision_id = cfg.revision_id,
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
-    save_role(call, cfg.name, m.role);
+    (void)save_role(call, cfg.name, m.role);
     bool publish = json_is_true(json_object_get(body, "Publish"));
     json_decref(body);
     if (pool_add_function(call->ctl->pool, &cfg) < 0) {
@@ -220,7 +222,9 @@ void api_manage_delete_function(struct api_call *call)
     api_control_json_empty(call, 204);
 }
 
-/* Members of UpdateFunctionConfiguration that clambda applies (others are ignored). */
+/* Members of UpdateFunctionConfiguration kept in the configuration document. Role is kept
+ * beside it (save_role); Layers and RevisionId are handled apart; the members clambda does not
+ * implement pass validate_function_request only with values that change nothing. */
 static const char *const update_members[] = {"Handler",          "Runtime",     "MemorySize",
                                              "Timeout",          "Environment", "Description",
                                              "EphemeralStorage", NULL};
@@ -282,7 +286,9 @@ static const struct function_config *update_prepare(struct api_call *call, json_
 {
     struct validate_error verr;
     const struct function_config *old = NULL;
-    if (validate_function_request(body, false, &verr) < 0) {
+    struct route_fn rf;
+    bool named = route_parse_function(call->label[0], &rf) == 0;
+    if (validate_function_request(body, false, named ? rf.name : call->label[0], &verr) < 0) {
         api_control_error(call, verr.status, verr.type, verr.message);
     } else {
         old = update_target(call, body);
@@ -297,6 +303,22 @@ static const struct function_config *update_prepare(struct api_call *call, json_
 
 static void answer_updated(struct api_call *call, struct function_config *cfg);
 
+/* Saves the body's Role (validated) for function name when it differs from the stored one.
+ * OUT: *changed. False after answering (the store failed; nothing else is changed yet). */
+static bool update_role(struct api_call *call, const char *name, json_t *body, bool *changed)
+{
+    const char *role = json_string_value(json_object_get(body, "Role"));
+    char *stored = role ? api_functions_stored_role(call->ctl->store, name) : NULL;
+    *changed = role && (stored == NULL || strcmp(stored, role) != 0);
+    free(stored);
+    if (*changed && save_role(call, name, role) < 0) {
+        api_control_error(call, 500, "ServiceException",
+                          "The function store failed to save the Role; see the server's log.");
+        return false;
+    }
+    return true;
+}
+
 void api_manage_update_configuration(struct api_call *call)
 {
     json_t *body = api_control_body(call, true);
@@ -309,7 +331,13 @@ void api_manage_update_configuration(struct api_call *call)
     char *opt_dir = NULL;
     bool layers_given = json_object_get(body, "Layers") != NULL;
     const struct function_config *old = update_prepare(call, body, &layers, &opt_dir);
+    bool role_changed = false;
     if (old == NULL) {
+        return;
+    }
+    if (!update_role(call, old->name, body, &role_changed)) {
+        json_decref(body);
+        apply_layers(NULL, false, layers, opt_dir);
         return;
     }
     json_t *doc = NULL;
@@ -331,7 +359,8 @@ void api_manage_update_configuration(struct api_call *call)
         apply_layers(&cfg, layers_given, layers, opt_dir);
         cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
         cfg.code_size = old->code_size;
-        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        rc = role_changed ? registry_save_revised(call->ctl->store, &cfg, err, sizeof(err))
+                          : registry_save(call->ctl->store, &cfg, err, sizeof(err));
         if (rc < 0) {
             func_config_fini(&cfg);
         }

@@ -62,7 +62,9 @@ static bool same_revision(const struct store_function *old, const struct functio
     return eq;
 }
 
-int registry_save(struct store *st, struct function_config *cfg, char *err, size_t errlen)
+/* registry_save, with a new revision whatever changed when revise is true. */
+static int save(struct store *st, struct function_config *cfg, bool revise, char *err,
+                size_t errlen)
 {
     json_t *doc = NULL;
     func_config_to_json(cfg, &doc);
@@ -70,7 +72,7 @@ int registry_save(struct store *st, struct function_config *cfg, char *err, size
     json_decref(doc);
     struct store_function old;
     int rc = store_function_get(st, cfg->name, &old);
-    bool keep = rc == 0 && same_revision(&old, cfg, json);
+    bool keep = !revise && rc == 0 && same_revision(&old, cfg, json);
     if (keep && same(old.config_json, json)) {
         free(cfg->revision_id);
         free(cfg->last_modified);
@@ -106,6 +108,16 @@ int registry_save(struct store *st, struct function_config *cfg, char *err, size
         (void)snprintf(err, errlen, "save function %s: %s", cfg->name, strerror(-rc));
     }
     return rc;
+}
+
+int registry_save(struct store *st, struct function_config *cfg, char *err, size_t errlen)
+{
+    return save(st, cfg, false, err, errlen);
+}
+
+int registry_save_revised(struct store *st, struct function_config *cfg, char *err, size_t errlen)
+{
+    return save(st, cfg, true, err, errlen);
 }
 
 /* Converts a stored row; a row that does not parse is skipped with a warning (kept on disk). */

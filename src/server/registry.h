@@ -34,6 +34,9 @@ int registry_prepare_code(const char *state_dir, struct function_config *cfg, ch
  * stored row, a new revision id and LastModified (now) are set in cfg and written; otherwise
  * cfg takes the stored ones. 0 or -errno (store failure, message in err). */
 int registry_save(struct store *st, struct function_config *cfg, char *err, size_t errlen);
+/* registry_save with a new revision id and LastModified even when the document and code are
+ * unchanged: a change kept outside the document (UpdateFunctionConfiguration's Role). */
+int registry_save_revised(struct store *st, struct function_config *cfg, char *err, size_t errlen);
 
 /* Frees a list from registry_load (func_config_fini on each). */
 void registry_list_free(struct function_config *fns, size_t n);

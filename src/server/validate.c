@@ -12,6 +12,7 @@
 
 #include "cl_buf.h"
 #include "func.h"
+#include "validate_int.h"
 
 #define FN_NAME_PATTERN                                                                       \
     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?" \
@@ -54,16 +55,8 @@ static const char *const reserved_env[] = {"_HANDLER",
                                            "LAMBDA_RUNTIME_DIR",
                                            NULL};
 
-/* The model errors found so far. */
-struct found {
-    int n;
-    struct cl_buf msg;
-};
-
-static void add(struct found *f, const char *value, const char *member, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add(struct found *f, const char *value, const char *member, const char *fmt, ...)
+void validate_add(struct validate_found *f, const char *value, const char *member, const char *fmt,
+                  ...)
 {
     va_list ap;
     if (f->n++ > 0) {
@@ -108,7 +101,7 @@ bool validate_runtime_supported(const char *runtime)
            strcmp(runtime, "provided") == 0;
 }
 
-static int type_error(struct validate_error *err, const char *member, const char *want)
+int validate_type_error(struct validate_error *err, const char *member, const char *want)
 {
     err->status = 400;
     err->type = "InvalidRequestContentException";
@@ -129,30 +122,33 @@ static void lower_first(const char *key, char *out, size_t cap)
 }
 
 /* String member: length range and optional no-whitespace pattern. */
-static void check_string(struct found *f, const char *key, const char *v, size_t lo, size_t hi,
-                         const char *pattern)
+static void check_string(struct validate_found *f, const char *key, const char *v, size_t lo,
+                         size_t hi, const char *pattern)
 {
     char member[64];
     size_t len = strlen(v);
     lower_first(key, member, sizeof(member));
     if (len < lo) {
-        add(f, v, member, "Member must have length greater than or equal to %zu", lo);
+        validate_add(f, v, member, "Member must have length greater than or equal to %zu", lo);
     } else if (len > hi) {
-        add(f, v, member, "Member must have length less than or equal to %zu", hi);
+        validate_add(f, v, member, "Member must have length less than or equal to %zu", hi);
     } else if (pattern && strpbrk(v, " \t\r\n\f\v") != NULL) {
-        add(f, v, member, "Member must satisfy regular expression pattern: %s", pattern);
+        validate_add(f, v, member, "Member must satisfy regular expression pattern: %s", pattern);
     }
 }
 
-static void check_int(struct found *f, const char *key, json_int_t v, json_int_t lo, json_int_t hi)
+static void check_int(struct validate_found *f, const char *key, json_int_t v, json_int_t lo,
+                      json_int_t hi)
 {
     char member[64], val[32];
     lower_first(key, member, sizeof(member));
     (void)snprintf(val, sizeof(val), "%lld", (long long)v);
     if (v < lo) {
-        add(f, val, member, "Member must have value greater than or equal to %lld", (long long)lo);
+        validate_add(f, val, member, "Member must have value greater than or equal to %lld",
+                     (long long)lo);
     } else if (v > hi) {
-        add(f, val, member, "Member must have value less than or equal to %lld", (long long)hi);
+        validate_add(f, val, member, "Member must have value less than or equal to %lld",
+                     (long long)hi);
     }
 }
 
@@ -225,18 +221,18 @@ static int check_types(json_t *body, struct validate_error *err)
                                           "Description",  "PackageType", NULL};
     static const char *const ints[] = {"Timeout", "MemorySize", NULL};
     if (!json_is_object(body)) {
-        return type_error(err, "(request body)", "a JSON object");
+        return validate_type_error(err, "(request body)", "a JSON object");
     }
     for (size_t i = 0; strings[i]; i++) {
         const json_t *v = json_object_get(body, strings[i]);
         if (v && !json_is_string(v)) {
-            return type_error(err, strings[i], "a string");
+            return validate_type_error(err, strings[i], "a string");
         }
     }
     for (size_t i = 0; ints[i]; i++) {
         const json_t *v = json_object_get(body, ints[i]);
         if (v && !json_is_integer(v)) {
-            return type_error(err, ints[i], "an integer");
+            return validate_type_error(err, ints[i], "an integer");
         }
     }
     const json_t *a = json_object_get(body, "Architectures");
@@ -244,26 +240,26 @@ static int check_types(json_t *body, struct validate_error *err)
     const json_t *env = json_object_get(body, "Environment");
     json_t *vars = json_object_get(env, "Variables");
     if (a && !json_is_array(a)) {
-        return type_error(err, "Architectures", "a list of strings");
+        return validate_type_error(err, "Architectures", "a list of strings");
     }
     if (es && !json_is_integer(json_object_get(es, "Size"))) {
-        return type_error(err, "EphemeralStorage", "{\"Size\": integer}");
+        return validate_type_error(err, "EphemeralStorage", "{\"Size\": integer}");
     }
     if (env && (!json_is_object(env) || (vars && !json_is_object(vars)))) {
-        return type_error(err, "Environment", "{\"Variables\": {string: string}}");
+        return validate_type_error(err, "Environment", "{\"Variables\": {string: string}}");
     }
     const char *k;
     json_t *val;
     json_object_foreach(vars, k, val)
     {
         if (!json_is_string(val)) {
-            return type_error(err, "Environment.Variables", "string values");
+            return validate_type_error(err, "Environment.Variables", "string values");
         }
     }
     return 0;
 }
 
-static void check_strings(json_t *body, bool is_create, struct found *f)
+static void check_strings(json_t *body, bool is_create, struct validate_found *f)
 {
     const char *name = json_string_value(json_object_get(body, "FunctionName"));
     const char *runtime = json_string_value(json_object_get(body, "Runtime"));
@@ -272,20 +268,21 @@ static void check_strings(json_t *body, bool is_create, struct found *f)
     const char *desc = json_string_value(json_object_get(body, "Description"));
     const char *pt = json_string_value(json_object_get(body, "PackageType"));
     if (is_create && name && strlen(name) > 140) {
-        add(f, name, "functionName", "Member must have length less than or equal to 140");
+        validate_add(f, name, "functionName", "Member must have length less than or equal to 140");
     } else if (is_create && name && !fn_name_ok(name)) {
-        add(f, name, "functionName", "Member must satisfy regular expression pattern: %s",
-            FN_NAME_PATTERN);
+        validate_add(f, name, "functionName", "Member must satisfy regular expression pattern: %s",
+                     FN_NAME_PATTERN);
     }
     if (runtime && !validate_runtime_known(runtime)) {
         struct cl_buf b;
         cl_buf_init(&b, 4096);
         runtime_enum(&b);
-        add(f, runtime, "runtime", "%s", cl_buf_str(&b));
+        validate_add(f, runtime, "runtime", "%s", cl_buf_str(&b));
         cl_buf_fini(&b);
     }
     if (role && !role_ok(role)) {
-        add(f, role, "role", "Member must satisfy regular expression pattern: %s", ROLE_PATTERN);
+        validate_add(f, role, "role", "Member must satisfy regular expression pattern: %s",
+                     ROLE_PATTERN);
     }
     if (handler) {
         check_string(f, "Handler", handler, 0, 128, "[^\\s]+");
@@ -294,11 +291,11 @@ static void check_strings(json_t *body, bool is_create, struct found *f)
         check_string(f, "Description", desc, 0, 256, NULL);
     }
     if (pt && strcmp(pt, "Zip") != 0 && strcmp(pt, "Image") != 0) {
-        add(f, pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
+        validate_add(f, pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
     }
 }
 
-static void check_numbers(json_t *body, struct found *f)
+static void check_numbers(json_t *body, struct validate_found *f)
 {
     const json_t *t = json_object_get(body, "Timeout");
     const json_t *m = json_object_get(body, "MemorySize");
@@ -315,22 +312,23 @@ static void check_numbers(json_t *body, struct found *f)
     }
 }
 
-static void check_lists(json_t *body, struct found *f)
+static void check_lists(json_t *body, struct validate_found *f)
 {
     const json_t *a = json_object_get(body, "Architectures");
     json_t *vars = json_object_get(json_object_get(body, "Environment"), "Variables");
     if (a && json_array_size(a) != 1) {
         char v[16];
         (void)snprintf(v, sizeof(v), "[%zu items]", json_array_size(a));
-        add(f, v, "architectures",
-            json_array_size(a) ? "Member must have length less than or equal to 1"
-                               : "Member must have length greater than or equal to 1");
+        validate_add(f, v, "architectures",
+                     json_array_size(a) ? "Member must have length less than or equal to 1"
+                                        : "Member must have length greater than or equal to 1");
     } else if (a) {
         const char *arch = json_string_value(json_array_get(a, 0));
         if (arch == NULL || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0)) {
             char v[80];
             (void)snprintf(v, sizeof(v), "[%.64s]", arch ? arch : "null");
-            add(f, v, "architectures",
+            validate_add(
+                f, v, "architectures",
                 "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, "
                 "arm64]]");
         }
@@ -340,17 +338,15 @@ static void check_lists(json_t *body, struct found *f)
     json_object_foreach(vars, k, val)
     {
         if (!env_key_ok(k)) {
-            add(f, k, "environment.variables",
+            validate_add(
+                f, k, "environment.variables",
                 "Map keys must satisfy constraint: [Member must satisfy regular expression "
                 "pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
         }
     }
 }
 
-static int invalid_param(struct validate_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int invalid_param(struct validate_error *err, const char *fmt, ...)
+int validate_invalid_param(struct validate_error *err, const char *fmt, ...)
 {
     va_list ap;
     err->status = 400;
@@ -371,48 +367,65 @@ static int check_semantics(json_t *body, struct validate_error *err)
     json_object_foreach(vars, k, val)
     {
         if (in_list(reserved_env, k)) {
-            return invalid_param(err,
-                                 "Lambda was unable to configure your environment variables "
-                                 "because the environment variables you have provided contains "
-                                 "reserved keys that are currently not supported for "
-                                 "modification. Reserved keys used in this request: %s",
-                                 k);
+            return validate_invalid_param(
+                err,
+                "Lambda was unable to configure your environment variables "
+                "because the environment variables you have provided contains "
+                "reserved keys that are currently not supported for "
+                "modification. Reserved keys used in this request: %s",
+                k);
         }
     }
     char *dump = vars ? json_dumps(vars, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (dump && strlen(dump) > VALIDATE_ENV_MAX) {
-        int rc = invalid_param(err,
-                               "Lambda was unable to configure your environment variables "
-                               "because the environment variables you have provided exceeded "
-                               "the 4KB limit. String measured: %s",
-                               dump);
+        int rc =
+            validate_invalid_param(err,
+                                   "Lambda was unable to configure your environment variables "
+                                   "because the environment variables you have provided exceeded "
+                                   "the 4KB limit. String measured: %s",
+                                   dump);
         free(dump);
         return rc;
     }
     free(dump);
     if (pt && strcmp(pt, "Image") == 0) {
-        return invalid_param(err, "PackageType Image is not supported by clambda: functions are "
-                                  "zip archives with a provided.al2023/provided.al2 runtime.");
+        return validate_invalid_param(
+            err, "PackageType Image is not supported by clambda: functions are "
+                 "zip archives with a provided.al2023/provided.al2 runtime.");
     }
     if (runtime && !validate_runtime_supported(runtime)) {
-        return invalid_param(err,
-                             "The runtime parameter of %s is not supported by this clambda "
-                             "server (supported: provided.al2023, provided.al2, provided).",
-                             runtime);
+        return validate_invalid_param(
+            err,
+            "The runtime parameter of %s is not supported by this clambda "
+            "server (supported: provided.al2023, provided.al2, provided).",
+            runtime);
     }
     return 0;
 }
 
-int validate_function_request(json_t *body, bool is_create, struct validate_error *err)
+/* The function's name: name when given, else the last part of the body's FunctionName. */
+static const char *request_name(json_t *body, const char *name)
 {
-    if (check_types(body, err) < 0) {
+    const char *id = json_string_value(json_object_get(body, "FunctionName"));
+    if (name || id == NULL) {
+        return name;
+    }
+    const char *last = strrchr(id, ':');
+    return last ? last + 1 : id;
+}
+
+int validate_function_request(json_t *body, bool is_create, const char *name,
+                              struct validate_error *err)
+{
+    if (check_types(body, err) < 0 || validate_members_types(body, is_create, err) < 0) {
         return -EINVAL;
     }
-    struct found f = {0};
+    struct validate_found f = {0};
     cl_buf_init(&f.msg, sizeof(err->message) - 64);
     check_strings(body, is_create, &f);
     check_numbers(body, &f);
     check_lists(body, &f);
+    validate_members_model(body, is_create, &f);
     if (f.n > 0) {
         err->status = 400;
         err->type = "ValidationException";
@@ -422,7 +435,10 @@ int validate_function_request(json_t *body, bool is_create, struct validate_erro
         return -EINVAL;
     }
     cl_buf_fini(&f.msg);
-    return check_semantics(body, err);
+    if (check_semantics(body, err) < 0) {
+        return -EINVAL;
+    }
+    return validate_members_semantics(body, is_create, request_name(body, name), err);
 }
 
 int validate_max_items(const char *value, int dflt, int *max_items, struct validate_error *err)
@@ -435,7 +451,8 @@ int validate_max_items(const char *value, int dflt, int *max_items, struct valid
     errno = 0;
     long v = strtol(value, &end, 10);
     if (errno != 0 || end == value || *end != '\0') {
-        return invalid_param(err, "Invalid value for MaxItems: '%s' is not an integer.", value);
+        return validate_invalid_param(err, "Invalid value for MaxItems: '%s' is not an integer.",
+                                      value);
     }
     if (v < 1 || v > 10000) {
         validate_one(err, value, "maxItems",

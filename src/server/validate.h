@@ -24,9 +24,13 @@ struct validate_error {
     char message[4096];
 };
 
-/* Checks a CreateFunction (is_create) or UpdateFunctionConfiguration request body. OUT: *err.
- * 0 when valid, -EINVAL otherwise. */
-int validate_function_request(json_t *body, bool is_create, struct validate_error *err);
+/* Checks a CreateFunction (is_create) or UpdateFunctionConfiguration request body for the
+ * function called name (NULL: the body's FunctionName). Configuration members clambda does not
+ * implement (TracingConfig, VpcConfig, ...) pass only with values equivalent to what clambda
+ * does (docs/api.md "Configuration members clambda does not implement"). OUT: *err. 0 when
+ * valid, -EINVAL otherwise. */
+int validate_function_request(json_t *body, bool is_create, const char *name,
+                              struct validate_error *err);
 
 /* Checks the MaxItems query value (1-10000; absent = NULL is fine). OUT: *max_items (default
  * dflt). 0 or -EINVAL with *err. */
