@@ -142,31 +142,32 @@ static void test_validate_max_items(void **state)
     assert_string_equal(err.type, "InvalidParameterValueException");
 }
 
-/* Expects text (an UpdateFunctionConfiguration body for function "f") to fail with type and
- * a message starting with msg. */
-static void refused(const char *text, const char *type, const char *msg)
+/* Validates text as an UpdateFunctionConfiguration body for function "f". OUT: *err. */
+static int update_f_err(const char *text, struct validate_error *err)
 {
-    struct validate_error err;
     json_error_t jerr;
     json_t *body = json_loads(text, 0, &jerr);
     assert_non_null(body);
-    assert_int_equal(validate_function_request(body, false, "f", &err), -EINVAL);
+    int rc = validate_function_request(body, false, "f", err);
     json_decref(body);
-    assert_string_equal(err.type, type);
-    if (strncmp(err.message, msg, strlen(msg)) != 0) {
-        fail_msg("%s: got %s", text, err.message);
-    }
+    return rc;
 }
 
 static int update_f(const char *text)
 {
     struct validate_error err;
-    json_error_t jerr;
-    json_t *body = json_loads(text, 0, &jerr);
-    assert_non_null(body);
-    int rc = validate_function_request(body, false, "f", &err);
-    json_decref(body);
-    return rc;
+    return update_f_err(text, &err);
+}
+
+/* Expects text (for function "f") to fail with type and a message starting with msg. */
+static void refused(const char *text, const char *type, const char *msg)
+{
+    struct validate_error err;
+    assert_int_equal(update_f_err(text, &err), -EINVAL);
+    assert_string_equal(err.type, type);
+    if (strncmp(err.message, msg, strlen(msg)) != 0) {
+        fail_msg("%s: got %s", text, err.message);
+    }
 }
 
 static void test_validate_members_defaults(void **state)
