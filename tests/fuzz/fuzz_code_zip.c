@@ -3,7 +3,8 @@
  * bytes. code_check must agree with code_extract_mem on whether the bytes are acceptable (up to
  * symlink chains, which only extraction can see), and an accepted package must land entirely
  * inside its content-addressed directory: after extraction, nothing else appears in the state
- * directory. Limits are lowered so that bombs are cheap to find. */
+ * directory but that directory and the kept zip beside it (code/<sha256hex>.zip). Limits are
+ * lowered so that bombs are cheap to find. */
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "code.h"
 
@@ -56,8 +58,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char code_root[512];
     (void)snprintf(code_root, sizeof(code_root), "%s/code", state_dir);
     if (rc == 0) {
-        if (count_entries(code_root) != 1 || count_entries(state_dir) != 1) {
-            abort(); /* something was written outside the package's directory */
+        char zip_path[600];
+        (void)snprintf(zip_path, sizeof(zip_path), "%s.zip", ci.dir);
+        if (count_entries(code_root) != 2 || count_entries(state_dir) != 1 ||
+            unlink(zip_path) < 0) {
+            abort(); /* something was written outside the package's directory and its zip */
         }
         (void)code_remove_tree(ci.dir);
         code_info_fini(&ci);
