@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cl_io.h"
 #include "xalloc.h"
 
 const char *cli_http_default_endpoint(void)
@@ -76,22 +77,6 @@ static int connect_to(const char *who, const char *host, const char *port)
     return fd;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return -errno;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 bool cli_http_header(const char *head, const char *name, char *out, size_t cap)
 {
     size_t nlen = strlen(name);
@@ -124,8 +109,8 @@ int cli_http_exchange(const char *who, const char *endpoint, const struct cl_buf
     if (fd < 0) {
         return -1;
     }
-    int rc = write_all(fd, request->data, request->len);
-    rc = rc || body_len == 0 ? rc : write_all(fd, body, body_len);
+    int rc = cl_write_all(fd, request->data, request->len);
+    rc = rc || body_len == 0 ? rc : cl_write_all(fd, body, body_len);
     uint8_t buf[65536];
     ssize_t n = 0;
     while (rc == 0 && (n = read(fd, buf, sizeof(buf))) != 0) {

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cl_io.h"
 #include "xalloc.h"
 
 /* One walk over a zip. */
@@ -301,23 +302,6 @@ static int extract_new(const char *code_root, const char *final, const uint8_t *
     return rc;
 }
 
-/* Writes all of buf to fd. 0 or -errno. */
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return n < 0 ? -errno : -EIO;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int code_keep_zip(const char *code_root, const char *sha256_hex, const uint8_t *zip, size_t len,
                   char *err, size_t errlen)
 {
@@ -335,7 +319,7 @@ int code_keep_zip(const char *code_root, const char *sha256_hex, const uint8_t *
         rc = fs_fail(err, errlen, "mkostemps", tmp, errno);
     } else {
         const char *call = "write";
-        rc = write_all(fd, zip, len);
+        rc = cl_write_all(fd, zip, len);
         if (rc == 0 && fchmod(fd, 0644) < 0) {
             call = "fchmod";
             rc = -errno;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cl_io.h"
 #include "ids.h"
 #include "logs_files.h"
 #include "xalloc.h"
@@ -144,21 +145,6 @@ void logs_set_limits(struct logs_stream *s, uint64_t max_bytes, uint64_t retain_
     s->retain_bytes = retain_bytes;
 }
 
-static void write_fd(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return; /* disk full: logging must not take the platform down */
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -201,12 +187,13 @@ static void write_unit(struct logs_stream *s, const uint8_t *p, size_t n, bool a
     if (ms != s->last_ms && s->ts_fd >= 0) {
         char rec[48];
         int len = snprintf(rec, sizeof(rec), "%" PRIu64 " %" PRId64 "\n", s->bytes, ms);
-        write_fd(s->ts_fd, (const uint8_t *)rec, (size_t)len);
+        /* errors (disk full) are dropped: logging must not take the platform down */
+        (void)cl_write_all(s->ts_fd, rec, (size_t)len);
         s->last_ms = ms;
     }
-    write_fd(s->fd, p, n);
+    (void)cl_write_all(s->fd, p, n);
     if (add_nl) {
-        write_fd(s->fd, &nl, 1);
+        (void)cl_write_all(s->fd, &nl, 1);
     }
     s->bytes += total;
 }
