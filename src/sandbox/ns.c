@@ -30,11 +30,13 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "sandbox.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -361,6 +363,7 @@ static void child_main(const struct ns_child_args *a)
         reaper(a, pid);
     }
     (void)close(a->statuspipe);
+    (void)umask(SANDBOX_UMASK); /* not whatever the server's threads held at the clone */
     char *const argv0[] = {(char *)(uintptr_t)a->path, NULL}; /* execve does not write */
     execve(a->path, a->argv != NULL ? a->argv : argv0, envp);
     fail_step(a->errpipe, SANDBOX_STEP_EXECVE, a->path);

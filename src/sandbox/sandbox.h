@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Every runtime starts with this umask, whatever the server's is at the instant of the spawn
+ * (libarchive's disk writer flips the process umask while code is extracted). */
+#define SANDBOX_UMASK 022
+
 /* How much the runtime is isolated from the host. */
 enum sandbox_isolation {
     SANDBOX_NONE = 0, /* plain child process: for development and tests */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@ static void child(const struct sandbox_spec *spec, int out_w, int err_w, int err
     if (setpgid(0, 0) < 0) {
         child_fail(errpipe, SANDBOX_STEP_SETPGID, "0, 0");
     }
+    (void)umask(SANDBOX_UMASK); /* not whatever the server's threads hold at this instant */
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) {
         child_fail(errpipe, SANDBOX_STEP_DUP2, "stdio");

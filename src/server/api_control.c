@@ -313,10 +313,10 @@ static struct sigv4_request sigv4_parts(const struct http1_request *req, struct 
 /* Verifies sr against the credentials (ctl->creds set). Thread-safe. OUT: *v, *account (the
  * caller's, on success). 0, or -1 when refused. */
 static int verify(const struct api_control *ctl, const struct sigv4_request *sr, bool logs_api,
-                  struct sigv4_verdict *v, const char **account)
+                  time_t received, struct sigv4_verdict *v, const char **account)
 {
     /* the CloudWatch Logs API on the same listener is signed for service "logs" */
-    struct sigv4_expect ex = {ctl->region, logs_api ? "logs" : "lambda", time(NULL),
+    struct sigv4_expect ex = {ctl->region, logs_api ? "logs" : "lambda", received,
                               SIGV4_LAMBDA_MAX_SKEW_S};
     if (sigv4_verify(sr, &ex, secret_of, ctl->creds, v) < 0) {
         return -1;
@@ -354,7 +354,7 @@ static bool authenticate(struct api_control *ctl, struct httpd_conn *c,
     struct sigv4_request sr = sigv4_parts(req, hs);
     struct sigv4_verdict v;
     bool logs_api = api_logs_match(req);
-    if (verify(ctl, &sr, logs_api, &v, account) < 0) {
+    if (verify(ctl, &sr, logs_api, time(NULL), &v, account) < 0) {
         refuse_auth(c, req->method, req->url, &v, logs_api);
         return false;
     }
@@ -450,7 +450,8 @@ struct upload_job {
     struct sigv4_header *hs; /* views of hstr: name, value, name, value, ... */
     char **hstr;
     size_t n_hs;
-    bool refused; /* the signature was refused (verdict) */
+    time_t received; /* the date check is against arrival, not the worker's start */
+    bool refused;    /* the signature was refused (verdict) */
     struct sigv4_verdict verdict;
     const char *account;
     struct api_upload up;
@@ -486,7 +487,7 @@ static void job_run(uv_work_t *w)
     if (ctl->creds) {
         struct sigv4_request sr = {job->method, job->url,  job->hs,
                                    job->n_hs,   job->body, job->body_len};
-        job->refused = verify(ctl, &sr, false, &job->verdict, &job->account) < 0;
+        job->refused = verify(ctl, &sr, false, job->received, &job->verdict, &job->account) < 0;
     }
     if (!job->refused) {
         api_upload_prepare(job->kind, job->body, job->body_len, ctl->state_dir, ctl->bucket_dir,
@@ -523,6 +524,7 @@ static void upload_start(struct api_control *ctl, struct httpd_conn *c,
     job->kind = kind;
     job->account = ctl->account;
     job->work.data = job;
+    job->received = time(NULL);
     job->method = xstrdup(req->method);
     job->url = xstrdup(req->url);
     if (ctl->creds) {

@@ -305,18 +305,14 @@ static void answer_updated(struct api_call *call, struct function_config *cfg);
 
 /* Saves the body's Role (validated) for function name when it differs from the stored one.
  * OUT: *changed. False after answering (the store failed; nothing else is changed yet). */
-static bool update_role(struct api_call *call, const char *name, json_t *body, bool *changed)
+/* The Role body gives when it differs from the stored one (a copy), else NULL. */
+static char *changed_role(struct api_call *call, const char *name, json_t *body)
 {
     const char *role = json_string_value(json_object_get(body, "Role"));
     char *stored = role ? api_functions_stored_role(call->ctl->store, name) : NULL;
-    *changed = role && (stored == NULL || strcmp(stored, role) != 0);
+    bool changed = role && (stored == NULL || strcmp(stored, role) != 0);
     free(stored);
-    if (*changed && save_role(call, name, role) < 0) {
-        api_control_error(call, 500, "ServiceException",
-                          "The function store failed to save the Role; see the server's log.");
-        return false;
-    }
-    return true;
+    return changed ? xstrdup(role) : NULL;
 }
 
 void api_manage_update_configuration(struct api_call *call)
@@ -331,15 +327,11 @@ void api_manage_update_configuration(struct api_call *call)
     char *opt_dir = NULL;
     bool layers_given = json_object_get(body, "Layers") != NULL;
     const struct function_config *old = update_prepare(call, body, &layers, &opt_dir);
-    bool role_changed = false;
     if (old == NULL) {
         return;
     }
-    if (!update_role(call, old->name, body, &role_changed)) {
-        json_decref(body);
-        apply_layers(NULL, false, layers, opt_dir);
-        return;
-    }
+    /* saved after the configuration, so a failed update changes nothing */
+    char *role = changed_role(call, old->name, body);
     json_t *doc = NULL;
     func_config_to_json(old, &doc);
     for (size_t i = 0; update_members[i]; i++) {
@@ -359,14 +351,24 @@ void api_manage_update_configuration(struct api_call *call)
         apply_layers(&cfg, layers_given, layers, opt_dir);
         cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
         cfg.code_size = old->code_size;
-        rc = role_changed ? registry_save_revised(call->ctl->store, &cfg, err, sizeof(err))
-                          : registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        rc = role ? registry_save_revised(call->ctl->store, &cfg, err, sizeof(err))
+                  : registry_save(call->ctl->store, &cfg, err, sizeof(err));
         if (rc < 0) {
             func_config_fini(&cfg);
         }
     }
     if (rc < 0) {
+        free(role);
         api_control_error(call, 500, "ServiceException", err);
+        return;
+    }
+    int role_rc = role ? save_role(call, cfg.name, role) : 0;
+    free(role);
+    if (role_rc < 0) { /* the configuration is saved: serve it, and say what is missing */
+        (void)pool_update_function(call->ctl->pool, &cfg);
+        api_control_error(call, 500, "ServiceException",
+                          "The configuration was saved, but the function store failed to save "
+                          "the Role; see the server's log.");
         return;
     }
     answer_updated(call, &cfg);

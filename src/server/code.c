@@ -14,6 +14,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -236,7 +237,23 @@ static int check_links(struct walk *w)
     return 0;
 }
 
+/* libarchive's disk writer (3.6) sets the process umask to 0 and back around every entry
+ * (umask is its only way to read it): two extractions on two threads could leave it at 0 for
+ * good, and a runtime spawned meanwhile would inherit it. Extractions run on libuv's thread
+ * pool (api_upload.c), so they take turns here. */
+static pthread_mutex_t disk_writer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int extract_into_locked(struct walk *w, const uint8_t *zip, size_t len);
+
 static int extract_into(struct walk *w, const uint8_t *zip, size_t len)
+{
+    (void)pthread_mutex_lock(&disk_writer_lock);
+    int rc = extract_into_locked(w, zip, len);
+    (void)pthread_mutex_unlock(&disk_writer_lock);
+    return rc;
+}
+
+static int extract_into_locked(struct walk *w, const uint8_t *zip, size_t len)
 {
     w->out = archive_write_disk_new();
     (void)archive_write_disk_set_options(w->out, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |

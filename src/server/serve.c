@@ -586,6 +586,9 @@ int serve_main(int argc, char **argv)
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
     raise_nofile(o.max_envs);
     s.grace_ms = o.grace_ms;
+    /* libuv's thread pool (4 threads by default) carries code uploads, code downloads and the
+     * Logs API: a few long extractions must not starve the others. An explicit setting wins. */
+    (void)setenv("UV_THREADPOOL_SIZE", "16", 0);
     (void)uv_loop_init(&s.loop);
     char **extra_env = sanitizer_env();
     rc = start(&s, &o, extra_env);

@@ -7,10 +7,12 @@ and 409s, a client that leaves mid-upload costs nothing, and signatures are stil
 import base64
 import concurrent.futures
 import http.client
+import io
 import json
 import select
 import socket
 import time
+import zipfile
 import zipfile
 
 import pytest
@@ -131,3 +133,30 @@ def test_upload_signatures_checked(serve, creds_file):  # noqa: F811
     r = ok.update_function_code(FunctionName="signed", ZipFile=make_zip("echo"))
     assert r["FunctionArn"].split(":")[4] == "111111111111"
     assert [f["FunctionName"] for f in ok.list_functions()["Functions"]] == ["signed"]
+
+
+def test_concurrent_extractions_keep_the_umask(serve):
+    """Regression: libarchive's disk writer flips the process umask to 0 and back around each
+    entry; two extractions on two pool threads could leave the server at umask 0 for good (and
+    directories that zips create implicitly world-writable). Extractions now take turns."""
+    srv = serve({})
+    clients = [srv.boto3() for _ in range(6)]
+
+    def zip_with_dirs(i):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            info = zipfile.ZipInfo("bootstrap")
+            info.external_attr = 0o755 << 16
+            z.writestr(info, example_path("hello").read_bytes())
+            for j in range(1500):  # entries in directories the zip does not list
+                z.writestr(f"lib{i}/d{j}/f.txt", f"{i}-{j}")
+        return buf.getvalue()
+
+    zips = [zip_with_dirs(i) for i in range(6)]
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda i: create(clients[i], f"u{i}", zips[i]), range(6)))
+    status = open(f"/proc/{srv.proc.pid}/status").read()
+    assert "Umask:\t0022" in status, status
+    for d in (srv.state_dir / "code").rglob("*"):
+        if d.is_dir():
+            assert d.stat().st_mode & 0o002 == 0, d
