@@ -3,7 +3,8 @@
  * built as a string and handed to open(): the bucket and each key component are opened one at
  * a time with openat(O_NOFOLLOW) from the directory before them, which is what keeps a key
  * inside its bucket whatever is on disk (a symlink planted anywhere below DIR is refused, not
- * followed). */
+ * followed). Hard links are not told apart from files: whoever can write below DIR can link
+ * any file the server can read into a bucket, as they could copy it; DIR is the operator's. */
 #include "code_ref.h"
 
 #include <errno.h>
@@ -47,9 +48,20 @@ struct found {
     struct cl_buf msg;
 };
 
+/* Bytes of a value quoted in a message: a 1,024-character key (what the model allows) of
+ * 1-byte characters is quoted whole; longer values are cut at a character boundary, so that
+ * three of them still fit the message (struct code_ref_error). */
+#define QUOTE_MAX 1100
+
 static void add(struct found *f, const char *value, size_t len, const char *prefix,
                 const char *member, const char *constraint)
 {
+    if (len > QUOTE_MAX) {
+        len = QUOTE_MAX;
+        while (len > 0 && ((uint8_t)value[len] & 0xC0) == 0x80) {
+            len--; /* not inside a UTF-8 sequence */
+        }
+    }
     if (f->n++ > 0) {
         (void)cl_buf_append_str(&f->msg, "; ");
     }

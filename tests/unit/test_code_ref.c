@@ -171,6 +171,24 @@ static void test_code_ref_read_symlinks(void **state)
     assert_non_null(strstr(err.message, "does not follow symlinks"));
 }
 
+/* Regression: a key of 1,025 4-byte characters made the message overflow its buffer and
+ * come out as "1 validation error detected: " with nothing after it. */
+static void test_code_ref_read_long_key_message(void **state)
+{
+    const char *dir = *state;
+    make_buckets(dir);
+    static char key[1025 * 4 + 1];
+    for (size_t i = 0; i < 1025; i++) {
+        memcpy(key + 4 * i, "\xF0\x9F\x98\x80", 4); /* U+1F600 */
+    }
+    struct cl_buf out;
+    struct code_ref_error err;
+    assert_int_equal(read_ref(dir, "bkt", key, NULL, &out, &err), -EINVAL);
+    assert_string_equal(err.type, "ValidationException");
+    assert_non_null(strstr(err.message, "' at 'code.s3Key' failed to satisfy constraint: Member "
+                                        "must have length less than or equal to 1024"));
+}
+
 static void test_code_ref_read_bad_names(void **state)
 {
     const char *dir = *state;
@@ -274,6 +292,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_code_ref_read_traversal, tmpdir_setup,
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_code_ref_read_symlinks, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_code_ref_read_long_key_message, tmpdir_setup,
+                                        tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_code_ref_read_bad_names, tmpdir_setup,
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_code_ref_read_version, tmpdir_setup, tmpdir_teardown),
