@@ -16,6 +16,7 @@
 #include "api_settings.h"
 #include "api_upload.h"
 #include "code.h"
+#include "ids.h"
 #include "optdir.h"
 #include "store.h"
 #include "validate.h"
@@ -130,22 +131,11 @@ static bool publish_body_ok(struct api_call *call, json_t *body)
     return true;
 }
 
-static void now_created(char out[40])
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    (void)gmtime_r(&ts.tv_sec, &tm);
-    char base[24];
-    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    (void)snprintf(out, 40, "%s.%03d+0000", base, (int)((ts.tv_nsec / 1000000) % 1000));
-}
-
 static json_t *layer_doc(struct api_call *call, const char *name, int64_t version, json_t *body,
                          const struct code_info *ci)
 {
-    char created[40];
-    now_created(created);
+    char created[IDS_TIME_LEN];
+    ids_now_iso(created, 3, "+0000");
     char *arn = xasprintf("arn:aws:lambda:%s:%s:layer:%s", call->ctl->region, call->account, name);
     char *varn = xasprintf("%s:%lld", arn, (long long)version);
     char *loc = xasprintf("file://%s", ci->dir);
@@ -241,16 +231,26 @@ static void answer_version(struct api_call *call, const char *name, int64_t vers
     api_control_json(call, 200, answer_doc(call, doc));
 }
 
+/* The layer name and version number of the path's labels. False after answering. */
+static bool layer_version_labels(struct api_call *call, char name[LAYER_NAME_MAX + 1],
+                                 int64_t *version)
+{
+    if (!layer_name(call, name)) {
+        return false;
+    }
+    if (!parse_version(call->label[1], version)) {
+        api_settings_invalid(call, call->label[1], "versionNumber",
+                             "Member must have value greater than or equal to 1");
+        return false;
+    }
+    return true;
+}
+
 void api_layers_get_version(struct api_call *call)
 {
     char name[LAYER_NAME_MAX + 1];
     int64_t version = 0;
-    if (!layer_name(call, name)) {
-        return;
-    }
-    if (!parse_version(call->label[1], &version)) {
-        api_settings_invalid(call, call->label[1], "versionNumber",
-                             "Member must have value greater than or equal to 1");
+    if (!layer_version_labels(call, name, &version)) {
         return;
     }
     answer_version(call, name, version);
@@ -288,12 +288,7 @@ void api_layers_delete_version(struct api_call *call)
 {
     char name[LAYER_NAME_MAX + 1];
     int64_t version = 0;
-    if (!layer_name(call, name)) {
-        return;
-    }
-    if (!parse_version(call->label[1], &version)) {
-        api_settings_invalid(call, call->label[1], "versionNumber",
-                             "Member must have value greater than or equal to 1");
+    if (!layer_version_labels(call, name, &version)) {
         return;
     }
     int rc = store_layer_delete(call->ctl->store, name, version);

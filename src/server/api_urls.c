@@ -16,17 +16,6 @@
 
 #define CORS_MAX_AGE 86400
 
-static void now_iso(char out[48])
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    (void)gmtime_r(&ts.tv_sec, &tm);
-    char base[24];
-    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    (void)snprintf(out, 48, "%s.%06dZ", base, (int)((ts.tv_nsec / 1000) % 1000000));
-}
-
 /* The URL config's target: unqualified or an alias (not $LATEST or a version). */
 static bool url_target(struct api_call *call, struct api_target *t)
 {
@@ -167,9 +156,9 @@ void api_settings_url_create(struct api_call *call)
         return;
     }
     char id[33];
-    char now[48];
+    char now[IDS_TIME_LEN];
     url_id(id);
-    now_iso(now);
+    ids_now_iso(now, 6, "Z");
     char *url = xasprintf("https://%s.lambda-url.%s.on.aws/", id, call->ctl->region);
     char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
@@ -224,8 +213,8 @@ void api_settings_url_update(struct api_call *call)
                 (void)json_object_set(cfg, keys[i], v);
             }
         }
-        char now[48];
-        now_iso(now);
+        char now[IDS_TIME_LEN];
+        ids_now_iso(now, 6, "Z");
         (void)json_object_set_new(cfg, "LastModifiedTime", json_string(now));
         int rc = url_save(call, &t, cfg);
         if (rc < 0) {

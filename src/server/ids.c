@@ -96,3 +96,16 @@ void ids_trace(char *out, long long now_s)
     (void)snprintf(out, IDS_TRACE_LEN, "Root=1-%08llx-%s;Parent=%s;Sampled=0",
                    (unsigned long long)now_s & 0xffffffffULL, root, parent);
 }
+
+void ids_now_iso(char *out, int frac_digits, const char *zone)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    (void)gmtime_r(&ts.tv_sec, &tm);
+    char base[24];
+    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    int frac =
+        (int)(frac_digits == 6 ? (ts.tv_nsec / 1000) % 1000000 : (ts.tv_nsec / 1000000) % 1000);
+    (void)snprintf(out, IDS_TIME_LEN, "%s.%0*d%.8s", base, frac_digits == 6 ? 6 : 3, frac, zone);
+}

@@ -18,13 +18,9 @@
 /* AWS's LastModified format: "2026-11-26T22:00:00.000+0000". */
 static char *now_iso(void)
 {
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    (void)gmtime_r(&ts.tv_sec, &tm);
-    char buf[40];
-    (void)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return xasprintf("%s.%03ld+0000", buf, ts.tv_nsec / 1000000);
+    char t[IDS_TIME_LEN];
+    ids_now_iso(t, 3, "+0000");
+    return xstrdup(t);
 }
 
 static bool same(const char *a, const char *b)
