@@ -539,17 +539,15 @@ static void upload_start(struct api_control *ctl, struct httpd_conn *c,
         job->n_hs = req->n_headers;
     }
     job->body = httpd_conn_take_body(c, &job->body_len);
-    if (ctl->loop == NULL) {
-        job_run(&job->work);
-        job_done(&job->work, 0);
-        return;
+    if (ctl->loop != NULL) {
+        httpd_conn_set_abort(c, job_client_gone, job);
+        if (uv_queue_work(ctl->loop, &job->work, job_run, job_done) == 0) {
+            return;
+        }
+        httpd_conn_set_abort(c, NULL, NULL); /* cannot happen with a live loop */
     }
-    httpd_conn_set_abort(c, job_client_gone, job);
-    if (uv_queue_work(ctl->loop, &job->work, job_run, job_done) < 0) {
-        httpd_conn_set_abort(c, NULL, NULL);
-        job_run(&job->work); /* cannot happen with a live loop: answer inline, not never */
-        job_done(&job->work, 0);
-    }
+    job_run(&job->work); /* no loop (or no queue): inline, rather than never */
+    job_done(&job->work, 0);
 }
 
 void api_control_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
