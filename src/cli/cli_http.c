@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
 #include "cl_io.h"
-#include "xalloc.h"
 
 const char *cli_http_default_endpoint(void)
 {

@@ -16,10 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
 #include "cl_b64.h"
 #include "cl_buf.h"
 #include "cli_http.h"
-#include "xalloc.h"
 
 /* Largest response accepted (6 MB payload plus headers and a 4 KB log tail). */
 #define INVOKE_MAX_RESPONSE ((size_t)7 * 1024 * 1024)

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
 #include "cl_buf.h"
 #include "cli_http.h"
-#include "xalloc.h"
 
 #define LOGS_MAX_RESPONSE ((size_t)64 * 1024 * 1024)
 #define LOGS_POLL_MS      1000

@@ -5,7 +5,7 @@
 
 #include "cmd_invoke.h"
 #include "cmd_logs.h"
-#include "serve.h"
+#include "serve/serve.h"
 
 static const char usage[] = "usage: clambda <command> [options]\n"
                             "commands:\n"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "code_url.h"
+#include "state/code_url.h"
 
 #define NOW ((int64_t)1800000000)
 

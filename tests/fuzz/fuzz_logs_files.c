@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "logs_files.h"
+#include "observe/logs_files.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

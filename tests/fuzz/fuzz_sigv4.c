@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sigv4.h"
+#include "auth/sigv4.h"
 
 static const char *any_secret(const void *user, const char *key)
 {

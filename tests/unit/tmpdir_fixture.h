@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "code.h"
+#include "state/code.h"
 
 static int tmpdir_setup(void **state)
 {

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/* Reserved and provisioned concurrency; see api_concurrency.h. */
+#include "control/concurrency.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/func.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "catalog/aliases.h"
+#include "control/func_json.h"
+#include "control/validate.h"
+#include "control/versions.h"
+#include "exec/pool.h"
+#include "state/store.h"
+
+#define KIND_PROVISIONED "provisioned"
+
+/* ---- applying settings to the pool ---------------------------------------------------------- */
+
+/* A copy of cfg with reserved and provisioned changed, handed to pool_update_function (which
+ * applies scaling changes in place). */
+static void set_scaling(struct pool *p, const struct function_config *cfg, int reserved,
+                        int provisioned)
+{
+    json_t *doc = NULL;
+    func_config_to_json(cfg, &doc);
+    struct function_config c;
+    char err[256];
+    if (func_config_from_json(&c, cfg->name, cfg->code_dir, doc, err, sizeof(err)) < 0) {
+        json_decref(doc);
+        log_error("%s: %s", cfg->name, err);
+        return;
+    }
+    json_decref(doc);
+    free(c.version);
+    c.version = xstrdup(cfg->version);
+    c.code_sha256 = cfg->code_sha256 ? xstrdup(cfg->code_sha256) : NULL;
+    c.code_size = cfg->code_size;
+    c.revision_id = cfg->revision_id ? xstrdup(cfg->revision_id) : NULL;
+    c.last_modified = cfg->last_modified ? xstrdup(cfg->last_modified) : NULL;
+    c.reserved = reserved;
+    c.provisioned = provisioned;
+    (void)pool_update_function(p, &c);
+    func_config_fini(&c);
+}
+
+void concurrency_apply_version(struct call_ctx *ctl, struct function_config *cfg)
+{
+    const struct function_config *latest = pool_function(ctl->pool, cfg->name);
+    cfg->reserved = latest ? latest->reserved : -1;
+}
+
+/* The version a qualifier (version or alias) stands for, or NULL. */
+static const char *target_version(struct call_ctx *ctl, const char *function, const char *qualifier)
+{
+    const struct alias_target *t = aliases_get(ctl->aliases, function, qualifier);
+    if (t) {
+        return t->version;
+    }
+    const struct function_config *cfg = pool_function_version(ctl->pool, function, qualifier);
+    return cfg ? cfg->version : NULL;
+}
+
+/* Requested provisioned environments stored for qualifier; 0 when none. */
+static int stored_provisioned(struct store *st, const char *function, const char *qualifier,
+                              char *last_modified, size_t cap)
+{
+    char *doc = NULL;
+    if (store_setting_get(st, function, KIND_PROVISIONED, qualifier, &doc) < 0) {
+        return 0;
+    }
+    json_t *o = json_loads(doc, 0, NULL);
+    free(doc);
+    int n = (int)json_integer_value(json_object_get(o, "Requested"));
+    if (last_modified) {
+        const char *lm = json_string_value(json_object_get(o, "LastModified"));
+        (void)snprintf(last_modified, cap, "%s", lm ? lm : "");
+    }
+    json_decref(o);
+    return n;
+}
+
+/* Sets the provisioned count of version to what the version and its aliases request. */
+static void apply_provisioned(struct call_ctx *ctl, const char *function, const char *version)
+{
+    const struct function_config *cfg = pool_function_version(ctl->pool, function, version);
+    if (cfg == NULL) {
+        return;
+    }
+    int n = stored_provisioned(ctl->store, function, version, NULL, 0);
+    struct store_alias *as = NULL;
+    size_t n_as = 0;
+    if (store_alias_list(ctl->store, function, &as, &n_as) == 0) {
+        for (size_t i = 0; i < n_as; i++) {
+            const char *v = target_version(ctl, function, as[i].name);
+            if (v && strcmp(v, version) == 0) {
+                n += stored_provisioned(ctl->store, function, as[i].name, NULL, 0);
+            }
+        }
+    }
+    store_alias_list_free(as, n_as);
+    if (cfg->provisioned != n) {
+        set_scaling(ctl->pool, cfg, cfg->reserved, n);
+    }
+}
+
+void concurrency_alias_moved(struct call_ctx *ctl, const char *function, const char *alias,
+                             const char *old_version)
+{
+    if (stored_provisioned(ctl->store, function, alias, NULL, 0) <= 0) {
+        return;
+    }
+    const char *now = target_version(ctl, function, alias);
+    if (old_version && (now == NULL || strcmp(now, old_version) != 0)) {
+        apply_provisioned(ctl, function, old_version);
+    }
+    if (now) {
+        apply_provisioned(ctl, function, now);
+    }
+}
+
+void concurrency_restore(struct call_ctx *ctl, const char *function)
+{
+    char **versions = NULL;
+    size_t n = 0;
+    for (size_t i = 0; pool_function_at(ctl->pool, i); i++) {
+        const struct function_config *cfg = pool_function_at(ctl->pool, i);
+        if (strcmp(cfg->name, function) == 0 && strcmp(cfg->version, "$LATEST") != 0) {
+            versions = xrealloc(versions, (n + 1) * sizeof(*versions));
+            versions[n++] = xstrdup(cfg->version);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        apply_provisioned(ctl, function, versions[i]);
+        free(versions[i]);
+    }
+    free(versions);
+}
+
+/* ---- reserved ------------------------------------------------------------------------------- */
+
+/* Reserved concurrency of every other function. */
+static long long reserved_elsewhere(const struct pool *p, const char *function)
+{
+    long long sum = 0;
+    const struct function_config *cfg;
+    for (size_t i = 0; (cfg = pool_function_at(p, i)) != NULL; i++) {
+        if (strcmp(cfg->version, "$LATEST") == 0 && strcmp(cfg->name, function) != 0 &&
+            cfg->reserved > 0) {
+            sum += cfg->reserved;
+        }
+    }
+    return sum;
+}
+
+static void store_failed(struct call *call, const char *function, int rc)
+{
+    if (rc == -ENOENT) {
+        char *m = xasprintf("Function %s is not in the function store (--manifest): its "
+                            "concurrency is set in the manifest.",
+                            function);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+    } else {
+        call_error(call, 500, "ServiceException", "The function store failed.");
+    }
+}
+
+/* Reads integer member (model: its validation name), at least min. False after answering. */
+static bool int_member(struct call *call, json_t *body, const char *member, const char *model,
+                       long long min, long long *out)
+{
+    json_t *v = json_object_get(body, member);
+    struct validate_error err;
+    if (v == NULL || json_is_null(v)) {
+        validate_one(&err, "null", model, "Member must not be null");
+    } else if (!json_is_integer(v)) {
+        call_error(call, 400, "InvalidRequestContentException",
+                   "Could not parse request body into json: expected an integer.");
+        return false;
+    } else if (json_integer_value(v) < min) {
+        char value[32];
+        char *c = xasprintf("Member must have value greater than or equal to %lld", min);
+        (void)snprintf(value, sizeof(value), "%lld", (long long)json_integer_value(v));
+        validate_one(&err, value, model, c);
+        free(c);
+    } else {
+        *out = json_integer_value(v);
+        return true;
+    }
+    call_error(call, err.status, err.type, err.message);
+    return false;
+}
+
+/* ---- provisioned ---------------------------------------------------------------------------- */
+
+/* The function and the Qualifier (a published version or an alias). OUT: rf, q. False after
+ * answering. */
+static bool provisioned_target(struct call *call, struct url_fn *rf, char *q, size_t cap)
+{
+    if (versions_function(call, rf, false) == NULL) {
+        return false;
+    }
+    int rc = url_query_get(call->req->url, "Qualifier", q, cap);
+    struct validate_error err;
+    if (rc < 0) {
+        validate_one(&err, rc == -ENOENT ? "null" : "(malformed)", "qualifier",
+                     rc == -ENOENT ? "Member must not be null"
+                                   : "Member must satisfy regular expression pattern: "
+                                     "(|[a-zA-Z0-9$_-]+)");
+        call_error(call, err.status, err.type, err.message);
+        return false;
+    }
+    if (strcmp(q, "$LATEST") == 0) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Provisioned Concurrency Configs cannot be applied to unpublished "
+                   "function versions.");
+        return false;
+    }
+    if (target_version(call->ctl, rf->name, q) == NULL) {
+        versions_not_found(call, rf->name, q);
+        return false;
+    }
+    return true;
+}
+
+static json_t *provisioned_json(struct call *call, const char *function, const char *q,
+                                int requested, const char *last_modified, bool with_arn)
+{
+    const char *v = target_version(call->ctl, function, q);
+    size_t ready = v ? pool_provisioned_ready(call->ctl->pool, function, v) : 0;
+    const struct function_config *cfg =
+        v ? pool_function_version(call->ctl->pool, function, v) : NULL;
+    /* the version's environments serve every alias and the version itself */
+    size_t total = cfg && cfg->provisioned > 0 ? (size_t)cfg->provisioned : 1;
+    size_t mine = ready >= total ? (size_t)requested : ready * (size_t)requested / total;
+    json_t *o = json_object();
+    if (with_arn) {
+        char *arn = func_json_arn(call->ctl->region, call->account, function, q);
+        (void)json_object_set_new(o, "FunctionArn", json_string(arn));
+        free(arn);
+    }
+    (void)json_object_set_new(o, "RequestedProvisionedConcurrentExecutions",
+                              json_integer(requested));
+    (void)json_object_set_new(o, "AvailableProvisionedConcurrentExecutions",
+                              json_integer((json_int_t)mine));
+    (void)json_object_set_new(o, "AllocatedProvisionedConcurrentExecutions",
+                              json_integer((json_int_t)mine));
+    (void)json_object_set_new(o, "Status",
+                              json_string(mine >= (size_t)requested ? "READY" : "IN_PROGRESS"));
+    (void)json_object_set_new(o, "LastModified", json_string(last_modified));
+    return o;
+}
+
+/* Checks the requested count against the function's reserved concurrency and the account's
+ * unreserved minimum. False after answering. */
+static bool provisioned_fits(struct call *call, const struct function_config *latest, long long n)
+{
+    int max = call->ctl->max_concurrency;
+    if (latest->reserved >= 0 && n > latest->reserved) {
+        char *m = xasprintf("Requested Provisioned Concurrency should not be greater than the "
+                            "reservedConcurrentExecution for function. [%d]",
+                            latest->reserved);
+        call_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
+    if (latest->reserved < 0 && reserved_elsewhere(call->ctl->pool, latest->name) + n > max) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Specified ProvisionedConcurrentExecutions for function decreases "
+                   "account's UnreservedConcurrentExecution below its minimum value of "
+                   "[0].");
+        return false;
+    }
+    return true;
+}
+
+void concurrency_put_provisioned(struct call *call)
+{
+    struct url_fn rf;
+    char q[URL_QUALIFIER_MAX + 1];
+    json_t *body = provisioned_target(call, &rf, q, sizeof(q)) ? versions_body(call) : NULL;
+    long long n = 0;
+    if (body == NULL || !int_member(call, body, "ProvisionedConcurrentExecutions",
+                                    "provisionedConcurrentExecutions", 1, &n)) {
+        json_decref(body);
+        return;
+    }
+    json_decref(body);
+    const struct alias_target *t = aliases_get(call->ctl->aliases, rf.name, q);
+    if (t && t->extra[0]) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Alias with weights can not be used with Provisioned Concurrency");
+        return;
+    }
+    if (!provisioned_fits(call, pool_function(call->ctl->pool, rf.name), n)) {
+        return;
+    }
+    char now[FUNC_JSON_TIME_LEN];
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    func_json_time((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
+    json_t *doc = json_pack("{s:I, s:s}", "Requested", (json_int_t)n, "LastModified", now);
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    int rc = store_setting_put(call->ctl->store, rf.name, KIND_PROVISIONED, q, s);
+    free(s);
+    if (rc < 0) {
+        store_failed(call, rf.name, rc);
+        return;
+    }
+    apply_provisioned(call->ctl, rf.name, target_version(call->ctl, rf.name, q));
+    call_json(call, 202, provisioned_json(call, rf.name, q, (int)n, now, false));
+}
+
+void concurrency_get_provisioned(struct call *call)
+{
+    struct url_fn rf;
+    char q[URL_QUALIFIER_MAX + 1];
+    char lm[FUNC_JSON_TIME_LEN + 8];
+    if (!provisioned_target(call, &rf, q, sizeof(q))) {
+        return;
+    }
+    int n = stored_provisioned(call->ctl->store, rf.name, q, lm, sizeof(lm));
+    if (n <= 0) {
+        call_error(call, 404, "ProvisionedConcurrencyConfigNotFoundException",
+                   "No Provisioned Concurrency Config found for this function");
+        return;
+    }
+    call_json(call, 200, provisioned_json(call, rf.name, q, n, lm, false));
+}
+
+void concurrency_delete_provisioned(struct call *call)
+{
+    struct url_fn rf;
+    char q[URL_QUALIFIER_MAX + 1];
+    if (!provisioned_target(call, &rf, q, sizeof(q))) {
+        return;
+    }
+    int rc = store_setting_delete(call->ctl->store, rf.name, KIND_PROVISIONED, q);
+    if (rc < 0 && rc != -ENOENT) {
+        store_failed(call, rf.name, rc);
+        return;
+    }
+    apply_provisioned(call->ctl, rf.name, target_version(call->ctl, rf.name, q));
+    call_json_empty(call, 204);
+}
+
+/* Appends the config of qualifier q to list when one is stored. */
+static void list_one(struct call *call, const char *function, const char *q, json_t *list)
+{
+    char lm[FUNC_JSON_TIME_LEN + 8];
+    int n = stored_provisioned(call->ctl->store, function, q, lm, sizeof(lm));
+    if (n > 0) {
+        (void)json_array_append_new(list, provisioned_json(call, function, q, n, lm, true));
+    }
+}
+
+void concurrency_list_provisioned(struct call *call)
+{
+    struct url_fn rf;
+    if (versions_function(call, &rf, false) == NULL) {
+        return;
+    }
+    json_t *list = json_array();
+    const struct function_config *cfg;
+    for (size_t i = 0; (cfg = pool_function_at(call->ctl->pool, i)) != NULL; i++) {
+        if (strcmp(cfg->name, rf.name) == 0 && strcmp(cfg->version, "$LATEST") != 0) {
+            list_one(call, rf.name, cfg->version, list);
+        }
+    }
+    struct store_alias *as = NULL;
+    size_t n = 0;
+    if (store_alias_list(call->ctl->store, rf.name, &as, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            list_one(call, rf.name, as[i].name, list);
+        }
+    }
+    store_alias_list_free(as, n);
+    call_json(call, 200, json_pack("{s:o}", "ProvisionedConcurrencyConfigs", list));
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Concurrency settings (control-api.md 5): versions get their function's reserved concurrency
+ * (set by api_manage.c's PutFunctionConcurrency; the pool counts every version's environments
+ * against it) and Put/Get/Delete/ListProvisionedConcurrencyConfigs (environments of a published
+ * version, or of an alias's version, initialised ahead of invocations by the pool; Status READY
+ * once all of them finished their init). Both are stored as settings ("concurrency" and
+ * "provisioned") and applied again at start. The server's --max-concurrency plays the account
+ * limit (no unreserved minimum, as PutFunctionConcurrency). */
+#ifndef CLAMBDA_SERVER_API_CONCURRENCY_H
+#define CLAMBDA_SERVER_API_CONCURRENCY_H
+
+#include "api/call.h"
+#include "base/func.h"
+
+/* Sets cfg's reserved concurrency to its function's (cfg is a version being registered). */
+void concurrency_apply_version(struct call_ctx *ctl, struct function_config *cfg);
+/* Applies function's stored concurrency settings to its configurations in the pool (start-up,
+ * after its versions and aliases are loaded). */
+void concurrency_restore(struct call_ctx *ctl, const char *function);
+
+/* After alias of function moved from old_version (NULL: new alias) to its current version:
+ * the provisioned environments it asked for follow it. */
+void concurrency_alias_moved(struct call_ctx *ctl, const char *function, const char *alias,
+                             const char *old_version);
+
+void concurrency_put_provisioned(struct call *call);
+void concurrency_get_provisioned(struct call *call);
+void concurrency_delete_provisioned(struct call *call);
+void concurrency_list_provisioned(struct call *call);
+
+#endif /* CLAMBDA_SERVER_API_CONCURRENCY_H */

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* Event invoke configs (Put/Update/Get/Delete/ListFunctionEventInvokeConfigs), stored as the
+ * response document under setting kind "event-invoke" (qualifier "$LATEST", a version or an
+ * alias). Destinations must be Lambda function ARNs. The async queue applies $LATEST's through
+ * the function's configuration (eic_apply) and a version's or an alias's by reading the stored
+ * document at each decision (async.c); see docs/api.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/func.h"
+#include "base/xalloc.h"
+#include "catalog/registry.h"
+#include "control/func_json.h"
+#include "control/settings.h"
+#include "exec/pool.h"
+#include "state/store.h"
+
+#define EIC_RETRY_MAX 2
+#define EIC_AGE_MIN   60
+#define EIC_AGE_MAX   21600
+
+static bool eic_target(struct call *call, struct api_target *t)
+{
+    if (!settings_target(call, call->label[0], true, t)) {
+        return false;
+    }
+    if (*t->qualifier == '\0') {
+        (void)snprintf(t->qualifier, sizeof(t->qualifier), "$LATEST");
+    }
+    return true;
+}
+
+static bool int_in(struct call *call, json_t *body, const char *key, const char *member, long lo,
+                   long hi)
+{
+    json_t *v = json_object_get(body, key);
+    if (v == NULL || json_is_null(v)) {
+        return true;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        char value[32];
+        (void)snprintf(value, sizeof(value), "%lld",
+                       json_is_integer(v) ? (long long)json_integer_value(v) : 0LL);
+        char *what =
+            xasprintf("Member must have value %s %ld",
+                      json_is_integer(v) && json_integer_value(v) < lo ? "greater than or equal to"
+                                                                       : "less than or equal to",
+                      json_is_integer(v) && json_integer_value(v) < lo ? lo : hi);
+        settings_invalid(call, value, member, what);
+        free(what);
+        return false;
+    }
+    return true;
+}
+
+/* True when arn is arn:aws:lambda:<region>:<12 digits>:function:<name>[:<qualifier>]. */
+static bool is_function_arn(const char *arn)
+{
+    struct url_fn rf;
+    return strncmp(arn, "arn:aws", 7) == 0 && strstr(arn, ":lambda:") != NULL &&
+           strstr(arn, ":function:") != NULL && url_parse_function(arn, &rf) == 0;
+}
+
+static bool destination_ok(struct call *call, json_t *dc, const char *which)
+{
+    json_t *d = json_object_get(dc, which);
+    if (d == NULL) {
+        return true;
+    }
+    json_t *arn = json_object_get(d, "Destination");
+    if (!json_is_object(d) || (arn && !json_is_string(arn))) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "DestinationConfig members must be {\"Destination\": ARN}.");
+        return false;
+    }
+    if (arn && !is_function_arn(json_string_value(arn))) {
+        char *m = xasprintf("The destination ARN %s is not supported by clambda: only Lambda "
+                            "function ARNs (arn:aws:lambda:<region>:<account>:function:<name>) "
+                            "are accepted as %s destinations.",
+                            json_string_value(arn), which);
+        call_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
+    char name[FUNC_NAME_MAX + 1];
+    char err[256];
+    if (arn && func_destination_parse(json_string_value(arn), name, err, sizeof(err)) < 0) {
+        char *m = xasprintf("%s destination: %s", which, err);
+        call_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
+    return true;
+}
+
+static bool eic_body_ok(struct call *call, json_t *body)
+{
+    if (!int_in(call, body, "MaximumRetryAttempts", "maximumRetryAttempts", 0, EIC_RETRY_MAX) ||
+        !int_in(call, body, "MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", EIC_AGE_MIN,
+                EIC_AGE_MAX)) {
+        return false;
+    }
+    json_t *dc = json_object_get(body, "DestinationConfig");
+    if (dc && !json_is_object(dc)) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "DestinationConfig must be a structure.");
+        return false;
+    }
+    return destination_ok(call, dc, "OnSuccess") && destination_ok(call, dc, "OnFailure");
+}
+
+static json_t *eic_load(struct call *call, const struct api_target *t)
+{
+    char *doc = NULL;
+    if (store_setting_get(call->ctl->store, t->name, "event-invoke", t->qualifier, &doc) < 0) {
+        return NULL;
+    }
+    json_t *o = json_loads(doc, 0, NULL);
+    free(doc);
+    return o;
+}
+
+static void eic_not_found(struct call *call, const struct api_target *t)
+{
+    char *arn = func_json_arn(call->ctl->region, call->account, t->name, t->qualifier);
+    char *m = xasprintf("The function %s doesn't have an EventInvokeConfig", arn);
+    call_error(call, 404, "ResourceNotFoundException", m);
+    free(m);
+    free(arn);
+}
+
+/* Applies eic (NULL: the defaults) to the unqualified function's configuration, which the
+ * async queue reads (max_retries, max_event_age_s, on_success, on_failure): saved in the
+ * stored document's EventInvokeConfig and swapped into the pool. The RevisionId stays
+ * (registry_save), as on AWS. 0 or -errno. */
+static int eic_apply(struct call *call, const char *name, json_t *eic)
+{
+    const struct function_config *old = pool_function(call->ctl->pool, name);
+    if (old == NULL) {
+        return -ENOENT;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    (void)json_object_del(doc, "EventInvokeConfig");
+    if (eic) {
+        json_t *e = json_deep_copy(eic);
+        (void)json_object_del(e, "LastModified");
+        (void)json_object_del(e, "FunctionArn");
+        (void)json_object_set_new(doc, "EventInvokeConfig", e);
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc < 0) {
+        return rc;
+    }
+    cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+    cfg.code_size = old->code_size;
+    rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+    if (rc < 0) {
+        func_config_fini(&cfg);
+        return rc;
+    }
+    (void)pool_update_function(call->ctl->pool, &cfg); /* takes cfg over */
+    return 0;
+}
+
+/* Applies body's members to cfg (replace: start from nothing), stamps and stores it, answers. */
+static void eic_write(struct call *call, const struct api_target *t, json_t *cfg, json_t *body)
+{
+    static const char *const keys[] = {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(body, keys[i]);
+        if (v) {
+            (void)json_object_set(cfg, keys[i], v);
+        }
+    }
+    json_t *dc = json_object_get(cfg, "DestinationConfig");
+    json_t *in = json_object_get(body, "DestinationConfig");
+    static const char *const ds[] = {"OnSuccess", "OnFailure", NULL};
+    for (size_t i = 0; ds[i]; i++) {
+        json_t *v = json_object_get(in, ds[i]);
+        if (v || json_object_get(dc, ds[i]) == NULL) {
+            (void)json_object_set_new(dc, ds[i], v ? json_deep_copy(v) : json_object());
+        }
+    }
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    (void)json_object_set_new(cfg, "LastModified", json_real((double)ms / 1000.0));
+    char *doc = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (doc == NULL) {
+        abort();
+    }
+    int rc = store_setting_put(call->ctl->store, t->name, "event-invoke", t->qualifier, doc);
+    free(doc);
+    if (rc == 0 && strcmp(t->qualifier, "$LATEST") == 0) {
+        rc = eic_apply(call, t->name, cfg);
+    }
+    if (rc < 0) {
+        settings_store_error(call, t->name, rc);
+        return;
+    }
+    call_json(call, 200, json_incref(cfg));
+}
+
+static json_t *eic_new(struct call *call, const struct api_target *t)
+{
+    char *arn = func_json_arn(call->ctl->region, call->account, t->name, t->qualifier);
+    json_t *o =
+        json_pack("{s:f,s:s,s:{}}", "LastModified", 0.0, "FunctionArn", arn, "DestinationConfig");
+    free(arn);
+    return o;
+}
+
+static void eic_set(struct call *call, bool replace)
+{
+    struct api_target t;
+    json_t *body = NULL;
+    if (!eic_target(call, &t) || !settings_body(call, &body)) {
+        return;
+    }
+    json_t *cfg = NULL;
+    if (eic_body_ok(call, body)) {
+        cfg = replace ? eic_new(call, &t) : eic_load(call, &t);
+        if (cfg == NULL) {
+            eic_not_found(call, &t);
+        } else {
+            eic_write(call, &t, cfg, body);
+        }
+    }
+    json_decref(cfg);
+    json_decref(body);
+}
+
+void eic_put(struct call *call)
+{
+    eic_set(call, true);
+}
+
+void eic_update(struct call *call)
+{
+    eic_set(call, false);
+}
+
+void eic_get(struct call *call)
+{
+    struct api_target t;
+    if (!eic_target(call, &t)) {
+        return;
+    }
+    json_t *cfg = eic_load(call, &t);
+    if (cfg == NULL) {
+        eic_not_found(call, &t);
+        return;
+    }
+    call_json(call, 200, cfg);
+}
+
+void eic_delete(struct call *call)
+{
+    struct api_target t;
+    if (!eic_target(call, &t)) {
+        return;
+    }
+    int rc = store_setting_delete(call->ctl->store, t.name, "event-invoke", t.qualifier);
+    if (rc == 0 && strcmp(t.qualifier, "$LATEST") == 0) {
+        rc = eic_apply(call, t.name, NULL);
+        rc = rc == -ENOENT ? -EIO : rc;
+    }
+    if (rc == -ENOENT) {
+        eic_not_found(call, &t);
+    } else if (rc < 0) {
+        settings_store_error(call, t.name, rc);
+    } else {
+        call_json_empty(call, 204);
+    }
+}
+
+void eic_list(struct call *call)
+{
+    struct api_target t;
+    if (!settings_target(call, call->label[0], false, &t)) {
+        return;
+    }
+    settings_list_kind(call, t.name, "event-invoke", "FunctionEventInvokeConfigs");
+}

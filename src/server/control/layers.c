@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/* Layers: PublishLayerVersion (Content.ZipFile or S3Bucket/S3Key, extracted like function code
+ * under <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
+ * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See api_layers.h. */
+#include "control/layers.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/page.h"
+#include "api/upload.h"
+#include "base/ids.h"
+#include "base/xalloc.h"
+#include "control/download.h"
+#include "control/manage.h"
+#include "control/settings.h"
+#include "control/validate.h"
+#include "state/code.h"
+#include "state/optdir.h"
+#include "state/store.h"
+
+#define LAYER_NAME_MAX     140 /* api_layers.h: name buffers are 141 bytes */
+#define LAYER_PAGE_MAX     50
+#define LAYER_RUNTIMES_MAX 15
+#define LAYER_DESC_MAX     256
+
+static const char NAME_PATTERN[] =
+    "Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:"
+    "\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+";
+
+static bool name_chars_ok(const char *s)
+{
+    size_t len = strlen(s);
+    return len >= 1 && len <= LAYER_NAME_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+}
+
+bool layers_parse_name(const char *id, char out[LAYER_NAME_MAX + 1])
+{
+    const char *p = strstr(id, ":layer:");
+    if (strncmp(id, "arn:", 4) == 0) {
+        if (p == NULL) {
+            return false;
+        }
+        id = p + 7;
+    }
+    if (!name_chars_ok(id)) {
+        return false;
+    }
+    (void)snprintf(out, LAYER_NAME_MAX + 1, "%s", id);
+    return true;
+}
+
+static bool layer_name(struct call *call, char out[LAYER_NAME_MAX + 1])
+{
+    if (!layers_parse_name(call->label[0], out)) {
+        settings_invalid(call, call->label[0], "layerName", NAME_PATTERN);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_version(const char *s, int64_t *v)
+{
+    char *end = NULL;
+    long long n = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || n < 1) {
+        return false;
+    }
+    *v = n;
+    return true;
+}
+
+static void layer_not_found(struct call *call)
+{
+    call_error(call, 404, "ResourceNotFoundException",
+               "The resource you requested does not exist.");
+}
+
+/* ---- publish ---------------------------------------------------------------------------- */
+
+static bool string_list_ok(struct call *call, json_t *v, const char *member, size_t max,
+                           bool runtimes)
+{
+    if (v == NULL) {
+        return true;
+    }
+    size_t i;
+    json_t *e;
+    bool ok = json_is_array(v) && json_array_size(v) <= max;
+    json_array_foreach(v, i, e)
+    {
+        const char *s = json_string_value(e);
+        ok &= s != NULL && (runtimes ? validate_runtime_known(s)
+                                     : strcmp(s, "x86_64") == 0 || strcmp(s, "arm64") == 0);
+    }
+    if (!ok) {
+        settings_invalid(call, "(list)", member,
+                         runtimes ? "Member must satisfy constraint: [Member must satisfy "
+                                    "enum value set of the Runtime type]"
+                                  : "Member must satisfy constraint: [Member must satisfy "
+                                    "enum value set: [x86_64, arm64]]");
+    }
+    return ok;
+}
+
+static bool publish_body_ok(struct call *call, json_t *body)
+{
+    json_t *content = json_object_get(body, "Content");
+    json_t *desc = json_object_get(body, "Description");
+    json_t *lic = json_object_get(body, "LicenseInfo");
+    if (!json_is_object(content)) {
+        settings_invalid(call, "null", "content", "Member must not be null");
+        return false;
+    }
+    if ((desc && (!json_is_string(desc) || json_string_length(desc) > LAYER_DESC_MAX)) ||
+        (lic && (!json_is_string(lic) || json_string_length(lic) > 512))) {
+        settings_invalid(call, "(string)", desc ? "description" : "licenseInfo",
+                         "Member must have length less than or equal to 256");
+        return false;
+    }
+    if (!string_list_ok(call, json_object_get(body, "CompatibleRuntimes"), "compatibleRuntimes",
+                        LAYER_RUNTIMES_MAX, true) ||
+        !string_list_ok(call, json_object_get(body, "CompatibleArchitectures"),
+                        "compatibleArchitectures", 2, false)) {
+        return false;
+    }
+    return true;
+}
+
+static json_t *layer_doc(struct call *call, const char *name, int64_t version, json_t *body,
+                         const struct code_info *ci)
+{
+    char created[IDS_TIME_LEN];
+    ids_now_iso(created, 3, "+0000");
+    char *arn = xasprintf("arn:aws:lambda:%s:%s:layer:%s", call->ctl->region, call->account, name);
+    char *varn = xasprintf("%s:%lld", arn, (long long)version);
+    char *loc = xasprintf("file://%s", ci->dir);
+    json_t *desc = json_object_get(body, "Description");
+    json_t *doc =
+        json_pack("{s:{s:s,s:s,s:I},s:s,s:s,s:s,s:s,s:I}", "Content", "Location", loc, "CodeSha256",
+                  ci->sha256_b64, "CodeSize", (json_int_t)ci->size, "LayerArn", arn,
+                  "LayerVersionArn", varn, "Description", desc ? json_string_value(desc) : "",
+                  "CreatedDate", created, "Version", (json_int_t)version);
+    static const char *const opt[] = {"CompatibleRuntimes", "LicenseInfo",
+                                      "CompatibleArchitectures", NULL};
+    for (size_t i = 0; opt[i]; i++) {
+        json_t *v = json_object_get(body, opt[i]);
+        if (v) {
+            (void)json_object_set(doc, opt[i], v);
+        }
+    }
+    free(arn);
+    free(varn);
+    free(loc);
+    return doc;
+}
+
+/* doc as answered: the stored Content.Location (file:// + the extracted directory, which
+ * layers_resolve reads) becomes the zip's download URL, or goes when no zip is kept. */
+static json_t *answer_doc(const struct call *call, json_t *doc)
+{
+    json_t *content = json_object_get(doc, "Content");
+    char *url = download_url(call, json_string_value(json_object_get(content, "CodeSha256")));
+    if (url) {
+        (void)json_object_set_new(content, "Location", json_string(url));
+    } else {
+        (void)json_object_del(content, "Location");
+    }
+    free(url);
+    return doc;
+}
+
+void layers_publish(struct call *call)
+{
+    char name[LAYER_NAME_MAX + 1];
+    json_t *body = NULL;
+    struct code_info ci;
+    memset(&ci, 0, sizeof(ci));
+    if (!layer_name(call, name) || !settings_body(call, &body)) {
+        return;
+    }
+    if (!publish_body_ok(call, body) || !upload_take_code(call, &ci)) {
+        json_decref(body);
+        return;
+    }
+    struct store *st = call->ctl->store;
+    int64_t version = 0;
+    json_t *doc = NULL;
+    int rc = store_begin(st);
+    if (rc == 0 && (rc = store_layer_next(st, name, &version)) == 0) {
+        doc = layer_doc(call, name, version, body, &ci);
+        char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        rc = store_layer_put(st, name, version, text);
+        free(text);
+    }
+    rc = rc == 0 ? store_commit(st) : (store_rollback(st), rc);
+    code_info_fini(&ci);
+    json_decref(body);
+    if (rc < 0) {
+        json_decref(doc);
+        settings_store_error(call, name, -EIO);
+        return;
+    }
+    call_json(call, 201, answer_doc(call, doc));
+}
+
+/* ---- read, list, delete --------------------------------------------------------------------- */
+
+json_t *layers_get_doc(struct store *st, const char *name, int64_t version)
+{
+    char *text = NULL;
+    if (store_layer_get(st, name, version, &text) < 0) {
+        return NULL;
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    return doc;
+}
+
+static void answer_version(struct call *call, const char *name, int64_t version)
+{
+    json_t *doc = layers_get_doc(call->ctl->store, name, version);
+    if (doc == NULL) {
+        layer_not_found(call);
+        return;
+    }
+    call_json(call, 200, answer_doc(call, doc));
+}
+
+/* The layer name and version number of the path's labels. False after answering. */
+static bool layer_version_labels(struct call *call, char name[LAYER_NAME_MAX + 1], int64_t *version)
+{
+    if (!layer_name(call, name)) {
+        return false;
+    }
+    if (!parse_version(call->label[1], version)) {
+        settings_invalid(call, call->label[1], "versionNumber",
+                         "Member must have value greater than or equal to 1");
+        return false;
+    }
+    return true;
+}
+
+void layers_get_version(struct call *call)
+{
+    char name[LAYER_NAME_MAX + 1];
+    int64_t version = 0;
+    if (!layer_version_labels(call, name, &version)) {
+        return;
+    }
+    answer_version(call, name, version);
+}
+
+bool layers_parse_version_arn(const char *arn, char name[LAYER_NAME_MAX + 1], int64_t *version)
+{
+    const char *p = strstr(arn, ":layer:");
+    const char *colon = p ? strrchr(arn, ':') : NULL;
+    if (strncmp(arn, "arn:", 4) != 0 || p == NULL || colon <= p + 6 ||
+        !parse_version(colon + 1, version) || (size_t)(colon - (p + 7)) > LAYER_NAME_MAX) {
+        return false;
+    }
+    (void)snprintf(name, LAYER_NAME_MAX + 1, "%.*s", (int)(colon - (p + 7)), p + 7);
+    return name_chars_ok(name);
+}
+
+void layers_get_by_arn(struct call *call)
+{
+    char arn[2048];
+    char name[LAYER_NAME_MAX + 1];
+    int64_t version = 0;
+    if (url_query_get(call->req->url, "Arn", arn, sizeof(arn)) < 0 ||
+        !layers_parse_version_arn(arn, name, &version)) {
+        settings_invalid(call, "(Arn)", "arn",
+                         "Member must satisfy regular expression pattern: "
+                         "(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
+                         "\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)");
+        return;
+    }
+    answer_version(call, name, version);
+}
+
+void layers_delete_version(struct call *call)
+{
+    char name[LAYER_NAME_MAX + 1];
+    int64_t version = 0;
+    if (!layer_version_labels(call, name, &version)) {
+        return;
+    }
+    int rc = store_layer_delete(call->ctl->store, name, version);
+    if (rc < 0 && rc != -ENOENT) {
+        settings_store_error(call, name, -EIO);
+        return;
+    }
+    call_json_empty(call, 204); /* AWS: deleting a missing version succeeds */
+}
+
+/* True when the version document matches the ListLayers / ListLayerVersions filters. */
+static bool matches(json_t *doc, const char *runtime, const char *arch)
+{
+    size_t i;
+    json_t *e;
+    bool rt = *runtime == '\0';
+    bool ar = *arch == '\0';
+    json_array_foreach(json_object_get(doc, "CompatibleRuntimes"), i, e)
+    {
+        rt |= strcmp(json_string_value(e), runtime) == 0;
+    }
+    json_array_foreach(json_object_get(doc, "CompatibleArchitectures"), i, e)
+    {
+        ar |= strcmp(json_string_value(e), arch) == 0;
+    }
+    return rt && ar;
+}
+
+struct list_q {
+    char runtime[64];
+    char arch[16];
+    char marker[LAYER_NAME_MAX + 32];
+    int max;
+};
+
+static bool list_query(struct call *call, struct list_q *q)
+{
+    memset(q, 0, sizeof(*q));
+    (void)url_query_get(call->req->url, "CompatibleRuntime", q->runtime, sizeof(q->runtime));
+    (void)url_query_get(call->req->url, "CompatibleArchitecture", q->arch, sizeof(q->arch));
+    (void)url_query_get(call->req->url, "Marker", q->marker, sizeof(q->marker));
+    if (!page_max_items(call, LAYER_PAGE_MAX, &q->max)) {
+        return false;
+    }
+    if ((*q->runtime && !validate_runtime_known(q->runtime)) ||
+        (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0)) {
+        settings_invalid(call, *q->arch ? q->arch : q->runtime,
+                         *q->arch ? "compatibleArchitecture" : "compatibleRuntime",
+                         "Member must satisfy enum value set");
+        return false;
+    }
+    return true;
+}
+
+/* The list entry of a version (the document without Content and LayerArn). */
+static json_t *version_entry(json_t *doc)
+{
+    json_t *o = json_deep_copy(doc);
+    (void)json_object_del(o, "Content");
+    (void)json_object_del(o, "LayerArn");
+    return o;
+}
+
+/* Appends the page to the answer: entries after the marker (a name or a version), at most
+ * q->max, with NextMarker when more follow. */
+static void page_add(json_t *out, json_t *arr, json_t *entry, const char *key,
+                     const struct list_q *q)
+{
+    if (*q->marker && strcmp(key, q->marker) <= 0) {
+        json_decref(entry);
+        return;
+    }
+    if (json_array_size(arr) == (size_t)q->max) {
+        if (json_object_get(out, "NextMarker") == NULL) {
+            json_t *last = json_array_get(arr, json_array_size(arr) - 1);
+            (void)json_object_set(out, "NextMarker", json_object_get(last, "_key"));
+        }
+        json_decref(entry);
+        return;
+    }
+    (void)json_object_set_new(entry, "_key", json_string(key));
+    (void)json_array_append_new(arr, entry);
+}
+
+static void strip_keys(json_t *arr)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        (void)json_object_del(e, "_key");
+    }
+}
+
+void layers_list(struct call *call)
+{
+    struct list_q q;
+    struct store_setting *ls = NULL;
+    size_t n = 0;
+    if (!list_query(call, &q)) {
+        return;
+    }
+    if (store_layer_list(call->ctl->store, NULL, &ls, &n) < 0) {
+        settings_store_error(call, "layers", -EIO);
+        return;
+    }
+    json_t *out = json_object();
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *doc = json_loads(ls[i].json, 0, NULL);
+        bool first_match = doc && matches(doc, q.runtime, q.arch);
+        if (first_match) {
+            json_t *e = json_pack("{s:s,s:O,s:o}", "LayerName", ls[i].qualifier, "LayerArn",
+                                  json_object_get(doc, "LayerArn"), "LatestMatchingVersion",
+                                  version_entry(doc));
+            page_add(out, arr, e, ls[i].qualifier, &q);
+            while (i + 1 < n && strcmp(ls[i + 1].qualifier, ls[i].qualifier) == 0) {
+                i++; /* newest matching version only */
+            }
+        }
+        json_decref(doc);
+    }
+    store_setting_list_free(ls, n);
+    strip_keys(arr);
+    (void)json_object_set_new(out, "Layers", arr);
+    call_json(call, 200, out);
+}
+
+void layers_list_versions(struct call *call)
+{
+    char name[LAYER_NAME_MAX + 1];
+    struct list_q q;
+    struct store_setting *ls = NULL;
+    size_t n = 0;
+    if (!layer_name(call, name) || !list_query(call, &q)) {
+        return;
+    }
+    if (store_layer_list(call->ctl->store, name, &ls, &n) < 0) {
+        settings_store_error(call, name, -EIO);
+        return;
+    }
+    json_t *out = json_object();
+    json_t *arr = json_array();
+    int64_t after = 0;
+    bool has_after = *q.marker && parse_version(q.marker, &after);
+    for (size_t i = 0; i < n; i++) {
+        json_t *doc = json_loads(ls[i].json, 0, NULL);
+        int64_t v = json_integer_value(json_object_get(doc, "Version"));
+        if (doc && matches(doc, q.runtime, q.arch) && (!has_after || v < after)) {
+            struct list_q q2 = q;
+            q2.marker[0] = '\0';
+            char key[24];
+            (void)snprintf(key, sizeof(key), "%lld", (long long)v);
+            page_add(out, arr, version_entry(doc), key, &q2);
+        }
+        json_decref(doc);
+    }
+    store_setting_list_free(ls, n);
+    strip_keys(arr);
+    (void)json_object_set_new(out, "LayerVersions", arr);
+    call_json(call, 200, out);
+}
+
+/* ---- a function's Layers -------------------------------------------------------------------- */
+
+static bool layer_dir(struct call *call, const char *arn, char **dir, json_t *out)
+{
+    char name[LAYER_NAME_MAX + 1];
+    int64_t version = 0;
+    if (!layers_parse_version_arn(arn, name, &version)) {
+        settings_invalid(call, arn, "layers",
+                         "Member must satisfy constraint: [Member must satisfy regular "
+                         "expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:"
+                         "layer:[a-zA-Z0-9-_]+:[0-9]+]");
+        return false;
+    }
+    json_t *doc = layers_get_doc(call->ctl->store, name, version);
+    const char *loc =
+        json_string_value(json_object_get(json_object_get(doc, "Content"), "Location"));
+    if (loc == NULL || strncmp(loc, "file://", 7) != 0) {
+        json_decref(doc);
+        char *m = xasprintf("Layer version %s does not exist.", arn);
+        call_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
+    *dir = xstrdup(loc + 7);
+    (void)json_array_append_new(
+        out, json_pack("{s:O,s:O}", "Arn", json_object_get(doc, "LayerVersionArn"), "CodeSize",
+                       json_object_get(json_object_get(doc, "Content"), "CodeSize")));
+    json_decref(doc);
+    return true;
+}
+
+bool layers_resolve(struct call *call, json_t *layers, char **layers_json, char **opt_dir)
+{
+    *layers_json = NULL;
+    *opt_dir = NULL;
+    if (layers == NULL || (json_is_array(layers) && json_array_size(layers) == 0)) {
+        return true;
+    }
+    if (!json_is_array(layers) || json_array_size(layers) > LAYERS_MAX) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   json_is_array(layers) ? "Cannot reference more than 5 layers."
+                                         : "Layers must be a list of layer version ARNs.");
+        return false;
+    }
+    char *dirs[LAYERS_MAX] = {NULL};
+    size_t n = json_array_size(layers);
+    json_t *out = json_array();
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        const char *arn = json_string_value(json_array_get(layers, i));
+        ok = layer_dir(call, arn ? arn : "(not a string)", &dirs[i], out);
+    }
+    char err[512];
+    if (ok && optdir_merge(call->ctl->state_dir, (const char *const *)dirs, n, opt_dir, err,
+                           sizeof(err)) < 0) {
+        call_error(call, 500, "ServiceException", err);
+        ok = false;
+    }
+    if (ok) {
+        *layers_json = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    json_decref(out);
+    for (size_t i = 0; i < n; i++) {
+        free(dirs[i]);
+    }
+    return ok;
+}

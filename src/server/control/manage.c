@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: MIT */
+/* CreateFunction and DeleteFunction; see api_manage.h. Both run on the loop thread: the store
+ * call costs tens of microseconds, the zip extraction is proportional to the package (a 1 MB
+ * zip is a few milliseconds). */
+#include "control/manage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/upload.h"
+#include "base/func.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "catalog/aliases.h"
+#include "catalog/registry.h"
+#include "cl_b64.h"
+#include "control/func_json.h"
+#include "control/functions.h"
+#include "control/layers.h"
+#include "control/settings.h"
+#include "control/validate.h"
+#include "control/versions.h"
+#include "exec/pool.h"
+#include "state/code.h"
+#include "state/store.h"
+
+static void null_member(struct call *call, const char *member)
+{
+    char *m = xasprintf("1 validation error detected: Value null at '%s' failed to satisfy "
+                        "constraint: Member must not be null",
+                        member);
+    call_error(call, 400, "ValidationException", m);
+    free(m);
+}
+
+/* Parses and validates the body. OUT: *body (json_decref). False after answering. */
+static bool create_body(struct call *call, json_t **body)
+{
+    struct validate_error err;
+    *body = call_body(call, false);
+    if (*body == NULL) {
+        call_error(call, 400, "InvalidRequestContentException",
+                   "Could not parse request body into json.");
+        return false;
+    }
+    if (validate_function_request(*body, true, NULL, &err) < 0) {
+        call_error(call, err.status, err.type, err.message);
+    } else if (!json_is_string(json_object_get(*body, "FunctionName"))) {
+        null_member(call, "functionName");
+    } else if (!json_is_string(json_object_get(*body, "Role"))) {
+        null_member(call, "role");
+    } else if (!json_is_object(json_object_get(*body, "Code"))) {
+        null_member(call, "code");
+    } else if (!json_is_string(json_object_get(*body, "Runtime")) ||
+               !json_is_string(json_object_get(*body, "Handler"))) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Runtime and Handler are mandatory parameters for functions created "
+                   "with deployment packages.");
+    } else if (json_object_get(*body, "Tags") == NULL ||
+               settings_tags_ok(call, json_object_get(*body, "Tags"))) {
+        /* clambda's own scaling members and stored-only members are not CreateFunction input */
+        (void)json_object_del(*body, "OptDir");
+        (void)json_object_del(*body, "ReservedConcurrentExecutions");
+        (void)json_object_del(*body, "ProvisionedConcurrentExecutions");
+        return true;
+    }
+    json_decref(*body);
+    *body = NULL;
+    return false;
+}
+
+/* The name from FunctionName (a name or an unqualified ARN). False after answering. */
+static bool create_name(struct call *call, json_t *body, struct url_fn *rf)
+{
+    const char *id = json_string_value(json_object_get(body, "FunctionName"));
+    if (url_parse_function(id, rf) < 0 || rf->qualifier[0]) {
+        struct validate_error err;
+        validate_one(&err, id, "functionName",
+                     "Member must satisfy regular expression pattern: "
+                     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                     "(function:)?([a-zA-Z0-9-_]+)");
+        call_error(call, err.status, err.type, err.message);
+        return false;
+    }
+    if (pool_function(call->ctl->pool, rf->name) != NULL) {
+        char *m = xasprintf("Function already exist: %s", rf->name);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return false;
+    }
+    return true;
+}
+
+/* Keeps the Role beside the function (a store setting): the configuration document has none.
+ * 0 or -errno (logged). */
+static int save_role(struct call *call, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        log_error("%s %s: saving its Role failed (%s)", call->op, name, strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
+void manage_create_function(struct call *call)
+{
+    json_t *body = NULL;
+    struct url_fn rf;
+    struct code_info ci;
+    char *layers = NULL;
+    char *opt_dir = NULL;
+    memset(&ci, 0, sizeof(ci));
+    if (!create_body(call, &body) || !create_name(call, body, &rf) ||
+        !layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir) ||
+        !upload_take_code(call, &ci)) {
+        json_decref(body);
+        free(layers);
+        free(opt_dir);
+        return;
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, rf.name, ci.dir, body, err, sizeof(err));
+    if (rc == 0) {
+        cfg.layers = layers;
+        cfg.opt_dir = opt_dir;
+    } else {
+        free(layers);
+        free(opt_dir);
+    }
+    if (rc == 0) {
+        cfg.code_sha256 = xstrdup(ci.sha256_b64);
+        cfg.code_size = (int64_t)ci.size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        json_t *tags = json_object_get(body, "Tags");
+        if (rc == 0 && json_object_size(tags) && settings_put_tags(call, rf.name, tags) < 0) {
+            (void)store_function_delete(call->ctl->store, rf.name);
+            (void)snprintf(err, sizeof(err), "The function store failed to save Tags.");
+            rc = -EIO;
+        }
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    code_info_fini(&ci);
+    if (rc < 0) {
+        json_decref(body);
+        call_error(call, 500, "ServiceException", err);
+        return;
+    }
+    struct func_meta m = {.version = "$LATEST",
+                          .role = json_string_value(json_object_get(body, "Role")),
+                          .code_sha256 = cfg.code_sha256,
+                          .code_size = cfg.code_size,
+                          .last_modified = cfg.last_modified,
+                          .revision_id = cfg.revision_id,
+                          .description = cfg.description};
+    json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
+    (void)save_role(call, cfg.name, m.role);
+    bool publish = json_is_true(json_object_get(body, "Publish"));
+    json_decref(body);
+    if (pool_add_function(call->ctl->pool, &cfg) < 0) {
+        func_config_fini(&cfg); /* cannot happen: the name was checked above */
+    }
+    if (publish) { /* AWS answers with the version's configuration instead of $LATEST's */
+        json_decref(out);
+        versions_publish_latest(call, rf.name, NULL, 201);
+        return;
+    }
+    call_json(call, 201, out);
+}
+
+void manage_delete_function(struct call *call)
+{
+    struct url_fn rf;
+    char q[URL_QUALIFIER_MAX + 1];
+    if (url_parse_function(call->label[0], &rf) < 0) {
+        struct validate_error err;
+        validate_one(&err, call->label[0], "functionName",
+                     "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:"
+                     "lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+                     "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        call_error(call, err.status, err.type, err.message);
+        return;
+    }
+    int qrc = url_query_get(call->req->url, "Qualifier", q, sizeof(q));
+    if (qrc == 0 && rf.qualifier[0] && strcmp(q, rf.qualifier) != 0) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "The derived qualifier from the function name does not match the "
+                   "specified qualifier.");
+        return;
+    }
+    if (rf.qualifier[0] || qrc == 0) {
+        versions_delete_version(call, rf.name, rf.qualifier[0] ? rf.qualifier : q);
+        return;
+    }
+    if (pool_function(call->ctl->pool, rf.name) == NULL) {
+        versions_not_found(call, rf.name, NULL);
+        return;
+    }
+    int rc = store_function_delete(call->ctl->store, rf.name);
+    if (rc == -ENOENT) {
+        char *m = xasprintf("Function %s is defined by --manifest: remove it there and reload "
+                            "(SIGHUP).",
+                            rf.name);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return;
+    }
+    if (rc < 0) {
+        call_error(call, 500, "ServiceException",
+                   "The function store failed; see the "
+                   "server's log.");
+        return;
+    }
+    (void)pool_remove_function(call->ctl->pool, rf.name, NULL);
+    aliases_remove(call->ctl->aliases, rf.name, NULL);
+    call_json_empty(call, 204);
+}
+
+/* Members of UpdateFunctionConfiguration kept in the configuration document. Role is kept
+ * beside it (save_role); Layers and RevisionId are handled apart; the members clambda does not
+ * implement pass validate_function_request only with values that change nothing. */
+static const char *const update_members[] = {"Handler",          "Runtime",     "MemorySize",
+                                             "Timeout",          "Environment", "Description",
+                                             "EphemeralStorage", NULL};
+
+/* The stored function the path names, checked against RevisionId. NULL after answering. */
+static const struct function_config *update_target(struct call *call, json_t *body)
+{
+    struct url_fn rf;
+    if (url_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
+        char *m = xasprintf("%s takes an unqualified function name or ARN.", call->op);
+        call_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return NULL;
+    }
+    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    struct store_function sf;
+    if (cfg == NULL) {
+        versions_not_found(call, rf.name, NULL);
+        return NULL;
+    }
+    if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {
+        char *m = xasprintf("Function %s is defined by --manifest: change it there and reload "
+                            "(SIGHUP).",
+                            rf.name);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        return NULL;
+    }
+    store_function_fini(&sf);
+    const char *rev = json_string_value(json_object_get(body, "RevisionId"));
+    if (rev && (cfg->revision_id == NULL || strcmp(rev, cfg->revision_id) != 0)) {
+        call_error(call, 412, "PreconditionFailedException",
+                   "The Revision Id provided does not match the latest Revision Id. Call "
+                   "the GetFunction/GetAlias API to retrieve the latest Revision Id");
+        return NULL;
+    }
+    return cfg;
+}
+
+/* Applies a new Layers member (resolved into layers, opt_dir) to cfg when given; else (or cfg
+ * NULL) frees them. */
+static void apply_layers(struct function_config *cfg, bool given, char *layers, char *opt_dir)
+{
+    if (given && cfg) {
+        free(cfg->layers);
+        free(cfg->opt_dir);
+        cfg->layers = layers;
+        cfg->opt_dir = opt_dir;
+    } else {
+        free(layers);
+        free(opt_dir);
+    }
+}
+
+/* Validates body, finds the function and resolves Layers. NULL after answering, with body
+ * released. */
+static const struct function_config *update_prepare(struct call *call, json_t *body, char **layers,
+                                                    char **opt_dir)
+{
+    struct validate_error verr;
+    const struct function_config *old = NULL;
+    struct url_fn rf;
+    bool named = url_parse_function(call->label[0], &rf) == 0;
+    if (validate_function_request(body, false, named ? rf.name : call->label[0], &verr) < 0) {
+        call_error(call, verr.status, verr.type, verr.message);
+    } else {
+        old = update_target(call, body);
+    }
+    if (old == NULL || !layers_resolve(call, json_object_get(body, "Layers"), layers, opt_dir)) {
+        json_decref(body);
+        return NULL;
+    }
+    return old;
+}
+
+static void answer_updated(struct call *call, struct function_config *cfg);
+
+/* Saves the body's Role (validated) for function name when it differs from the stored one.
+ * OUT: *changed. False after answering (the store failed; nothing else is changed yet). */
+/* The Role body gives when it differs from the stored one (a copy), else NULL. */
+static char *changed_role(struct call *call, const char *name, json_t *body)
+{
+    const char *role = json_string_value(json_object_get(body, "Role"));
+    char *stored = role ? functions_stored_role(call->ctl->store, name) : NULL;
+    bool changed = role && (stored == NULL || strcmp(stored, role) != 0);
+    free(stored);
+    return changed ? xstrdup(role) : NULL;
+}
+
+void manage_update_configuration(struct call *call)
+{
+    json_t *body = call_body(call, true);
+    if (body == NULL) {
+        call_error(call, 400, "InvalidRequestContentException",
+                   "Could not parse request body into json.");
+        return;
+    }
+    char *layers = NULL;
+    char *opt_dir = NULL;
+    bool layers_given = json_object_get(body, "Layers") != NULL;
+    const struct function_config *old = update_prepare(call, body, &layers, &opt_dir);
+    if (old == NULL) {
+        return;
+    }
+    /* saved after the configuration, so a failed update changes nothing */
+    char *role = changed_role(call, old->name, body);
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    for (size_t i = 0; update_members[i]; i++) {
+        json_t *v = json_object_get(body, update_members[i]);
+        if (v) {
+            (void)json_object_set(doc, update_members[i], v);
+        }
+    }
+    json_decref(body);
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc < 0) {
+        apply_layers(NULL, false, layers, opt_dir);
+    } else {
+        apply_layers(&cfg, layers_given, layers, opt_dir);
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = role ? registry_save_revised(call->ctl->store, &cfg, err, sizeof(err))
+                  : registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        free(role);
+        call_error(call, 500, "ServiceException", err);
+        return;
+    }
+    int role_rc = role ? save_role(call, cfg.name, role) : 0;
+    free(role);
+    if (role_rc < 0) { /* the configuration is saved: serve it, and say what is missing */
+        (void)pool_update_function(call->ctl->pool, &cfg);
+        call_error(call, 500, "ServiceException",
+                   "The configuration was saved, but the function store failed to save "
+                   "the Role; see the server's log.");
+        return;
+    }
+    answer_updated(call, &cfg);
+}
+
+/* Saves old with its reserved concurrency set to reserved (-1: none) and puts it in the pool.
+ * 0, or -1 after answering an error. */
+static int save_reserved(struct call *call, const struct function_config *old, int reserved)
+{
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    if (reserved >= 0) {
+        (void)json_object_set_new(doc, "ReservedConcurrentExecutions", json_integer(reserved));
+    } else {
+        (void)json_object_del(doc, "ReservedConcurrentExecutions");
+    }
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+        cfg.code_size = old->code_size;
+        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    if (rc < 0) {
+        call_error(call, 500, "ServiceException", err);
+        return -1;
+    }
+    (void)pool_update_function(call->ctl->pool, &cfg); /* in place: only scaling changed */
+    return 0;
+}
+
+/* Reserved concurrency of every other function ($LATEST). */
+static long long reserved_elsewhere(const struct pool *p, const char *name)
+{
+    long long sum = 0;
+    const struct function_config *c;
+    for (size_t i = 0; (c = pool_function_at(p, i)) != NULL; i++) {
+        if (strcmp(c->version, "$LATEST") == 0 && strcmp(c->name, name) != 0 && c->reserved > 0) {
+            sum += c->reserved;
+        }
+    }
+    return sum;
+}
+
+void manage_put_concurrency(struct call *call)
+{
+    json_t *body = call_body(call, true);
+    const json_t *n = json_object_get(body, "ReservedConcurrentExecutions");
+    const struct function_config *old = NULL;
+    if (body == NULL || (n && !json_is_integer(n))) {
+        call_error(call, 400, "InvalidRequestContentException",
+                   "Could not parse request body into json.");
+    } else if (n == NULL) {
+        null_member(call, "reservedConcurrentExecutions");
+    } else if (json_integer_value(n) < 0) {
+        struct validate_error err;
+        char v[32];
+        (void)snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(n));
+        validate_one(&err, v, "reservedConcurrentExecutions",
+                     "Member must have value greater than or equal to 0");
+        call_error(call, err.status, err.type, err.message);
+    } else {
+        old = update_target(call, body);
+    }
+    long long want = n ? (long long)json_integer_value(n) : 0;
+    json_decref(body);
+    if (old == NULL) {
+        return;
+    }
+    if (want + reserved_elsewhere(call->ctl->pool, old->name) > call->ctl->max_concurrency) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Specified ReservedConcurrentExecutions for function decreases "
+                   "account's UnreservedConcurrentExecution below its minimum value of "
+                   "[0].");
+        return;
+    }
+    if (save_reserved(call, old, (int)want) == 0) {
+        call_json(call, 200, json_pack("{s:I}", "ReservedConcurrentExecutions", (json_int_t)want));
+    }
+}
+
+void manage_delete_concurrency(struct call *call)
+{
+    json_t *none = json_object();
+    const struct function_config *old = update_target(call, none);
+    json_decref(none);
+    if (old && save_reserved(call, old, -1) == 0) {
+        call_json_empty(call, 204);
+    }
+}
+
+/* Answers the FunctionConfiguration of cfg ($LATEST, just saved) and hands cfg to the pool. */
+static void answer_updated(struct call *call, struct function_config *cfg)
+{
+    char *role = functions_stored_role(call->ctl->store, cfg->name);
+    struct func_meta m = {.version = "$LATEST",
+                          .role = role,
+                          .code_sha256 = cfg->code_sha256,
+                          .code_size = cfg->code_size,
+                          .last_modified = cfg->last_modified,
+                          .revision_id = cfg->revision_id,
+                          .description = cfg->description};
+    json_t *out = func_json_config(cfg, &m, call->ctl->region, call->account, false);
+    free(role);
+    (void)pool_update_function(call->ctl->pool, cfg); /* takes cfg over */
+    call_json(call, 200, out);
+}
+
+/* Hands cfg ($LATEST, just saved) to the pool and answers with a version published from it
+ * (UpdateFunctionCode with Publish: true): its FunctionConfiguration, as AWS answers. */
+static void answer_published(struct call *call, struct function_config *cfg)
+{
+    char *name = xstrdup(cfg->name); /* the pool takes cfg over */
+    (void)pool_update_function(call->ctl->pool, cfg);
+    versions_publish_latest(call, name, NULL, 200);
+    free(name);
+}
+
+/* UpdateFunctionCode's body: a JSON object with its code and nothing clambda cannot do.
+ * NULL after answering. */
+static json_t *code_body(struct call *call)
+{
+    json_t *body = call_body(call, false);
+    if (body == NULL) {
+        call_error(call, 400, "InvalidRequestContentException",
+                   "Could not parse request body into json.");
+    } else if (json_object_get(body, "Architectures") &&
+               (!json_is_array(json_object_get(body, "Architectures")) ||
+                json_array_size(json_object_get(body, "Architectures")) != 1)) {
+        call_error(call, 400, "ValidationException",
+                   "1 validation error detected: Value at 'architectures' failed to "
+                   "satisfy constraint: Member must have length less than or equal to 1");
+    } else {
+        return body;
+    }
+    json_decref(body);
+    return NULL;
+}
+
+void manage_update_code(struct call *call)
+{
+    json_t *body = code_body(call);
+    const struct function_config *old = body ? update_target(call, body) : NULL;
+    struct code_info ci;
+    memset(&ci, 0, sizeof(ci));
+    if (old == NULL || !upload_take_code(call, &ci)) {
+        json_decref(body);
+        return;
+    }
+    json_t *doc = NULL;
+    func_config_to_json(old, &doc);
+    json_t *arch = json_object_get(body, "Architectures");
+    if (arch) {
+        (void)json_object_set(doc, "Architectures", arch);
+    }
+    bool dry_run = json_is_true(json_object_get(body, "DryRun"));
+    bool publish = json_is_true(json_object_get(body, "Publish"));
+    json_decref(body);
+    struct function_config cfg;
+    char err[512];
+    int rc = func_config_from_json(&cfg, old->name, ci.dir, doc, err, sizeof(err));
+    json_decref(doc);
+    if (rc == 0) {
+        cfg.code_sha256 = xstrdup(ci.sha256_b64);
+        cfg.code_size = (int64_t)ci.size;
+        rc = dry_run ? 0 : registry_save(call->ctl->store, &cfg, err, sizeof(err));
+        if (rc < 0) {
+            func_config_fini(&cfg);
+        }
+    }
+    code_info_fini(&ci);
+    if (rc < 0) {
+        call_error(call, rc == -EINVAL ? 400 : 500,
+                   rc == -EINVAL ? "InvalidParameterValueException" : "ServiceException", err);
+        return;
+    }
+    if (dry_run) { /* validated and extracted, nothing changed */
+        struct func_meta m = {.version = "$LATEST",
+                              .code_sha256 = cfg.code_sha256,
+                              .code_size = cfg.code_size,
+                              .last_modified = old->last_modified,
+                              .revision_id = old->revision_id,
+                              .description = cfg.description};
+        call_json(call, 200, func_json_config(&cfg, &m, call->ctl->region, call->account, false));
+        func_config_fini(&cfg);
+        return;
+    }
+    if (publish) {
+        answer_published(call, &cfg);
+        return;
+    }
+    answer_updated(call, &cfg);
+}

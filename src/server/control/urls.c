@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* Function URL configs (Create/Get/Update/Delete/ListFunctionUrlConfigs). Stored as the
+ * response document under setting kind "url" (qualifier "" or an alias); the URL is not served
+ * yet (docs/api.md). See api_settings.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/ids.h"
+#include "base/xalloc.h"
+#include "control/func_json.h"
+#include "control/settings.h"
+#include "state/store.h"
+
+#define CORS_MAX_AGE 86400
+
+/* The URL config's target: unqualified or an alias (not $LATEST or a version). */
+static bool url_target(struct call *call, struct api_target *t)
+{
+    if (!settings_target(call, call->label[0], true, t)) {
+        return false;
+    }
+    if (*t->qualifier && (strcmp(t->qualifier, "$LATEST") == 0 ||
+                          strspn(t->qualifier, "0123456789") == strlen(t->qualifier))) {
+        settings_invalid(call, t->qualifier, "qualifier",
+                         "Member must satisfy regular expression pattern: "
+                         "((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
+        return false;
+    }
+    return true;
+}
+
+static bool enum_ok(struct call *call, json_t *v, const char *member, const char *a, const char *b)
+{
+    const char *s = json_string_value(v);
+    if (v == NULL) {
+        return true;
+    }
+    if (s == NULL || (strcmp(s, a) != 0 && strcmp(s, b) != 0)) {
+        char *what = xasprintf("Member must satisfy enum value set: [%s, %s]", a, b);
+        settings_invalid(call, s ? s : "(not a string)", member, what);
+        free(what);
+        return false;
+    }
+    return true;
+}
+
+static bool cors_ok(struct call *call, json_t *cors)
+{
+    if (cors == NULL) {
+        return true;
+    }
+    static const char *const lists[] = {"AllowHeaders", "AllowMethods", "AllowOrigins",
+                                        "ExposeHeaders", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(cors, key, v)
+    {
+        bool known = strcmp(key, "AllowCredentials") == 0 || strcmp(key, "MaxAge") == 0;
+        for (size_t i = 0; lists[i]; i++) {
+            known |= strcmp(key, lists[i]) == 0;
+        }
+        if (!known) {
+            settings_invalid(call, key, "cors", "Member must be a known Cors member");
+            return false;
+        }
+    }
+    json_t *age = json_object_get(cors, "MaxAge");
+    if (age && (!json_is_integer(age) || json_integer_value(age) < 0 ||
+                json_integer_value(age) > CORS_MAX_AGE)) {
+        settings_invalid(call, "MaxAge", "cors.maxAge",
+                         "Member must have value less than or equal to 86400");
+        return false;
+    }
+    return true;
+}
+
+/* Validates the body of Create (create) or Update. False after answering. */
+static bool url_body_ok(struct call *call, json_t *body, bool create)
+{
+    json_t *auth = json_object_get(body, "AuthType");
+    if (create && auth == NULL) {
+        settings_invalid(call, "null", "authType", "Member must not be null");
+        return false;
+    }
+    json_t *cors = json_object_get(body, "Cors");
+    if (cors && !json_is_object(cors)) {
+        settings_invalid(call, "Cors", "cors", "Member must be a structure");
+        return false;
+    }
+    return enum_ok(call, auth, "authType", "NONE", "AWS_IAM") &&
+           enum_ok(call, json_object_get(body, "InvokeMode"), "invokeMode", "BUFFERED",
+                   "RESPONSE_STREAM") &&
+           cors_ok(call, cors);
+}
+
+static json_t *url_load(struct call *call, const struct api_target *t)
+{
+    char *doc = NULL;
+    if (store_setting_get(call->ctl->store, t->name, "url", t->qualifier, &doc) < 0) {
+        return NULL;
+    }
+    json_t *o = json_loads(doc, 0, NULL);
+    free(doc);
+    return o;
+}
+
+static int url_save(struct call *call, const struct api_target *t, json_t *cfg)
+{
+    char *doc = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (doc == NULL) {
+        abort();
+    }
+    int rc = store_setting_put(call->ctl->store, t->name, "url", t->qualifier, doc);
+    free(doc);
+    return rc;
+}
+
+static void url_not_found(struct call *call)
+{
+    call_error(call, 404, "ResourceNotFoundException",
+               "The resource you requested does not exist.");
+}
+
+/* A new URL id: 32 characters of [a-z0-9], as AWS's. */
+static void url_id(char out[33])
+{
+    ids_hex(out, 16);
+}
+
+void urls_create(struct call *call)
+{
+    struct api_target t;
+    json_t *body = NULL;
+    if (!url_target(call, &t) || !settings_body(call, &body)) {
+        return;
+    }
+    json_t *old = NULL;
+    if (!url_body_ok(call, body, true)) {
+        json_decref(body);
+        return;
+    }
+    if ((old = url_load(call, &t)) != NULL) {
+        json_decref(old);
+        json_decref(body);
+        char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
+        char *m = xasprintf("Failed to create function url config for [functionArn = %s]. Error "
+                            "message:  FunctionUrlConfig exists for this Lambda function",
+                            arn);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        free(arn);
+        return;
+    }
+    char id[33];
+    char now[IDS_TIME_LEN];
+    url_id(id);
+    ids_now_iso(now, 6, "Z");
+    char *url = xasprintf("https://%s.lambda-url.%s.on.aws/", id, call->ctl->region);
+    char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
+    json_t *cors = json_object_get(body, "Cors");
+    json_t *mode = json_object_get(body, "InvokeMode");
+    json_t *cfg =
+        json_pack("{s:s,s:s,s:O,s:o,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
+                  "AuthType", json_object_get(body, "AuthType"), "Cors",
+                  cors ? json_incref(cors) : json_object(), "CreationTime", now, "LastModifiedTime",
+                  now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
+    free(url);
+    free(arn);
+    json_decref(body);
+    int rc = url_save(call, &t, cfg);
+    if (rc < 0) {
+        json_decref(cfg);
+        settings_store_error(call, t.name, rc);
+        return;
+    }
+    (void)json_object_del(cfg, "LastModifiedTime");
+    call_json(call, 201, cfg);
+}
+
+void urls_get(struct call *call)
+{
+    struct api_target t;
+    if (!url_target(call, &t)) {
+        return;
+    }
+    json_t *cfg = url_load(call, &t);
+    if (cfg == NULL) {
+        url_not_found(call);
+        return;
+    }
+    call_json(call, 200, cfg);
+}
+
+void urls_update(struct call *call)
+{
+    struct api_target t;
+    json_t *body = NULL;
+    if (!url_target(call, &t) || !settings_body(call, &body)) {
+        return;
+    }
+    json_t *cfg = NULL;
+    if (url_body_ok(call, body, false) && (cfg = url_load(call, &t)) == NULL) {
+        url_not_found(call);
+    } else if (cfg) {
+        static const char *const keys[] = {"AuthType", "Cors", "InvokeMode", NULL};
+        for (size_t i = 0; keys[i]; i++) {
+            json_t *v = json_object_get(body, keys[i]);
+            if (v) {
+                (void)json_object_set(cfg, keys[i], v);
+            }
+        }
+        char now[IDS_TIME_LEN];
+        ids_now_iso(now, 6, "Z");
+        (void)json_object_set_new(cfg, "LastModifiedTime", json_string(now));
+        int rc = url_save(call, &t, cfg);
+        if (rc < 0) {
+            settings_store_error(call, t.name, rc);
+        } else {
+            call_json(call, 200, json_incref(cfg));
+        }
+    }
+    json_decref(cfg);
+    json_decref(body);
+}
+
+void urls_delete(struct call *call)
+{
+    struct api_target t;
+    if (!url_target(call, &t)) {
+        return;
+    }
+    int rc = store_setting_delete(call->ctl->store, t.name, "url", t.qualifier);
+    if (rc == -ENOENT) {
+        url_not_found(call);
+    } else if (rc < 0) {
+        settings_store_error(call, t.name, rc);
+    } else {
+        call_json_empty(call, 204);
+    }
+}
+
+void urls_list(struct call *call)
+{
+    struct api_target t;
+    if (!settings_target(call, call->label[0], false, &t)) {
+        return;
+    }
+    if (*t.qualifier) {
+        settings_invalid(call, t.qualifier, "functionName",
+                         "Member must name an unqualified function");
+        return;
+    }
+    settings_list_kind(call, t.name, "url", "FunctionUrlConfigs");
+}

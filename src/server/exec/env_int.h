@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* The environment's private state, shared by env.c (lifecycle, processes, logs) and
+ * api_runtime.c (the Runtime API requests that drive the state machine). */
+#ifndef CLAMBDA_SERVER_ENV_INT_H
+#define CLAMBDA_SERVER_ENV_INT_H
+
+#include "exec/env.h"
+#include "http/httpd.h"
+#include "observe/logs.h"
+#include "sandbox.h"
+
+/* Largest buffered /response body (6 MiB + 100, as AWS). */
+#define ENV_MAX_RESPONSE 6291556
+/* Largest streamed response (AWS since 2025-07-31: 200 MB). */
+#define ENV_MAX_STREAM ((uint64_t)200 * 1024 * 1024)
+/* Full isolation: an idle environment is frozen after this long without an event, so that
+ * back-to-back invocations pay neither the freeze nor the thaw (docs/sandbox.md, figures). */
+#define ENV_FREEZE_DELAY_MS 10
+
+enum env_state { ENV_INIT, ENV_IDLE, ENV_BUSY, ENV_RESPONDED, ENV_DEAD };
+
+struct env {
+    struct env_config cfg;
+    enum env_state state;
+    bool stopping; /* env_stop called or the process exited: on_gone already sent */
+    bool exited;   /* reaped */
+    struct httpd *rapi;
+    char api_addr[32];
+    struct sandbox_proc proc;
+    uv_pipe_t out_pipe;
+    uv_pipe_t err_pipe;
+    uv_poll_t exit_poll;
+    uv_timer_t timer;
+    int n_open; /* libuv handles not yet closed */
+    struct logs_stream *log;
+    struct inv *inv;              /* current invocation (waiting for init, or running) */
+    struct httpd_conn *next_conn; /* a runtime blocked in `next` */
+    char last_id[IDS_UUID_LEN];   /* the last answered request id (403 vs 400) */
+    uint64_t spawn_ns, init_ns, start_ns, idle_ns;
+    bool report_init;    /* the next REPORT carries Init Duration */
+    bool started;        /* START written for inv */
+    bool is_initialised; /* the first `next` came */
+    uint64_t peak_kb;
+    /* The result posted by the runtime, returned to the caller at its next `next`. */
+    struct inv_result result;
+    uint8_t *result_body;
+    char *result_ctype;
+    const char *result_status; /* REPORT Status (NULL, "error", "timeout") */
+    const char *result_error_type;
+    /* A streamed /response being forwarded to a streaming caller as it arrives. */
+    struct httpd_conn *stream_conn;
+    uint64_t stream_bytes;
+    bool stream_oversized;
+};
+
+/* Handles one request on the environment's Runtime API listener (api_runtime.c). */
+void rapi_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* Head handler of the Runtime API listener: lets a streamed /response reach a streaming
+ * caller as it arrives (api_runtime.c). */
+void rapi_head(struct httpd_conn *c, const struct http1_request *req, void *user);
+
+/* A streamed /response for the current invocation has started on c and its caller streams:
+ * forward the body to inv->chunk as it arrives, with flow control. */
+void env_on_stream_start(struct env *e, struct httpd_conn *c);
+/* The streamed body is complete (c's request is delivered); true when it went over the
+ * streaming limit. */
+bool env_on_stream_end(struct env *e, struct httpd_conn *c);
+
+/* The runtime called `next` (api_runtime.c checked the state). */
+void env_on_next(struct env *e, struct httpd_conn *c);
+/* The runtime posted a result for the current invocation: keep it until the next `next`.
+ * Takes body (malloc'd). status/error_type describe platform errors for REPORT. */
+void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_t len,
+                   const char *content_type, const char *status, const char *error_type);
+/* The runtime posted /init/error: fail the waiting invocation with body, kill the runtime. */
+void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
+                       const char *error_type);
+
+#endif /* CLAMBDA_SERVER_ENV_INT_H */

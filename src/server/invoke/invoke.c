@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/* The Invoke API; see api_invoke.h. A synchronous invoke keeps the caller's connection until
+ * the invocation completes; if the caller goes away first the invocation still runs to its end
+ * (as on AWS) and its result is dropped. */
+#include "invoke/invoke.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/awserr.h"
+#include "base/func.h"
+#include "base/ids.h"
+#include "base/xalloc.h"
+#include "catalog/aliases.h"
+#include "cl_b64.h"
+#include "exec/inv.h"
+#include "exec/pool.h"
+#include "http/evstream.h"
+#include "http/url.h"
+
+/* Largest X-Amz-Client-Context (base64 characters), as AWS. */
+#define CLIENT_CONTEXT_MAX 3583
+
+enum inv_type { TYPE_SYNC, TYPE_EVENT, TYPE_DRYRUN, TYPE_BAD };
+
+/* A JSON string; invalid UTF-8 (from a client's header) is replaced rather than dropped. */
+static json_t *jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    return j ? j : json_string("(invalid UTF-8)");
+}
+
+static void on_caller_gone(struct httpd_conn *c, void *arg)
+{
+    struct inv *inv = arg;
+    (void)c;
+    inv->owner = NULL; /* the invocation runs on; its result is dropped */
+}
+
+static void respond_result(struct httpd_conn *c, struct inv *inv, const struct inv_result *r)
+{
+    struct httpd_header h[6];
+    size_t n = 0;
+    struct cl_buf tail;
+    cl_buf_init(&tail, 2 * LOGS_TAIL_MAX);
+    h[n++] = (struct httpd_header){"Content-Type",
+                                   r->content_type ? r->content_type : "application/json"};
+    h[n++] = (struct httpd_header){"x-amzn-RequestId", inv->id};
+    h[n++] = (struct httpd_header){"X-Amz-Executed-Version", inv->version};
+    if (r->outcome == INV_FUNCTION_ERROR) {
+        h[n++] = (struct httpd_header){"X-Amz-Function-Error", "Unhandled"};
+    }
+    if (inv->tail) {
+        if (cl_b64_encode(&tail, inv->tail->data, inv->tail->len) < 0) {
+            abort();
+        }
+        h[n++] = (struct httpd_header){"X-Amz-Log-Result", cl_buf_str(&tail)};
+    }
+    httpd_respond(c, 200, h, n, r->body, r->len);
+    cl_buf_fini(&tail);
+}
+
+static void on_done(struct inv *inv, const struct inv_result *r)
+{
+    struct httpd_conn *c = inv->owner;
+    if (c && r->outcome == INV_THROTTLED) {
+        awserr_send(c, 429, "TooManyRequestsException", "message", "Rate Exceeded.", r->reason,
+                    inv->id);
+    } else if (c) {
+        respond_result(c, inv, r);
+    }
+    inv_free(inv);
+}
+
+/* ---- InvokeWithResponseStream ---------------------------------------------------------- */
+
+/* A streaming caller; inv->owner points here. The 200 and its headers go out with the first
+ * event, so that a throttle can still be a 429. */
+struct stream_caller {
+    struct httpd_conn *c; /* NULL once the caller is gone */
+    struct inv *inv;
+    bool started;
+    bool paused; /* the producer waits for the drain callback */
+};
+
+static void stream_resume_producer(struct stream_caller *sc)
+{
+    if (sc->paused) {
+        sc->paused = false;
+        if (sc->inv->resume) {
+            sc->inv->resume(sc->inv->producer);
+        }
+    }
+}
+
+static void on_stream_drain(struct httpd_conn *c, void *arg)
+{
+    (void)c;
+    stream_resume_producer(arg);
+}
+
+static void on_stream_caller_gone(struct httpd_conn *c, void *arg)
+{
+    struct stream_caller *sc = arg;
+    (void)c;
+    sc->c = NULL; /* the invocation runs on; the rest of the stream is dropped */
+    stream_resume_producer(sc);
+}
+
+/* Sends one event; returns httpd_stream_write's answer. */
+static int stream_event(struct stream_caller *sc, const char *type, const char *ctype,
+                        const uint8_t *payload, size_t len)
+{
+    if (!sc->started) {
+        struct httpd_header h[] = {{"Content-Type", "application/vnd.amazon.eventstream"},
+                                   {"x-amzn-RequestId", sc->inv->id},
+                                   {"X-Amz-Executed-Version", "$LATEST"}};
+        sc->started = true;
+        if (httpd_stream_start(sc->c, 200, h, 3) < 0) {
+            return -EPIPE; /* the write failed and closed the connection */
+        }
+    }
+    const struct evstream_header eh[] = {
+        {":event-type", type}, {":content-type", ctype}, {":message-type", "event"}};
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    /* Payloads are at most 64 KB (a read) or 6 MB (a buffered response): under the limit. */
+    if (evstream_encode(&b, eh, 3, payload, len) < 0) {
+        abort();
+    }
+    int rc = httpd_stream_write(sc->c, b.data, b.len);
+    cl_buf_fini(&b);
+    return rc;
+}
+
+static int on_stream_chunk(struct inv *inv, const uint8_t *data, size_t len)
+{
+    struct stream_caller *sc = inv->owner;
+    if (sc->c == NULL || len == 0) {
+        return 0;
+    }
+    if (stream_event(sc, "PayloadChunk", "application/octet-stream", data, len) == 1) {
+        sc->paused = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* InvokeComplete's payload: ErrorCode/ErrorDetails from the error JSON's errorType and
+ * errorMessage (the raw body when it is not such JSON), LogResult when asked. */
+static char *invoke_complete_json(const struct inv *inv, const struct inv_result *r)
+{
+    json_t *o = json_object();
+    if (r->outcome == INV_FUNCTION_ERROR) {
+        json_error_t jerr;
+        json_t *err = json_loadb((const char *)r->body, r->len, 0, &jerr);
+        const char *type = json_string_value(json_object_get(err, "errorType"));
+        const char *msg = json_string_value(json_object_get(err, "errorMessage"));
+        (void)json_object_set_new(o, "ErrorCode", jstr(type ? type : "Unhandled"));
+        json_t *details = msg ? jstr(msg) : json_stringn((const char *)r->body, r->len);
+        (void)json_object_set_new(o, "ErrorDetails", details ? details : jstr(""));
+        json_decref(err);
+    }
+    if (inv->tail) {
+        struct cl_buf tail;
+        cl_buf_init(&tail, 2 * LOGS_TAIL_MAX);
+        if (cl_b64_encode(&tail, inv->tail->data, inv->tail->len) < 0) {
+            abort();
+        }
+        (void)json_object_set_new(o, "LogResult", json_string(cl_buf_str(&tail)));
+        cl_buf_fini(&tail);
+    }
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (s == NULL) {
+        abort();
+    }
+    return s;
+}
+
+static void on_stream_done(struct inv *inv, const struct inv_result *r)
+{
+    struct stream_caller *sc = inv->owner;
+    if (sc->c && r->outcome == INV_THROTTLED && !sc->started) {
+        awserr_send(sc->c, 429, "TooManyRequestsException", "message", "Rate Exceeded.", r->reason,
+                    inv->id);
+    } else if (sc->c) {
+        httpd_stream_set_drain(sc->c, NULL, NULL);
+        if (r->outcome == INV_OK && r->len > 0) { /* a buffered response: one chunk */
+            (void)stream_event(sc, "PayloadChunk", "application/octet-stream", r->body, r->len);
+        }
+        char *done = invoke_complete_json(inv, r);
+        if (sc->c) {
+            (void)stream_event(sc, "InvokeComplete", "application/json", (const uint8_t *)done,
+                               strlen(done));
+        }
+        free(done);
+        if (sc->c) {
+            httpd_stream_end(sc->c, NULL, 0);
+        }
+    }
+    free(sc);
+    inv_free(inv);
+}
+
+void invoke_stream_attach(struct httpd_conn *c, struct inv *inv)
+{
+    struct stream_caller *sc = xcalloc(1, sizeof(*sc));
+    sc->c = c;
+    sc->inv = inv;
+    inv->owner = sc;
+    inv->done = on_stream_done;
+    inv->chunk = on_stream_chunk;
+    httpd_conn_set_abort(c, on_stream_caller_gone, sc);
+    httpd_stream_set_drain(c, on_stream_drain, sc);
+}
+
+static enum inv_type parse_type(const char *v)
+{
+    if (v == NULL || strcmp(v, "RequestResponse") == 0) {
+        return TYPE_SYNC;
+    }
+    if (strcmp(v, "Event") == 0) {
+        return TYPE_EVENT;
+    }
+    return strcmp(v, "DryRun") == 0 ? TYPE_DRYRUN : TYPE_BAD;
+}
+
+static void validation_error(struct httpd_conn *c, const char *value, const char *member,
+                             const char *constraint)
+{
+    char *m = xasprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy "
+                        "constraint: %s",
+                        value, member, constraint);
+    awserr_send(c, 400, "ValidationException", "message", m, NULL, NULL);
+    free(m);
+}
+
+static void not_found(struct invoke *api, struct httpd_conn *c, const char *name,
+                      const char *qualifier)
+{
+    char *m = xasprintf("Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", api->region,
+                        api->account, name, *qualifier ? ":" : "", qualifier);
+    awserr_send(c, 404, "ResourceNotFoundException", "Message", m, NULL, NULL);
+    free(m);
+}
+
+/* Resolves the FunctionName label and the Qualifier parameter (a version, or an alias whose
+ * version is picked by weight) to a known function. OUT: *fn
+ * and the invoked ARN in arn. False after answering an error. */
+static bool resolve(struct invoke *api, struct httpd_conn *c, const char *url, bool stream,
+                    const struct function_config **fn, char **arn)
+{
+    char id[URL_ID_MAX + 1];
+    char q[URL_QUALIFIER_MAX + 1];
+    struct url_fn rf;
+    int rc = stream ? url_match_invoke_stream(url, id, sizeof(id))
+                    : url_match_invoke(url, id, sizeof(id));
+    if (rc == -ENOENT) {
+        awserr_send(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
+                    NULL);
+        return false;
+    }
+    if (rc < 0 || url_parse_function(id, &rf) < 0) {
+        validation_error(c, rc < 0 ? "(malformed)" : id, "functionName",
+                         "Member must satisfy regular expression pattern: "
+                         "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                         "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        return false;
+    }
+    if (url_query_get(url, "Qualifier", q, sizeof(q)) == 0) {
+        if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
+            awserr_send(c, 400, "InvalidParameterValueException", "message",
+                        "The derived qualifier from the function name does not match the "
+                        "specified qualifier.",
+                        NULL, NULL);
+            return false;
+        }
+        memcpy(rf.qualifier, q, sizeof(q));
+    }
+    *fn = pool_function_version(api->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+    const struct alias_target *t =
+        *fn == NULL && *rf.qualifier ? aliases_get(api->aliases, rf.name, rf.qualifier) : NULL;
+    if (t) {
+        *fn = pool_function_version(api->pool, rf.name, aliases_pick(t, aliases_uniform01()));
+    }
+    if (*fn == NULL) {
+        not_found(api, c, rf.name, rf.qualifier);
+        return false;
+    }
+    *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", api->region, api->account, rf.name,
+                     *rf.qualifier ? ":" : "", rf.qualifier);
+    return true;
+}
+
+/* Checks size and JSON validity of the payload. False after answering an error. */
+static bool check_payload(struct httpd_conn *c, const struct http1_request *req, bool is_async)
+{
+    size_t limit = is_async ? INVOKE_MAX_ASYNC : INVOKE_MAX_SYNC;
+    if (req->body_too_large || req->body_len > limit) {
+        char *m;
+        if (is_async) {
+            unsigned long long n = req->body_too_large ? (unsigned long long)req->content_length
+                                                       : (unsigned long long)req->body_len;
+            m = xasprintf("%llu byte payload is too large for the Event invocation type (limit "
+                          "%zu bytes)",
+                          n, limit);
+        } else {
+            m = xasprintf("Request must be smaller than %zu bytes for the InvokeFunction "
+                          "operation",
+                          limit);
+        }
+        awserr_send(c, 413, "RequestEntityTooLargeException", "message", m, NULL, NULL);
+        free(m);
+        return false;
+    }
+    json_error_t jerr;
+    memset(&jerr, 0, sizeof(jerr));
+    json_t *v = req->body_len ? json_loadb((const char *)req->body, req->body_len,
+                                           JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
+                              : json_object();
+    if (v == NULL) {
+        char *m = xasprintf("Could not parse request body into json: Could not parse payload into "
+                            "json: %s: line %d column %d",
+                            jerr.text, jerr.line, jerr.column);
+        awserr_send(c, 400, "InvalidRequestContentException", "message", m, NULL, NULL);
+        free(m);
+        return false;
+    }
+    json_decref(v);
+    return true;
+}
+
+/* Decodes X-Amz-Client-Context (base64 of a JSON object). OUT: *out (NULL when absent). False
+ * after answering an error. */
+static bool client_context(struct httpd_conn *c, const struct http1_request *req, char **out)
+{
+    const char *b64 = http1_header(req, "X-Amz-Client-Context");
+    *out = NULL;
+    if (b64 == NULL || *b64 == '\0') {
+        return true;
+    }
+    struct cl_buf dec;
+    cl_buf_init(&dec, CLIENT_CONTEXT_MAX);
+    json_error_t jerr;
+    json_t *v = NULL;
+    if (strlen(b64) <= CLIENT_CONTEXT_MAX &&
+        cl_b64_decode(&dec, (const uint8_t *)b64, strlen(b64)) == 0 && dec.len > 0) {
+        v = json_loadb((const char *)dec.data, dec.len, 0, &jerr);
+    }
+    if (v == NULL) {
+        cl_buf_fini(&dec);
+        awserr_send(c, 400, "InvalidRequestContentException", "message",
+                    "Client context must be a valid Base64-encoded JSON object.", NULL, NULL);
+        return false;
+    }
+    /* Verbatim, unless line breaks would break the header: then re-serialised compactly. */
+    if (memchr(dec.data, '\n', dec.len) || memchr(dec.data, '\r', dec.len)) {
+        *out = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    } else {
+        *out = xstrdup(cl_buf_str(&dec));
+    }
+    json_decref(v);
+    cl_buf_fini(&dec);
+    if (*out == NULL) {
+        abort();
+    }
+    return true;
+}
+
+static bool check_log_type(struct httpd_conn *c, const char *log_type)
+{
+    if (log_type && strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0) {
+        validation_error(c, log_type, "logType",
+                         "Member must satisfy enum value set: [Tail, None]");
+        return false;
+    }
+    return true;
+}
+
+/* Event: the 202 goes out only once the event is committed to the durable queue. */
+static void enqueue(struct invoke *api, struct httpd_conn *c, const struct function_config *fn,
+                    const char *arn, const uint8_t *payload, size_t len, const char *ctx)
+{
+    char id[IDS_UUID_LEN];
+    size_t name_len = strlen(fn->name);
+    const char *q = strstr(arn, ":function:") + strlen(":function:") + name_len;
+    ids_uuid(id);
+    if (async_enqueue(api->async, id, fn->name, *q == ':' ? q + 1 : "", payload, len, ctx) < 0) {
+        awserr_send(c, 500, "ServiceException", "Message",
+                    "The event could not be stored; it was not accepted.", NULL, id);
+        return;
+    }
+    struct httpd_header h[] = {{"x-amzn-RequestId", id}};
+    httpd_respond(c, 202, h, 1, NULL, 0);
+}
+
+static void start(struct invoke *api, struct httpd_conn *c, const struct function_config *fn,
+                  char *arn, enum inv_type type, bool tail, char *ctx, bool stream)
+{
+    size_t len = 0;
+    uint8_t *payload = httpd_conn_take_body(c, &len);
+    if (payload == NULL) {
+        payload = (uint8_t *)xstrdup("{}"); /* no payload: the function gets {} */
+        len = 2;
+    }
+    if (type == TYPE_EVENT) {
+        enqueue(api, c, fn, arn, payload, len, ctx);
+        free(payload);
+        free(ctx);
+        free(arn);
+        return;
+    }
+    struct inv *inv = inv_new(fn->name, arn, payload, len, tail, on_done);
+    inv->client_context = ctx;
+    inv_set_version(inv, fn->version);
+    free(arn);
+    if (stream) {
+        invoke_stream_attach(c, inv);
+    } else {
+        inv->owner = c;
+        httpd_conn_set_abort(c, on_caller_gone, inv);
+    }
+    pool_submit(api->pool, inv);
+}
+
+/* GET /metrics: the Prometheus text exposition format 0.0.4. */
+static void serve_metrics(struct metrics *m, struct httpd_conn *c)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, (size_t)16 * 1024 * 1024);
+    if (metrics_render(m, &text) < 0) {
+        abort(); /* 16 MB of metrics: thousands of functions, not a runtime condition */
+    }
+    struct httpd_header h[] = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
+    httpd_respond(c, 200, h, 1, text.data, text.len);
+    cl_buf_fini(&text);
+}
+
+/* The observability endpoints on the same listener. False when req is not one of them. */
+static bool observe(struct invoke *api, struct httpd_conn *c, const struct http1_request *req)
+{
+    size_t n = strlen("/metrics");
+    if (api->metrics && strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", n) == 0 &&
+        (req->url[n] == '\0' || req->url[n] == '?')) {
+        serve_metrics(api->metrics, c);
+        return true;
+    }
+    if (api->logs && logs_api_match(req)) {
+        logs_api_handle(api->logs, c, req);
+        return true;
+    }
+    return false;
+}
+
+void invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
+{
+    struct invoke *api = user;
+    const struct function_config *fn = NULL;
+    char *arn = NULL;
+    char *ctx = NULL;
+    const char *type_hdr = http1_header(req, "X-Amz-Invocation-Type");
+    enum inv_type type = parse_type(type_hdr);
+    if (observe(api, c, req)) {
+        return;
+    }
+    bool stream = strncmp(req->url, "/2021-11-15/", 12) == 0;
+    if (strcmp(req->method, "POST") != 0) {
+        awserr_send(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
+                    NULL);
+        return;
+    }
+    if (!resolve(api, c, req->url, stream, &fn, &arn)) {
+        return;
+    }
+    if (stream && type == TYPE_EVENT) {
+        validation_error(c, type_hdr, "invocationType",
+                         "Member must satisfy enum value set: [RequestResponse, DryRun]");
+    } else if (type == TYPE_BAD) {
+        validation_error(c, type_hdr, "invocationType",
+                         "Member must satisfy enum value set: [Event, RequestResponse, DryRun]");
+    } else if (type == TYPE_DRYRUN) {
+        char rid[IDS_UUID_LEN];
+        ids_uuid(rid);
+        struct httpd_header h[] = {{"x-amzn-RequestId", rid}};
+        httpd_respond(c, 204, h, 1, NULL, 0);
+    } else if (check_log_type(c, http1_header(req, "X-Amz-Log-Type")) &&
+               check_payload(c, req, type == TYPE_EVENT) && client_context(c, req, &ctx)) {
+        const char *log_type = http1_header(req, "X-Amz-Log-Type");
+        start(api, c, fn, arn, type, log_type && strcmp(log_type, "Tail") == 0, ctx, stream);
+        return;
+    }
+    free(arn);
+}

@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: MIT */
+/* `clambda serve`; see serve.h and docs/serve.md for every flag. */
+#include "serve/serve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "auth/creds.h"
+#include "base/func.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "catalog/manifest.h"
+#include "catalog/registry.h"
+#include "exec/pool.h"
+#include "front/routes.h"
+#include "http/httpd.h"
+#include "invoke/async.h"
+#include "invoke/invoke.h"
+#include "invoke/queue.h"
+#include "observe/logs.h"
+#include "observe/logs_api.h"
+#include "observe/metrics.h"
+#include "sandbox_full.h"
+#include "serve/serve_args.h"
+#include "state/store.h"
+
+/* The running server, reachable from the signal callbacks. */
+struct serve {
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm, sighup;
+    const struct serve_opts *opts; /* for SIGHUP: --manifest, --set, --provisioned */
+    char **manifest_names;         /* the functions the manifest defined last */
+    size_t n_manifest_names;
+    struct httpd *api;
+    struct pool *pool;
+    struct async *async;
+    struct invoke invoke;
+    struct logs_api logs;
+    struct metrics *metrics;
+    struct call_ctx control;
+    struct creds *creds;
+    struct store *store;       /* the registry's state database */
+    struct sandbox_full *full; /* NULL: isolation none */
+    int grace_ms;
+    bool stopping;
+};
+
+/* What the server runs with, for GET /metrics and status pages (serve_isolation_mode). */
+static const char *isolation_mode = "none";
+static char isolation_reason[512];
+
+const char *serve_isolation_mode(void)
+{
+    return isolation_mode;
+}
+
+const char *serve_isolation_reason(void)
+{
+    return isolation_reason;
+}
+
+/* mkdir -p dir. 0 or -errno. */
+static int make_dirs(const char *dir)
+{
+    char *p = xstrdup(dir);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                rc = -errno;
+            }
+            *s = c;
+            if (c == '\0' || rc < 0) {
+                break;
+            }
+        }
+    }
+    free(p);
+    return rc;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct serve *s = h->data;
+    if (s->stopping) {
+        return;
+    }
+    s->stopping = true;
+    log_info("%s, shutting down", strsignal(signum));
+    httpd_close(s->api);
+    s->api = NULL;
+    async_shutdown(s->async); /* first: events cut short by the pool stay queued */
+    pool_shutdown(s->pool, s->grace_ms);
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sighup, NULL);
+}
+
+static bool name_in(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Replaces the list of functions the manifest defines. */
+static void remember_manifest(struct serve *s, const struct function_config *fns, size_t n)
+{
+    for (size_t i = 0; i < s->n_manifest_names; i++) {
+        free(s->manifest_names[i]);
+    }
+    s->manifest_names = xrealloc(s->manifest_names, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        s->manifest_names[i] = xstrdup(fns[i].name);
+    }
+    s->n_manifest_names = n;
+}
+
+/* Loads the manifest again and checks it against the functions from elsewhere. */
+static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
+{
+    char err[1024];
+    if (manifest_load(s->opts->manifest, fns, n, err, sizeof(err)) < 0) {
+        log_error("SIGHUP: %s; keeping the running functions", err);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        const char *name = (*fns)[i].name;
+        if (pool_function(s->pool, name) &&
+            !name_in(s->manifest_names, s->n_manifest_names, name)) {
+            log_error("SIGHUP: function %s is also given by --function; keeping "
+                      "the running functions",
+                      name);
+            manifest_free(*fns, *n);
+            return -EINVAL;
+        }
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (registry_prepare_code(s->opts->state_dir, &(*fns)[i], err, sizeof(err)) < 0) {
+            log_error("SIGHUP: %s; keeping the running functions", err);
+            manifest_free(*fns, *n);
+            return -EINVAL;
+        }
+    }
+    if (serve_args_apply_sets(s->opts, *fns, *n, false) < 0) {
+        manifest_free(*fns, *n);
+        return -EINVAL;
+    }
+    serve_args_apply_provisioned(s->opts, *fns, *n);
+    return 0;
+}
+
+/* SIGHUP: applies the manifest's changes. Changed functions get new environments (in-flight
+ * invocations finish on the old ones); functions no longer in it are removed. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct serve *s = h->data;
+    struct function_config *fns = NULL;
+    size_t n = 0;
+    (void)signum;
+    if (s->stopping || s->opts->manifest == NULL) {
+        log_error("SIGHUP: no --manifest to reload");
+        return;
+    }
+    if (reload_load(s, &fns, &n) < 0) {
+        return;
+    }
+    size_t counts[3] = {0, 0, 0}, removed = 0;
+    for (size_t i = 0; i < s->n_manifest_names; i++) {
+        bool kept = false;
+        for (size_t j = 0; j < n; j++) {
+            kept = kept || strcmp(fns[j].name, s->manifest_names[i]) == 0;
+        }
+        if (!kept && pool_remove_function(s->pool, s->manifest_names[i], NULL) == 0) {
+            removed++;
+        }
+    }
+    remember_manifest(s, fns, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = pool_update_function(s->pool, &fns[i]);
+        counts[rc >= 0 && rc <= POOL_REPLACED ? rc : POOL_UPDATED]++;
+    }
+    manifest_free(fns, n);
+    log_info("SIGHUP: reloaded %s: %zu added, %zu replaced, %zu unchanged or "
+             "rescaled, %zu removed",
+             s->opts->manifest, counts[POOL_ADDED], counts[POOL_REPLACED], counts[POOL_UPDATED],
+             removed);
+}
+
+/* Sanitizer settings of the server pass through to runtimes built with sanitizers too. */
+static char **sanitizer_env(void)
+{
+    static const char *const names[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+                                        "ASAN_SYMBOLIZER_PATH", NULL};
+    char **env = xcalloc(5, sizeof(*env));
+    size_t n = 0;
+    for (size_t i = 0; names[i]; i++) {
+        const char *v = getenv(names[i]);
+        if (v) {
+            env[n++] = xasprintf("%s=%s", names[i], v);
+        }
+    }
+    return env;
+}
+
+/* Falls back to isolation none, loudly (never silently unsandboxed). */
+static void fall_back(const char *why)
+{
+    isolation_mode = "none";
+    (void)snprintf(isolation_reason, sizeof(isolation_reason), "%s", why);
+    log_error("WARNING: full isolation is not available here (%s).\n"
+              "clambda: WARNING: functions run UNSANDBOXED, as plain processes of this "
+              "user (--isolation none).\n"
+              "clambda: WARNING: pass --isolation full to refuse to start instead, or "
+              "--isolation none to choose this knowingly.",
+              why);
+}
+
+/* Probes, prepares (skeleton root, seccomp program, cgroup parent) and tries one throw-away
+ * environment. On failure s->full stays NULL and d says why. */
+static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+{
+    int rc = sandbox_full_probe(cfg, d);
+    rc = rc < 0 ? rc : sandbox_full_new(cfg, &s->full, d);
+    rc = rc < 0 ? rc : sandbox_full_selftest(s->full, d);
+    if (rc < 0) {
+        sandbox_full_free(s->full);
+        s->full = NULL;
+    }
+    return rc;
+}
+
+static void say_full(const struct sandbox_full_config *cfg, const char *no_userns)
+{
+    isolation_mode = "full";
+    isolation_reason[0] = '\0';
+    if (cfg->userns) {
+        log_info("isolation full: namespaces, pivot_root, seccomp, cgroups%s, user namespace "
+                 "(host uids %u-%u)",
+                 cfg->isolate_net ? ", network namespace per environment" : "", SANDBOX_USERNS_BASE,
+                 SANDBOX_USERNS_BASE + 65535);
+    } else {
+        log_info("isolation full: namespaces, pivot_root, seccomp, cgroups%s; no user namespace "
+                 "(%s): the setup runs as root until it drops to uid 993",
+                 cfg->isolate_net ? ", network namespace per environment" : "", no_userns);
+    }
+}
+
+/* --isolation: full isolation when it can be had (with a user namespace when possible), else
+ * refuse (full) or fall back loudly (auto). 0, or -1 after printing why not. */
+static int setup_isolation(struct serve *s, const struct serve_opts *o)
+{
+    if (strcmp(o->isolation, "none") == 0) {
+        (void)snprintf(isolation_reason, sizeof(isolation_reason), "--isolation none");
+        log_info("isolation none: functions run as plain processes");
+        return 0;
+    }
+    char *sbx_dir = xasprintf("%s/sandbox", o->state_dir);
+    char *root = xasprintf("%s/root", sbx_dir);
+    struct sandbox_full_config cfg = {.root_dir = root,
+                                      .cgroup_mount = o->cgroup_root,
+                                      .cgroup_self = "/proc/self/cgroup",
+                                      .cgroup_name = "clambda",
+                                      .uid = 993,
+                                      .gid = 990,
+                                      .isolate_net = o->isolate_net,
+                                      .userns = o->userns};
+    struct sandbox_diag d = {0, ""};
+    char no_userns[256] = "--userns off";
+    int rc = mkdir(sbx_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    if (rc < 0) {
+        (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(-rc));
+    }
+    rc = rc < 0 ? rc : try_full(s, &cfg, &d);
+    if (rc < 0 && cfg.userns && geteuid() == 0) {
+        (void)snprintf(no_userns, sizeof(no_userns), "%s", d.msg);
+        cfg.userns = false;
+        rc = try_full(s, &cfg, &d);
+    }
+    free(root);
+    free(sbx_dir);
+    if (rc == 0) {
+        say_full(&cfg, no_userns);
+        return 0;
+    }
+    if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
+        log_error("%s cannot be had: %s",
+                  o->isolate_net ? "--network isolated" : "--isolation full", d.msg);
+        return -1;
+    }
+    fall_back(d.msg);
+    return 0;
+}
+
+static double gauge_one(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* metrics_queue_depth_fn over the durable Event queue (arg: the async worker). */
+static long async_depth(void *arg, const char *function)
+{
+    int64_t n = 0;
+    return queue_depth(async_queue(arg), function, &n) == 0 ? (long)n : -1;
+}
+
+/* Live gauges from the pool, and server-wide gauges: add new ones here. */
+static void register_metrics(struct serve *s)
+{
+    char labels[64];
+    metrics_set_live(s->metrics, pool_metrics_live, s->pool);
+    (void)snprintf(labels, sizeof(labels), "mode=\"%s\"", serve_isolation_mode());
+    metrics_add_gauge(s->metrics, "clambda_isolation_info",
+                      "The isolation mode environments run with (value 1).", labels, gauge_one,
+                      NULL);
+}
+
+/* The durable Event queue (async.h) on clambda.db in the state dir. */
+static int start_async(struct serve *s, const struct serve_opts *o)
+{
+    struct async_config ac = {.state_dir = o->state_dir,
+                              .region = o->region,
+                              .account = "000000000000",
+                              .retry_delay_ms = {o->retry_delay_ms[0], o->retry_delay_ms[1]},
+                              .max_in_flight = o->max_envs};
+    char err[512];
+    if (async_open(&s->loop, &ac, s->pool, &s->async, err, sizeof(err)) < 0) {
+        log_error("event queue: %s", err);
+        return -EIO;
+    }
+    return 0;
+}
+
+static int start(struct serve *s, struct serve_opts *o, char **extra_env)
+{
+    if (setup_isolation(s, o) < 0) {
+        return -EPERM;
+    }
+    struct pool_config pc = {.state_dir = o->state_dir,
+                             .region = o->region,
+                             .account = "000000000000",
+                             .max_envs = o->max_envs,
+                             .keep_warm_s = o->keep_warm_s,
+                             .wait_ms = o->wait_ms,
+                             .init_timeout_ms = o->init_timeout_s * 1000,
+                             .extra_env = extra_env,
+                             .full = s->full,
+                             .isolate_net = o->isolate_net,
+                             .log_max_bytes = (uint64_t)o->log_max_bytes,
+                             .log_retain_bytes = (uint64_t)o->log_retain_bytes};
+    metrics_new(o->state_dir, (uint64_t)o->log_max_bytes, &s->metrics);
+    pc.metrics = s->metrics;
+    pool_new(&s->loop, &pc, &s->pool);
+    register_metrics(s);
+    s->opts = o;
+    remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
+    for (size_t i = 0; i < o->n_fns; i++) {
+        const char *name = o->fns[i].name;
+        if (pool_add_function(s->pool, &o->fns[i]) < 0) {
+            log_error("function %s registered twice", name);
+            return -EEXIST;
+        }
+    }
+    s->logs = (struct logs_api){&s->loop, o->state_dir, o->region, "000000000000"};
+    if (start_async(s, o) < 0) {
+        return -EIO;
+    }
+    metrics_set_queue_depth(s->metrics, async_depth, s->async);
+    s->invoke =
+        (struct invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs, s->async, NULL};
+    if (o->auth_sigv4) {
+        char err[512];
+        int rc = creds_load(o->credentials, &s->creds, err, sizeof(err));
+        if (rc < 0) {
+            log_error("--credentials: %s", err);
+            return rc;
+        }
+    }
+    s->control = (struct call_ctx){.invoke = &s->invoke,
+                                   .pool = s->pool,
+                                   .region = o->region,
+                                   .account = "000000000000",
+                                   .creds = s->creds,
+                                   .max_concurrency = o->max_envs,
+                                   .store = s->store,
+                                   .state_dir = o->state_dir,
+                                   .bucket_dir = o->code_bucket_dir,
+                                   .loop = &s->loop};
+    routes_init(&s->control);
+    async_set_qualifiers(s->async, s->store, s->control.aliases);
+    struct httpd_config hc = {o->host, o->port, INVOKE_MAX_SYNC, 4096, "api"};
+    int rc = httpd_open(&s->loop, &hc, routes_handle, &s->control, &s->api);
+    if (rc < 0) {
+        log_error("listen on %s:%d: %s", o->host, o->port, uv_strerror(rc));
+        return rc;
+    }
+    httpd_set_head_handler(s->api, routes_head); /* before the loop accepts anyone */
+    /* handlers first: whoever reads the line below may signal at once */
+    (void)uv_signal_init(&s->loop, &s->sigint);
+    (void)uv_signal_init(&s->loop, &s->sigterm);
+    (void)uv_signal_init(&s->loop, &s->sighup);
+    s->sigint.data = s->sigterm.data = s->sighup.data = s;
+    (void)uv_signal_start(&s->sigint, on_signal, SIGINT);
+    (void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    (void)uv_signal_start(&s->sighup, on_sighup, SIGHUP);
+    bool v6 = strchr(o->host, ':') != NULL;
+    (void)printf("clambda: listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
+                 httpd_port(s->api));
+    (void)fflush(stdout);
+    return 0;
+}
+
+/* Drops the entries of r (stored functions) that the manifest defines: the manifest wins. */
+static void drop_shadowed(struct function_config *r, size_t *n_r,
+                          const struct function_config *manifest, size_t n_manifest)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n_r; i++) {
+        bool shadowed = false;
+        for (size_t j = 0; j < n_manifest; j++) {
+            shadowed = shadowed || strcmp(r[i].name, manifest[j].name) == 0;
+        }
+        if (shadowed) {
+            func_config_fini(&r[i]);
+        } else {
+            r[k++] = r[i];
+        }
+    }
+    *n_r = k;
+}
+
+/* o->fns becomes: stored functions with --function over them (then saved, after --set), then
+ * the manifest's. Returns a negative errno with the message in err. */
+static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size_t errlen)
+{
+    struct function_config *r = NULL;
+    size_t n_r = 0;
+    size_t n_manifest = o->n_fns - o->n_cli_fns;
+    struct function_config *manifest = n_manifest ? o->fns + o->n_cli_fns : NULL;
+    int rc = registry_load(s->store, o->state_dir, o->fns, o->n_cli_fns, &r, &n_r, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n_manifest; i++) {
+        rc = registry_prepare_code(o->state_dir, &manifest[i], err, errlen);
+    }
+    if (rc < 0) {
+        registry_list_free(r, n_r);
+        return rc;
+    }
+    drop_shadowed(r, &n_r, manifest, n_manifest);
+    r = xrealloc(r, (n_r + n_manifest + 1) * sizeof(*r));
+    if (n_manifest > 0) {
+        memcpy(r + n_r, manifest, n_manifest * sizeof(*r));
+    }
+    free(o->fns); /* the --function entries were taken over (zeroed), the manifest's moved */
+    o->fns = r;
+    o->n_cli_fns = n_r;
+    o->n_fns = n_r + n_manifest;
+    if (serve_args_apply_sets(o, o->fns, o->n_fns, true) < 0) {
+        err[0] = '\0'; /* apply_sets printed why */
+        return -EINVAL;
+    }
+    for (size_t i = 0; rc == 0 && i < o->n_cli_fns; i++) {
+        rc = registry_save(s->store, &o->fns[i], err, errlen);
+    }
+    serve_args_apply_provisioned(o, o->fns, o->n_fns);
+    return rc;
+}
+
+/* Opens the state database and builds the function list. 0, 2 for a bad --function, --set or
+ * manifest code, 1 for a state directory that cannot be used (message printed). */
+static int open_registry(struct serve *s, struct serve_opts *o)
+{
+    char err[1024];
+    int rc = store_open(o->state_dir, &s->store, err, sizeof(err));
+    if (rc < 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    rc = merge_registry(s, o, err, sizeof(err));
+    if (rc < 0) {
+        if (err[0] != '\0') {
+            log_error("%s", err);
+        }
+        store_close(s->store);
+        s->store = NULL;
+        return rc == -EINVAL ? 2 : 1;
+    }
+    return 0;
+}
+
+/* File descriptors per live environment: its Runtime API listener and connection, stdout and
+ * stderr pipes, pidfd and log stream. */
+#define FDS_PER_ENV 6
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit (the usual 1024 holds only ~160
+ * environments), and says so when even that is too low for max_envs. Runtimes still get 1024
+ * (sandbox_spec.max_files). */
+static void raise_nofile(int max_envs)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        return;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t need = (rlim_t)max_envs * FDS_PER_ENV + 256;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        log_warn("RLIMIT_NOFILE is %llu; --max-concurrency %d needs about "
+                 "%llu file descriptors (raise the hard limit, e.g. ulimit -Hn)",
+                 (unsigned long long)rl.rlim_cur, max_envs, (unsigned long long)need);
+    }
+}
+
+/* --code-bucket-dir (default <state-dir>/buckets): created when missing, made absolute. */
+static int open_bucket_dir(struct serve_opts *o)
+{
+    if (o->code_bucket_dir == NULL) {
+        o->code_bucket_dir = xasprintf("%s/buckets", o->state_dir);
+    }
+    int rc = make_dirs(o->code_bucket_dir);
+    char *abs_dir = rc < 0 ? NULL : realpath(o->code_bucket_dir, NULL);
+    if (abs_dir == NULL) {
+        log_error("--code-bucket-dir: mkdir(%s): %s", o->code_bucket_dir,
+                  strerror(rc < 0 ? -rc : errno));
+        return -EINVAL;
+    }
+    free(o->code_bucket_dir);
+    o->code_bucket_dir = abs_dir;
+    return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+    struct serve_opts o;
+    int rc = serve_args_parse(argc, argv, &o);
+    if (rc != 0) {
+        serve_args_fini(&o);
+        return rc == 1 ? 0 : 2;
+    }
+    rc = make_dirs(o.state_dir);
+    char *abs_dir = rc < 0 ? NULL : realpath(o.state_dir, NULL);
+    if (abs_dir == NULL) {
+        log_error("mkdir(%s): %s", o.state_dir, strerror(rc < 0 ? -rc : errno));
+        serve_args_fini(&o);
+        return 1;
+    }
+    free(o.state_dir); /* absolute from here on: the sandbox, code and log paths need it */
+    o.state_dir = abs_dir;
+    if (open_bucket_dir(&o) < 0) {
+        serve_args_fini(&o);
+        return 1;
+    }
+    (void)logs_seal(o.state_dir); /* log files a killed server left open become prunable */
+    struct serve s;
+    memset(&s, 0, sizeof(s));
+    rc = open_registry(&s, &o);
+    if (rc != 0) {
+        serve_args_fini(&o);
+        return rc;
+    }
+    struct sigaction ign;
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
+    raise_nofile(o.max_envs);
+    s.grace_ms = o.grace_ms;
+    /* libuv's thread pool (4 threads by default) carries code uploads, code downloads and the
+     * Logs API: a few long extractions must not starve the others. An explicit setting wins. */
+    (void)setenv("UV_THREADPOOL_SIZE", "16", 0);
+    (void)uv_loop_init(&s.loop);
+    char **extra_env = sanitizer_env();
+    rc = start(&s, &o, extra_env);
+    if (rc < 0) {
+        httpd_close(s.api);
+        async_shutdown(s.async);
+        if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
+            pool_shutdown(s.pool, 0);
+        }
+    }
+    (void)uv_run(&s.loop, UV_RUN_DEFAULT);
+    async_free(s.async);
+    pool_free(s.pool);
+    metrics_free(s.metrics);
+    routes_fini(&s.control);
+    creds_free(s.creds);
+    store_close(s.store);
+    sandbox_full_free(s.full);
+    (void)uv_loop_close(&s.loop);
+    remember_manifest(&s, NULL, 0);
+    free(s.manifest_names);
+    for (size_t i = 0; extra_env[i]; i++) {
+        free(extra_env[i]);
+    }
+    free(extra_env);
+    serve_args_fini(&o);
+    return rc < 0 ? 1 : 0;
+}

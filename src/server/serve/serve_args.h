@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line of `clambda serve`: every flag (docs/serve.md), parsed and checked into
+ * struct serve_opts, plus the per-function settings (--set, --provisioned) that the server
+ * applies again when SIGHUP reloads the manifest. */
+#ifndef CLAMBDA_SERVER_SERVE_ARGS_H
+#define CLAMBDA_SERVER_SERVE_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/func.h"
+
+/* Everything the command line says. */
+struct serve_opts {
+    char host[64];
+    int port;
+    char *state_dir;
+    char *code_bucket_dir; /* --code-bucket-dir; NULL: <state-dir>/buckets (set by serve.c) */
+    char *manifest;
+    int provisioned; /* --provisioned: default for every function, -1 when not given */
+    struct function_config *fns;
+    size_t n_fns;
+    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function (after open_registry: from
+                        * --function or the store), the rest from --manifest */
+    const char **sets; /* NAME.KEY=VALUE, applied after every --function */
+    size_t n_sets;
+    int max_envs;
+    int keep_warm_s;
+    int wait_ms;
+    int init_timeout_s;
+    int grace_ms;
+    int retry_delay_ms[2]; /* --async-retry-delays-ms */
+    char region[32];
+    char isolation[8];          /* "auto", "full", "none" */
+    bool isolate_net;           /* --network isolated */
+    bool userns;                /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root;          /* --cgroup-root, default /sys/fs/cgroup */
+    long long log_max_bytes;    /* --log-max-bytes: a stream file rolls over past this */
+    long long log_retain_bytes; /* --log-retain-bytes: per-function total kept */
+    bool auth_sigv4;            /* --auth sigv4 */
+    const char *credentials;    /* --credentials FILE */
+};
+
+/* Parses argv into o (owned by the caller: serve_args_fini, also after a failure): the
+ * functions of --function and --manifest, every flag with its default. 0 to run, 1 after
+ * --help (usage printed), 2 for a usage error (message printed on stderr). */
+int serve_args_parse(int argc, char **argv, struct serve_opts *o);
+/* Frees what o owns. */
+void serve_args_fini(struct serve_opts *o);
+/* Applies --provisioned as a default to fns (after saving: the default is not stored). */
+void serve_args_apply_provisioned(const struct serve_opts *o, struct function_config *fns,
+                                  size_t n_fns);
+/* Applies the --set settings to fns; with is_strict, a --set naming no function is an error
+ * (at start; a reload skips it). 0 or -EINVAL (message printed). */
+int serve_args_apply_sets(const struct serve_opts *o, struct function_config *fns, size_t n_fns,
+                          bool is_strict);
+
+#endif /* CLAMBDA_SERVER_SERVE_ARGS_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/server/func_json.c: AWS's time format, ARNs and the FunctionConfiguration
+ * members botocore and the CLI waiters read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "control/func_json.h"
+
+static void test_func_json_time(void **state)
+{
+    (void)state;
+    char s[FUNC_JSON_TIME_LEN];
+    func_json_time(1586545592563LL, s);
+    assert_string_equal(s, "2020-04-10T19:06:32.563+0000");
+    func_json_time(0, s);
+    assert_string_equal(s, "1970-01-01T00:00:00.000+0000");
+    func_json_time(1704164645007LL, s);
+    assert_string_equal(s, "2024-01-02T03:04:05.007+0000");
+}
+
+static void test_func_json_arn(void **state)
+{
+    (void)state;
+    char *a = func_json_arn("us-east-1", "123456789012", "f", NULL);
+    assert_string_equal(a, "arn:aws:lambda:us-east-1:123456789012:function:f");
+    free(a);
+    a = func_json_arn("eu-west-1", "000000000000", "f", "$LATEST");
+    assert_string_equal(a, "arn:aws:lambda:eu-west-1:000000000000:function:f:$LATEST");
+    free(a);
+}
+
+static void test_func_json_config(void **state)
+{
+    (void)state;
+    struct function_config cfg;
+    func_config_init(&cfg, "my-fn", "/code");
+    char err[128];
+    assert_int_equal(func_config_set(&cfg, "env.AB=1", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&cfg, "memory=256", err, sizeof(err)), 0);
+    struct func_meta m = {.code_sha256 = "abc=",
+                          .code_size = 42,
+                          .last_modified_ms = 1586545592563LL,
+                          .revision_id = "r-1",
+                          .role = "arn:aws:iam::123456789012:role/x"};
+    json_t *o = func_json_config(&cfg, &m, "us-east-1", "123456789012", false);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(
+        s, "{\"FunctionName\":\"my-fn\",\"FunctionArn\":\"arn:aws:lambda:us-east-1:123456789012:"
+           "function:my-fn\",\"Runtime\":\"provided.al2023\",\"Role\":\"arn:aws:iam::123456789012:"
+           "role/x\",\"Handler\":\"bootstrap\",\"CodeSize\":42,\"Description\":\"\",\"Timeout\":3,"
+           "\"MemorySize\":256,\"LastModified\":\"2020-04-10T19:06:32.563+0000\",\"CodeSha256\":"
+           "\"abc=\",\"Version\":\"$LATEST\",\"Environment\":{\"Variables\":{\"AB\":\"1\"}},"
+           "\"TracingConfig\":{\"Mode\":\"PassThrough\"},\"RevisionId\":\"r-1\",\"State\":"
+           "\"Active\",\"LastUpdateStatus\":\"Successful\",\"PackageType\":\"Zip\","
+           "\"Architectures\":[\"x86_64\"],\"EphemeralStorage\":{\"Size\":512},\"SnapStart\":{"
+           "\"ApplyOn\":\"None\",\"OptimizationStatus\":\"Off\"},\"LoggingConfig\":{\"LogFormat\":"
+           "\"Text\",\"LogGroup\":\"/aws/lambda/my-fn\"}}");
+    free(s);
+    json_decref(o);
+    m.state = "Pending";
+    m.state_reason_code = "Creating";
+    m.role = NULL;
+    o = func_json_config(&cfg, &m, "us-east-1", "123456789012", true);
+    assert_string_equal(json_string_value(json_object_get(o, "FunctionArn")),
+                        "arn:aws:lambda:us-east-1:123456789012:function:my-fn:$LATEST");
+    assert_string_equal(json_string_value(json_object_get(o, "State")), "Pending");
+    assert_string_equal(json_string_value(json_object_get(o, "StateReasonCode")), "Creating");
+    assert_null(json_object_get(o, "Role"));
+    json_decref(o);
+    func_config_fini(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_func_json_time),
+        cmocka_unit_test(test_func_json_arn),
+        cmocka_unit_test(test_func_json_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
