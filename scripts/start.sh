@@ -3,8 +3,7 @@
 # The README's first command: installs what is missing, builds the release preset (clambda,
 # libclambda, static example bootstraps and zips), then runs the main job: `clambda serve` on
 # 127.0.0.1:9000 (CLAMBDA_LISTEN overrides) with every example function, state in
-# build/release/state. Stop it with Ctrl-C. scripts/demo.py runs the examples against the test
-# Runtime API server instead, without the platform.
+# build/release/state. Stop it with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

@@ -93,6 +93,8 @@ else
 fi
 
 check "style (scripts/check-style.sh)" ./scripts/check-style.sh
+check "the server's rooms (scripts/check-layers.sh)" ./scripts/check-layers.sh
+check "check-layers refuses an upward include" ./scripts/check-layers-selftest.sh
 check "clang-tidy + cppcheck" ./scripts/check-tidy.sh build/dev
 check "exported symbols are clambda_* only" ./scripts/check-symbols.sh build/dev
 
