@@ -821,21 +821,6 @@ static void test_pool_replace_moves_waiters(void **state)
     assert_ok("b");
 }
 
-static void test_pool_scaling_change_keeps_envs(void **state)
-{
-    (void)state;
-    open_pool(8, 300, 1000);
-    (void)put("f", NULL);
-    submit("a");
-    fake_init(0);
-    fake_answer(0);
-    assert_int_equal(put("f", "reserved=5"), POOL_UPDATED);
-    assert_false(fk.envs[0]->gone);
-    submit("b");
-    assert_int_equal(env_holding("b"), 0);
-    fake_answer(0);
-}
-
 static void test_pool_remove_fails_waiters_keeps_running(void **state)
 {
     (void)state;
@@ -936,41 +921,34 @@ static void test_pool_shutdown_throttles_waiters_stops_envs(void **state)
     assert_int_equal(live(0).envs_alive, 0);
 }
 
+/* Every test opens its own pool; teardown shuts it down and checks the invocations. */
+#define POLICY_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pool_submit_reuses_warm_env, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_submit_picks_most_recently_used, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_submit_scales_out, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_submit_spawn_failure_fails_invocation, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_submit_unknown_function, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_reserved_limit_waits_then_throttles, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_reserved_waiter_served_before_deadline, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_reserved_zero_throttles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_reserved_limit_ignores_extra_warm_envs, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_account_limit_throttles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_account_limit_reclaims_idle_env, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_reserved_slot_goes_to_other_version, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_provisioned_started_and_kept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_provisioned_replaced_when_dead, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_provisioned_lowered_stops_extra, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_replace_retires_without_failing_inflight, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_replace_moves_waiters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_scaling_change_keeps_envs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_remove_fails_waiters_keeps_running, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_env_dies_mid_invocation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_init_failure_retried_in_fresh_env, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_pool_keep_warm_expiry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_shutdown_throttles_waiters_stops_envs, setup,
-                                        teardown),
+        POLICY_TEST(test_pool_submit_reuses_warm_env),
+        POLICY_TEST(test_pool_submit_picks_most_recently_used),
+        POLICY_TEST(test_pool_submit_scales_out),
+        POLICY_TEST(test_pool_submit_spawn_failure_fails_invocation),
+        POLICY_TEST(test_pool_submit_unknown_function),
+        POLICY_TEST(test_pool_reserved_limit_waits_then_throttles),
+        POLICY_TEST(test_pool_reserved_waiter_served_before_deadline),
+        POLICY_TEST(test_pool_reserved_zero_throttles),
+        POLICY_TEST(test_pool_reserved_limit_ignores_extra_warm_envs),
+        POLICY_TEST(test_pool_account_limit_throttles),
+        POLICY_TEST(test_pool_account_limit_reclaims_idle_env),
+        POLICY_TEST(test_pool_reserved_slot_goes_to_other_version),
+        POLICY_TEST(test_pool_provisioned_started_and_kept),
+        POLICY_TEST(test_pool_provisioned_replaced_when_dead),
+        POLICY_TEST(test_pool_provisioned_lowered_stops_extra),
+        POLICY_TEST(test_pool_replace_retires_without_failing_inflight),
+        POLICY_TEST(test_pool_replace_moves_waiters),
+        POLICY_TEST(test_pool_remove_fails_waiters_keeps_running),
+        POLICY_TEST(test_pool_env_dies_mid_invocation),
+        POLICY_TEST(test_pool_init_failure_retried_in_fresh_env),
+        POLICY_TEST(test_pool_keep_warm_expiry),
+        POLICY_TEST(test_pool_shutdown_throttles_waiters_stops_envs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
