@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The environment pool; see pool.h. One 100 ms tick timer expires waiting invocations and
  * reaps idle environments, instead of a timer per waiter: a wait of 1 s needs no finer clock,
- * and there is nothing to close per invocation. */
+ * and there is nothing to close per invocation. Environments are reached only through
+ * p->ops (struct env_ops, exec/env.h) and report back through on_env_idle, on_env_gone and
+ * on_env_retry; docs/internals/pool.md draws both directions. */
 #include "exec/pool.h"
 
 #include <errno.h>
