@@ -296,6 +296,46 @@ int catalog_delete(struct catalog *cat, const char *name, enum catalog_origin or
     return 0;
 }
 
+/* ---- manifest reload ------------------------------------------------------------------------ */
+
+static bool has_name(const struct function_config *fns, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(fns[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
+                    struct function_config *fns, size_t n, struct catalog_reload_counts *counts)
+{
+    struct catalog_error err;
+    memset(counts, 0, sizeof(*counts));
+    for (size_t i = 0; i < n_old; i++) {
+        if (!has_name(fns, n, old_names[i]) &&
+            catalog_delete(cat, old_names[i], CATALOG_MANIFEST, &err) == 0) {
+            counts->removed++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int what = POOL_ADDED;
+        int rc = pool_function(cat->pool, fns[i].name)
+                     ? catalog_update(cat, &fns[i], NULL, CATALOG_MANIFEST, &what, &err)
+                     : catalog_create(cat, &fns[i], NULL, NULL, CATALOG_MANIFEST, &err);
+        if (rc < 0) { /* cannot happen without the store; say so if it ever does */
+            log_error("function %s: %s", fns[i].name, err.message);
+        } else if (what == POOL_REPLACED) {
+            counts->replaced++;
+        } else if (what == POOL_ADDED) {
+            counts->added++;
+        } else {
+            counts->unchanged++;
+        }
+    }
+}
+
 /* ---- restore at start ----------------------------------------------------------------------- */
 
 void catalog_alias_target(const struct store_alias *a, struct alias_target *t)

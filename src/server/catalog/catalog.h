@@ -11,6 +11,7 @@
 #ifndef CLAMBDA_SERVER_CATALOG_CATALOG_H
 #define CLAMBDA_SERVER_CATALOG_CATALOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/func.h"
@@ -86,6 +87,20 @@ int catalog_delete(struct catalog *cat, const char *name, enum catalog_origin or
  * for a version an alias routes to, -errno (500) when the store fails; err filled. */
 int catalog_delete_version(struct catalog *cat, const char *name, const char *version,
                            struct catalog_error *err);
+
+/* What catalog_reload did. */
+struct catalog_reload_counts {
+    size_t added, replaced, unchanged, removed; /* unchanged: or only rescaled */
+};
+
+/* Makes the functions of a --manifest what fns (n of them) say (CATALOG_MANIFEST): removes the
+ * functions of old_names (the manifest's last time, n_old) that fns no longer has, creates the
+ * new ones and updates the others (a changed configuration gets new environments and retires
+ * the old ones once their invocations finish; only scaling changed: applied in place). fns stay
+ * the caller's. OUT: *counts. The caller checked that fns and the functions from elsewhere do
+ * not share names. */
+void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
+                    struct function_config *fns, size_t n, struct catalog_reload_counts *counts);
 
 /* Start-up: for every function in the pool, serves its stored versions (rows that do not load
  * are skipped with a warning), fills the alias cache and applies the concurrency settings. */
