@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "base/func.h"
-#include "base/log.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
 #include "catalog/scaling.h"

@@ -11,7 +11,6 @@
 
 #include "api/upload.h"
 #include "base/func.h"
-#include "base/log.h"
 #include "base/xalloc.h"
 #include "catalog/catalog.h"
 #include "cl_b64.h"
