@@ -61,9 +61,9 @@ int catalog_create(struct catalog *cat, struct function_config *cfg, const char 
  * new RevisionId and LastModified in cfg when something changed, or always when role is not
  * NULL), then role (the Role kept beside it; NULL: unchanged), then updates the pool; a failed
  * Role write still updates the pool (the configuration is saved) and fails with 500.
- * CATALOG_MANIFEST: the pool only. OUT: *what (may be NULL): POOL_ADDED, POOL_UPDATED or
- * POOL_REPLACED. 0, or -ENOENT (404: no such function; 409 for CATALOG_STORED when it is not in
- * the store) or -errno (500), with err filled. */
+ * CATALOG_MANIFEST: the pool only. OUT: *what (may be NULL): POOL_UPDATED (only scaling
+ * changed: applied in place) or POOL_REPLACED. 0, or -ENOENT (404: no such function; 409 for
+ * CATALOG_STORED when it is not in the store) or -errno (500), with err filled. */
 int catalog_update(struct catalog *cat, struct function_config *cfg, const char *role,
                    enum catalog_origin origin, int *what, struct catalog_error *err);
 
