@@ -11,11 +11,6 @@
 #include "api/call.h"
 #include "base/func.h"
 
-/* Registers every stored version of the pool's stored functions in the pool and fills the
- * alias cache ctl->aliases; called once at start (routes_init). Rows that do not load are
- * skipped with a warning. */
-void versions_restore(struct call_ctx *ctl);
-
 /* Helpers shared with api_aliases.c and api_concurrency.c. */
 /* Answers 404 "Function not found: <arn>[:qualifier]". */
 void versions_not_found(struct call *call, const char *name, const char *qualifier);
