@@ -23,18 +23,19 @@ static int member_str(struct cl_buf *b, const char *key, const char *s)
     return rc == 0 ? cl_json_write_cstr(b, s) : rc;
 }
 
-/* ,"<key>":<attrs JSON>; an empty map is left out when optional. */
+/* ,"<key>":<attrs JSON>; an empty map is left out when optional. An error the attrs kept
+ * comes back as the matching -errno. */
 static int member_attrs(struct cl_buf *b, const char *key, const clambda_ddb_attrs *a,
                         bool is_optional)
 {
     if (a == NULL) {
-        return is_optional ? 0 : CLAMBDA_EINVAL;
+        return is_optional ? 0 : -EINVAL;
     }
     const char *text;
     size_t len;
     int rc = cl_ddb_attrs_text(a, &text, &len);
     if (rc != 0) {
-        return rc;
+        return rc == CLAMBDA_ENOMEM ? -ENOMEM : rc == CLAMBDA_ETOOBIG ? -E2BIG : -EINVAL;
     }
     if (is_optional && len == 2) {
         return 0;
@@ -52,7 +53,7 @@ static int member_names(struct cl_buf *b, const char *const *names)
     int rc = cl_buf_append_str(b, ",\"ExpressionAttributeNames\":{");
     for (size_t i = 0; rc == 0 && names[i] != NULL; i += 2) {
         if (names[i + 1] == NULL) {
-            return CLAMBDA_EINVAL;
+            return -EINVAL;
         }
         rc = i > 0 ? cl_buf_append_byte(b, ',') : 0;
         rc = rc == 0 ? cl_json_write_cstr(b, names[i]) : rc;
@@ -69,7 +70,7 @@ static int member_start_key(struct cl_buf *b, const clambda_ddb_value *key)
         return 0;
     }
     if (clambda_ddb_value_type(key) != CLAMBDA_DDB_M) {
-        return CLAMBDA_EINVAL;
+        return -EINVAL;
     }
     int rc = cl_buf_append_str(b, ",\"ExclusiveStartKey\":{");
     for (size_t i = 0; rc == 0 && i < clambda_ddb_value_count(key); i++) {
@@ -81,13 +82,14 @@ static int member_start_key(struct cl_buf *b, const clambda_ddb_value *key)
     return rc == 0 ? cl_buf_append_byte(b, '}') : rc;
 }
 
-/* Internal -errno from the buffer, or a public code already, into a public code. */
+/* A request that could not be written: its -errno as a public code. (The builders below
+ * return -errno only; public codes come from the call itself.) */
 static int public_code(int rc)
 {
-    if (rc >= 0 || rc >= CLAMBDA_ENOTHTTP || rc <= CLAMBDA_EAWS) {
-        return rc > 0 ? CLAMBDA_EINVAL : rc;
-    }
-    return rc == -E2BIG ? CLAMBDA_ETOOBIG : rc == -ENOMEM ? CLAMBDA_ENOMEM : CLAMBDA_EINVAL;
+    return rc == 0 ? CLAMBDA_OK
+                   : (rc == -E2BIG    ? CLAMBDA_ETOOBIG
+                      : rc == -ENOMEM ? CLAMBDA_ENOMEM
+                                      : CLAMBDA_EINVAL);
 }
 
 /* Sends the request in b (whose opening brace and TableName are there already) and, when out
@@ -98,16 +100,18 @@ static int call(clambda_aws_client *c, const char *op, struct cl_buf *b, const c
     char target[64];
     (void)snprintf(target, sizeof(target), TARGET_PREFIX "%s", op);
     int rc = cl_buf_append_byte(b, '}');
-    if (rc == 0) {
-        rc = clambda_aws_client_call_json(c, "1.0", target, b->data, b->len);
+    if (rc < 0) {
+        cl_buf_fini(b);
+        return public_code(rc);
     }
-    if (rc == 0 && out != NULL) {
+    rc = clambda_aws_client_call_json(c, "1.0", target, b->data, b->len);
+    cl_buf_fini(b);
+    if (rc == CLAMBDA_OK && out != NULL) {
         size_t len;
         const uint8_t *body = clambda_aws_client_body(c, &len);
         rc = cl_ddb_result_from_response(body, len, keys, out);
     }
-    cl_buf_fini(b);
-    return public_code(rc);
+    return rc;
 }
 
 /* Starts {"TableName":"<table>". */
@@ -115,7 +119,7 @@ static int start(struct cl_buf *b, clambda_aws_client *c, const char *table)
 {
     cl_buf_init(b, MAX_REQUEST);
     if (c == NULL || table == NULL || *table == '\0') {
-        return CLAMBDA_EINVAL;
+        return -EINVAL;
     }
     int rc = cl_buf_append_str(b, "{\"TableName\":");
     return rc == 0 ? cl_json_write_cstr(b, table) : rc;
@@ -191,7 +195,7 @@ int clambda_ddb_update_item(clambda_aws_client *c, const char *table, const clam
     }
     struct cl_buf b;
     int rc = start(&b, c, table);
-    rc = rc == 0 && update == NULL ? CLAMBDA_EINVAL : rc;
+    rc = rc == 0 && update == NULL ? -EINVAL : rc;
     rc = rc == 0 ? member_attrs(&b, "Key", key, false) : rc;
     rc = rc == 0 ? member_str(&b, "UpdateExpression", update) : rc;
     rc = rc == 0 ? conditions(&b, condition, names, values) : rc;
@@ -217,7 +221,7 @@ int clambda_ddb_query(clambda_aws_client *c, const char *table, const char *inde
     *out = NULL;
     struct cl_buf b;
     int rc = start(&b, c, table);
-    rc = rc == 0 && (key_condition == NULL || limit < 0) ? CLAMBDA_EINVAL : rc;
+    rc = rc == 0 && (key_condition == NULL || limit < 0) ? -EINVAL : rc;
     rc = rc == 0 ? member_str(&b, "IndexName", index) : rc;
     rc = rc == 0 ? member_str(&b, "KeyConditionExpression", key_condition) : rc;
     rc = rc == 0 ? member_str(&b, "FilterExpression", filter) : rc;
