@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "aws_int.h"
+#include "cl_alloc.h"
 #include "fake_aws.h"
 
 static void test_ddb_attrs_every_type(void **state)
@@ -421,6 +422,44 @@ static void test_ddb_query_pages(void **state)
     fake_aws_stop(&f);
 }
 
+/* Every allocation point of opening a client, writing a key, a GetItem and reading its
+ * answer fails in turn: CLAMBDA_ENOMEM each time, nothing leaked (LeakSanitizer in asan). */
+static void test_ddb_oom(void **state)
+{
+    (void)state;
+    static const struct fake_aws_answer script[] = {
+        {200, "{\"Item\":{\"pk\":{\"S\":\"u\"},\"l\":{\"L\":[{\"N\":\"1\"}]}}}", NULL, 0},
+    };
+    struct fake_aws f = {.script = script, .n_script = 1};
+    assert_int_equal(fake_aws_start(&f), 0);
+    long n = 0;
+    for (;; n++) {
+        clambda_aws_client *c = NULL;
+        clambda_ddb_attrs *key = NULL;
+        clambda_ddb_result *r = NULL;
+        cl_alloc_fail_after(n);
+        int rc = clambda_aws_client_open_with("dynamodb", f.url, "us-east-1", "A", "S", "T", &c);
+        rc = rc == 0 ? clambda_ddb_attrs_new(&key) : rc;
+        rc = rc == 0 ? clambda_ddb_attrs_add_s(key, "pk", "u") : rc;
+        rc = rc == 0 ? clambda_ddb_get_item(c, "t", key, 0, &r) : rc;
+        cl_alloc_fail_after(-1);
+        if (rc == 0) {
+            const clambda_ddb_value *l = clambda_ddb_value_get(clambda_ddb_result_item(r), "l");
+            assert_string_equal(clambda_ddb_value_str(clambda_ddb_value_at(l, 0), NULL), "1");
+        }
+        clambda_ddb_result_free(r);
+        clambda_ddb_attrs_free(key);
+        clambda_aws_client_close(c);
+        if (rc == 0) {
+            break;
+        }
+        assert_int_equal(rc, CLAMBDA_ENOMEM);
+        assert_true(n < 1000);
+    }
+    assert_true(n > 5); /* the loop did walk allocation points */
+    fake_aws_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_ddb_put_item_condition),
         cmocka_unit_test(test_ddb_update_and_delete),
         cmocka_unit_test(test_ddb_query_pages),
+        cmocka_unit_test(test_ddb_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
