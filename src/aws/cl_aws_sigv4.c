@@ -19,6 +19,8 @@
 
 #define MAX_HEADERS 64
 #define MAX_PARAMS  256
+/* The canonical request holds every signed header: a session token alone can be 2 KB. */
+#define MAX_CANONICAL ((size_t)1 << 16)
 
 void cl_aws_sha256_hex(const uint8_t *data, size_t len, char hex[65])
 {
@@ -373,8 +375,8 @@ int cl_aws_sigv4_authorization(const struct cl_aws_sigv4_req *r, const struct cl
     char payload[65], sig[65];
     cl_aws_sha256_hex(r->body, r->body_len, payload);
     struct cl_buf creq, list, sts;
-    cl_buf_init(&creq, out->max);
-    cl_buf_init(&list, out->max);
+    cl_buf_init(&creq, MAX_CANONICAL);
+    cl_buf_init(&list, 4096);
     cl_buf_init(&sts, 4096);
     int rc = canonical_request(r, payload, &creq, &list);
     if (rc == 0) {

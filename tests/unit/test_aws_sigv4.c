@@ -670,6 +670,23 @@ static void test_sigv4_refusals(void **state)
     cl_buf_fini(&b);
 }
 
+/* Lambda's session tokens run to a few KB: the canonical request is not capped by the size of
+ * the Authorization buffer. */
+static void test_sigv4_long_token(void **state)
+{
+    (void)state;
+    static char token[3001];
+    memset(token, 'T', sizeof(token) - 1);
+    struct cl_aws_hdr h[] = {
+        {"Host", "h"}, {"X-Amz-Date", "20150830T123600Z"}, {"X-Amz-Security-Token", token}};
+    struct cl_aws_sigv4_req r = {"POST", "/", NULL, h, 3, NULL, 0};
+    struct cl_buf b;
+    cl_buf_init(&b, 4096);
+    assert_int_equal(cl_aws_sigv4_authorization(&r, &suite_key, "20150830T123600Z", &b), 0);
+    assert_non_null(strstr(cl_buf_str(&b), "SignedHeaders=host;x-amz-date;x-amz-security-token"));
+    cl_buf_fini(&b);
+}
+
 static void test_sigv4_date(void **state)
 {
     (void)state;
@@ -686,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_sigv4_suite_authorization),
         cmocka_unit_test(test_sigv4_botocore_dynamodb_session_token),
         cmocka_unit_test(test_sigv4_refusals),
+        cmocka_unit_test(test_sigv4_long_token),
         cmocka_unit_test(test_sigv4_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
