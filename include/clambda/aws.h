@@ -37,9 +37,10 @@ typedef struct clambda_aws_client clambda_aws_client; /* one per service endpoin
  * AWS_MAX_ATTEMPTS (1-10) overrides the 3 attempts. service is the signing name and endpoint
  * prefix, e.g. "dynamodb". For https endpoints the CA bundle is read here: SSL_CERT_FILE, else
  * /etc/pki/tls/certs/ca-bundle.crt (Amazon Linux), else /etc/ssl/certs/ca-certificates.crt.
- * Does not connect. OUT: *out, free with clambda_aws_client_close().
- * Errors: CLAMBDA_ENOCREDS (no keys or no region), CLAMBDA_EINVAL (bad service name or
- * endpoint URL), CLAMBDA_ETLS (no readable CA bundle), CLAMBDA_ENOMEM. Does not block. */
+ * OUT: *out, free with clambda_aws_client_close(). Errors: CLAMBDA_ENOCREDS (no keys or no
+ * region), CLAMBDA_EINVAL (bad service name or endpoint URL), CLAMBDA_ETLS (no readable CA
+ * bundle), CLAMBDA_ENOMEM. Blocks only to read and parse the CA bundle (its cost grows with
+ * the bundle: see docs/aws.md); does not connect. */
 CLAMBDA_API int clambda_aws_client_open(const char *service, clambda_aws_client **out);
 
 /* As clambda_aws_client_open() with explicit values; each NULL argument is taken from the
