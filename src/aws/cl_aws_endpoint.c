@@ -21,6 +21,31 @@ static bool is_label(const char *s)
                strlen(s);
 }
 
+/* The configured URL for service (AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL), or
+ * NULL when none applies. */
+static const char *configured_url(const char *service, cl_aws_getenv_fn *getenv_fn,
+                                  const void *user)
+{
+    const char *ignore = getenv_fn("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", user);
+    if (ignore != NULL && strcasecmp(ignore, "true") == 0) {
+        return NULL;
+    }
+    char name[96];
+    int n = snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", service);
+    for (int i = 17; i < n; i++) {
+        if (name[i] == '-') {
+            name[i] = '_';
+        } else if (name[i] >= 'a' && name[i] <= 'z') {
+            name[i] = (char)(name[i] - 'a' + 'A');
+        }
+    }
+    const char *v = getenv_fn(name, user);
+    if (v == NULL || *v == '\0') {
+        v = getenv_fn("AWS_ENDPOINT_URL", user);
+    }
+    return v != NULL && *v != '\0' ? v : NULL;
+}
+
 int cl_aws_endpoint_resolve(const char *service, const char *region, cl_aws_getenv_fn *getenv_fn,
                             const void *user, char *url, size_t cap)
 {
@@ -30,22 +55,9 @@ int cl_aws_endpoint_resolve(const char *service, const char *region, cl_aws_gete
     if (service == NULL || !is_label(service) || strlen(service) > 64) {
         return -EINVAL;
     }
-    const char *ignore = getenv_fn("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", user);
-    if (ignore == NULL || strcasecmp(ignore, "true") != 0) {
-        char name[96];
-        int n = snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_%s", service);
-        for (int i = 17; i < n; i++) {
-            name[i] = name[i] == '-'
-                          ? '_'
-                          : (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
-        }
-        const char *v = getenv_fn(name, user);
-        if (v == NULL || *v == '\0') {
-            v = getenv_fn("AWS_ENDPOINT_URL", user);
-        }
-        if (v != NULL && *v != '\0') {
-            return snprintf(url, cap, "%s", v) < (int)cap ? 0 : -E2BIG;
-        }
+    const char *v = configured_url(service, getenv_fn, user);
+    if (v != NULL) {
+        return snprintf(url, cap, "%s", v) < (int)cap ? 0 : -E2BIG;
     }
     if (region == NULL || !is_label(region) || strlen(region) > 64) {
         return -EINVAL;
@@ -55,51 +67,48 @@ int cl_aws_endpoint_resolve(const char *service, const char *region, cl_aws_gete
     return n >= 0 && (size_t)n < cap ? 0 : -E2BIG;
 }
 
+/* Copies the port (digits, 1-65535) into ep, or the scheme's default when port is NULL. */
+static int set_port(struct cl_aws_endpoint *ep, const char *port, size_t len)
+{
+    if (port == NULL) {
+        (void)snprintf(ep->port, sizeof(ep->port), "%s", ep->is_tls ? "443" : "80");
+        return 0;
+    }
+    if (len == 0 || len >= sizeof(ep->port) || strspn(port, "0123456789") < len) {
+        return -EINVAL;
+    }
+    memcpy(ep->port, port, len);
+    ep->port[len] = '\0';
+    long p = strtol(ep->port, NULL, 10);
+    return p >= 1 && p <= 65535 ? 0 : -EINVAL;
+}
+
 /* Splits the authority "host[:port]" or "[v6][:port]" into ep. */
 static int parse_authority(const char *a, size_t len, struct cl_aws_endpoint *ep)
 {
     const char *host = a, *port = NULL;
     size_t host_len = len;
-    if (len > 0 && a[0] == '[') {
+    bool is_v6 = len > 0 && a[0] == '[';
+    if (is_v6) {
         const char *close = memchr(a, ']', len);
-        if (close == NULL) {
+        if (close == NULL || (close + 1 < a + len && close[1] != ':')) {
             return -EINVAL;
         }
         host = a + 1;
         host_len = (size_t)(close - host);
-        if (close + 1 < a + len) {
-            if (close[1] != ':') {
-                return -EINVAL;
-            }
-            port = close + 2;
-        }
+        port = close + 1 < a + len ? close + 2 : NULL;
     } else {
         const char *colon = memchr(a, ':', len);
-        if (colon != NULL) {
-            host_len = (size_t)(colon - a);
-            port = colon + 1;
-        }
+        host_len = colon != NULL ? (size_t)(colon - a) : len;
+        port = colon != NULL ? colon + 1 : NULL;
     }
-    size_t port_len = port != NULL ? (size_t)(a + len - port) : 0;
     if (host_len == 0 || host_len >= sizeof(ep->host) || memchr(host, '@', host_len) != NULL ||
-        (port != NULL && (port_len == 0 || port_len >= sizeof(ep->port) ||
-                          strspn(port, "0123456789") < port_len))) {
+        set_port(ep, port, port != NULL ? (size_t)(a + len - port) : 0) < 0) {
         return -EINVAL;
     }
     memcpy(ep->host, host, host_len);
     ep->host[host_len] = '\0';
-    if (port != NULL) {
-        memcpy(ep->port, port, port_len);
-        ep->port[port_len] = '\0';
-        long p = strtol(ep->port, NULL, 10);
-        if (p < 1 || p > 65535) {
-            return -EINVAL;
-        }
-    } else {
-        (void)snprintf(ep->port, sizeof(ep->port), "%s", ep->is_tls ? "443" : "80");
-    }
     bool is_default = strcmp(ep->port, ep->is_tls ? "443" : "80") == 0;
-    bool is_v6 = a[0] == '[';
     (void)snprintf(ep->host_header, sizeof(ep->host_header), "%s%s%s%s%s", is_v6 ? "[" : "",
                    ep->host, is_v6 ? "]" : "", is_default ? "" : ":", is_default ? "" : ep->port);
     return 0;

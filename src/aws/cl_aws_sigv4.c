@@ -27,7 +27,7 @@ void cl_aws_sha256_hex(const uint8_t *data, size_t len, char hex[65])
     static const char digits[] = "0123456789abcdef";
     uint8_t sum[32] = {0};
     (void)mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), data, len, sum);
-    for (int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < 32; i++) {
         hex[2 * i] = digits[sum[i] >> 4];
         hex[2 * i + 1] = digits[sum[i] & 15];
     }
@@ -56,6 +56,17 @@ static int uri_encode(struct cl_buf *out, const uint8_t *s, size_t len)
     return rc;
 }
 
+/* Removes the last encoded segment (and its slash) written after start. */
+static void pop_segment(struct cl_buf *out, size_t start)
+{
+    while (out->len > start && out->data[out->len - 1] != '/') {
+        out->len--;
+    }
+    if (out->len > start) {
+        out->len--;
+    }
+}
+
 /* Canonical URI: "." and empty segments dropped, ".." removes the previous segment, a
  * trailing slash kept (as botocore's normpath-based rule), each segment encoded. */
 static int canonical_path(struct cl_buf *out, const char *path)
@@ -64,36 +75,20 @@ static int canonical_path(struct cl_buf *out, const char *path)
         path = "/";
     }
     size_t start = out->len;
-    const char *p = path;
     int rc = 0;
-    while (rc == 0 && *p != '\0') {
-        while (*p == '/') {
-            p++;
-        }
+    for (const char *p = path; rc == 0 && *p != '\0';) {
+        p += strspn(p, "/");
         size_t n = strcspn(p, "/");
-        if (n == 0 || (n == 1 && p[0] == '.')) {
-            p += n;
-            continue;
-        }
         if (n == 2 && p[0] == '.' && p[1] == '.') {
-            while (out->len > start && out->data[out->len - 1] != '/') {
-                out->len--;
-            }
-            if (out->len > start) {
-                out->len--; /* the segment's slash */
-            }
-            p += n;
-            continue;
-        }
-        rc = cl_buf_append_byte(out, '/');
-        if (rc == 0) {
-            rc = uri_encode(out, (const uint8_t *)p, n);
+            pop_segment(out, start);
+        } else if (n > 0 && !(n == 1 && p[0] == '.')) {
+            rc = cl_buf_append_byte(out, '/');
+            rc = rc == 0 ? uri_encode(out, (const uint8_t *)p, n) : rc;
         }
         p += n;
     }
-    if (rc == 0 && out->len == start) {
-        rc = cl_buf_append_byte(out, '/');
-    } else if (rc == 0 && path[strlen(path) - 1] == '/') {
+    bool is_root = out->len == start;
+    if (rc == 0 && (is_root || path[strlen(path) - 1] == '/')) {
         rc = cl_buf_append_byte(out, '/');
     }
     if (rc == 0 && out->data != NULL) {
@@ -142,37 +137,49 @@ static int param_cmp(const void *pa, const void *pb)
     return c != 0 ? c : span_cmp(a->v, a->v_len, b->v, b->v_len);
 }
 
+/* Re-encodes each pair of query into enc, recording where its key and value are. */
+static int split_query(const char *query, struct cl_buf *enc, size_t offs[][4], size_t *n)
+{
+    struct cl_buf tmp;
+    cl_buf_init(&tmp, enc->max);
+    int rc = 0;
+    *n = 0;
+    for (const char *p = query; rc == 0 && *p != '\0';
+         p += strcspn(p, "&") + (p[strcspn(p, "&")] == '&')) {
+        size_t len = strcspn(p, "&");
+        if (len == 0) {
+            continue;
+        }
+        if (*n == MAX_PARAMS) {
+            rc = -EINVAL;
+            break;
+        }
+        const char *eq = memchr(p, '=', len);
+        size_t k_len = eq != NULL ? (size_t)(eq - p) : len;
+        offs[*n][0] = enc->len;
+        rc = reencode(enc, &tmp, p, k_len);
+        offs[*n][1] = offs[*n][2] = enc->len;
+        if (rc == 0 && eq != NULL) {
+            rc = reencode(enc, &tmp, eq + 1, len - k_len - 1);
+        }
+        offs[*n][3] = enc->len;
+        (*n)++;
+    }
+    cl_buf_fini(&tmp);
+    return rc;
+}
+
 /* Canonical query: pairs decoded, re-encoded strictly, sorted by key then value. */
 static int canonical_query(struct cl_buf *out, const char *query)
 {
     if (query == NULL || *query == '\0') {
         return 0;
     }
-    struct cl_buf enc, tmp;
+    struct cl_buf enc;
     cl_buf_init(&enc, out->max);
-    cl_buf_init(&tmp, out->max);
     size_t offs[MAX_PARAMS][4];
     size_t n = 0;
-    int rc = 0;
-    for (const char *p = query; rc == 0 && *p != '\0';) {
-        size_t len = strcspn(p, "&");
-        if (len > 0 && n == MAX_PARAMS) {
-            rc = -EINVAL;
-        } else if (len > 0) {
-            const char *eq = memchr(p, '=', len);
-            size_t k_len = eq != NULL ? (size_t)(eq - p) : len;
-            offs[n][0] = enc.len;
-            rc = reencode(&enc, &tmp, p, k_len);
-            offs[n][1] = enc.len;
-            if (rc == 0 && eq != NULL) {
-                rc = reencode(&enc, &tmp, eq + 1, len - k_len - 1);
-            }
-            offs[n][2] = offs[n][1];
-            offs[n][3] = enc.len;
-            n++;
-        }
-        p += len + (p[len] == '&');
-    }
+    int rc = split_query(query, &enc, offs, &n);
     struct span pairs[MAX_PARAMS];
     for (size_t i = 0; rc == 0 && i < n; i++) {
         pairs[i] = (struct span){enc.data + offs[i][0], offs[i][1] - offs[i][0],
@@ -183,18 +190,11 @@ static int canonical_query(struct cl_buf *out, const char *query)
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = cl_buf_append(out, "&", i > 0 ? 1 : 0);
-        if (rc == 0) {
-            rc = cl_buf_append(out, pairs[i].k, pairs[i].k_len);
-        }
-        if (rc == 0) {
-            rc = cl_buf_append_byte(out, '=');
-        }
-        if (rc == 0) {
-            rc = cl_buf_append(out, pairs[i].v, pairs[i].v_len);
-        }
+        rc = rc == 0 ? cl_buf_append(out, pairs[i].k, pairs[i].k_len) : rc;
+        rc = rc == 0 ? cl_buf_append_byte(out, '=') : rc;
+        rc = rc == 0 ? cl_buf_append(out, pairs[i].v, pairs[i].v_len) : rc;
     }
     cl_buf_fini(&enc);
-    cl_buf_fini(&tmp);
     return rc;
 }
 
@@ -206,12 +206,30 @@ static int header_cmp(const void *pa, const void *pb)
     return c != 0 ? c : (a->order > b->order) - (a->order < b->order);
 }
 
-/* Lowercases names and trims values (runs of blanks become one space) into text. */
+/* Appends v without leading and trailing blanks, each run of blanks inside as one space. */
+static int append_trimmed(struct cl_buf *text, const char *v)
+{
+    v += strspn(v, " \t");
+    int rc = 0;
+    bool blank = false;
+    for (; rc == 0 && *v != '\0'; v++) {
+        if (*v == ' ' || *v == '\t') {
+            blank = true;
+            continue;
+        }
+        rc = blank ? cl_buf_append_byte(text, ' ') : 0;
+        blank = false;
+        rc = rc == 0 ? cl_buf_append_byte(text, (uint8_t)*v) : rc;
+    }
+    return rc;
+}
+
+/* Lowercases names and trims values into text. */
 static int fold_headers(const struct cl_aws_sigv4_req *r, struct cl_buf *text, size_t offs[][3])
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->n_hdrs; i++) {
-        const char *name = r->hdrs[i].name, *v = r->hdrs[i].value ? r->hdrs[i].value : "";
+        const char *name = r->hdrs[i].name;
         if (*name == '\0' || strpbrk(name, ": \t\r\n") != NULL) {
             return -EINVAL;
         }
@@ -220,30 +238,51 @@ static int fold_headers(const struct cl_aws_sigv4_req *r, struct cl_buf *text, s
             rc = cl_buf_append_byte(text, (uint8_t)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
         }
         offs[i][1] = text->len;
-        while (*v == ' ' || *v == '\t') {
-            v++;
-        }
-        bool blank = false;
-        for (; rc == 0 && *v != '\0'; v++) {
-            if (*v == ' ' || *v == '\t') {
-                blank = true;
-                continue;
-            }
-            if (blank) {
-                rc = cl_buf_append_byte(text, ' ');
-                blank = false;
-            }
-            if (rc == 0) {
-                rc = cl_buf_append_byte(text, (uint8_t)*v);
-            }
-        }
+        rc = rc == 0 ? append_trimmed(text, r->hdrs[i].value ? r->hdrs[i].value : "") : rc;
         offs[i][2] = text->len;
     }
     return rc;
 }
 
-/* Canonical headers ("name:v1,v2\n" sorted) then a blank line, then the signed header list;
- * the list is also copied to signed_list when it is not NULL. */
+static bool same_name(const struct span *a, const struct span *b)
+{
+    return span_cmp(a->k, a->k_len, b->k, b->k_len) == 0;
+}
+
+/* "name:v1,v2\n" for each name, in order, then the blank line. */
+static int header_lines(struct cl_buf *out, const struct span *h, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        bool same = i > 0 && same_name(&h[i], &h[i - 1]);
+        rc = same ? cl_buf_append_byte(out, ',') : cl_buf_append(out, h[i].k, h[i].k_len);
+        rc = rc == 0 && !same ? cl_buf_append_byte(out, ':') : rc;
+        rc = rc == 0 ? cl_buf_append(out, h[i].v, h[i].v_len) : rc;
+        bool last = i + 1 == n || !same_name(&h[i], &h[i + 1]);
+        rc = rc == 0 && last ? cl_buf_append_byte(out, '\n') : rc;
+    }
+    return rc == 0 ? cl_buf_append_byte(out, '\n') : rc;
+}
+
+/* "name1;name2" (each name once), appended to out and, when not NULL, to list. */
+static int signed_names(struct cl_buf *out, const struct span *h, size_t n, struct cl_buf *list)
+{
+    size_t start = out->len;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i > 0 && same_name(&h[i], &h[i - 1])) {
+            continue;
+        }
+        rc = cl_buf_append(out, ";", out->len > start ? 1 : 0);
+        rc = rc == 0 ? cl_buf_append(out, h[i].k, h[i].k_len) : rc;
+    }
+    if (rc == 0 && list != NULL) {
+        rc = cl_buf_append(list, out->data + start, out->len - start);
+    }
+    return rc == 0 ? cl_buf_append_byte(out, '\n') : rc;
+}
+
+/* Canonical headers (sorted, repeated names joined) then the signed header list. */
 static int canonical_headers(struct cl_buf *out, const struct cl_aws_sigv4_req *r,
                              struct cl_buf *signed_list)
 {
@@ -262,28 +301,8 @@ static int canonical_headers(struct cl_buf *out, const struct cl_aws_sigv4_req *
     if (rc == 0 && r->n_hdrs > 0) {
         qsort(h, r->n_hdrs, sizeof(h[0]), header_cmp);
     }
-    size_t list_start = 0;
-    for (int pass = 0; pass < 2 && rc == 0; pass++) {
-        list_start = out->len;
-        for (size_t i = 0; rc == 0 && i < r->n_hdrs; i++) {
-            bool same = i > 0 && span_cmp(h[i].k, h[i].k_len, h[i - 1].k, h[i - 1].k_len) == 0;
-            if (pass == 0) { /* name:value lines, repeated names joined */
-                rc = same ? cl_buf_append_byte(out, ',') : cl_buf_append(out, h[i].k, h[i].k_len);
-                rc = rc == 0 && !same ? cl_buf_append_byte(out, ':') : rc;
-                rc = rc == 0 ? cl_buf_append(out, h[i].v, h[i].v_len) : rc;
-                bool last = i + 1 == r->n_hdrs ||
-                            span_cmp(h[i].k, h[i].k_len, h[i + 1].k, h[i + 1].k_len) != 0;
-                rc = rc == 0 && last ? cl_buf_append_byte(out, '\n') : rc;
-            } else if (!same) {
-                rc = cl_buf_append(out, ";", out->len > list_start ? 1 : 0);
-                rc = rc == 0 ? cl_buf_append(out, h[i].k, h[i].k_len) : rc;
-            }
-        }
-        rc = rc == 0 ? cl_buf_append_byte(out, '\n') : rc;
-    }
-    if (rc == 0 && signed_list != NULL) {
-        rc = cl_buf_append(signed_list, out->data + list_start, out->len - list_start - 1);
-    }
+    rc = rc == 0 ? header_lines(out, h, r->n_hdrs) : rc;
+    rc = rc == 0 ? signed_names(out, h, r->n_hdrs, signed_list) : rc;
     cl_buf_fini(&text);
     return rc;
 }
@@ -346,7 +365,7 @@ static int signature(const struct cl_aws_sigv4_key *k, const char *amz_date,
     if (n < 0 || (size_t)n >= sizeof(secret)) {
         return -EINVAL;
     }
-    uint8_t key[32], next[32];
+    uint8_t key[32] = {0}, next[32] = {0};
     int rc = hmac((const uint8_t *)secret, (size_t)n, amz_date, 8, key);
     const char *parts[] = {k->region, k->service, "aws4_request"};
     for (int i = 0; rc == 0 && i < 3; i++) {
@@ -356,7 +375,7 @@ static int signature(const struct cl_aws_sigv4_key *k, const char *amz_date,
     if (rc == 0) {
         rc = hmac(key, 32, (const char *)sts->data, sts->len, next);
     }
-    for (int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < 32; i++) {
         hex[2 * i] = digits[next[i] >> 4];
         hex[2 * i + 1] = digits[next[i] & 15];
     }

@@ -61,6 +61,9 @@ void clambda_ddb_attrs_reset(clambda_ddb_attrs *a)
 
 static int keep(clambda_ddb_attrs *a, int rc)
 {
+    if (a == NULL) {
+        return CLAMBDA_EINVAL;
+    }
     if (rc < 0 && a->err == 0) {
         a->err = rc == -EINVAL ? CLAMBDA_EINVAL : rc == -E2BIG ? CLAMBDA_ETOOBIG : CLAMBDA_ENOMEM;
     }
@@ -94,6 +97,9 @@ static int open_entry(clambda_ddb_attrs *a, const char *name)
 
 static int close_entry(clambda_ddb_attrs *a, int rc)
 {
+    if (a == NULL) {
+        return CLAMBDA_EINVAL;
+    }
     if (rc == 0 && a->depth == 0) {
         rc = cl_buf_append_byte(&a->buf, '}');
     }
@@ -139,7 +145,10 @@ static int typed_str(clambda_ddb_attrs *a, const char *type, const char *s)
 
 int clambda_ddb_attrs_add_s(clambda_ddb_attrs *a, const char *name, const char *s)
 {
-    int rc = s == NULL && a != NULL ? keep(a, -EINVAL) : open_entry(a, name);
+    if (a == NULL) {
+        return CLAMBDA_EINVAL;
+    }
+    int rc = s == NULL ? keep(a, -EINVAL) : open_entry(a, name);
     return rc != 0 ? rc : close_entry(a, typed_str(a, "S", s));
 }
 
@@ -161,7 +170,10 @@ int clambda_ddb_attrs_add_int(clambda_ddb_attrs *a, const char *name, int64_t v)
 
 int clambda_ddb_attrs_add_b(clambda_ddb_attrs *a, const char *name, const void *bytes, size_t len)
 {
-    int rc = bytes == NULL && len > 0 && a != NULL ? keep(a, -EINVAL) : open_entry(a, name);
+    if (a == NULL) {
+        return CLAMBDA_EINVAL;
+    }
+    int rc = bytes == NULL && len > 0 ? keep(a, -EINVAL) : open_entry(a, name);
     if (rc != 0) {
         return rc;
     }
@@ -223,7 +235,10 @@ int clambda_ddb_attrs_add_ns(clambda_ddb_attrs *a, const char *name, const char 
 
 static int begin(clambda_ddb_attrs *a, const char *name, bool is_list)
 {
-    if (a != NULL && a->err == 0 && a->depth == MAX_DEPTH) {
+    if (a == NULL) {
+        return CLAMBDA_EINVAL;
+    }
+    if (a->err == 0 && a->depth == MAX_DEPTH) {
         return keep(a, -EINVAL);
     }
     int rc = open_entry(a, name);

@@ -392,26 +392,32 @@ int clambda_ddb_value_bool(const clambda_ddb_value *v)
     return v != NULL && v->type == CLAMBDA_DDB_BOOL ? (v->is_true ? 1 : 0) : -1;
 }
 
+/* One element of an L, SS, NS or BS (or a member's value of an M). */
+static int write_element(struct cl_buf *out, enum clambda_ddb_type container,
+                         const clambda_ddb_value *k)
+{
+    if (container == CLAMBDA_DDB_M || container == CLAMBDA_DDB_L) {
+        return cl_ddb_value_write(out, k);
+    }
+    if (container == CLAMBDA_DDB_BS) {
+        int rc = cl_buf_append_byte(out, '"');
+        rc = rc == 0 ? cl_b64_encode(out, (const uint8_t *)k->str, k->len) : rc;
+        return rc == 0 ? cl_buf_append_byte(out, '"') : rc;
+    }
+    return cl_json_write_str(out, (const uint8_t *)k->str, k->len);
+}
+
 static int write_kids(struct cl_buf *out, const clambda_ddb_value *v)
 {
     bool is_map = v->type == CLAMBDA_DDB_M;
     int rc = cl_buf_printf(out, "{\"%s\":%c", type_names[v->type], is_map ? '{' : '[');
     for (size_t i = 0; rc == 0 && i < v->n_kids; i++) {
-        const clambda_ddb_value *k = &v->kids[i];
         rc = i > 0 ? cl_buf_append_byte(out, ',') : 0;
         if (rc == 0 && is_map) {
-            rc = cl_json_write_cstr(out, k->name);
+            rc = cl_json_write_cstr(out, v->kids[i].name);
             rc = rc == 0 ? cl_buf_append_byte(out, ':') : rc;
         }
-        if (rc == 0 && (v->type == CLAMBDA_DDB_M || v->type == CLAMBDA_DDB_L)) {
-            rc = cl_ddb_value_write(out, k);
-        } else if (rc == 0 && v->type == CLAMBDA_DDB_BS) {
-            rc = cl_buf_append_byte(out, '"');
-            rc = rc == 0 ? cl_b64_encode(out, (const uint8_t *)k->str, k->len) : rc;
-            rc = rc == 0 ? cl_buf_append_byte(out, '"') : rc;
-        } else if (rc == 0) {
-            rc = cl_json_write_str(out, (const uint8_t *)k->str, k->len);
-        }
+        rc = rc == 0 ? write_element(out, v->type, &v->kids[i]) : rc;
     }
     return rc == 0 ? cl_buf_append_str(out, is_map ? "}}" : "]}") : rc;
 }
