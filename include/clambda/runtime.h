@@ -44,6 +44,13 @@ enum clambda_error {
     CLAMBDA_ESHUTDOWN = -11,   /* SIGTERM arrived while waiting; the shutdown hook has run */
     CLAMBDA_EBADREQUEST = -12, /* 400 with another error type (e.g. a bad response mode) */
     CLAMBDA_ENOTHTTP = -13,    /* the event is not an HTTP event (http.h) */
+    /* -64 to -79: <clambda/aws.h> (libclambda_aws), kept apart from the runtime's codes. */
+    CLAMBDA_EAWS = -64,       /* an AWS service answered with an error (clambda_aws_client_*) */
+    CLAMBDA_ECONDITION = -65, /* DynamoDB ConditionalCheckFailedException */
+    CLAMBDA_ETHROTTLED = -66, /* throttled by the service, retries spent */
+    CLAMBDA_ETLS = -67,       /* TLS failed: handshake, certificate or CA bundle */
+    CLAMBDA_ENOCREDS = -68,   /* no AWS credentials or region in the environment */
+    CLAMBDA_ETIMEDOUT = -69,  /* the service did not answer in time, retries spent */
 };
 
 /* Returns a static English description of a clambda_error value; never NULL. */

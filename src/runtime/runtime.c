@@ -23,9 +23,9 @@ static const char *const error_names[] = {
     "out of memory",
     "invalid argument",
     "AWS_LAMBDA_RUNTIME_API is not set",
-    "cannot connect to the Runtime API",
+    "cannot connect to the server (Runtime API or AWS endpoint)",
     "connection to the Runtime API failed",
-    "malformed HTTP from the Runtime API",
+    "malformed HTTP from the server",
     "payload too large",
     "invalid request id",
     "invalid state transition (already answered?)",
@@ -35,11 +35,25 @@ static const char *const error_names[] = {
     "not an HTTP event",
 };
 
+/* Codes of <clambda/aws.h>, from CLAMBDA_EAWS down. */
+static const char *const aws_error_names[] = {
+    "AWS service error",
+    "condition check failed",
+    "throttled by the AWS service",
+    "TLS error",
+    "no AWS credentials or region in the environment",
+    "AWS service timed out",
+};
+
 const char *clambda_strerror(int err)
 {
     size_t i = (size_t)(err <= 0 ? -(long)err : 0x7fff);
     if (i < sizeof(error_names) / sizeof(error_names[0])) {
         return error_names[i];
+    }
+    size_t j = (size_t)(err <= CLAMBDA_EAWS ? (long)CLAMBDA_EAWS - err : 0x7fff);
+    if (j < sizeof(aws_error_names) / sizeof(aws_error_names[0])) {
+        return aws_error_names[j];
     }
     return "unknown error";
 }

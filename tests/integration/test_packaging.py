@@ -93,6 +93,57 @@ def test_cmake_find_package(prefix, tmp_path):
     run_program(bdir / "fn")
 
 
+AWS_PROGRAM = r"""
+#include <stdio.h>
+#include <clambda/aws.h>
+int main(void)
+{
+    clambda_aws_client *c = NULL; /* no AWS_* credentials in the environment: CLAMBDA_ENOCREDS */
+    int rc = clambda_aws_client_open("dynamodb", &c);
+    printf("%d %d %s\n", clambda_version_num(), rc, clambda_strerror(rc));
+    return rc == CLAMBDA_ENOCREDS ? 0 : 1;
+}
+"""
+
+
+def run_aws_program(exe):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    out = subprocess.run([str(exe)], capture_output=True, text=True, env=env, timeout=TIMEOUT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.split()[:2] == ["100", "-68"], out.stdout
+
+
+def test_aws_library_pkg_config_and_cmake(prefix, tmp_path):
+    """libclambda_aws: static, with clambda-aws.pc and clambda::aws, beside either libclambda."""
+    libdir = next(d for d in (prefix / "lib", prefix / "lib64") if d.exists())
+    if not (libdir / "libclambda_aws.a").is_file():
+        pytest.skip("libclambda_aws was not built (no mbedTLS)")
+    assert (prefix / "include" / "clambda" / "aws.h").is_file()
+    src = tmp_path / "main.c"
+    src.write_text(AWS_PROGRAM)
+    env = dict(os.environ, PKG_CONFIG_PATH=str(libdir / "pkgconfig"))
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "clambda-aws", "clambda"],
+                           env=env, check=True, capture_output=True, text=True).stdout.split()
+    for name, extra in (("static", ["-static"]), ("shared", [f"-Wl,-rpath,{libdir}"])):
+        subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", *extra, "-o", str(tmp_path / name),
+                        str(src), *flags], check=True, capture_output=True, timeout=TIMEOUT)
+        run_aws_program(tmp_path / name)
+    proj = tmp_path / "cmake"
+    proj.mkdir()
+    (proj / "main.c").write_text(AWS_PROGRAM)
+    (proj / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.25)\nproject(consumer C)\n"
+        "find_package(clambda 0.1 REQUIRED)\n"
+        "add_executable(fn main.c)\n"
+        "target_link_libraries(fn PRIVATE clambda::aws clambda::clambda_static)\n")
+    bdir = proj / "build"
+    subprocess.run(["cmake", "-S", str(proj), "-B", str(bdir), f"-DCMAKE_PREFIX_PATH={prefix}"],
+                   check=True, capture_output=True, timeout=TIMEOUT)
+    subprocess.run(["cmake", "--build", str(bdir)], check=True, capture_output=True,
+                   timeout=TIMEOUT)
+    run_aws_program(bdir / "fn")
+
+
 def test_hello_cross_compiles_to_arm64_and_runs(tmp_path):
     cc = shutil.which("aarch64-linux-gnu-gcc")
     qemu = shutil.which("qemu-aarch64-static")
