@@ -246,11 +246,13 @@ static int call(struct deploy *d, const char *method, const char *target, json_t
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     char *shown = NULL;
-    if (body && json_object_get(body, "ZipFile")) {
+    json_t *code = json_object_get(body, "Code"); /* CreateFunction's; else the body itself */
+    code = code ? code : body;
+    if (body && json_object_get(code, "ZipFile")) {
         char note[4200];
         (void)snprintf(note, sizeof(note), "(base64 of %s, %zu bytes: elided)", d->zip_file,
                        d->zip_len);
-        (void)json_object_set_new(body, "ZipFile", json_string(note));
+        (void)json_object_set_new(code, "ZipFile", json_string(note));
         shown = json_dumps(body, JSON_INDENT(2));
     } else if (body) {
         shown = json_dumps(body, JSON_INDENT(2));
