@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from clitool import clambda, elf_machine, new_project, zip_entries
+from clitool import clambda, elf_machine, install_prefix, new_project, zip_entries
 from conftest import TIMEOUT, is_sanitized, lambda_env
 from rapi_server import RuntimeAPIServer
 
@@ -99,12 +99,28 @@ def test_build_arm64_answers_under_qemu(tmp_path):
     assert answer([qemu, str(boot)], "armfn") == b'{"message":"Hello, Ada!"}'
 
 
-def test_build_extension(tmp_path):
-    proj = new_project(tmp_path, "myext", "--extension")
-    clambda("build", "--output-format", "zip", cwd=proj, check=0)
+@pytest.fixture(scope="module")
+def prefix(tmp_path_factory):
+    return install_prefix(tmp_path_factory)
+
+
+def test_installed_clambda_builds_an_extension(prefix, tmp_path):
+    """The installed clambda compiles libclambda from the sources installed beside it
+    (share/clambda/src), not from the tree it was built in."""
+    exe = prefix / "bin" / "clambda"
+    env = {k: v for k, v in os.environ.items() if k != "CLAMBDA_LIB_SRC"}
+    subprocess.run([exe, "new", "myext", "--extension"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True, timeout=60)
+    proj = tmp_path / "myext"
+    r = subprocess.run([exe, "build", "--output-format", "zip"], cwd=proj, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
     out = proj / "target" / "lambda" / "myext"
     assert (out / "extensions" / "myext").is_file()
     assert zip_entries(out / "myext.zip") == {"extensions/myext": 0o755}
+    record = (out / ".clambda-build").read_text()
+    assert "kind=extension" in record
+    assert f"lib={prefix}/bin/../share/clambda/src" in record
 
 
 def test_build_outside_a_project_fails_clearly(tmp_path):
