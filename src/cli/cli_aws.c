@@ -27,8 +27,10 @@ int cli_aws_open(struct cli_aws *a, const char *who, const char *endpoint_url, c
     }
     a->is_aws = endpoint_url == NULL;
     if (a->conf.region[0] == '\0' && a->is_aws) {
-        (void)fprintf(stderr, "%s: no region: set AWS_REGION, pass --region, or add region = ... "
-                              "to your profile in ~/.aws/config\n", who);
+        (void)fprintf(stderr,
+                      "%s: no region: set AWS_REGION, pass --region, or add region = ... "
+                      "to your profile in ~/.aws/config\n",
+                      who);
         return -1;
     }
     if (a->conf.region[0] == '\0') {
@@ -44,7 +46,8 @@ int cli_aws_open(struct cli_aws *a, const char *who, const char *endpoint_url, c
         a->base[--blen] = '\0';
     }
     const char *h = strstr(a->base, "://");
-    if (h == NULL || (strncmp(a->base, "http://", 7) != 0 && strncmp(a->base, "https://", 8) != 0) ||
+    if (h == NULL ||
+        (strncmp(a->base, "http://", 7) != 0 && strncmp(a->base, "https://", 8) != 0) ||
         strchr(h + 3, '/') != NULL || h[3] == '\0') {
         (void)fprintf(stderr, "%s: bad endpoint URL %s (want http[s]://HOST[:PORT])\n", who,
                       endpoint_url);

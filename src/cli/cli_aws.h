@@ -18,10 +18,10 @@
 
 /* A connection setting: where, as whom. */
 struct cli_aws {
-    const char *who;   /* "clambda deploy": prefix of messages */
-    char base[512];    /* "https://lambda.us-east-1.amazonaws.com" (no trailing '/') */
-    char host[256];    /* the Host header, signed */
-    bool is_aws;       /* the endpoint is AWS's (no --endpoint-url) */
+    const char *who; /* "clambda deploy": prefix of messages */
+    char base[512];  /* "https://lambda.us-east-1.amazonaws.com" (no trailing '/') */
+    char host[256];  /* the Host header, signed */
+    bool is_aws;     /* the endpoint is AWS's (no --endpoint-url) */
     bool dry_run;
     struct cli_awsconf conf;
     struct sigv4_sign_key key;

@@ -11,8 +11,7 @@
 
 /* Copies the value of key in section of the INI file path into out (cap bytes).
  * true when found. */
-static bool ini_get(const char *path, const char *section, const char *key, char *out,
-                    size_t cap)
+static bool ini_get(const char *path, const char *section, const char *key, char *out, size_t cap)
 {
     FILE *f = fopen(path, "re");
     if (f == NULL) {

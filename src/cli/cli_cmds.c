@@ -11,8 +11,8 @@
 #include "cmd_serve.h"
 
 static const struct cli_cmd *const cmds[] = {
-    &cmd_new_cmd,   &cmd_build_cmd, &cmd_deploy_cmd,     &cmd_invoke_cmd,
-    &cmd_logs_cmd,  &cmd_serve_cmd, &cmd_doc_completion, &cmd_doc_man,
+    &cmd_new_cmd,  &cmd_build_cmd, &cmd_deploy_cmd,     &cmd_invoke_cmd,
+    &cmd_logs_cmd, &cmd_serve_cmd, &cmd_doc_completion, &cmd_doc_man,
 };
 
 const struct cli_cmd *const *cli_cmds_all(size_t *n)

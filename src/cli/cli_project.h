@@ -12,9 +12,9 @@
 
 /* A project found on disk. */
 struct cli_project {
-    char dir[2048];  /* the project directory, as given or "." */
-    char name[128];  /* the function's (or extension's) name */
-    char out[2400];  /* dir/target/lambda/name */
+    char dir[2048]; /* the project directory, as given or "." */
+    char name[128]; /* the function's (or extension's) name */
+    char out[2400]; /* dir/target/lambda/name */
     bool is_extension;
 };
 

@@ -57,12 +57,12 @@ const struct cli_cmd cmd_build_cmd = {
 struct build {
     struct cli_project p;
     bool release, arm64, zip;
-    char lib[PATH_MAX + 32]; /* libclambda's source root (include/, src/common, src/runtime) */
+    char lib[PATH_MAX + 32];  /* libclambda's source root (include/, src/common, src/runtime) */
     char jsmn[PATH_MAX + 64]; /* the directory of jsmn.h */
-    char cc[PATH_MAX];     /* the compiler */
-    char bin[PATH_MAX];    /* the binary written */
+    char cc[PATH_MAX];        /* the compiler */
+    char bin[PATH_MAX];       /* the binary written */
     char zip_path[PATH_MAX];
-    char entry[256];       /* the binary's path in the zip */
+    char entry[256];           /* the binary's path in the zip */
     char config[3 * PATH_MAX]; /* the settings recorded in .clambda-build */
 };
 
@@ -137,9 +137,11 @@ static int find_lib(struct build *b)
             return 0;
         }
     }
-    (void)fprintf(stderr, "clambda build: libclambda's sources are not in $CLAMBDA_LIB_SRC, "
-                          "%s or %s: install clambda (cmake --install) or set CLAMBDA_LIB_SRC "
-                          "to a clambda source tree\n", cand[1], cand[2]);
+    (void)fprintf(stderr,
+                  "clambda build: libclambda's sources are not in $CLAMBDA_LIB_SRC, "
+                  "%s or %s: install clambda (cmake --install) or set CLAMBDA_LIB_SRC "
+                  "to a clambda source tree\n",
+                  cand[1], cand[2]);
     return -1;
 }
 
@@ -188,8 +190,9 @@ static void scan(const char *dir, const char *suffix, struct strv *v, time_t *ne
 /* The compiler's command line; *newest gets the newest input's mtime. */
 static void command(const struct build *b, const char *out, struct strv *v, time_t *newest)
 {
-    static const char *const common[] = {"-std=c11", "-D_GNU_SOURCE", "-DCLAMBDA_BUILDING",
-                                         "-fvisibility=hidden", "-Wall", "-Wextra", "-static"};
+    static const char *const common[] = {
+        "-std=c11", "-D_GNU_SOURCE", "-DCLAMBDA_BUILDING", "-fvisibility=hidden", "-Wall",
+        "-Wextra",  "-static"};
     static const char *const rel[] = {"-Os", "-ffunction-sections", "-fdata-sections",
                                       "-Wl,--gc-sections", "-s"};
     static const char *const dbg[] = {"-O0", "-g"};
@@ -287,8 +290,8 @@ static int stage_jsmn(const struct build *b)
         (void)fclose(in);
     }
     if (rc < 0) {
-        (void)fprintf(stderr, "clambda build: copying %s to %s failed (install libjsmn-dev)\n",
-                      src, dst);
+        (void)fprintf(stderr, "clambda build: copying %s to %s failed (install libjsmn-dev)\n", src,
+                      dst);
     }
     return rc;
 }
@@ -349,8 +352,8 @@ static int compile(struct build *b)
     command(b, tmp, &v, &newest);
     int rc = mkdirs(dir) < 0 || stage_jsmn(b) < 0 ? -1 : 0;
     if (rc == 0 && up_to_date(b, newest)) {
-        (void)printf("clambda build: %s is up to date (%s)\n", b->p.name, b->zip ? b->zip_path
-                                                                                 : b->bin);
+        (void)printf("clambda build: %s is up to date (%s)\n", b->p.name,
+                     b->zip ? b->zip_path : b->bin);
         strv_free(&v);
         return 0;
     }

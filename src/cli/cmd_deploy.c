@@ -55,8 +55,7 @@ static const struct cli_opt opts[] = {
     {OPT_ALIAS, "alias", "NAME", "point this alias at the deployed version (created if needed)",
      NULL},
     {OPT_PUBLISH, "publish", NULL, "publish a version of the new code and configuration", NULL},
-    {OPT_URL, "enable-function-url", NULL, "give it a public Function URL (AuthType NONE)",
-     NULL},
+    {OPT_URL, "enable-function-url", NULL, "give it a public Function URL (AuthType NONE)", NULL},
     {OPT_TAG, "tag", "KEY=VALUE", "a tag (repeatable)", NULL},
     {OPT_ZIP, "zip-file", "FILE", "deploy this zip (default: target/lambda/NAME/bootstrap.zip)",
      "@file"},
@@ -258,7 +257,7 @@ static int call(struct deploy *d, const char *method, const char *target, json_t
         shown = json_dumps(body, JSON_INDENT(2));
     }
     struct cli_aws_req req = {method, target, (const uint8_t *)text, text ? strlen(text) : 0,
-                              shown, NULL};
+                              shown,  NULL};
     int rc = cli_aws_call(&d->a, &req, r);
     free(text);
     free(shown);
@@ -349,12 +348,12 @@ static int exists(struct deploy *d)
     int found = -1;
     if (rc == 0 && d->dry_run) {
         (void)printf("(dry run: assuming %s does not exist yet; if it does, deploy sends "
-                     "UpdateFunctionCode and UpdateFunctionConfiguration instead)\n\n", d->name);
+                     "UpdateFunctionCode and UpdateFunctionConfiguration instead)\n\n",
+                     d->name);
         found = 0;
     } else if (rc == 0 && r.status == 200) {
         json_t *j = json_of(&r);
-        (void)snprintf(d->arn, sizeof(d->arn), "%s",
-                       str_or(json_object_get(j, "FunctionArn"), ""));
+        (void)snprintf(d->arn, sizeof(d->arn), "%s", str_or(json_object_get(j, "FunctionArn"), ""));
         json_decref(j);
         found = 1;
     } else if (rc == 0 && r.status == 404 &&
@@ -370,16 +369,18 @@ static int exists(struct deploy *d)
 static int create(struct deploy *d)
 {
     if (d->role == NULL) {
-        (void)fprintf(stderr, "clambda deploy: %s does not exist yet and CreateFunction needs "
-                              "an execution role: pass --iam-role arn:aws:iam::ACCOUNT:role/NAME "
-                              "(nothing was created)\n", d->name);
+        (void)fprintf(stderr,
+                      "clambda deploy: %s does not exist yet and CreateFunction needs "
+                      "an execution role: pass --iam-role arn:aws:iam::ACCOUNT:role/NAME "
+                      "(nothing was created)\n",
+                      d->name);
         return -1;
     }
     (void)fprintf(stderr, "clambda deploy: creating %s (%s, %zu bytes of zip)...\n", d->name,
                   d->arch, d->zip_len);
-    json_t *o = json_pack("{s:s, s:{s:s%}, s:[s], s:b}", "FunctionName", d->name, "Code",
-                          "ZipFile", (const char *)d->zip_b64.data, d->zip_b64.len,
-                          "Architectures", d->arch, "Publish", d->publish);
+    json_t *o = json_pack("{s:s, s:{s:s%}, s:[s], s:b}", "FunctionName", d->name, "Code", "ZipFile",
+                          (const char *)d->zip_b64.data, d->zip_b64.len, "Architectures", d->arch,
+                          "Publish", d->publish);
     add_config(d, o);
     if (d->n_tags) {
         (void)json_object_set_new(o, "Tags", tags_object(d));
@@ -391,13 +392,14 @@ static int create(struct deploy *d)
         (void)fprintf(stderr, "clambda deploy: nothing was created\n");
     } else if (!d->dry_run) {
         json_t *j = json_of(&r);
-        (void)snprintf(d->arn, sizeof(d->arn), "%s",
-                       str_or(json_object_get(j, "FunctionArn"), ""));
+        (void)snprintf(d->arn, sizeof(d->arn), "%s", str_or(json_object_get(j, "FunctionArn"), ""));
         (void)snprintf(d->version, sizeof(d->version), "%s",
                        str_or(json_object_get(j, "Version"), "$LATEST"));
         json_decref(j);
-        (void)snprintf(d->exists, sizeof(d->exists), "the function %s (created, with the new "
-                       "code)", d->name);
+        (void)snprintf(d->exists, sizeof(d->exists),
+                       "the function %s (created, with the new "
+                       "code)",
+                       d->name);
     }
     cli_aws_resp_fini(&r);
     return good ? 0 : -1;
@@ -454,8 +456,8 @@ static int update(struct deploy *d)
     (void)fprintf(stderr, "clambda deploy: updating the code of %s (%s, %zu bytes of zip)...\n",
                   d->name, d->arch, d->zip_len);
     (void)snprintf(target, sizeof(target), "/2015-03-31/functions/%s/code", d->name_enc);
-    json_t *o = json_pack("{s:s%, s:[s]}", "ZipFile", (const char *)d->zip_b64.data,
-                          d->zip_b64.len, "Architectures", d->arch);
+    json_t *o = json_pack("{s:s%, s:[s]}", "ZipFile", (const char *)d->zip_b64.data, d->zip_b64.len,
+                          "Architectures", d->arch);
     int rc = call(d, "PUT", target, o, &r);
     bool good = ok(d, "UpdateFunctionCode", rc, &r);
     cli_aws_resp_fini(&r);
@@ -553,11 +555,10 @@ static int function_url(struct deploy *d)
     if (!good) {
         return -1;
     }
-    (void)snprintf(target, sizeof(target), "/2015-03-31/functions/%s/policy%s", d->name_enc,
-                   query);
-    json_t *p = json_pack("{s:s, s:s, s:s, s:s}", "StatementId", "FunctionURLAllowPublicAccess",
-                          "Action", "lambda:InvokeFunctionUrl", "Principal", "*",
-                          "FunctionUrlAuthType", "NONE");
+    (void)snprintf(target, sizeof(target), "/2015-03-31/functions/%s/policy%s", d->name_enc, query);
+    json_t *p =
+        json_pack("{s:s, s:s, s:s, s:s}", "StatementId", "FunctionURLAllowPublicAccess", "Action",
+                  "lambda:InvokeFunctionUrl", "Principal", "*", "FunctionUrlAuthType", "NONE");
     rc = call(d, "POST", target, p, &r);
     good = (rc == 0 && r.status == 409) || ok(d, "AddPermission", rc, &r);
     cli_aws_resp_fini(&r);

@@ -55,7 +55,8 @@ enum {
 static const struct cli_opt opts[] = {
     {OPT_DATA, "data", "JSON", "the event (default {})", NULL},
     {OPT_DATA_FILE, "data-file", "FILE", "the event from a file (- for stdin)", "@file"},
-    {OPT_EXAMPLE, "data-example", "NAME", "an AWS event shape written into clambda (see "
+    {OPT_EXAMPLE, "data-example", "NAME",
+     "an AWS event shape written into clambda (see "
      "--list-examples)",
      "apigw-v1 apigw-rest apigw-v2 http-api function-url alb sqs sns s3-put eventbridge "
      "dynamodb-stream kinesis cloudwatch-scheduled cognito-user-pool-pre-signup"},
@@ -63,13 +64,13 @@ static const struct cli_opt opts[] = {
     {OPT_ASYNC, "async", NULL, "invocation type Event: queue it and return at once", NULL},
     {OPT_TAIL, "tail", NULL, "print the last 4 KB of the function's log to stderr", NULL},
     {OPT_ENDPOINT, "endpoint-url", "URL",
-     "the server (default $CLAMBDA_ENDPOINT or http://127.0.0.1:9000; with --remote: AWS)",
-     NULL},
+     "the server (default $CLAMBDA_ENDPOINT or http://127.0.0.1:9000; with --remote: AWS)", NULL},
     {OPT_ENDPOINT, "endpoint", "URL", "same as --endpoint-url", NULL},
-    {OPT_REMOTE, "remote", NULL, "invoke on AWS (SigV4-signed, HTTPS), or signed at "
-     "--endpoint-url", NULL},
-    {OPT_PROFILE, "profile", "NAME", "with --remote: the AWS profile (default $AWS_PROFILE)",
+    {OPT_REMOTE, "remote", NULL,
+     "invoke on AWS (SigV4-signed, HTTPS), or signed at "
+     "--endpoint-url",
      NULL},
+    {OPT_PROFILE, "profile", "NAME", "with --remote: the AWS profile (default $AWS_PROFILE)", NULL},
     {OPT_REGION, "region", "REGION", "with --remote: the AWS region (default $AWS_REGION)", NULL},
 };
 
@@ -117,7 +118,7 @@ static void list_examples(void)
         size_t n = strlen(p) - 5;
         for (size_t j = 0; j < sizeof(aliases) / sizeof(aliases[0]); j++) {
             also = strlen(aliases[j][1]) == n && strncmp(aliases[j][1], p, n) == 0 ? aliases[j][0]
-                                                                                     : also;
+                                                                                   : also;
         }
         (void)printf("%.*s%s%s%s\n", (int)n, p, also[0] ? "  (also " : "", also,
                      also[0] ? ")" : "");
@@ -177,7 +178,7 @@ static int report(int status, const char *head, const uint8_t *body, size_t body
         print_tail(value);
     }
     return cli_http_header(head, "X-Amz-Function-Error", value, sizeof(value)) ? CLI_EXIT_FAIL
-                                                                                : CLI_EXIT_OK;
+                                                                               : CLI_EXIT_OK;
 }
 
 static int run_local(const struct invoke_opts *o, const struct cl_buf *payload)

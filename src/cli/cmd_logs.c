@@ -190,8 +190,7 @@ static int read_all(const struct logs_opts *o, struct cursor *c)
 enum { OPT_FOLLOW, OPT_SINCE, OPT_ENDPOINT };
 
 static const struct cli_opt opts[] = {
-    {OPT_FOLLOW, "follow", NULL, "keep printing new events (every second) until interrupted",
-     NULL},
+    {OPT_FOLLOW, "follow", NULL, "keep printing new events (every second) until interrupted", NULL},
     {OPT_SINCE, "since", "DURATION", "start this far back: N[s|m|h|d] (default 10m)", NULL},
     {OPT_ENDPOINT, "endpoint-url", "URL",
      "the clambda server (default $CLAMBDA_ENDPOINT or http://127.0.0.1:9000)", NULL},

@@ -22,8 +22,7 @@ static const struct cli_opt opts[] = {
     {OPT_HTTP, "http", NULL, "an HTTP API (API Gateway v1/v2, Function URL, ALB) with routes",
      NULL},
     {OPT_STREAM, "stream", NULL, "a function that streams its response", NULL},
-    {OPT_EXTENSION, "extension", NULL, "an external Lambda extension instead of a function",
-     NULL},
+    {OPT_EXTENSION, "extension", NULL, "an external Lambda extension instead of a function", NULL},
 };
 
 static int new_main(int argc, char **argv);
@@ -148,8 +147,10 @@ static int create(const char *name, const struct kind *k)
     cl_buf_init(&out, (size_t)1 << 20);
     bool is_ext = strcmp(k->name, "extension") == 0;
     int rc = next_commands(name, k, &next);
-    const char *vars[] = {"{{name}}", name, "{{kind}}", k->label, "{{bin}}",
-                          is_ext ? name : "bootstrap", "{{next}}", cl_buf_str(&next)};
+    const char *vars[] = {"{{name}}", name,
+                          "{{kind}}", k->label,
+                          "{{bin}}",  is_ext ? name : "bootstrap",
+                          "{{next}}", cl_buf_str(&next)};
     for (size_t i = 0; i < new_templates_n && rc == 0; i++) {
         const struct cli_embed *t = &new_templates_all[i];
         if (strcmp(t->kind, "common") != 0 && strcmp(t->kind, k->name) != 0) {

@@ -22,9 +22,9 @@ struct sigv4_sign_key {
 
 /* The headers to send with the request (besides Host, which must be the host signed). */
 struct sigv4_sign_headers {
-    char amz_date[17];         /* X-Amz-Date: "20150830T123600Z" */
-    char content_sha256[65];   /* X-Amz-Content-Sha256 */
-    char authorization[768];   /* Authorization */
+    char amz_date[17];       /* X-Amz-Date: "20150830T123600Z" */
+    char content_sha256[65]; /* X-Amz-Content-Sha256 */
+    char authorization[768]; /* Authorization */
 };
 
 /* Signs method target (the raw request target as sent: percent-encoded path[?query]) for host

@@ -9,8 +9,8 @@
 int main(void)
 {
     clambda_extension *ext;
-    int rc = clambda_extension_register("{{name}}", CLAMBDA_EXT_INVOKE | CLAMBDA_EXT_SHUTDOWN,
-                                        &ext);
+    int rc =
+        clambda_extension_register("{{name}}", CLAMBDA_EXT_INVOKE | CLAMBDA_EXT_SHUTDOWN, &ext);
     if (rc != CLAMBDA_OK) {
         clambda_log(NULL, CLAMBDA_LOG_FATAL, "[{{name}}] register: %s", clambda_strerror(rc));
         return 1;

@@ -17,9 +17,9 @@ static int not_found(clambda_http_response *resp)
 {
     static const char body[] = "{\"message\":\"not found\"}";
     int rc = clambda_http_response_set_status(resp, 404);
-    rc = rc != CLAMBDA_OK ? rc
-                          : clambda_http_response_add_header(resp, "Content-Type",
-                                                             "application/json");
+    rc = rc != CLAMBDA_OK
+             ? rc
+             : clambda_http_response_add_header(resp, "Content-Type", "application/json");
     return rc != CLAMBDA_OK ? rc : clambda_http_response_set_body(resp, body, sizeof(body) - 1);
 }
 

@@ -9,12 +9,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            (void)fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);        \
-            failures++;                                                                            \
-        }                                                                                          \
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            (void)fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                                    \
+        }                                                                                  \
     } while (0)
 
 /* Routes an HTTP API event for method, path and raw query; returns the serialized answer
@@ -37,9 +37,9 @@ static const char *call(const char *method, const char *path, const char *query)
     int rc = clambda_http_request_parse((const uint8_t *)event, strlen(event), &req);
     rc = rc != CLAMBDA_OK ? rc : clambda_http_response_new(&resp);
     rc = rc != CLAMBDA_OK ? rc : handler_route(req, resp);
-    rc = rc != CLAMBDA_OK ? rc
-                          : clambda_http_response_serialize(resp, clambda_http_request_source(req),
-                                                            &json, &len);
+    rc = rc != CLAMBDA_OK
+             ? rc
+             : clambda_http_response_serialize(resp, clambda_http_request_source(req), &json, &len);
     (void)snprintf(out, sizeof(out), "%s", rc == CLAMBDA_OK ? (const char *)json : "(error)");
     clambda_free(json);
     clambda_http_response_free(resp);
