@@ -9,6 +9,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The length of s[0..len) without trailing blanks. */
+static size_t trim_right(const char *s, size_t len)
+{
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) {
+        len--;
+    }
+    return len;
+}
+
+/* Whether "[ name ]" (line starts at '[') is section. */
+static bool is_section(const char *line, const char *section)
+{
+    const char *end = strchr(line, ']');
+    const char *name = line + 1 + strspn(line + 1, " \t");
+    size_t len = end && end > name ? trim_right(name, (size_t)(end - name)) : 0;
+    return end && len == strlen(section) && strncmp(name, section, len) == 0;
+}
+
+/* When line is "key = value", copies value into out (cap bytes); true then. */
+static bool key_value(const char *line, const char *key, char *out, size_t cap)
+{
+    const char *eq = strchr(line, '=');
+    if (eq == NULL) {
+        return false;
+    }
+    size_t klen = trim_right(line, (size_t)(eq - line));
+    if (klen != strlen(key) || strncmp(line, key, klen) != 0) {
+        return false;
+    }
+    const char *v = eq + 1 + strspn(eq + 1, " \t");
+    size_t vlen = trim_right(v, strlen(v));
+    if (vlen >= cap) {
+        return false;
+    }
+    memcpy(out, v, vlen);
+    out[vlen] = '\0';
+    return true;
+}
+
 /* Copies the value of key in section of the INI file path into out (cap bytes).
  * true when found. */
 static bool ini_get(const char *path, const char *section, const char *key, char *out, size_t cap)
@@ -23,38 +62,10 @@ static bool ini_get(const char *path, const char *section, const char *key, char
     while (!found && fgets(line, sizeof(line), f)) {
         char *s = line + strspn(line, " \t");
         s[strcspn(s, "\r\n")] = '\0';
-        if (*s == '#' || *s == ';' || *s == '\0') {
-            continue;
-        }
         if (*s == '[') {
-            char *end = strchr(s, ']');
-            char *name = s + 1 + strspn(s + 1, " \t");
-            size_t len = end ? (size_t)(end - name) : 0;
-            while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t')) {
-                len--;
-            }
-            in_section = end && len == strlen(section) && strncmp(name, section, len) == 0;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!in_section || eq == NULL) {
-            continue;
-        }
-        size_t klen = (size_t)(eq - s);
-        while (klen > 0 && (s[klen - 1] == ' ' || s[klen - 1] == '\t')) {
-            klen--;
-        }
-        if (klen == strlen(key) && strncmp(s, key, klen) == 0) {
-            char *v = eq + 1 + strspn(eq + 1, " \t");
-            size_t vlen = strlen(v);
-            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t')) {
-                vlen--;
-            }
-            found = vlen < cap;
-            if (found) {
-                memcpy(out, v, vlen);
-                out[vlen] = '\0';
-            }
+            in_section = is_section(s, section);
+        } else if (in_section && *s != '#' && *s != ';') {
+            found = key_value(s, key, out, cap);
         }
     }
     (void)fclose(f);

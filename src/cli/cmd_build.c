@@ -403,19 +403,17 @@ static int prepare(struct build *b)
     return 0;
 }
 
-static int build_main(int argc, char **argv)
+/* Reads the options into b; 0 to go on, -1 after --help, else the exit status. */
+static int parse(struct build *b, int argc, char **argv, const char **project, bool *ext)
 {
-    struct build *b = xcalloc(1, sizeof(*b));
     struct cli_opts_state st;
-    const char *project = NULL;
-    bool ext = false;
     int c, rc = 0;
     cli_opts_init(&st, &cmd_build_cmd);
     while (rc == 0 && (c = cli_opts_next(&st, argc, argv)) >= 0) {
         b->release |= c == OPT_RELEASE;
         b->arm64 = c == OPT_ARM64 ? true : c == OPT_X86 ? false : b->arm64;
-        ext |= c == OPT_EXTENSION;
-        project = c == OPT_PROJECT ? st.arg : project;
+        *ext |= c == OPT_EXTENSION;
+        *project = c == OPT_PROJECT ? st.arg : *project;
         if (c == OPT_FORMAT && strcmp(st.arg, "zip") != 0 && strcmp(st.arg, "binary") != 0) {
             rc = cli_opts_usage_error(&cmd_build_cmd, "--output-format %s: binary or zip", st.arg);
         }
@@ -423,22 +421,28 @@ static int build_main(int argc, char **argv)
     }
     cli_opts_fini(&st);
     if (rc == 0 && c != CLI_OPTS_END) {
-        rc = c == CLI_OPTS_HELP ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-        c = CLI_OPTS_HELP;
+        rc = c == CLI_OPTS_HELP ? -1 : CLI_EXIT_USAGE;
     }
-    if (rc == 0 && c == CLI_OPTS_END && optind != argc) {
+    if (rc == 0 && optind != argc) {
         rc = cli_opts_usage_error(&cmd_build_cmd, "unexpected argument %s", argv[optind]);
     }
+    return rc;
+}
+
+static int build_main(int argc, char **argv)
+{
+    struct build *b = xcalloc(1, sizeof(*b));
+    const char *project = NULL;
+    bool ext = false;
     char err[1024];
-    if (rc == 0 && c == CLI_OPTS_END) {
-        if (cli_project_find(project, &b->p, err, sizeof(err)) < 0) {
-            (void)fprintf(stderr, "clambda build: %s\n", err);
-            rc = CLI_EXIT_FAIL;
-        } else {
-            b->p.is_extension |= ext;
-            rc = prepare(b) < 0 || compile(b) < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-        }
+    int rc = parse(b, argc, argv, &project, &ext);
+    if (rc == 0 && cli_project_find(project, &b->p, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda build: %s\n", err);
+        rc = CLI_EXIT_FAIL;
+    } else if (rc == 0) {
+        b->p.is_extension |= ext;
+        rc = prepare(b) < 0 || compile(b) < 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     }
     free(b);
-    return rc;
+    return rc < 0 ? CLI_EXIT_OK : rc;
 }

@@ -211,6 +211,9 @@ static int parse(struct deploy *d, int argc, char **argv)
 
 static int load_zip(struct deploy *d)
 {
+    if (d->zip_file == NULL) {
+        return -1; /* parse() refuses this */
+    }
     int fd = open(d->zip_file, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) < 0) {
