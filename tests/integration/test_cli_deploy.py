@@ -157,9 +157,23 @@ def test_credentials_from_shared_files_and_profiles(srv, echo_zip, tmp_path):
                 "ci", "--endpoint-url", srv.endpoint, env=env, check=0)
     assert f"credentials from {alt} [ci]" in r.stderr
     assert names(srv) == ["fromfile", "fromprofile"]
-    r = clambda("deploy", "x", "--zip-file", echo_zip, "--endpoint-url", srv.endpoint,
+    r = clambda("deploy", "x", "--zip-file", echo_zip, "--region", "us-east-1",
                 env={"HOME": str(tmp_path / "nohome")}, check=1)
     assert "no AWS credentials: set AWS_ACCESS_KEY_ID" in r.stderr
+    r = clambda("deploy", "x", "--zip-file", echo_zip, "--iam-role", ROLE,
+                "--endpoint-url", srv.endpoint, env={"HOME": str(tmp_path / "nohome")}, check=1)
+    assert "signing with placeholder keys" in r.stderr
+    assert "HTTP 403 UnrecognizedClientException" in r.stderr
+    assert names(srv) == ["fromfile", "fromprofile"]
+
+
+def test_local_server_without_auth_needs_no_credentials(serve, echo_zip, tmp_path):
+    s = serve({})
+    r = clambda("deploy", "plain", "--zip-file", echo_zip, "--iam-role", ROLE,
+                "--endpoint-url", s.endpoint, env={"HOME": str(tmp_path)}, check=0)
+    assert "signing with placeholder keys" in r.stderr
+    r = clambda("invoke", "plain", "--endpoint-url", s.endpoint, "--data", '{"a":1}', check=0)
+    assert r.stdout == '{"a":1}\n'
 
 
 def test_deploy_usage_errors(tmp_path):
