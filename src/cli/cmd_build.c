@@ -296,6 +296,32 @@ static int stage_jsmn(const struct build *b)
     return rc;
 }
 
+/* Waits for pid; on a terminal, shows the seconds spent every second (the compile of
+ * libclambda with the project takes 1-2 s, much more on a loaded machine). 0 or -1. */
+static int wait_child(pid_t pid, int *status)
+{
+    bool tty = isatty(STDERR_FILENO) == 1;
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    for (int n = 1;; n++) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid) {
+            break;
+        }
+        if (r < 0 && errno != EINTR) {
+            (void)fprintf(stderr, "clambda build: waitpid: %s\n", strerror(errno));
+            return -1;
+        }
+        if (tty && n % 10 == 0) {
+            (void)fprintf(stderr, "\r  compiling: %d s", n / 10);
+        }
+        (void)nanosleep(&tick, NULL);
+    }
+    if (tty) {
+        (void)fputs("\r\033[K", stderr);
+    }
+    return 0;
+}
+
 /* Runs the compiler; 0 when it succeeded. */
 static int run(const struct strv *v)
 {
@@ -306,11 +332,8 @@ static int run(const struct strv *v)
         return -1;
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            (void)fprintf(stderr, "clambda build: waitpid: %s\n", strerror(errno));
-            return -1;
-        }
+    if (wait_child(pid, &status) < 0) {
+        return -1;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         (void)fprintf(stderr, "clambda build: %s failed (status %d): see its messages above\n",

@@ -427,8 +427,9 @@ static int wait_ready(struct deploy *d, const char *after)
         const char *upd = str_or(json_object_get(j, "LastUpdateStatus"), "Successful");
         char now[256];
         (void)snprintf(now, sizeof(now), "State=%s LastUpdateStatus=%s", state, upd);
-        if (strcmp(now, last) != 0) {
-            (void)fprintf(stderr, "clambda deploy: %s after %s: %s\n", d->name, after, now);
+        if (strcmp(now, last) != 0 || (waited > 0 && waited % 10 == 0)) {
+            (void)fprintf(stderr, "clambda deploy: %s after %s: %s (%d s)\n", d->name, after, now,
+                          waited);
             (void)snprintf(last, sizeof(last), "%s", now);
         }
         bool failed = strcmp(state, "Failed") == 0 || strcmp(upd, "Failed") == 0;
