@@ -301,7 +301,7 @@ static int stage_jsmn(const struct build *b)
 static int wait_child(pid_t pid, int *status)
 {
     bool tty = isatty(STDERR_FILENO) == 1;
-    struct timespec tick = {0, 100 * 1000 * 1000};
+    struct timespec tick = {0, 100000000L};
     for (int n = 1;; n++) {
         pid_t r = waitpid(pid, status, WNOHANG);
         if (r == pid) {
