@@ -4,12 +4,13 @@
 # Runs apt-get as root (or through sudo). Safe to run again.
 set -euo pipefail
 
+# libcurl4-openssl-dev: HTTPS of `clambda deploy` and `clambda invoke --remote`.
 # autoconf automake libtool unzip: the native addon of Node's aws-lambda-ric (built by npm in
 # tests/integration/test_serve_node_ric.py).
 PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
       clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
       libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev python3-boto3
-      libseccomp-dev libssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+      libseccomp-dev libssl-dev libcurl4-openssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
       awscli autoconf automake libtool unzip)
 
 missing=()

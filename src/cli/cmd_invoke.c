@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* `clambda invoke`; see cmd_invoke.h. The request carries Connection: close, so the response
- * is everything the server sends before closing; no read timeout (a function may run for 15
- * minutes). */
+/* `clambda invoke`; see cmd_invoke.h. Against a clambda server the request goes over the CLI's
+ * plain HTTP client with Connection: close, so the response is everything the server sends
+ * before closing; no read timeout (a function may run for 15 minutes). With --remote it is
+ * signed (SigV4) and sent by cli_aws (libcurl, HTTPS) to AWS, or to --endpoint-url. */
 #include "cmd_invoke.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/xalloc.h"
 #include "cl_b64.h"
 #include "cl_buf.h"
+#include "cli_aws.h"
+#include "cli_embed.h"
 #include "cli_http.h"
 
 /* Largest response accepted (6 MB payload plus headers and a 4 KB log tail). */
@@ -28,14 +28,102 @@ struct invoke_opts {
     const char *name;
     const char *data;
     const char *data_file;
+    const char *example;
     const char *endpoint;
+    const char *profile;
+    const char *region;
+    bool has_endpoint;
     bool is_async;
     bool tail;
+    bool remote;
+    bool list;
 };
 
-static const char usage[] = "usage: clambda invoke NAME [--data JSON | --data-file FILE] [--async] "
-                            "[--tail] [--endpoint URL]\n"
-                            "endpoint default: $CLAMBDA_ENDPOINT or http://127.0.0.1:9000\n";
+enum {
+    OPT_DATA,
+    OPT_DATA_FILE,
+    OPT_EXAMPLE,
+    OPT_LIST,
+    OPT_ASYNC,
+    OPT_TAIL,
+    OPT_ENDPOINT,
+    OPT_REMOTE,
+    OPT_PROFILE,
+    OPT_REGION
+};
+
+static const struct cli_opt opts[] = {
+    {OPT_DATA, "data", "JSON", "the event (default {})", NULL},
+    {OPT_DATA_FILE, "data-file", "FILE", "the event from a file (- for stdin)", "@file"},
+    {OPT_EXAMPLE, "data-example", "NAME",
+     "an AWS event shape written into clambda (see "
+     "--list-examples)",
+     "apigw-v1 apigw-rest apigw-v2 http-api function-url alb sqs sns s3-put eventbridge "
+     "dynamodb-stream kinesis cloudwatch-scheduled cognito-user-pool-pre-signup"},
+    {OPT_LIST, "list-examples", NULL, "list the --data-example names and exit", NULL},
+    {OPT_ASYNC, "async", NULL, "invocation type Event: queue it and return at once", NULL},
+    {OPT_TAIL, "tail", NULL, "print the last 4 KB of the function's log to stderr", NULL},
+    {OPT_ENDPOINT, "endpoint-url", "URL",
+     "the server (default $CLAMBDA_ENDPOINT or http://127.0.0.1:9000; with --remote: AWS)", NULL},
+    {OPT_ENDPOINT, "endpoint", "URL", "same as --endpoint-url", NULL},
+    {OPT_REMOTE, "remote", NULL,
+     "invoke on AWS (SigV4-signed, HTTPS), or signed at "
+     "--endpoint-url",
+     NULL},
+    {OPT_PROFILE, "profile", "NAME", "with --remote: the AWS profile (default $AWS_PROFILE)", NULL},
+    {OPT_REGION, "region", "REGION", "with --remote: the AWS region (default $AWS_REGION)", NULL},
+};
+
+static int invoke_main(int argc, char **argv);
+
+const struct cli_cmd cmd_invoke_cmd = {
+    .name = "invoke",
+    .synopsis = "NAME",
+    .summary = "invoke a function (on a clambda server, or on AWS with --remote)",
+    .details = "Prints the function's answer on stdout. Exit 1 when the function failed "
+               "(X-Amz-Function-Error) or the call did, 2 on a usage error.",
+    .opts = opts,
+    .n_opts = sizeof(opts) / sizeof(opts[0]),
+    .main = invoke_main,
+};
+
+/* Names that are another example's (AWS's and cargo-lambda's names for the same shape). */
+static const char *const aliases[][2] = {
+    {"apigw-rest", "apigw-v1"},
+    {"http-api", "apigw-v2"},
+    {"cognito-pre-signup", "cognito-user-pool-pre-signup"},
+};
+
+/* The example event called name, or NULL. */
+static const struct cli_embed *find_example(const char *name)
+{
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+        name = strcmp(name, aliases[i][0]) == 0 ? aliases[i][1] : name;
+    }
+    size_t n = strlen(name);
+    for (size_t i = 0; i < invoke_events_n; i++) {
+        const char *p = invoke_events_all[i].path;
+        if (strncmp(p, name, n) == 0 && strcmp(p + n, ".json") == 0) {
+            return &invoke_events_all[i];
+        }
+    }
+    return NULL;
+}
+
+static void list_examples(void)
+{
+    for (size_t i = 0; i < invoke_events_n; i++) {
+        const char *p = invoke_events_all[i].path;
+        const char *also = "";
+        size_t n = strlen(p) - 5;
+        for (size_t j = 0; j < sizeof(aliases) / sizeof(aliases[0]); j++) {
+            also = strlen(aliases[j][1]) == n && strncmp(aliases[j][1], p, n) == 0 ? aliases[j][0]
+                                                                                   : also;
+        }
+        (void)printf("%.*s%s%s%s\n", (int)n, p, also[0] ? "  (also " : "", also,
+                     also[0] ? ")" : "");
+    }
+}
 
 static int read_file(const char *path, struct cl_buf *out)
 {
@@ -68,43 +156,37 @@ static void print_tail(const char *b64)
     cl_buf_fini(&dec);
 }
 
-/* Interprets the whole response; returns the exit status. */
-static int handle_response(struct cl_buf *resp, bool want_tail)
+/* Prints an answer (status, head lines, body) as the command's output; returns the exit
+ * status. */
+static int report(int status, const char *head, const uint8_t *body, size_t body_len,
+                  bool want_tail)
 {
-    struct cli_http_response r;
-    if (cli_http_parse(resp, &r) < 0) {
-        (void)fprintf(stderr, "clambda invoke: malformed response\n");
-        return 2;
-    }
     char value[16384];
-    int rc = 0;
-    if (r.status >= 300) {
+    if (status >= 300) {
         char type[256] = "";
-        (void)cli_http_header(r.head, "x-amzn-ErrorType", type, sizeof(type));
-        (void)fprintf(stderr, "clambda invoke: HTTP %d %s: %.*s\n", r.status, type, (int)r.body_len,
-                      (const char *)r.body);
-        rc = 2;
-    } else {
-        (void)fwrite(r.body, 1, r.body_len, stdout);
-        if (r.body_len > 0 && r.body[r.body_len - 1] != '\n') {
-            (void)fputc('\n', stdout);
-        }
-        if (want_tail && cli_http_header(r.head, "X-Amz-Log-Result", value, sizeof(value))) {
-            print_tail(value);
-        }
-        rc = cli_http_header(r.head, "X-Amz-Function-Error", value, sizeof(value)) ? 1 : 0;
+        (void)cli_http_header(head, "x-amzn-ErrorType", type, sizeof(type));
+        type[strcspn(type, ":")] = '\0';
+        (void)fprintf(stderr, "clambda invoke: HTTP %d %s: %.*s\n", status, type, (int)body_len,
+                      (const char *)body);
+        return CLI_EXIT_FAIL;
     }
-    free(r.head);
-    return rc;
+    (void)fwrite(body, 1, body_len, stdout);
+    if (body_len > 0 && body[body_len - 1] != '\n') {
+        (void)fputc('\n', stdout);
+    }
+    if (want_tail && cli_http_header(head, "X-Amz-Log-Result", value, sizeof(value))) {
+        print_tail(value);
+    }
+    return cli_http_header(head, "X-Amz-Function-Error", value, sizeof(value)) ? CLI_EXIT_FAIL
+                                                                               : CLI_EXIT_OK;
 }
 
-static int run(const struct invoke_opts *o, const struct cl_buf *payload)
+static int run_local(const struct invoke_opts *o, const struct cl_buf *payload)
 {
     char host[256], port[16];
     if (cli_http_parse_endpoint(o->endpoint, host, sizeof(host), port, sizeof(port)) < 0) {
-        (void)fprintf(stderr, "clambda invoke: bad endpoint %s (want http://HOST:PORT)\n",
-                      o->endpoint);
-        return 2;
+        return cli_opts_usage_error(&cmd_invoke_cmd, "bad endpoint %s (want http://HOST:PORT)",
+                                    o->endpoint);
     }
     struct cl_buf req, resp;
     cl_buf_init(&req, (size_t)16 * 1024);
@@ -116,68 +198,114 @@ static int run(const struct invoke_opts *o, const struct cl_buf *payload)
                            "Connection: close\r\n\r\n",
                            o->name, host, payload->len, o->is_async ? "Event" : "RequestResponse",
                            o->tail ? "Tail" : "None");
-    int status = 2;
+    int status = CLI_EXIT_FAIL;
+    struct cli_http_response r;
     if (rc == 0 && cli_http_exchange("clambda invoke", o->endpoint, &req, payload->data,
                                      payload->len, &resp) == 0) {
-        status = handle_response(&resp, o->tail);
+        if (cli_http_parse(&resp, &r) < 0) {
+            (void)fprintf(stderr, "clambda invoke: malformed response from %s\n", o->endpoint);
+        } else {
+            status = report(r.status, r.head, r.body, r.body_len, o->tail);
+            free(r.head);
+        }
     }
     cl_buf_fini(&req);
     cl_buf_fini(&resp);
     return status;
 }
 
-int cmd_invoke_main(int argc, char **argv)
+static int run_remote(const struct invoke_opts *o, const struct cl_buf *payload)
 {
-    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
-                                         {"data-file", required_argument, NULL, 'f'},
-                                         {"async", no_argument, NULL, 'a'},
-                                         {"tail", no_argument, NULL, 't'},
-                                         {"endpoint", required_argument, NULL, 'e'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    struct invoke_opts o = {.endpoint = cli_http_default_endpoint()};
+    struct cli_aws a;
+    if (cli_aws_open(&a, "clambda invoke", o->has_endpoint ? o->endpoint : NULL, o->profile,
+                     o->region, false) < 0) {
+        cli_aws_close(&a);
+        return CLI_EXIT_FAIL;
+    }
+    char name[512], target[700], type[64], log[64];
+    cli_aws_path_segment(o->name, name, sizeof(name));
+    (void)snprintf(target, sizeof(target), "/2015-03-31/functions/%s/invocations", name);
+    (void)snprintf(type, sizeof(type), "X-Amz-Invocation-Type: %s",
+                   o->is_async ? "Event" : "RequestResponse");
+    (void)snprintf(log, sizeof(log), "X-Amz-Log-Type: %s", o->tail ? "Tail" : "None");
+    const char *headers[] = {type, log, NULL};
+    struct cli_aws_req req = {"POST", target, payload->data, payload->len, NULL, headers};
+    struct cli_aws_resp r;
+    int status = CLI_EXIT_FAIL;
+    if (cli_aws_call(&a, &req, &r) == 0) {
+        status = report((int)r.status, cl_buf_str(&r.head), r.body.data, r.body.len, o->tail);
+    }
+    cli_aws_resp_fini(&r);
+    cli_aws_close(&a);
+    return status;
+}
+
+/* Reads the options into o; 0 to go on, -1 after --help or --list-examples, else the exit
+ * status. */
+static int parse(int argc, char **argv, struct invoke_opts *o)
+{
+    struct cli_opts_state st;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o.data = optarg;
-            break;
-        case 'f':
-            o.data_file = optarg;
-            break;
-        case 'a':
-            o.is_async = true;
-            break;
-        case 't':
-            o.tail = true;
-            break;
-        case 'e':
-            o.endpoint = optarg;
-            break;
-        case 'h':
-            (void)fputs(usage, stdout);
-            return 0;
-        default:
-            (void)fputs(usage, stderr);
-            return 2;
-        }
+    cli_opts_init(&st, &cmd_invoke_cmd);
+    while ((c = cli_opts_next(&st, argc, argv)) >= 0) {
+        o->data = c == OPT_DATA ? st.arg : o->data;
+        o->data_file = c == OPT_DATA_FILE ? st.arg : o->data_file;
+        o->example = c == OPT_EXAMPLE ? st.arg : o->example;
+        o->list |= c == OPT_LIST;
+        o->is_async |= c == OPT_ASYNC;
+        o->tail |= c == OPT_TAIL;
+        o->remote |= c == OPT_REMOTE;
+        o->profile = c == OPT_PROFILE ? st.arg : o->profile;
+        o->region = c == OPT_REGION ? st.arg : o->region;
+        o->has_endpoint |= c == OPT_ENDPOINT;
+        o->endpoint = c == OPT_ENDPOINT ? st.arg : o->endpoint;
     }
-    if (optind + 1 != argc || (o.data && o.data_file)) {
-        (void)fputs(usage, stderr);
-        return 2;
+    cli_opts_fini(&st);
+    if (c != CLI_OPTS_END) {
+        return c == CLI_OPTS_HELP ? -1 : CLI_EXIT_USAGE;
     }
-    o.name = argv[optind];
+    if (o->list) {
+        list_examples();
+        return -1;
+    }
+    if (optind + 1 != argc) {
+        return cli_opts_usage_error(&cmd_invoke_cmd, "give one function NAME");
+    }
+    if ((o->data != NULL) + (o->data_file != NULL) + (o->example != NULL) > 1) {
+        return cli_opts_usage_error(&cmd_invoke_cmd,
+                                    "--data, --data-file and --data-example exclude each other");
+    }
+    if (o->example && find_example(o->example) == NULL) {
+        return cli_opts_usage_error(&cmd_invoke_cmd,
+                                    "no example event %s (`clambda invoke --list-examples` "
+                                    "lists them)",
+                                    o->example);
+    }
+    o->name = argv[optind];
+    return 0;
+}
+
+static int invoke_main(int argc, char **argv)
+{
+    struct invoke_opts o = {.endpoint = cli_http_default_endpoint()};
+    int rc = parse(argc, argv, &o);
+    if (rc != 0) {
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    }
     struct cl_buf payload;
     cl_buf_init(&payload, INVOKE_MAX_RESPONSE);
-    int rc = o.data ? cl_buf_append_str(&payload, o.data) : 0;
+    const struct cli_embed *ex = o.example ? find_example(o.example) : NULL;
+    rc = o.data ? cl_buf_append_str(&payload, o.data) : 0;
+    rc = rc == 0 && ex ? cl_buf_append(&payload, ex->data, ex->len) : rc;
     rc = rc == 0 && o.data_file ? read_file(o.data_file, &payload) : rc;
+    rc = rc == 0 && payload.len == 0 && !o.data_file ? cl_buf_append_str(&payload, "{}") : rc;
     if (rc < 0) {
-        (void)fprintf(stderr, "clambda invoke: payload: %s\n", strerror(-rc));
+        (void)fprintf(stderr, "clambda invoke: reading the event%s%s: %s\n",
+                      o.data_file ? " from " : "", o.data_file ? o.data_file : "", strerror(-rc));
         cl_buf_fini(&payload);
-        return 2;
+        return CLI_EXIT_FAIL;
     }
-    rc = run(&o, &payload);
+    rc = o.remote ? run_remote(&o, &payload) : run_local(&o, &payload);
     cl_buf_fini(&payload);
     return rc;
 }

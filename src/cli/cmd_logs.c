@@ -36,11 +36,6 @@ struct cursor {
     size_t n_seen;
 };
 
-static const char usage[] =
-    "usage: clambda logs NAME [--follow] [--since DURATION] [--endpoint-url URL]\n"
-    "DURATION: N[s|m|h|d] (default 10m); endpoint default: $CLAMBDA_ENDPOINT or "
-    "http://127.0.0.1:9000\n";
-
 /* "90", "90s", "10m", "2h", "1d" in ms. 0 or -EINVAL. */
 static int parse_duration(const char *s, int64_t *out)
 {
@@ -144,7 +139,7 @@ static int filter(const struct logs_opts *o, const struct cursor *c, const char 
                            "Connection: close\r\n\r\n",
                            body ? strlen(body) : 0);
     struct cli_http_response r = {0, NULL, NULL, 0};
-    int status = 2;
+    int status = CLI_EXIT_FAIL;
     if (body && rc == 0 &&
         cli_http_exchange("clambda logs", o->endpoint, &req, (const uint8_t *)body, strlen(body),
                           &resp) == 0) {
@@ -155,7 +150,7 @@ static int filter(const struct logs_opts *o, const struct cursor *c, const char 
                           (const char *)r.body);
         } else {
             *out = json_loadb((const char *)r.body, r.body_len, 0, NULL);
-            status = *out ? 0 : 2;
+            status = *out ? 0 : CLI_EXIT_FAIL;
         }
     }
     free(r.head);
@@ -165,7 +160,7 @@ static int filter(const struct logs_opts *o, const struct cursor *c, const char 
     return status;
 }
 
-/* Prints every event from the cursor on (all pages). 0 or 2. */
+/* Prints every event from the cursor on (all pages). 0 or CLI_EXIT_FAIL. */
 static int read_all(const struct logs_opts *o, struct cursor *c)
 {
     char *token = NULL;
@@ -192,45 +187,62 @@ static int read_all(const struct logs_opts *o, struct cursor *c)
     return rc;
 }
 
+enum { OPT_FOLLOW, OPT_SINCE, OPT_ENDPOINT };
+
+static const struct cli_opt opts[] = {
+    {OPT_FOLLOW, "follow", NULL, "keep printing new events (every second) until interrupted", NULL},
+    {OPT_SINCE, "since", "DURATION", "start this far back: N[s|m|h|d] (default 10m)", NULL},
+    {OPT_ENDPOINT, "endpoint-url", "URL",
+     "the clambda server (default $CLAMBDA_ENDPOINT or http://127.0.0.1:9000)", NULL},
+    {OPT_ENDPOINT, "endpoint", "URL", "same as --endpoint-url", NULL},
+};
+
+static int logs_main(int argc, char **argv);
+
+const struct cli_cmd cmd_logs_cmd = {
+    .name = "logs",
+    .synopsis = "NAME",
+    .summary = "print (and follow) a function's log events from a clambda server",
+    .details = "Reads /aws/lambda/NAME through the server's CloudWatch Logs API "
+               "(FilterLogEvents), like `aws logs tail`; lines are \"<time> <stream> <message>\".",
+    .opts = opts,
+    .n_opts = sizeof(opts) / sizeof(opts[0]),
+    .main = logs_main,
+};
+
+/* 0 to go on, else the exit status. */
 static int parse_opts(int argc, char **argv, struct logs_opts *o)
 {
-    static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
-                                         {"since", required_argument, NULL, 's'},
-                                         {"endpoint-url", required_argument, NULL, 'e'},
-                                         {"endpoint", required_argument, NULL, 'e'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    struct cli_opts_state st;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'f') {
+    int rc = 0;
+    cli_opts_init(&st, &cmd_logs_cmd);
+    while (rc == 0 && (c = cli_opts_next(&st, argc, argv)) >= 0) {
+        if (c == OPT_FOLLOW) {
             o->follow = true;
-        } else if (c == 's' && parse_duration(optarg, &o->since_ms) == 0) {
-            continue;
-        } else if (c == 'e') {
-            o->endpoint = optarg;
-        } else if (c == 'h') {
-            (void)fputs(usage, stdout);
-            return 1;
-        } else {
-            (void)fputs(usage, stderr);
-            return 2;
+        } else if (c == OPT_SINCE && parse_duration(st.arg, &o->since_ms) < 0) {
+            rc = cli_opts_usage_error(&cmd_logs_cmd, "--since %s: want N[s|m|h|d]", st.arg);
+        } else if (c == OPT_ENDPOINT) {
+            o->endpoint = st.arg;
         }
     }
-    if (optind + 1 != argc) {
-        (void)fputs(usage, stderr);
-        return 2;
+    cli_opts_fini(&st);
+    if (rc == 0 && c != CLI_OPTS_END) {
+        rc = c == CLI_OPTS_HELP ? -1 : CLI_EXIT_USAGE;
     }
-    o->name = argv[optind];
-    return 0;
+    if (rc == 0 && optind + 1 != argc) {
+        rc = cli_opts_usage_error(&cmd_logs_cmd, "give one function NAME");
+    }
+    o->name = rc == 0 ? argv[optind] : NULL;
+    return rc;
 }
 
-int cmd_logs_main(int argc, char **argv)
+static int logs_main(int argc, char **argv)
 {
     struct logs_opts o = {.endpoint = cli_http_default_endpoint(), .since_ms = 600000};
     int rc = parse_opts(argc, argv, &o);
     if (rc != 0) {
-        return rc == 1 ? 0 : 2;
+        return rc < 0 ? CLI_EXIT_OK : rc;
     }
     struct cursor c = {.start_ms = now_ms() - o.since_ms};
     rc = read_all(&o, &c);

@@ -1,42 +1,45 @@
 /* SPDX-License-Identifier: MIT */
-/* The clambda command: dispatches to its subcommands (serve, invoke, logs). */
+/* The clambda command: dispatches to its subcommands (cli_cmds), each described by its option
+ * table (cli_opts). Exit status: 0 ok, 1 the operation failed, 2 usage error. */
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd_invoke.h"
-#include "cmd_logs.h"
-#include "serve/serve.h"
+#include "cli_cmds.h"
 
-static const char usage[] = "usage: clambda <command> [options]\n"
-                            "commands:\n"
-                            "  serve    run the platform (Invoke API, environments)\n"
-                            "  invoke   invoke a function through the Invoke API\n"
-                            "  logs     print (and follow) a function's log events\n"
-                            "run `clambda <command> --help` for a command's options\n";
+static void usage(FILE *out)
+{
+    size_t n;
+    const struct cli_cmd *const *cmds = cli_cmds_all(&n);
+    (void)fputs("usage: clambda <command> [options]\n\ncommands:\n", out);
+    for (size_t i = 0; i < n; i++) {
+        (void)fprintf(out, "  %-11s %s\n", cmds[i]->name, cmds[i]->summary);
+    }
+    (void)fputs("\nrun `clambda <command> --help` for a command's options\n", out);
+}
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        (void)fputs(usage, stderr);
-        return 2;
+        usage(stderr);
+        return CLI_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "serve") == 0) {
-        return serve_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "invoke") == 0) {
-        return cmd_invoke_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "logs") == 0) {
-        return cmd_logs_main(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        (void)fputs(usage, stdout);
-        return 0;
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
         (void)puts("clambda " CLAMBDA_VERSION_STRING);
-        return 0;
+        return CLI_EXIT_OK;
     }
-    (void)fprintf(stderr, "clambda: unknown command %s\n%s", argv[1], usage);
-    return 2;
+    size_t n;
+    const struct cli_cmd *const *cmds = cli_cmds_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], cmds[i]->name) == 0) {
+            return cmds[i]->main(argc - 1, argv + 1);
+        }
+    }
+    (void)fprintf(stderr, "clambda: unknown command %s\n", argv[1]);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
 }

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* `clambda serve`'s option table; see cmd_serve.h. */
+#include "cmd_serve.h"
+
+#include "serve/serve.h"
+
+static const struct cli_opt opts[] = {
+    {0, "listen", "HOST:PORT", "where the API listens (default 127.0.0.1:9000; port 0 picks one)",
+     NULL},
+    {0, "state-dir", "DIR", "SQLite store, logs and code (default ~/.local/share/clambda)", "@dir"},
+    {0, "function", "NAME=PATH", "serve a function from a directory or a .zip (repeatable)",
+     "@file"},
+    {0, "code-bucket-dir", "DIR", "where S3Bucket/S3Key code references are read from", "@dir"},
+    {0, "manifest", "FILE", "functions and their settings from a JSON manifest", "@file"},
+    {0, "set", "NAME.KEY=VALUE", "set one function setting (timeout, memory, env.NAME, ...)", NULL},
+    {0, "provisioned", "N", "provisioned concurrency for every --function", NULL},
+    {0, "max-concurrency", "N", "the account's concurrency limit", NULL},
+    {0, "keep-warm", "SECONDS", "how long an idle environment is kept", NULL},
+    {0, "throttle-wait-ms", "MS", "how long an invoke waits for an environment", NULL},
+    {0, "init-timeout", "SECONDS", "limit of a runtime's init phase", NULL},
+    {0, "shutdown-grace-ms", "MS", "SIGTERM to SIGKILL delay on shutdown", NULL},
+    {0, "region", "REGION", "the region in ARNs and signatures", NULL},
+    {0, "isolation", "MODE", "auto, full (namespaces, cgroups, seccomp) or none", "auto full none"},
+    {0, "network", "MODE", "host or isolated (full isolation)", "host isolated"},
+    {0, "cgroup-root", "DIR", "the cgroup under which environments are placed", "@dir"},
+    {0, "userns", "MODE", "auto or off: user namespaces under full isolation", "auto off"},
+    {0, "log-max-bytes", "N", "rotate a log stream beyond N bytes", NULL},
+    {0, "log-retain-bytes", "N", "bytes of logs kept per function", NULL},
+    {0, "async-retry-delays-ms", "MS,MS", "delays of the two retries of Event invokes", NULL},
+    {0, "auth", "MODE", "none or sigv4 (verify AWS Signature V4)", "none sigv4"},
+    {0, "credentials", "FILE", "access keys for --auth sigv4: KEY SECRET ACCOUNT per line",
+     "@file"},
+};
+
+const struct cli_cmd cmd_serve_cmd = {
+    .name = "serve",
+    .synopsis = "",
+    .summary = "run the platform: Invoke, Runtime and control-plane APIs, environments",
+    .details = "See docs/serve.md for every setting and the manifest.",
+    .opts = opts,
+    .n_opts = sizeof(opts) / sizeof(opts[0]),
+    .main = serve_main,
+};
