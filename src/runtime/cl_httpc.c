@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -185,6 +186,20 @@ static int send_iov(struct cl_httpc *c, struct iovec *iov, int n_iov)
     return 0;
 }
 
+/* With resp->on_body set: hands out the head once it is complete, then each new piece of
+ * body, emptying the body buffer. */
+static int deliver(struct cl_http1_resp *resp)
+{
+    if (resp->on_body == NULL || !resp->is_head_done ||
+        (resp->has_told_head && resp->body.len == 0)) {
+        return 0;
+    }
+    resp->has_told_head = true;
+    int rc = resp->on_body(resp->on_body_user, resp, resp->body.data, resp->body.len);
+    cl_buf_reset(&resp->body);
+    return rc;
+}
+
 /* Feeds buffered bytes, then reads until the response is complete. *got_any tells whether any
  * response byte arrived (a stale connection fails before that). */
 static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *got_any)
@@ -197,6 +212,10 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
                 return (int)used;
             }
             cl_buf_consume(&c->in, (size_t)used);
+            int rc = deliver(resp);
+            if (rc < 0) {
+                return rc;
+            }
         }
         if (resp->is_done) {
             return 0;
@@ -219,7 +238,7 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
             return -EIO;
         }
         if (n == 0) {
-            return *got_any && cl_http1_resp_eof(resp) == 0 ? 0 : -EIO;
+            return *got_any && cl_http1_resp_eof(resp) == 0 ? deliver(resp) : -EIO;
         }
         *got_any = true;
         c->in.len += (size_t)n;
@@ -227,11 +246,27 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
     }
 }
 
+/* True when hdrs sets name (ASCII case-insensitive). */
+static bool has_header(const struct cl_hdr *hdrs, size_t n_hdrs, const char *name)
+{
+    for (size_t i = 0; i < n_hdrs; i++) {
+        if (hdrs[i].value != NULL && strcasecmp(hdrs[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int build_head(struct cl_buf *head, const struct cl_httpc *c, const char *method,
                       const char *path, const struct cl_hdr *hdrs, size_t n_hdrs)
 {
-    int rc = cl_buf_printf(head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: clambda/0.1\r\n",
-                           method, path, c->host);
+    int rc = cl_buf_printf(head, "%s %s HTTP/1.1\r\n", method, path);
+    if (rc == 0 && !has_header(hdrs, n_hdrs, "Host")) {
+        rc = cl_buf_printf(head, "Host: %s\r\n", c->host);
+    }
+    if (rc == 0 && !has_header(hdrs, n_hdrs, "User-Agent")) {
+        rc = cl_buf_append_str(head, "User-Agent: clambda/0.1\r\n");
+    }
     for (size_t i = 0; rc == 0 && i < n_hdrs; i++) {
         if (hdrs[i].value != NULL) {
             rc = cl_buf_printf(head, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
@@ -258,6 +293,7 @@ static int attempt(struct cl_httpc *c, struct cl_buf *head, const void *body, si
         return rc;
     }
     cl_http1_resp_reset(resp);
+    resp->is_head_request = strncmp((const char *)head->data, "HEAD ", 5) == 0;
     struct iovec iov[2] = {{head->data, head->len}, {(void *)(uintptr_t)body, len}};
     rc = send_iov(c, iov, len > 0 ? 2 : 1);
     if (rc == -EINTR) {
@@ -266,6 +302,12 @@ static int attempt(struct cl_httpc *c, struct cl_buf *head, const void *body, si
     /* Even when sending failed, the server may have answered early (413) and closed. */
     int rrc = read_response(c, resp, got_any);
     return rrc == 0 ? 0 : (rc < 0 && !*got_any ? rc : rrc);
+}
+
+int cl_httpc_connect(struct cl_httpc *c)
+{
+    c->is_interruptible = false;
+    return ensure_connected(c);
 }
 
 int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
@@ -277,7 +319,7 @@ int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
     bool is_get = strcmp(method, "GET") == 0;
     c->is_interruptible = is_get;
     int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
-    if (rc == 0 && !is_get) {
+    if (rc == 0 && (!is_get || len > 0)) {
         rc = cl_buf_printf(&head, "Content-Length: %zu\r\n", len);
     }
     if (rc == 0) {
@@ -291,7 +333,7 @@ int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
         if (rc != -EIO || got_any) {
             break;
         }
-        if (is_get) {
+        if (is_get && c->retry_budget_ms > 0) {
             rc = backoff(c, &delay, &spent, rc); /* the platform may be restarting */
         } else if (!was_connected || tries > 0) {
             break;
