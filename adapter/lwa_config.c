@@ -146,13 +146,13 @@ int lwa_config_load(struct lwa_config *cfg, char *msg, size_t n)
     cfg->extension_api = getenv("AWS_LAMBDA_RUNTIME_API");
     cfg->runtime_api = env_first("AWS_LWA_LAMBDA_RUNTIME_API_PROXY", NULL, cfg->extension_api);
 
-    const char *bad = !is_port(cfg->port)                  ? "AWS_LWA_PORT"
-                      : !is_port(cfg->ready_port)          ? "AWS_LWA_READINESS_CHECK_PORT"
-                      : cfg->ready_path[0] != '/'          ? "AWS_LWA_READINESS_CHECK_PATH"
-                      : cfg->pass_through_path[0] != '/'   ? "AWS_LWA_PASS_THROUGH_PATH"
-                      : cfg->idle_timeout_ms < 0           ? "AWS_LWA_CLIENT_IDLE_TIMEOUT_MS"
-                      : cfg->extension_api == NULL         ? "AWS_LAMBDA_RUNTIME_API"
-                                                           : NULL;
+    const char *bad = !is_port(cfg->port)                ? "AWS_LWA_PORT"
+                      : !is_port(cfg->ready_port)        ? "AWS_LWA_READINESS_CHECK_PORT"
+                      : cfg->ready_path[0] != '/'        ? "AWS_LWA_READINESS_CHECK_PATH"
+                      : cfg->pass_through_path[0] != '/' ? "AWS_LWA_PASS_THROUGH_PATH"
+                      : cfg->idle_timeout_ms < 0         ? "AWS_LWA_CLIENT_IDLE_TIMEOUT_MS"
+                      : cfg->extension_api == NULL       ? "AWS_LAMBDA_RUNTIME_API"
+                                                         : NULL;
     if (bad != NULL) {
         (void)snprintf(msg, n, "%s is missing or malformed", bad);
         return -EINVAL;

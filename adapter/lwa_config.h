@@ -14,11 +14,11 @@ struct lwa_status_set {
 };
 
 struct lwa_config {
-    const char *host;       /* AWS_LWA_HOST, HOST: the app's address (127.0.0.1) */
-    const char *port;       /* AWS_LWA_PORT, PORT (8080) */
-    const char *ready_port; /* AWS_LWA_READINESS_CHECK_PORT, READINESS_CHECK_PORT (port) */
-    const char *ready_path; /* AWS_LWA_READINESS_CHECK_PATH, READINESS_CHECK_PATH ("/") */
-    bool is_ready_tcp;      /* AWS_LWA_READINESS_CHECK_PROTOCOL, READINESS_CHECK_PROTOCOL */
+    const char *host;              /* AWS_LWA_HOST, HOST: the app's address (127.0.0.1) */
+    const char *port;              /* AWS_LWA_PORT, PORT (8080) */
+    const char *ready_port;        /* AWS_LWA_READINESS_CHECK_PORT, READINESS_CHECK_PORT (port) */
+    const char *ready_path;        /* AWS_LWA_READINESS_CHECK_PATH, READINESS_CHECK_PATH ("/") */
+    bool is_ready_tcp;             /* AWS_LWA_READINESS_CHECK_PROTOCOL, READINESS_CHECK_PROTOCOL */
     struct lwa_status_set healthy; /* statuses that mean "ready" (100-499) */
     const char *base_path;         /* AWS_LWA_REMOVE_BASE_PATH, REMOVE_BASE_PATH, or NULL */
     const char *pass_through_path; /* AWS_LWA_PASS_THROUGH_PATH ("/events") */

@@ -41,7 +41,7 @@ int lwa_proxy_init(struct lwa_proxy *p, const struct lwa_config *cfg, bool is_re
     int rc = cl_httpc_init(&p->app, endpoint);
     p->app.retry_budget_ms = 0; /* the app is up: a refusal is an error, not a restart */
     cl_http1_resp_init(&p->resp, APP_MAX_BODY);
-    struct cl_buf *bufs[] = {&p->target, &p->host,       &p->cookie,
+    struct cl_buf *bufs[] = {&p->target,  &p->host,       &p->cookie,
                              &p->req_ctx, &p->lambda_ctx, &p->field};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         cl_buf_init(bufs[i], CL_HTTP1_MAX_HEAD);
@@ -59,7 +59,7 @@ void lwa_proxy_fini(struct lwa_proxy *p)
     }
     cl_httpc_fini(&p->app);
     cl_http1_resp_fini(&p->resp);
-    struct cl_buf *bufs[] = {&p->target, &p->host,       &p->cookie,
+    struct cl_buf *bufs[] = {&p->target,  &p->host,       &p->cookie,
                              &p->req_ctx, &p->lambda_ctx, &p->field};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
         cl_buf_fini(bufs[i]);
@@ -152,9 +152,9 @@ static int add_hdr(struct lwa_proxy *p, size_t *n, const char *name, const char 
  * the app receives (the body is decoded, its length is cl_httpc's). */
 static bool is_replaced(const char *name)
 {
-    static const char *const names[] = {"content-length",         "transfer-encoding",
-                                        "connection",             "keep-alive",
-                                        "x-amzn-request-context", "x-amzn-lambda-context"};
+    static const char *const names[] = {
+        "content-length", "transfer-encoding",      "connection",
+        "keep-alive",     "x-amzn-request-context", "x-amzn-lambda-context"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcasecmp(name, names[i]) == 0) {
             return true;
@@ -220,8 +220,8 @@ static int build_request_context(struct lwa_proxy *p, const clambda_invocation *
 static int write_json_member(struct cl_buf *b, const char *key, const char *json)
 {
     struct cl_json doc;
-    bool is_json = json != NULL && cl_json_parse(&doc, (const uint8_t *)json, strlen(json),
-                                                 MAX_JSON_TOKS) == 0;
+    bool is_json = json != NULL &&
+                   cl_json_parse(&doc, (const uint8_t *)json, strlen(json), MAX_JSON_TOKS) == 0;
     if (json != NULL && is_json) {
         cl_json_fini(&doc);
     }
@@ -250,8 +250,7 @@ static int build_lambda_context(struct lwa_proxy *p, clambda_runtime *rt,
     rc = rc == 0 ? cl_json_write_cstr(b, clambda_invocation_trace_id(inv)) : rc;
     rc = rc == 0 ? write_json_member(b, "client_context", clambda_invocation_client_context(inv))
                  : rc;
-    rc = rc == 0 ? write_json_member(b, "identity", clambda_invocation_cognito_identity(inv))
-                 : rc;
+    rc = rc == 0 ? write_json_member(b, "identity", clambda_invocation_cognito_identity(inv)) : rc;
     rc = rc == 0 ? cl_buf_append_str(b, ",\"env_config\":{\"function_name\":") : rc;
     rc = rc == 0 ? cl_json_write_cstr(b, clambda_runtime_function_name(rt)) : rc;
     rc = rc == 0 ? cl_buf_printf(b, ",\"memory\":%d,\"version\":", clambda_runtime_memory_mb(rt))
@@ -266,8 +265,7 @@ static int build_lambda_context(struct lwa_proxy *p, clambda_runtime *rt,
 
 /* Adds the fields every app request gets: Host (unless the event had one), the trace id, the
  * tenant id and the two context headers. */
-static int add_common(struct lwa_proxy *p, size_t *n, const clambda_invocation *inv,
-                      bool has_host)
+static int add_common(struct lwa_proxy *p, size_t *n, const clambda_invocation *inv, bool has_host)
 {
     const char *trace = clambda_invocation_trace_id(inv);
     const char *tenant = clambda_invocation_tenant_id(inv);
@@ -311,8 +309,7 @@ static int http_headers(struct lwa_proxy *p, const clambda_http_request *req,
                        clambda_http_request_n_cookies(req) > 0;
     const char *auth_src = p->cfg->authorization_source;
     if (auth_src != NULL && clambda_http_request_header_count(req, auth_src) == 0) {
-        clambda_log(NULL, CLAMBDA_LOG_WARN, "\"%s\" header not found in request headers",
-                    auth_src);
+        clambda_log(NULL, CLAMBDA_LOG_WARN, "\"%s\" header not found in request headers", auth_src);
         auth_src = NULL;
     }
     bool has_host = false;
@@ -350,8 +347,8 @@ static int send_app(struct lwa_proxy *p, const char *method, const struct cl_hdr
     if (p->app.fd >= 0 && now - p->last_use_ms > p->cfg->idle_timeout_ms) {
         cl_httpc_disconnect(&p->app);
     }
-    int rc = cl_httpc_request(&p->app, method, cl_buf_str(&p->target), hdrs, n, body, len,
-                              &p->resp);
+    int rc =
+        cl_httpc_request(&p->app, method, cl_buf_str(&p->target), hdrs, n, body, len, &p->resp);
     p->last_use_ms = realtime_ms();
     return rc;
 }
@@ -483,8 +480,7 @@ static int respond_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invoca
 }
 
 /* on_body for streamed answers: the prelude once the head is in, then each piece. */
-static int stream_piece(void *user, const struct cl_http1_resp *r, const uint8_t *data,
-                        size_t len)
+static int stream_piece(void *user, const struct cl_http1_resp *r, const uint8_t *data, size_t len)
 {
     struct lwa_proxy *p = user;
     if (p->stream == NULL) {
@@ -546,10 +542,10 @@ static int proxy_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invocati
     const char *method = clambda_http_request_method(req);
     const uint8_t *body = clambda_http_request_body(req, &len);
     int rc = is_token(method) ? 0 : -EINVAL;
-    rc = rc == 0 ? lwa_proxy_target(&p->target, p->cfg->base_path,
-                                    clambda_http_request_raw_path(req),
-                                    clambda_http_request_raw_query(req))
-                 : rc;
+    rc = rc == 0
+             ? lwa_proxy_target(&p->target, p->cfg->base_path, clambda_http_request_raw_path(req),
+                                clambda_http_request_raw_query(req))
+             : rc;
     rc = rc == 0 ? build_request_context(p, inv) : rc;
     rc = rc == 0 ? build_lambda_context(p, rt, inv) : rc;
     rc = rc == 0 ? http_headers(p, req, inv, &n) : rc;

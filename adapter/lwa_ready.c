@@ -29,8 +29,7 @@ static void sleep_ms(long ms)
 }
 
 /* One attempt on c; true when the app answered as configured. */
-static bool check_once(const struct lwa_config *cfg, struct cl_httpc *c,
-                       struct cl_http1_resp *resp)
+static bool check_once(const struct lwa_config *cfg, struct cl_httpc *c, struct cl_http1_resp *resp)
 {
     bool is_ready;
     if (cfg->is_ready_tcp) {
@@ -65,8 +64,8 @@ bool lwa_ready_wait(const struct lwa_config *cfg, long limit_ms)
             break;
         }
         if (waited >= next_log) {
-            clambda_log(NULL, CLAMBDA_LOG_INFO, "app is not ready after %ldms (%s %s%s)",
-                        next_log, cfg->is_ready_tcp ? "tcp" : "http", endpoint,
+            clambda_log(NULL, CLAMBDA_LOG_INFO, "app is not ready after %ldms (%s %s%s)", next_log,
+                        cfg->is_ready_tcp ? "tcp" : "http", endpoint,
                         cfg->is_ready_tcp ? "" : cfg->ready_path);
             next_log += LOG_MS;
         }

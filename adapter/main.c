@@ -74,8 +74,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (cfg.wants_compression) {
-        clambda_log(NULL, CLAMBDA_LOG_WARN, "AWS_LWA_ENABLE_COMPRESSION is not supported: "
-                                            "responses are sent uncompressed");
+        clambda_log(NULL, CLAMBDA_LOG_WARN,
+                    "AWS_LWA_ENABLE_COMPRESSION is not supported: "
+                    "responses are sent uncompressed");
     }
     const char *name = argc > 0 ? base_name(argv[0]) : "lambda-adapter";
     if (start_extension(&cfg, name) != CLAMBDA_OK) {
