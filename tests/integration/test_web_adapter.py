@@ -390,3 +390,33 @@ def test_layer_bootstrap_execs_the_handler(tmp_path):
                               "PATH": os.environ["PATH"]},
                          capture_output=True, text=True, timeout=TIMEOUT)
     assert out.returncode == 0 and out.stdout == "started\n"
+
+
+def test_layer_end_to_end(rapi, start, tmp_path):
+    """As Lambda runs a function with the layer: the platform starts /opt/extensions/*, waits
+    for their registration, then runs the runtime's bootstrap (here the layer's /opt/bootstrap,
+    which execs the handler script starting the web app); the adapter takes the events."""
+    adapter_path()
+    opt = tmp_path / "opt"
+    with zipfile.ZipFile(build_dir() / "adapter" / "clambda-web-adapter-layer.zip") as zf:
+        zf.extractall(opt)
+    for name in ("extensions/lambda-adapter", "bootstrap"):
+        os.chmod(opt / name, 0o755)  # zipfile does not restore modes
+    task = tmp_path / "task"
+    task.mkdir()
+    (task / "run.sh").write_text(f"#!/bin/sh\nexec {sys.executable} {HERE / 'web_app.py'} "
+                                 "\"$AWS_LWA_PORT\"\n")
+    os.chmod(task / "run.sh", 0o755)
+    port = str(free_port())
+    runtime_only = {k: None for k in ("_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+                                      "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+                                      "AWS_XRAY_CONTEXT_MISSING")}
+    ext = start(opt / "extensions" / "lambda-adapter", rapi, name="web",
+                env={"AWS_LWA_PORT": port, **runtime_only})
+    rapi.wait_for(lambda s: len(s.extensions) == 1, TIMEOUT, "registration")
+    assert rapi.next_calls == 0
+    start(opt / "bootstrap", rapi, name="web",
+          env={"AWS_LWA_PORT": port, "LAMBDA_TASK_ROOT": str(task), "_HANDLER": "run.sh"})
+    a = http_answer(invoke(rapi, make_event("function-url", "GET", "/echo/e2e", [("a", "b")])),
+                    "function-url")
+    assert echo_of(a)["target"] == "/echo/e2e?a=b", ext.output()
