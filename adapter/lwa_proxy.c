@@ -538,7 +538,7 @@ static int stream_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invocat
 static int proxy_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invocation *inv,
                       const clambda_http_request *req)
 {
-    size_t n, len;
+    size_t n = 0, len = 0;
     const char *method = clambda_http_request_method(req);
     const uint8_t *body = clambda_http_request_body(req, &len);
     int rc = is_token(method) ? 0 : -EINVAL;
