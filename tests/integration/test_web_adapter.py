@@ -227,6 +227,28 @@ def test_one_connection_to_the_app(rapi, app, adapter):
     assert rapi.connections_accepted <= 3  # register, event/next, runtime
 
 
+def test_close_delimited_answer_then_reconnect(rapi, app, adapter):
+    adapter(app())
+    for _ in range(2):
+        a = http_answer(invoke(rapi, make_event("v2", "GET", "/close")), "v2")
+        assert (a.status, a.body) == (200, b"until close")
+    assert echo_of(http_answer(invoke(rapi, make_event("v2", "GET", "/echo")), "v2"))
+
+
+def test_large_bodies(rapi, app, adapter):
+    adapter(app())
+    data = bytes(i % 253 for i in range(1 << 20))
+    ev = make_event("v1", "PUT", "/echo", headers={"Content-Type": "application/octet-stream"},
+                    body=data, binary=True)
+    echo = echo_of(http_answer(invoke(rapi, ev), "v1"))
+    assert base64.b64decode(echo["body"]) == data
+    n = 4 << 20  # 5.3 MB once base64-encoded: under the 6 MB limit
+    a = http_answer(invoke(rapi, make_event("function-url", "GET", "/big", [("n", str(n))])),
+                    "function-url")
+    assert a.doc["isBase64Encoded"] is True
+    assert a.body == bytes(i % 251 for i in range(n))
+
+
 # ---- configuration ----
 
 def test_remove_base_path(rapi, app, adapter):

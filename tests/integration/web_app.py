@@ -17,6 +17,8 @@ first S seconds after listening. Routes:
     ANY  (other paths)     the same as /echo
     POST /events           200 JSON {"path", "content_type", "event": <the body>}
     POST /not-json         200 text/plain "not json"
+    GET  /close            200 text/plain, no Content-Length: the body ends when the connection does
+    GET  /big?n=N          200 application/octet-stream, N bytes (i % 251)
 """
 
 import base64
@@ -25,7 +27,7 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ROUTES = ("/", "/binary", "/cookies", "/stream", "/events", "/not-json")
+ROUTES = ("/", "/binary", "/cookies", "/stream", "/events", "/not-json", "/close", "/big")
 STARTED = time.monotonic()
 UNHEALTHY_S = 0.0
 
@@ -78,6 +80,18 @@ class Handler(BaseHTTPRequestHandler):
             doc = {"path": self.path, "content_type": self.headers.get("Content-Type"),
                    "event": json.loads(body)}
             return self._send(200, json.dumps(doc).encode(), "application/json")
+        if path == "/close":  # HTTP/1.0 style: no length, the body ends with the connection
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"until close")
+            self.close_connection = True
+            return None
+        if path == "/big":
+            q = self.path.split("?", 1)[1] if "?" in self.path else "n=0"
+            n = int(q.split("=", 1)[1])
+            return self._send(200, bytes(i % 251 for i in range(n)), "application/octet-stream")
         if path == "/not-json":
             return self._send(200, b"not json", "text/plain")
         return self._send(404, b"not found")  # a known path with another method
