@@ -49,6 +49,9 @@ int lwa_proxy_init(struct lwa_proxy *p, const struct lwa_config *cfg, bool is_re
     if (rc == 0) {
         rc = cl_buf_printf(&p->host, "%s:%s", cfg->host, cfg->port);
     }
+    if (rc == 0 && clambda_http_response_new(&p->out) != CLAMBDA_OK) {
+        rc = -ENOMEM;
+    }
     return rc;
 }
 
@@ -59,6 +62,7 @@ void lwa_proxy_fini(struct lwa_proxy *p)
     }
     cl_httpc_fini(&p->app);
     cl_http1_resp_fini(&p->resp);
+    clambda_http_response_free(p->out);
     struct cl_buf *bufs[] = {&p->target,  &p->host,       &p->cookie,
                              &p->req_ctx, &p->lambda_ctx, &p->field};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
@@ -459,8 +463,8 @@ static bool answer_is_binary(const struct cl_http1_resp *r)
 static int respond_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invocation *inv,
                         const clambda_http_request *req)
 {
-    clambda_http_response *out = NULL;
-    int rc = clambda_http_response_new(&out);
+    clambda_http_response *out = p->out;
+    int rc = clambda_http_response_reset(out);
     rc = rc == CLAMBDA_OK ? copy_head(p, out) : rc;
     if (rc == CLAMBDA_OK) {
         rc = clambda_http_response_set_binary(out, answer_is_binary(&p->resp));
@@ -475,7 +479,6 @@ static int respond_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invoca
                     clambda_strerror(rc));
         rc = clambda_runtime_fail(rt, inv, ERR_APP, "the app's answer cannot be converted");
     }
-    clambda_http_response_free(out);
     return rc;
 }
 
@@ -488,11 +491,9 @@ static int stream_piece(void *user, const struct cl_http1_resp *r, const uint8_t
             p->error_status = r->status;
             return -ECANCELED;
         }
-        clambda_http_response *head = NULL;
-        int rc = clambda_http_response_new(&head);
-        rc = rc == CLAMBDA_OK ? copy_head(p, head) : rc;
-        rc = rc == CLAMBDA_OK ? clambda_http_stream_open(p->rt, p->inv, head, &p->stream) : rc;
-        clambda_http_response_free(head);
+        int rc = clambda_http_response_reset(p->out);
+        rc = rc == CLAMBDA_OK ? copy_head(p, p->out) : rc;
+        rc = rc == CLAMBDA_OK ? clambda_http_stream_open(p->rt, p->inv, p->out, &p->stream) : rc;
         if (rc != CLAMBDA_OK) {
             p->stream_rc = rc;
             return -ECANCELED;

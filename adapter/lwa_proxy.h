@@ -27,8 +27,9 @@ struct lwa_proxy {
     size_t cap_hdrs;
     /* Reused text: request target, generated header values, one app header copied out. */
     struct cl_buf target, host, cookie, req_ctx, lambda_ctx, field;
-    long last_use_ms; /* CLOCK_REALTIME of the last app request (the idle timeout) */
-    bool is_ready;    /* the readiness check passed (async init re-checks once) */
+    clambda_http_response *out; /* the answer being built, reset for each invocation */
+    long last_use_ms;           /* CLOCK_REALTIME of the last app request (the idle timeout) */
+    bool is_ready;              /* the readiness check passed (async init re-checks once) */
     /* a streamed answer in progress */
     clambda_runtime *rt;
     clambda_invocation *inv;
@@ -38,7 +39,8 @@ struct lwa_proxy {
 };
 
 /* Prepares p for cfg (borrowed, must outlive p). is_ready: the readiness check already
- * passed. 0 or -EINVAL (bad host/port). Does not connect. */
+ * passed. 0, -EINVAL (bad host/port) or -ENOMEM; lwa_proxy_fini() either way. Does not
+ * connect. */
 int lwa_proxy_init(struct lwa_proxy *p, const struct lwa_config *cfg, bool is_ready);
 
 /* Frees p's buffers and closes the app connection. NULL is a no-op. */

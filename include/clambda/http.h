@@ -169,6 +169,12 @@ CLAMBDA_API int clambda_http_response_new(clambda_http_response **out);
 /* Frees a response. NULL is a no-op. */
 CLAMBDA_API void clambda_http_response_free(clambda_http_response *resp);
 
+/* Empties resp for reuse: status 200, no headers, cookies or body, not forced binary. Its
+ * memory is kept, so a response reused across invocations stops allocating once it has grown
+ * to their size (clambda_http_respond() keeps its serialised document in resp too).
+ * Errors: CLAMBDA_EINVAL (resp NULL). */
+CLAMBDA_API int clambda_http_response_reset(clambda_http_response *resp);
+
 /* Sets the status code (100..599). Errors: CLAMBDA_EINVAL. */
 CLAMBDA_API int clambda_http_response_set_status(clambda_http_response *resp, int status);
 
@@ -189,7 +195,8 @@ CLAMBDA_API int clambda_http_response_add_cookie(clambda_http_response *resp,
                                                  const char *set_cookie);
 
 /* Sets the body to a copy of len bytes (any bytes; body may be NULL when len is 0).
- * Errors: CLAMBDA_EINVAL, CLAMBDA_ENOMEM. */
+ * Errors: CLAMBDA_EINVAL, CLAMBDA_ETOOBIG (over 16 MiB), CLAMBDA_ENOMEM (the body is then
+ * unchanged). */
 CLAMBDA_API int clambda_http_response_set_body(clambda_http_response *resp, const void *body,
                                                size_t len);
 
