@@ -197,26 +197,15 @@ static int append_minified(struct cl_buf *out, const char *raw, size_t len)
     return 0;
 }
 
-/* x-amzn-request-context: the event's requestContext as JSON, "null" when there is none. */
-static int build_request_context(struct lwa_proxy *p, const clambda_invocation *inv)
+/* x-amzn-request-context: the event's requestContext as JSON on one line, "null" when there is
+ * none. */
+static int build_request_context(struct lwa_proxy *p, const clambda_http_request *req)
 {
-    size_t len, raw_len;
-    const uint8_t *payload = clambda_invocation_payload(inv, &len);
-    struct cl_json doc;
+    size_t len;
+    const char *ctx = clambda_http_request_context(req, &len);
     cl_buf_reset(&p->req_ctx);
-    int rc = cl_json_parse(&doc, payload, len, MAX_JSON_TOKS);
-    int ctx = rc == 0 && cl_json_type(&doc, 0) == CL_JSON_OBJECT
-                  ? cl_json_get(&doc, 0, "requestContext")
-                  : -1;
-    enum cl_json_type t = cl_json_type(&doc, ctx);
-    if (t == CL_JSON_OBJECT) {
-        const char *raw = cl_json_raw(&doc, ctx, &raw_len);
-        rc = append_minified(&p->req_ctx, raw, raw_len);
-    } else {
-        rc = cl_buf_append_str(&p->req_ctx, "null");
-    }
-    cl_json_fini(&doc);
-    return rc;
+    return ctx != NULL ? cl_buf_append(&p->req_ctx, ctx, len)
+                       : cl_buf_append_str(&p->req_ctx, "null");
 }
 
 /* A JSON member whose value is the JSON text in a runtime header (client context, Cognito
@@ -547,7 +536,7 @@ static int proxy_http(struct lwa_proxy *p, clambda_runtime *rt, clambda_invocati
              ? lwa_proxy_target(&p->target, p->cfg->base_path, clambda_http_request_raw_path(req),
                                 clambda_http_request_raw_query(req))
              : rc;
-    rc = rc == 0 ? build_request_context(p, inv) : rc;
+    rc = rc == 0 ? build_request_context(p, req) : rc;
     rc = rc == 0 ? build_lambda_context(p, rt, inv) : rc;
     rc = rc == 0 ? http_headers(p, req, inv, &n) : rc;
     if (rc < 0) {

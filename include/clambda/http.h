@@ -151,6 +151,11 @@ CLAMBDA_API const char *clambda_http_request_source_ip(const clambda_http_reques
  * the Lambda request id (clambda_invocation_request_id()). */
 CLAMBDA_API const char *clambda_http_request_id(const clambda_http_request *req);
 
+/* The event's requestContext object as JSON text on one line (the blanks between its tokens
+ * removed), for what the view does not expose: authorizer claims, identity, domain, ... NULL
+ * when the event has none (a hand-written event). *len (OUT, may be NULL) gets its length. */
+CLAMBDA_API const char *clambda_http_request_context(const clambda_http_request *req, size_t *len);
+
 /* The request body, base64-decoded when the event had isBase64Encoded; never NULL (an absent
  * body reads as ""). *len (OUT, may be NULL) gets its size. A NUL follows the last byte, but
  * the body may contain NULs: use *len. */

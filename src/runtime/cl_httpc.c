@@ -29,6 +29,7 @@ int cl_httpc_init(struct cl_httpc *c, const char *endpoint)
     c->fd = -1;
     c->retry_budget_ms = DEFAULT_BUDGET;
     cl_buf_init(&c->in, 1 << 20);
+    cl_buf_init(&c->out, CL_HTTP1_MAX_HEAD);
     if (endpoint == NULL || *endpoint == '\0') {
         return -EINVAL;
     }
@@ -76,6 +77,7 @@ void cl_httpc_fini(struct cl_httpc *c)
     }
     cl_httpc_disconnect(c);
     cl_buf_fini(&c->in);
+    cl_buf_fini(&c->out);
 }
 
 static bool interrupted(const struct cl_httpc *c)
@@ -314,21 +316,21 @@ int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
                      const struct cl_hdr *hdrs, size_t n_hdrs, const void *body, size_t len,
                      struct cl_http1_resp *resp)
 {
-    struct cl_buf head;
-    cl_buf_init(&head, CL_HTTP1_MAX_HEAD);
+    struct cl_buf *head = &c->out;
+    cl_buf_reset(head);
     bool is_get = strcmp(method, "GET") == 0;
     c->is_interruptible = is_get;
-    int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
+    int rc = build_head(head, c, method, path, hdrs, n_hdrs);
     if (rc == 0 && (!is_get || len > 0)) {
-        rc = cl_buf_printf(&head, "Content-Length: %zu\r\n", len);
+        rc = cl_buf_printf(head, "Content-Length: %zu\r\n", len);
     }
     if (rc == 0) {
-        rc = cl_buf_append_str(&head, "\r\n");
+        rc = cl_buf_append_str(head, "\r\n");
     }
     long delay = RETRY_FIRST_MS, spent = 0;
     for (int tries = 0; rc == 0; tries++) {
         bool was_connected = c->fd >= 0, got_any;
-        rc = attempt(c, &head, body, len, resp, &got_any);
+        rc = attempt(c, head, body, len, resp, &got_any);
         settle(c, resp, rc);
         if (rc != -EIO || got_any) {
             break;
@@ -341,31 +343,29 @@ int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
             rc = 0; /* stale keep-alive connection: once more on a fresh one */
         }
     }
-    cl_buf_fini(&head);
     return rc;
 }
 
 int cl_httpc_begin_chunked(struct cl_httpc *c, const char *method, const char *path,
                            const struct cl_hdr *hdrs, size_t n_hdrs)
 {
-    struct cl_buf head;
-    cl_buf_init(&head, CL_HTTP1_MAX_HEAD);
+    struct cl_buf *head = &c->out;
+    cl_buf_reset(head);
     c->is_interruptible = false;
-    int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
+    int rc = build_head(head, c, method, path, hdrs, n_hdrs);
     if (rc == 0) {
-        rc = cl_buf_append_str(&head, "Transfer-Encoding: chunked\r\n\r\n");
+        rc = cl_buf_append_str(head, "Transfer-Encoding: chunked\r\n\r\n");
     }
     if (rc == 0) {
         rc = ensure_connected(c);
     }
     if (rc == 0) {
-        struct iovec iov = {head.data, head.len};
+        struct iovec iov = {head->data, head->len};
         rc = send_iov(c, &iov, 1);
     }
     if (rc < 0) {
         cl_httpc_disconnect(c);
     }
-    cl_buf_fini(&head);
     return rc;
 }
 
@@ -394,24 +394,23 @@ int cl_httpc_end_chunked(struct cl_httpc *c, const struct cl_hdr *trailers, size
     if (c->fd < 0) {
         return -EIO;
     }
-    struct cl_buf tail;
-    cl_buf_init(&tail, CL_HTTP1_MAX_HEAD);
-    int rc = cl_buf_append_str(&tail, "0\r\n");
+    struct cl_buf *tail = &c->out;
+    cl_buf_reset(tail);
+    int rc = cl_buf_append_str(tail, "0\r\n");
     for (size_t i = 0; rc == 0 && i < n_trailers; i++) {
-        rc = cl_buf_printf(&tail, "%s: %s\r\n", trailers[i].name, trailers[i].value);
+        rc = cl_buf_printf(tail, "%s: %s\r\n", trailers[i].name, trailers[i].value);
     }
     if (rc == 0) {
-        rc = cl_buf_append_str(&tail, "\r\n");
+        rc = cl_buf_append_str(tail, "\r\n");
     }
     bool got_any = false;
     if (rc == 0) {
         cl_http1_resp_reset(resp);
-        struct iovec iov = {tail.data, tail.len};
+        struct iovec iov = {tail->data, tail->len};
         rc = send_iov(c, &iov, 1);
         int rrc = read_response(c, resp, &got_any);
         rc = rrc == 0 ? 0 : (rc < 0 && !got_any ? rc : rrc);
     }
     settle(c, resp, rc);
-    cl_buf_fini(&tail);
     return rc;
 }

@@ -25,6 +25,7 @@ struct cl_httpc {
     char port[8];
     int fd;               /* -1 when not connected */
     struct cl_buf in;     /* bytes read but not yet parsed */
+    struct cl_buf out;    /* the request head (or chunked tail) being sent, reused */
     long retry_budget_ms; /* total time to keep retrying a refused connect */
     /* When set and *intr != 0, EINTR aborts a GET (a waiting `next`) with -EINTR; POSTs (the
      * answers) always complete, so SIGTERM never cuts a response. */
