@@ -202,22 +202,29 @@ static int deliver(struct cl_http1_resp *resp)
     return rc;
 }
 
+/* Feeds the buffered bytes to the parser (and on to on_body). */
+static int feed_buffered(struct cl_httpc *c, struct cl_http1_resp *resp)
+{
+    if (c->in.len == 0) {
+        return 0;
+    }
+    long used = cl_http1_resp_feed(resp, c->in.data, c->in.len);
+    if (used < 0) {
+        return (int)used;
+    }
+    cl_buf_consume(&c->in, (size_t)used);
+    return deliver(resp);
+}
+
 /* Feeds buffered bytes, then reads until the response is complete. *got_any tells whether any
  * response byte arrived (a stale connection fails before that). */
 static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *got_any)
 {
     *got_any = c->in.len > 0;
     for (;;) {
-        if (c->in.len > 0) {
-            long used = cl_http1_resp_feed(resp, c->in.data, c->in.len);
-            if (used < 0) {
-                return (int)used;
-            }
-            cl_buf_consume(&c->in, (size_t)used);
-            int rc = deliver(resp);
-            if (rc < 0) {
-                return rc;
-            }
+        int frc = feed_buffered(c, resp);
+        if (frc < 0) {
+            return frc;
         }
         if (resp->is_done) {
             return 0;

@@ -339,12 +339,15 @@ def test_registers_and_waits_for_a_slow_app(rapi, app, adapter):
     rapi.wait_for(lambda s: s.extension_next_calls >= 1, TIMEOUT, "extension init done")
     assert rapi.extensions[0]["name"] == "lambda-adapter"
     assert rapi.extensions[0]["events"] == []
-    # The app starts late, then answers 503 for a while: no runtime next before it is ready.
-    app("--unhealthy", "1.0", port=port, wait=False)
-    time.sleep(1.5)
+    # The app listens after 1 s, then answers 503 for 1.5 s more: no runtime next before it is
+    # ready (2.5 s after its start at the earliest).
+    t_app = time.monotonic()
+    app("--delay", "1.0", "--unhealthy", "1.5", port=port, wait=False)
+    time.sleep(2.0)
     assert rapi.next_calls == 0, b.output()
     rapi.wait_next_waiting(1, TIMEOUT)
-    assert time.monotonic() - t0 >= 1.5
+    assert time.monotonic() - t_app >= 2.5
+    assert time.monotonic() - t0 >= 2.5
     a = http_answer(invoke(rapi, make_event("v2", "GET", "/echo")), "v2")
     assert a.status == 200
 
