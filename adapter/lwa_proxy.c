@@ -304,6 +304,8 @@ static int http_headers(struct lwa_proxy *p, const clambda_http_request *req,
     if (auth_src != NULL && clambda_http_request_header_count(req, auth_src) == 0) {
         clambda_log(NULL, CLAMBDA_LOG_WARN, "\"%s\" header not found in request headers", auth_src);
         auth_src = NULL;
+    } else if (auth_src != NULL && strcasecmp(auth_src, "authorization") == 0) {
+        auth_src = NULL; /* moving Authorization to itself changes nothing */
     }
     bool has_host = false;
     int rc = has_cookies ? build_cookie(p, req) : 0;

@@ -282,6 +282,13 @@ def test_authorization_source(rapi, app, adapter):
     assert app_headers(echo, "X-Api-Auth") == []
 
 
+def test_authorization_source_is_authorization(rapi, app, adapter):
+    adapter(app(), {"AWS_LWA_AUTHORIZATION_SOURCE": "authorization"})
+    ev = make_event("v2", "GET", "/echo", headers={"Authorization": "Basic x"})
+    assert app_headers(echo_of(http_answer(invoke(rapi, ev), "v2")), "Authorization") == \
+        ["Basic x"]
+
+
 # ---- non-HTTP events ----
 
 def test_pass_through_sqs_event(rapi, app, adapter):
