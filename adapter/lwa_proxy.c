@@ -286,10 +286,13 @@ static int build_cookie(struct lwa_proxy *p, const clambda_http_request *req)
 }
 
 /* Whether the event's field name is dropped: replaced by the adapter, or superseded. */
-static bool is_skipped(const char *name, bool has_cookies, bool has_trace, const char *auth_src)
+static bool is_skipped(const char *name, bool has_cookies, const clambda_invocation *inv,
+                       const char *auth_src)
 {
     return is_replaced(name) || (has_cookies && strcasecmp(name, "cookie") == 0) ||
-           (has_trace && strcasecmp(name, "x-amzn-trace-id") == 0) ||
+           (clambda_invocation_trace_id(inv) != NULL && strcasecmp(name, "x-amzn-trace-id") == 0) ||
+           (clambda_invocation_tenant_id(inv) != NULL &&
+            strcasecmp(name, "x-amz-tenant-id") == 0) ||
            (auth_src != NULL && strcasecmp(name, "authorization") == 0);
 }
 
@@ -312,7 +315,7 @@ static int http_headers(struct lwa_proxy *p, const clambda_http_request *req,
     *n = 0;
     for (size_t i = 0; i < clambda_http_request_n_headers(req) && rc == 0; i++) {
         const char *value, *name = clambda_http_request_header_at(req, i, &value);
-        if (is_skipped(name, has_cookies, clambda_invocation_trace_id(inv) != NULL, auth_src)) {
+        if (is_skipped(name, has_cookies, inv, auth_src)) {
             continue;
         }
         if (!is_token(name) || !is_field_value(value)) {

@@ -117,7 +117,8 @@ def test_request_conversion(rapi, app, adapter, source):
     query = [("x", "1"), ("x", "2"), ("y", "\u00e9 &=")]
     ev = make_event(source, "GET", event_path(source, "/echo/a%20b"), query,
                     headers={"X-Test": "v1", "Accept": "text/plain"}, cookies=["a=1", "b=2"])
-    res = invoke(rapi, ev, trace_id="Root=1-65bcc0d0-0123456789abcdef01234567")
+    res = invoke(rapi, ev, trace_id="Root=1-65bcc0d0-0123456789abcdef01234567",
+                 tenant_id="tenant-7")
     echo = echo_of(http_answer(res, source))
     assert echo["method"] == "GET"
     # ALB's single-value mode keeps the last value of a repeated key
@@ -126,6 +127,7 @@ def test_request_conversion(rapi, app, adapter, source):
     assert app_headers(echo, "X-Test") == ["v1"]
     assert app_headers(echo, "Cookie") == ["a=1; b=2"]
     assert app_headers(echo, "x-amzn-trace-id") == ["Root=1-65bcc0d0-0123456789abcdef01234567"]
+    assert app_headers(echo, "x-amz-tenant-id") == ["tenant-7"]
     ctx = json.loads(app_headers(echo, "x-amzn-request-context")[0])
     assert ctx == json.loads(ev)["requestContext"]
     lctx = json.loads(app_headers(echo, "x-amzn-lambda-context")[0])
