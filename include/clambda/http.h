@@ -151,6 +151,11 @@ CLAMBDA_API const char *clambda_http_request_source_ip(const clambda_http_reques
  * the Lambda request id (clambda_invocation_request_id()). */
 CLAMBDA_API const char *clambda_http_request_id(const clambda_http_request *req);
 
+/* The event's requestContext object as JSON text on one line (the blanks between its tokens
+ * removed), for what the view does not expose: authorizer claims, identity, domain, ... NULL
+ * when the event has none (a hand-written event). *len (OUT, may be NULL) gets its length. */
+CLAMBDA_API const char *clambda_http_request_context(const clambda_http_request *req, size_t *len);
+
 /* The request body, base64-decoded when the event had isBase64Encoded; never NULL (an absent
  * body reads as ""). *len (OUT, may be NULL) gets its size. A NUL follows the last byte, but
  * the body may contain NULs: use *len. */
@@ -168,6 +173,12 @@ CLAMBDA_API int clambda_http_response_new(clambda_http_response **out);
 
 /* Frees a response. NULL is a no-op. */
 CLAMBDA_API void clambda_http_response_free(clambda_http_response *resp);
+
+/* Empties resp for reuse: status 200, no headers, cookies or body, not forced binary. Its
+ * memory is kept, so a response reused across invocations stops allocating once it has grown
+ * to their size (clambda_http_respond() keeps its serialised document in resp too).
+ * Errors: CLAMBDA_EINVAL (resp NULL). */
+CLAMBDA_API int clambda_http_response_reset(clambda_http_response *resp);
 
 /* Sets the status code (100..599). Errors: CLAMBDA_EINVAL. */
 CLAMBDA_API int clambda_http_response_set_status(clambda_http_response *resp, int status);
@@ -189,7 +200,8 @@ CLAMBDA_API int clambda_http_response_add_cookie(clambda_http_response *resp,
                                                  const char *set_cookie);
 
 /* Sets the body to a copy of len bytes (any bytes; body may be NULL when len is 0).
- * Errors: CLAMBDA_EINVAL, CLAMBDA_ENOMEM. */
+ * Errors: CLAMBDA_EINVAL, CLAMBDA_ETOOBIG (over 16 MiB), CLAMBDA_ENOMEM (the body is then
+ * unchanged). */
 CLAMBDA_API int clambda_http_response_set_body(clambda_http_response *resp, const void *body,
                                                size_t len);
 

@@ -173,9 +173,15 @@ void cl_http1_resp_fini(struct cl_http1_resp *r)
 void cl_http1_resp_reset(struct cl_http1_resp *r)
 {
     struct cl_buf head = r->head, body = r->body;
+    cl_http1_body_fn *on_body = r->on_body;
+    void *on_body_user = r->on_body_user;
+    bool is_head_request = r->is_head_request;
     memset(r, 0, sizeof(*r));
     r->head = head;
     r->body = body;
+    r->on_body = on_body;
+    r->on_body_user = on_body_user;
+    r->is_head_request = is_head_request;
     cl_buf_reset(&r->head);
     cl_buf_reset(&r->body);
     cl_chunked_init(&r->chunked);
@@ -312,14 +318,17 @@ static int head_done(struct cl_http1_resp *r)
         if (parse_length(v, len, &r->content_length) < 0) {
             return -EBADMSG;
         }
-        if (r->content_length > r->body.max) {
+        if (r->content_length > r->body.max && r->on_body == NULL && !r->is_head_request) {
             return -E2BIG;
         }
         r->has_length = true;
-    } else if (r->status == 204 || r->status == 304) {
-        r->has_length = true;
-    } else {
+    } else if (r->status != 204 && r->status != 304 && !r->is_head_request) {
         r->keep_alive = false; /* delimited by close */
+    }
+    if (r->is_head_request || r->status == 204 || r->status == 304) {
+        r->has_length = true; /* RFC 9112 6.3: no body, whatever the fields say */
+        r->is_chunked = false;
+        r->content_length = 0;
     }
     r->state = R_BODY;
     if (r->has_length && r->content_length == 0) {
@@ -363,7 +372,9 @@ static long feed_head(struct cl_http1_resp *r, const uint8_t *in, size_t len)
 static long feed_body(struct cl_http1_resp *r, const uint8_t *in, size_t len)
 {
     if (r->is_chunked) {
+        size_t before = r->body.len;
         long n = cl_chunked_decode(&r->chunked, in, len, &r->body, &r->head);
+        r->body_seen += r->body.len - before;
         if (n >= 0 && r->chunked.is_done) {
             int rc = parse_fields(r, r->trailer_off, r->head.len);
             if (rc < 0) {
@@ -375,14 +386,15 @@ static long feed_body(struct cl_http1_resp *r, const uint8_t *in, size_t len)
         return n;
     }
     size_t n = len;
-    if (r->has_length && (uint64_t)n > r->content_length - r->body.len) {
-        n = (size_t)(r->content_length - r->body.len);
+    if (r->has_length && (uint64_t)n > r->content_length - r->body_seen) {
+        n = (size_t)(r->content_length - r->body_seen);
     }
     int rc = cl_buf_append(&r->body, in, n);
     if (rc < 0) {
         return rc;
     }
-    if (r->has_length && r->body.len == r->content_length) {
+    r->body_seen += n;
+    if (r->has_length && r->body_seen == r->content_length) {
         r->is_done = true;
         r->state = R_DONE;
     }

@@ -36,6 +36,14 @@ struct cl_http1_field {
     uint32_t name_off, name_len, value_off, value_len; /* into head */
 };
 
+struct cl_http1_resp;
+
+/* Receives a response as it arrives (cl_httpc reads with it set): called once when the head is
+ * complete (len may be 0), then for each further piece of the decoded body. The bytes are the
+ * parser's and are discarded afterwards. Return 0 to go on, a negative errno to abort. */
+typedef int cl_http1_body_fn(void *user, const struct cl_http1_resp *r, const uint8_t *data,
+                             size_t len);
+
 struct cl_http1_resp {
     int status;
     bool keep_alive;    /* false after "Connection: close" or HTTP/1.0 */
@@ -43,9 +51,16 @@ struct cl_http1_resp {
     struct cl_http1_field fields[CL_HTTP1_MAX_FIELDS];
     int n_fields;
     struct cl_buf body; /* decoded body, capped by the max given at init */
+    /* Settings kept across cl_http1_resp_reset(). With on_body set, the body is handed out in
+     * pieces (cl_httpc) and only one piece at a time must fit body's cap. */
+    cl_http1_body_fn *on_body;
+    void *on_body_user;
+    bool is_head_request; /* the request was HEAD: no body whatever the head says */
     /* parser state */
     int state;
     uint64_t content_length; /* when framed by length */
+    uint64_t body_seen;      /* body bytes decoded so far (also those handed out) */
+    bool has_told_head;      /* on_body was called for the head */
     size_t trailer_off;      /* where trailer lines start in head */
     bool has_length, is_chunked, is_done, is_head_done;
     struct cl_chunked chunked;

@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -28,6 +29,7 @@ int cl_httpc_init(struct cl_httpc *c, const char *endpoint)
     c->fd = -1;
     c->retry_budget_ms = DEFAULT_BUDGET;
     cl_buf_init(&c->in, 1 << 20);
+    cl_buf_init(&c->out, CL_HTTP1_MAX_HEAD);
     if (endpoint == NULL || *endpoint == '\0') {
         return -EINVAL;
     }
@@ -75,6 +77,7 @@ void cl_httpc_fini(struct cl_httpc *c)
     }
     cl_httpc_disconnect(c);
     cl_buf_fini(&c->in);
+    cl_buf_fini(&c->out);
 }
 
 static bool interrupted(const struct cl_httpc *c)
@@ -185,18 +188,43 @@ static int send_iov(struct cl_httpc *c, struct iovec *iov, int n_iov)
     return 0;
 }
 
+/* With resp->on_body set: hands out the head once it is complete, then each new piece of
+ * body, emptying the body buffer. */
+static int deliver(struct cl_http1_resp *resp)
+{
+    if (resp->on_body == NULL || !resp->is_head_done ||
+        (resp->has_told_head && resp->body.len == 0)) {
+        return 0;
+    }
+    resp->has_told_head = true;
+    int rc = resp->on_body(resp->on_body_user, resp, resp->body.data, resp->body.len);
+    cl_buf_reset(&resp->body);
+    return rc;
+}
+
+/* Feeds the buffered bytes to the parser (and on to on_body). */
+static int feed_buffered(struct cl_httpc *c, struct cl_http1_resp *resp)
+{
+    if (c->in.len == 0) {
+        return 0;
+    }
+    long used = cl_http1_resp_feed(resp, c->in.data, c->in.len);
+    if (used < 0) {
+        return (int)used;
+    }
+    cl_buf_consume(&c->in, (size_t)used);
+    return deliver(resp);
+}
+
 /* Feeds buffered bytes, then reads until the response is complete. *got_any tells whether any
  * response byte arrived (a stale connection fails before that). */
 static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *got_any)
 {
     *got_any = c->in.len > 0;
     for (;;) {
-        if (c->in.len > 0) {
-            long used = cl_http1_resp_feed(resp, c->in.data, c->in.len);
-            if (used < 0) {
-                return (int)used;
-            }
-            cl_buf_consume(&c->in, (size_t)used);
+        int frc = feed_buffered(c, resp);
+        if (frc < 0) {
+            return frc;
         }
         if (resp->is_done) {
             return 0;
@@ -219,7 +247,7 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
             return -EIO;
         }
         if (n == 0) {
-            return *got_any && cl_http1_resp_eof(resp) == 0 ? 0 : -EIO;
+            return *got_any && cl_http1_resp_eof(resp) == 0 ? deliver(resp) : -EIO;
         }
         *got_any = true;
         c->in.len += (size_t)n;
@@ -227,11 +255,27 @@ static int read_response(struct cl_httpc *c, struct cl_http1_resp *resp, bool *g
     }
 }
 
+/* True when hdrs sets name (ASCII case-insensitive). */
+static bool has_header(const struct cl_hdr *hdrs, size_t n_hdrs, const char *name)
+{
+    for (size_t i = 0; i < n_hdrs; i++) {
+        if (hdrs[i].value != NULL && strcasecmp(hdrs[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int build_head(struct cl_buf *head, const struct cl_httpc *c, const char *method,
                       const char *path, const struct cl_hdr *hdrs, size_t n_hdrs)
 {
-    int rc = cl_buf_printf(head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: clambda/0.1\r\n",
-                           method, path, c->host);
+    int rc = cl_buf_printf(head, "%s %s HTTP/1.1\r\n", method, path);
+    if (rc == 0 && !has_header(hdrs, n_hdrs, "Host")) {
+        rc = cl_buf_printf(head, "Host: %s\r\n", c->host);
+    }
+    if (rc == 0 && !has_header(hdrs, n_hdrs, "User-Agent")) {
+        rc = cl_buf_append_str(head, "User-Agent: clambda/0.1\r\n");
+    }
     for (size_t i = 0; rc == 0 && i < n_hdrs; i++) {
         if (hdrs[i].value != NULL) {
             rc = cl_buf_printf(head, "%s: %s\r\n", hdrs[i].name, hdrs[i].value);
@@ -258,6 +302,7 @@ static int attempt(struct cl_httpc *c, struct cl_buf *head, const void *body, si
         return rc;
     }
     cl_http1_resp_reset(resp);
+    resp->is_head_request = strncmp((const char *)head->data, "HEAD ", 5) == 0;
     struct iovec iov[2] = {{head->data, head->len}, {(void *)(uintptr_t)body, len}};
     rc = send_iov(c, iov, len > 0 ? 2 : 1);
     if (rc == -EINTR) {
@@ -268,30 +313,36 @@ static int attempt(struct cl_httpc *c, struct cl_buf *head, const void *body, si
     return rrc == 0 ? 0 : (rc < 0 && !*got_any ? rc : rrc);
 }
 
+int cl_httpc_connect(struct cl_httpc *c)
+{
+    c->is_interruptible = false;
+    return ensure_connected(c);
+}
+
 int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
                      const struct cl_hdr *hdrs, size_t n_hdrs, const void *body, size_t len,
                      struct cl_http1_resp *resp)
 {
-    struct cl_buf head;
-    cl_buf_init(&head, CL_HTTP1_MAX_HEAD);
+    struct cl_buf *head = &c->out;
+    cl_buf_reset(head);
     bool is_get = strcmp(method, "GET") == 0;
     c->is_interruptible = is_get;
-    int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
-    if (rc == 0 && !is_get) {
-        rc = cl_buf_printf(&head, "Content-Length: %zu\r\n", len);
+    int rc = build_head(head, c, method, path, hdrs, n_hdrs);
+    if (rc == 0 && (!is_get || len > 0)) {
+        rc = cl_buf_printf(head, "Content-Length: %zu\r\n", len);
     }
     if (rc == 0) {
-        rc = cl_buf_append_str(&head, "\r\n");
+        rc = cl_buf_append_str(head, "\r\n");
     }
     long delay = RETRY_FIRST_MS, spent = 0;
     for (int tries = 0; rc == 0; tries++) {
         bool was_connected = c->fd >= 0, got_any;
-        rc = attempt(c, &head, body, len, resp, &got_any);
+        rc = attempt(c, head, body, len, resp, &got_any);
         settle(c, resp, rc);
         if (rc != -EIO || got_any) {
             break;
         }
-        if (is_get) {
+        if (is_get && c->retry_budget_ms > 0) {
             rc = backoff(c, &delay, &spent, rc); /* the platform may be restarting */
         } else if (!was_connected || tries > 0) {
             break;
@@ -299,31 +350,29 @@ int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
             rc = 0; /* stale keep-alive connection: once more on a fresh one */
         }
     }
-    cl_buf_fini(&head);
     return rc;
 }
 
 int cl_httpc_begin_chunked(struct cl_httpc *c, const char *method, const char *path,
                            const struct cl_hdr *hdrs, size_t n_hdrs)
 {
-    struct cl_buf head;
-    cl_buf_init(&head, CL_HTTP1_MAX_HEAD);
+    struct cl_buf *head = &c->out;
+    cl_buf_reset(head);
     c->is_interruptible = false;
-    int rc = build_head(&head, c, method, path, hdrs, n_hdrs);
+    int rc = build_head(head, c, method, path, hdrs, n_hdrs);
     if (rc == 0) {
-        rc = cl_buf_append_str(&head, "Transfer-Encoding: chunked\r\n\r\n");
+        rc = cl_buf_append_str(head, "Transfer-Encoding: chunked\r\n\r\n");
     }
     if (rc == 0) {
         rc = ensure_connected(c);
     }
     if (rc == 0) {
-        struct iovec iov = {head.data, head.len};
+        struct iovec iov = {head->data, head->len};
         rc = send_iov(c, &iov, 1);
     }
     if (rc < 0) {
         cl_httpc_disconnect(c);
     }
-    cl_buf_fini(&head);
     return rc;
 }
 
@@ -352,24 +401,23 @@ int cl_httpc_end_chunked(struct cl_httpc *c, const struct cl_hdr *trailers, size
     if (c->fd < 0) {
         return -EIO;
     }
-    struct cl_buf tail;
-    cl_buf_init(&tail, CL_HTTP1_MAX_HEAD);
-    int rc = cl_buf_append_str(&tail, "0\r\n");
+    struct cl_buf *tail = &c->out;
+    cl_buf_reset(tail);
+    int rc = cl_buf_append_str(tail, "0\r\n");
     for (size_t i = 0; rc == 0 && i < n_trailers; i++) {
-        rc = cl_buf_printf(&tail, "%s: %s\r\n", trailers[i].name, trailers[i].value);
+        rc = cl_buf_printf(tail, "%s: %s\r\n", trailers[i].name, trailers[i].value);
     }
     if (rc == 0) {
-        rc = cl_buf_append_str(&tail, "\r\n");
+        rc = cl_buf_append_str(tail, "\r\n");
     }
     bool got_any = false;
     if (rc == 0) {
         cl_http1_resp_reset(resp);
-        struct iovec iov = {tail.data, tail.len};
+        struct iovec iov = {tail->data, tail->len};
         rc = send_iov(c, &iov, 1);
         int rrc = read_response(c, resp, &got_any);
         rc = rrc == 0 ? 0 : (rc < 0 && !got_any ? rc : rrc);
     }
     settle(c, resp, rc);
-    cl_buf_fini(&tail);
     return rc;
 }

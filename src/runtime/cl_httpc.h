@@ -25,6 +25,7 @@ struct cl_httpc {
     char port[8];
     int fd;               /* -1 when not connected */
     struct cl_buf in;     /* bytes read but not yet parsed */
+    struct cl_buf out;    /* the request head (or chunked tail) being sent, reused */
     long retry_budget_ms; /* total time to keep retrying a refused connect */
     /* When set and *intr != 0, EINTR aborts a GET (a waiting `next`) with -EINTR; POSTs (the
      * answers) always complete, so SIGTERM never cuts a response. */
@@ -39,10 +40,17 @@ void cl_httpc_fini(struct cl_httpc *c);
 /* Closes the connection only (the next request reconnects). */
 void cl_httpc_disconnect(struct cl_httpc *c);
 
-/* Sends one request with an optional Content-Length body and reads the whole response into
- * resp (which the caller initialised with its body cap; it is reset first). Blocks with no
- * timeout. 0 on any HTTP status, or -ECONNREFUSED (budget exhausted), -EIO, -EBADMSG,
- * -E2BIG, -ENOMEM, -EINTR (interrupted, see intr). */
+/* Connects now unless connected, retrying refusals within the budget. 0, -ECONNREFUSED,
+ * -EHOSTUNREACH (the name does not resolve), -EINTR or another negative errno. */
+int cl_httpc_connect(struct cl_httpc *c);
+
+/* Sends one request with an optional Content-Length body (sent for every method but a GET
+ * without body) and reads the whole response into resp (which the caller initialised with its
+ * body cap; it is reset first), or hands it out piece by piece when resp->on_body is set.
+ * Host and User-Agent are added unless hdrs has them. A HEAD request's answer has no body.
+ * Blocks with no timeout. 0 on any HTTP status, or -ECONNREFUSED (budget exhausted), -EIO,
+ * -EBADMSG, -E2BIG, -ENOMEM, -EINTR (interrupted, see intr), or on_body's error. With a retry
+ * budget of 0, a GET on a stale kept-alive connection is retried once, like other methods. */
 int cl_httpc_request(struct cl_httpc *c, const char *method, const char *path,
                      const struct cl_hdr *hdrs, size_t n_hdrs, const void *body, size_t len,
                      struct cl_http1_resp *resp);

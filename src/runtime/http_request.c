@@ -40,6 +40,8 @@ struct block {
 struct clambda_http_request {
     int source;
     const char *method, *raw_path, *path, *raw_query, *stage, *source_ip, *request_id;
+    const char *context; /* requestContext as one-line JSON, or NULL */
+    size_t context_len;
     struct pair_list headers, query, cookies, params;
     uint8_t *body; /* NUL-terminated, never NULL once parsed */
     size_t body_len;
@@ -522,6 +524,44 @@ static int rebuild_query(struct parse *p)
     return rc;
 }
 
+/* A pool copy of the JSON text raw[0..len) without the blanks between tokens (an event may be
+ * pretty-printed; strings hold no raw control bytes, so the copy is one line). */
+static const char *minify(struct clambda_http_request *r, const char *raw, size_t len,
+                          size_t *out_len)
+{
+    char *d = pool_alloc(r, len + 1);
+    size_t j = 0;
+    bool in_str = false;
+    if (d == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (in_str && raw[i] == '\\' && i + 1 < len) {
+            d[j++] = raw[i++];
+        } else if (raw[i] == '"') {
+            in_str = !in_str;
+        } else if (!in_str && strchr(" \t\r\n", raw[i]) != NULL) {
+            continue;
+        }
+        d[j++] = raw[i];
+    }
+    d[j] = '\0';
+    *out_len = j;
+    return d;
+}
+
+/* The requestContext object's text, minified. */
+static int read_context(struct parse *p, int ctx)
+{
+    size_t len;
+    if (cl_json_type(&p->doc, ctx) != CL_JSON_OBJECT) {
+        return 0;
+    }
+    const char *raw = cl_json_raw(&p->doc, ctx, &len);
+    p->req->context = minify(p->req, raw, len, &p->req->context_len);
+    return p->req->context == NULL ? -ENOMEM : 0;
+}
+
 /* Fills p->req from the event of the given source. */
 static int fill(struct parse *p, int source)
 {
@@ -538,6 +578,7 @@ static int fill(struct parse *p, int source)
         rc = opt_str(p, get(&p->doc, ctx, "requestId"), &r->request_id);
     }
     rc = rc == 0 ? parse_body(p) : rc;
+    rc = rc == 0 ? read_context(p, ctx) : rc;
     if (rc == 0 && r->raw_query == NULL) {
         rc = rebuild_query(p);
     }
@@ -738,6 +779,15 @@ const char *clambda_http_request_stage(const clambda_http_request *req)
 const char *clambda_http_request_source_ip(const clambda_http_request *req)
 {
     return req != NULL ? req->source_ip : NULL;
+}
+
+const char *clambda_http_request_context(const clambda_http_request *req, size_t *len)
+{
+    const char *c = req != NULL ? req->context : NULL;
+    if (len != NULL) {
+        *len = c != NULL ? req->context_len : 0;
+    }
+    return c;
 }
 
 const char *clambda_http_request_id(const clambda_http_request *req)

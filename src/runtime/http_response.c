@@ -3,7 +3,10 @@
  * order, Set-Cookie values kept apart, body) written as the JSON each front door reads back
  * (API Gateway payload 1.0, payload 2.0 / Function URL, ALB), or as the prelude of a streamed
  * Function URL response. Headers with the same name (case-insensitive) form one group: the
- * source's shape decides whether a group becomes one comma-joined value or an array. */
+ * source's shape decides whether a group becomes one comma-joined value or an array.
+ * All strings of a response live in one buffer (offsets, not pointers, since it may move),
+ * and the body and the serialised document have buffers of their own: a response emptied with
+ * clambda_http_response_reset() serves the next invocation without allocating. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,21 +18,52 @@
 #include "cl_json.h"
 #include "http_int.h"
 
+/* A header: offsets of its NUL-terminated name and value in strs. */
 struct header {
-    char *name;
-    char *value;
+    size_t name, value;
+};
+
+/* Buffers the serialisers write into; behind a pointer so that they can be reused through a
+ * const response. */
+struct work {
+    struct cl_buf out;    /* the document clambda_http_respond() posts */
+    struct cl_buf joined; /* one header group's values joined with "," */
 };
 
 struct clambda_http_response {
     int status;
+    struct cl_buf strs; /* every name, value and cookie, each NUL-terminated */
     struct header *headers;
     size_t n_headers, cap_headers;
-    char **cookies; /* whole Set-Cookie values */
+    size_t *cookies; /* offsets in strs of whole Set-Cookie values */
     size_t n_cookies, cap_cookies;
-    uint8_t *body;
+    struct cl_buf body_buf;
+    const uint8_t *body; /* body_buf's data, or NULL when empty */
     size_t body_len;
     bool is_binary;
+    struct work *work;
 };
+
+/* The string at offset off of r's strings. */
+static const char *str_at(const clambda_http_response *r, size_t off)
+{
+    return (const char *)r->strs.data + off;
+}
+
+static const char *hname(const clambda_http_response *r, size_t i)
+{
+    return str_at(r, r->headers[i].name);
+}
+
+static const char *hvalue(const clambda_http_response *r, size_t i)
+{
+    return str_at(r, r->headers[i].value);
+}
+
+static const char *cookie_at(const clambda_http_response *r, size_t i)
+{
+    return str_at(r, r->cookies[i]);
+}
 
 #define STREAM_CONTENT_TYPE "application/vnd.awslambda.http-integration-response"
 
@@ -84,11 +118,36 @@ int clambda_http_response_new(clambda_http_response **out)
     if (out == NULL) {
         return CLAMBDA_EINVAL;
     }
-    *out = cl_alloc_calloc(1, sizeof(**out));
-    if (*out == NULL) {
+    clambda_http_response *r = cl_alloc_calloc(1, sizeof(*r));
+    struct work *w = r != NULL ? cl_alloc_calloc(1, sizeof(*w)) : NULL;
+    if (w == NULL) {
+        cl_alloc_free(r);
+        *out = NULL;
         return CLAMBDA_ENOMEM;
     }
-    (*out)->status = 200;
+    r->status = 200;
+    r->work = w;
+    cl_buf_init(&r->strs, HTTP_MAX_BODY);
+    cl_buf_init(&r->body_buf, HTTP_MAX_BODY);
+    cl_buf_init(&w->out, HTTP_MAX_BODY);
+    cl_buf_init(&w->joined, HTTP_MAX_BODY);
+    *out = r;
+    return CLAMBDA_OK;
+}
+
+int clambda_http_response_reset(clambda_http_response *resp)
+{
+    if (resp == NULL) {
+        return CLAMBDA_EINVAL;
+    }
+    resp->status = 200;
+    cl_buf_reset(&resp->strs);
+    cl_buf_reset(&resp->body_buf);
+    resp->n_headers = 0;
+    resp->n_cookies = 0;
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->is_binary = false;
     return CLAMBDA_OK;
 }
 
@@ -97,16 +156,13 @@ void clambda_http_response_free(clambda_http_response *resp)
     if (resp == NULL) {
         return;
     }
-    for (size_t i = 0; i < resp->n_headers; i++) {
-        cl_alloc_free(resp->headers[i].name);
-        cl_alloc_free(resp->headers[i].value);
-    }
-    for (size_t i = 0; i < resp->n_cookies; i++) {
-        cl_alloc_free(resp->cookies[i]);
-    }
+    cl_buf_fini(&resp->strs);
+    cl_buf_fini(&resp->body_buf);
+    cl_buf_fini(&resp->work->out);
+    cl_buf_fini(&resp->work->joined);
+    cl_alloc_free(resp->work);
     cl_alloc_free(resp->headers);
     cl_alloc_free(resp->cookies);
-    cl_alloc_free(resp->body);
     cl_alloc_free(resp);
 }
 
@@ -135,20 +191,28 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
     return 0;
 }
 
+/* Copies s with its NUL into resp's strings; *off gets its offset. Nothing is appended on
+ * failure. */
+static int add_str(clambda_http_response *resp, const char *s, size_t *off)
+{
+    *off = resp->strs.len;
+    return http_map_errno(cl_buf_append(&resp->strs, s, strlen(s) + 1));
+}
+
 int clambda_http_response_add_cookie(clambda_http_response *resp, const char *set_cookie)
 {
     if (resp == NULL || set_cookie == NULL || *set_cookie == '\0' || !is_field_value(set_cookie)) {
         return CLAMBDA_EINVAL;
     }
     void *arr = resp->cookies;
-    int rc = grow(&arr, &resp->cap_cookies, resp->n_cookies, sizeof(char *));
+    int rc = grow(&arr, &resp->cap_cookies, resp->n_cookies, sizeof(size_t));
     resp->cookies = arr;
-    char *copy = rc == 0 ? cl_alloc_strdup(set_cookie) : NULL;
-    if (copy == NULL) {
-        return CLAMBDA_ENOMEM;
+    size_t off;
+    rc = rc == 0 ? add_str(resp, set_cookie, &off) : CLAMBDA_ENOMEM;
+    if (rc == CLAMBDA_OK) {
+        resp->cookies[resp->n_cookies++] = off;
     }
-    resp->cookies[resp->n_cookies++] = copy;
-    return CLAMBDA_OK;
+    return rc;
 }
 
 int clambda_http_response_add_header(clambda_http_response *resp, const char *name,
@@ -164,11 +228,12 @@ int clambda_http_response_add_header(clambda_http_response *resp, const char *na
     void *arr = resp->headers;
     int rc = grow(&arr, &resp->cap_headers, resp->n_headers, sizeof(struct header));
     resp->headers = arr;
-    char *n = rc == 0 ? cl_alloc_strdup(name) : NULL;
-    char *v = n != NULL ? cl_alloc_strdup(value) : NULL;
-    if (v == NULL) {
-        cl_alloc_free(n);
-        return CLAMBDA_ENOMEM;
+    size_t len = resp->strs.len, n, v;
+    rc = rc == 0 ? add_str(resp, name, &n) : CLAMBDA_ENOMEM;
+    rc = rc == CLAMBDA_OK ? add_str(resp, value, &v) : rc;
+    if (rc != CLAMBDA_OK) {
+        resp->strs.len = len; /* drop the name when the value did not fit */
+        return rc;
     }
     resp->headers[resp->n_headers++] = (struct header){n, v};
     return CLAMBDA_OK;
@@ -182,18 +247,12 @@ int clambda_http_response_set_header(clambda_http_response *resp, const char *na
         return CLAMBDA_EINVAL;
     }
     if (strcasecmp(name, "set-cookie") == 0) {
-        for (size_t i = 0; i < resp->n_cookies; i++) {
-            cl_alloc_free(resp->cookies[i]);
-        }
-        resp->n_cookies = 0;
+        resp->n_cookies = 0; /* the strings stay in strs until the next reset */
         return clambda_http_response_add_cookie(resp, value);
     }
     size_t kept = 0;
     for (size_t i = 0; i < resp->n_headers; i++) {
-        if (strcasecmp(resp->headers[i].name, name) == 0) {
-            cl_alloc_free(resp->headers[i].name);
-            cl_alloc_free(resp->headers[i].value);
-        } else {
+        if (strcasecmp(hname(resp, i), name) != 0) {
             resp->headers[kept++] = resp->headers[i];
         }
     }
@@ -206,16 +265,24 @@ int clambda_http_response_set_body(clambda_http_response *resp, const void *body
     if (resp == NULL || (body == NULL && len > 0)) {
         return CLAMBDA_EINVAL;
     }
-    uint8_t *copy = NULL;
-    if (len > 0) {
-        copy = cl_alloc_malloc(len);
-        if (copy == NULL) {
-            return CLAMBDA_ENOMEM;
-        }
-        memcpy(copy, body, len);
+    if (body == resp->body && len == resp->body_len) {
+        return CLAMBDA_OK;
     }
-    cl_alloc_free(resp->body);
-    resp->body = copy;
+    if (len > resp->body_buf.max) {
+        return CLAMBDA_ETOOBIG;
+    }
+    /* Growing first keeps the old body if memory runs out (and body may point into it). */
+    int rc =
+        cl_buf_reserve(&resp->body_buf, len > resp->body_buf.len ? len - resp->body_buf.len : 0);
+    if (rc < 0) {
+        return http_map_errno(rc);
+    }
+    if (len > 0) {
+        memmove(resp->body_buf.data, body, len);
+        resp->body_buf.data[len] = '\0';
+    }
+    resp->body_buf.len = len;
+    resp->body = len > 0 ? resp->body_buf.data : NULL;
     resp->body_len = len;
     return CLAMBDA_OK;
 }
@@ -310,8 +377,8 @@ static bool is_base64_body(const clambda_http_response *r)
         return true;
     }
     for (size_t i = 0; i < r->n_headers; i++) {
-        if (strcasecmp(r->headers[i].name, "content-type") == 0) {
-            if (!is_text_type(r->headers[i].value)) {
+        if (strcasecmp(hname(r, i), "content-type") == 0) {
+            if (!is_text_type(hvalue(r, i))) {
                 return true;
             }
             break;
@@ -326,13 +393,13 @@ static bool is_base64_body(const clambda_http_response *r)
 static bool group_head(const clambda_http_response *r, size_t i, size_t *n_values)
 {
     for (size_t j = 0; j < i; j++) {
-        if (strcasecmp(r->headers[j].name, r->headers[i].name) == 0) {
+        if (strcasecmp(hname(r, j), hname(r, i)) == 0) {
             return false;
         }
     }
     *n_values = 0;
     for (size_t j = i; j < r->n_headers; j++) {
-        *n_values += strcasecmp(r->headers[j].name, r->headers[i].name) == 0;
+        *n_values += strcasecmp(hname(r, j), hname(r, i)) == 0;
     }
     return true;
 }
@@ -340,21 +407,20 @@ static bool group_head(const clambda_http_response *r, size_t i, size_t *n_value
 /* Writes the values of header i's group joined with "," as one JSON string. */
 static int write_joined(struct cl_buf *b, const clambda_http_response *r, size_t i)
 {
-    struct cl_buf j;
+    struct cl_buf *j = &r->work->joined;
     int rc = 0;
-    cl_buf_init(&j, HTTP_MAX_BODY);
+    cl_buf_reset(j);
     for (size_t k = i; k < r->n_headers && rc == 0; k++) {
-        if (strcasecmp(r->headers[k].name, r->headers[i].name) == 0) {
-            rc = j.len > 0 ? cl_buf_append_byte(&j, ',') : 0;
+        if (strcasecmp(hname(r, k), hname(r, i)) == 0) {
+            rc = j->len > 0 ? cl_buf_append_byte(j, ',') : 0;
             if (rc == 0) {
-                rc = cl_buf_append_str(&j, r->headers[k].value);
+                rc = cl_buf_append_str(j, hvalue(r, k));
             }
         }
     }
     if (rc == 0) {
-        rc = cl_json_write_str(b, j.data != NULL ? j.data : (const uint8_t *)"", j.len);
+        rc = cl_json_write_str(b, (const uint8_t *)cl_buf_str(j), j->len);
     }
-    cl_buf_fini(&j);
     return rc;
 }
 
@@ -379,7 +445,7 @@ static int write_headers(struct cl_buf *b, const clambda_http_response *r, enum 
         if (!group_head(r, i, &n) || (mode == HDR_SINGLE_ONLY && n > 1)) {
             continue;
         }
-        rc = write_key(b, &is_first, r->headers[i].name);
+        rc = write_key(b, &is_first, hname(r, i));
         if (rc == 0) {
             rc = write_joined(b, r, i);
         }
@@ -387,7 +453,7 @@ static int write_headers(struct cl_buf *b, const clambda_http_response *r, enum 
     if (rc == 0 && mode == HDR_JOINED_LAST_COOKIE && r->n_cookies > 0) {
         rc = write_key(b, &is_first, "Set-Cookie");
         if (rc == 0) {
-            rc = cl_json_write_cstr(b, r->cookies[r->n_cookies - 1]);
+            rc = cl_json_write_cstr(b, cookie_at(r, r->n_cookies - 1));
         }
     }
     return rc == 0 ? cl_buf_append_byte(b, '}') : rc;
@@ -400,7 +466,7 @@ static int write_cookies(struct cl_buf *b, const clambda_http_response *r)
     for (size_t i = 0; i < r->n_cookies && rc == 0; i++) {
         rc = i > 0 ? cl_buf_append_byte(b, ',') : 0;
         if (rc == 0) {
-            rc = cl_json_write_cstr(b, r->cookies[i]);
+            rc = cl_json_write_cstr(b, cookie_at(r, i));
         }
     }
     return rc == 0 ? cl_buf_append_byte(b, ']') : rc;
@@ -411,9 +477,9 @@ static int write_values(struct cl_buf *b, const clambda_http_response *r, size_t
 {
     int rc = cl_buf_append_byte(b, '[');
     for (size_t k = i, m = 0; k < r->n_headers && rc == 0; k++) {
-        if (strcasecmp(r->headers[k].name, r->headers[i].name) == 0) {
+        if (strcasecmp(hname(r, k), hname(r, i)) == 0) {
             rc = m++ > 0 ? cl_buf_append_byte(b, ',') : 0;
-            rc = rc == 0 ? cl_json_write_cstr(b, r->headers[k].value) : rc;
+            rc = rc == 0 ? cl_json_write_cstr(b, hvalue(r, k)) : rc;
         }
     }
     return rc == 0 ? cl_buf_append_byte(b, ']') : rc;
@@ -430,7 +496,7 @@ static int write_multi(struct cl_buf *b, const clambda_http_response *r, bool on
         if (!group_head(r, i, &n) || (only_multi && n == 1)) {
             continue;
         }
-        rc = write_key(b, &is_first, r->headers[i].name);
+        rc = write_key(b, &is_first, hname(r, i));
         rc = rc == 0 ? write_values(b, r, i) : rc;
     }
     if (rc == 0 && r->n_cookies > 0) {
@@ -561,17 +627,19 @@ int clambda_http_response_serialize(const clambda_http_response *resp, int sourc
 int clambda_http_respond(clambda_runtime *rt, clambda_invocation *inv,
                          const clambda_http_request *req, const clambda_http_response *resp)
 {
-    uint8_t *json;
-    size_t len;
     if (rt == NULL || inv == NULL || req == NULL || resp == NULL) {
         return CLAMBDA_EINVAL;
     }
-    int rc = clambda_http_response_serialize(resp, clambda_http_request_source(req), &json, &len);
-    if (rc != CLAMBDA_OK) {
-        return rc;
+    int source = clambda_http_request_source(req);
+    if (source < CLAMBDA_HTTP_APIGW_V1 || source > CLAMBDA_HTTP_ALB) {
+        return CLAMBDA_EINVAL;
     }
-    rc = clambda_runtime_respond(rt, inv, json, len, "application/json");
-    cl_alloc_free(json);
+    struct cl_buf *out = &resp->work->out; /* kept for the next invocation */
+    cl_buf_reset(out);
+    int rc = http_map_errno(write_response(out, resp, source));
+    if (rc == CLAMBDA_OK) {
+        rc = clambda_runtime_respond(rt, inv, out->data, out->len, "application/json");
+    }
     return rc;
 }
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """A test Lambda Runtime API server: AWS's side of /2018-06-01/runtime, as
-/work/shared/spec/runtime-api.md (sections 1-6, 9 and 12) describes it.
+/work/shared/spec/runtime-api.md (sections 1-6, 9 and 12) describes it, plus a minimal
+Extensions API (register, and an event/next that only waits) on the same listener.
 
 Standard library only (Debian 12's python3). It speaks HTTP/1.1 itself on plain sockets,
 because http.server cannot read chunked request bodies nor their trailers, which streamed
@@ -31,6 +32,7 @@ import uuid
 from collections import deque
 
 API = "/2018-06-01/runtime"
+EXT_API = "/2020-01-01/extension"
 MAX_RESPONSE = 6291556  # 6 MiB + 100: buffered response limit (spec section 4)
 MAX_STREAM = 200 * 1024 * 1024  # streamed response limit (spec section 4.1)
 MAX_HEAD = 64 * 1024  # request line + fields
@@ -254,6 +256,10 @@ class RuntimeAPIServer:
         self.violations = []  # [str] protocol/state-machine violations by the client
         self.connections_accepted = 0
         self.next_calls = 0
+        # Extensions API (minimal): registrations as {"name", "id", "events"}; event/next
+        # delivers nothing, it waits until the server stops (no INVOKE/SHUTDOWN events).
+        self.extensions = []
+        self.extension_next_calls = 0
         self._init_done = False
         self._next_status = None  # (status, errorType, message) forced on next
         self._post_overrides = {}  # request id -> (status, errorType, message), one-shot
@@ -612,6 +618,10 @@ class RuntimeAPIServer:
         return route(ctx)
 
     def _route(self, method: str, path: str):
+        if path == EXT_API + "/register":
+            return self._h_ext_register if method == "POST" else self._h_method
+        if path == EXT_API + "/event/next":
+            return self._h_ext_next if method == "GET" else self._h_method
         if path == API + "/invocation/next":
             return self._h_next if method == "GET" else self._h_method
         if path == API + "/init/error":
@@ -634,6 +644,43 @@ class RuntimeAPIServer:
     def _h_method(self, q: _Req) -> bool:
         q.drain()
         return q.answer(405, _error_doc("MethodNotAllowed", f"{q.method} not allowed"))
+
+    def _h_ext_register(self, q: _Req) -> bool:
+        body = q.read_body(MAX_ERROR_BODY)
+        name = q.headers.get("Lambda-Extension-Name", "")
+        if not name:
+            return q.answer(403, _error_doc("Extension.InvalidExtensionName",
+                                            "Empty extension name"))
+        try:
+            events = json.loads(body or b"null").get("events") or []
+        except (ValueError, AttributeError):
+            return q.answer(403, _error_doc("InvalidRequestFormat", "bad body"))
+        ext_id = str(uuid.uuid4())
+        with self._cv:
+            self.extensions.append({"name": name, "id": ext_id, "events": events})
+            self._cv.notify_all()
+        doc = json.dumps({"functionName": "probe", "functionVersion": "$LATEST",
+                          "handler": "bootstrap"}).encode()
+        return q.answer(200, doc, headers=[("Lambda-Extension-Identifier", ext_id)])
+
+    def _h_ext_next(self, q: _Req) -> bool:
+        q.drain()
+        ext_id = q.headers.get("Lambda-Extension-Identifier", "")
+        with self._cv:
+            known = any(e["id"] == ext_id for e in self.extensions)
+            if known:
+                self.extension_next_calls += 1
+                self._cv.notify_all()
+        if not known:
+            return q.answer(403, _error_doc("Extension.UnknownExtensionIdentifier",
+                                            "Unknown extension"))
+        while True:
+            with self._cv:
+                if self._stopping:
+                    raise _Closed("stopping")
+                self._cv.wait(0.1)
+            if not q.rd.peer_alive():
+                raise _Closed("extension left while waiting for an event")
 
     def _h_next(self, q: _Req) -> bool:
         q.drain()

@@ -121,6 +121,55 @@ static void test_resp_feed_interim_100(void **state)
     cl_http1_resp_fini(&r);
 }
 
+static void test_resp_feed_head_request(void **state)
+{
+    (void)state;
+    struct cl_http1_resp r;
+    cl_http1_resp_init(&r, 4);
+    r.is_head_request = true;
+    const char *a = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";
+    assert_int_equal(feed_all(&r, a), (long)strlen(a)); /* no body, no cap */
+    assert_true(r.is_done);
+    assert_true(r.keep_alive);
+    assert_int_equal(r.body.len, 0);
+    cl_http1_resp_reset(&r);
+    assert_true(r.is_head_request); /* a setting: kept across resets */
+    const char *b = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nHTTP/1.1";
+    assert_int_equal(feed_all(&r, b), (long)strlen(b) - 8); /* the rest is the next answer */
+    assert_true(r.is_done);
+    cl_http1_resp_fini(&r);
+}
+
+static int ignore_body(void *user, const struct cl_http1_resp *r, const uint8_t *data, size_t len)
+{
+    (void)user;
+    (void)r;
+    (void)data;
+    (void)len;
+    return 0;
+}
+
+/* With on_body set (cl_httpc empties the body between feeds), a body larger than the cap is
+ * read piece by piece and its end is found from the bytes seen. */
+static void test_resp_feed_pieces(void **state)
+{
+    (void)state;
+    struct cl_http1_resp r;
+    const char *head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd";
+    cl_http1_resp_init(&r, 4);
+    r.on_body = ignore_body; /* cl_httpc calls it; the parser only checks that it is set */
+    assert_int_equal(feed_all(&r, head), (long)strlen(head));
+    assert_false(r.is_done);
+    cl_buf_reset(&r.body);
+    assert_int_equal(feed_all(&r, "efgh"), 4);
+    cl_buf_reset(&r.body);
+    assert_int_equal(feed_all(&r, "ijHTTP"), 2);
+    assert_true(r.is_done);
+    assert_int_equal(r.body_seen, 10);
+    r.on_body = NULL;
+    cl_http1_resp_fini(&r);
+}
+
 static void test_resp_feed_body_cap(void **state)
 {
     (void)state;
@@ -234,6 +283,8 @@ int main(void)
         cmocka_unit_test(test_resp_eof_truncated),
         cmocka_unit_test(test_resp_feed_connection_close),
         cmocka_unit_test(test_resp_feed_interim_100),
+        cmocka_unit_test(test_resp_feed_head_request),
+        cmocka_unit_test(test_resp_feed_pieces),
         cmocka_unit_test(test_resp_feed_body_cap),
         cmocka_unit_test(test_resp_feed_malformed),
         cmocka_unit_test(test_resp_feed_too_many_fields),

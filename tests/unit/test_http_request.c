@@ -662,9 +662,37 @@ static void test_http_request_from_invocation(void **state)
     clambda_http_request_free(req);
 }
 
+/* requestContext comes back as one line of JSON, whatever the event's layout. */
+static void test_http_request_context(void **state)
+{
+    (void)state;
+    size_t len = 1;
+    clambda_http_request *req = parse_fixture("apigw-v2.json", CLAMBDA_OK);
+    const char *ctx = clambda_http_request_context(req, &len);
+    assert_non_null(ctx);
+    assert_int_equal(strlen(ctx), len);
+    assert_int_equal(ctx[0], '{');
+    assert_null(strchr(ctx, '\n'));
+    assert_non_null(strstr(ctx, "\"http\":{\"method\":\"POST\""));
+    clambda_http_request_free(req);
+    const char *ev = "{\"httpMethod\":\"GET\",\"path\":\"/\", \"requestContext\" : { \"a\" : "
+                     "\"x y\\\" z\" , \"b\":[1, 2]}}";
+    assert_int_equal(clambda_http_request_parse((const uint8_t *)ev, strlen(ev), &req), CLAMBDA_OK);
+    assert_string_equal(clambda_http_request_context(req, NULL),
+                        "{\"a\":\"x y\\\" z\",\"b\":[1,2]}");
+    clambda_http_request_free(req);
+    ev = "{\"httpMethod\":\"GET\",\"path\":\"/\"}";
+    assert_int_equal(clambda_http_request_parse((const uint8_t *)ev, strlen(ev), &req), CLAMBDA_OK);
+    assert_null(clambda_http_request_context(req, &len));
+    assert_int_equal(len, 0);
+    assert_null(clambda_http_request_context(NULL, NULL));
+    clambda_http_request_free(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_http_request_context),
         cmocka_unit_test(test_http_request_parse_apigw_v1),
         cmocka_unit_test(test_http_request_query_apigw_v1),
         cmocka_unit_test(test_http_request_header_apigw_v1),

@@ -420,6 +420,45 @@ static int build_and_serialize(void)
     return rc;
 }
 
+/* A reset response serialises as a new one, and refilled as the same one, without allocating
+ * once it has grown. */
+static void test_http_response_reset_reuses(void **state)
+{
+    (void)state;
+    clambda_http_response *fresh = sample(), *r = sample();
+    uint8_t *a, *b;
+    size_t a_len, b_len;
+    assert_int_equal(clambda_http_response_reset(r), CLAMBDA_OK);
+    struct out o;
+    serialize(r, CLAMBDA_HTTP_APIGW_V2, &o);
+    assert_string_equal((const char *)o.json, "{\"statusCode\":200,\"headers\":{},\"cookies\":[],"
+                                              "\"body\":\"\",\"isBase64Encoded\":false}");
+    out_fini(&o);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(clambda_http_response_reset(r), CLAMBDA_OK);
+        cl_alloc_fail_after(round > 0 ? 0 : -1); /* the first refill may still grow */
+        assert_int_equal(clambda_http_response_set_status(r, 201), CLAMBDA_OK);
+        assert_int_equal(clambda_http_response_add_header(r, "Content-Type", "text/plain"), 0);
+        assert_int_equal(clambda_http_response_add_header(r, "X-A", "1"), CLAMBDA_OK);
+        assert_int_equal(clambda_http_response_add_header(r, "x-a", "2"), CLAMBDA_OK);
+        assert_int_equal(clambda_http_response_add_cookie(r, "a=1; Path=/"), CLAMBDA_OK);
+        assert_int_equal(clambda_http_response_add_header(r, "set-cookie", "b=2"), CLAMBDA_OK);
+        assert_int_equal(clambda_http_response_set_body(r, "hello", 5), CLAMBDA_OK);
+        cl_alloc_fail_after(-1);
+    }
+    for (int s = CLAMBDA_HTTP_APIGW_V1; s <= CLAMBDA_HTTP_ALB; s++) {
+        assert_int_equal(clambda_http_response_serialize(fresh, s, &a, &a_len), CLAMBDA_OK);
+        assert_int_equal(clambda_http_response_serialize(r, s, &b, &b_len), CLAMBDA_OK);
+        assert_int_equal(a_len, b_len);
+        assert_memory_equal(a, b, a_len);
+        clambda_free(a);
+        clambda_free(b);
+    }
+    assert_int_equal(clambda_http_response_reset(NULL), CLAMBDA_EINVAL);
+    clambda_http_response_free(fresh);
+    clambda_http_response_free(r);
+}
+
 static void test_http_response_serialize_oom(void **state)
 {
     (void)state;
@@ -602,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_http_response_set_header_replaces),
         cmocka_unit_test(test_http_response_serialize_escaping),
         cmocka_unit_test(test_http_response_bad_args),
+        cmocka_unit_test(test_http_response_reset_reuses),
         cmocka_unit_test(test_http_response_serialize_oom),
         cmocka_unit_test_setup_teardown(test_http_respond_apigw_v2, setup_rapi, teardown_rapi),
         cmocka_unit_test_setup_teardown(test_http_respond_alb, setup_rapi, teardown_rapi),
