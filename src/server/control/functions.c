@@ -16,7 +16,6 @@
 #include "base/func.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
-#include "catalog/aliases.h"
 #include "cl_b64.h"
 #include "control/download.h"
 #include "control/func_json.h"

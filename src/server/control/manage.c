@@ -306,10 +306,8 @@ static char *changed_role(struct call *call, const char *name, json_t *body)
 
 void manage_update_configuration(struct call *call)
 {
-    json_t *body = call_body(call, true);
+    json_t *body = call_object(call);
     if (body == NULL) {
-        call_error(call, 400, "InvalidRequestContentException",
-                   "Could not parse request body into json.");
         return;
     }
     char *layers = NULL;
