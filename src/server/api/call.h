@@ -40,7 +40,7 @@ struct call_ctx {
     struct functions *fns;     /* owned (routes_init / routes_fini) */
     struct aliases *aliases;   /* owned: every function's aliases (aliases.h) */
     uv_loop_t *loop;           /* code uploads are prepared on its thread pool; NULL: inline */
-    /* signs code download URLs (api_download.h); random, made by routes_init */
+    /* signs code download URLs (control/download.h); random, made by routes_init */
     struct code_url_key url_key;
 };
 

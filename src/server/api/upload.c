@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsing and extracting code uploads off the loop; see api_upload.h. */
+/* Parsing and extracting code uploads off the loop; see upload.h. */
 #include "api/upload.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Alias operations; see api_aliases.h. */
+/* Alias operations; see aliases_api.h. */
 #include "control/aliases_api.h"
 
 #include <errno.h>

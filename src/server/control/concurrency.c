@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reserved and provisioned concurrency; see api_concurrency.h. */
+/* Reserved and provisioned concurrency; see concurrency.h. */
 #include "control/concurrency.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Read-only function operations; see api_functions.h. */
+/* Read-only function operations; see functions.h. */
 #include "control/functions.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Layers: PublishLayerVersion (Content.ZipFile or S3Bucket/S3Key, extracted like function code
  * under <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
- * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See api_layers.h. */
+ * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See layers.h. */
 #include "control/layers.h"
 
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include "state/optdir.h"
 #include "state/store.h"
 
-#define LAYER_NAME_MAX     140 /* api_layers.h: name buffers are 141 bytes */
+#define LAYER_NAME_MAX     140 /* layers.h: name buffers are 141 bytes */
 #define LAYER_PAGE_MAX     50
 #define LAYER_RUNTIMES_MAX 15
 #define LAYER_DESC_MAX     256

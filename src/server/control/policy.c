@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* AddPermission, RemovePermission and GetPolicy: the resource policy of a function (or of one
  * qualifier) is stored as {"RevisionId": ..., "Policy": {Version, Id, Statement[]}} and returned
- * in AWS's document shape. It is not enforced (docs/api.md). See api_settings.h. */
+ * in AWS's document shape. It is not enforced (docs/api.md). See settings.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tags and resource policies; shared helpers of the settings operations. See api_settings.h. */
+/* Tags and resource policies; shared helpers of the settings operations. See settings.h. */
 #include "control/settings.h"
 
 #include <errno.h>

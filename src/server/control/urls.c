@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Function URL configs (Create/Get/Update/Delete/ListFunctionUrlConfigs). Stored as the
  * response document under setting kind "url" (qualifier "" or an alias); the URL is not served
- * yet (docs/api.md). See api_settings.h. */
+ * yet (docs/api.md). See settings.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

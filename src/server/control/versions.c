@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* PublishVersion, ListVersionsByFunction, DeleteFunction of a version and the start-up
- * restore of versions and aliases; see api_versions.h. Aliases are in api_aliases.c. */
+ * restore of versions and aliases; see versions.h. Aliases are in aliases_api.c. */
 #include "control/versions.h"
 
 #include <errno.h>
