@@ -147,15 +147,12 @@ static bool role_ok(const char *r)
                strlen(r);
 }
 
+/* A name, partial or full ARN without a qualifier: what CreateFunction then takes apart
+ * (target_parse), read by the same parser. */
 static bool fn_name_ok(const char *v)
 {
-    /* name, partial or full ARN, without a qualifier */
-    const char *last = strrchr(v, ':');
-    const char *name = last ? last + 1 : v;
-    if (!func_name_valid(name, strlen(name))) {
-        return false;
-    }
-    return last == NULL || strstr(v, ":function:") == last - 9;
+    struct url_fn t;
+    return url_parse_function(v, &t) == 0 && t.qualifier[0] == '\0';
 }
 
 static void runtime_enum(struct cl_buf *b)

@@ -84,6 +84,13 @@ static void test_validate_one_error(void **state)
                                      "[x86_64, arm64]]");
     assert_int_equal(check("{\"Role\":\"admin\"}", false, &err), -EINVAL);
     assert_non_null(strstr(err.message, "Value 'admin' at 'role' failed to satisfy constraint"));
+    /* what CreateFunction cannot take apart is refused here, with the other model errors */
+    assert_int_equal(check("{\"FunctionName\":\"a:b:function:f\",\"Timeout\":0}", true, &err),
+                     -EINVAL);
+    assert_non_null(strstr(err.message, "2 validation errors detected: Value 'a:b:function:f' at "
+                                        "'functionName'"));
+    assert_int_equal(check("{\"FunctionName\":\"f:1\"}", true, &err), -EINVAL);
+    assert_int_equal(check("{\"FunctionName\":\"123456789012:function:f\"}", true, &err), 0);
     assert_int_equal(check("{\"FunctionName\":\"bad name\"}", true, &err), -EINVAL);
     assert_non_null(strstr(err.message, "at 'functionName' failed to satisfy constraint: Member "
                                         "must satisfy regular expression pattern"));
