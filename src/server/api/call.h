@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "api/validate_err.h"
+#include "catalog/catalog.h"
 #include "http/httpd.h"
 #include "http/url.h"
 #include "state/code_url.h"
@@ -42,6 +43,8 @@ struct call_ctx {
     uv_loop_t *loop;           /* code uploads are prepared on its thread pool; NULL: inline */
     /* signs code download URLs (control/download.h); random, made by routes_init */
     struct code_url_key url_key;
+    /* creates, changes and deletes functions across store, pool and aliases (routes_init) */
+    struct catalog catalog;
 };
 
 /* One request being answered. */

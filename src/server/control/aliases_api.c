@@ -13,6 +13,7 @@
 #include "base/ids.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
+#include "catalog/catalog.h"
 #include "control/concurrency.h"
 #include "exec/pool.h"
 #include "state/store.h"
@@ -76,34 +77,8 @@ static json_t *alias_json(struct call *call, const struct store_alias *a)
 static void cache_put(struct aliases *cache, const struct store_alias *a)
 {
     struct alias_target t;
-    memset(&t, 0, sizeof(t));
-    if (a->version == 0) {
-        (void)snprintf(t.version, sizeof(t.version), "$LATEST");
-    } else {
-        (void)snprintf(t.version, sizeof(t.version), "%lld", (long long)a->version);
-    }
-    json_t *w = a->routing_json ? json_loads(a->routing_json, 0, NULL) : NULL;
-    const char *key;
-    json_t *value;
-    json_object_foreach(w, key, value)
-    {
-        (void)snprintf(t.extra, sizeof(t.extra), "%s", key);
-        t.weight = json_number_value(value);
-    }
-    json_decref(w);
+    catalog_alias_target(a, &t);
     aliases_set(cache, a->function, a->name, &t);
-}
-
-void aliases_api_restore(struct call_ctx *ctl, const char *function)
-{
-    struct store_alias *as = NULL;
-    size_t n = 0;
-    if (store_alias_list(ctl->store, function, &as, &n) == 0) {
-        for (size_t i = 0; i < n; i++) {
-            cache_put(ctl->aliases, &as[i]);
-        }
-    }
-    store_alias_list_free(as, n);
 }
 
 /* ---- input ---------------------------------------------------------------------------------- */

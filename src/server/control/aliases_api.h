@@ -8,9 +8,6 @@
 
 #include "api/call.h"
 
-/* Loads function's stored aliases into ctl->aliases (start-up). */
-void aliases_api_restore(struct call_ctx *ctl, const char *function);
-
 void aliases_api_create(struct call *call);
 void aliases_api_get(struct call *call);
 void aliases_api_update(struct call *call);

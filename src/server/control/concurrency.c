@@ -11,135 +11,35 @@
 #include "api/arn.h"
 #include "api/target.h"
 #include "base/func.h"
-#include "base/log.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
+#include "catalog/scaling.h"
 #include "control/func_json.h"
 #include "exec/pool.h"
 #include "state/store.h"
 
-#define KIND_PROVISIONED "provisioned"
+/* ---- applying settings to the pool (catalog/scaling.h) ------------------------------------- */
 
-/* ---- applying settings to the pool ---------------------------------------------------------- */
-
-/* A copy of cfg with reserved and provisioned changed, handed to pool_update_function (which
- * applies scaling changes in place). */
-static void set_scaling(struct pool *p, const struct function_config *cfg, int reserved,
-                        int provisioned)
-{
-    json_t *doc = NULL;
-    func_config_to_json(cfg, &doc);
-    struct function_config c;
-    char err[256];
-    if (func_config_from_json(&c, cfg->name, cfg->code_dir, doc, err, sizeof(err)) < 0) {
-        json_decref(doc);
-        log_error("%s: %s", cfg->name, err);
-        return;
-    }
-    json_decref(doc);
-    free(c.version);
-    c.version = xstrdup(cfg->version);
-    c.code_sha256 = cfg->code_sha256 ? xstrdup(cfg->code_sha256) : NULL;
-    c.code_size = cfg->code_size;
-    c.revision_id = cfg->revision_id ? xstrdup(cfg->revision_id) : NULL;
-    c.last_modified = cfg->last_modified ? xstrdup(cfg->last_modified) : NULL;
-    c.reserved = reserved;
-    c.provisioned = provisioned;
-    (void)pool_update_function(p, &c);
-    func_config_fini(&c);
-}
-
-void concurrency_apply_version(struct call_ctx *ctl, struct function_config *cfg)
-{
-    const struct function_config *latest = pool_function(ctl->pool, cfg->name);
-    cfg->reserved = latest ? latest->reserved : -1;
-}
-
-/* The version a qualifier (version or alias) stands for, or NULL. */
 static const char *target_version(struct call_ctx *ctl, const char *function, const char *qualifier)
 {
-    const struct alias_target *t = aliases_get(ctl->aliases, function, qualifier);
-    if (t) {
-        return t->version;
-    }
-    const struct function_config *cfg = pool_function_version(ctl->pool, function, qualifier);
-    return cfg ? cfg->version : NULL;
+    return scaling_target_version(ctl->pool, ctl->aliases, function, qualifier);
 }
 
-/* Requested provisioned environments stored for qualifier; 0 when none. */
 static int stored_provisioned(struct store *st, const char *function, const char *qualifier,
                               char *last_modified, size_t cap)
 {
-    char *doc = NULL;
-    if (store_setting_get(st, function, KIND_PROVISIONED, qualifier, &doc) < 0) {
-        return 0;
-    }
-    json_t *o = json_loads(doc, 0, NULL);
-    free(doc);
-    int n = (int)json_integer_value(json_object_get(o, "Requested"));
-    if (last_modified) {
-        const char *lm = json_string_value(json_object_get(o, "LastModified"));
-        (void)snprintf(last_modified, cap, "%s", lm ? lm : "");
-    }
-    json_decref(o);
-    return n;
+    return scaling_stored_provisioned(st, function, qualifier, last_modified, cap);
 }
 
-/* Sets the provisioned count of version to what the version and its aliases request. */
 static void apply_provisioned(struct call_ctx *ctl, const char *function, const char *version)
 {
-    const struct function_config *cfg = pool_function_version(ctl->pool, function, version);
-    if (cfg == NULL) {
-        return;
-    }
-    int n = stored_provisioned(ctl->store, function, version, NULL, 0);
-    struct store_alias *as = NULL;
-    size_t n_as = 0;
-    if (store_alias_list(ctl->store, function, &as, &n_as) == 0) {
-        for (size_t i = 0; i < n_as; i++) {
-            const char *v = target_version(ctl, function, as[i].name);
-            if (v && strcmp(v, version) == 0) {
-                n += stored_provisioned(ctl->store, function, as[i].name, NULL, 0);
-            }
-        }
-    }
-    store_alias_list_free(as, n_as);
-    if (cfg->provisioned != n) {
-        set_scaling(ctl->pool, cfg, cfg->reserved, n);
-    }
+    scaling_apply_provisioned(ctl->store, ctl->pool, ctl->aliases, function, version);
 }
 
 void concurrency_alias_moved(struct call_ctx *ctl, const char *function, const char *alias,
                              const char *old_version)
 {
-    if (stored_provisioned(ctl->store, function, alias, NULL, 0) <= 0) {
-        return;
-    }
-    const char *now = target_version(ctl, function, alias);
-    if (old_version && (now == NULL || strcmp(now, old_version) != 0)) {
-        apply_provisioned(ctl, function, old_version);
-    }
-    if (now) {
-        apply_provisioned(ctl, function, now);
-    }
-}
-
-void concurrency_restore(struct call_ctx *ctl, const char *function)
-{
-    char **versions = NULL;
-    size_t n = 0;
-    for (size_t i = 0; pool_function_at(ctl->pool, i); i++) {
-        const struct function_config *cfg = pool_function_at(ctl->pool, i);
-        if (strcmp(cfg->name, function) == 0 && strcmp(cfg->version, "$LATEST") != 0) {
-            versions = xrealloc(versions, (n + 1) * sizeof(*versions));
-            versions[n++] = xstrdup(cfg->version);
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        apply_provisioned(ctl, function, versions[i]);
-        free(versions[i]);
-    }
-    free(versions);
+    scaling_alias_moved(ctl->store, ctl->pool, ctl->aliases, function, alias, old_version);
 }
 
 /* ---- reserved ------------------------------------------------------------------------------- */
@@ -306,7 +206,7 @@ void concurrency_put_provisioned(struct call *call)
     json_t *doc = json_pack("{s:I, s:s}", "Requested", (json_int_t)n, "LastModified", now);
     char *s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    int rc = store_setting_put(call->ctl->store, rf.name, KIND_PROVISIONED, q, s);
+    int rc = store_setting_put(call->ctl->store, rf.name, SCALING_KIND_PROVISIONED, q, s);
     free(s);
     if (rc < 0) {
         store_failed(call, rf.name, rc);
@@ -340,7 +240,7 @@ void concurrency_delete_provisioned(struct call *call)
     if (!provisioned_target(call, &rf, q, sizeof(q))) {
         return;
     }
-    int rc = store_setting_delete(call->ctl->store, rf.name, KIND_PROVISIONED, q);
+    int rc = store_setting_delete(call->ctl->store, rf.name, SCALING_KIND_PROVISIONED, q);
     if (rc < 0 && rc != -ENOENT) {
         store_failed(call, rf.name, rc);
         return;

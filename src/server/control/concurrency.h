@@ -12,12 +12,6 @@
 #include "api/call.h"
 #include "base/func.h"
 
-/* Sets cfg's reserved concurrency to its function's (cfg is a version being registered). */
-void concurrency_apply_version(struct call_ctx *ctl, struct function_config *cfg);
-/* Applies function's stored concurrency settings to its configurations in the pool (start-up,
- * after its versions and aliases are loaded). */
-void concurrency_restore(struct call_ctx *ctl, const char *function);
-
 /* After alias of function moved from old_version (NULL: new alias) to its current version:
  * the provisioned environments it asked for follow it. */
 void concurrency_alias_moved(struct call_ctx *ctl, const char *function, const char *alias,

@@ -11,10 +11,8 @@
 
 #include "api/target.h"
 #include "base/func.h"
-#include "base/log.h"
 #include "base/xalloc.h"
-#include "catalog/aliases.h"
-#include "catalog/registry.h"
+#include "catalog/catalog.h"
 #include "cl_b64.h"
 #include "control/func_json.h"
 #include "control/functions.h"
@@ -87,19 +85,15 @@ static bool create_name(struct call *call, json_t *body, struct url_fn *rf)
     return true;
 }
 
-/* Keeps the Role beside the function (a store setting): the configuration document has none.
- * 0 or -errno (logged). */
-static int save_role(struct call *call, const char *name, const char *role)
+/* The Tags member of body as the document the catalog stores (free()), or NULL when none. */
+static char *tags_doc(json_t *body)
 {
-    json_t *j = json_string(role);
-    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    int rc = text ? store_setting_put(call->ctl->store, name, "role", "", text) : -EINVAL;
-    if (rc < 0) {
-        log_error("%s %s: saving its Role failed (%s)", call->op, name, strerror(-rc));
+    json_t *tags = json_object_get(body, "Tags");
+    char *doc = json_object_size(tags) ? json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (json_object_size(tags) && doc == NULL) {
+        abort();
     }
-    free(text);
-    json_decref(j);
-    return rc;
+    return doc;
 }
 
 void manage_create_function(struct call *call)
@@ -121,47 +115,41 @@ void manage_create_function(struct call *call)
     struct function_config cfg;
     char err[512];
     int rc = func_config_from_json(&cfg, rf.name, ci.dir, body, err, sizeof(err));
-    if (rc == 0) {
-        cfg.layers = layers;
-        cfg.opt_dir = opt_dir;
-    } else {
+    if (rc < 0) {
         free(layers);
         free(opt_dir);
-    }
-    if (rc == 0) {
-        cfg.code_sha256 = xstrdup(ci.sha256_b64);
-        cfg.code_size = (int64_t)ci.size;
-        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
-        json_t *tags = json_object_get(body, "Tags");
-        if (rc == 0 && json_object_size(tags) && settings_put_tags(call, rf.name, tags) < 0) {
-            (void)store_function_delete(call->ctl->store, rf.name);
-            (void)snprintf(err, sizeof(err), "The function store failed to save Tags.");
-            rc = -EIO;
-        }
-        if (rc < 0) {
-            func_config_fini(&cfg);
-        }
-    }
-    code_info_fini(&ci);
-    if (rc < 0) {
+        code_info_fini(&ci);
         json_decref(body);
         call_error(call, 500, "ServiceException", err);
         return;
     }
+    cfg.layers = layers;
+    cfg.opt_dir = opt_dir;
+    cfg.code_sha256 = xstrdup(ci.sha256_b64);
+    cfg.code_size = (int64_t)ci.size;
+    code_info_fini(&ci);
+    const char *role = json_string_value(json_object_get(body, "Role"));
+    char *tags = tags_doc(body);
+    struct catalog_error cerr;
+    rc = catalog_create(&call->ctl->catalog, &cfg, role, tags, CATALOG_STORED, &cerr);
+    free(tags);
+    if (rc < 0) {
+        func_config_fini(&cfg);
+        json_decref(body);
+        call_error(call, cerr.status, cerr.type, cerr.message);
+        return;
+    }
     struct func_meta m = {.version = "$LATEST",
-                          .role = json_string_value(json_object_get(body, "Role")),
+                          .role = role,
                           .code_sha256 = cfg.code_sha256,
                           .code_size = cfg.code_size,
                           .last_modified = cfg.last_modified,
                           .revision_id = cfg.revision_id,
                           .description = cfg.description};
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
-    (void)save_role(call, cfg.name, m.role);
+    func_config_fini(&cfg);
     bool publish = json_is_true(json_object_get(body, "Publish"));
     json_decref(body);
-    if (pool_add_function(call->ctl->pool, &cfg) < 0) {
-        func_config_fini(&cfg); /* cannot happen: the name was checked above */
-    }
     if (publish) { /* AWS answers with the version's configuration instead of $LATEST's */
         json_decref(out);
         versions_publish_latest(call, rf.name, NULL, 201);
@@ -174,9 +162,9 @@ void manage_delete_function(struct call *call)
 {
     struct url_fn rf;
     char q[URL_QUALIFIER_MAX + 1];
-    struct validate_err err;
-    if (target_parse(call->label[0], true, &rf, &err) < 0) {
-        call_reject(call, &err);
+    struct validate_err verr;
+    if (target_parse(call->label[0], true, &rf, &verr) < 0) {
+        call_reject(call, &verr);
         return;
     }
     int qrc = url_query_get(call->req->url, "Qualifier", q, sizeof(q));
@@ -188,32 +176,20 @@ void manage_delete_function(struct call *call)
         versions_delete_version(call, rf.name, rf.qualifier[0] ? rf.qualifier : q);
         return;
     }
-    if (pool_function(call->ctl->pool, rf.name) == NULL) {
-        target_missing(call, rf.name, NULL);
+    struct catalog_error err;
+    if (catalog_delete(&call->ctl->catalog, rf.name, CATALOG_STORED, &err) < 0) {
+        if (err.status == 404) {
+            target_missing(call, rf.name, NULL);
+        } else {
+            call_error(call, err.status, err.type, err.message);
+        }
         return;
     }
-    int rc = store_function_delete(call->ctl->store, rf.name);
-    if (rc == -ENOENT) {
-        char *m = xasprintf("Function %s is defined by --manifest: remove it there and reload "
-                            "(SIGHUP).",
-                            rf.name);
-        call_error(call, 409, "ResourceConflictException", m);
-        free(m);
-        return;
-    }
-    if (rc < 0) {
-        call_error(call, 500, "ServiceException",
-                   "The function store failed; see the "
-                   "server's log.");
-        return;
-    }
-    (void)pool_remove_function(call->ctl->pool, rf.name, NULL);
-    aliases_remove(call->ctl->aliases, rf.name, NULL);
     call_json_empty(call, 204);
 }
 
 /* Members of UpdateFunctionConfiguration kept in the configuration document. Role is kept
- * beside it (save_role); Layers and RevisionId are handled apart; the members clambda does not
+ * beside it (by the catalog); Layers and RevisionId are handled apart; the members clambda does not
  * implement pass validate_function_request only with values that change nothing. */
 static const char *const update_members[] = {"Handler",          "Runtime",     "MemorySize",
                                              "Timeout",          "Environment", "Description",
@@ -292,6 +268,19 @@ static const struct function_config *update_prepare(struct call *call, json_t *b
 
 static void answer_updated(struct call *call, struct function_config *cfg);
 
+/* Saves cfg as the new $LATEST of its function and serves it (catalog_update), with role (NULL:
+ * unchanged). 0 with cfg still the caller's, or -errno after answering and freeing cfg. */
+static int save_latest(struct call *call, struct function_config *cfg, const char *role)
+{
+    struct catalog_error err;
+    int rc = catalog_update(&call->ctl->catalog, cfg, role, CATALOG_STORED, NULL, &err);
+    if (rc < 0) {
+        func_config_fini(cfg);
+        call_error(call, err.status, err.type, err.message);
+    }
+    return rc;
+}
+
 /* Saves the body's Role (validated) for function name when it differs from the stored one.
  * OUT: *changed. False after answering (the store failed; nothing else is changed yet). */
 /* The Role body gives when it differs from the stored one (a copy), else NULL. */
@@ -334,31 +323,18 @@ void manage_update_configuration(struct call *call)
     json_decref(doc);
     if (rc < 0) {
         apply_layers(NULL, false, layers, opt_dir);
-    } else {
-        apply_layers(&cfg, layers_given, layers, opt_dir);
-        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
-        cfg.code_size = old->code_size;
-        rc = role ? registry_save_revised(call->ctl->store, &cfg, err, sizeof(err))
-                  : registry_save(call->ctl->store, &cfg, err, sizeof(err));
-        if (rc < 0) {
-            func_config_fini(&cfg);
-        }
-    }
-    if (rc < 0) {
         free(role);
         call_error(call, 500, "ServiceException", err);
         return;
     }
-    int role_rc = role ? save_role(call, cfg.name, role) : 0;
+    apply_layers(&cfg, layers_given, layers, opt_dir);
+    cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+    cfg.code_size = old->code_size;
+    rc = save_latest(call, &cfg, role);
     free(role);
-    if (role_rc < 0) { /* the configuration is saved: serve it, and say what is missing */
-        (void)pool_update_function(call->ctl->pool, &cfg);
-        call_error(call, 500, "ServiceException",
-                   "The configuration was saved, but the function store failed to save "
-                   "the Role; see the server's log.");
-        return;
+    if (rc == 0) {
+        answer_updated(call, &cfg);
     }
-    answer_updated(call, &cfg);
 }
 
 /* Saves old with its reserved concurrency set to reserved (-1: none) and puts it in the pool.
@@ -376,19 +352,16 @@ static int save_reserved(struct call *call, const struct function_config *old, i
     char err[512];
     int rc = func_config_from_json(&cfg, old->name, old->code_dir, doc, err, sizeof(err));
     json_decref(doc);
-    if (rc == 0) {
-        cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
-        cfg.code_size = old->code_size;
-        rc = registry_save(call->ctl->store, &cfg, err, sizeof(err));
-        if (rc < 0) {
-            func_config_fini(&cfg);
-        }
-    }
     if (rc < 0) {
         call_error(call, 500, "ServiceException", err);
         return -1;
     }
-    (void)pool_update_function(call->ctl->pool, &cfg); /* in place: only scaling changed */
+    cfg.code_sha256 = old->code_sha256 ? xstrdup(old->code_sha256) : NULL;
+    cfg.code_size = old->code_size;
+    if (save_latest(call, &cfg, NULL) < 0) { /* in place: only scaling changed */
+        return -1;
+    }
+    func_config_fini(&cfg);
     return 0;
 }
 
@@ -450,7 +423,8 @@ void manage_delete_concurrency(struct call *call)
     }
 }
 
-/* Answers the FunctionConfiguration of cfg ($LATEST, just saved) and hands cfg to the pool. */
+/* Answers the FunctionConfiguration of cfg ($LATEST, just saved by save_latest) and frees
+ * cfg. */
 static void answer_updated(struct call *call, struct function_config *cfg)
 {
     char *role = functions_stored_role(call->ctl->store, cfg->name);
@@ -463,18 +437,8 @@ static void answer_updated(struct call *call, struct function_config *cfg)
                           .description = cfg->description};
     json_t *out = func_json_config(cfg, &m, call->ctl->region, call->account, false);
     free(role);
-    (void)pool_update_function(call->ctl->pool, cfg); /* takes cfg over */
+    func_config_fini(cfg);
     call_json(call, 200, out);
-}
-
-/* Hands cfg ($LATEST, just saved) to the pool and answers with a version published from it
- * (UpdateFunctionCode with Publish: true): its FunctionConfiguration, as AWS answers. */
-static void answer_published(struct call *call, struct function_config *cfg)
-{
-    char *name = xstrdup(cfg->name); /* the pool takes cfg over */
-    (void)pool_update_function(call->ctl->pool, cfg);
-    versions_publish_latest(call, name, NULL, 200);
-    free(name);
 }
 
 /* UpdateFunctionCode's body: a JSON object with its code and nothing clambda cannot do.
@@ -523,10 +487,6 @@ void manage_update_code(struct call *call)
     if (rc == 0) {
         cfg.code_sha256 = xstrdup(ci.sha256_b64);
         cfg.code_size = (int64_t)ci.size;
-        rc = dry_run ? 0 : registry_save(call->ctl->store, &cfg, err, sizeof(err));
-        if (rc < 0) {
-            func_config_fini(&cfg);
-        }
     }
     code_info_fini(&ci);
     if (rc < 0) {
@@ -545,8 +505,14 @@ void manage_update_code(struct call *call)
         func_config_fini(&cfg);
         return;
     }
-    if (publish) {
-        answer_published(call, &cfg);
+    if (save_latest(call, &cfg, NULL) < 0) {
+        return;
+    }
+    if (publish) { /* AWS answers with the published version's FunctionConfiguration */
+        char *name = xstrdup(cfg.name);
+        func_config_fini(&cfg);
+        versions_publish_latest(call, name, NULL, 200);
+        free(name);
         return;
     }
     answer_updated(call, &cfg);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Control-plane operations that change functions, on the function store (store.h) and the
- * pool: CreateFunction (Code.ZipFile or S3Bucket/S3Key, read and extracted by api_upload.c, saved
- * by the registry, served at once), UpdateFunctionConfiguration (a new configuration replaces the
- * old one in the pool: in-flight invocations finish on the old one) and DeleteFunction (the
- * function, its versions, aliases and settings). Functions defined by --manifest are the
- * manifest's: the API does not create over them or delete them (409). */
+/* Control-plane operations that change functions, through the catalog (catalog/catalog.h, which
+ * writes the function store and then the pool): CreateFunction (Code.ZipFile or S3Bucket/S3Key,
+ * read and extracted by api_upload.c, saved by the registry, served at once),
+ * UpdateFunctionConfiguration (a new configuration replaces the old one in the pool: in-flight
+ * invocations finish on the old one) and DeleteFunction (the function, its versions, aliases and
+ * settings). Functions defined by --manifest are the manifest's: the API does not create over them
+ * or delete them (409). */
 #ifndef CLAMBDA_SERVER_API_MANAGE_H
 #define CLAMBDA_SERVER_API_MANAGE_H
 

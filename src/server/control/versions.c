@@ -1,128 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* PublishVersion, ListVersionsByFunction, DeleteFunction of a version and the start-up
- * restore of versions and aliases; see versions.h. Aliases are in aliases_api.c. */
+/* PublishVersion, ListVersionsByFunction and DeleteFunction of a version; see versions.h. The
+ * versions themselves are made, stored and served by the catalog (catalog.h); aliases are in
+ * aliases_api.c. */
 #include "control/versions.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/page.h"
 #include "api/target.h"
 #include "base/func.h"
-#include "base/ids.h"
-#include "base/log.h"
 #include "base/xalloc.h"
-#include "catalog/aliases.h"
-#include "control/aliases_api.h"
-#include "control/concurrency.h"
+#include "catalog/catalog.h"
 #include "control/func_json.h"
 #include "control/functions.h"
 #include "exec/pool.h"
-#include "state/store.h"
 
 /* Largest page of ListVersionsByFunction (AWS: 50). */
 #define VERSIONS_PAGE_MAX 50
-
-/* ---- snapshots ------------------------------------------------------------------------------ */
-
-/* The configuration document of cfg without the function-level scaling members. */
-static char *config_doc(const struct function_config *cfg)
-{
-    json_t *doc = NULL;
-    func_config_to_json(cfg, &doc);
-    (void)json_object_del(doc, "ReservedConcurrentExecutions");
-    (void)json_object_del(doc, "ProvisionedConcurrentExecutions");
-    char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(doc);
-    return s;
-}
-
-static char *now_iso(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_REALTIME, &ts);
-    char out[FUNC_JSON_TIME_LEN];
-    func_json_time((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out);
-    return xstrdup(out);
-}
-
-/* The snapshot document of $LATEST (cfg); description (NULL: the function's) is the
- * version's. */
-static char *snapshot_of(const struct function_config *cfg, const char *description)
-{
-    char *doc_s = config_doc(cfg);
-    json_t *doc = json_loads(doc_s, 0, NULL);
-    free(doc_s);
-    char rev[IDS_UUID_LEN];
-    ids_uuid(rev);
-    char *now = now_iso();
-    json_t *snap =
-        json_pack("{s:o, s:s, s:s?, s:I, s:s, s:s, s:s?}", "Config", doc, "CodeDir", cfg->code_dir,
-                  "CodeSha256", cfg->code_sha256, "CodeSize", (json_int_t)cfg->code_size,
-                  "RevisionId", rev, "LastModified", now, "Description", description);
-    free(now);
-    if (snap == NULL) {
-        abort(); /* a code directory or description that is not UTF-8 */
-    }
-    char *s = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(snap);
-    return s;
-}
-
-/* Builds the pool configuration of version number of function from its snapshot. 0 or
- * -EINVAL (message in err). */
-static int version_cfg(const char *function, int64_t number, const char *snapshot,
-                       struct function_config *cfg, char *err, size_t errlen)
-{
-    json_t *snap = json_loads(snapshot, 0, NULL);
-    const char *dir = json_string_value(json_object_get(snap, "CodeDir"));
-    if (dir == NULL) {
-        json_decref(snap);
-        (void)snprintf(err, errlen, "version %s:%lld: snapshot unreadable", function,
-                       (long long)number);
-        return -EINVAL;
-    }
-    int rc =
-        func_config_from_json(cfg, function, dir, json_object_get(snap, "Config"), err, errlen);
-    if (rc == 0) {
-        const char *sha = json_string_value(json_object_get(snap, "CodeSha256"));
-        const char *description = json_string_value(json_object_get(snap, "Description"));
-        if (description) { /* PublishVersion's Description overrides the function's */
-            free(cfg->description);
-            cfg->description = xstrdup(description);
-        }
-        free(cfg->version);
-        cfg->version = xasprintf("%lld", (long long)number);
-        cfg->code_sha256 = sha ? xstrdup(sha) : NULL;
-        cfg->code_size = json_integer_value(json_object_get(snap, "CodeSize"));
-        cfg->revision_id = xstrdup(json_string_value(json_object_get(snap, "RevisionId")));
-        cfg->last_modified = xstrdup(json_string_value(json_object_get(snap, "LastModified")));
-        cfg->reserved = -1;
-        cfg->provisioned = 0;
-    }
-    json_decref(snap);
-    return rc;
-}
-
-/* True when snapshot was taken of what $LATEST (cfg) is now. */
-static bool snapshot_matches(const char *snapshot, const struct function_config *cfg)
-{
-    json_t *snap = json_loads(snapshot, 0, NULL);
-    char *stored = json_dumps(json_object_get(snap, "Config"), JSON_COMPACT | JSON_SORT_KEYS);
-    char *now = config_doc(cfg);
-    const char *sha = json_string_value(json_object_get(snap, "CodeSha256"));
-    const char *dir = json_string_value(json_object_get(snap, "CodeDir"));
-    bool same = stored && strcmp(stored, now) == 0 && dir && strcmp(dir, cfg->code_dir) == 0 &&
-                ((sha == NULL && cfg->code_sha256 == NULL) ||
-                 (sha && cfg->code_sha256 && strcmp(sha, cfg->code_sha256) == 0));
-    free(stored);
-    free(now);
-    json_decref(snap);
-    return same;
-}
 
 /* ---- shared helpers ------------------------------------------------------------------------- */
 
@@ -161,20 +58,6 @@ static bool publish_preconditions(struct call *call, json_t *body,
     return true;
 }
 
-/* The number of the newest version when it is a snapshot of what cfg is now; 0 otherwise. */
-static int64_t unchanged_version(struct store *st, const struct function_config *cfg)
-{
-    struct store_version *vs = NULL;
-    size_t n = 0;
-    int64_t found = 0;
-    if (store_version_list(st, cfg->name, &vs, &n) == 0 && n > 0 &&
-        snapshot_matches(vs[n - 1].snapshot_json, cfg)) {
-        found = vs[n - 1].version;
-    }
-    store_version_list_free(vs, n);
-    return found;
-}
-
 static void answer_version(struct call *call, const char *name, int64_t number, int status)
 {
     char v[24];
@@ -190,39 +73,16 @@ static void answer_version(struct call *call, const char *name, int64_t number, 
 void versions_publish_latest(struct call *call, const char *name, const char *description,
                              int status)
 {
-    const struct function_config *latest = pool_function(call->ctl->pool, name);
-    if (latest == NULL) {
-        target_missing(call, name, NULL);
+    struct catalog_error err;
+    int64_t number = 0;
+    if (catalog_publish(&call->ctl->catalog, name, description, &number, &err) < 0) {
+        if (err.status == 404) {
+            target_missing(call, name, NULL);
+        } else {
+            call_error(call, err.status, err.type, err.message);
+        }
         return;
     }
-    int64_t number = unchanged_version(call->ctl->store, latest);
-    if (number > 0) {
-        answer_version(call, name, number, status);
-        return;
-    }
-    char *snap = snapshot_of(latest, description);
-    int rc = store_version_publish(call->ctl->store, name, snap, &number);
-    struct function_config cfg;
-    char err[512] = "";
-    if (rc == 0) {
-        rc = version_cfg(name, number, snap, &cfg, err, sizeof(err));
-    }
-    free(snap);
-    if (rc == -ENOENT) {
-        char *m = xasprintf("Function %s is defined by --manifest or --function without the "
-                            "store: it cannot be versioned.",
-                            name);
-        call_error(call, 409, "ResourceConflictException", m);
-        free(m);
-        return;
-    }
-    if (rc < 0) {
-        call_error(call, 500, "ServiceException", "The function store failed.");
-        return;
-    }
-    concurrency_apply_version(call->ctl, &cfg);
-    (void)pool_update_function(call->ctl->pool, &cfg);
-    func_config_fini(&cfg);
     answer_version(call, name, number, status);
 }
 
@@ -321,76 +181,14 @@ void versions_list(struct call *call)
 
 void versions_delete_version(struct call *call, const char *name, const char *version)
 {
-    char alias[ALIASES_NAME_MAX + 1];
-    if (strcmp(version, "$LATEST") == 0) {
-        call_error(call, 400, "InvalidParameterValueException",
-                   "$LATEST version cannot be deleted without deleting the function.");
+    struct catalog_error err;
+    if (catalog_delete_version(&call->ctl->catalog, name, version, &err) < 0) {
+        if (err.status == 404) {
+            target_missing(call, name, version);
+        } else {
+            call_error(call, err.status, err.type, err.message);
+        }
         return;
     }
-    if (pool_function_version(call->ctl->pool, name, version) == NULL) {
-        target_missing(call, name, version);
-        return;
-    }
-    if (aliases_uses(call->ctl->aliases, name, version, alias, sizeof(alias))) {
-        char *m = xasprintf("Unable to delete version because the following aliases reference "
-                            "it: [%s]",
-                            alias);
-        call_error(call, 409, "ResourceConflictException", m);
-        free(m);
-        return;
-    }
-    int rc = store_version_delete(call->ctl->store, name, rank(version));
-    if (rc < 0 && rc != -ENOENT) {
-        call_error(call, 500, "ServiceException", "The function store failed.");
-        return;
-    }
-    (void)store_setting_delete(call->ctl->store, name, "provisioned", version);
-    (void)pool_remove_function(call->ctl->pool, name, version);
     call_json_empty(call, 204);
-}
-
-/* ---- restore at start ----------------------------------------------------------------------- */
-
-static void restore_function(struct call_ctx *ctl, const char *name)
-{
-    struct store_version *vs = NULL;
-    size_t n = 0;
-    if (store_version_list(ctl->store, name, &vs, &n) < 0) {
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct function_config cfg;
-        char err[512];
-        if (version_cfg(name, vs[i].version, vs[i].snapshot_json, &cfg, err, sizeof(err)) < 0) {
-            log_warn("%s; not served", err);
-            continue;
-        }
-        concurrency_apply_version(ctl, &cfg);
-        (void)pool_update_function(ctl->pool, &cfg);
-        func_config_fini(&cfg);
-    }
-    store_version_list_free(vs, n);
-    aliases_api_restore(ctl, name);
-}
-
-void versions_restore(struct call_ctx *ctl)
-{
-    size_t n = 0;
-    while (pool_function_at(ctl->pool, n)) {
-        n++;
-    }
-    char **names = xcalloc(n + 1, sizeof(*names));
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct function_config *cfg = pool_function_at(ctl->pool, i);
-        if (strcmp(cfg->version, "$LATEST") == 0) {
-            names[k++] = xstrdup(cfg->name);
-        }
-    }
-    for (size_t i = 0; i < k; i++) {
-        restore_function(ctl, names[i]);
-        concurrency_restore(ctl, names[i]);
-        free(names[i]);
-    }
-    free(names);
 }

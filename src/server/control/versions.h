@@ -11,11 +11,6 @@
 #include "api/call.h"
 #include "base/func.h"
 
-/* Registers every stored version of the pool's stored functions in the pool and fills the
- * alias cache ctl->aliases; called once at start (routes_init). Rows that do not load are
- * skipped with a warning. */
-void versions_restore(struct call_ctx *ctl);
-
 /* Publishes the $LATEST of function name as PublishVersion does (a new version numbered after
  * the last, or the newest one when $LATEST has not changed since; description NULL: the
  * function's) and answers status with that version's FunctionConfiguration. Shared by

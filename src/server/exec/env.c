@@ -21,7 +21,7 @@
  * back to back, so one buffer serves every pipe. */
 static uint8_t out_buf[64 * 1024];
 
-uint64_t env_now_ns(void)
+static uint64_t env_now_ns(void)
 {
     return uv_hrtime();
 }
@@ -306,6 +306,8 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     destroy(e);
 }
 
+static void env_stop(struct env *e, int sig, int grace_ms);
+
 static void on_timer(uv_timer_t *t)
 {
     struct env *e = t->data;
@@ -410,7 +412,7 @@ static int start_process(struct env *e, char *err, size_t errlen)
     return rc;
 }
 
-int env_prepare(const struct env_config *cfg, char *err, size_t errlen)
+static int env_prepare(const struct env_config *cfg, char *err, size_t errlen)
 {
     char *path = NULL;
     struct sandbox_spec spec = make_spec(cfg, NULL, &path);
@@ -451,8 +453,8 @@ static int open_rapi(struct env *e, char *err, size_t errlen)
     return start_process(e, err, errlen);
 }
 
-int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
-              size_t errlen)
+static int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
+                     size_t errlen)
 {
     struct env *e = xcalloc(1, sizeof(*e));
     e->cfg = *cfg;
@@ -500,12 +502,12 @@ static void on_next_abort(struct httpd_conn *c, void *arg)
     }
 }
 
-bool env_available(const struct env *e)
+static bool env_available(const struct env *e)
 {
     return e->state == ENV_IDLE && e->next_conn != NULL && !e->stopping;
 }
 
-void env_deliver(struct env *e, struct inv *inv)
+static void env_deliver(struct env *e, struct inv *inv)
 {
     char deadline[24];
     struct httpd_header h[6];
@@ -672,7 +674,7 @@ void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const cha
     env_stop(e, SIGKILL, 0); /* the runtime should exit; the next invoke re-inits */
 }
 
-void env_stop(struct env *e, int sig, int grace_ms)
+static void env_stop(struct env *e, int sig, int grace_ms)
 {
     if (e->stopping || e->exited) {
         return;
@@ -684,32 +686,33 @@ void env_stop(struct env *e, int sig, int grace_ms)
     mark_gone(e);
 }
 
-uint64_t env_idle_since(const struct env *e)
+static uint64_t env_idle_since(const struct env *e)
 {
     return e->idle_ns;
 }
 
-void *env_owner(const struct env *e)
-{
-    return e->cfg.owner;
-}
-
-bool env_provisioned(const struct env *e)
-{
-    return e->cfg.provisioned;
-}
-
-bool env_initialised(const struct env *e)
+static bool env_initialised(const struct env *e)
 {
     return e->is_initialised;
 }
 
-bool env_has_invocation(const struct env *e)
+static bool env_has_invocation(const struct env *e)
 {
     return e->inv != NULL;
 }
 
-pid_t env_pid(const struct env *e)
+static const struct env_config *env_config(const struct env *e)
 {
-    return e->proc.pid;
+    return &e->cfg;
 }
+
+const struct env_ops env_default_ops = {.spawn = env_spawn,
+                                        .prepare = env_prepare,
+                                        .deliver = env_deliver,
+                                        .stop = env_stop,
+                                        .available = env_available,
+                                        .has_invocation = env_has_invocation,
+                                        .initialised = env_initialised,
+                                        .idle_since = env_idle_since,
+                                        .config = env_config,
+                                        .now_ns = env_now_ns};

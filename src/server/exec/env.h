@@ -8,14 +8,14 @@
  * emulator does), so a finished environment is always idle again before its caller hears
  * back. Init failure, timeout, a crash or an exit kill the environment; the pool is told once
  * through on_gone and forgets it; the environment frees itself when libuv has closed its
- * handles. */
+ * handles. The pool reaches environments only through struct env_ops (env_default_ops), so
+ * that its policy can be tested with a fake (docs/internals/pool.md). */
 #ifndef CLAMBDA_SERVER_ENV_H
 #define CLAMBDA_SERVER_ENV_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <uv.h>
 
 #include "base/func.h"
@@ -26,8 +26,11 @@ struct env;
 struct sandbox_full;
 struct sandbox_full_fn;
 
-/* Pool notifications: the environment became idle (a `next` is waiting), or it is gone
- * (never usable again; the pool must drop its pointer now). */
+/* Pool notifications. on_idle: the environment became available (a `next` is waiting) after a
+ * provisioned init, after answering an invocation (inv_complete has been called) or when its
+ * runtime reconnected its `next`; not after the init of an environment spawned with a first
+ * invocation, which is delivered at once. on_gone: never usable again (stopped, exited, timed
+ * out); the pool must drop its pointer now. */
 typedef void env_event_fn(struct env *e, void *arg);
 /* An on-demand init failed in the Init phase while inv waited: AWS re-runs init inside that
  * invocation ("suppressed init"). The pool takes inv (true) and starts a fresh environment
@@ -63,36 +66,45 @@ struct env_config {
                          there on 127.0.0.1:9001 */
 };
 
-/* Starts an environment whose init will be followed by first (borrowed until completed), or
- * with first NULL one that becomes idle after init (provisioned concurrency). OUT: *out. 0, or
- * a negative errno with a message in err; then first is untouched. */
-int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
-              size_t errlen);
-/* Prepares the next environment of cfg->fn ahead of time (full isolation: a set-up sandbox
- * waiting for its runtime, so that a cold start only execs). A no-op for isolation none or
- * when one is ready. 0 or a negative errno with a message in err. */
-int env_prepare(const struct env_config *cfg, char *err, size_t errlen);
-/* True when the environment is idle with a runtime waiting in `next`. */
-bool env_available(const struct env *e);
-/* Hands inv to an available environment (START is logged, the deadline starts). */
-void env_deliver(struct env *e, struct inv *inv);
-/* Shuts the environment down: sig to its process group (SIGTERM gets a SIGKILL after
- * grace_ms). An attached invocation fails when the process exits. Calls on_gone once. */
-void env_stop(struct env *e, int sig, int grace_ms);
-/* Monotonic time (ns) since which the environment has been idle. */
-uint64_t env_idle_since(const struct env *e);
-/* The owner pointer given in env_config. */
-void *env_owner(const struct env *e);
-/* True for an environment started as provisioned concurrency. */
-bool env_provisioned(const struct env *e);
-/* True once init has finished (the runtime called `next` at least once). */
-bool env_initialised(const struct env *e);
-/* True while an invocation is attached (waiting for init, running or answered). */
-bool env_has_invocation(const struct env *e);
-/* The runtime's pid. */
-pid_t env_pid(const struct env *e);
+/* What the pool does with environments: the seam between pool.c and this module. The pool
+ * holds environments only as opaque pointers and acts on them only through one of these
+ * tables; env_default_ops runs real runtimes, tests/unit/server/test_pool_policy.c a fake. What
+ * an environment tells the pool comes back through env_config's on_idle, on_gone and on_retry.
+ * A spawned environment stays valid until on_gone has returned; after that the pool must not
+ * pass it to any operation. docs/internals/pool.md draws both directions and the states. */
+struct env_ops {
+    /* Starts an environment whose init will be followed by first (borrowed until completed),
+     * or with first NULL one that becomes idle after init (provisioned concurrency). OUT:
+     * *out. 0, or a negative errno with a message in err; then first is untouched. No
+     * callback is called before this returns. */
+    int (*spawn)(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
+                 size_t errlen);
+    /* Prepares the next environment of cfg->fn ahead of time (full isolation: a set-up sandbox
+     * waiting for its runtime, so that a cold start only execs). A no-op for isolation none or
+     * when one is ready. 0 or a negative errno with a message in err. */
+    int (*prepare)(const struct env_config *cfg, char *err, size_t errlen);
+    /* Hands inv to an available environment (START is logged, the deadline starts). The
+     * environment answers inv with inv_complete() and then calls on_idle (or on_gone). */
+    void (*deliver)(struct env *e, struct inv *inv);
+    /* Shuts the environment down: sig to its process group (SIGTERM gets a SIGKILL after
+     * grace_ms). Calls on_gone once, before returning (nothing when it was already gone). An
+     * attached invocation fails later, when the process exits. */
+    void (*stop)(struct env *e, int sig, int grace_ms);
+    /* True when the environment is idle with a runtime waiting in `next`. */
+    bool (*available)(const struct env *e);
+    /* True while an invocation is attached (waiting for init, running or answered). */
+    bool (*has_invocation)(const struct env *e);
+    /* True once init has finished (the runtime called `next` at least once). */
+    bool (*initialised)(const struct env *e);
+    /* Time (now_ns) since which the environment has been idle. */
+    uint64_t (*idle_since)(const struct env *e);
+    /* The configuration it was spawned with (owner, provisioned, fn; borrowed). */
+    const struct env_config *(*config)(const struct env *e);
+    /* Monotonic clock in ns (uv_hrtime for real environments); the pool's clock too. */
+    uint64_t (*now_ns)(void);
+};
 
-/* Monotonic clock in ns (uv_hrtime). */
-uint64_t env_now_ns(void);
+/* Real environments: runtime processes through sandbox.h, their Runtime API in rapi.c. */
+extern const struct env_ops env_default_ops;
 
 #endif /* CLAMBDA_SERVER_ENV_H */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The environment pool; see pool.h. One 100 ms tick timer expires waiting invocations and
  * reaps idle environments, instead of a timer per waiter: a wait of 1 s needs no finer clock,
- * and there is nothing to close per invocation. */
+ * and there is nothing to close per invocation. Environments are reached only through
+ * p->ops (struct env_ops, exec/env.h) and report back through on_env_idle, on_env_gone and
+ * on_env_retry; docs/internals/pool.md draws both directions. */
 #include "exec/pool.h"
 
 #include <errno.h>
@@ -36,7 +38,8 @@ struct pool_fn {
 struct pool {
     uv_loop_t *loop;
     struct pool_config cfg;
-    struct pool_fn **fns; /* current configurations */
+    const struct env_ops *ops; /* the only way to environments (cfg.env_ops or the default) */
+    struct pool_fn **fns;      /* current configurations */
     size_t n_fns;
     struct pool_fn **retired; /* replaced or removed, with environments still alive */
     size_t n_retired;
@@ -47,6 +50,17 @@ struct pool {
                        * start a nested round of dispatching */
     bool retiring;    /* inside retire(): the retired record must outlive the loop */
 };
+
+/* The configuration record an environment was started for. */
+static struct pool_fn *owner_of(const struct pool *p, const struct env *e)
+{
+    return p->ops->config(e)->owner;
+}
+
+static bool is_provisioned(const struct pool *p, const struct env *e)
+{
+    return p->ops->config(e)->provisioned;
+}
 
 /* The index in p->fns of name's version, or p->n_fns. */
 static size_t fn_index(const struct pool *p, const char *name, const char *version)
@@ -130,12 +144,13 @@ static void remove_env(struct pool *p, struct pool_fn *f, struct env *e)
 }
 
 /* The idle environment of f used most recently, or NULL. */
-static struct env *pick_idle(struct pool_fn *f)
+static struct env *pick_idle(const struct pool *p, struct pool_fn *f)
 {
     struct env *best = NULL;
     for (size_t i = 0; i < f->n_envs; i++) {
         struct env *e = f->envs[i];
-        if (env_available(e) && (best == NULL || env_idle_since(e) > env_idle_since(best))) {
+        if (p->ops->available(e) &&
+            (best == NULL || p->ops->idle_since(e) > p->ops->idle_since(best))) {
             best = e;
         }
     }
@@ -153,14 +168,14 @@ static bool reclaim_idle(struct pool *p, const struct pool_fn *f, bool same_func
         }
         for (size_t j = 0; j < p->fns[i]->n_envs; j++) {
             struct env *e = p->fns[i]->envs[j];
-            if (env_available(e) && !env_provisioned(e) &&
-                (victim == NULL || env_idle_since(e) < env_idle_since(victim))) {
+            if (p->ops->available(e) && !is_provisioned(p, e) &&
+                (victim == NULL || p->ops->idle_since(e) < p->ops->idle_since(victim))) {
                 victim = e;
             }
         }
     }
     if (victim) {
-        env_stop(victim, SIGKILL, 0); /* on_gone frees its slot now */
+        p->ops->stop(victim, SIGKILL, 0); /* on_gone frees its slot now */
     }
     return victim != NULL;
 }
@@ -259,7 +274,7 @@ static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool su
     env_config_of(p, f, inv == NULL, &ec);
     ec.suppressed_init = suppressed;
     struct env *e = NULL;
-    rc = env_spawn(&ec, inv, &e, err, errlen);
+    rc = p->ops->spawn(&ec, inv, &e, err, errlen);
     if (rc < 0) {
         return rc;
     }
@@ -298,7 +313,7 @@ static bool spawn_for(struct pool *p, struct pool_fn *f, struct inv *inv)
 static bool on_env_retry(struct env *e, struct inv *inv, void *arg)
 {
     struct pool *p = arg;
-    struct pool_fn *f = env_owner(e);
+    struct pool_fn *f = owner_of(p, e);
     remove_env(p, f, e); /* on_gone will find nothing left to remove */
     bool was = p->dispatching;
     p->dispatching = true;
@@ -307,41 +322,41 @@ static bool on_env_retry(struct env *e, struct inv *inv, void *arg)
     return taken;
 }
 
-static size_t count_provisioned(const struct pool_fn *f)
+static size_t count_provisioned(const struct pool *p, const struct pool_fn *f)
 {
     size_t n = 0;
     for (size_t i = 0; i < f->n_envs; i++) {
-        n += env_provisioned(f->envs[i]);
+        n += is_provisioned(p, f->envs[i]);
     }
     return n;
 }
 
 /* A provisioned environment failed to start or to init: wait before the next attempt
  * (1 s, doubling up to 60 s), so a broken function does not spin. */
-static void provisioned_failed(struct pool_fn *f)
+static void provisioned_failed(const struct pool *p, struct pool_fn *f)
 {
     f->prov_backoff_ms = f->prov_backoff_ms ? 2 * f->prov_backoff_ms : 1000;
     if (f->prov_backoff_ms > 60000) {
         f->prov_backoff_ms = 60000;
     }
-    f->prov_retry_ns = env_now_ns() + f->prov_backoff_ms * 1000000;
+    f->prov_retry_ns = p->ops->now_ns() + f->prov_backoff_ms * 1000000;
 }
 
 /* Starts provisioned environments until f has cfg.provisioned of them (within the limits;
  * they never displace another function's provisioned environments). */
 static void ensure_provisioned(struct pool *p, struct pool_fn *f)
 {
-    if (p->shutting_down || f->is_retired || env_now_ns() < f->prov_retry_ns) {
+    if (p->shutting_down || f->is_retired || p->ops->now_ns() < f->prov_retry_ns) {
         return;
     }
-    for (size_t n = count_provisioned(f); n < (size_t)f->cfg.provisioned; n++) {
+    for (size_t n = count_provisioned(p, f); n < (size_t)f->cfg.provisioned; n++) {
         if (!can_spawn(p, f)) {
             return;
         }
         char err[512];
         if (start_env(p, f, NULL, false, err, sizeof(err)) < 0) {
             log_error("%s: cannot start provisioned environment: %s", f->cfg.name, err);
-            provisioned_failed(f);
+            provisioned_failed(p, f);
             return;
         }
     }
@@ -359,7 +374,7 @@ static bool at_reserved_limit(const struct pool *p, const struct pool_fn *f)
     for (size_t k = 0; k < p->n_fns; k++) {
         const struct pool_fn *g = p->fns[k];
         for (size_t i = 0; strcmp(g->cfg.name, f->cfg.name) == 0 && i < g->n_envs; i++) {
-            busy += env_has_invocation(g->envs[i]);
+            busy += p->ops->has_invocation(g->envs[i]);
         }
     }
     return busy >= (size_t)reserved;
@@ -370,9 +385,9 @@ static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
     if (at_reserved_limit(p, f)) {
         return false;
     }
-    struct env *e = pick_idle(f);
+    struct env *e = pick_idle(p, f);
     if (e) {
-        env_deliver(e, inv);
+        p->ops->deliver(e, inv);
         return true;
     }
     return spawn_for(p, f, inv);
@@ -396,13 +411,13 @@ static void drain_waiters(struct pool *p, struct pool_fn *f)
 {
     while (f->wait_head && !at_reserved_limit(p, f)) {
         struct inv *inv = f->wait_head;
-        struct env *e = pick_idle(f);
+        struct env *e = pick_idle(p, f);
         if (e == NULL && !can_spawn(p, f)) {
             return;
         }
         (void)pop_waiter(f);
         if (e) {
-            env_deliver(e, inv);
+            p->ops->deliver(e, inv);
         } else {
             (void)spawn_for(p, f, inv);
         }
@@ -424,21 +439,22 @@ static bool sibling_waits(const struct pool *p, const struct pool_fn *f)
 static void on_env_idle(struct env *e, void *arg)
 {
     struct pool *p = arg;
-    struct pool_fn *f = env_owner(e);
+    struct pool_fn *f = owner_of(p, e);
     if (p->shutting_down || f->is_retired) {
-        env_stop(e, SIGKILL, 0); /* a retired configuration's environment is done */
+        p->ops->stop(e, SIGKILL, 0); /* a retired configuration's environment is done */
         return;
     }
-    if (env_provisioned(e)) {
+    if (is_provisioned(p, e)) {
         f->prov_backoff_ms = 0;
     }
     struct inv *inv = at_reserved_limit(p, f) ? NULL : pop_waiter(f);
     if (inv) {
-        env_deliver(e, inv);
-    } else if (fn_reserved(p, f) >= 0 && !at_reserved_limit(p, f) && !env_provisioned(e) &&
+        p->ops->deliver(e, inv);
+    } else if (fn_reserved(p, f) >= 0 && !at_reserved_limit(p, f) && !is_provisioned(p, e) &&
                sibling_waits(p, f)) {
-        env_stop(e, SIGKILL, 0); /* its slot of the reserved concurrency goes to a waiter of
-                                    another version (on_env_gone serves the waiters) */
+        /* its slot of the reserved concurrency goes to a waiter of another version
+         * (on_env_gone serves the waiters) */
+        p->ops->stop(e, SIGKILL, 0);
     }
 }
 
@@ -456,10 +472,10 @@ static void drop_retired(struct pool *p, struct pool_fn *f)
 static void on_env_gone(struct env *e, void *arg)
 {
     struct pool *p = arg;
-    struct pool_fn *f = env_owner(e);
+    struct pool_fn *f = owner_of(p, e);
     remove_env(p, f, e);
-    if (env_provisioned(e) && !env_initialised(e) && !f->is_retired) {
-        provisioned_failed(f);
+    if (is_provisioned(p, e) && !p->ops->initialised(e) && !f->is_retired) {
+        provisioned_failed(p, f);
     }
     if (f->is_retired) {
         if (f->n_envs == 0 && !p->retiring) {
@@ -492,7 +508,7 @@ void pool_submit(struct pool *p, struct inv *inv)
     if (done) {
         return;
     }
-    inv->wait_until_ns = env_now_ns() + (uint64_t)p->cfg.wait_ms * 1000000;
+    inv->wait_until_ns = p->ops->now_ns() + (uint64_t)p->cfg.wait_ms * 1000000;
     inv->next = NULL;
     if (f->wait_tail) {
         f->wait_tail->next = inv;
@@ -538,17 +554,17 @@ static void expire_waiters(struct pool *p, struct pool_fn *f, uint64_t now, bool
 static void reap_idle(struct pool *p, struct pool_fn *f, uint64_t now)
 {
     uint64_t keep = (uint64_t)p->cfg.keep_warm_s * 1000000000ULL;
-    size_t n_prov = count_provisioned(f);
+    size_t n_prov = count_provisioned(p, f);
     for (size_t i = f->n_envs; i-- > 0;) { /* backwards: stopping swaps the last one in */
         struct env *e = f->envs[i];
-        if (!env_available(e)) {
+        if (!p->ops->available(e)) {
             continue;
         }
-        if (env_provisioned(e) && n_prov > (size_t)f->cfg.provisioned) {
+        if (is_provisioned(p, e) && n_prov > (size_t)f->cfg.provisioned) {
             n_prov--;
-            env_stop(e, SIGKILL, 0);
-        } else if (!env_provisioned(e) && now - env_idle_since(e) >= keep) {
-            env_stop(e, SIGKILL, 0); /* no extensions: AWS kills at once */
+            p->ops->stop(e, SIGKILL, 0);
+        } else if (!is_provisioned(p, e) && now - p->ops->idle_since(e) >= keep) {
+            p->ops->stop(e, SIGKILL, 0); /* no extensions: AWS kills at once */
         }
     }
 }
@@ -563,13 +579,13 @@ static void prepare_next(struct pool *p, struct pool_fn *f)
         return;
     }
     env_config_of(p, f, false, &ec);
-    (void)env_prepare(&ec, err, sizeof(err));
+    (void)p->ops->prepare(&ec, err, sizeof(err));
 }
 
 static void on_tick(uv_timer_t *t)
 {
     struct pool *p = t->data;
-    uint64_t now = env_now_ns();
+    uint64_t now = p->ops->now_ns();
     for (size_t i = 0; i < p->n_fns; i++) {
         expire_waiters(p, p->fns[i], now, false);
         reap_idle(p, p->fns[i], now);
@@ -601,8 +617,8 @@ static void retire(struct pool *p, struct pool_fn *f, struct pool_fn *heir)
     p->retired[p->n_retired++] = f;
     p->retiring = true;
     for (size_t i = f->n_envs; i-- > 0;) {
-        if (!env_has_invocation(f->envs[i])) {
-            env_stop(f->envs[i], SIGKILL, 0);
+        if (!p->ops->has_invocation(f->envs[i])) {
+            p->ops->stop(f->envs[i], SIGKILL, 0);
         }
     }
     p->retiring = false;
@@ -654,7 +670,7 @@ size_t pool_provisioned_ready(const struct pool *p, const char *name, const char
     size_t n = 0;
     for (size_t k = 0; i < p->n_fns && k < p->fns[i]->n_envs; k++) {
         const struct env *e = p->fns[i]->envs[k];
-        n += env_provisioned(e) && env_initialised(e);
+        n += is_provisioned(p, e) && p->ops->initialised(e);
     }
     return n;
 }
@@ -679,6 +695,7 @@ void pool_new(uv_loop_t *loop, const struct pool_config *cfg, struct pool **out)
     struct pool *p = xcalloc(1, sizeof(*p));
     p->loop = loop;
     p->cfg = *cfg;
+    p->ops = cfg->env_ops ? cfg->env_ops : &env_default_ops;
     (void)uv_timer_init(loop, &p->tick);
     p->tick.data = p;
     (void)uv_timer_start(&p->tick, on_tick, POOL_TICK_MS, POOL_TICK_MS);
@@ -697,14 +714,14 @@ void pool_shutdown(struct pool *p, int grace_ms)
         struct pool_fn *f = p->fns[i];
         expire_waiters(p, f, 0, true);
         for (size_t j = f->n_envs; j-- > 0;) {
-            env_stop(f->envs[j], SIGTERM, grace_ms);
+            p->ops->stop(f->envs[j], SIGTERM, grace_ms);
         }
     }
     p->retiring = true; /* retired records stay until pool_free */
     for (size_t i = 0; i < p->n_retired; i++) {
         struct pool_fn *f = p->retired[i];
         for (size_t j = f->n_envs; j-- > 0;) {
-            env_stop(f->envs[j], SIGTERM, grace_ms);
+            p->ops->stop(f->envs[j], SIGTERM, grace_ms);
         }
     }
 }
@@ -736,8 +753,8 @@ int pool_metrics_live(void *arg, size_t i, const char **name, struct metrics_liv
     *name = f->cfg.name;
     *out = (struct metrics_live){.envs_alive = (long)f->n_envs};
     for (size_t j = 0; j < f->n_envs; j++) {
-        out->envs_idle += env_available(f->envs[j]);
-        out->concurrent += env_has_invocation(f->envs[j]); /* init of a cold start included */
+        out->envs_idle += p->ops->available(f->envs[j]);
+        out->concurrent += p->ops->has_invocation(f->envs[j]); /* init of a cold start included */
     }
     for (const struct inv *w = f->wait_head; w; w = w->next) {
         out->queue_depth += w->is_async;

@@ -19,6 +19,7 @@
 #include "exec/inv.h"
 #include "observe/metrics.h"
 
+struct env_ops;
 struct pool;
 struct sandbox_full;
 
@@ -37,6 +38,9 @@ struct pool_config {
     struct metrics *metrics;   /* counters fed by the pool and its environments (or NULL) */
     uint64_t log_max_bytes;    /* a log stream file rolls over past this (0: never) */
     uint64_t log_retain_bytes; /* a function's log files are pruned to this (0: never) */
+    /* How environments run (exec/env.h): NULL for real runtimes (env_default_ops); the unit
+     * tests of the pool's policy pass a fake. */
+    const struct env_ops *env_ops;
 };
 
 /* Creates a pool on loop. OUT: *out (pool_free). */

@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
+#include "catalog/catalog.h"
 #include "control/aliases_api.h"
 #include "control/concurrency.h"
 #include "control/download.h"
@@ -526,9 +527,8 @@ void routes_init(struct call_ctx *ctl)
         abort();
     }
     aliases_new(&ctl->aliases);
-    if (ctl->store) {
-        versions_restore(ctl);
-    }
+    catalog_init(&ctl->catalog, ctl->store, ctl->pool, ctl->aliases);
+    catalog_restore(&ctl->catalog);
     if (ctl->invoke) {
         ctl->invoke->aliases = ctl->aliases;
     }

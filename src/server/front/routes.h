@@ -12,8 +12,8 @@
 
 #include "api/call.h"
 
-/* Sets up ctl->fns and ctl->aliases once the other members are filled: loads the stored
- * versions, aliases and concurrency settings of the pool's functions (versions_restore)
+/* Sets up ctl->fns, ctl->aliases and ctl->catalog once the other members are filled: loads the
+ * stored versions, aliases and concurrency settings of the pool's functions (catalog_restore)
  * and gives the invoke API the alias cache; makes ctl->url_key. */
 void routes_init(struct call_ctx *ctl);
 /* Frees ctl->fns. NULL is a no-op. */

@@ -19,6 +19,7 @@
 #include "base/func.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "catalog/catalog.h"
 #include "catalog/manifest.h"
 #include "catalog/registry.h"
 #include "exec/pool.h"
@@ -165,8 +166,9 @@ static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
     return 0;
 }
 
-/* SIGHUP: applies the manifest's changes. Changed functions get new environments (in-flight
- * invocations finish on the old ones); functions no longer in it are removed. */
+/* SIGHUP: applies the manifest's changes through the catalog (catalog_reload). Changed functions
+ * get new environments (in-flight invocations finish on the old ones); functions no longer in
+ * it are removed. */
 static void on_sighup(uv_signal_t *h, int signum)
 {
     struct serve *s = h->data;
@@ -180,26 +182,13 @@ static void on_sighup(uv_signal_t *h, int signum)
     if (reload_load(s, &fns, &n) < 0) {
         return;
     }
-    size_t counts[3] = {0, 0, 0}, removed = 0;
-    for (size_t i = 0; i < s->n_manifest_names; i++) {
-        bool kept = false;
-        for (size_t j = 0; j < n; j++) {
-            kept = kept || strcmp(fns[j].name, s->manifest_names[i]) == 0;
-        }
-        if (!kept && pool_remove_function(s->pool, s->manifest_names[i], NULL) == 0) {
-            removed++;
-        }
-    }
+    struct catalog_reload_counts c;
+    catalog_reload(&s->control.catalog, s->manifest_names, s->n_manifest_names, fns, n, &c);
     remember_manifest(s, fns, n);
-    for (size_t i = 0; i < n; i++) {
-        int rc = pool_update_function(s->pool, &fns[i]);
-        counts[rc >= 0 && rc <= POOL_REPLACED ? rc : POOL_UPDATED]++;
-    }
     manifest_free(fns, n);
     log_info("SIGHUP: reloaded %s: %zu added, %zu replaced, %zu unchanged or "
              "rescaled, %zu removed",
-             s->opts->manifest, counts[POOL_ADDED], counts[POOL_REPLACED], counts[POOL_UPDATED],
-             removed);
+             s->opts->manifest, c.added, c.replaced, c.unchanged, c.removed);
 }
 
 /* Sanitizer settings of the server pass through to runtimes built with sanitizers too. */

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog; see catalog.h and docs/internals/catalog.md. Every call writes the store first
+ * and changes the pool only once the store holds the change, so that a failed write leaves the
+ * running functions as they were. The pool gets copies of the caller's configurations: the
+ * caller still has the saved revision to answer with. */
+#include "catalog/catalog.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "catalog/aliases.h"
+#include "catalog/registry.h"
+#include "catalog/scaling.h"
+#include "catalog/snapshot.h"
+#include "exec/pool.h"
+#include "state/store.h"
+
+#define SERVICE   "ServiceException"
+#define CONFLICT  "ResourceConflictException"
+#define NOT_FOUND "ResourceNotFoundException"
+
+void catalog_init(struct catalog *cat, struct store *store, struct pool *pool,
+                  struct aliases *aliases)
+{
+    *cat = (struct catalog){.store = store, .pool = pool, .aliases = aliases};
+}
+
+/* Fills err and returns rc. */
+__attribute__((format(printf, 5, 6))) static int fail(struct catalog_error *err, int rc, int status,
+                                                      const char *type, const char *fmt, ...)
+{
+    err->status = status;
+    (void)snprintf(err->type, sizeof(err->type), "%s", type);
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* A deep copy of src into dst (func_config_fini). The assertion makes a new field of struct
+ * function_config come here: a pointer copied shallowly would be freed twice. */
+static void config_copy(struct function_config *dst, const struct function_config *src)
+{
+    _Static_assert(sizeof(void *) != 8 || sizeof(struct function_config) == 168,
+                   "config_copy copies every field of struct function_config");
+    *dst = *src;
+    dst->name = dup_or_null(src->name);
+    dst->version = dup_or_null(src->version);
+    dst->code_dir = dup_or_null(src->code_dir);
+    dst->handler = dup_or_null(src->handler);
+    dst->runtime = dup_or_null(src->runtime);
+    dst->env = xcalloc(src->n_env + 1, sizeof(char *));
+    for (size_t i = 0; i < src->n_env; i++) {
+        dst->env[i] = xstrdup(src->env[i]);
+    }
+    dst->arch = dup_or_null(src->arch);
+    dst->description = dup_or_null(src->description);
+    dst->layers = dup_or_null(src->layers);
+    dst->opt_dir = dup_or_null(src->opt_dir);
+    dst->code_sha256 = dup_or_null(src->code_sha256);
+    dst->revision_id = dup_or_null(src->revision_id);
+    dst->last_modified = dup_or_null(src->last_modified);
+    dst->on_success = dup_or_null(src->on_success);
+    dst->on_failure = dup_or_null(src->on_failure);
+}
+
+/* Keeps role beside function name (a store setting; the configuration document has none).
+ * 0 or -errno (logged). */
+static int save_role(struct store *st, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    int rc = text ? store_setting_put(st, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        log_error("function %s: saving its Role failed (%s)", name, strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
+/* ---- create and update ---------------------------------------------------------------------- */
+
+/* The store's part of catalog_create. */
+static int create_stored(struct catalog *cat, struct function_config *cfg, const char *role,
+                         const char *tags_json, struct catalog_error *err)
+{
+    char msg[512];
+    if (cat->store == NULL) {
+        return fail(err, -EINVAL, 500, SERVICE, "There is no function store.");
+    }
+    int rc = registry_save(cat->store, cfg, msg, sizeof(msg));
+    if (rc < 0) {
+        return fail(err, rc, 500, SERVICE, "%s", msg);
+    }
+    if (tags_json && strcmp(tags_json, "{}") != 0) {
+        rc = store_setting_put(cat->store, cfg->name, "tags", "", tags_json);
+        if (rc < 0) {
+            (void)store_function_delete(cat->store, cfg->name);
+            return fail(err, rc, 500, SERVICE, "The function store failed to save Tags.");
+        }
+    }
+    if (role) {
+        (void)save_role(cat->store, cfg->name, role); /* logged; the function is usable */
+    }
+    return 0;
+}
+
+int catalog_create(struct catalog *cat, struct function_config *cfg, const char *role,
+                   const char *tags_json, enum catalog_origin origin, struct catalog_error *err)
+{
+    if (pool_function(cat->pool, cfg->name) != NULL) {
+        return fail(err, -EEXIST, 409, CONFLICT, "Function already exist: %s", cfg->name);
+    }
+    if (origin == CATALOG_STORED) {
+        int rc = create_stored(cat, cfg, role, tags_json, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    struct function_config copy;
+    config_copy(&copy, cfg);
+    if (pool_add_function(cat->pool, &copy) < 0) {
+        func_config_fini(&copy); /* cannot happen: the name was checked above */
+    }
+    return 0;
+}
+
+/* The store's part of catalog_update. OUT: *role_rc (the Role's write). */
+static int update_stored(struct catalog *cat, struct function_config *cfg, const char *role,
+                         int *role_rc, struct catalog_error *err)
+{
+    struct store_function sf;
+    int rc = cat->store ? store_function_get(cat->store, cfg->name, &sf) : -ENOENT;
+    if (rc == -ENOENT) {
+        return fail(err, rc, 409, CONFLICT,
+                    "Function %s is defined by --manifest: change it there and reload "
+                    "(SIGHUP).",
+                    cfg->name);
+    }
+    if (rc < 0) {
+        return fail(err, rc, 500, SERVICE, "The function store failed; see the server's log.");
+    }
+    store_function_fini(&sf);
+    char msg[512];
+    rc = role ? registry_save_revised(cat->store, cfg, msg, sizeof(msg))
+              : registry_save(cat->store, cfg, msg, sizeof(msg));
+    if (rc < 0) {
+        return fail(err, rc, 500, SERVICE, "%s", msg);
+    }
+    *role_rc = role ? save_role(cat->store, cfg->name, role) : 0;
+    return 0;
+}
+
+int catalog_update(struct catalog *cat, struct function_config *cfg, const char *role,
+                   enum catalog_origin origin, int *what, struct catalog_error *err)
+{
+    if (pool_function(cat->pool, cfg->name) == NULL) {
+        return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", cfg->name);
+    }
+    int role_rc = 0;
+    if (origin == CATALOG_STORED) {
+        int rc = update_stored(cat, cfg, role, &role_rc, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    struct function_config copy;
+    config_copy(&copy, cfg);
+    int done = pool_update_function(cat->pool, &copy);
+    if (what) {
+        *what = done;
+    }
+    if (role_rc < 0) { /* the configuration is saved and served: say what is missing */
+        return fail(err, role_rc, 500, SERVICE,
+                    "The configuration was saved, but the function store failed to save "
+                    "the Role; see the server's log.");
+    }
+    return 0;
+}
+
+/* ---- versions ------------------------------------------------------------------------------- */
+
+/* The number of the newest version when it is a snapshot of what latest is now; 0 otherwise. */
+static int64_t unchanged_version(struct store *st, const struct function_config *latest)
+{
+    struct store_version *vs = NULL;
+    size_t n = 0;
+    int64_t found = 0;
+    if (store_version_list(st, latest->name, &vs, &n) == 0 && n > 0 &&
+        snapshot_matches(vs[n - 1].snapshot_json, latest)) {
+        found = vs[n - 1].version;
+    }
+    store_version_list_free(vs, n);
+    return found;
+}
+
+int catalog_publish(struct catalog *cat, const char *name, const char *description, int64_t *number,
+                    struct catalog_error *err)
+{
+    const struct function_config *latest = pool_function(cat->pool, name);
+    if (latest == NULL) {
+        return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", name);
+    }
+    *number = cat->store ? unchanged_version(cat->store, latest) : 0;
+    if (*number > 0) {
+        return 0;
+    }
+    int reserved = latest->reserved; /* versions count against their function's */
+    char *snap = snapshot_new(latest, description);
+    int rc = cat->store ? store_version_publish(cat->store, name, snap, number) : -ENOENT;
+    struct function_config cfg;
+    char msg[512] = "";
+    if (rc == 0) {
+        rc = snapshot_config(name, *number, snap, &cfg, msg, sizeof(msg));
+    }
+    free(snap);
+    if (rc == -ENOENT) {
+        return fail(err, rc, 409, CONFLICT,
+                    "Function %s is defined by --manifest or --function without the store: it "
+                    "cannot be versioned.",
+                    name);
+    }
+    if (rc < 0) {
+        return fail(err, rc, 500, SERVICE, "The function store failed.");
+    }
+    cfg.reserved = reserved;
+    (void)pool_update_function(cat->pool, &cfg);
+    func_config_fini(&cfg);
+    return 0;
+}
+
+int catalog_delete_version(struct catalog *cat, const char *name, const char *version,
+                           struct catalog_error *err)
+{
+    char alias[ALIASES_NAME_MAX + 1];
+    if (strcmp(version, "$LATEST") == 0) {
+        return fail(err, -EINVAL, 400, "InvalidParameterValueException",
+                    "$LATEST version cannot be deleted without deleting the function.");
+    }
+    if (pool_function_version(cat->pool, name, version) == NULL) {
+        return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s:%s", name, version);
+    }
+    if (aliases_uses(cat->aliases, name, version, alias, sizeof(alias))) {
+        return fail(err, -EBUSY, 409, CONFLICT,
+                    "Unable to delete version because the following aliases reference it: "
+                    "[%s]",
+                    alias);
+    }
+    if (cat->store) {
+        int rc = store_version_delete(cat->store, name, strtoll(version, NULL, 10));
+        if (rc < 0 && rc != -ENOENT) {
+            return fail(err, rc, 500, SERVICE, "The function store failed.");
+        }
+        (void)store_setting_delete(cat->store, name, SCALING_KIND_PROVISIONED, version);
+    }
+    (void)pool_remove_function(cat->pool, name, version);
+    return 0;
+}
+
+/* ---- delete --------------------------------------------------------------------------------- */
+
+int catalog_delete(struct catalog *cat, const char *name, enum catalog_origin origin,
+                   struct catalog_error *err)
+{
+    if (pool_function(cat->pool, name) == NULL) {
+        return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", name);
+    }
+    if (origin == CATALOG_STORED) {
+        int rc = cat->store ? store_function_delete(cat->store, name) : -ENOENT;
+        if (rc == -ENOENT) {
+            return fail(err, rc, 409, CONFLICT,
+                        "Function %s is defined by --manifest: remove it there and reload "
+                        "(SIGHUP).",
+                        name);
+        }
+        if (rc < 0) {
+            return fail(err, rc, 500, SERVICE, "The function store failed; see the server's log.");
+        }
+    }
+    (void)pool_remove_function(cat->pool, name, NULL);
+    if (cat->aliases) {
+        aliases_remove(cat->aliases, name, NULL);
+    }
+    return 0;
+}
+
+/* ---- manifest reload ------------------------------------------------------------------------ */
+
+static bool has_name(const struct function_config *fns, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(fns[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
+                    struct function_config *fns, size_t n, struct catalog_reload_counts *counts)
+{
+    struct catalog_error err;
+    memset(counts, 0, sizeof(*counts));
+    for (size_t i = 0; i < n_old; i++) {
+        if (!has_name(fns, n, old_names[i]) &&
+            catalog_delete(cat, old_names[i], CATALOG_MANIFEST, &err) == 0) {
+            counts->removed++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int what = POOL_ADDED;
+        int rc = pool_function(cat->pool, fns[i].name)
+                     ? catalog_update(cat, &fns[i], NULL, CATALOG_MANIFEST, &what, &err)
+                     : catalog_create(cat, &fns[i], NULL, NULL, CATALOG_MANIFEST, &err);
+        if (rc < 0) { /* cannot happen without the store; say so if it ever does */
+            log_error("function %s: %s", fns[i].name, err.message);
+        } else if (what == POOL_REPLACED) {
+            counts->replaced++;
+        } else if (what == POOL_ADDED) {
+            counts->added++;
+        } else {
+            counts->unchanged++;
+        }
+    }
+}
+
+/* ---- restore at start ----------------------------------------------------------------------- */
+
+void catalog_alias_target(const struct store_alias *a, struct alias_target *t)
+{
+    memset(t, 0, sizeof(*t));
+    if (a->version == 0) {
+        (void)snprintf(t->version, sizeof(t->version), "$LATEST");
+    } else {
+        (void)snprintf(t->version, sizeof(t->version), "%lld", (long long)a->version);
+    }
+    json_t *w = a->routing_json ? json_loads(a->routing_json, 0, NULL) : NULL;
+    const char *key;
+    json_t *value;
+    json_object_foreach(w, key, value)
+    {
+        (void)snprintf(t->extra, sizeof(t->extra), "%s", key);
+        t->weight = json_number_value(value);
+    }
+    json_decref(w);
+}
+
+/* Serves the stored versions of function name, with its reserved concurrency. */
+static void restore_versions(struct catalog *cat, const char *name)
+{
+    struct store_version *vs = NULL;
+    size_t n = 0;
+    if (store_version_list(cat->store, name, &vs, &n) < 0) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct function_config cfg;
+        char msg[512];
+        if (snapshot_config(name, vs[i].version, vs[i].snapshot_json, &cfg, msg, sizeof(msg)) < 0) {
+            log_warn("%s; not served", msg);
+            continue;
+        }
+        const struct function_config *latest = pool_function(cat->pool, name);
+        cfg.reserved = latest ? latest->reserved : -1;
+        (void)pool_update_function(cat->pool, &cfg);
+        func_config_fini(&cfg);
+    }
+    store_version_list_free(vs, n);
+}
+
+/* Fills the alias cache with the stored aliases of function name. */
+static void restore_aliases(struct catalog *cat, const char *name)
+{
+    struct store_alias *as = NULL;
+    size_t n = 0;
+    if (store_alias_list(cat->store, name, &as, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct alias_target t;
+            catalog_alias_target(&as[i], &t);
+            aliases_set(cat->aliases, name, as[i].name, &t);
+        }
+    }
+    store_alias_list_free(as, n);
+}
+
+void catalog_restore(struct catalog *cat)
+{
+    if (cat->store == NULL) {
+        return;
+    }
+    size_t n = pool_n_functions(cat->pool);
+    char **names = xcalloc(n + 1, sizeof(*names));
+    size_t k = 0;
+    const struct function_config *cfg;
+    for (size_t i = 0; (cfg = pool_function_at(cat->pool, i)) != NULL; i++) {
+        if (strcmp(cfg->version, "$LATEST") == 0 && k < n) {
+            names[k++] = xstrdup(cfg->name);
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        restore_versions(cat, names[i]);
+        restore_aliases(cat, names[i]);
+        scaling_restore(cat->store, cat->pool, cat->aliases, names[i]);
+        free(names[i]);
+    }
+    free(names);
+}
