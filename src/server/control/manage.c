@@ -89,11 +89,7 @@ static bool create_name(struct call *call, json_t *body, struct url_fn *rf)
 static char *tags_doc(json_t *body)
 {
     json_t *tags = json_object_get(body, "Tags");
-    char *doc = json_object_size(tags) ? json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (json_object_size(tags) && doc == NULL) {
-        abort();
-    }
-    return doc;
+    return json_object_size(tags) ? json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
 void manage_create_function(struct call *call)
