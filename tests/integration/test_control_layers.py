@@ -122,6 +122,11 @@ def test_layer_errors(serve):
     with pytest.raises(u.exceptions.ClientError) as ei:
         u.list_layers(CompatibleRuntime="cobol")
     assert ei.value.response["Error"]["Code"] == "ValidationException"
+    # regression: a long filter value is quoted whole (it was cut at 63 bytes)
+    long_rt = "cobol" * 40
+    with pytest.raises(u.exceptions.ClientError) as ei:
+        u.list_layers(CompatibleRuntime=long_rt)
+    assert f"Value '{long_rt}' at 'compatibleRuntime'" in ei.value.response["Error"]["Message"]
     assert c.list_layers()["Layers"] == []
 
 

@@ -38,9 +38,6 @@ void awserr_send(struct httpd_conn *c, int status, const char *type, const char 
     (void)json_object_set_new(o, msg_key, jstr(message));
     char *body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
-    if (body == NULL) {
-        abort();
-    }
     char rid[IDS_UUID_LEN];
     if (request_id == NULL) {
         ids_uuid(rid);

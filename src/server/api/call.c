@@ -8,6 +8,7 @@
 #include "api/awserr.h"
 #include "api/upload.h"
 #include "base/ids.h"
+#include "base/xalloc.h"
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
@@ -16,13 +17,23 @@ void call_error(struct call *call, int status, const char *type, const char *mes
     awserr_send(call->c, status, type, awserr_message_key(type), message, NULL, NULL);
 }
 
+void call_reject(struct call *call, struct validate_err *err)
+{
+    call_error(call, err->status, err->type, err->message ? err->message : "");
+    validate_err_fini(err);
+}
+
+void call_invalid(struct call *call, const char *value, const char *member, const char *constraint)
+{
+    struct validate_err err;
+    (void)validate_err_one(&err, value, member, constraint);
+    call_reject(call, &err);
+}
+
 void call_json(struct call *call, int status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
-    if (text == NULL) {
-        abort();
-    }
     char rid[IDS_UUID_LEN];
     ids_uuid(rid);
     struct httpd_header h[] = {{"Content-Type", "application/json"}, {"x-amzn-RequestId", rid}};
@@ -54,4 +65,40 @@ json_t *call_body(const struct call *call, bool empty_ok)
         return NULL;
     }
     return body;
+}
+
+json_t *call_object(struct call *call)
+{
+    json_t *body = call_body(call, true);
+    if (body == NULL) {
+        call_error(call, 400, "InvalidRequestContentException",
+                   "Could not parse request body into json.");
+    }
+    return body;
+}
+
+bool call_body_string(struct call *call, json_t *body, const char *member, const char *model,
+                      size_t max, const char **out)
+{
+    json_t *v = json_object_get(body, member);
+    *out = json_string_value(v);
+    if (v && (*out == NULL || strlen(*out) > max)) {
+        char *c = xasprintf("Member must have length less than or equal to %zu", max);
+        call_invalid(call, *out ? *out : "(not a string)", model, c);
+        free(c);
+        return false;
+    }
+    return true;
+}
+
+/* ---- code uploads ------------------------------------------------------------------------- */
+
+bool call_take_code(struct call *call, struct code_info *ci)
+{
+    struct validate_err err;
+    if (upload_take_code(call->upload, ci, &err) < 0) {
+        call_reject(call, &err);
+        return false;
+    }
+    return true;
 }

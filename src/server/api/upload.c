@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Parsing and extracting code uploads off the loop; see api_upload.h. */
+/* Parsing and extracting code uploads off the loop; see upload.h. */
 #include "api/upload.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "api/call.h"
 #include "cl_b64.h"
 #include "cl_buf.h"
 #include "state/code_ref.h"
@@ -16,9 +14,9 @@
 
 static void refuse(struct upload *up, int status, const char *type, const char *message)
 {
-    up->status = status;
-    up->type = type;
-    (void)snprintf(up->message, sizeof(up->message), "%s", message);
+    validate_err_fini(&up->err);
+    up->refused = true;
+    (void)validate_err_set(&up->err, status, type, "%s", message);
 }
 
 /* The object holding the package's members, and the prefix of their names in
@@ -156,21 +154,19 @@ void upload_fini(struct upload *up)
         json_decref(up->body);
         up->body = NULL;
         code_info_fini(&up->ci);
+        validate_err_fini(&up->err);
     }
 }
 
-bool upload_take_code(struct call *call, struct code_info *ci)
+int upload_take_code(struct upload *up, struct code_info *ci, struct validate_err *err)
 {
-    struct upload *up = call->upload;
     if (up == NULL) { /* not an upload operation: cannot happen with the route table */
-        call_error(call, 500, "ServiceException", "The request carries no code.");
-        return false;
+        return validate_err_set(err, 500, "ServiceException", "The request carries no code.");
     }
-    if (up->status) {
-        call_error(call, up->status, up->type, up->message);
-        return false;
+    if (up->refused) {
+        return validate_err_set(err, up->err.status, up->err.type, "%s", up->err.message);
     }
     *ci = up->ci;
     memset(&up->ci, 0, sizeof(up->ci));
-    return true;
+    return 0;
 }

@@ -3,7 +3,7 @@
  * PublishLayerVersion): parsing a body of up to 70 MB of JSON, decoding its base64 zip (or
  * reading an S3Bucket/S3Key object of up to 250 MB, code_ref.h) and extracting it (code.h) take
  * about 20 ms per MB. upload_prepare touches no shared state, so the front door
- * (api_control.c) runs it on libuv's thread pool and the operation itself (checks against the
+ * (front/routes.c) runs it on libuv's thread pool and the operation itself (checks against the
  * registry, the store, the answer) on the loop once it is done: invocations are never stalled
  * by an upload. */
 #ifndef CLAMBDA_SERVER_API_UPLOAD_H
@@ -14,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/validate_err.h"
 #include "state/code.h"
-
-struct call;
 
 /* Which operation, so where its code is: Code, the body or Content (ZipFile or
  * S3Bucket/S3Key). */
@@ -24,12 +23,11 @@ enum upload_kind { UPLOAD_FUNCTION, UPLOAD_CODE, UPLOAD_LAYER };
 
 /* What the worker made of an upload request. */
 struct upload {
-    json_t *body;        /* the parsed body (owned); NULL when empty or not JSON */
-    bool empty;          /* the request had no body */
-    int status;          /* 0: the package is in ci; else the AWS error that refused it */
-    const char *type;    /* static */
-    char message[4096];  /* room for a ValidationException quoting a 1024-character S3Key */
-    struct code_info ci; /* owned until upload_take_code */
+    json_t *body;            /* the parsed body (owned); NULL when empty or not JSON */
+    bool empty;              /* the request had no body */
+    bool refused;            /* false: the package is in ci; true: err says why not */
+    struct validate_err err; /* the AWS error that refused it (owned) */
+    struct code_info ci;     /* owned until upload_take_code */
 };
 
 /* Parses body[0..len), reads the package that kind names (a base64 ZipFile, or the
@@ -40,9 +38,10 @@ void upload_prepare(enum upload_kind kind, const uint8_t *body, size_t len, cons
 /* Frees up's members. NULL is a no-op. */
 void upload_fini(struct upload *up);
 
-/* For a handler on the loop: moves the prepared package of call into *ci (code_info_fini).
- * False after answering the AWS error that refused it (413 over 50 MB, 400 for bad base64, a
- * bad zip, a missing or bad S3 object, or a code source clambda does not take). */
-bool upload_take_code(struct call *call, struct code_info *ci);
+/* For a handler on the loop: moves the prepared package of up (NULL: the request was not an
+ * upload) into *ci (code_info_fini). 0, or -EINVAL with *err (validate_err_fini) set to the AWS
+ * error that refused it (413 over 50 MB, 400 for bad base64, a bad zip, a missing or bad S3
+ * object, or a code source clambda does not take; 500 when up is NULL). */
+int upload_take_code(struct upload *up, struct code_info *ci, struct validate_err *err);
 
 #endif /* CLAMBDA_SERVER_API_UPLOAD_H */

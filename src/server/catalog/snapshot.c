@@ -22,9 +22,6 @@ static char *config_doc(const struct function_config *cfg)
     (void)json_object_del(doc, "ProvisionedConcurrentExecutions");
     char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(doc);
-    if (s == NULL) {
-        abort();
-    }
     return s;
 }
 
@@ -41,11 +38,11 @@ char *snapshot_new(const struct function_config *latest, const char *description
                              latest->code_dir, "CodeSha256", latest->code_sha256, "CodeSize",
                              (json_int_t)latest->code_size, "RevisionId", rev, "LastModified", now,
                              "Description", description);
-    char *s = snap ? json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(snap);
-    if (s == NULL) {
-        abort();
+    if (snap == NULL) {
+        abort(); /* a code directory or description that is not UTF-8 */
     }
+    char *s = json_dumps(snap, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(snap);
     return s;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Alias operations; see api_aliases.h. */
+/* Alias operations; see aliases_api.h. */
 #include "control/aliases_api.h"
 
 #include <errno.h>
@@ -7,15 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/arn.h"
 #include "api/page.h"
+#include "api/target.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
 #include "catalog/catalog.h"
 #include "control/concurrency.h"
-#include "control/func_json.h"
-#include "control/validate.h"
-#include "control/versions.h"
 #include "exec/pool.h"
 #include "state/store.h"
 
@@ -40,17 +39,9 @@ static bool version_ok(const char *s)
     return strcmp(s, "$LATEST") == 0 || (all_digits(s) && strlen(s) < ALIASES_VERSION_MAX - 1);
 }
 
-static void invalid(struct call *call, const char *value, const char *member,
-                    const char *constraint)
-{
-    struct validate_error err;
-    validate_one(&err, value, member, constraint);
-    call_error(call, err.status, err.type, err.message);
-}
-
 static char *alias_arn(struct call *call, const char *function, const char *name)
 {
-    return func_json_arn(call->ctl->region, call->account, function, name);
+    return arn_function(call->ctl->region, call->account, function, name);
 }
 
 static void alias_not_found(struct call *call, const char *function, const char *name)
@@ -96,12 +87,12 @@ static void cache_put(struct aliases *cache, const struct store_alias *a)
 static bool check_version(struct call *call, const char *function, const char *v, int64_t *number)
 {
     if (!version_ok(v)) {
-        invalid(call, v, "functionVersion",
-                "Member must satisfy regular expression pattern: " VERSION_PATTERN);
+        call_invalid(call, v, "functionVersion",
+                     "Member must satisfy regular expression pattern: " VERSION_PATTERN);
         return false;
     }
     if (pool_function_version(call->ctl->pool, function, v) == NULL) {
-        versions_not_found(call, function, v);
+        target_missing(call, function, v);
         return false;
     }
     *number = strcmp(v, "$LATEST") == 0 ? 0 : strtoll(v, NULL, 10);
@@ -111,19 +102,20 @@ static bool check_version(struct call *call, const char *function, const char *v
 static bool check_weight(struct call *call, const char *key, json_t *value)
 {
     if (!all_digits(key) || strlen(key) >= ALIASES_VERSION_MAX - 1) {
-        invalid(call, key, "routingConfig.additionalVersionWeights",
-                "Map keys must satisfy constraint: [Member must satisfy regular expression "
-                "pattern: [0-9]+]");
+        call_invalid(call, key, "routingConfig.additionalVersionWeights",
+                     "Map keys must satisfy constraint: [Member must satisfy regular expression "
+                     "pattern: [0-9]+]");
         return false;
     }
     double w = json_number_value(value);
     if (!json_is_number(value) || w < 0.0 || w > 1.0) {
         char buf[64];
         (void)snprintf(buf, sizeof(buf), "%g", w);
-        invalid(call, json_is_number(value) ? buf : "(not a number)",
-                "routingConfig.additionalVersionWeights",
-                "Map value must satisfy constraint: [Member must have value less than or equal "
-                "to 1.0, Member must have value greater than or equal to 0.0]");
+        call_invalid(
+            call, json_is_number(value) ? buf : "(not a number)",
+            "routingConfig.additionalVersionWeights",
+            "Map value must satisfy constraint: [Member must have value less than or equal "
+            "to 1.0, Member must have value greater than or equal to 0.0]");
         return false;
     }
     return true;
@@ -171,7 +163,7 @@ static bool check_routing(struct call *call, const char *function, int64_t prima
             return false;
         }
         if (pool_function_version(call->ctl->pool, function, key) == NULL) {
-            versions_not_found(call, function, key);
+            target_missing(call, function, key);
             return false;
         }
     }
@@ -216,23 +208,24 @@ static void save(struct call *call, struct store_alias *a, const char *if_revisi
 void aliases_api_create(struct call *call)
 {
     struct url_fn rf;
-    json_t *body = versions_function(call, &rf, false) ? versions_body(call) : NULL;
+    json_t *body = target_get(call, TARGET_LATEST, &rf) ? call_object(call) : NULL;
     const char *name = NULL;
     const char *version = NULL;
     const char *description = NULL;
     struct store_alias a = {.function = rf.name};
     char *routing = NULL;
-    if (body == NULL || !versions_string(call, body, "Name", "name", ALIASES_NAME_MAX, &name) ||
-        !versions_string(call, body, "FunctionVersion", "functionVersion", 1024, &version) ||
-        !versions_string(call, body, "Description", "description", 256, &description)) {
+    if (body == NULL || !call_body_string(call, body, "Name", "name", ALIASES_NAME_MAX, &name) ||
+        !call_body_string(call, body, "FunctionVersion", "functionVersion", 1024, &version) ||
+        !call_body_string(call, body, "Description", "description", 256, &description)) {
         json_decref(body);
         return;
     }
     if (name == NULL || version == NULL) {
-        invalid(call, "null", name == NULL ? "name" : "functionVersion", "Member must not be null");
+        call_invalid(call, "null", name == NULL ? "name" : "functionVersion",
+                     "Member must not be null");
     } else if (!alias_name_ok(name)) {
-        invalid(call, name, "name",
-                "Member must satisfy regular expression pattern: " NAME_PATTERN);
+        call_invalid(call, name, "name",
+                     "Member must satisfy regular expression pattern: " NAME_PATTERN);
     } else if (check_version(call, rf.name, version, &a.version) &&
                check_routing(call, rf.name, a.version, json_object_get(body, "RoutingConfig"),
                              &routing)) {
@@ -259,12 +252,12 @@ void aliases_api_create(struct call *call)
 static bool existing(struct call *call, struct url_fn *rf, struct store_alias *a)
 {
     memset(a, 0, sizeof(*a));
-    if (versions_function(call, rf, false) == NULL) {
+    if (target_get(call, TARGET_LATEST, rf) == NULL) {
         return false;
     }
     if (!alias_name_ok(call->label[1])) {
-        invalid(call, call->label[1], "name",
-                "Member must satisfy regular expression pattern: " NAME_PATTERN);
+        call_invalid(call, call->label[1], "name",
+                     "Member must satisfy regular expression pattern: " NAME_PATTERN);
         return false;
     }
     if (store_alias_get(call->ctl->store, rf->name, call->label[1], a) < 0) {
@@ -289,9 +282,9 @@ static bool apply_update(struct call *call, json_t *body, struct store_alias *a,
 {
     const char *version = NULL;
     const char *description = NULL;
-    if (!versions_string(call, body, "FunctionVersion", "functionVersion", 1024, &version) ||
-        !versions_string(call, body, "Description", "description", 256, &description) ||
-        !versions_string(call, body, "RevisionId", "revisionId", 64, rev) ||
+    if (!call_body_string(call, body, "FunctionVersion", "functionVersion", 1024, &version) ||
+        !call_body_string(call, body, "Description", "description", 256, &description) ||
+        !call_body_string(call, body, "RevisionId", "revisionId", 64, rev) ||
         (version && !check_version(call, a->function, version, &a->version))) {
         return false;
     }
@@ -326,7 +319,7 @@ void aliases_api_update(struct call *call)
         store_alias_fini(&a);
         return;
     }
-    json_t *body = versions_body(call);
+    json_t *body = call_object(call);
     const char *rev = NULL;
     if (body && apply_update(call, body, &a, &rev)) {
         if (rev && strcmp(rev, a.revision_id) != 0) {
@@ -373,8 +366,8 @@ static bool list_params(struct call *call, int *page, char *marker, char *fv)
     if (rc == -ENOENT) {
         fv[0] = '\0';
     } else if (rc < 0 || !version_ok(fv)) {
-        invalid(call, rc < 0 ? "(malformed)" : fv, "functionVersion",
-                "Member must satisfy regular expression pattern: " VERSION_PATTERN);
+        call_invalid(call, rc < 0 ? "(malformed)" : fv, "functionVersion",
+                     "Member must satisfy regular expression pattern: " VERSION_PATTERN);
         return false;
     }
     return true;
@@ -388,7 +381,7 @@ void aliases_api_list(struct call *call)
     char fv[ALIASES_VERSION_MAX];
     struct store_alias *as = NULL;
     size_t n = 0;
-    if (versions_function(call, &rf, false) == NULL || !list_params(call, &page, marker, fv)) {
+    if (target_get(call, TARGET_LATEST, &rf) == NULL || !list_params(call, &page, marker, fv)) {
         return;
     }
     if (store_alias_list(call->ctl->store, rf.name, &as, &n) < 0) {

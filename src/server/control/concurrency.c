@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reserved and provisioned concurrency; see api_concurrency.h. */
+/* Reserved and provisioned concurrency; see concurrency.h. */
 #include "control/concurrency.h"
 
 #include <errno.h>
@@ -8,13 +8,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/arn.h"
+#include "api/target.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
 #include "catalog/scaling.h"
 #include "control/func_json.h"
-#include "control/validate.h"
-#include "control/versions.h"
 #include "exec/pool.h"
 #include "state/store.h"
 
@@ -76,9 +76,9 @@ static bool int_member(struct call *call, json_t *body, const char *member, cons
                        long long min, long long *out)
 {
     json_t *v = json_object_get(body, member);
-    struct validate_error err;
+    struct validate_err err;
     if (v == NULL || json_is_null(v)) {
-        validate_one(&err, "null", model, "Member must not be null");
+        (void)validate_err_one(&err, "null", model, "Member must not be null");
     } else if (!json_is_integer(v)) {
         call_error(call, 400, "InvalidRequestContentException",
                    "Could not parse request body into json: expected an integer.");
@@ -87,13 +87,13 @@ static bool int_member(struct call *call, json_t *body, const char *member, cons
         char value[32];
         char *c = xasprintf("Member must have value greater than or equal to %lld", min);
         (void)snprintf(value, sizeof(value), "%lld", (long long)json_integer_value(v));
-        validate_one(&err, value, model, c);
+        (void)validate_err_one(&err, value, model, c);
         free(c);
     } else {
         *out = json_integer_value(v);
         return true;
     }
-    call_error(call, err.status, err.type, err.message);
+    call_reject(call, &err);
     return false;
 }
 
@@ -103,17 +103,15 @@ static bool int_member(struct call *call, json_t *body, const char *member, cons
  * answering. */
 static bool provisioned_target(struct call *call, struct url_fn *rf, char *q, size_t cap)
 {
-    if (versions_function(call, rf, false) == NULL) {
+    if (target_get(call, TARGET_LATEST, rf) == NULL) {
         return false;
     }
     int rc = url_query_get(call->req->url, "Qualifier", q, cap);
-    struct validate_error err;
     if (rc < 0) {
-        validate_one(&err, rc == -ENOENT ? "null" : "(malformed)", "qualifier",
+        call_invalid(call, rc == -ENOENT ? "null" : "(malformed)", "qualifier",
                      rc == -ENOENT ? "Member must not be null"
                                    : "Member must satisfy regular expression pattern: "
                                      "(|[a-zA-Z0-9$_-]+)");
-        call_error(call, err.status, err.type, err.message);
         return false;
     }
     if (strcmp(q, "$LATEST") == 0) {
@@ -123,7 +121,7 @@ static bool provisioned_target(struct call *call, struct url_fn *rf, char *q, si
         return false;
     }
     if (target_version(call->ctl, rf->name, q) == NULL) {
-        versions_not_found(call, rf->name, q);
+        target_missing(call, rf->name, q);
         return false;
     }
     return true;
@@ -141,7 +139,7 @@ static json_t *provisioned_json(struct call *call, const char *function, const c
     size_t mine = ready >= total ? (size_t)requested : ready * (size_t)requested / total;
     json_t *o = json_object();
     if (with_arn) {
-        char *arn = func_json_arn(call->ctl->region, call->account, function, q);
+        char *arn = arn_function(call->ctl->region, call->account, function, q);
         (void)json_object_set_new(o, "FunctionArn", json_string(arn));
         free(arn);
     }
@@ -184,7 +182,7 @@ void concurrency_put_provisioned(struct call *call)
 {
     struct url_fn rf;
     char q[URL_QUALIFIER_MAX + 1];
-    json_t *body = provisioned_target(call, &rf, q, sizeof(q)) ? versions_body(call) : NULL;
+    json_t *body = provisioned_target(call, &rf, q, sizeof(q)) ? call_object(call) : NULL;
     long long n = 0;
     if (body == NULL || !int_member(call, body, "ProvisionedConcurrentExecutions",
                                     "provisionedConcurrentExecutions", 1, &n)) {
@@ -264,7 +262,7 @@ static void list_one(struct call *call, const char *function, const char *q, jso
 void concurrency_list_provisioned(struct call *call)
 {
     struct url_fn rf;
-    if (versions_function(call, &rf, false) == NULL) {
+    if (target_get(call, TARGET_LATEST, &rf) == NULL) {
         return;
     }
     json_t *list = json_array();

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Concurrency settings (control-api.md 5): versions get their function's reserved concurrency
- * (set by api_manage.c's PutFunctionConcurrency; the pool counts every version's environments
+ * (set by manage.c's PutFunctionConcurrency; the pool counts every version's environments
  * against it) and Put/Get/Delete/ListProvisionedConcurrencyConfigs (environments of a published
  * version, or of an alias's version, initialised ahead of invocations by the pool; Status READY
  * once all of them finished their init). Both are stored as settings ("concurrency" and

@@ -10,10 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/arn.h"
+#include "api/target.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "catalog/registry.h"
-#include "control/func_json.h"
 #include "control/settings.h"
 #include "exec/pool.h"
 #include "state/store.h"
@@ -22,9 +23,9 @@
 #define EIC_AGE_MIN   60
 #define EIC_AGE_MAX   21600
 
-static bool eic_target(struct call *call, struct api_target *t)
+static bool eic_target(struct call *call, struct url_fn *t)
 {
-    if (!settings_target(call, call->label[0], true, t)) {
+    if (target_get(call, TARGET_VERSION, t) == NULL) {
         return false;
     }
     if (*t->qualifier == '\0') {
@@ -49,7 +50,7 @@ static bool int_in(struct call *call, json_t *body, const char *key, const char 
                       json_is_integer(v) && json_integer_value(v) < lo ? "greater than or equal to"
                                                                        : "less than or equal to",
                       json_is_integer(v) && json_integer_value(v) < lo ? lo : hi);
-        settings_invalid(call, value, member, what);
+        call_invalid(call, value, member, what);
         free(what);
         return false;
     }
@@ -112,7 +113,7 @@ static bool eic_body_ok(struct call *call, json_t *body)
     return destination_ok(call, dc, "OnSuccess") && destination_ok(call, dc, "OnFailure");
 }
 
-static json_t *eic_load(struct call *call, const struct api_target *t)
+static json_t *eic_load(struct call *call, const struct url_fn *t)
 {
     char *doc = NULL;
     if (store_setting_get(call->ctl->store, t->name, "event-invoke", t->qualifier, &doc) < 0) {
@@ -123,9 +124,9 @@ static json_t *eic_load(struct call *call, const struct api_target *t)
     return o;
 }
 
-static void eic_not_found(struct call *call, const struct api_target *t)
+static void eic_not_found(struct call *call, const struct url_fn *t)
 {
-    char *arn = func_json_arn(call->ctl->region, call->account, t->name, t->qualifier);
+    char *arn = arn_function(call->ctl->region, call->account, t->name, t->qualifier);
     char *m = xasprintf("The function %s doesn't have an EventInvokeConfig", arn);
     call_error(call, 404, "ResourceNotFoundException", m);
     free(m);
@@ -170,7 +171,7 @@ static int eic_apply(struct call *call, const char *name, json_t *eic)
 }
 
 /* Applies body's members to cfg (replace: start from nothing), stamps and stores it, answers. */
-static void eic_write(struct call *call, const struct api_target *t, json_t *cfg, json_t *body)
+static void eic_write(struct call *call, const struct url_fn *t, json_t *cfg, json_t *body)
 {
     static const char *const keys[] = {"MaximumRetryAttempts", "MaximumEventAgeInSeconds", NULL};
     for (size_t i = 0; keys[i]; i++) {
@@ -193,9 +194,6 @@ static void eic_write(struct call *call, const struct api_target *t, json_t *cfg
     long long ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     (void)json_object_set_new(cfg, "LastModified", json_real((double)ms / 1000.0));
     char *doc = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (doc == NULL) {
-        abort();
-    }
     int rc = store_setting_put(call->ctl->store, t->name, "event-invoke", t->qualifier, doc);
     free(doc);
     if (rc == 0 && strcmp(t->qualifier, "$LATEST") == 0) {
@@ -208,9 +206,9 @@ static void eic_write(struct call *call, const struct api_target *t, json_t *cfg
     call_json(call, 200, json_incref(cfg));
 }
 
-static json_t *eic_new(struct call *call, const struct api_target *t)
+static json_t *eic_new(struct call *call, const struct url_fn *t)
 {
-    char *arn = func_json_arn(call->ctl->region, call->account, t->name, t->qualifier);
+    char *arn = arn_function(call->ctl->region, call->account, t->name, t->qualifier);
     json_t *o =
         json_pack("{s:f,s:s,s:{}}", "LastModified", 0.0, "FunctionArn", arn, "DestinationConfig");
     free(arn);
@@ -219,9 +217,9 @@ static json_t *eic_new(struct call *call, const struct api_target *t)
 
 static void eic_set(struct call *call, bool replace)
 {
-    struct api_target t;
-    json_t *body = NULL;
-    if (!eic_target(call, &t) || !settings_body(call, &body)) {
+    struct url_fn t;
+    json_t *body = eic_target(call, &t) ? call_object(call) : NULL;
+    if (body == NULL) {
         return;
     }
     json_t *cfg = NULL;
@@ -249,7 +247,7 @@ void eic_update(struct call *call)
 
 void eic_get(struct call *call)
 {
-    struct api_target t;
+    struct url_fn t;
     if (!eic_target(call, &t)) {
         return;
     }
@@ -263,7 +261,7 @@ void eic_get(struct call *call)
 
 void eic_delete(struct call *call)
 {
-    struct api_target t;
+    struct url_fn t;
     if (!eic_target(call, &t)) {
         return;
     }
@@ -283,8 +281,8 @@ void eic_delete(struct call *call)
 
 void eic_list(struct call *call)
 {
-    struct api_target t;
-    if (!settings_target(call, call->label[0], false, &t)) {
+    struct url_fn t;
+    if (target_get(call, TARGET_FUNCTION, &t) == NULL) {
         return;
     }
     settings_list_kind(call, t.name, "event-invoke", "FunctionEventInvokeConfigs");

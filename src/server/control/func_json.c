@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/arn.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 
@@ -26,14 +27,6 @@ void func_json_time(long long ms, char *out)
     out[n + 2] = (char)('0' + frac / 10 % 10);
     out[n + 3] = (char)('0' + frac % 10);
     memcpy(out + n + 4, "+0000", 6);
-}
-
-char *func_json_arn(const char *region, const char *account, const char *name,
-                    const char *qualifier)
-{
-    bool q = qualifier && *qualifier;
-    return xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", region, account, name, q ? ":" : "",
-                     q ? qualifier : "");
 }
 
 static void set(json_t *o, const char *key, json_t *v)
@@ -86,7 +79,7 @@ json_t *func_json_config(const struct function_config *cfg, const struct func_me
                          const char *region, const char *account, bool qualified)
 {
     const char *version = m->version ? m->version : "$LATEST";
-    char *arn = func_json_arn(region, account, cfg->name, qualified ? version : NULL);
+    char *arn = arn_function(region, account, cfg->name, qualified ? version : NULL);
     char when[FUNC_JSON_TIME_LEN];
     func_json_time(m->last_modified_ms, when);
     json_t *o = json_object();

@@ -2,7 +2,7 @@
 /* The FunctionConfiguration JSON object (control-api.md 4.1) built from a struct
  * function_config plus what the function store keeps beside it (code hash and size, times,
  * revision, state), with exactly the member names and formats botocore parses, in AWS's order.
- * Also ARNs and AWS's LastModified time format. Pure: no I/O. */
+ * Also AWS's LastModified time format (ARNs: api/arn.h). Pure: no I/O. */
 #ifndef CLAMBDA_SERVER_FUNC_JSON_H
 #define CLAMBDA_SERVER_FUNC_JSON_H
 
@@ -34,11 +34,6 @@ struct func_meta {
 
 /* Formats epoch milliseconds as "2024-01-02T03:04:05.678+0000" into out[FUNC_JSON_TIME_LEN]. */
 void func_json_time(long long ms, char *out);
-
-/* "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]" (qualifier NULL or "" for none).
- * Caller frees. */
-char *func_json_arn(const char *region, const char *account, const char *name,
-                    const char *qualifier);
 
 /* The FunctionConfiguration of cfg. FunctionArn carries ":<version>" when qualified is true.
  * Returns a new reference (json_decref). */

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Read-only function operations; see api_functions.h. */
+/* Read-only function operations; see functions.h. */
 #include "control/functions.h"
-
-#include "control/settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,16 +12,14 @@
 #include <unistd.h>
 
 #include "api/page.h"
+#include "api/target.h"
 #include "base/func.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
-#include "catalog/aliases.h"
 #include "cl_b64.h"
 #include "control/download.h"
 #include "control/func_json.h"
 #include "control/settings.h"
-#include "control/validate.h"
-#include "control/versions.h"
 #include "exec/pool.h"
 #include "state/store.h"
 
@@ -196,26 +192,12 @@ json_t *functions_configuration(struct call *call, const struct function_config 
 
 /* ---- resolving {FunctionName} ------------------------------------------------------------- */
 
-/* The function named by the path label and ?Qualifier=. OUT: *qualified (a qualifier was
- * given). NULL after answering an error. */
+/* The configuration the path label and ?Qualifier= name (a version, an alias's version or
+ * $LATEST). OUT: *qualified (a qualifier was given). NULL after answering an error. */
 static const struct function_config *resolve(struct call *call, bool *qualified)
 {
     struct url_fn rf;
-    if (!settings_function(call, call->label[0], &rf)) {
-        return NULL;
-    }
-    const struct function_config *cfg =
-        pool_function_version(call->ctl->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
-    const struct alias_target *t = cfg == NULL && *rf.qualifier
-                                       ? aliases_get(call->ctl->aliases, rf.name, rf.qualifier)
-                                       : NULL;
-    if (t) { /* an alias: its (primary) version */
-        cfg = pool_function_version(call->ctl->pool, rf.name, t->version);
-    }
-    if (cfg == NULL) {
-        versions_not_found(call, rf.name, rf.qualifier);
-        return NULL;
-    }
+    const struct function_config *cfg = target_get(call, TARGET_VERSION, &rf);
     *qualified = *rf.qualifier != '\0';
     return cfg;
 }
@@ -340,16 +322,14 @@ static bool list_params(struct call *call, int *page, bool *all, char *marker, s
                         const char **mversion)
 {
     char fv[64];
-    struct validate_error err;
     const char *url = call->req->url;
     if (!page_max_items(call, FUNCTIONS_PAGE_MAX, page)) {
         return false;
     }
     int rc = url_query_get(url, "FunctionVersion", fv, sizeof(fv));
     if (rc != -ENOENT && (rc < 0 || strcmp(fv, "ALL") != 0)) {
-        validate_one(&err, rc < 0 ? "(malformed)" : fv, "functionVersion",
+        call_invalid(call, rc < 0 ? "(malformed)" : fv, "functionVersion",
                      "Member must satisfy enum value set: [ALL]");
-        call_error(call, err.status, err.type, err.message);
         return false;
     }
     *all = rc == 0;

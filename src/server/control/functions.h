@@ -28,7 +28,7 @@ void functions_free(struct functions *f);
 json_t *functions_configuration(struct call *call, const struct function_config *cfg,
                                 bool qualified);
 
-/* Operation handlers (see api_control.c's route table). */
+/* Operation handlers (see front/routes.c's route table). */
 void functions_list(struct call *call);
 void functions_get(struct call *call);
 void functions_get_configuration(struct call *call);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Layers: PublishLayerVersion (Content.ZipFile or S3Bucket/S3Key, extracted like function code
  * under <state-dir>/code/<sha256hex>), GetLayerVersion, GetLayerVersionByArn, ListLayers,
- * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See api_layers.h. */
+ * ListLayerVersions and DeleteLayerVersion, on the store's layers table. See layers.h. */
 #include "control/layers.h"
 
 #include <errno.h>
@@ -10,19 +10,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/arn.h"
 #include "api/page.h"
-#include "api/upload.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
 #include "control/download.h"
-#include "control/manage.h"
 #include "control/settings.h"
 #include "control/validate.h"
 #include "state/code.h"
 #include "state/optdir.h"
 #include "state/store.h"
 
-#define LAYER_NAME_MAX     140 /* api_layers.h: name buffers are 141 bytes */
+#define LAYER_NAME_MAX     140 /* layers.h: name buffers are 141 bytes */
 #define LAYER_PAGE_MAX     50
 #define LAYER_RUNTIMES_MAX 15
 #define LAYER_DESC_MAX     256
@@ -57,7 +56,7 @@ bool layers_parse_name(const char *id, char out[LAYER_NAME_MAX + 1])
 static bool layer_name(struct call *call, char out[LAYER_NAME_MAX + 1])
 {
     if (!layers_parse_name(call->label[0], out)) {
-        settings_invalid(call, call->label[0], "layerName", NAME_PATTERN);
+        call_invalid(call, call->label[0], "layerName", NAME_PATTERN);
         return false;
     }
     return true;
@@ -98,11 +97,11 @@ static bool string_list_ok(struct call *call, json_t *v, const char *member, siz
                                      : strcmp(s, "x86_64") == 0 || strcmp(s, "arm64") == 0);
     }
     if (!ok) {
-        settings_invalid(call, "(list)", member,
-                         runtimes ? "Member must satisfy constraint: [Member must satisfy "
-                                    "enum value set of the Runtime type]"
-                                  : "Member must satisfy constraint: [Member must satisfy "
-                                    "enum value set: [x86_64, arm64]]");
+        call_invalid(call, "(list)", member,
+                     runtimes ? "Member must satisfy constraint: [Member must satisfy "
+                                "enum value set of the Runtime type]"
+                              : "Member must satisfy constraint: [Member must satisfy "
+                                "enum value set: [x86_64, arm64]]");
     }
     return ok;
 }
@@ -113,13 +112,13 @@ static bool publish_body_ok(struct call *call, json_t *body)
     json_t *desc = json_object_get(body, "Description");
     json_t *lic = json_object_get(body, "LicenseInfo");
     if (!json_is_object(content)) {
-        settings_invalid(call, "null", "content", "Member must not be null");
+        call_invalid(call, "null", "content", "Member must not be null");
         return false;
     }
     if ((desc && (!json_is_string(desc) || json_string_length(desc) > LAYER_DESC_MAX)) ||
         (lic && (!json_is_string(lic) || json_string_length(lic) > 512))) {
-        settings_invalid(call, "(string)", desc ? "description" : "licenseInfo",
-                         "Member must have length less than or equal to 256");
+        call_invalid(call, "(string)", desc ? "description" : "licenseInfo",
+                     "Member must have length less than or equal to 256");
         return false;
     }
     if (!string_list_ok(call, json_object_get(body, "CompatibleRuntimes"), "compatibleRuntimes",
@@ -136,8 +135,8 @@ static json_t *layer_doc(struct call *call, const char *name, int64_t version, j
 {
     char created[IDS_TIME_LEN];
     ids_now_iso(created, 3, "+0000");
-    char *arn = xasprintf("arn:aws:lambda:%s:%s:layer:%s", call->ctl->region, call->account, name);
-    char *varn = xasprintf("%s:%lld", arn, (long long)version);
+    char *arn = arn_layer(call->ctl->region, call->account, name, 0);
+    char *varn = arn_layer(call->ctl->region, call->account, name, version);
     char *loc = xasprintf("file://%s", ci->dir);
     json_t *desc = json_object_get(body, "Description");
     json_t *doc =
@@ -177,13 +176,13 @@ static json_t *answer_doc(const struct call *call, json_t *doc)
 void layers_publish(struct call *call)
 {
     char name[LAYER_NAME_MAX + 1];
-    json_t *body = NULL;
     struct code_info ci;
     memset(&ci, 0, sizeof(ci));
-    if (!layer_name(call, name) || !settings_body(call, &body)) {
+    json_t *body = layer_name(call, name) ? call_object(call) : NULL;
+    if (body == NULL) {
         return;
     }
-    if (!publish_body_ok(call, body) || !upload_take_code(call, &ci)) {
+    if (!publish_body_ok(call, body) || !call_take_code(call, &ci)) {
         json_decref(body);
         return;
     }
@@ -238,8 +237,8 @@ static bool layer_version_labels(struct call *call, char name[LAYER_NAME_MAX + 1
         return false;
     }
     if (!parse_version(call->label[1], version)) {
-        settings_invalid(call, call->label[1], "versionNumber",
-                         "Member must have value greater than or equal to 1");
+        call_invalid(call, call->label[1], "versionNumber",
+                     "Member must have value greater than or equal to 1");
         return false;
     }
     return true;
@@ -274,10 +273,10 @@ void layers_get_by_arn(struct call *call)
     int64_t version = 0;
     if (url_query_get(call->req->url, "Arn", arn, sizeof(arn)) < 0 ||
         !layers_parse_version_arn(arn, name, &version)) {
-        settings_invalid(call, "(Arn)", "arn",
-                         "Member must satisfy regular expression pattern: "
-                         "(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
-                         "\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)");
+        call_invalid(call, "(Arn)", "arn",
+                     "Member must satisfy regular expression pattern: "
+                     "(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
+                     "\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)");
         return;
     }
     answer_version(call, name, version);
@@ -316,27 +315,47 @@ static bool matches(json_t *doc, const char *runtime, const char *arch)
     return rt && ar;
 }
 
+/* The filters and page of ListLayers / ListLayerVersions. runtime and arch are as long as
+ * the request gave them (an error quotes them whole); list_q_fini frees them. */
 struct list_q {
-    char runtime[64];
-    char arch[16];
+    char *runtime; /* "" when not given */
+    char *arch;
     char marker[LAYER_NAME_MAX + 32];
     int max;
 };
 
+/* ?key= of call's URL, decoded ("" when absent). A new string (free()): sized by the URL, so
+ * the value is never cut. */
+static char *query_value(const struct call *call, const char *key)
+{
+    size_t cap = strlen(call->req->url) + 1;
+    char *v = xcalloc(cap, 1);
+    (void)url_query_get(call->req->url, key, v, cap);
+    return v;
+}
+
+static void list_q_fini(struct list_q *q)
+{
+    free(q->runtime);
+    free(q->arch);
+}
+
+/* Reads the filters, Marker and MaxItems into *q (list_q_fini, also after a failure). False
+ * after answering. */
 static bool list_query(struct call *call, struct list_q *q)
 {
     memset(q, 0, sizeof(*q));
-    (void)url_query_get(call->req->url, "CompatibleRuntime", q->runtime, sizeof(q->runtime));
-    (void)url_query_get(call->req->url, "CompatibleArchitecture", q->arch, sizeof(q->arch));
+    q->runtime = query_value(call, "CompatibleRuntime");
+    q->arch = query_value(call, "CompatibleArchitecture");
     (void)url_query_get(call->req->url, "Marker", q->marker, sizeof(q->marker));
     if (!page_max_items(call, LAYER_PAGE_MAX, &q->max)) {
         return false;
     }
     if ((*q->runtime && !validate_runtime_known(q->runtime)) ||
         (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0)) {
-        settings_invalid(call, *q->arch ? q->arch : q->runtime,
-                         *q->arch ? "compatibleArchitecture" : "compatibleRuntime",
-                         "Member must satisfy enum value set");
+        call_invalid(call, *q->arch ? q->arch : q->runtime,
+                     *q->arch ? "compatibleArchitecture" : "compatibleRuntime",
+                     "Member must satisfy enum value set");
         return false;
     }
     return true;
@@ -388,9 +407,11 @@ void layers_list(struct call *call)
     struct store_setting *ls = NULL;
     size_t n = 0;
     if (!list_query(call, &q)) {
+        list_q_fini(&q);
         return;
     }
     if (store_layer_list(call->ctl->store, NULL, &ls, &n) < 0) {
+        list_q_fini(&q);
         settings_store_error(call, "layers", -EIO);
         return;
     }
@@ -411,6 +432,7 @@ void layers_list(struct call *call)
         json_decref(doc);
     }
     store_setting_list_free(ls, n);
+    list_q_fini(&q);
     strip_keys(arr);
     (void)json_object_set_new(out, "Layers", arr);
     call_json(call, 200, out);
@@ -422,10 +444,15 @@ void layers_list_versions(struct call *call)
     struct list_q q;
     struct store_setting *ls = NULL;
     size_t n = 0;
-    if (!layer_name(call, name) || !list_query(call, &q)) {
+    if (!layer_name(call, name)) {
+        return;
+    }
+    if (!list_query(call, &q)) {
+        list_q_fini(&q);
         return;
     }
     if (store_layer_list(call->ctl->store, name, &ls, &n) < 0) {
+        list_q_fini(&q);
         settings_store_error(call, name, -EIO);
         return;
     }
@@ -446,6 +473,7 @@ void layers_list_versions(struct call *call)
         json_decref(doc);
     }
     store_setting_list_free(ls, n);
+    list_q_fini(&q);
     strip_keys(arr);
     (void)json_object_set_new(out, "LayerVersions", arr);
     call_json(call, 200, out);
@@ -458,10 +486,10 @@ static bool layer_dir(struct call *call, const char *arn, char **dir, json_t *ou
     char name[LAYER_NAME_MAX + 1];
     int64_t version = 0;
     if (!layers_parse_version_arn(arn, name, &version)) {
-        settings_invalid(call, arn, "layers",
-                         "Member must satisfy constraint: [Member must satisfy regular "
-                         "expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:"
-                         "layer:[a-zA-Z0-9-_]+:[0-9]+]");
+        call_invalid(call, arn, "layers",
+                     "Member must satisfy constraint: [Member must satisfy regular "
+                     "expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:"
+                     "layer:[a-zA-Z0-9-_]+:[0-9]+]");
         return false;
     }
     json_t *doc = layers_get_doc(call->ctl->store, name, version);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Lambda layers on the function store (store_layer_*): PublishLayerVersion (Content.ZipFile
  * or S3Bucket/S3Key; extracted like function code into <state-dir>/code/<sha256hex>, whose file://
- * URL is the stored Content.Location; answers give the zip's download URL, api_download.h),
+ * URL is the stored Content.Location; answers give the zip's download URL, control/download.h),
  * GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions
  * (filters CompatibleRuntime / CompatibleArchitecture, pages of at most 50 with NextMarker) and
  * DeleteLayerVersion (204 even when the version does not exist, as AWS). Version numbers are
@@ -30,7 +30,7 @@ json_t *layers_get_doc(struct store *st, const char *name, int64_t version);
  * there are no layers). False after answering the error. */
 bool layers_resolve(struct call *call, json_t *layers, char **layers_json, char **opt_dir);
 
-/* Operation handlers (api_control.c's route table). */
+/* Operation handlers (front/routes.c's route table). */
 void layers_publish(struct call *call);
 void layers_get_version(struct call *call);
 void layers_get_by_arn(struct call *call);

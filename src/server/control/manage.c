@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/upload.h"
+#include "api/target.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "catalog/catalog.h"
@@ -26,17 +26,15 @@
 
 static void null_member(struct call *call, const char *member)
 {
-    char *m = xasprintf("1 validation error detected: Value null at '%s' failed to satisfy "
-                        "constraint: Member must not be null",
-                        member);
-    call_error(call, 400, "ValidationException", m);
-    free(m);
+    struct validate_err err;
+    (void)validate_err_null(&err, member);
+    call_reject(call, &err);
 }
 
 /* Parses and validates the body. OUT: *body (json_decref). False after answering. */
 static bool create_body(struct call *call, json_t **body)
 {
-    struct validate_error err;
+    struct validate_err err;
     *body = call_body(call, false);
     if (*body == NULL) {
         call_error(call, 400, "InvalidRequestContentException",
@@ -44,7 +42,7 @@ static bool create_body(struct call *call, json_t **body)
         return false;
     }
     if (validate_function_request(*body, true, NULL, &err) < 0) {
-        call_error(call, err.status, err.type, err.message);
+        call_reject(call, &err);
     } else if (!json_is_string(json_object_get(*body, "FunctionName"))) {
         null_member(call, "functionName");
     } else if (!json_is_string(json_object_get(*body, "Role"))) {
@@ -73,13 +71,9 @@ static bool create_body(struct call *call, json_t **body)
 static bool create_name(struct call *call, json_t *body, struct url_fn *rf)
 {
     const char *id = json_string_value(json_object_get(body, "FunctionName"));
-    if (url_parse_function(id, rf) < 0 || rf->qualifier[0]) {
-        struct validate_error err;
-        validate_one(&err, id, "functionName",
-                     "Member must satisfy regular expression pattern: "
-                     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-                     "(function:)?([a-zA-Z0-9-_]+)");
-        call_error(call, err.status, err.type, err.message);
+    struct validate_err err;
+    if (target_parse(id, false, rf, &err) < 0) {
+        call_reject(call, &err);
         return false;
     }
     if (pool_function(call->ctl->pool, rf->name) != NULL) {
@@ -95,11 +89,7 @@ static bool create_name(struct call *call, json_t *body, struct url_fn *rf)
 static char *tags_doc(json_t *body)
 {
     json_t *tags = json_object_get(body, "Tags");
-    char *doc = json_object_size(tags) ? json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (json_object_size(tags) && doc == NULL) {
-        abort();
-    }
-    return doc;
+    return json_object_size(tags) ? json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 }
 
 void manage_create_function(struct call *call)
@@ -112,7 +102,7 @@ void manage_create_function(struct call *call)
     memset(&ci, 0, sizeof(ci));
     if (!create_body(call, &body) || !create_name(call, body, &rf) ||
         !layers_resolve(call, json_object_get(body, "Layers"), &layers, &opt_dir) ||
-        !upload_take_code(call, &ci)) {
+        !call_take_code(call, &ci)) {
         json_decref(body);
         free(layers);
         free(opt_dir);
@@ -168,20 +158,14 @@ void manage_delete_function(struct call *call)
 {
     struct url_fn rf;
     char q[URL_QUALIFIER_MAX + 1];
-    if (url_parse_function(call->label[0], &rf) < 0) {
-        struct validate_error err;
-        validate_one(&err, call->label[0], "functionName",
-                     "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:"
-                     "lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
-                     "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-        call_error(call, err.status, err.type, err.message);
+    struct validate_err verr;
+    if (target_parse(call->label[0], true, &rf, &verr) < 0) {
+        call_reject(call, &verr);
         return;
     }
     int qrc = url_query_get(call->req->url, "Qualifier", q, sizeof(q));
     if (qrc == 0 && rf.qualifier[0] && strcmp(q, rf.qualifier) != 0) {
-        call_error(call, 400, "InvalidParameterValueException",
-                   "The derived qualifier from the function name does not match the "
-                   "specified qualifier.");
+        call_error(call, 400, "InvalidParameterValueException", TARGET_QUALIFIER_MISMATCH);
         return;
     }
     if (rf.qualifier[0] || qrc == 0) {
@@ -191,7 +175,7 @@ void manage_delete_function(struct call *call)
     struct catalog_error err;
     if (catalog_delete(&call->ctl->catalog, rf.name, CATALOG_STORED, &err) < 0) {
         if (err.status == 404) {
-            versions_not_found(call, rf.name, NULL);
+            target_missing(call, rf.name, NULL);
         } else {
             call_error(call, err.status, err.type, err.message);
         }
@@ -220,7 +204,7 @@ static const struct function_config *update_target(struct call *call, json_t *bo
     const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
     struct store_function sf;
     if (cfg == NULL) {
-        versions_not_found(call, rf.name, NULL);
+        target_missing(call, rf.name, NULL);
         return NULL;
     }
     if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {
@@ -262,12 +246,12 @@ static void apply_layers(struct function_config *cfg, bool given, char *layers, 
 static const struct function_config *update_prepare(struct call *call, json_t *body, char **layers,
                                                     char **opt_dir)
 {
-    struct validate_error verr;
+    struct validate_err verr;
     const struct function_config *old = NULL;
     struct url_fn rf;
     bool named = url_parse_function(call->label[0], &rf) == 0;
     if (validate_function_request(body, false, named ? rf.name : call->label[0], &verr) < 0) {
-        call_error(call, verr.status, verr.type, verr.message);
+        call_reject(call, &verr);
     } else {
         old = update_target(call, body);
     }
@@ -307,10 +291,8 @@ static char *changed_role(struct call *call, const char *name, json_t *body)
 
 void manage_update_configuration(struct call *call)
 {
-    json_t *body = call_body(call, true);
+    json_t *body = call_object(call);
     if (body == NULL) {
-        call_error(call, 400, "InvalidRequestContentException",
-                   "Could not parse request body into json.");
         return;
     }
     char *layers = NULL;
@@ -403,12 +385,10 @@ void manage_put_concurrency(struct call *call)
     } else if (n == NULL) {
         null_member(call, "reservedConcurrentExecutions");
     } else if (json_integer_value(n) < 0) {
-        struct validate_error err;
         char v[32];
         (void)snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(n));
-        validate_one(&err, v, "reservedConcurrentExecutions",
+        call_invalid(call, v, "reservedConcurrentExecutions",
                      "Member must have value greater than or equal to 0");
-        call_error(call, err.status, err.type, err.message);
     } else {
         old = update_target(call, body);
     }
@@ -468,9 +448,8 @@ static json_t *code_body(struct call *call)
     } else if (json_object_get(body, "Architectures") &&
                (!json_is_array(json_object_get(body, "Architectures")) ||
                 json_array_size(json_object_get(body, "Architectures")) != 1)) {
-        call_error(call, 400, "ValidationException",
-                   "1 validation error detected: Value at 'architectures' failed to "
-                   "satisfy constraint: Member must have length less than or equal to 1");
+        call_invalid(call, NULL, "architectures",
+                     "Member must have length less than or equal to 1");
     } else {
         return body;
     }
@@ -484,7 +463,7 @@ void manage_update_code(struct call *call)
     const struct function_config *old = body ? update_target(call, body) : NULL;
     struct code_info ci;
     memset(&ci, 0, sizeof(ci));
-    if (old == NULL || !upload_take_code(call, &ci)) {
+    if (old == NULL || !call_take_code(call, &ci)) {
         json_decref(body);
         return;
     }

@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* AddPermission, RemovePermission and GetPolicy: the resource policy of a function (or of one
  * qualifier) is stored as {"RevisionId": ..., "Policy": {Version, Id, Statement[]}} and returned
- * in AWS's document shape. It is not enforced (docs/api.md). See api_settings.h. */
+ * in AWS's document shape. It is not enforced (docs/api.md). See settings.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/arn.h"
+#include "api/target.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
-#include "control/func_json.h"
 #include "control/settings.h"
 #include "state/store.h"
 
 #define SID_MAX 100
 
 /* The stored policy of t (a new reference), or NULL when there is none. */
-static json_t *policy_load(struct call *call, const struct api_target *t)
+static json_t *policy_load(struct call *call, const struct url_fn *t)
 {
     char *doc = NULL;
     if (store_setting_get(call->ctl->store, t->name, "policy", t->qualifier, &doc) < 0) {
@@ -28,7 +29,7 @@ static json_t *policy_load(struct call *call, const struct api_target *t)
 }
 
 /* Saves p (or deletes it when it has no statement left) under a new revision id. 0 or -errno. */
-static int policy_save(struct call *call, const struct api_target *t, json_t *p)
+static int policy_save(struct call *call, const struct url_fn *t, json_t *p)
 {
     json_t *stmts = json_object_get(json_object_get(p, "Policy"), "Statement");
     if (json_array_size(stmts) == 0) {
@@ -38,9 +39,6 @@ static int policy_save(struct call *call, const struct api_target *t, json_t *p)
     ids_uuid(rid);
     (void)json_object_set_new(p, "RevisionId", json_string(rid));
     char *doc = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (doc == NULL) {
-        abort();
-    }
     int rc = store_setting_put(call->ctl->store, t->name, "policy", t->qualifier, doc);
     free(doc);
     return rc;
@@ -76,10 +74,10 @@ static void condition_add(json_t *cond, const char *op, const char *key, const c
 }
 
 /* The statement for body (validated). A new reference. */
-static json_t *statement(struct call *call, const struct api_target *t, json_t *body)
+static json_t *statement(struct call *call, const struct url_fn *t, json_t *body)
 {
     const char *action = json_string_value(json_object_get(body, "Action"));
-    char *arn = func_json_arn(call->ctl->region, call->account, t->name, t->qualifier);
+    char *arn = arn_function(call->ctl->region, call->account, t->name, t->qualifier);
     json_t *cond = json_object();
     condition_add(cond, "StringEquals", "AWS:SourceAccount",
                   json_string_value(json_object_get(body, "SourceAccount")));
@@ -111,7 +109,7 @@ static bool str_member(struct call *call, json_t *body, const char *key, const c
 {
     json_t *v = json_object_get(body, key);
     if ((v == NULL && required) || (v && !json_is_string(v))) {
-        settings_invalid(call, "null", member, "Member must not be null");
+        call_invalid(call, "null", member, "Member must not be null");
         return false;
     }
     return true;
@@ -138,14 +136,14 @@ static bool permission_ok(struct call *call, json_t *body)
     if (len < 1 || len > SID_MAX ||
         strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
                     "TUVWXYZ0123456789-_") != len) {
-        settings_invalid(call, sid, "statementId",
-                         "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)");
+        call_invalid(call, sid, "statementId",
+                     "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)");
         return false;
     }
     const char *auth = json_string_value(json_object_get(body, "FunctionUrlAuthType"));
     if (auth && strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0) {
-        settings_invalid(call, auth, "functionUrlAuthType",
-                         "Member must satisfy enum value set: [NONE, AWS_IAM]");
+        call_invalid(call, auth, "functionUrlAuthType",
+                     "Member must satisfy enum value set: [NONE, AWS_IAM]");
         return false;
     }
     return true;
@@ -184,7 +182,7 @@ static json_t *empty_policy(void)
                      "Statement");
 }
 
-static void add_statement(struct call *call, const struct api_target *t, json_t *body, json_t *p)
+static void add_statement(struct call *call, const struct url_fn *t, json_t *body, json_t *p)
 {
     json_t *stmts = json_object_get(json_object_get(p, "Policy"), "Statement");
     const char *sid = json_string_value(json_object_get(body, "StatementId"));
@@ -213,9 +211,9 @@ static void add_statement(struct call *call, const struct api_target *t, json_t 
 
 void policy_add_permission(struct call *call)
 {
-    struct api_target t;
-    json_t *body = NULL;
-    if (!settings_target(call, call->label[0], true, &t) || !settings_body(call, &body)) {
+    struct url_fn t;
+    json_t *body = target_get(call, TARGET_VERSION, &t) ? call_object(call) : NULL;
+    if (body == NULL) {
         return;
     }
     if (permission_ok(call, body)) {
@@ -240,8 +238,8 @@ static void no_policy(struct call *call)
 
 void policy_remove_permission(struct call *call)
 {
-    struct api_target t;
-    if (!settings_target(call, call->label[0], true, &t)) {
+    struct url_fn t;
+    if (target_get(call, TARGET_VERSION, &t) == NULL) {
         return;
     }
     char want[IDS_UUID_LEN + 8];
@@ -269,8 +267,8 @@ void policy_remove_permission(struct call *call)
 
 void policy_get(struct call *call)
 {
-    struct api_target t;
-    if (!settings_target(call, call->label[0], true, &t)) {
+    struct url_fn t;
+    if (target_get(call, TARGET_VERSION, &t) == NULL) {
         return;
     }
     json_t *p = policy_load(call, &t);

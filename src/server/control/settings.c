@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tags and resource policies; shared helpers of the settings operations. See api_settings.h. */
+/* Tags and resource policies; shared helpers of the settings operations. See settings.h. */
 #include "control/settings.h"
 
 #include <errno.h>
@@ -7,89 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/ids.h"
+#include "api/target.h"
 #include "base/xalloc.h"
-#include "control/func_json.h"
-#include "control/validate.h"
-#include "control/versions.h"
-#include "exec/pool.h"
 #include "state/store.h"
-
-#define FN_PATTERN                                                                          \
-    "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?"       \
-    "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|" \
-    "[a-zA-Z0-9-_]+))?"
-
-void settings_invalid(struct call *call, const char *value, const char *member, const char *what)
-{
-    struct validate_error err;
-    validate_one(&err, value, member, what);
-    call_error(call, err.status, err.type, err.message);
-}
-
-static bool qualifier_ok(const char *q)
-{
-    size_t len = strlen(q);
-    return len >= 1 && len <= URL_QUALIFIER_MAX &&
-           strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$_-") == len;
-}
-
-/* True when qualifier names $LATEST, a version the pool runs or a stored alias. */
-static bool qualifier_exists(struct call *call, const char *name, const char *q)
-{
-    if (strcmp(q, "$LATEST") == 0 || pool_function_version(call->ctl->pool, name, q) != NULL) {
-        return true;
-    }
-    struct store_alias a;
-    if (store_alias_get(call->ctl->store, name, q, &a) == 0) {
-        store_alias_fini(&a);
-        return true;
-    }
-    return false;
-}
-
-bool settings_function(struct call *call, const char *label, struct url_fn *rf)
-{
-    char q[URL_QUALIFIER_MAX + 1];
-    if (url_parse_function(label, rf) < 0) {
-        settings_invalid(call, label, "functionName", FN_PATTERN);
-        return false;
-    }
-    int rc = url_query_get(call->req->url, "Qualifier", q, sizeof(q));
-    if (rc == -ENOENT) {
-        return true;
-    }
-    if (rc < 0 || !qualifier_ok(q)) {
-        settings_invalid(call, rc < 0 ? "(malformed)" : q, "qualifier",
-                         "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)");
-        return false;
-    }
-    if (*rf->qualifier && strcmp(rf->qualifier, q) != 0) {
-        call_error(call, 400, "InvalidParameterValueException",
-                   "The derived qualifier from the function name does not match the "
-                   "specified qualifier.");
-        return false;
-    }
-    memcpy(rf->qualifier, q, sizeof(q));
-    return true;
-}
-
-bool settings_target(struct call *call, const char *label, bool check_qualifier,
-                     struct api_target *t)
-{
-    struct url_fn rf;
-    if (!settings_function(call, label, &rf)) {
-        return false;
-    }
-    memcpy(t->name, rf.name, sizeof(t->name));
-    memcpy(t->qualifier, rf.qualifier, sizeof(t->qualifier));
-    if (pool_function(call->ctl->pool, t->name) == NULL ||
-        (check_qualifier && *t->qualifier && !qualifier_exists(call, t->name, t->qualifier))) {
-        versions_not_found(call, t->name, t->qualifier);
-        return false;
-    }
-    return true;
-}
 
 void settings_store_error(struct call *call, const char *name, int rc)
 {
@@ -126,25 +46,13 @@ void settings_list_kind(struct call *call, const char *name, const char *kind, c
     call_json(call, 200, json_pack("{s:o}", member, arr));
 }
 
-bool settings_body(struct call *call, json_t **body)
-{
-    *body = call_body(call, true);
-    if (*body == NULL) {
-        call_error(call, 400, "InvalidRequestContentException",
-                   "Could not parse request body into json.");
-        return false;
-    }
-    return true;
-}
-
 /* ---- tags ----------------------------------------------------------------------------------- */
 
 static bool tag_key_ok(struct call *call, const char *key)
 {
     size_t len = strlen(key);
     if (len < 1 || len > API_TAG_KEY_MAX) {
-        settings_invalid(call, key, "tags.key",
-                         "Member must have length less than or equal to 128");
+        call_invalid(call, key, "tags.key", "Member must have length less than or equal to 128");
         return false;
     }
     if (strncasecmp(key, "aws:", 4) == 0) {
@@ -169,8 +77,8 @@ bool settings_tags_ok(struct call *call, json_t *tags)
             return false;
         }
         if (!json_is_string(v) || json_string_length(v) > API_TAG_VALUE_MAX) {
-            settings_invalid(call, json_is_string(v) ? json_string_value(v) : "(not a string)",
-                             "tags.value", "Member must have length less than or equal to 256");
+            call_invalid(call, json_is_string(v) ? json_string_value(v) : "(not a string)",
+                         "tags.value", "Member must have length less than or equal to 256");
             return false;
         }
     }
@@ -191,9 +99,6 @@ json_t *settings_tags(struct call *call, const char *name)
 int settings_put_tags(struct call *call, const char *name, json_t *tags)
 {
     char *doc = json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS);
-    if (doc == NULL) {
-        abort();
-    }
     int rc = json_object_size(tags) == 0
                  ? store_setting_delete(call->ctl->store, name, "tags", "")
                  : store_setting_put(call->ctl->store, name, "tags", "", doc);
@@ -202,20 +107,20 @@ int settings_put_tags(struct call *call, const char *name, json_t *tags)
 }
 
 /* The function of a tags path label, which must be an unqualified function ARN. */
-static bool tag_target(struct call *call, struct api_target *t)
+static bool tag_target(struct call *call, struct url_fn *t)
 {
     const char *arn = call->label[0];
     if (strncmp(arn, "arn:", 4) != 0) {
-        settings_invalid(call, arn, "resource",
-                         "Member must satisfy regular expression pattern: "
-                         "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
-                         "\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|"
-                         "layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|"
-                         "event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                         "[0-9a-f]{12})");
+        call_invalid(call, arn, "resource",
+                     "Member must satisfy regular expression pattern: "
+                     "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
+                     "\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|"
+                     "layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|"
+                     "event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                     "[0-9a-f]{12})");
         return false;
     }
-    if (!settings_target(call, arn, false, t)) {
+    if (target_get(call, TARGET_FUNCTION, t) == NULL) {
         return false;
     }
     if (*t->qualifier) {
@@ -239,15 +144,15 @@ static void save_tags(struct call *call, const char *name, json_t *tags)
 
 void settings_tag_resource(struct call *call)
 {
-    struct api_target t;
-    json_t *body = NULL;
-    if (!tag_target(call, &t) || !settings_body(call, &body)) {
+    struct url_fn t;
+    json_t *body = tag_target(call, &t) ? call_object(call) : NULL;
+    if (body == NULL) {
         return;
     }
     json_t *add = json_object_get(body, "Tags");
     json_t *tags = settings_tags(call, t.name);
     if (add == NULL) {
-        settings_invalid(call, "null", "tags", "Member must not be null");
+        call_invalid(call, "null", "tags", "Member must not be null");
     } else if (settings_tags_ok(call, add)) {
         (void)json_object_update(tags, add);
         if (json_object_size(tags) > API_TAGS_MAX) {
@@ -271,8 +176,8 @@ static bool remove_keys(struct call *call, json_t *tags)
         if (len > 8 && strncmp(q, "tagKeys=", 8) == 0) {
             char key[API_TAG_KEY_MAX * 4 + 1];
             if (url_pct_decode(q + 8, len - 8, key, sizeof(key)) < 0) {
-                settings_invalid(call, "(malformed)", "tagKeys",
-                                 "Member must have length less than or equal to 128");
+                call_invalid(call, "(malformed)", "tagKeys",
+                             "Member must have length less than or equal to 128");
                 return false;
             }
             (void)json_object_del(tags, key);
@@ -284,12 +189,12 @@ static bool remove_keys(struct call *call, json_t *tags)
 
 void settings_untag_resource(struct call *call)
 {
-    struct api_target t;
+    struct url_fn t;
     if (!tag_target(call, &t)) {
         return;
     }
     if (strstr(call->req->url, "tagKeys=") == NULL) {
-        settings_invalid(call, "null", "tagKeys", "Member must not be null");
+        call_invalid(call, "null", "tagKeys", "Member must not be null");
         return;
     }
     json_t *tags = settings_tags(call, t.name);
@@ -301,7 +206,7 @@ void settings_untag_resource(struct call *call)
 
 void settings_list_tags(struct call *call)
 {
-    struct api_target t;
+    struct url_fn t;
     if (tag_target(call, &t)) {
         call_json(call, 200, json_pack("{s:o}", "Tags", settings_tags(call, t.name)));
     }

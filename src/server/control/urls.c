@@ -1,32 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /* Function URL configs (Create/Get/Update/Delete/ListFunctionUrlConfigs). Stored as the
  * response document under setting kind "url" (qualifier "" or an alias); the URL is not served
- * yet (docs/api.md). See api_settings.h. */
+ * yet (docs/api.md). See settings.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "api/arn.h"
+#include "api/target.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
-#include "control/func_json.h"
 #include "control/settings.h"
 #include "state/store.h"
 
 #define CORS_MAX_AGE 86400
 
 /* The URL config's target: unqualified or an alias (not $LATEST or a version). */
-static bool url_target(struct call *call, struct api_target *t)
+static bool url_target(struct call *call, struct url_fn *t)
 {
-    if (!settings_target(call, call->label[0], true, t)) {
+    if (target_get(call, TARGET_VERSION, t) == NULL) {
         return false;
     }
     if (*t->qualifier && (strcmp(t->qualifier, "$LATEST") == 0 ||
                           strspn(t->qualifier, "0123456789") == strlen(t->qualifier))) {
-        settings_invalid(call, t->qualifier, "qualifier",
-                         "Member must satisfy regular expression pattern: "
-                         "((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
+        call_invalid(call, t->qualifier, "qualifier",
+                     "Member must satisfy regular expression pattern: "
+                     "((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
         return false;
     }
     return true;
@@ -40,7 +41,7 @@ static bool enum_ok(struct call *call, json_t *v, const char *member, const char
     }
     if (s == NULL || (strcmp(s, a) != 0 && strcmp(s, b) != 0)) {
         char *what = xasprintf("Member must satisfy enum value set: [%s, %s]", a, b);
-        settings_invalid(call, s ? s : "(not a string)", member, what);
+        call_invalid(call, s ? s : "(not a string)", member, what);
         free(what);
         return false;
     }
@@ -63,15 +64,15 @@ static bool cors_ok(struct call *call, json_t *cors)
             known |= strcmp(key, lists[i]) == 0;
         }
         if (!known) {
-            settings_invalid(call, key, "cors", "Member must be a known Cors member");
+            call_invalid(call, key, "cors", "Member must be a known Cors member");
             return false;
         }
     }
     json_t *age = json_object_get(cors, "MaxAge");
     if (age && (!json_is_integer(age) || json_integer_value(age) < 0 ||
                 json_integer_value(age) > CORS_MAX_AGE)) {
-        settings_invalid(call, "MaxAge", "cors.maxAge",
-                         "Member must have value less than or equal to 86400");
+        call_invalid(call, "MaxAge", "cors.maxAge",
+                     "Member must have value less than or equal to 86400");
         return false;
     }
     return true;
@@ -82,12 +83,12 @@ static bool url_body_ok(struct call *call, json_t *body, bool create)
 {
     json_t *auth = json_object_get(body, "AuthType");
     if (create && auth == NULL) {
-        settings_invalid(call, "null", "authType", "Member must not be null");
+        call_invalid(call, "null", "authType", "Member must not be null");
         return false;
     }
     json_t *cors = json_object_get(body, "Cors");
     if (cors && !json_is_object(cors)) {
-        settings_invalid(call, "Cors", "cors", "Member must be a structure");
+        call_invalid(call, "Cors", "cors", "Member must be a structure");
         return false;
     }
     return enum_ok(call, auth, "authType", "NONE", "AWS_IAM") &&
@@ -96,7 +97,7 @@ static bool url_body_ok(struct call *call, json_t *body, bool create)
            cors_ok(call, cors);
 }
 
-static json_t *url_load(struct call *call, const struct api_target *t)
+static json_t *url_load(struct call *call, const struct url_fn *t)
 {
     char *doc = NULL;
     if (store_setting_get(call->ctl->store, t->name, "url", t->qualifier, &doc) < 0) {
@@ -107,12 +108,9 @@ static json_t *url_load(struct call *call, const struct api_target *t)
     return o;
 }
 
-static int url_save(struct call *call, const struct api_target *t, json_t *cfg)
+static int url_save(struct call *call, const struct url_fn *t, json_t *cfg)
 {
     char *doc = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (doc == NULL) {
-        abort();
-    }
     int rc = store_setting_put(call->ctl->store, t->name, "url", t->qualifier, doc);
     free(doc);
     return rc;
@@ -132,9 +130,9 @@ static void url_id(char out[33])
 
 void urls_create(struct call *call)
 {
-    struct api_target t;
-    json_t *body = NULL;
-    if (!url_target(call, &t) || !settings_body(call, &body)) {
+    struct url_fn t;
+    json_t *body = url_target(call, &t) ? call_object(call) : NULL;
+    if (body == NULL) {
         return;
     }
     json_t *old = NULL;
@@ -145,7 +143,7 @@ void urls_create(struct call *call)
     if ((old = url_load(call, &t)) != NULL) {
         json_decref(old);
         json_decref(body);
-        char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
+        char *arn = arn_function(call->ctl->region, call->account, t.name, t.qualifier);
         char *m = xasprintf("Failed to create function url config for [functionArn = %s]. Error "
                             "message:  FunctionUrlConfig exists for this Lambda function",
                             arn);
@@ -159,7 +157,7 @@ void urls_create(struct call *call)
     url_id(id);
     ids_now_iso(now, 6, "Z");
     char *url = xasprintf("https://%s.lambda-url.%s.on.aws/", id, call->ctl->region);
-    char *arn = func_json_arn(call->ctl->region, call->account, t.name, t.qualifier);
+    char *arn = arn_function(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");
     json_t *cfg =
@@ -182,7 +180,7 @@ void urls_create(struct call *call)
 
 void urls_get(struct call *call)
 {
-    struct api_target t;
+    struct url_fn t;
     if (!url_target(call, &t)) {
         return;
     }
@@ -196,9 +194,9 @@ void urls_get(struct call *call)
 
 void urls_update(struct call *call)
 {
-    struct api_target t;
-    json_t *body = NULL;
-    if (!url_target(call, &t) || !settings_body(call, &body)) {
+    struct url_fn t;
+    json_t *body = url_target(call, &t) ? call_object(call) : NULL;
+    if (body == NULL) {
         return;
     }
     json_t *cfg = NULL;
@@ -228,7 +226,7 @@ void urls_update(struct call *call)
 
 void urls_delete(struct call *call)
 {
-    struct api_target t;
+    struct url_fn t;
     if (!url_target(call, &t)) {
         return;
     }
@@ -244,13 +242,12 @@ void urls_delete(struct call *call)
 
 void urls_list(struct call *call)
 {
-    struct api_target t;
-    if (!settings_target(call, call->label[0], false, &t)) {
+    struct url_fn t;
+    if (target_get(call, TARGET_FUNCTION, &t) == NULL) {
         return;
     }
     if (*t.qualifier) {
-        settings_invalid(call, t.qualifier, "functionName",
-                         "Member must name an unqualified function");
+        call_invalid(call, t.qualifier, "functionName", "Member must name an unqualified function");
         return;
     }
     settings_list_kind(call, t.name, "url", "FunctionUrlConfigs");

@@ -5,18 +5,15 @@
 #include "control/validate.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/target.h"
 #include "base/func.h"
+#include "base/xalloc.h"
 #include "cl_buf.h"
-#include "control/validate_int.h"
-
-#define FN_NAME_PATTERN                                                                       \
-    "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?" \
-    "([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+#include "control/validate_members.h"
 #define ROLE_PATTERN "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
 
 static const char *const runtimes[] = {
@@ -55,31 +52,6 @@ static const char *const reserved_env[] = {"_HANDLER",
                                            "LAMBDA_RUNTIME_DIR",
                                            NULL};
 
-void validate_add(struct validate_found *f, const char *value, const char *member, const char *fmt,
-                  ...)
-{
-    va_list ap;
-    if (f->n++ > 0) {
-        (void)cl_buf_append_str(&f->msg, "; ");
-    }
-    (void)cl_buf_printf(&f->msg, "Value '%s' at '%s' failed to satisfy constraint: ", value,
-                        member);
-    va_start(ap, fmt);
-    (void)cl_buf_vprintf(&f->msg, fmt, ap);
-    va_end(ap);
-}
-
-void validate_one(struct validate_error *err, const char *value, const char *member,
-                  const char *constraint)
-{
-    err->status = 400;
-    err->type = "ValidationException";
-    (void)snprintf(err->message, sizeof(err->message),
-                   "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                   "constraint: %s",
-                   value, member, constraint);
-}
-
 static bool in_list(const char *const *list, const char *s)
 {
     for (size_t i = 0; list[i]; i++) {
@@ -101,17 +73,6 @@ bool validate_runtime_supported(const char *runtime)
            strcmp(runtime, "provided") == 0;
 }
 
-int validate_type_error(struct validate_error *err, const char *member, const char *want)
-{
-    err->status = 400;
-    err->type = "InvalidRequestContentException";
-    (void)snprintf(err->message, sizeof(err->message),
-                   "Could not parse request body into json: Could not deserialize member '%s': "
-                   "expected %s",
-                   member, want);
-    return -EINVAL;
-}
-
 /* Member name as AWS writes it in messages: first letter lowercase. */
 static void lower_first(const char *key, char *out, size_t cap)
 {
@@ -122,33 +83,34 @@ static void lower_first(const char *key, char *out, size_t cap)
 }
 
 /* String member: length range and optional no-whitespace pattern. */
-static void check_string(struct validate_found *f, const char *key, const char *v, size_t lo,
+static void check_string(struct validate_err_list *f, const char *key, const char *v, size_t lo,
                          size_t hi, const char *pattern)
 {
     char member[64];
     size_t len = strlen(v);
     lower_first(key, member, sizeof(member));
     if (len < lo) {
-        validate_add(f, v, member, "Member must have length greater than or equal to %zu", lo);
+        validate_err_add(f, v, member, "Member must have length greater than or equal to %zu", lo);
     } else if (len > hi) {
-        validate_add(f, v, member, "Member must have length less than or equal to %zu", hi);
+        validate_err_add(f, v, member, "Member must have length less than or equal to %zu", hi);
     } else if (pattern && strpbrk(v, " \t\r\n\f\v") != NULL) {
-        validate_add(f, v, member, "Member must satisfy regular expression pattern: %s", pattern);
+        validate_err_add(f, v, member, "Member must satisfy regular expression pattern: %s",
+                         pattern);
     }
 }
 
-static void check_int(struct validate_found *f, const char *key, json_int_t v, json_int_t lo,
+static void check_int(struct validate_err_list *f, const char *key, json_int_t v, json_int_t lo,
                       json_int_t hi)
 {
     char member[64], val[32];
     lower_first(key, member, sizeof(member));
     (void)snprintf(val, sizeof(val), "%lld", (long long)v);
     if (v < lo) {
-        validate_add(f, val, member, "Member must have value greater than or equal to %lld",
-                     (long long)lo);
+        validate_err_add(f, val, member, "Member must have value greater than or equal to %lld",
+                         (long long)lo);
     } else if (v > hi) {
-        validate_add(f, val, member, "Member must have value less than or equal to %lld",
-                     (long long)hi);
+        validate_err_add(f, val, member, "Member must have value less than or equal to %lld",
+                         (long long)hi);
     }
 }
 
@@ -185,15 +147,12 @@ static bool role_ok(const char *r)
                strlen(r);
 }
 
+/* A name, partial or full ARN without a qualifier: what CreateFunction then takes apart
+ * (target_parse), read by the same parser. */
 static bool fn_name_ok(const char *v)
 {
-    /* name, partial or full ARN, without a qualifier */
-    const char *last = strrchr(v, ':');
-    const char *name = last ? last + 1 : v;
-    if (!func_name_valid(name, strlen(name))) {
-        return false;
-    }
-    return last == NULL || strstr(v, ":function:") == last - 9;
+    struct url_fn t;
+    return url_parse_function(v, &t) == 0 && t.qualifier[0] == '\0';
 }
 
 static void runtime_enum(struct cl_buf *b)
@@ -215,24 +174,24 @@ static bool env_key_ok(const char *k)
 }
 
 /* Type checks first: a member of the wrong JSON type is a deserialisation error. */
-static int check_types(json_t *body, struct validate_error *err)
+static int check_types(json_t *body, struct validate_err *err)
 {
     static const char *const strings[] = {"FunctionName", "Runtime",     "Role", "Handler",
                                           "Description",  "PackageType", NULL};
     static const char *const ints[] = {"Timeout", "MemorySize", NULL};
     if (!json_is_object(body)) {
-        return validate_type_error(err, "(request body)", "a JSON object");
+        return validate_err_type(err, "(request body)", "a JSON object");
     }
     for (size_t i = 0; strings[i]; i++) {
         const json_t *v = json_object_get(body, strings[i]);
         if (v && !json_is_string(v)) {
-            return validate_type_error(err, strings[i], "a string");
+            return validate_err_type(err, strings[i], "a string");
         }
     }
     for (size_t i = 0; ints[i]; i++) {
         const json_t *v = json_object_get(body, ints[i]);
         if (v && !json_is_integer(v)) {
-            return validate_type_error(err, ints[i], "an integer");
+            return validate_err_type(err, ints[i], "an integer");
         }
     }
     const json_t *a = json_object_get(body, "Architectures");
@@ -240,26 +199,26 @@ static int check_types(json_t *body, struct validate_error *err)
     const json_t *env = json_object_get(body, "Environment");
     json_t *vars = json_object_get(env, "Variables");
     if (a && !json_is_array(a)) {
-        return validate_type_error(err, "Architectures", "a list of strings");
+        return validate_err_type(err, "Architectures", "a list of strings");
     }
     if (es && !json_is_integer(json_object_get(es, "Size"))) {
-        return validate_type_error(err, "EphemeralStorage", "{\"Size\": integer}");
+        return validate_err_type(err, "EphemeralStorage", "{\"Size\": integer}");
     }
     if (env && (!json_is_object(env) || (vars && !json_is_object(vars)))) {
-        return validate_type_error(err, "Environment", "{\"Variables\": {string: string}}");
+        return validate_err_type(err, "Environment", "{\"Variables\": {string: string}}");
     }
     const char *k;
     json_t *val;
     json_object_foreach(vars, k, val)
     {
         if (!json_is_string(val)) {
-            return validate_type_error(err, "Environment.Variables", "string values");
+            return validate_err_type(err, "Environment.Variables", "string values");
         }
     }
     return 0;
 }
 
-static void check_strings(json_t *body, bool is_create, struct validate_found *f)
+static void check_strings(json_t *body, bool is_create, struct validate_err_list *f)
 {
     const char *name = json_string_value(json_object_get(body, "FunctionName"));
     const char *runtime = json_string_value(json_object_get(body, "Runtime"));
@@ -268,21 +227,22 @@ static void check_strings(json_t *body, bool is_create, struct validate_found *f
     const char *desc = json_string_value(json_object_get(body, "Description"));
     const char *pt = json_string_value(json_object_get(body, "PackageType"));
     if (is_create && name && strlen(name) > 140) {
-        validate_add(f, name, "functionName", "Member must have length less than or equal to 140");
+        validate_err_add(f, name, "functionName",
+                         "Member must have length less than or equal to 140");
     } else if (is_create && name && !fn_name_ok(name)) {
-        validate_add(f, name, "functionName", "Member must satisfy regular expression pattern: %s",
-                     FN_NAME_PATTERN);
+        validate_err_add(f, name, "functionName",
+                         "Member must satisfy regular expression pattern: %s", TARGET_PATTERN);
     }
     if (runtime && !validate_runtime_known(runtime)) {
         struct cl_buf b;
-        cl_buf_init(&b, 4096);
+        cl_buf_init(&b, VALIDATE_ERR_MAX);
         runtime_enum(&b);
-        validate_add(f, runtime, "runtime", "%s", cl_buf_str(&b));
+        validate_err_add(f, runtime, "runtime", "%s", cl_buf_str(&b));
         cl_buf_fini(&b);
     }
     if (role && !role_ok(role)) {
-        validate_add(f, role, "role", "Member must satisfy regular expression pattern: %s",
-                     ROLE_PATTERN);
+        validate_err_add(f, role, "role", "Member must satisfy regular expression pattern: %s",
+                         ROLE_PATTERN);
     }
     if (handler) {
         check_string(f, "Handler", handler, 0, 128, "[^\\s]+");
@@ -291,11 +251,11 @@ static void check_strings(json_t *body, bool is_create, struct validate_found *f
         check_string(f, "Description", desc, 0, 256, NULL);
     }
     if (pt && strcmp(pt, "Zip") != 0 && strcmp(pt, "Image") != 0) {
-        validate_add(f, pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
+        validate_err_add(f, pt, "packageType", "Member must satisfy enum value set: [Zip, Image]");
     }
 }
 
-static void check_numbers(json_t *body, struct validate_found *f)
+static void check_numbers(json_t *body, struct validate_err_list *f)
 {
     const json_t *t = json_object_get(body, "Timeout");
     const json_t *m = json_object_get(body, "MemorySize");
@@ -312,25 +272,25 @@ static void check_numbers(json_t *body, struct validate_found *f)
     }
 }
 
-static void check_lists(json_t *body, struct validate_found *f)
+static void check_lists(json_t *body, struct validate_err_list *f)
 {
     const json_t *a = json_object_get(body, "Architectures");
     json_t *vars = json_object_get(json_object_get(body, "Environment"), "Variables");
     if (a && json_array_size(a) != 1) {
         char v[16];
         (void)snprintf(v, sizeof(v), "[%zu items]", json_array_size(a));
-        validate_add(f, v, "architectures",
-                     json_array_size(a) ? "Member must have length less than or equal to 1"
-                                        : "Member must have length greater than or equal to 1");
+        validate_err_add(f, v, "architectures",
+                         json_array_size(a) ? "Member must have length less than or equal to 1"
+                                            : "Member must have length greater than or equal to 1");
     } else if (a) {
         const char *arch = json_string_value(json_array_get(a, 0));
         if (arch == NULL || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0)) {
-            char v[80];
-            (void)snprintf(v, sizeof(v), "[%.64s]", arch ? arch : "null");
-            validate_add(
+            char *v = xasprintf("[%s]", arch ? arch : "null");
+            validate_err_add(
                 f, v, "architectures",
                 "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, "
                 "arm64]]");
+            free(v);
         }
     }
     const char *k;
@@ -338,7 +298,7 @@ static void check_lists(json_t *body, struct validate_found *f)
     json_object_foreach(vars, k, val)
     {
         if (!env_key_ok(k)) {
-            validate_add(
+            validate_err_add(
                 f, k, "environment.variables",
                 "Map keys must satisfy constraint: [Member must satisfy regular expression "
                 "pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
@@ -346,18 +306,7 @@ static void check_lists(json_t *body, struct validate_found *f)
     }
 }
 
-int validate_invalid_param(struct validate_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    err->status = 400;
-    err->type = "InvalidParameterValueException";
-    va_start(ap, fmt);
-    (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
-static int check_semantics(json_t *body, struct validate_error *err)
+static int check_semantics(json_t *body, struct validate_err *err)
 {
     json_t *vars = json_object_get(json_object_get(body, "Environment"), "Variables");
     const char *runtime = json_string_value(json_object_get(body, "Runtime"));
@@ -367,7 +316,7 @@ static int check_semantics(json_t *body, struct validate_error *err)
     json_object_foreach(vars, k, val)
     {
         if (in_list(reserved_env, k)) {
-            return validate_invalid_param(
+            return validate_err_invalid_param(
                 err,
                 "Lambda was unable to configure your environment variables "
                 "because the environment variables you have provided contains "
@@ -378,23 +327,23 @@ static int check_semantics(json_t *body, struct validate_error *err)
     }
     char *dump = vars ? json_dumps(vars, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (dump && strlen(dump) > VALIDATE_ENV_MAX) {
-        int rc =
-            validate_invalid_param(err,
-                                   "Lambda was unable to configure your environment variables "
-                                   "because the environment variables you have provided exceeded "
-                                   "the 4KB limit. String measured: %s",
-                                   dump);
+        int rc = validate_err_invalid_param(
+            err,
+            "Lambda was unable to configure your environment variables "
+            "because the environment variables you have provided exceeded "
+            "the 4KB limit. String measured: %s",
+            dump);
         free(dump);
         return rc;
     }
     free(dump);
     if (pt && strcmp(pt, "Image") == 0) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "PackageType Image is not supported by clambda: functions are "
                  "zip archives with a provided.al2023/provided.al2 runtime.");
     }
     if (runtime && !validate_runtime_supported(runtime)) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err,
             "The runtime parameter of %s is not supported by this clambda "
             "server (supported: provided.al2023, provided.al2, provided).",
@@ -415,51 +364,19 @@ static const char *request_name(json_t *body, const char *name)
 }
 
 int validate_function_request(json_t *body, bool is_create, const char *name,
-                              struct validate_error *err)
+                              struct validate_err *err)
 {
     if (check_types(body, err) < 0 || validate_members_types(body, is_create, err) < 0) {
         return -EINVAL;
     }
-    struct validate_found f = {0};
-    cl_buf_init(&f.msg, sizeof(err->message) - 64);
+    struct validate_err_list f;
+    validate_err_list_init(&f);
     check_strings(body, is_create, &f);
     check_numbers(body, &f);
     check_lists(body, &f);
     validate_members_model(body, is_create, &f);
-    if (f.n > 0) {
-        err->status = 400;
-        err->type = "ValidationException";
-        (void)snprintf(err->message, sizeof(err->message), "%d validation error%s detected: %s",
-                       f.n, f.n == 1 ? "" : "s", cl_buf_str(&f.msg));
-        cl_buf_fini(&f.msg);
-        return -EINVAL;
-    }
-    cl_buf_fini(&f.msg);
-    if (check_semantics(body, err) < 0) {
+    if (validate_err_list_done(&f, err) < 0 || check_semantics(body, err) < 0) {
         return -EINVAL;
     }
     return validate_members_semantics(body, is_create, request_name(body, name), err);
-}
-
-int validate_max_items(const char *value, int dflt, int *max_items, struct validate_error *err)
-{
-    *max_items = dflt;
-    if (value == NULL) {
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno != 0 || end == value || *end != '\0') {
-        return validate_invalid_param(err, "Invalid value for MaxItems: '%s' is not an integer.",
-                                      value);
-    }
-    if (v < 1 || v > 10000) {
-        validate_one(err, value, "maxItems",
-                     v < 1 ? "Member must have value greater than or equal to 1"
-                           : "Member must have value less than or equal to 10000");
-        return -EINVAL;
-    }
-    *max_items = (int)v;
-    return 0;
 }

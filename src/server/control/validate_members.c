@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The configuration members of CreateFunction / UpdateFunctionConfiguration that clambda does
- * not implement (VpcConfig, DeadLetterConfig, KMSKeyArn, TracingConfig, FileSystemConfigs,
- * ImageConfig, CodeSigningConfigArn, SnapStart, LoggingConfig). Values AWS itself would reject
- * get AWS's errors; values equivalent to what clambda does (the defaults templates spell out)
- * pass; anything else is refused with a message naming the member, never ignored. See
- * validate_int.h and docs/api.md "Configuration members clambda does not implement". */
+/* The configuration members clambda does not implement; see validate_members.h. */
+#include "control/validate_members.h"
+
 #include <errno.h>
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "control/validate_int.h"
+#include "base/xalloc.h"
+#include "cl_buf.h"
 
 enum member_type { M_OBJECT, M_STRING, M_STRINGS, M_BOOL };
 
@@ -124,13 +123,13 @@ static const char *type_name(enum member_type type)
 }
 
 /* FileSystemConfigs: a list of {"Arn": string, "LocalMountPath": string}. */
-static int fs_types(json_t *body, struct validate_error *err)
+static int fs_types(json_t *body, struct validate_err *err)
 {
     json_t *list = json_object_get(body, "FileSystemConfigs");
     size_t i;
     json_t *e;
     if (list && !json_is_array(list)) {
-        return validate_type_error(err, "FileSystemConfigs", "a list of objects");
+        return validate_err_type(err, "FileSystemConfigs", "a list of objects");
     }
     json_array_foreach(list, i, e)
     {
@@ -138,14 +137,14 @@ static int fs_types(json_t *body, struct validate_error *err)
         const json_t *path = json_object_get(e, "LocalMountPath");
         if (!json_is_object(e) || (arn && !json_is_string(arn)) ||
             (path && !json_is_string(path))) {
-            return validate_type_error(err, "FileSystemConfigs",
-                                       "a list of {\"Arn\": string, \"LocalMountPath\": string}");
+            return validate_err_type(err, "FileSystemConfigs",
+                                     "a list of {\"Arn\": string, \"LocalMountPath\": string}");
         }
     }
     return 0;
 }
 
-int validate_members_types(json_t *body, bool is_create, struct validate_error *err)
+int validate_members_types(json_t *body, bool is_create, struct validate_err *err)
 {
     for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
         const struct typed *t = &typed[i];
@@ -156,57 +155,61 @@ int validate_members_types(json_t *body, bool is_create, struct validate_error *
         char member[96];
         (void)snprintf(member, sizeof(member), "%s%s%s", t->parent ? t->parent : "",
                        t->parent ? "." : "", t->key);
-        return validate_type_error(err, member, type_name(t->type));
+        return validate_err_type(err, member, type_name(t->type));
     }
     return fs_types(body, err);
 }
 
 /* value must be one of the NULL-terminated list; else an enum error at member. */
-static void check_enum(struct validate_found *f, const char *value, const char *member,
+static void check_enum(struct validate_err_list *f, const char *value, const char *member,
                        const char *const *list)
 {
     if (value == NULL) {
         return;
     }
-    char set[256] = "";
-    size_t n = 0;
+    struct cl_buf set;
+    cl_buf_init(&set, VALIDATE_ERR_MAX);
     for (size_t i = 0; list[i]; i++) {
         if (strcmp(list[i], value) == 0) {
+            cl_buf_fini(&set);
             return;
         }
-        n += (size_t)snprintf(set + n, sizeof(set) - n, "%s%s", i ? ", " : "", list[i]);
+        (void)cl_buf_printf(&set, "%s%s", i ? ", " : "", list[i]);
     }
-    validate_add(f, value, member, "Member must satisfy enum value set: [%s]", set);
+    validate_err_add(f, value, member, "Member must satisfy enum value set: [%s]",
+                     cl_buf_str(&set));
+    cl_buf_fini(&set);
 }
 
-static void check_pattern(struct validate_found *f, const char *value, const char *member,
+static void check_pattern(struct validate_err_list *f, const char *value, const char *member,
                           const char *pattern, const char *posix)
 {
     if (value && !matches(posix, value)) {
-        validate_add(f, value, member, "Member must satisfy regular expression pattern: %s",
-                     pattern);
+        validate_err_add(f, value, member, "Member must satisfy regular expression pattern: %s",
+                         pattern);
     }
 }
 
-static void check_max_len(struct validate_found *f, const char *value, const char *member,
+static void check_max_len(struct validate_err_list *f, const char *value, const char *member,
                           size_t max)
 {
     if (value && strlen(value) > max) {
-        validate_add(f, value, member, "Member must have length less than or equal to %zu", max);
+        validate_err_add(f, value, member, "Member must have length less than or equal to %zu",
+                         max);
     }
 }
 
-static void check_max_items(struct validate_found *f, const json_t *list, const char *member,
+static void check_max_items(struct validate_err_list *f, const json_t *list, const char *member,
                             size_t max)
 {
     if (json_array_size(list) > max) {
         char v[32];
         (void)snprintf(v, sizeof(v), "[%zu items]", json_array_size(list));
-        validate_add(f, v, member, "Member must have length less than or equal to %zu", max);
+        validate_err_add(f, v, member, "Member must have length less than or equal to %zu", max);
     }
 }
 
-static void fs_model(json_t *body, struct validate_found *f)
+static void fs_model(json_t *body, struct validate_err_list *f)
 {
     json_t *list = json_object_get(body, "FileSystemConfigs");
     size_t i;
@@ -232,7 +235,7 @@ static void fs_model(json_t *body, struct validate_found *f)
     }
 }
 
-static void logging_model(json_t *body, struct validate_found *f)
+static void logging_model(json_t *body, struct validate_err_list *f)
 {
     static const char *const formats[] = {"JSON", "Text", NULL};
     static const char *const app_levels[] = {"TRACE", "DEBUG", "INFO", "WARN",
@@ -245,8 +248,8 @@ static void logging_model(json_t *body, struct validate_found *f)
     check_enum(f, str_of(body, "LoggingConfig", "SystemLogLevel"), "loggingConfig.systemLogLevel",
                sys_levels);
     if (group && *group == '\0') {
-        validate_add(f, group, "loggingConfig.logGroup",
-                     "Member must have length greater than or equal to 1");
+        validate_err_add(f, group, "loggingConfig.logGroup",
+                         "Member must have length greater than or equal to 1");
     } else if (group && strlen(group) > 512) {
         check_max_len(f, group, "loggingConfig.logGroup", 512);
     } else {
@@ -254,7 +257,7 @@ static void logging_model(json_t *body, struct validate_found *f)
     }
 }
 
-void validate_members_model(json_t *body, bool is_create, struct validate_found *f)
+void validate_members_model(json_t *body, bool is_create, struct validate_err_list *f)
 {
     static const char *const modes[] = {"Active", "PassThrough", NULL};
     static const char *const apply_on[] = {"PublishedVersions", "None", NULL};
@@ -286,63 +289,64 @@ static bool nonempty_str(const char *s)
     return s && *s;
 }
 
-static int vpc_semantics(json_t *body, struct validate_error *err)
+static int vpc_semantics(json_t *body, struct validate_err *err)
 {
     if (json_array_size(member_of(body, "VpcConfig", "SubnetIds")) > 0 ||
         json_array_size(member_of(body, "VpcConfig", "SecurityGroupIds")) > 0) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "clambda does not support VpcConfig with SubnetIds or SecurityGroupIds (VPC "
                  "networking): functions use the server's network; use empty SubnetIds and "
                  "SecurityGroupIds or leave VpcConfig out.");
     }
     if (json_is_true(member_of(body, "VpcConfig", "Ipv6AllowedForDualStack"))) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "clambda does not support VpcConfig Ipv6AllowedForDualStack true (VPC "
                  "networking): use false or leave it out.");
     }
     return 0;
 }
 
-static int image_semantics(json_t *body, struct validate_error *err)
+static int image_semantics(json_t *body, struct validate_err *err)
 {
     if (json_array_size(member_of(body, "ImageConfig", "EntryPoint")) > 0 ||
         json_array_size(member_of(body, "ImageConfig", "Command")) > 0 ||
         nonempty_str(str_of(body, "ImageConfig", "WorkingDirectory"))) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "clambda does not support ImageConfig (container images): functions are zip "
                  "archives; leave it out.");
     }
     return 0;
 }
 
-static int logging_semantics(json_t *body, const char *name, struct validate_error *err)
+static int logging_semantics(json_t *body, const char *name, struct validate_err *err)
 {
     const char *format = str_of(body, "LoggingConfig", "LogFormat");
     const char *group = str_of(body, "LoggingConfig", "LogGroup");
     if (format && strcmp(format, "JSON") == 0) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "clambda does not support LoggingConfig LogFormat JSON: function logs are "
                  "plain text; use Text or leave it out.");
     }
     if (member_of(body, "LoggingConfig", "ApplicationLogLevel") ||
         member_of(body, "LoggingConfig", "SystemLogLevel")) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "clambda does not support LoggingConfig ApplicationLogLevel or SystemLogLevel "
                  "(log-level filtering needs LogFormat JSON): leave them out.");
     }
-    char own[600];
-    (void)snprintf(own, sizeof(own), "/aws/lambda/%s", name ? name : "");
+    char *own = xasprintf("/aws/lambda/%s", name ? name : "");
+    int rc = 0;
     if (group && strcmp(group, own) != 0) {
-        return validate_invalid_param(err,
-                                      "clambda does not support LoggingConfig LogGroup %s: a "
-                                      "function's logs go to %s; use that or leave LogGroup out.",
-                                      group, own);
+        rc = validate_err_invalid_param(err,
+                                        "clambda does not support LoggingConfig LogGroup %s: a "
+                                        "function's logs go to %s; use that or leave LogGroup out.",
+                                        group, own);
     }
-    return 0;
+    free(own);
+    return rc;
 }
 
 int validate_members_semantics(json_t *body, bool is_create, const char *name,
-                               struct validate_error *err)
+                               struct validate_err *err)
 {
     const char *dlq = str_of(body, "DeadLetterConfig", "TargetArn");
     const char *mode = str_of(body, "TracingConfig", "Mode");
@@ -351,7 +355,7 @@ int validate_members_semantics(json_t *body, bool is_create, const char *name,
         return -EINVAL;
     }
     if (nonempty_str(dlq)) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err,
             "clambda does not support DeadLetterConfig TargetArn %s (SQS/SNS dead-letter "
             "queues): use an OnFailure destination function (PutFunctionEventInvokeConfig), an "
@@ -359,28 +363,29 @@ int validate_members_semantics(json_t *body, bool is_create, const char *name,
             dlq);
     }
     if (nonempty_str(str_of(body, NULL, "KMSKeyArn"))) {
-        return validate_invalid_param(
+        return validate_err_invalid_param(
             err, "clambda does not support KMSKeyArn (customer managed KMS keys): environment "
                  "variables are kept in the server's state directory; use \"\" or leave it out.");
     }
     if (mode && strcmp(mode, "Active") == 0) {
-        return validate_invalid_param(err, "clambda does not support TracingConfig Mode Active "
-                                           "(X-Ray): use PassThrough or leave it out.");
+        return validate_err_invalid_param(err, "clambda does not support TracingConfig Mode Active "
+                                               "(X-Ray): use PassThrough or leave it out.");
     }
     if (json_array_size(json_object_get(body, "FileSystemConfigs")) > 0) {
-        return validate_invalid_param(err, "clambda does not support FileSystemConfigs (EFS "
-                                           "mounts): use [] or leave it out.");
+        return validate_err_invalid_param(err, "clambda does not support FileSystemConfigs (EFS "
+                                               "mounts): use [] or leave it out.");
     }
     if (image_semantics(body, err) < 0) {
         return -EINVAL;
     }
     if (is_create && json_object_get(body, "CodeSigningConfigArn")) {
-        return validate_invalid_param(err, "clambda does not support CodeSigningConfigArn (code "
-                                           "signing): leave it out.");
+        return validate_err_invalid_param(err,
+                                          "clambda does not support CodeSigningConfigArn (code "
+                                          "signing): leave it out.");
     }
     if (apply_on && strcmp(apply_on, "PublishedVersions") == 0) {
-        return validate_invalid_param(err, "clambda does not support SnapStart ApplyOn "
-                                           "PublishedVersions: use None or leave it out.");
+        return validate_err_invalid_param(err, "clambda does not support SnapStart ApplyOn "
+                                               "PublishedVersions: use None or leave it out.");
     }
     return logging_semantics(body, name, err);
 }

@@ -10,79 +10,18 @@
 #include <string.h>
 
 #include "api/page.h"
+#include "api/target.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "catalog/catalog.h"
 #include "control/func_json.h"
 #include "control/functions.h"
-#include "control/validate.h"
 #include "exec/pool.h"
 
 /* Largest page of ListVersionsByFunction (AWS: 50). */
 #define VERSIONS_PAGE_MAX 50
 
 /* ---- shared helpers ------------------------------------------------------------------------- */
-
-void versions_not_found(struct call *call, const char *name, const char *qualifier)
-{
-    char *arn = func_json_arn(call->ctl->region, call->account, name, qualifier);
-    char *m = xasprintf("Function not found: %s", arn);
-    call_error(call, 404, "ResourceNotFoundException", m);
-    free(m);
-    free(arn);
-}
-
-const struct function_config *versions_function(struct call *call, struct url_fn *rf,
-                                                bool allow_qualifier)
-{
-    if (url_parse_function(call->label[0], rf) < 0 || (!allow_qualifier && rf->qualifier[0])) {
-        struct validate_error err;
-        validate_one(&err, call->label[0], "functionName",
-                     "Member must satisfy regular expression pattern: "
-                     "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-                     "(function:)?([a-zA-Z0-9-_]+)");
-        call_error(call, err.status, err.type, err.message);
-        return NULL;
-    }
-    const struct function_config *cfg = pool_function(call->ctl->pool, rf->name);
-    if (cfg == NULL) {
-        versions_not_found(call, rf->name, NULL);
-    }
-    return cfg;
-}
-
-json_t *versions_body(struct call *call)
-{
-    const struct http1_request *req = call->req;
-    json_error_t jerr;
-    json_t *body = req->body_len ? json_loadb((const char *)req->body, req->body_len, 0, &jerr)
-                                 : json_object();
-    if (body == NULL || !json_is_object(body)) {
-        json_decref(body);
-        call_error(call, 400, "InvalidRequestContentException",
-                   "Could not parse request body into json.");
-        return NULL;
-    }
-    return body;
-}
-
-/* The member of body as a string; false after answering when present but not a string or
- * longer than max. */
-bool versions_string(struct call *call, json_t *body, const char *member, const char *model,
-                     size_t max, const char **out)
-{
-    json_t *v = json_object_get(body, member);
-    *out = json_string_value(v);
-    if (v && (*out == NULL || strlen(*out) > max)) {
-        struct validate_error err;
-        char *c = xasprintf("Member must have length less than or equal to %zu", max);
-        validate_one(&err, *out ? *out : "(not a string)", model, c);
-        free(c);
-        call_error(call, err.status, err.type, err.message);
-        return false;
-    }
-    return true;
-}
 
 static json_t *version_json(struct call *call, const struct function_config *cfg)
 {
@@ -97,9 +36,9 @@ static bool publish_preconditions(struct call *call, json_t *body,
 {
     const char *sha = NULL;
     const char *rev = NULL;
-    if (!versions_string(call, body, "CodeSha256", "codeSha256", 256, &sha) ||
-        !versions_string(call, body, "RevisionId", "revisionId", 64, &rev) ||
-        !versions_string(call, body, "Description", "description", 256, description)) {
+    if (!call_body_string(call, body, "CodeSha256", "codeSha256", 256, &sha) ||
+        !call_body_string(call, body, "RevisionId", "revisionId", 64, &rev) ||
+        !call_body_string(call, body, "Description", "description", 256, description)) {
         return false;
     }
     if (sha && (cfg->code_sha256 == NULL || strcmp(sha, cfg->code_sha256) != 0)) {
@@ -138,7 +77,7 @@ void versions_publish_latest(struct call *call, const char *name, const char *de
     int64_t number = 0;
     if (catalog_publish(&call->ctl->catalog, name, description, &number, &err) < 0) {
         if (err.status == 404) {
-            versions_not_found(call, name, NULL);
+            target_missing(call, name, NULL);
         } else {
             call_error(call, err.status, err.type, err.message);
         }
@@ -150,8 +89,8 @@ void versions_publish_latest(struct call *call, const char *name, const char *de
 void versions_publish(struct call *call)
 {
     struct url_fn rf;
-    const struct function_config *latest = versions_function(call, &rf, false);
-    json_t *body = latest ? versions_body(call) : NULL;
+    const struct function_config *latest = target_get(call, TARGET_LATEST, &rf);
+    json_t *body = latest ? call_object(call) : NULL;
     const char *description = NULL;
     if (body != NULL && publish_preconditions(call, body, latest, &description)) {
         versions_publish_latest(call, rf.name, description, 201);
@@ -215,7 +154,7 @@ void versions_list(struct call *call)
     struct url_fn rf;
     int page = 0;
     char marker[32];
-    if (versions_function(call, &rf, false) == NULL ||
+    if (target_get(call, TARGET_LATEST, &rf) == NULL ||
         !page_params(call, &page, marker, sizeof(marker))) {
         return;
     }
@@ -245,7 +184,7 @@ void versions_delete_version(struct call *call, const char *name, const char *ve
     struct catalog_error err;
     if (catalog_delete_version(&call->ctl->catalog, name, version, &err) < 0) {
         if (err.status == 404) {
-            versions_not_found(call, name, version);
+            target_missing(call, name, version);
         } else {
             call_error(call, err.status, err.type, err.message);
         }

@@ -27,7 +27,6 @@
 #include "control/layers.h"
 #include "control/manage.h"
 #include "control/settings.h"
-#include "control/validate.h"
 #include "control/versions.h"
 #include "invoke/invoke.h"
 #include "observe/logs_api.h"
@@ -222,10 +221,8 @@ static bool route(struct call *call)
         }
         call->op = ops[i].name;
         if (m == BAD_LABEL) {
-            struct validate_error err;
-            validate_one(&err, "(malformed)", "path",
+            call_invalid(call, "(malformed)", "path",
                          "Member must be percent-encoded UTF-8 of at most 256 bytes");
-            call_error(call, err.status, err.type, err.message);
         } else if (ops[i].fn) {
             ops[i].fn(call);
         } else {

@@ -64,9 +64,6 @@ static void send_reply(struct httpd_conn *c, struct req *r)
     char *text = json_dumps(r->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(r->out);
     r->out = NULL;
-    if (text == NULL) {
-        abort();
-    }
     char rid[IDS_UUID_LEN];
     ids_uuid(rid);
     struct httpd_header h[3] = {{"Content-Type", "application/x-amz-json-1.1"},

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -537,6 +538,10 @@ static int open_bucket_dir(struct serve_opts *o)
 
 int serve_main(int argc, char **argv)
 {
+    /* jansson allocates through the server's aborting allocator, so a json_* call fails only
+     * on bad input (invalid UTF-8, a wrong type), never for want of memory; set before any
+     * JSON value or worker thread exists. */
+    json_set_alloc_funcs(xmalloc, free);
     struct serve_opts o;
     int rc = serve_args_parse(argc, argv, &o);
     if (rc != 0) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/server/func_json.c: AWS's time format, ARNs and the FunctionConfiguration
+/* Unit tests for src/server/func_json.c: AWS's time format and the FunctionConfiguration
  * members botocore and the CLI waiters read. */
 #include <errno.h>
 #include <stdio.h>
@@ -25,17 +25,6 @@ static void test_func_json_time(void **state)
     assert_string_equal(s, "1970-01-01T00:00:00.000+0000");
     func_json_time(1704164645007LL, s);
     assert_string_equal(s, "2024-01-02T03:04:05.007+0000");
-}
-
-static void test_func_json_arn(void **state)
-{
-    (void)state;
-    char *a = func_json_arn("us-east-1", "123456789012", "f", NULL);
-    assert_string_equal(a, "arn:aws:lambda:us-east-1:123456789012:function:f");
-    free(a);
-    a = func_json_arn("eu-west-1", "000000000000", "f", "$LATEST");
-    assert_string_equal(a, "arn:aws:lambda:eu-west-1:000000000000:function:f:$LATEST");
-    free(a);
 }
 
 static void test_func_json_config(void **state)
@@ -83,7 +72,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_func_json_time),
-        cmocka_unit_test(test_func_json_arn),
         cmocka_unit_test(test_func_json_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

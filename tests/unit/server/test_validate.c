@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/server/validate.c: AWS's ValidationException wording (one and several
- * errors), InvalidParameterValueException rules and type errors. */
+/* Unit tests for control/validate.c and control/validate_members.c: AWS's ValidationException
+ * wording (one and several errors), InvalidParameterValueException rules and type errors. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +13,22 @@
 
 #include <cmocka.h>
 
+#include "base/xalloc.h"
 #include "control/validate.h"
 
-static int check(const char *text, bool is_create, struct validate_error *err)
+/* jansson allocates as the server does (serve.c). */
+static int setup(void **state)
+{
+    (void)state;
+    json_set_alloc_funcs(xmalloc, free);
+    return 0;
+}
+
+/* Validates text (err's previous message is freed first). */
+static int check(const char *text, bool is_create, struct validate_err *err)
 {
     json_error_t jerr;
+    validate_err_fini(err);
     json_t *body = json_loads(text, 0, &jerr);
     assert_non_null(body);
     int rc = validate_function_request(body, is_create, NULL, err);
@@ -28,7 +39,7 @@ static int check(const char *text, bool is_create, struct validate_error *err)
 static void test_validate_ok(void **state)
 {
     (void)state;
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(check("{\"FunctionName\":\"f\",\"Runtime\":\"provided.al2023\",\"Role\":"
                            "\"arn:aws:iam::123456789012:role/service-role/x\",\"Handler\":\"h\","
                            "\"MemorySize\":10240,\"Timeout\":900,\"Architectures\":[\"arm64\"],"
@@ -41,12 +52,13 @@ static void test_validate_ok(void **state)
               &err),
         0);
     assert_int_equal(check("{}", false, &err), 0);
+    validate_err_fini(&err);
 }
 
 static void test_validate_one_error(void **state)
 {
     (void)state;
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(check("{\"MemorySize\":20000}", false, &err), -EINVAL);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.type, "ValidationException");
@@ -72,30 +84,39 @@ static void test_validate_one_error(void **state)
                                      "[x86_64, arm64]]");
     assert_int_equal(check("{\"Role\":\"admin\"}", false, &err), -EINVAL);
     assert_non_null(strstr(err.message, "Value 'admin' at 'role' failed to satisfy constraint"));
+    /* what CreateFunction cannot take apart is refused here, with the other model errors */
+    assert_int_equal(check("{\"FunctionName\":\"a:b:function:f\",\"Timeout\":0}", true, &err),
+                     -EINVAL);
+    assert_non_null(strstr(err.message, "2 validation errors detected: Value 'a:b:function:f' at "
+                                        "'functionName'"));
+    assert_int_equal(check("{\"FunctionName\":\"f:1\"}", true, &err), -EINVAL);
+    assert_int_equal(check("{\"FunctionName\":\"123456789012:function:f\"}", true, &err), 0);
     assert_int_equal(check("{\"FunctionName\":\"bad name\"}", true, &err), -EINVAL);
     assert_non_null(strstr(err.message, "at 'functionName' failed to satisfy constraint: Member "
                                         "must satisfy regular expression pattern"));
     assert_int_equal(check("{\"Runtime\":\"cobol\"}", false, &err), -EINVAL);
     assert_non_null(strstr(err.message, "Member must satisfy enum value set: [nodejs, nodejs4.3"));
     assert_non_null(strstr(err.message, "provided.al2, provided.al2023]"));
+    validate_err_fini(&err);
 }
 
 static void test_validate_many_errors(void **state)
 {
     (void)state;
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(check("{\"MemorySize\":64,\"Timeout\":901}", false, &err), -EINVAL);
     assert_string_equal(err.message, "2 validation errors detected: Value '901' at 'timeout' "
                                      "failed to satisfy constraint: Member must have value less "
                                      "than or equal to 900; Value '64' at 'memorySize' failed to "
                                      "satisfy constraint: Member must have value greater than or "
                                      "equal to 128");
+    validate_err_fini(&err);
 }
 
 static void test_validate_semantics(void **state)
 {
     (void)state;
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(check("{\"Environment\":{\"Variables\":{\"AWS_REGION\":\"x\"}}}", false, &err),
                      -EINVAL);
     assert_string_equal(err.type, "InvalidParameterValueException");
@@ -113,6 +134,9 @@ static void test_validate_semantics(void **state)
     assert_int_equal(check(big, false, &err), -EINVAL);
     assert_string_equal(err.type, "InvalidParameterValueException");
     assert_non_null(strstr(err.message, "exceeded the 4KB limit. String measured: {\"KEY\":\"000"));
+    /* the message quotes the whole map, however long (it was cut at 4 KB) */
+    assert_string_equal(err.message + strlen(err.message) - 5, "000\"}");
+    assert_true(strlen(err.message) > 4096 + 150);
     (void)snprintf(big, sizeof(big), "{\"Environment\":{\"Variables\":{\"KEY\":\"%04086d\"}}}", 0);
     assert_int_equal(check(big, false, &err), 0); /* {"KEY":"..."} is exactly 4096 bytes */
     assert_int_equal(check("{\"Environment\":{\"Variables\":{\"1A\":\"x\"}}}", false, &err),
@@ -122,30 +146,14 @@ static void test_validate_semantics(void **state)
     assert_string_equal(err.type, "InvalidParameterValueException");
     assert_int_equal(check("{\"MemorySize\":\"big\"}", false, &err), -EINVAL);
     assert_string_equal(err.type, "InvalidRequestContentException");
-}
-
-static void test_validate_max_items(void **state)
-{
-    (void)state;
-    struct validate_error err;
-    int n = 0;
-    assert_int_equal(validate_max_items(NULL, 50, &n, &err), 0);
-    assert_int_equal(n, 50);
-    assert_int_equal(validate_max_items("7", 50, &n, &err), 0);
-    assert_int_equal(n, 7);
-    assert_int_equal(validate_max_items("0", 50, &n, &err), -EINVAL);
-    assert_string_equal(err.message, "1 validation error detected: Value '0' at 'maxItems' failed "
-                                     "to satisfy constraint: Member must have value greater than "
-                                     "or equal to 1");
-    assert_int_equal(validate_max_items("10001", 50, &n, &err), -EINVAL);
-    assert_int_equal(validate_max_items("x", 50, &n, &err), -EINVAL);
-    assert_string_equal(err.type, "InvalidParameterValueException");
+    validate_err_fini(&err);
 }
 
 /* Validates text as an UpdateFunctionConfiguration body for function "f". OUT: *err. */
-static int update_f_err(const char *text, struct validate_error *err)
+static int update_f_err(const char *text, struct validate_err *err)
 {
     json_error_t jerr;
+    validate_err_fini(err);
     json_t *body = json_loads(text, 0, &jerr);
     assert_non_null(body);
     int rc = validate_function_request(body, false, "f", err);
@@ -155,25 +163,28 @@ static int update_f_err(const char *text, struct validate_error *err)
 
 static int update_f(const char *text)
 {
-    struct validate_error err;
-    return update_f_err(text, &err);
+    struct validate_err err = {0};
+    int rc = update_f_err(text, &err);
+    validate_err_fini(&err);
+    return rc;
 }
 
 /* Expects text (for function "f") to fail with type and a message starting with msg. */
 static void refused(const char *text, const char *type, const char *msg)
 {
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(update_f_err(text, &err), -EINVAL);
     assert_string_equal(err.type, type);
     if (strncmp(err.message, msg, strlen(msg)) != 0) {
         fail_msg("%s: got %s", text, err.message);
     }
+    validate_err_fini(&err);
 }
 
 static void test_validate_members_defaults(void **state)
 {
     (void)state;
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(
         update_f("{\"TracingConfig\":{\"Mode\":\"PassThrough\"},\"VpcConfig\":{\"SubnetIds\":[],"
                  "\"SecurityGroupIds\":[],\"Ipv6AllowedForDualStack\":false},\"SnapStart\":"
@@ -191,6 +202,7 @@ static void test_validate_members_defaults(void **state)
                      0);
     /* CodeSigningConfigArn is no member of UpdateFunctionConfiguration */
     assert_int_equal(update_f("{\"CodeSigningConfigArn\":\"x\"}"), 0);
+    validate_err_fini(&err);
 }
 
 static void test_validate_members_refused(void **state)
@@ -221,13 +233,14 @@ static void test_validate_members_refused(void **state)
     refused("{\"LoggingConfig\":{\"LogGroup\":\"/aws/lambda/other\"}}", ipv,
             "clambda does not support LoggingConfig LogGroup /aws/lambda/other: a function's logs "
             "go to /aws/lambda/f; use that or leave LogGroup out.");
-    struct validate_error err;
+    struct validate_err err = {0};
     assert_int_equal(check("{\"FunctionName\":\"f\",\"CodeSigningConfigArn\":\"arn:aws:lambda:"
                            "us-east-1:123456789012:code-signing-config:csc-0123456789abcdefg\"}",
                            true, &err),
                      -EINVAL);
     assert_string_equal(
         err.message, "clambda does not support CodeSigningConfigArn (code signing): leave it out.");
+    validate_err_fini(&err);
 }
 
 static void test_validate_members_model(void **state)
@@ -270,10 +283,9 @@ int main(void)
         cmocka_unit_test(test_validate_one_error),
         cmocka_unit_test(test_validate_many_errors),
         cmocka_unit_test(test_validate_semantics),
-        cmocka_unit_test(test_validate_max_items),
         cmocka_unit_test(test_validate_members_defaults),
         cmocka_unit_test(test_validate_members_refused),
         cmocka_unit_test(test_validate_members_model),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, NULL);
 }
