@@ -17,15 +17,15 @@ void call_error(struct call *call, int status, const char *type, const char *mes
     awserr_send(call->c, status, type, awserr_message_key(type), message, NULL, NULL);
 }
 
-void call_reject(struct call *call, struct validate_err *err)
+void call_reject(struct call *call, struct err *err)
 {
     call_error(call, err->status, err->type, err->message ? err->message : "");
-    validate_err_fini(err);
+    err_fini(err);
 }
 
 void call_invalid(struct call *call, const char *value, const char *member, const char *constraint)
 {
-    struct validate_err err;
+    struct err err = {0};
     (void)validate_err_one(&err, value, member, constraint);
     call_reject(call, &err);
 }
@@ -95,7 +95,7 @@ bool call_body_string(struct call *call, json_t *body, const char *member, const
 
 bool call_take_code(struct call *call, struct code_info *ci)
 {
-    struct validate_err err;
+    struct err err = {0};
     if (upload_take_code(call->upload, ci, &err) < 0) {
         call_reject(call, &err);
         return false;

@@ -66,7 +66,7 @@ struct call {
  * ResourceNotFoundException, ServiceException, ...; "message" otherwise). */
 void call_error(struct call *call, int status, const char *type, const char *message);
 /* Sends err (status, type, message) and frees its message. */
-void call_reject(struct call *call, struct validate_err *err);
+void call_reject(struct call *call, struct err *err);
 /* Sends the one-error ValidationException for value at member (validate_err_one; value NULL:
  * the message shows none). */
 void call_invalid(struct call *call, const char *value, const char *member, const char *constraint);

@@ -7,7 +7,7 @@
 
 #include "http/url.h"
 
-int page_parse_max_items(const char *value, int dflt, int *max_items, struct validate_err *err)
+int page_parse_max_items(const char *value, int dflt, int *max_items, struct err *err)
 {
     *max_items = dflt;
     if (value == NULL) {
@@ -32,7 +32,7 @@ int page_parse_max_items(const char *value, int dflt, int *max_items, struct val
 bool page_max_items(struct call *call, int max, int *page)
 {
     char buf[64];
-    struct validate_err err;
+    struct err err = {0};
     int rc = url_query_get(call->req->url, "MaxItems", buf, sizeof(buf));
     if (page_parse_max_items(rc == 0         ? buf
                              : rc == -ENOENT ? NULL

@@ -13,7 +13,7 @@
 /* Checks a MaxItems query value (absent = NULL is fine): an integer 1-10000, else
  * InvalidParameterValueException (not an integer) or ValidationException (out of range). OUT:
  * *max_items (dflt when absent). 0, or -EINVAL with *err set. */
-int page_parse_max_items(const char *value, int dflt, int *max_items, struct validate_err *err);
+int page_parse_max_items(const char *value, int dflt, int *max_items, struct err *err);
 
 /* Reads ?MaxItems= of call's URL into *page: absent means max, 1-10000 is accepted and then
  * capped at max, anything else (not an integer, out of range, malformed escape) answers

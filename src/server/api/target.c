@@ -10,7 +10,7 @@
 #include "catalog/aliases.h"
 #include "exec/pool.h"
 
-int target_parse(const char *id, bool qualified, struct url_fn *t, struct validate_err *err)
+int target_parse(const char *id, bool qualified, struct url_fn *t, struct err *err)
 {
     if (url_parse_function(id, t) < 0 || (!qualified && t->qualifier[0])) {
         return validate_err_one(
@@ -22,10 +22,10 @@ int target_parse(const char *id, bool qualified, struct url_fn *t, struct valida
 }
 
 int target_not_found(const char *region, const char *account, const char *name,
-                     const char *qualifier, struct validate_err *err)
+                     const char *qualifier, struct err *err)
 {
     char *arn = arn_function(region, account, name, qualifier);
-    (void)validate_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
+    (void)err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
     free(arn);
     return -ENOENT;
 }
@@ -38,7 +38,7 @@ static bool qualifier_ok(const char *q)
 }
 
 /* Merges ?Qualifier= of url into t. 0 or -EINVAL with *err. */
-static int merge_query(const char *url, struct url_fn *t, struct validate_err *err)
+static int merge_query(const char *url, struct url_fn *t, struct err *err)
 {
     char q[URL_QUALIFIER_MAX + 1];
     int rc = url_query_get(url, "Qualifier", q, sizeof(q));
@@ -68,7 +68,7 @@ static const struct function_config *qualified_config(const struct call_ctx *ctl
 }
 
 int target_resolve(const struct call *call, enum target_rule rule, struct url_fn *t,
-                   const struct function_config **cfg, struct validate_err *err)
+                   const struct function_config **cfg, struct err *err)
 {
     const struct call_ctx *ctl = call->ctl;
     *cfg = NULL;
@@ -92,7 +92,7 @@ int target_resolve(const struct call *call, enum target_rule rule, struct url_fn
 const struct function_config *target_get(struct call *call, enum target_rule rule, struct url_fn *t)
 {
     const struct function_config *cfg = NULL;
-    struct validate_err err;
+    struct err err = {0};
     if (target_resolve(call, rule, t, &cfg, &err) < 0) {
         call_reject(call, &err);
         return NULL;
@@ -102,7 +102,7 @@ const struct function_config *target_get(struct call *call, enum target_rule rul
 
 void target_missing(struct call *call, const char *name, const char *qualifier)
 {
-    struct validate_err err;
+    struct err err = {0};
     (void)target_not_found(call->ctl->region, call->account, name, qualifier, &err);
     call_reject(call, &err);
 }

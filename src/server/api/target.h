@@ -36,19 +36,19 @@ enum target_rule {
 /* Parses id (a name, partial or full ARN; with ":QUALIFIER" when qualified) into *t. 0, or
  * -EINVAL with *err set: ValidationException at 'functionName' quoting TARGET_PATTERN
  * (TARGET_NAME_PATTERN when !qualified). */
-int target_parse(const char *id, bool qualified, struct url_fn *t, struct validate_err *err);
+int target_parse(const char *id, bool qualified, struct url_fn *t, struct err *err);
 
 /* Sets *err to 404 ResourceNotFoundException "Function not found: <function ARN[:qualifier]>"
  * (qualifier NULL or "" for none). Returns -ENOENT. */
 int target_not_found(const char *region, const char *account, const char *name,
-                     const char *qualifier, struct validate_err *err);
+                     const char *qualifier, struct err *err);
 
 /* Resolves call's first path label under rule. OUT: *t (name, qualifier: "" when none) and
  * *cfg: $LATEST's configuration, or for TARGET_VERSION with a qualifier the configuration it
  * names (an alias: its primary version); borrowed from the pool. 0, or -EINVAL / -ENOENT with
- * *err set (validate_err_fini). */
+ * *err set (err_fini). */
 int target_resolve(const struct call *call, enum target_rule rule, struct url_fn *t,
-                   const struct function_config **cfg, struct validate_err *err);
+                   const struct function_config **cfg, struct err *err);
 
 /* target_resolve for a handler: the configuration, or NULL after answering the error. */
 const struct function_config *target_get(struct call *call, enum target_rule rule,

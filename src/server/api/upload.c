@@ -14,9 +14,9 @@
 
 static void refuse(struct upload *up, int status, const char *type, const char *message)
 {
-    validate_err_fini(&up->err);
+    err_fini(&up->err);
     up->refused = true;
-    (void)validate_err_set(&up->err, status, type, "%s", message);
+    (void)err_set(&up->err, status, type, "%s", message);
 }
 
 /* The object holding the package's members, and the prefix of their names in
@@ -154,17 +154,17 @@ void upload_fini(struct upload *up)
         json_decref(up->body);
         up->body = NULL;
         code_info_fini(&up->ci);
-        validate_err_fini(&up->err);
+        err_fini(&up->err);
     }
 }
 
-int upload_take_code(struct upload *up, struct code_info *ci, struct validate_err *err)
+int upload_take_code(struct upload *up, struct code_info *ci, struct err *err)
 {
     if (up == NULL) { /* not an upload operation: cannot happen with the route table */
-        return validate_err_set(err, 500, "ServiceException", "The request carries no code.");
+        return err_set(err, 500, "ServiceException", "The request carries no code.");
     }
     if (up->refused) {
-        return validate_err_set(err, up->err.status, up->err.type, "%s", up->err.message);
+        return err_set(err, up->err.status, up->err.type, "%s", up->err.message);
     }
     *ci = up->ci;
     memset(&up->ci, 0, sizeof(up->ci));

@@ -23,11 +23,11 @@ enum upload_kind { UPLOAD_FUNCTION, UPLOAD_CODE, UPLOAD_LAYER };
 
 /* What the worker made of an upload request. */
 struct upload {
-    json_t *body;            /* the parsed body (owned); NULL when empty or not JSON */
-    bool empty;              /* the request had no body */
-    bool refused;            /* false: the package is in ci; true: err says why not */
-    struct validate_err err; /* the AWS error that refused it (owned) */
-    struct code_info ci;     /* owned until upload_take_code */
+    json_t *body;        /* the parsed body (owned); NULL when empty or not JSON */
+    bool empty;          /* the request had no body */
+    bool refused;        /* false: the package is in ci; true: err says why not */
+    struct err err;      /* the AWS error that refused it (owned) */
+    struct code_info ci; /* owned until upload_take_code */
 };
 
 /* Parses body[0..len), reads the package that kind names (a base64 ZipFile, or the
@@ -39,9 +39,9 @@ void upload_prepare(enum upload_kind kind, const uint8_t *body, size_t len, cons
 void upload_fini(struct upload *up);
 
 /* For a handler on the loop: moves the prepared package of up (NULL: the request was not an
- * upload) into *ci (code_info_fini). 0, or -EINVAL with *err (validate_err_fini) set to the AWS
+ * upload) into *ci (code_info_fini). 0, or -EINVAL with *err (err_fini) set to the AWS
  * error that refused it (413 over 50 MB, 400 for bad base64, a bad zip, a missing or bad S3
  * object, or a code source clambda does not take; 500 when up is NULL). */
-int upload_take_code(struct upload *up, struct code_info *ci, struct validate_err *err);
+int upload_take_code(struct upload *up, struct code_info *ci, struct err *err);
 
 #endif /* CLAMBDA_SERVER_API_UPLOAD_H */

@@ -31,14 +31,12 @@ void catalog_init(struct catalog *cat, struct store *store, struct pool *pool,
 }
 
 /* Fills err and returns rc. */
-__attribute__((format(printf, 5, 6))) static int fail(struct catalog_error *err, int rc, int status,
+__attribute__((format(printf, 5, 6))) static int fail(struct err *err, int rc, int status,
                                                       const char *type, const char *fmt, ...)
 {
-    err->status = status;
-    (void)snprintf(err->type, sizeof(err->type), "%s", type);
     va_list ap;
     va_start(ap, fmt);
-    (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    (void)err_setv(err, status, type, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -94,7 +92,7 @@ static int save_role(struct store *st, const char *name, const char *role)
 
 /* The store's part of catalog_create. */
 static int create_stored(struct catalog *cat, struct function_config *cfg, const char *role,
-                         const char *tags_json, struct catalog_error *err)
+                         const char *tags_json, struct err *err)
 {
     char msg[512];
     if (cat->store == NULL) {
@@ -118,7 +116,7 @@ static int create_stored(struct catalog *cat, struct function_config *cfg, const
 }
 
 int catalog_create(struct catalog *cat, struct function_config *cfg, const char *role,
-                   const char *tags_json, enum catalog_origin origin, struct catalog_error *err)
+                   const char *tags_json, enum catalog_origin origin, struct err *err)
 {
     if (pool_function(cat->pool, cfg->name) != NULL) {
         return fail(err, -EEXIST, 409, CONFLICT, "Function already exist: %s", cfg->name);
@@ -139,7 +137,7 @@ int catalog_create(struct catalog *cat, struct function_config *cfg, const char 
 
 /* The store's part of catalog_update. OUT: *role_rc (the Role's write). */
 static int update_stored(struct catalog *cat, struct function_config *cfg, const char *role,
-                         int *role_rc, struct catalog_error *err)
+                         int *role_rc, struct err *err)
 {
     struct store_function sf;
     int rc = cat->store ? store_function_get(cat->store, cfg->name, &sf) : -ENOENT;
@@ -164,7 +162,7 @@ static int update_stored(struct catalog *cat, struct function_config *cfg, const
 }
 
 int catalog_update(struct catalog *cat, struct function_config *cfg, const char *role,
-                   enum catalog_origin origin, int *what, struct catalog_error *err)
+                   enum catalog_origin origin, int *what, struct err *err)
 {
     if (pool_function(cat->pool, cfg->name) == NULL) {
         return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", cfg->name);
@@ -207,7 +205,7 @@ static int64_t unchanged_version(struct store *st, const struct function_config 
 }
 
 int catalog_publish(struct catalog *cat, const char *name, const char *description, int64_t *number,
-                    struct catalog_error *err)
+                    struct err *err)
 {
     const struct function_config *latest = pool_function(cat->pool, name);
     if (latest == NULL) {
@@ -242,7 +240,7 @@ int catalog_publish(struct catalog *cat, const char *name, const char *descripti
 }
 
 int catalog_delete_version(struct catalog *cat, const char *name, const char *version,
-                           struct catalog_error *err)
+                           struct err *err)
 {
     char alias[ALIASES_NAME_MAX + 1];
     if (strcmp(version, "$LATEST") == 0) {
@@ -272,7 +270,7 @@ int catalog_delete_version(struct catalog *cat, const char *name, const char *ve
 /* ---- delete --------------------------------------------------------------------------------- */
 
 int catalog_delete(struct catalog *cat, const char *name, enum catalog_origin origin,
-                   struct catalog_error *err)
+                   struct err *err)
 {
     if (pool_function(cat->pool, name) == NULL) {
         return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", name);
@@ -311,7 +309,7 @@ static bool has_name(const struct function_config *fns, size_t n, const char *na
 void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
                     struct function_config *fns, size_t n, struct catalog_reload_counts *counts)
 {
-    struct catalog_error err;
+    struct err err = {0};
     memset(counts, 0, sizeof(*counts));
     for (size_t i = 0; i < n_old; i++) {
         if (!has_name(fns, n, old_names[i]) &&
@@ -334,6 +332,7 @@ void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
             counts->unchanged++;
         }
     }
+    err_fini(&err);
 }
 
 /* ---- restore at start ----------------------------------------------------------------------- */

@@ -4,15 +4,17 @@
  * concurrency settings (scaling.h). Create, update, publish a version, delete a function or a
  * version, restore at start. The control plane's handlers, serve's SIGHUP manifest reload and
  * later the HTTP gateway, `deploy` and the SAM loader call it with plain C inputs; it knows
- * nothing of HTTP, and says what went wrong in a struct catalog_error the API can send as it
- * is. Order of writes: the store first, the pool after; when the store write fails the call
- * fails (500) and the pool is not changed. docs/internals/catalog.md has the details. Runs on
- * the loop thread. */
+ * nothing of HTTP, and says what went wrong in a struct err (base/err.h; the caller frees it with
+ * err_fini) the API can send as it is. Order of writes: the store first, the pool after; when the
+ * store write fails the call fails (500) and the pool is not changed. docs/internals/catalog.md has
+ * the details. Runs on the loop thread. */
 #ifndef CLAMBDA_SERVER_CATALOG_CATALOG_H
 #define CLAMBDA_SERVER_CATALOG_CATALOG_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/err.h"
 
 #include "base/func.h"
 
@@ -35,13 +37,6 @@ enum catalog_origin {
     CATALOG_MANIFEST, /* a --manifest: only in the pool (the manifest is its source) */
 };
 
-/* Why a call failed, in the shape the API answers with. */
-struct catalog_error {
-    int status;        /* HTTP status: 400, 404, 409 or 500 */
-    char type[64];     /* AWS's error type, e.g. "ResourceConflictException" */
-    char message[512]; /* the message member */
-};
-
 /* Fills *cat. */
 void catalog_init(struct catalog *cat, struct store *store, struct pool *pool,
                   struct aliases *aliases);
@@ -53,7 +48,7 @@ void catalog_init(struct catalog *cat, struct store *store, struct pool *pool,
  * the pool. CATALOG_MANIFEST: the pool only. 0, or -EEXIST (409: the name exists) or -errno
  * (500: the store failed, nothing changed), with err filled. */
 int catalog_create(struct catalog *cat, struct function_config *cfg, const char *role,
-                   const char *tags_json, enum catalog_origin origin, struct catalog_error *err);
+                   const char *tags_json, enum catalog_origin origin, struct err *err);
 
 /* Replaces the configuration or code of function cfg->name ($LATEST) with cfg, which stays the
  * caller's: the pool gets a copy, so that a change of anything but scaling makes new
@@ -65,7 +60,7 @@ int catalog_create(struct catalog *cat, struct function_config *cfg, const char 
  * changed: applied in place) or POOL_REPLACED. 0, or -ENOENT (404: no such function; 409 for
  * CATALOG_STORED when it is not in the store) or -errno (500), with err filled. */
 int catalog_update(struct catalog *cat, struct function_config *cfg, const char *role,
-                   enum catalog_origin origin, int *what, struct catalog_error *err);
+                   enum catalog_origin origin, int *what, struct err *err);
 
 /* Publishes $LATEST of function name as a version: a new number (never reused) with a snapshot
  * of its configuration and code (description NULL: the function's), stored, then served with
@@ -73,20 +68,20 @@ int catalog_update(struct catalog *cat, struct function_config *cfg, const char 
  * since it. OUT: *number. 0, or -ENOENT (404: no such function; 409 when it is not in the
  * store) or -errno (500), with err filled. */
 int catalog_publish(struct catalog *cat, const char *name, const char *description, int64_t *number,
-                    struct catalog_error *err);
+                    struct err *err);
 
 /* Deletes function name: every version, alias and setting (store, then pool, then alias cache;
  * in-flight invocations finish, waiting ones fail). CATALOG_STORED: refused (409) for a
  * function not in the store; CATALOG_MANIFEST: the pool and cache only. 0, or -ENOENT (404, or
  * 409 as said) or -errno (500: the store failed, nothing changed), with err filled. */
 int catalog_delete(struct catalog *cat, const char *name, enum catalog_origin origin,
-                   struct catalog_error *err);
+                   struct err *err);
 
 /* Deletes published version of function name (the store row and its provisioned setting, then
  * the pool's). -EINVAL (400) for $LATEST, -ENOENT (404) for an unknown version, -EBUSY (409)
  * for a version an alias routes to, -errno (500) when the store fails; err filled. */
 int catalog_delete_version(struct catalog *cat, const char *name, const char *version,
-                           struct catalog_error *err);
+                           struct err *err);
 
 /* What catalog_reload did. */
 struct catalog_reload_counts {

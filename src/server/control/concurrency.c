@@ -76,7 +76,7 @@ static bool int_member(struct call *call, json_t *body, const char *member, cons
                        long long min, long long *out)
 {
     json_t *v = json_object_get(body, member);
-    struct validate_err err;
+    struct err err = {0};
     if (v == NULL || json_is_null(v)) {
         (void)validate_err_one(&err, "null", model, "Member must not be null");
     } else if (!json_is_integer(v)) {

@@ -26,7 +26,7 @@
 
 static void null_member(struct call *call, const char *member)
 {
-    struct validate_err err;
+    struct err err = {0};
     (void)validate_err_null(&err, member);
     call_reject(call, &err);
 }
@@ -34,7 +34,7 @@ static void null_member(struct call *call, const char *member)
 /* Parses and validates the body. OUT: *body (json_decref). False after answering. */
 static bool create_body(struct call *call, json_t **body)
 {
-    struct validate_err err;
+    struct err err = {0};
     *body = call_body(call, false);
     if (*body == NULL) {
         call_error(call, 400, "InvalidRequestContentException",
@@ -71,7 +71,7 @@ static bool create_body(struct call *call, json_t **body)
 static bool create_name(struct call *call, json_t *body, struct url_fn *rf)
 {
     const char *id = json_string_value(json_object_get(body, "FunctionName"));
-    struct validate_err err;
+    struct err err = {0};
     if (target_parse(id, false, rf, &err) < 0) {
         call_reject(call, &err);
         return false;
@@ -126,13 +126,13 @@ void manage_create_function(struct call *call)
     code_info_fini(&ci);
     const char *role = json_string_value(json_object_get(body, "Role"));
     char *tags = tags_doc(body);
-    struct catalog_error cerr;
+    struct err cerr = {0};
     rc = catalog_create(&call->ctl->catalog, &cfg, role, tags, CATALOG_STORED, &cerr);
     free(tags);
     if (rc < 0) {
         func_config_fini(&cfg);
         json_decref(body);
-        call_error(call, cerr.status, cerr.type, cerr.message);
+        call_reject(call, &cerr);
         return;
     }
     struct func_meta m = {.version = "$LATEST",
@@ -158,7 +158,7 @@ void manage_delete_function(struct call *call)
 {
     struct url_fn rf;
     char q[URL_QUALIFIER_MAX + 1];
-    struct validate_err verr;
+    struct err verr = {0};
     if (target_parse(call->label[0], true, &rf, &verr) < 0) {
         call_reject(call, &verr);
         return;
@@ -172,12 +172,13 @@ void manage_delete_function(struct call *call)
         versions_delete_version(call, rf.name, rf.qualifier[0] ? rf.qualifier : q);
         return;
     }
-    struct catalog_error err;
+    struct err err = {0};
     if (catalog_delete(&call->ctl->catalog, rf.name, CATALOG_STORED, &err) < 0) {
         if (err.status == 404) {
+            err_fini(&err);
             target_missing(call, rf.name, NULL);
         } else {
-            call_error(call, err.status, err.type, err.message);
+            call_reject(call, &err);
         }
         return;
     }
@@ -246,7 +247,7 @@ static void apply_layers(struct function_config *cfg, bool given, char *layers, 
 static const struct function_config *update_prepare(struct call *call, json_t *body, char **layers,
                                                     char **opt_dir)
 {
-    struct validate_err verr;
+    struct err verr = {0};
     const struct function_config *old = NULL;
     struct url_fn rf;
     bool named = url_parse_function(call->label[0], &rf) == 0;
@@ -268,11 +269,11 @@ static void answer_updated(struct call *call, struct function_config *cfg);
  * unchanged). 0 with cfg still the caller's, or -errno after answering and freeing cfg. */
 static int save_latest(struct call *call, struct function_config *cfg, const char *role)
 {
-    struct catalog_error err;
+    struct err err = {0};
     int rc = catalog_update(&call->ctl->catalog, cfg, role, CATALOG_STORED, NULL, &err);
     if (rc < 0) {
         func_config_fini(cfg);
-        call_error(call, err.status, err.type, err.message);
+        call_reject(call, &err);
     }
     return rc;
 }

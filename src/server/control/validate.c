@@ -174,7 +174,7 @@ static bool env_key_ok(const char *k)
 }
 
 /* Type checks first: a member of the wrong JSON type is a deserialisation error. */
-static int check_types(json_t *body, struct validate_err *err)
+static int check_types(json_t *body, struct err *err)
 {
     static const char *const strings[] = {"FunctionName", "Runtime",     "Role", "Handler",
                                           "Description",  "PackageType", NULL};
@@ -306,7 +306,7 @@ static void check_lists(json_t *body, struct validate_err_list *f)
     }
 }
 
-static int check_semantics(json_t *body, struct validate_err *err)
+static int check_semantics(json_t *body, struct err *err)
 {
     json_t *vars = json_object_get(json_object_get(body, "Environment"), "Variables");
     const char *runtime = json_string_value(json_object_get(body, "Runtime"));
@@ -363,8 +363,7 @@ static const char *request_name(json_t *body, const char *name)
     return last ? last + 1 : id;
 }
 
-int validate_function_request(json_t *body, bool is_create, const char *name,
-                              struct validate_err *err)
+int validate_function_request(json_t *body, bool is_create, const char *name, struct err *err)
 {
     if (check_types(body, err) < 0 || validate_members_types(body, is_create, err) < 0) {
         return -EINVAL;

@@ -24,9 +24,8 @@
  * function called name (NULL: the body's FunctionName). Configuration members clambda does not
  * implement (TracingConfig, VpcConfig, ...) pass only with values equivalent to what clambda
  * does (docs/api.md "Configuration members clambda does not implement"). 0 when valid;
- * -EINVAL otherwise, with *err set (validate_err_fini). */
-int validate_function_request(json_t *body, bool is_create, const char *name,
-                              struct validate_err *err);
+ * -EINVAL otherwise, with *err set (err_fini). */
+int validate_function_request(json_t *body, bool is_create, const char *name, struct err *err);
 
 /* True when runtime is one of the model's Runtime enum values (control-api.md 7). */
 bool validate_runtime_known(const char *runtime);

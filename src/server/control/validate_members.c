@@ -123,7 +123,7 @@ static const char *type_name(enum member_type type)
 }
 
 /* FileSystemConfigs: a list of {"Arn": string, "LocalMountPath": string}. */
-static int fs_types(json_t *body, struct validate_err *err)
+static int fs_types(json_t *body, struct err *err)
 {
     json_t *list = json_object_get(body, "FileSystemConfigs");
     size_t i;
@@ -144,7 +144,7 @@ static int fs_types(json_t *body, struct validate_err *err)
     return 0;
 }
 
-int validate_members_types(json_t *body, bool is_create, struct validate_err *err)
+int validate_members_types(json_t *body, bool is_create, struct err *err)
 {
     for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
         const struct typed *t = &typed[i];
@@ -289,7 +289,7 @@ static bool nonempty_str(const char *s)
     return s && *s;
 }
 
-static int vpc_semantics(json_t *body, struct validate_err *err)
+static int vpc_semantics(json_t *body, struct err *err)
 {
     if (json_array_size(member_of(body, "VpcConfig", "SubnetIds")) > 0 ||
         json_array_size(member_of(body, "VpcConfig", "SecurityGroupIds")) > 0) {
@@ -306,7 +306,7 @@ static int vpc_semantics(json_t *body, struct validate_err *err)
     return 0;
 }
 
-static int image_semantics(json_t *body, struct validate_err *err)
+static int image_semantics(json_t *body, struct err *err)
 {
     if (json_array_size(member_of(body, "ImageConfig", "EntryPoint")) > 0 ||
         json_array_size(member_of(body, "ImageConfig", "Command")) > 0 ||
@@ -318,7 +318,7 @@ static int image_semantics(json_t *body, struct validate_err *err)
     return 0;
 }
 
-static int logging_semantics(json_t *body, const char *name, struct validate_err *err)
+static int logging_semantics(json_t *body, const char *name, struct err *err)
 {
     const char *format = str_of(body, "LoggingConfig", "LogFormat");
     const char *group = str_of(body, "LoggingConfig", "LogGroup");
@@ -345,8 +345,7 @@ static int logging_semantics(json_t *body, const char *name, struct validate_err
     return rc;
 }
 
-int validate_members_semantics(json_t *body, bool is_create, const char *name,
-                               struct validate_err *err)
+int validate_members_semantics(json_t *body, bool is_create, const char *name, struct err *err)
 {
     const char *dlq = str_of(body, "DeadLetterConfig", "TargetArn");
     const char *mode = str_of(body, "TracingConfig", "Mode");

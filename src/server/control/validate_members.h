@@ -17,14 +17,13 @@
 
 /* Checks the members' JSON types (is_create: CreateFunction, which also takes
  * CodeSigningConfigArn). 0, or -EINVAL with *err set to InvalidRequestContentException. */
-int validate_members_types(json_t *body, bool is_create, struct validate_err *err);
+int validate_members_types(json_t *body, bool is_create, struct err *err);
 
 /* Adds the members' model errors (lengths, enums, patterns) to l. */
 void validate_members_model(json_t *body, bool is_create, struct validate_err_list *l);
 
 /* Refuses values clambda cannot honour. name is the function's name (for LoggingConfig's
  * LogGroup; NULL: unknown). 0, or -EINVAL with *err set to InvalidParameterValueException. */
-int validate_members_semantics(json_t *body, bool is_create, const char *name,
-                               struct validate_err *err);
+int validate_members_semantics(json_t *body, bool is_create, const char *name, struct err *err);
 
 #endif /* CLAMBDA_SERVER_VALIDATE_MEMBERS_H */

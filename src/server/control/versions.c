@@ -73,13 +73,14 @@ static void answer_version(struct call *call, const char *name, int64_t number, 
 void versions_publish_latest(struct call *call, const char *name, const char *description,
                              int status)
 {
-    struct catalog_error err;
+    struct err err = {0};
     int64_t number = 0;
     if (catalog_publish(&call->ctl->catalog, name, description, &number, &err) < 0) {
         if (err.status == 404) {
+            err_fini(&err);
             target_missing(call, name, NULL);
         } else {
-            call_error(call, err.status, err.type, err.message);
+            call_reject(call, &err);
         }
         return;
     }
@@ -181,12 +182,13 @@ void versions_list(struct call *call)
 
 void versions_delete_version(struct call *call, const char *name, const char *version)
 {
-    struct catalog_error err;
+    struct err err = {0};
     if (catalog_delete_version(&call->ctl->catalog, name, version, &err) < 0) {
         if (err.status == 404) {
+            err_fini(&err);
             target_missing(call, name, version);
         } else {
-            call_error(call, err.status, err.type, err.message);
+            call_reject(call, &err);
         }
         return;
     }

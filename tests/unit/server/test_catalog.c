@@ -93,7 +93,7 @@ static struct function_config config(struct fixture *fx, const char *name, const
 static void create(struct fixture *fx, const char *name, const char *setting)
 {
     struct function_config cfg = config(fx, name, setting);
-    struct catalog_error err;
+    struct err err = {0};
     assert_int_equal(catalog_create(&fx->cat, &cfg, NULL, NULL, CATALOG_STORED, &err), 0);
     func_config_fini(&cfg);
 }
@@ -108,7 +108,7 @@ static void test_catalog_create_stores_then_serves(void **state)
 {
     struct fixture *fx = *state;
     struct function_config cfg = config(fx, "fn", "memory=256");
-    struct catalog_error err;
+    struct err err = {0};
     assert_int_equal(catalog_create(&fx->cat, &cfg, "arn:aws:iam::000000000000:role/r",
                                     "{\"team\":\"a\"}", CATALOG_STORED, &err),
                      0);
@@ -134,6 +134,7 @@ static void test_catalog_create_stores_then_serves(void **state)
     assert_string_equal(err.type, "ResourceConflictException");
     assert_string_equal(err.message, "Function already exist: fn");
     func_config_fini(&cfg);
+    err_fini(&err);
 }
 
 static void test_catalog_update_replaces_or_rescales(void **state)
@@ -142,7 +143,7 @@ static void test_catalog_update_replaces_or_rescales(void **state)
     create(fx, "fn", NULL);
     char *rev = strdup(pool_function(fx->pool, "fn")->revision_id);
     struct function_config cfg = config(fx, "fn", "env.MODE=new");
-    struct catalog_error err;
+    struct err err = {0};
     int what = -1;
     assert_int_equal(catalog_update(&fx->cat, &cfg, NULL, CATALOG_STORED, &what, &err), 0);
     assert_int_equal(what, POOL_REPLACED); /* new environments; the old ones retire */
@@ -168,13 +169,14 @@ static void test_catalog_update_replaces_or_rescales(void **state)
     assert_int_equal(catalog_update(&fx->cat, &cfg, NULL, CATALOG_STORED, NULL, &err), -ENOENT);
     assert_int_equal(err.status, 404);
     func_config_fini(&cfg);
+    err_fini(&err);
 }
 
 static void test_catalog_manifest_functions_are_not_stored(void **state)
 {
     struct fixture *fx = *state;
     struct function_config cfg = config(fx, "m", NULL);
-    struct catalog_error err;
+    struct err err = {0};
     assert_int_equal(catalog_create(&fx->cat, &cfg, NULL, NULL, CATALOG_MANIFEST, &err), 0);
     func_config_fini(&cfg);
     struct store_function sf;
@@ -194,13 +196,14 @@ static void test_catalog_manifest_functions_are_not_stored(void **state)
     assert_non_null(pool_function(fx->pool, "m"));
     assert_int_equal(catalog_delete(&fx->cat, "m", CATALOG_MANIFEST, &err), 0);
     assert_null(pool_function(fx->pool, "m"));
+    err_fini(&err);
 }
 
 static void test_catalog_publish_numbers_versions(void **state)
 {
     struct fixture *fx = *state;
     create(fx, "fn", "reserved=3");
-    struct catalog_error err;
+    struct err err = {0};
     int64_t number = 0;
     assert_int_equal(catalog_publish(&fx->cat, "fn", "first", &number, &err), 0);
     assert_int_equal(number, 1);
@@ -226,13 +229,14 @@ static void test_catalog_publish_numbers_versions(void **state)
 
     assert_int_equal(catalog_publish(&fx->cat, "nope", NULL, &number, &err), -ENOENT);
     assert_int_equal(err.status, 404);
+    err_fini(&err);
 }
 
 static void test_catalog_delete_version(void **state)
 {
     struct fixture *fx = *state;
     create(fx, "fn", NULL);
-    struct catalog_error err;
+    struct err err = {0};
     int64_t number = 0;
     assert_int_equal(catalog_publish(&fx->cat, "fn", NULL, &number, &err), 0);
     struct alias_target t = {.version = "1"};
@@ -254,13 +258,14 @@ static void test_catalog_delete_version(void **state)
     assert_int_equal(store_version_get(fx->store, "fn", 1, &sv), -ENOENT);
     assert_int_equal(catalog_publish(&fx->cat, "fn", NULL, &number, &err), 0);
     assert_int_equal(number, 2); /* numbers are never reused */
+    err_fini(&err);
 }
 
 static void test_catalog_delete_function(void **state)
 {
     struct fixture *fx = *state;
     create(fx, "fn", NULL);
-    struct catalog_error err;
+    struct err err = {0};
     int64_t number = 0;
     assert_int_equal(catalog_publish(&fx->cat, "fn", NULL, &number, &err), 0);
     struct alias_target t = {.version = "1"};
@@ -274,6 +279,7 @@ static void test_catalog_delete_function(void **state)
     assert_null(aliases_get(fx->aliases, "fn", "live"));
     assert_int_equal(catalog_delete(&fx->cat, "fn", CATALOG_STORED, &err), -ENOENT);
     assert_int_equal(err.status, 404);
+    err_fini(&err);
 }
 
 /* A second connection holds the write lock: the store write fails (after busy_timeout) and the
@@ -287,7 +293,7 @@ static void test_catalog_store_failure_leaves_pool(void **state)
     assert_int_equal(store_open(fx->dir, &other, msg, sizeof(msg)), 0);
     assert_int_equal(store_begin(other), 0);
     struct function_config cfg = config(fx, "fn", "memory=1024");
-    struct catalog_error err;
+    struct err err = {0};
     assert_true(catalog_update(&fx->cat, &cfg, NULL, CATALOG_STORED, NULL, &err) < 0);
     assert_int_equal(err.status, 500);
     assert_string_equal(err.type, "ServiceException");
@@ -295,6 +301,7 @@ static void test_catalog_store_failure_leaves_pool(void **state)
     func_config_fini(&cfg);
     assert_int_equal(store_rollback(other), 0);
     store_close(other);
+    err_fini(&err);
 }
 
 static void test_catalog_reload_adds_replaces_removes(void **state)
@@ -339,7 +346,7 @@ static void test_catalog_restore(void **state)
 {
     struct fixture *fx = *state;
     create(fx, "fn", "reserved=2");
-    struct catalog_error err;
+    struct err err = {0};
     int64_t number = 0;
     assert_int_equal(catalog_publish(&fx->cat, "fn", NULL, &number, &err), 0);
     char fn[] = "fn", live[] = "live", rev[] = "r1";
@@ -359,6 +366,7 @@ static void test_catalog_restore(void **state)
     const struct alias_target *t = aliases_get(fx->aliases, "fn", "live");
     assert_non_null(t);
     assert_string_equal(t->version, "1");
+    err_fini(&err);
 }
 
 int main(void)

@@ -15,7 +15,7 @@
 static void test_page_parse_max_items(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     int n = 0;
     assert_int_equal(page_parse_max_items(NULL, 50, &n, &err), 0);
     assert_int_equal(n, 50);
@@ -29,16 +29,16 @@ static void test_page_parse_max_items(void **state)
     assert_string_equal(err.message, "1 validation error detected: Value '0' at 'maxItems' failed "
                                      "to satisfy constraint: Member must have value greater than "
                                      "or equal to 1");
-    validate_err_fini(&err);
+    err_fini(&err);
     assert_int_equal(page_parse_max_items("10001", 50, &n, &err), -EINVAL);
     assert_string_equal(err.message, "1 validation error detected: Value '10001' at 'maxItems' "
                                      "failed to satisfy constraint: Member must have value less "
                                      "than or equal to 10000");
-    validate_err_fini(&err);
+    err_fini(&err);
     assert_int_equal(page_parse_max_items("x", 50, &n, &err), -EINVAL);
     assert_string_equal(err.type, "InvalidParameterValueException");
     assert_string_equal(err.message, "Invalid value for MaxItems: 'x' is not an integer.");
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 int main(void)

@@ -27,7 +27,7 @@ struct fixture {
     struct http1_request req;
     struct call call;
     struct url_fn t;
-    struct validate_err err;
+    struct err err;
 };
 
 static void add_version(struct pool *p, const char *version)
@@ -85,7 +85,7 @@ static const char *resolve(struct fixture *fx, const char *label, const char *ur
                            enum target_rule rule)
 {
     const struct function_config *cfg = NULL;
-    validate_err_fini(&fx->err);
+    err_fini(&fx->err);
     (void)snprintf(fx->call.label[0], sizeof(fx->call.label[0]), "%s", label);
     fx->req.url = url;
     int rc = target_resolve(&fx->call, rule, &fx->t, &cfg, &fx->err);
@@ -110,7 +110,7 @@ static void test_target_latest(void **state)
     assert_int_equal(fx->err.status, 404);
     assert_string_equal(fx->err.type, "ResourceNotFoundException");
     assert_string_equal(fx->err.message, NOT_FOUND "nope");
-    validate_err_fini(&fx->err);
+    err_fini(&fx->err);
 }
 
 static void test_target_function(void **state)
@@ -128,7 +128,7 @@ static void test_target_function(void **state)
                         "1 validation error detected: Value 'bad name' at "
                         "'functionName' failed to satisfy constraint: Member "
                         "must satisfy regular expression pattern: " TARGET_PATTERN);
-    validate_err_fini(&fx->err);
+    err_fini(&fx->err);
 }
 
 static void test_target_version(void **state)
@@ -152,24 +152,24 @@ static void test_target_version(void **state)
                                          "regular expression pattern: (|[a-zA-Z0-9$_-]+)");
     assert_null(resolve(fx, "f", "/x?Qualifier=%zz", TARGET_VERSION));
     assert_non_null(strstr(fx->err.message, "Value '(malformed)' at 'qualifier'"));
-    validate_err_fini(&fx->err);
+    err_fini(&fx->err);
 }
 
 static void test_target_not_found(void **state)
 {
     (void)state;
-    struct validate_err err;
+    struct err err = {0};
     assert_int_equal(target_not_found("eu-west-1", "000000000000", "g", NULL, &err), -ENOENT);
     assert_int_equal(err.status, 404);
     assert_string_equal(err.message,
                         "Function not found: arn:aws:lambda:eu-west-1:000000000000:function:g");
-    validate_err_fini(&err);
+    err_fini(&err);
     struct url_fn t;
     assert_int_equal(target_parse("g:live", true, &t, &err), 0);
     assert_string_equal(t.name, "g");
     assert_string_equal(t.qualifier, "live");
     assert_int_equal(target_parse("g:live", false, &t, &err), -EINVAL);
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 int main(void)

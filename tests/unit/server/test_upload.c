@@ -28,14 +28,14 @@ static void refused(enum upload_kind kind, const char *body, int status, const c
 {
     struct upload up;
     struct code_info ci;
-    struct validate_err err;
+    struct err err = {0};
     upload_prepare(kind, (const uint8_t *)body, strlen(body), "/nonexistent", NULL, &up);
     assert_true(up.refused);
     assert_int_equal(upload_take_code(&up, &ci, &err), -EINVAL);
     assert_int_equal(err.status, status);
     assert_string_equal(err.type, type);
     assert_string_equal(err.message, message);
-    validate_err_fini(&err);
+    err_fini(&err);
     upload_fini(&up);
 }
 
@@ -58,11 +58,11 @@ static void test_upload_take_code_not_an_upload(void **state)
 {
     (void)state;
     struct code_info ci;
-    struct validate_err err;
+    struct err err = {0};
     assert_int_equal(upload_take_code(NULL, &ci, &err), -EINVAL);
     assert_int_equal(err.status, 500);
     assert_string_equal(err.type, "ServiceException");
-    validate_err_fini(&err);
+    err_fini(&err);
     upload_fini(NULL);
 }
 

@@ -25,10 +25,10 @@ static int setup(void **state)
 }
 
 /* Validates text (err's previous message is freed first). */
-static int check(const char *text, bool is_create, struct validate_err *err)
+static int check(const char *text, bool is_create, struct err *err)
 {
     json_error_t jerr;
-    validate_err_fini(err);
+    err_fini(err);
     json_t *body = json_loads(text, 0, &jerr);
     assert_non_null(body);
     int rc = validate_function_request(body, is_create, NULL, err);
@@ -39,7 +39,7 @@ static int check(const char *text, bool is_create, struct validate_err *err)
 static void test_validate_ok(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(check("{\"FunctionName\":\"f\",\"Runtime\":\"provided.al2023\",\"Role\":"
                            "\"arn:aws:iam::123456789012:role/service-role/x\",\"Handler\":\"h\","
                            "\"MemorySize\":10240,\"Timeout\":900,\"Architectures\":[\"arm64\"],"
@@ -52,13 +52,13 @@ static void test_validate_ok(void **state)
               &err),
         0);
     assert_int_equal(check("{}", false, &err), 0);
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_one_error(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(check("{\"MemorySize\":20000}", false, &err), -EINVAL);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.type, "ValidationException");
@@ -97,26 +97,26 @@ static void test_validate_one_error(void **state)
     assert_int_equal(check("{\"Runtime\":\"cobol\"}", false, &err), -EINVAL);
     assert_non_null(strstr(err.message, "Member must satisfy enum value set: [nodejs, nodejs4.3"));
     assert_non_null(strstr(err.message, "provided.al2, provided.al2023]"));
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_many_errors(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(check("{\"MemorySize\":64,\"Timeout\":901}", false, &err), -EINVAL);
     assert_string_equal(err.message, "2 validation errors detected: Value '901' at 'timeout' "
                                      "failed to satisfy constraint: Member must have value less "
                                      "than or equal to 900; Value '64' at 'memorySize' failed to "
                                      "satisfy constraint: Member must have value greater than or "
                                      "equal to 128");
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_semantics(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(check("{\"Environment\":{\"Variables\":{\"AWS_REGION\":\"x\"}}}", false, &err),
                      -EINVAL);
     assert_string_equal(err.type, "InvalidParameterValueException");
@@ -146,14 +146,14 @@ static void test_validate_semantics(void **state)
     assert_string_equal(err.type, "InvalidParameterValueException");
     assert_int_equal(check("{\"MemorySize\":\"big\"}", false, &err), -EINVAL);
     assert_string_equal(err.type, "InvalidRequestContentException");
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 /* Validates text as an UpdateFunctionConfiguration body for function "f". OUT: *err. */
-static int update_f_err(const char *text, struct validate_err *err)
+static int update_f_err(const char *text, struct err *err)
 {
     json_error_t jerr;
-    validate_err_fini(err);
+    err_fini(err);
     json_t *body = json_loads(text, 0, &jerr);
     assert_non_null(body);
     int rc = validate_function_request(body, false, "f", err);
@@ -163,28 +163,28 @@ static int update_f_err(const char *text, struct validate_err *err)
 
 static int update_f(const char *text)
 {
-    struct validate_err err = {0};
+    struct err err = {0};
     int rc = update_f_err(text, &err);
-    validate_err_fini(&err);
+    err_fini(&err);
     return rc;
 }
 
 /* Expects text (for function "f") to fail with type and a message starting with msg. */
 static void refused(const char *text, const char *type, const char *msg)
 {
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(update_f_err(text, &err), -EINVAL);
     assert_string_equal(err.type, type);
     if (strncmp(err.message, msg, strlen(msg)) != 0) {
         fail_msg("%s: got %s", text, err.message);
     }
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_members_defaults(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(
         update_f("{\"TracingConfig\":{\"Mode\":\"PassThrough\"},\"VpcConfig\":{\"SubnetIds\":[],"
                  "\"SecurityGroupIds\":[],\"Ipv6AllowedForDualStack\":false},\"SnapStart\":"
@@ -202,7 +202,7 @@ static void test_validate_members_defaults(void **state)
                      0);
     /* CodeSigningConfigArn is no member of UpdateFunctionConfiguration */
     assert_int_equal(update_f("{\"CodeSigningConfigArn\":\"x\"}"), 0);
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_members_refused(void **state)
@@ -233,14 +233,14 @@ static void test_validate_members_refused(void **state)
     refused("{\"LoggingConfig\":{\"LogGroup\":\"/aws/lambda/other\"}}", ipv,
             "clambda does not support LoggingConfig LogGroup /aws/lambda/other: a function's logs "
             "go to /aws/lambda/f; use that or leave LogGroup out.");
-    struct validate_err err = {0};
+    struct err err = {0};
     assert_int_equal(check("{\"FunctionName\":\"f\",\"CodeSigningConfigArn\":\"arn:aws:lambda:"
                            "us-east-1:123456789012:code-signing-config:csc-0123456789abcdefg\"}",
                            true, &err),
                      -EINVAL);
     assert_string_equal(
         err.message, "clambda does not support CodeSigningConfigArn (code signing): leave it out.");
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_members_model(void **state)

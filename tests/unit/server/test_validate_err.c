@@ -18,7 +18,7 @@
 static void test_validate_err_one(void **state)
 {
     (void)state;
-    struct validate_err err;
+    struct err err = {0};
     assert_int_equal(validate_err_one(&err, "20000", "memorySize",
                                       "Member must have value less than or equal to 10240"),
                      -EINVAL);
@@ -27,43 +27,43 @@ static void test_validate_err_one(void **state)
     assert_string_equal(err.message, "1 validation error detected: Value '20000' at 'memorySize' "
                                      "failed to satisfy constraint: Member must have value less "
                                      "than or equal to 10240");
-    validate_err_fini(&err);
+    err_fini(&err);
     assert_null(err.message);
     (void)validate_err_one(&err, NULL, "architectures", "c");
     assert_string_equal(err.message, "1 validation error detected: Value at 'architectures' "
                                      "failed to satisfy constraint: c");
-    validate_err_fini(&err);
+    err_fini(&err);
     (void)validate_err_null(&err, "role");
     assert_string_equal(err.message, "1 validation error detected: Value null at 'role' failed to "
                                      "satisfy constraint: Member must not be null");
-    validate_err_fini(&err);
-    validate_err_fini(NULL);
+    err_fini(&err);
+    err_fini(NULL);
 }
 
 static void test_validate_err_kinds(void **state)
 {
     (void)state;
-    struct validate_err err;
+    struct err err = {0};
     assert_int_equal(validate_err_type(&err, "Timeout", "an integer"), -EINVAL);
     assert_string_equal(err.type, "InvalidRequestContentException");
     assert_string_equal(err.message, "Could not parse request body into json: Could not "
                                      "deserialize member 'Timeout': expected an integer");
-    validate_err_fini(&err);
+    err_fini(&err);
     assert_int_equal(validate_err_invalid_param(&err, "bad %s", "thing"), -EINVAL);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.type, "InvalidParameterValueException");
     assert_string_equal(err.message, "bad thing");
-    validate_err_fini(&err);
-    (void)validate_err_set(&err, 404, "ResourceNotFoundException", "Function not found: %s", "x");
+    err_fini(&err);
+    (void)err_set(&err, 404, "ResourceNotFoundException", "Function not found: %s", "x");
     assert_int_equal(err.status, 404);
     assert_string_equal(err.message, "Function not found: x");
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 static void test_validate_err_list(void **state)
 {
     (void)state;
-    struct validate_err err = {0};
+    struct err err = {0};
     struct validate_err_list l;
     validate_err_list_init(&l);
     assert_int_equal(validate_err_list_done(&l, &err), 0);
@@ -74,7 +74,7 @@ static void test_validate_err_list(void **state)
     assert_string_equal(err.message, "1 validation error detected: Value '901' at 'timeout' "
                                      "failed to satisfy constraint: Member must have value less "
                                      "than or equal to 900");
-    validate_err_fini(&err);
+    err_fini(&err);
     validate_err_list_init(&l);
     validate_err_add(&l, "901", "timeout", "c1");
     validate_err_add(&l, "64", "memorySize", "c2");
@@ -83,7 +83,7 @@ static void test_validate_err_list(void **state)
     assert_string_equal(err.message, "2 validation errors detected: Value '901' at 'timeout' "
                                      "failed to satisfy constraint: c1; Value '64' at "
                                      "'memorySize' failed to satisfy constraint: c2");
-    validate_err_fini(&err);
+    err_fini(&err);
 }
 
 /* Regression: messages were cut at 4 KB (a fixed buffer); they are kept whole. */
@@ -94,14 +94,14 @@ static void test_validate_err_long_message_not_cut(void **state)
     char *value = xmalloc(n + 1);
     memset(value, 'v', n);
     value[n] = '\0';
-    struct validate_err err;
+    struct err err = {0};
     (void)validate_err_invalid_param(&err, "String measured: %s", value);
     assert_int_equal(strlen(err.message), strlen("String measured: ") + n);
-    validate_err_fini(&err);
+    err_fini(&err);
     (void)validate_err_one(&err, value, "m", "c");
     assert_non_null(strstr(err.message, value));
     assert_string_equal(err.message + strlen(err.message) - 3, ": c");
-    validate_err_fini(&err);
+    err_fini(&err);
     struct validate_err_list l;
     validate_err_list_init(&l);
     validate_err_add(&l, value, "a", "c");
@@ -109,7 +109,7 @@ static void test_validate_err_long_message_not_cut(void **state)
     assert_int_equal(validate_err_list_done(&l, &err), -EINVAL);
     assert_true(strlen(err.message) > 2 * n);
     assert_string_equal(err.message + strlen(err.message) - 3, "end");
-    validate_err_fini(&err);
+    err_fini(&err);
     free(value);
 }
 
