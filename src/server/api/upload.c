@@ -78,11 +78,12 @@ static int read_s3_ref(json_t *code, const char *prefix, const char *bucket_dir,
                            json_string_value(version),
                            json_string_length(version),
                            prefix};
-    struct code_ref_error err;
+    struct err err = {0};
     int rc = code_ref_read(bucket_dir, &ref, CODE_REF_MAX_BYTES, zip, &err);
     if (rc < 0) {
         refuse(up, err.status, err.type, err.message);
     }
+    err_fini(&err);
     return rc;
 }
 

@@ -25,17 +25,14 @@
 #define MSG_NO_KEY      GETOBJECT "NoSuchKey. S3 Error Message: The specified key does not exist."
 #define MSG_BAD_VERSION GETOBJECT "InvalidArgument. S3 Error Message: Invalid version id specified"
 
-static int fail(struct code_ref_error *err, int rc, int status, const char *type, const char *fmt,
-                ...) __attribute__((format(printf, 5, 6)));
+static int fail(struct err *err, int rc, int status, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
-static int fail(struct code_ref_error *err, int rc, int status, const char *type, const char *fmt,
-                ...)
+static int fail(struct err *err, int rc, int status, const char *type, const char *fmt, ...)
 {
     va_list ap;
-    err->status = status;
-    err->type = type;
     va_start(ap, fmt);
-    (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    (void)err_setv(err, status, type, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -50,7 +47,7 @@ struct found {
 
 /* Bytes of a value quoted in a message: a 1,024-character key (what the model allows) of
  * 1-byte characters is quoted whole; longer values are cut at a character boundary, so that
- * three of them still fit the message (struct code_ref_error). */
+ * the message stays readable (AWS quotes such values whole; the cut is ours). */
 #define QUOTE_MAX 1100
 
 static void add(struct found *f, const char *value, size_t len, const char *prefix,
@@ -106,11 +103,11 @@ static void check_length(struct found *f, const char *value, size_t len, const c
 }
 
 /* The Lambda model's constraints on the three members, in their order. */
-static int check_model(const struct code_ref *ref, struct code_ref_error *err)
+static int check_model(const struct code_ref *ref, struct err *err)
 {
     struct found f = {0};
     const char *p = ref->member_prefix ? ref->member_prefix : "";
-    cl_buf_init(&f.msg, sizeof(err->message));
+    cl_buf_init(&f.msg, (size_t)64 << 10);
     if (!bucket_pattern_ok(ref->bucket, ref->bucket_len)) {
         add(&f, ref->bucket, ref->bucket_len, p, "s3Bucket",
             "Member must satisfy regular expression pattern: " BUCKET_PATTERN);
@@ -152,7 +149,7 @@ static bool key_ok(const char *key, size_t len)
     return true;
 }
 
-static int check_names(const struct code_ref *ref, struct code_ref_error *err)
+static int check_names(const struct code_ref *ref, struct err *err)
 {
     if (memchr(ref->bucket, '\0', ref->bucket_len) != NULL ||
         (ref->version && memchr(ref->version, '\0', ref->version_len) != NULL)) {
@@ -173,7 +170,7 @@ static int check_names(const struct code_ref *ref, struct code_ref_error *err)
 
 /* The error for a failed openat of name (dir_fd) inside s3://bucket/key. */
 static int open_error(int dir_fd, const char *name, int e, bool is_bucket,
-                      const struct code_ref *ref, struct code_ref_error *err)
+                      const struct code_ref *ref, struct err *err)
 {
     struct stat st;
     if ((e == ELOOP || e == ENOTDIR) && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -198,8 +195,7 @@ static int open_error(int dir_fd, const char *name, int e, bool is_bucket,
 }
 
 /* Opens the bucket's directory below bucket_dir. OUT: *fd. */
-static int open_bucket(const char *bucket_dir, const struct code_ref *ref, int *fd,
-                       struct code_ref_error *err)
+static int open_bucket(const char *bucket_dir, const struct code_ref *ref, int *fd, struct err *err)
 {
     char name[64]; /* the model caps the bucket at 63 characters of ASCII */
     (void)snprintf(name, sizeof(name), "%.*s", (int)ref->bucket_len, ref->bucket);
@@ -215,7 +211,7 @@ static int open_bucket(const char *bucket_dir, const struct code_ref *ref, int *
 
 /* Walks the key's components from the bucket's directory (closed here). OUT: *fd, the object
  * opened for reading. */
-static int open_key(int bucket_fd, const struct code_ref *ref, int *fd, struct code_ref_error *err)
+static int open_key(int bucket_fd, const struct code_ref *ref, int *fd, struct err *err)
 {
     char name[NAME_MAX + 2]; /* one byte more than a name can have: never truncated */
     int dir = bucket_fd;
@@ -276,8 +272,7 @@ static int read_all(int fd, struct cl_buf *out)
 }
 
 /* Reads the object (a regular file) into out. */
-static int read_object(int fd, const struct code_ref *ref, struct cl_buf *out,
-                       struct code_ref_error *err)
+static int read_object(int fd, const struct code_ref *ref, struct cl_buf *out, struct err *err)
 {
     struct stat st;
     if (fstat(fd, &st) < 0) {
@@ -306,7 +301,7 @@ static int read_object(int fd, const struct code_ref *ref, struct cl_buf *out,
 }
 
 int code_ref_read(const char *bucket_dir, const struct code_ref *ref, size_t max_len,
-                  struct cl_buf *out, struct code_ref_error *err)
+                  struct cl_buf *out, struct err *err)
 {
     cl_buf_init(out, max_len);
     int rc = check_model(ref, err);

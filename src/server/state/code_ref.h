@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "base/err.h"
 #include "cl_buf.h"
 
 /* Largest object read (bytes): the unzipped code limit (AWS: 250 MB, code.h). AWS does not
@@ -34,20 +35,13 @@ struct code_ref {
     const char *member_prefix;
 };
 
-/* An AWS error to answer as is (call_error). */
-struct code_ref_error {
-    int status;       /* 400, 403 or 500 */
-    const char *type; /* static: "ValidationException", "InvalidParameterValueException", ... */
-    char message[4096];
-};
-
 /* Validates ref and reads the object DIR/BUCKET/KEY under bucket_dir. OUT: *out, initialised
  * here with max_len as its cap (cl_buf_fini; empty after a failure). 0, or -EINVAL
  * (bad names: ValidationException, or a key that cannot name a file in the directory),
  * -ENOENT (NoSuchBucket, NoSuchKey, NoSuchVersion), -EACCES (403 AccessDeniedException),
  * -E2BIG (object over max_len), -ENOMEM or another -errno (500 ServiceException), with *err
- * filled. Blocks on file I/O proportional to the object. */
+ * filled (err_fini). Blocks on file I/O proportional to the object. */
 int code_ref_read(const char *bucket_dir, const struct code_ref *ref, size_t max_len,
-                  struct cl_buf *out, struct code_ref_error *err);
+                  struct cl_buf *out, struct err *err);
 
 #endif /* CLAMBDA_SERVER_CODE_REF_H */

@@ -57,7 +57,7 @@ static void make_buckets(const char *dir)
 
 /* Reads s3://bucket/key (version may be NULL) under dir with the "code." prefix. */
 static int read_ref(const char *dir, const char *bucket, const char *key, const char *version,
-                    struct cl_buf *out, struct code_ref_error *err)
+                    struct cl_buf *out, struct err *err)
 {
     struct code_ref ref = {
         bucket, strlen(bucket), key, strlen(key), version, version ? strlen(version) : 0, "code."};
@@ -69,7 +69,7 @@ static void test_code_ref_read_ok(void **state)
     const char *dir = *state;
     make_buckets(dir);
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(read_ref(dir, "bkt", "code.zip", NULL, &out, &err), 0);
     assert_int_equal(out.len, 6);
     assert_memory_equal(out.data, "PK-one", 6);
@@ -81,6 +81,7 @@ static void test_code_ref_read_ok(void **state)
     assert_int_equal(read_ref(dir, "bkt", "empty", NULL, &out, &err), 0);
     assert_int_equal(out.len, 0);
     cl_buf_fini(&out);
+    err_fini(&err);
 }
 
 static void test_code_ref_read_missing(void **state)
@@ -88,7 +89,7 @@ static void test_code_ref_read_missing(void **state)
     const char *dir = *state;
     make_buckets(dir);
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(read_ref(dir, "nobucket", "code.zip", NULL, &out, &err), -ENOENT);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.type, "InvalidParameterValueException");
@@ -123,6 +124,7 @@ static void test_code_ref_read_missing(void **state)
     (void)snprintf(none, sizeof(none), "%s/none", dir);
     assert_int_equal(read_ref(none, "bkt", "code.zip", NULL, &out, &err), -ENOENT);
     assert_string_equal(err.message, NO_BUCKET);
+    err_fini(&err);
 }
 
 static void test_code_ref_read_traversal(void **state)
@@ -133,7 +135,7 @@ static void test_code_ref_read_traversal(void **state)
                                        "./code.zip", "a//b/c.zip",     "a/b/",
                                        "..",         "a/./b/c.zip"};
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         assert_int_equal(read_ref(dir, "bkt", keys[i], NULL, &out, &err), -EINVAL);
         assert_int_equal(err.status, 400);
@@ -145,6 +147,7 @@ static void test_code_ref_read_traversal(void **state)
     struct code_ref ref = {"bkt", 3, "code.zip\0x", 10, NULL, 0, ""};
     assert_int_equal(code_ref_read(dir, &ref, 100, &out, &err), -EINVAL);
     assert_non_null(strstr(err.message, "no NUL"));
+    err_fini(&err);
 }
 
 static void test_code_ref_read_symlinks(void **state)
@@ -160,7 +163,7 @@ static void test_code_ref_read_symlinks(void **state)
     make_link(dir, "lnk", "bkt");               /* a symlinked bucket */
     static const char *const keys[] = {"abs.zip", "rel.zip", "in.zip", "up/secret"};
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         assert_int_equal(read_ref(dir, "bkt", keys[i], NULL, &out, &err), -EINVAL);
         assert_string_equal(err.type, "InvalidParameterValueException");
@@ -169,6 +172,7 @@ static void test_code_ref_read_symlinks(void **state)
     }
     assert_int_equal(read_ref(dir, "lnk", "code.zip", NULL, &out, &err), -EINVAL);
     assert_non_null(strstr(err.message, "does not follow symlinks"));
+    err_fini(&err);
 }
 
 /* Regression: a key of 1,025 4-byte characters made the message overflow its buffer and
@@ -182,11 +186,12 @@ static void test_code_ref_read_long_key_message(void **state)
         memcpy(key + 4 * i, "\xF0\x9F\x98\x80", 4); /* U+1F600 */
     }
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(read_ref(dir, "bkt", key, NULL, &out, &err), -EINVAL);
     assert_string_equal(err.type, "ValidationException");
     assert_non_null(strstr(err.message, "' at 'code.s3Key' failed to satisfy constraint: Member "
                                         "must have length less than or equal to 1024"));
+    err_fini(&err);
 }
 
 static void test_code_ref_read_bad_names(void **state)
@@ -194,7 +199,7 @@ static void test_code_ref_read_bad_names(void **state)
     const char *dir = *state;
     make_buckets(dir);
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(read_ref(dir, "s3://bkt", "code.zip", NULL, &out, &err), -EINVAL);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.type, "ValidationException");
@@ -226,6 +231,7 @@ static void test_code_ref_read_bad_names(void **state)
                                         "must have length less than or equal to 1024"));
     assert_non_null(strstr(err.message, "Value '' at 'code.s3ObjectVersion'"));
     assert_null(out.data);
+    err_fini(&err);
 }
 
 static void test_code_ref_read_version(void **state)
@@ -233,7 +239,7 @@ static void test_code_ref_read_version(void **state)
     const char *dir = *state;
     make_buckets(dir);
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(
         read_ref(dir, "bkt", "code.zip", "3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", &out, &err), -ENOENT);
     assert_string_equal(err.type, "InvalidParameterValueException");
@@ -244,6 +250,7 @@ static void test_code_ref_read_version(void **state)
     /* the bucket is checked first, as S3 does */
     assert_int_equal(read_ref(dir, "other", "code.zip", "v1", &out, &err), -ENOENT);
     assert_string_equal(err.message, NO_BUCKET);
+    err_fini(&err);
 }
 
 static void test_code_ref_read_too_large(void **state)
@@ -252,7 +259,7 @@ static void test_code_ref_read_too_large(void **state)
     make_buckets(dir);
     struct code_ref ref = {"bkt", 3, "code.zip", 8, NULL, 0, ""};
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(code_ref_read(dir, &ref, 5, &out, &err), -E2BIG);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.type, "InvalidParameterValueException");
@@ -261,6 +268,7 @@ static void test_code_ref_read_too_large(void **state)
     assert_int_equal(code_ref_read(dir, &ref, 6, &out, &err), 0); /* exactly the cap */
     assert_int_equal(out.len, 6);
     cl_buf_fini(&out);
+    err_fini(&err);
 }
 
 static void test_code_ref_read_access_denied(void **state)
@@ -274,7 +282,7 @@ static void test_code_ref_read_access_denied(void **state)
     (void)snprintf(path, sizeof(path), "%s/bkt/code.zip", dir);
     assert_int_equal(chmod(path, 0), 0);
     struct cl_buf out;
-    struct code_ref_error err;
+    struct err err = {0};
     assert_int_equal(read_ref(dir, "bkt", "code.zip", NULL, &out, &err), -EACCES);
     assert_int_equal(err.status, 403);
     assert_string_equal(err.type, "AccessDeniedException");
@@ -282,6 +290,7 @@ static void test_code_ref_read_access_denied(void **state)
                         "Your access has been denied by S3, please make sure your request "
                         "credentials have permission to GetObject for bkt/code.zip. S3 Error "
                         "Code: AccessDenied. S3 Error Message: Access Denied");
+    err_fini(&err);
 }
 
 int main(void)
