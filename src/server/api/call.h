@@ -16,13 +16,15 @@
 
 struct creds;
 struct invoke;
+struct logs_api;
+struct metrics;
 struct pool;
 struct aliases;
 struct functions;
 struct upload;
 struct store;
 
-/* The control plane's context. Borrowed pointers except fns and aliases. */
+/* The public listener's context. Borrowed pointers except fns and aliases. */
 struct call_ctx {
     struct invoke *invoke; /* Invoke requests are handed to it */
     struct pool *pool;
@@ -38,6 +40,9 @@ struct call_ctx {
     uv_loop_t *loop;           /* code uploads are prepared on its thread pool; NULL: inline */
     /* signs code download URLs (api_download.h); random, made by routes_init */
     struct code_url_key url_key;
+    /* GET /metrics and the CloudWatch Logs API on POST / (NULL: 404 UnknownOperation) */
+    struct metrics *metrics;
+    const struct logs_api *logs;
 };
 
 /* One request being answered. */
