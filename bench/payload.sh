@@ -9,8 +9,8 @@
 #   OLD=path/to/clambda OLD_EX=path/to/examples bench/payload.sh
 # OLD defaults to the build of commit 2724325 in /work/wt/base/build/release (before the route
 # table and the thread-pool checks); NEW is this tree's release build (built here).
-# Small: examples/echo, a 22-byte event, one keep-alive connection (bench/loadgen), the first
-# 50 responses not counted. Big: examples/echo with a 6 MB JSON document (an array of small
+# Small: examples/echo, a 22-byte event, one keep-alive connection (bench/loadgen); alone the
+# first 50 responses are not counted, next to the big ones every response is. Big: examples/echo with a 6 MB JSON document (an array of small
 # objects, the shape that costs a parser most), one keep-alive connection, back to back, from a
 # Python client; its response (the same 6 MB) is read in full.
 set -euo pipefail

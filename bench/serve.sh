@@ -12,10 +12,10 @@
 #           request spawns a new one; client-side time, nothing subtracted. Also (info) the
 #           first invoke of COLD distinct functions (copies of hello).
 #   rss     server RSS with 1,000 warm idle environments minus with none, / 1,000
-# BUILD_DIR selects another configured tree (default build/release); CLAMBDA_BIN and EXAMPLES_DIR
-# another server binary and examples (an older build, to compare: bench/payload.sh's OLD). ISOLATION (default none:
-# the targets are for plain child processes) is passed as --isolation; ISOLATION=full measures
-# with the sandbox (root).
+# BUILD_DIR selects another configured tree (default build/release); CLAMBDA_BIN and
+# EXAMPLES_DIR another server binary and examples (an older build, to compare). ISOLATION
+# (default none: the targets are for plain child processes) is passed as --isolation;
+# ISOLATION=full measures with the sandbox (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
