@@ -7,7 +7,7 @@
  * status other than 2xx or a response carrying X-Amz-Function-Error.
  *   loadgen -p PORT [-c CONNS] [-n REQUESTS | -d SECONDS] [-w WARMUP] [-s FIRST]
  *           [-m METHOD] [-u PATH] [-b BODY]
- * Prints one line: requests= errors= seconds= rps= p50_us= p90_us= p99_us= max_us=. */
+ * Prints one line: requests= errors= seconds= rps= p50_us= p90_us= p99_us= max_us= p999_us=. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -332,9 +332,10 @@ int main(int argc, char **argv)
     double secs = (double)(now_ns() - s.t_start) / 1e9;
     qsort(s.lat, s.n_lat, sizeof(*s.lat), cmp_u64);
     (void)printf("requests=%ld errors=%ld seconds=%.3f rps=%.0f p50_us=%.1f p90_us=%.1f "
-                 "p99_us=%.1f max_us=%.1f\n",
+                 "p99_us=%.1f max_us=%.1f p999_us=%.1f\n",
                  s.completed, s.errors + (s.issued - s.completed), secs, (double)s.completed / secs,
-                 pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99), pct_us(&s, 1.0));
+                 pct_us(&s, 0.50), pct_us(&s, 0.90), pct_us(&s, 0.99), pct_us(&s, 1.0),
+                 pct_us(&s, 0.999));
     for (int i = 0; i < s.o.conns; i++) {
         free(conns[i].in);
     }

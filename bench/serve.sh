@@ -12,9 +12,10 @@
 #           request spawns a new one; client-side time, nothing subtracted. Also (info) the
 #           first invoke of COLD distinct functions (copies of hello).
 #   rss     server RSS with 1,000 warm idle environments minus with none, / 1,000
-# BUILD_DIR selects another configured tree (default build/release). ISOLATION (default none:
-# the targets are for plain child processes) is passed as --isolation; ISOLATION=full measures
-# with the sandbox (root).
+# BUILD_DIR selects another configured tree (default build/release); CLAMBDA_BIN and
+# EXAMPLES_DIR another server binary and examples (an older build, to compare). ISOLATION
+# (default none: the targets are for plain child processes) is passed as --isolation;
+# ISOLATION=full measures with the sandbox (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -30,7 +31,8 @@ cmake --build "$build" -j2 --target clambda loadgen echo_floor example_echo_zip 
 
 lg=$build/bench/loadgen
 ef=$build/bench/echo_floor
-ex=$root/$build/examples
+ex=${EXAMPLES_DIR:-$root/$build/examples}
+server=${CLAMBDA_BIN:-$build/clambda}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -65,7 +67,7 @@ start_serve() {
     shift
     rm -rf "$tmp/state-$name"
     # A soft limit of 1024 open files, as most shells give: the server raises it by itself.
-    (ulimit -Sn 1024 && exec "$build/clambda" serve --listen 127.0.0.1:0 --isolation "$ISOLATION" \
+    (ulimit -Sn 1024 && exec "$server" serve --listen 127.0.0.1:0 --isolation "$ISOLATION" \
         --state-dir "$tmp/state-$name" "$@") >"$tmp/$name.out" 2>"$tmp/$name.err" &
     SERVE_PID=$!
     pids+=("$SERVE_PID")

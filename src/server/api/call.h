@@ -20,6 +20,8 @@
 
 struct creds;
 struct invoke;
+struct logs_api;
+struct metrics;
 struct pool;
 struct aliases;
 struct functions;
@@ -27,7 +29,7 @@ struct upload;
 struct store;
 struct code_info;
 
-/* The control plane's context. Borrowed pointers except fns and aliases. */
+/* The public listener's context. Borrowed pointers except fns and aliases. */
 struct call_ctx {
     struct invoke *invoke; /* Invoke requests are handed to it */
     struct pool *pool;
@@ -45,6 +47,9 @@ struct call_ctx {
     struct code_url_key url_key;
     /* creates, changes and deletes functions across store, pool and aliases (routes_init) */
     struct catalog catalog;
+    /* GET /metrics and the CloudWatch Logs API on POST / (NULL: 404 UnknownOperation) */
+    struct metrics *metrics;
+    const struct logs_api *logs;
 };
 
 /* One request being answered. */

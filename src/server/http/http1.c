@@ -107,6 +107,10 @@ static int on_headers_complete(http_parser *hp)
     if (p->req.body_too_large) {
         return 0;
     }
+    if (has_len && hp->content_length > 0 && p->body_fn == NULL &&
+        cl_buf_reserve(&p->body, (size_t)hp->content_length) == -ENOMEM) {
+        abort(); /* within the cap (checked above): one allocation instead of doubling */
+    }
     for (size_t i = 0; i < p->n_offs; i++) {
         const char *name = (const char *)p->head.data + p->offs[i].name_off;
         const char *value = (const char *)p->head.data + p->offs[i].value_off;

@@ -3,7 +3,9 @@
  * headers (and trailers) are copied into one capped buffer, the body into another. A body over
  * its cap does not fail the parse: it is read and discarded and the request is delivered with
  * body_too_large set, so the server can answer 413 in the caller's own error shape and keep the
- * connection. No libuv here: the parser is a pure function of its input (unit and fuzz tests). */
+ * connection. A body with a Content-Length within its cap gets its buffer in one allocation when
+ * the head is complete (no doubling and copying as it arrives). No libuv here: the parser is a pure
+ * function of its input (unit and fuzz tests). */
 #ifndef CLAMBDA_SERVER_HTTP1_H
 #define CLAMBDA_SERVER_HTTP1_H
 

@@ -63,8 +63,9 @@ struct httpd_conn {
 struct write_req {
     uv_write_t req;
     struct httpd_conn *conn;
-    uint8_t *data;
-    size_t len;
+    uint8_t *data; /* written first, then body (both freed once written) */
+    uint8_t *body; /* NULL, or a response body taken from the handler */
+    size_t len;    /* bytes of both */
     bool is_final; /* the response (not a 100 Continue or a chunk) */
 };
 
@@ -113,22 +114,32 @@ static void conn_close(struct httpd_conn *c)
 
 static void on_write(uv_write_t *w, int status);
 
-static void write_raw(struct httpd_conn *c, uint8_t *data, size_t len, bool is_final)
+/* Queues data[0..len), then body[off..off+body_len) when body is not NULL; takes both. */
+static void write_two(struct httpd_conn *c, uint8_t *data, size_t len, uint8_t *body, size_t off,
+                      size_t body_len, bool is_final)
 {
     struct write_req *w = xmalloc(sizeof(*w));
     w->conn = c;
     w->data = data;
-    w->len = len;
+    w->body = body;
+    w->len = len + body_len;
     w->is_final = is_final;
-    c->queued += len;
-    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+    c->queued += w->len;
+    uv_buf_t b[2] = {uv_buf_init((char *)data, (unsigned)len),
+                     uv_buf_init(body ? (char *)body + off : NULL, (unsigned)body_len)};
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, b, body ? 2 : 1, on_write);
     if (rc < 0) {
-        c->queued -= len;
+        c->queued -= w->len;
         free(data);
+        free(body);
         free(w);
         conn_close(c);
     }
+}
+
+static void write_raw(struct httpd_conn *c, uint8_t *data, size_t len, bool is_final)
+{
+    write_two(c, data, len, NULL, 0, 0, is_final);
 }
 
 static void bad_request(struct httpd_conn *c, int err)
@@ -245,6 +256,7 @@ static void on_write(uv_write_t *w, int status)
     bool is_final = wr->is_final;
     c->queued -= wr->len;
     free(wr->data);
+    free(wr->body);
     free(wr);
     if (c->closing) {
         return;
@@ -290,10 +302,12 @@ static void append_head(struct cl_buf *b, int status, const struct httpd_header 
     }
 }
 
-void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *hdrs, size_t n_hdrs,
-                   const void *body, size_t len)
+/* httpd_respond, with the body taken (owned) or copied on a partial write (owned NULL). */
+static void respond(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
+                    size_t n_hdrs, const void *body, size_t len, uint8_t *owned)
 {
     if (c->closing || !c->pending) {
+        free(owned);
         return;
     }
     struct cl_buf b;
@@ -312,6 +326,7 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
     size_t done = n > 0 ? (size_t)n : 0;
     if (done == total) {
         cl_buf_fini(&b);
+        free(owned);
         if (c->keep_alive) {
             c->need_reset = true;
         } else {
@@ -319,17 +334,34 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
         }
         return;
     }
+    size_t head_done = done < b.len ? done : b.len;
+    size_t body_done = done - head_done;
+    c->writing = true;
+    if (owned) { /* the rest of the head, then the body where the socket left it */
+        memmove(b.data, b.data + head_done, b.len - head_done);
+        write_two(c, b.data, b.len - head_done, owned, body_done, len - body_done, true);
+        return;
+    }
     /* The rest (all of it, usually) in one buffer through uv_write. */
     uint8_t *rest = xmalloc(total - done);
-    size_t head_done = done < b.len ? done : b.len;
     memcpy(rest, b.data + head_done, b.len - head_done);
     if (len > 0) {
-        size_t body_done = done - head_done;
         memcpy(rest + b.len - head_done, (const uint8_t *)body + body_done, len - body_done);
     }
     cl_buf_fini(&b);
-    c->writing = true;
     write_raw(c, rest, total - done, true);
+}
+
+void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *hdrs, size_t n_hdrs,
+                   const void *body, size_t len)
+{
+    respond(c, status, hdrs, n_hdrs, body, len, NULL);
+}
+
+void httpd_respond_take(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
+                        size_t n_hdrs, void *body, size_t len)
+{
+    respond(c, status, hdrs, n_hdrs, body, len, body);
 }
 
 int httpd_stream_start(struct httpd_conn *c, int status, const struct httpd_header *hdrs,

@@ -71,6 +71,11 @@ void httpd_close(struct httpd *s);
  * arguments may be freed on return. After this, c belongs to the server again. */
 void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *hdrs, size_t n_hdrs,
                    const void *body, size_t len);
+/* Like httpd_respond(), but takes body (malloc'd, NULL when len is 0): the server frees it once
+ * written, so a large body the socket does not take at once is queued as it is instead of
+ * copied. Also frees it when c is closing. */
+void httpd_respond_take(struct httpd_conn *c, int status, const struct httpd_header *hdrs,
+                        size_t n_hdrs, void *body, size_t len);
 /* Registers fn(c, arg) to run if c closes before httpd_respond() (NULL fn unregisters). */
 void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg);
 /* Takes the current request's body. OUT: *len. Caller frees the result with free(). */

@@ -37,36 +37,6 @@ int url_pct_decode(const char *in, size_t len, char *out, size_t cap)
     return (int)n;
 }
 
-/* Matches prefix{id}suffix and decodes the id label. */
-static int match_label(const char *url, const char *prefix, const char *suffix, char *id,
-                       size_t cap)
-{
-    size_t len = strcspn(url, "?");
-    size_t plen = strlen(prefix);
-    size_t slen = strlen(suffix);
-    if (len <= plen + slen || strncmp(url, prefix, plen) != 0 ||
-        memcmp(url + len - slen, suffix, slen) != 0) {
-        return -ENOENT;
-    }
-    const char *label = url + plen;
-    size_t label_len = len - plen - slen;
-    if (memchr(label, '/', label_len) != NULL) {
-        return -ENOENT;
-    }
-    int rc = url_pct_decode(label, label_len, id, cap);
-    return rc < 0 ? rc : 0;
-}
-
-int url_match_invoke(const char *url, char *id, size_t cap)
-{
-    return match_label(url, "/2015-03-31/functions/", "/invocations", id, cap);
-}
-
-int url_match_invoke_stream(const char *url, char *id, size_t cap)
-{
-    return match_label(url, "/2021-11-15/functions/", "/response-streaming-invocations", id, cap);
-}
-
 static bool qualifier_valid(const char *q)
 {
     size_t len = strlen(q);

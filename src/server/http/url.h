@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Request targets of the public API: splitting path and query, percent-decoding (botocore
- * encodes every byte but -._~, so ':' arrives as %3A and '$' as %24), recognising the Invoke
- * path and taking a FunctionName apart (name, name:qualifier, partial or full ARN). Pure. */
+ * encodes every byte but -._~, so ':' arrives as %3A and '$' as %24), taking a FunctionName apart
+ * (name, name:qualifier, partial or full ARN). Pure. */
 #ifndef CLAMBDA_SERVER_ROUTE_H
 #define CLAMBDA_SERVER_ROUTE_H
 
@@ -22,15 +22,6 @@ struct url_fn {
 /* Percent-decodes in[0..len) into out (cap bytes incl. NUL). Returns the decoded length,
  * -EBADMSG for a bad escape or a decoded NUL, -E2BIG when out is too small. */
 int url_pct_decode(const char *in, size_t len, char *out, size_t cap);
-
-/* Matches "/2015-03-31/functions/{id}/invocations" (query ignored). OUT: the decoded id in
- * id (cap bytes). 0 on a match, -ENOENT when the path is something else, -EBADMSG or -E2BIG
- * when the id label is malformed. */
-int url_match_invoke(const char *url, char *id, size_t cap);
-
-/* Matches "/2021-11-15/functions/{id}/response-streaming-invocations"
- * (InvokeWithResponseStream); same results as url_match_invoke(). */
-int url_match_invoke_stream(const char *url, char *id, size_t cap);
 
 /* Parses a FunctionName: "my-fn", "my-fn:prod", "123456789012:function:my-fn[:q]",
  * "arn:aws:lambda:us-east-1:123456789012:function:my-fn[:q]". OUT: *out. 0 or -EINVAL. */

@@ -19,6 +19,7 @@
 #include "exec/pool.h"
 #include "http/evstream.h"
 #include "http/url.h"
+#include "invoke/payload.h"
 
 /* Largest X-Amz-Client-Context (base64 characters), as AWS. */
 #define CLIENT_CONTEXT_MAX 3583
@@ -238,7 +239,7 @@ static void validation_error(struct httpd_conn *c, const char *value, const char
     free(m);
 }
 
-static void not_found(struct invoke *api, struct httpd_conn *c, const char *name,
+static void not_found(const struct invoke *api, struct httpd_conn *c, const char *name,
                       const char *qualifier)
 {
     char *m = xasprintf("Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", api->region,
@@ -247,24 +248,16 @@ static void not_found(struct invoke *api, struct httpd_conn *c, const char *name
     free(m);
 }
 
-/* Resolves the FunctionName label and the Qualifier parameter (a version, or an alias whose
- * version is picked by weight) to a known function. OUT: *fn
- * and the invoked ARN in arn. False after answering an error. */
-static bool resolve(struct invoke *api, struct httpd_conn *c, const char *url, bool stream,
+/* Resolves the FunctionName label (decoded by the front door; NULL when malformed) and the
+ * Qualifier parameter (a version, or an alias whose version is picked by weight) to a known
+ * function. OUT: *fn and the invoked ARN in arn. False after answering an error. */
+static bool resolve(const struct invoke *api, struct httpd_conn *c, const char *url, const char *id,
                     const struct function_config **fn, char **arn)
 {
-    char id[URL_ID_MAX + 1];
     char q[URL_QUALIFIER_MAX + 1];
     struct url_fn rf;
-    int rc = stream ? url_match_invoke_stream(url, id, sizeof(id))
-                    : url_match_invoke(url, id, sizeof(id));
-    if (rc == -ENOENT) {
-        awserr_send(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
-                    NULL);
-        return false;
-    }
-    if (rc < 0 || url_parse_function(id, &rf) < 0) {
-        validation_error(c, rc < 0 ? "(malformed)" : id, "functionName",
+    if (id == NULL || url_parse_function(id, &rf) < 0) {
+        validation_error(c, id == NULL ? "(malformed)" : id, "functionName",
                          "Member must satisfy regular expression pattern: "
                          "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
                          "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
@@ -295,15 +288,17 @@ static bool resolve(struct invoke *api, struct httpd_conn *c, const char *url, b
     return true;
 }
 
-/* Checks size and JSON validity of the payload. False after answering an error. */
-static bool check_payload(struct httpd_conn *c, const struct http1_request *req, bool is_async)
+/* Checks the payload's size, then its JSON (unless the front door did: ir->checked). False
+ * after answering an error. */
+static bool check_payload(struct httpd_conn *c, const struct invoke_req *ir, bool is_async)
 {
+    const struct http1_request *req = ir->req;
     size_t limit = is_async ? INVOKE_MAX_ASYNC : INVOKE_MAX_SYNC;
-    if (req->body_too_large || req->body_len > limit) {
+    if (req->body_too_large || ir->len > limit) {
         char *m;
         if (is_async) {
             unsigned long long n = req->body_too_large ? (unsigned long long)req->content_length
-                                                       : (unsigned long long)req->body_len;
+                                                       : (unsigned long long)ir->len;
             m = xasprintf("%llu byte payload is too large for the Event invocation type (limit "
                           "%zu bytes)",
                           n, limit);
@@ -316,20 +311,16 @@ static bool check_payload(struct httpd_conn *c, const struct http1_request *req,
         free(m);
         return false;
     }
-    json_error_t jerr;
-    memset(&jerr, 0, sizeof(jerr));
-    json_t *v = req->body_len ? json_loadb((const char *)req->body, req->body_len,
-                                           JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr)
-                              : json_object();
+    struct payload_verdict here;
+    const struct payload_verdict *v = ir->checked;
     if (v == NULL) {
-        char *m = xasprintf("Could not parse request body into json: Could not parse payload into "
-                            "json: %s: line %d column %d",
-                            jerr.text, jerr.line, jerr.column);
-        awserr_send(c, 400, "InvalidRequestContentException", "message", m, NULL, NULL);
-        free(m);
+        payload_check(ir->payload, ir->len, &here);
+        v = &here;
+    }
+    if (!v->is_valid) {
+        awserr_send(c, 400, "InvalidRequestContentException", "message", v->message, NULL, NULL);
         return false;
     }
-    json_decref(v);
     return true;
 }
 
@@ -381,8 +372,9 @@ static bool check_log_type(struct httpd_conn *c, const char *log_type)
 }
 
 /* Event: the 202 goes out only once the event is committed to the durable queue. */
-static void enqueue(struct invoke *api, struct httpd_conn *c, const struct function_config *fn,
-                    const char *arn, const uint8_t *payload, size_t len, const char *ctx)
+static void enqueue(const struct invoke *api, struct httpd_conn *c,
+                    const struct function_config *fn, const char *arn, const uint8_t *payload,
+                    size_t len, const char *ctx)
 {
     char id[IDS_UUID_LEN];
     size_t name_len = strlen(fn->name);
@@ -397,11 +389,13 @@ static void enqueue(struct invoke *api, struct httpd_conn *c, const struct funct
     httpd_respond(c, 202, h, 1, NULL, 0);
 }
 
-static void start(struct invoke *api, struct httpd_conn *c, const struct function_config *fn,
-                  char *arn, enum inv_type type, bool tail, char *ctx, bool stream)
+static void start(const struct invoke *api, struct httpd_conn *c, struct invoke_req *ir,
+                  const struct function_config *fn, char *arn, enum inv_type type, bool tail,
+                  char *ctx)
 {
-    size_t len = 0;
-    uint8_t *payload = httpd_conn_take_body(c, &len);
+    size_t len = ir->len;
+    uint8_t *payload = ir->payload;
+    ir->payload = NULL;
     if (payload == NULL) {
         payload = (uint8_t *)xstrdup("{}"); /* no payload: the function gets {} */
         len = 2;
@@ -417,7 +411,7 @@ static void start(struct invoke *api, struct httpd_conn *c, const struct functio
     inv->client_context = ctx;
     inv_set_version(inv, fn->version);
     free(arn);
-    if (stream) {
+    if (ir->is_stream) {
         invoke_stream_attach(c, inv);
     } else {
         inv->owner = c;
@@ -426,56 +420,20 @@ static void start(struct invoke *api, struct httpd_conn *c, const struct functio
     pool_submit(api->pool, inv);
 }
 
-/* GET /metrics: the Prometheus text exposition format 0.0.4. */
-static void serve_metrics(struct metrics *m, struct httpd_conn *c)
+void invoke_handle(const struct invoke *api, struct httpd_conn *c, struct invoke_req *ir)
 {
-    struct cl_buf text;
-    cl_buf_init(&text, (size_t)16 * 1024 * 1024);
-    if (metrics_render(m, &text) < 0) {
-        abort(); /* 16 MB of metrics: thousands of functions, not a runtime condition */
-    }
-    struct httpd_header h[] = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}};
-    httpd_respond(c, 200, h, 1, text.data, text.len);
-    cl_buf_fini(&text);
-}
-
-/* The observability endpoints on the same listener. False when req is not one of them. */
-static bool observe(struct invoke *api, struct httpd_conn *c, const struct http1_request *req)
-{
-    size_t n = strlen("/metrics");
-    if (api->metrics && strcmp(req->method, "GET") == 0 && strncmp(req->url, "/metrics", n) == 0 &&
-        (req->url[n] == '\0' || req->url[n] == '?')) {
-        serve_metrics(api->metrics, c);
-        return true;
-    }
-    if (api->logs && logs_api_match(req)) {
-        logs_api_handle(api->logs, c, req);
-        return true;
-    }
-    return false;
-}
-
-void invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
-{
-    struct invoke *api = user;
+    const struct http1_request *req = ir->req;
     const struct function_config *fn = NULL;
     char *arn = NULL;
     char *ctx = NULL;
     const char *type_hdr = http1_header(req, "X-Amz-Invocation-Type");
     enum inv_type type = parse_type(type_hdr);
-    if (observe(api, c, req)) {
+    if (!resolve(api, c, req->url, ir->function, &fn, &arn)) {
+        free(ir->payload);
+        ir->payload = NULL;
         return;
     }
-    bool stream = strncmp(req->url, "/2021-11-15/", 12) == 0;
-    if (strcmp(req->method, "POST") != 0) {
-        awserr_send(c, 404, "UnknownOperationException", "message", "Unknown operation", NULL,
-                    NULL);
-        return;
-    }
-    if (!resolve(api, c, req->url, stream, &fn, &arn)) {
-        return;
-    }
-    if (stream && type == TYPE_EVENT) {
+    if (ir->is_stream && type == TYPE_EVENT) {
         validation_error(c, type_hdr, "invocationType",
                          "Member must satisfy enum value set: [RequestResponse, DryRun]");
     } else if (type == TYPE_BAD) {
@@ -487,10 +445,12 @@ void invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *
         struct httpd_header h[] = {{"x-amzn-RequestId", rid}};
         httpd_respond(c, 204, h, 1, NULL, 0);
     } else if (check_log_type(c, http1_header(req, "X-Amz-Log-Type")) &&
-               check_payload(c, req, type == TYPE_EVENT) && client_context(c, req, &ctx)) {
+               check_payload(c, ir, type == TYPE_EVENT) && client_context(c, req, &ctx)) {
         const char *log_type = http1_header(req, "X-Amz-Log-Type");
-        start(api, c, fn, arn, type, log_type && strcmp(log_type, "Tail") == 0, ctx, stream);
+        start(api, c, ir, fn, arn, type, log_type && strcmp(log_type, "Tail") == 0, ctx);
         return;
     }
+    free(ir->payload);
+    ir->payload = NULL;
     free(arn);
 }

@@ -11,8 +11,7 @@
 #include "exec/pool.h"
 #include "http/httpd.h"
 #include "invoke/async.h"
-#include "observe/logs_api.h"
-#include "observe/metrics.h"
+#include "invoke/payload.h"
 
 struct aliases;
 
@@ -27,14 +26,26 @@ struct invoke {
     struct pool *pool;
     const char *region;
     const char *account;
-    struct metrics *metrics;     /* GET /metrics (NULL: 404) */
-    const struct logs_api *logs; /* the Logs API on POST / (NULL: 404) */
     struct async *async;
     const struct aliases *aliases; /* name:alias resolution (aliases.h); NULL: none */
 };
 
-/* httpd request handler; user is a struct invoke. */
-void invoke_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
+/* One Invoke or InvokeWithResponseStream request, as the front door (front/routes.c) hands it
+ * over once the route, the signature and, for a large payload, the JSON check are done. */
+struct invoke_req {
+    const struct http1_request *req; /* the request's target and headers (its body: payload) */
+    bool is_stream;                  /* InvokeWithResponseStream */
+    const char *function;            /* the FunctionName label, decoded; NULL when malformed */
+    uint8_t *payload;                /* the body (malloc'd; NULL when empty): invoke_handle's */
+    size_t len;
+    const struct payload_verdict *checked; /* the JSON check's verdict; NULL: not run yet */
+};
+
+/* Answers ir on c (api->account is the caller's account): the function and qualifier, the
+ * invocation type, log type, payload and client context, then the invocation, whose result is
+ * c's answer (or, streaming, its events). Takes ir->payload (ir->payload is NULL on return);
+ * keeps no pointer to api or ir. */
+void invoke_handle(const struct invoke *api, struct httpd_conn *c, struct invoke_req *ir);
 
 struct inv;
 /* Makes c the streaming caller of inv (InvokeWithResponseStream): the runtime's bytes go out as

@@ -371,8 +371,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         return -EIO;
     }
     metrics_set_queue_depth(s->metrics, async_depth, s->async);
-    s->invoke =
-        (struct invoke){s->pool, o->region, "000000000000", s->metrics, &s->logs, s->async, NULL};
+    s->invoke = (struct invoke){s->pool, o->region, "000000000000", s->async, NULL};
     if (o->auth_sigv4) {
         char err[512];
         int rc = creds_load(o->credentials, &s->creds, err, sizeof(err));
@@ -390,6 +389,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                    .store = s->store,
                                    .state_dir = o->state_dir,
                                    .bucket_dir = o->code_bucket_dir,
+                                   .metrics = s->metrics,
+                                   .logs = &s->logs,
                                    .loop = &s->loop};
     routes_init(&s->control);
     async_set_qualifiers(s->async, s->store, s->control.aliases);

@@ -127,6 +127,29 @@ static void test_http1_parser_feed_body_too_large(void **state)
     http1_parser_fini(&p);
 }
 
+/* A Content-Length within the cap sizes the body buffer once, when the head is complete. */
+static void test_http1_parser_feed_body_sized_from_length(void **state)
+{
+    (void)state;
+    static const char head[] = "POST /r HTTP/1.1\r\nContent-Length: 300000\r\n\r\n";
+    struct http1_parser p;
+    size_t used;
+    http1_parser_init(&p, HTTP1_MAX_HEAD, (size_t)1 << 20);
+    assert_int_equal(http1_parser_feed(&p, (const uint8_t *)head, strlen(head), &used), 0);
+    assert_true(p.body.cap >= 300001);
+    const uint8_t *before = p.body.data;
+    uint8_t *chunk = calloc(1, 300000);
+    assert_non_null(chunk);
+    for (size_t off = 0; off < 300000; off += 1000) {
+        int rc = http1_parser_feed(&p, chunk + off, 1000, &used);
+        assert_int_equal(rc, off + 1000 == 300000 ? 1 : 0);
+    }
+    assert_ptr_equal(p.body.data, before); /* never moved */
+    assert_int_equal(p.req.body_len, 300000);
+    free(chunk);
+    http1_parser_fini(&p);
+}
+
 static void test_http1_parser_feed_head_cap(void **state)
 {
     (void)state;
@@ -196,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_http1_parser_feed_pipelined),
         cmocka_unit_test(test_http1_parser_feed_chunked_trailers),
         cmocka_unit_test(test_http1_parser_feed_body_too_large),
+        cmocka_unit_test(test_http1_parser_feed_body_sized_from_length),
         cmocka_unit_test(test_http1_parser_feed_head_cap),
         cmocka_unit_test(test_http1_parser_feed_malformed),
         cmocka_unit_test(test_http1_parser_take_continue),

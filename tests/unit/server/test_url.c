@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/server/route.c: percent-decoding, the Invoke path, FunctionName forms and
+/* Unit tests for src/server/http/url.c: percent-decoding, FunctionName forms and
  * query parameters. */
 #include <errno.h>
 #include <stdio.h>
@@ -26,41 +26,6 @@ static void test_route_pct_decode(void **state)
     assert_int_equal(url_pct_decode("%00", 3, out, sizeof(out)), -EBADMSG);
     assert_int_equal(url_pct_decode("abcd", 4, out, 4), -E2BIG);
     assert_int_equal(url_pct_decode("", 0, out, 1), 0);
-}
-
-static void test_route_match_invoke(void **state)
-{
-    (void)state;
-    char id[64];
-    assert_int_equal(
-        url_match_invoke("/2015-03-31/functions/f%3Aq/invocations?x=1", id, sizeof(id)), 0);
-    assert_string_equal(id, "f:q");
-    assert_int_equal(url_match_invoke("/2015-03-31/functions//invocations", id, sizeof(id)),
-                     -ENOENT);
-    assert_int_equal(url_match_invoke("/2015-03-31/functions/a/b/invocations", id, sizeof(id)),
-                     -ENOENT);
-    assert_int_equal(url_match_invoke("/2015-03-31/functions/f", id, sizeof(id)), -ENOENT);
-    assert_int_equal(url_match_invoke("/2015-03-31/functions/%G1/invocations", id, sizeof(id)),
-                     -EBADMSG);
-}
-
-static void test_route_match_invoke_stream(void **state)
-{
-    (void)state;
-    char id[64];
-    static const char base[] = "/2021-11-15/functions/";
-    char url[128];
-    (void)snprintf(url, sizeof(url), "%sf%%3A%%24LATEST/response-streaming-invocations?a=b", base);
-    assert_int_equal(url_match_invoke_stream(url, id, sizeof(id)), 0);
-    assert_string_equal(id, "f:$LATEST");
-    /* the two operations do not answer for each other */
-    assert_int_equal(url_match_invoke_stream("/2015-03-31/functions/f/invocations", id, sizeof(id)),
-                     -ENOENT);
-    assert_int_equal(
-        url_match_invoke("/2021-11-15/functions/f/response-streaming-invocations", id, sizeof(id)),
-        -ENOENT);
-    assert_int_equal(url_match_invoke_stream("/2021-11-15/functions/f/invocations", id, sizeof(id)),
-                     -ENOENT);
 }
 
 static void test_route_parse_function(void **state)
@@ -109,8 +74,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_pct_decode),
-        cmocka_unit_test(test_route_match_invoke),
-        cmocka_unit_test(test_route_match_invoke_stream),
         cmocka_unit_test(test_route_parse_function),
         cmocka_unit_test(test_route_query_get),
     };
