@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/arn.h"
 #include "api/awserr.h"
+#include "api/target.h"
 #include "base/func.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
@@ -173,11 +175,8 @@ static char *invoke_complete_json(const struct inv *inv, const struct inv_result
         (void)json_object_set_new(o, "LogResult", json_string(cl_buf_str(&tail)));
         cl_buf_fini(&tail);
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER); /* xmalloc: never NULL */
     json_decref(o);
-    if (s == NULL) {
-        abort();
-    }
     return s;
 }
 
@@ -242,10 +241,10 @@ static void validation_error(struct httpd_conn *c, const char *value, const char
 static void not_found(const struct invoke *api, struct httpd_conn *c, const char *name,
                       const char *qualifier)
 {
-    char *m = xasprintf("Function not found: arn:aws:lambda:%s:%s:function:%s%s%s", api->region,
-                        api->account, name, *qualifier ? ":" : "", qualifier);
-    awserr_send(c, 404, "ResourceNotFoundException", "Message", m, NULL, NULL);
-    free(m);
+    struct err err = {0};
+    (void)target_not_found(api->region, api->account, name, qualifier, &err);
+    awserr_send(c, err.status, err.type, awserr_message_key(err.type), err.message, NULL, NULL);
+    err_fini(&err);
 }
 
 /* Resolves the FunctionName label (decoded by the front door; NULL when malformed) and the
@@ -258,17 +257,13 @@ static bool resolve(const struct invoke *api, struct httpd_conn *c, const char *
     struct url_fn rf;
     if (id == NULL || url_parse_function(id, &rf) < 0) {
         validation_error(c, id == NULL ? "(malformed)" : id, "functionName",
-                         "Member must satisfy regular expression pattern: "
-                         "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
-                         "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+                         "Member must satisfy regular expression pattern: " TARGET_PATTERN);
         return false;
     }
     if (url_query_get(url, "Qualifier", q, sizeof(q)) == 0) {
         if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
             awserr_send(c, 400, "InvalidParameterValueException", "message",
-                        "The derived qualifier from the function name does not match the "
-                        "specified qualifier.",
-                        NULL, NULL);
+                        TARGET_QUALIFIER_MISMATCH, NULL, NULL);
             return false;
         }
         memcpy(rf.qualifier, q, sizeof(q));
@@ -283,8 +278,7 @@ static bool resolve(const struct invoke *api, struct httpd_conn *c, const char *
         not_found(api, c, rf.name, rf.qualifier);
         return false;
     }
-    *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", api->region, api->account, rf.name,
-                     *rf.qualifier ? ":" : "", rf.qualifier);
+    *arn = arn_function(api->region, api->account, rf.name, rf.qualifier);
     return true;
 }
 
