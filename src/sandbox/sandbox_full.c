@@ -39,8 +39,10 @@ struct sandbox_full {
     gid_t gid;
     bool isolate_net;
     bool userns;
-    unsigned n_ids; /* environments named so far: "<server pid>-<n>" */
-    unsigned n_fns; /* functions prepared so far: "<name>.<n>" */
+    unsigned n_ids;    /* environments named so far: "<server pid>-<n>" */
+    unsigned n_fns;    /* functions prepared so far: "<name>.<n>" */
+    int swept_procs;   /* what a killed predecessor left in our cgroup parent */
+    int swept_cgroups; /* (cgroup_root_sweep at sandbox_full_new) */
 };
 
 struct sandbox_full_env {
@@ -167,12 +169,31 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
     int rc = mounts_skel_prepare(&sf->skel, cfg->root_dir, cfg->uid, cfg->gid, d);
     rc = rc < 0 ? rc : sysfilter_init(&sf->filter, d);
     rc = rc < 0 ? rc : cgroup_root_init(&sf->cgroot, &cc, d);
+    if (rc == 0) {
+        (void)cgroup_root_sweep(&sf->cgroot, &sf->swept_procs, &sf->swept_cgroups);
+    }
     if (rc < 0) {
         sandbox_full_free(sf);
         return rc;
     }
     *out = sf;
     return 0;
+}
+
+void sandbox_full_cgroup_name(const char *state_dir, char *out, size_t size)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: tests compute the same name */
+    for (const unsigned char *p = (const unsigned char *)state_dir; *p != '\0'; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    (void)snprintf(out, size, "clambda-%08x", (unsigned)h);
+}
+
+const char *sandbox_full_swept(const struct sandbox_full *sf, int *n_procs, int *n_cgroups)
+{
+    *n_procs = sf->swept_procs;
+    *n_cgroups = sf->swept_cgroups;
+    return sf->cgroot.dirs[0];
 }
 
 void sandbox_full_free(struct sandbox_full *sf)

@@ -14,6 +14,7 @@
 #define CLAMBDA_SANDBOX_SANDBOX_FULL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -32,7 +33,9 @@ struct sandbox_full_config {
                                  outside the state directory's function code */
     const char *cgroup_mount; /* "/sys/fs/cgroup" */
     const char *cgroup_self;  /* "/proc/self/cgroup" (nest under our cgroup) or NULL */
-    const char *cgroup_name;  /* parent of every environment's cgroup: "clambda" */
+    const char *cgroup_name;  /* parent of every environment's cgroup, one per server:
+                                 sandbox_full_cgroup_name(state dir); what a killed server
+                                 left in it is removed by sandbox_full_new */
     uid_t uid;                /* identity of the runtime (AWS: sbx_user1051); 993 */
     gid_t gid;                /* 990 */
     bool isolate_net;         /* CLONE_NEWNET: only loopback, where the environment's Runtime
@@ -76,10 +79,18 @@ struct sandbox_full_env;
  * few ms (it clones a probe child). */
 int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_diag *d);
 
-/* Prepares the shared state: skeleton root dir, seccomp program, cgroup parent. OUT: *out, free
- * with sandbox_full_free. 0 or -errno with d filled. */
+/* The cgroup parent's name of the server whose state directory is state_dir (absolute):
+ * "clambda-<8 hex digits of its FNV-1a hash>", so that two servers on one host never share
+ * (nor sweep) each other's cgroups. OUT: out (size bytes, >= 17). */
+void sandbox_full_cgroup_name(const char *state_dir, char *out, size_t size);
+/* Prepares the shared state: skeleton root dir, seccomp program, cgroup parent; first removes
+ * what a killed predecessor left in that parent (processes, thawed first, and cgroups; see
+ * sandbox_full_swept). OUT: *out, free with sandbox_full_free. 0 or -errno with d filled. */
 int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full **out,
                      struct sandbox_diag *d);
+/* What sandbox_full_new removed from the cgroup parent. OUT: *n_procs processes killed,
+ * *n_cgroups cgroups removed. Returns the parent's path (first hierarchy), borrowed. */
+const char *sandbox_full_swept(const struct sandbox_full *sf, int *n_procs, int *n_cgroups);
 /* Runs /usr/bin/true in a throw-away environment and waits (<= 5 s) for it to exit 0: what
  * the probe cannot see (e.g. a user namespace that may not mount proc here) shows up as a
  * failed step in d. 0 or -errno. */

@@ -260,6 +260,18 @@ static void say_full(const struct sandbox_full_config *cfg, const char *no_usern
     }
 }
 
+/* Says what a killed predecessor left in the cgroup parent and sandbox_full_new removed. */
+static void say_swept(const struct sandbox_full *full)
+{
+    int procs = 0, cgroups = 0;
+    const char *dir = sandbox_full_swept(full, &procs, &cgroups);
+    log_info("cgroup parent %s", dir);
+    if (procs > 0 || cgroups > 0) {
+        log_info("removed what a previous server left in %s: %d processes, %d cgroups", dir, procs,
+                 cgroups);
+    }
+}
+
 /* --isolation: full isolation when it can be had (with a user namespace when possible), else
  * refuse (full) or fall back loudly (auto). 0, or -1 after printing why not. */
 static int setup_isolation(struct serve *s, const struct serve_opts *o)
@@ -271,10 +283,12 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
     }
     char *sbx_dir = xasprintf("%s/sandbox", o->state_dir);
     char *root = xasprintf("%s/root", sbx_dir);
+    char cg_name[32];
+    sandbox_full_cgroup_name(o->state_dir, cg_name, sizeof(cg_name));
     struct sandbox_full_config cfg = {.root_dir = root,
                                       .cgroup_mount = o->cgroup_root,
                                       .cgroup_self = "/proc/self/cgroup",
-                                      .cgroup_name = "clambda",
+                                      .cgroup_name = cg_name,
                                       .uid = 993,
                                       .gid = 990,
                                       .isolate_net = o->isolate_net,
@@ -295,6 +309,7 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
     free(sbx_dir);
     if (rc == 0) {
         say_full(&cfg, no_userns);
+        say_swept(s->full);
         return 0;
     }
     if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
