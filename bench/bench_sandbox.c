@@ -142,8 +142,18 @@ static int setup(char *dir, char *code, size_t code_len, struct sandbox_full **s
     }
     (void)close(in);
     (void)close(out);
-    struct sandbox_full_config cfg = {
-        root, "/sys/fs/cgroup", "/proc/self/cgroup", "clambda-bench", 993, 990, false, false};
+    struct sandbox_full_config cfg = {root,
+                                      "/sys/fs/cgroup",
+                                      "/proc/self/cgroup",
+                                      "clambda-bench",
+                                      993,
+                                      990,
+                                      false,
+                                      false,
+                                      NULL,
+                                      false,
+                                      NULL,
+                                      0};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, sf, &d) < 0) {
         (void)fprintf(stderr, "bench_sandbox: %s\n", d.msg);

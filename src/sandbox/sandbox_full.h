@@ -29,20 +29,27 @@ struct sandbox_diag {
 
 /* What all environments share. Strings are copied by sandbox_full_new. */
 struct sandbox_full_config {
-    const char *root_dir;     /* skeleton root, created/refreshed by sandbox_full_new; keep it
-                                 outside the state directory's function code */
-    const char *cgroup_mount; /* "/sys/fs/cgroup" */
-    const char *cgroup_self;  /* "/proc/self/cgroup" (nest under our cgroup) or NULL */
-    const char *cgroup_name;  /* parent of every environment's cgroup, one per server:
-                                 sandbox_full_cgroup_name(state dir); what a killed server
-                                 left in it is removed by sandbox_full_new */
-    uid_t uid;                /* identity of the runtime (AWS: sbx_user1051); 993 */
-    gid_t gid;                /* 990 */
-    bool isolate_net;         /* CLONE_NEWNET: only loopback, where the environment's Runtime
-                                 API listens (127.0.0.1:9001, handed to the server) */
-    bool userns;              /* CLONE_NEWUSER: the setup runs as root of a user namespace
-                                 mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
-                                 root; the runtime is host uid BASE + uid */
+    const char *root_dir;       /* skeleton root, created/refreshed by sandbox_full_new; keep it
+                                   outside the state directory's function code */
+    const char *cgroup_mount;   /* "/sys/fs/cgroup" */
+    const char *cgroup_self;    /* "/proc/self/cgroup" (nest under our cgroup) or NULL */
+    const char *cgroup_name;    /* parent of every environment's cgroup, one per server:
+                                   sandbox_full_cgroup_name(state dir); what a killed server
+                                   left in it is removed by sandbox_full_new */
+    uid_t uid;                  /* identity of the runtime (AWS: sbx_user1051); 993 */
+    gid_t gid;                  /* 990 */
+    bool isolate_net;           /* CLONE_NEWNET: only loopback, where the environment's Runtime
+                                   API listens (127.0.0.1:9001, handed to the server) */
+    bool userns;                /* CLONE_NEWUSER: the setup runs as root of a user namespace
+                                   mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
+                                   root; the runtime is host uid BASE + uid */
+    const char *host_root;      /* NULL: the host's /usr, /bin, /lib* and /etc entries; else a
+                                   root file system (an unpacked provided.al2023 image) used
+                                   instead (--root) */
+    bool nat;                   /* with isolate_net: a veth pair per environment and nftables
+                                   masquerading, so that it reaches the outside (vnet.h) */
+    const uint16_t *host_ports; /* nat: host ports opened to environments on purpose */
+    int n_host_ports;
 };
 
 /* First host uid/gid of the user namespace's mapping (65536 ids). */
@@ -143,6 +150,11 @@ int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d);
  * 0, -EAGAIN while it runs, or -errno. */
 int sandbox_full_reap(struct sandbox_full_env *env, int *wstatus, uint64_t *peak_kb,
                       uint64_t *oom_kills);
+/* True when the environment has its own network namespace (--network nat or isolated). */
+bool sandbox_full_has_netns(const struct sandbox_full_env *env);
+/* Whether a process of the environment's cgroup holds the socket with this inode (an open fd
+ * "socket:[inode]" in /proc/<pid>/fd). 1 yes, 0 no, -errno when the cgroup cannot be read. */
+int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode);
 /* The environment's cgroup (for measurements). Borrowed, valid until close. */
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env);
 /* Kills what is left, reaps, removes the cgroup, closes fds and frees env. NULL: no-op. */

@@ -92,6 +92,10 @@ bool env_has_invocation(const struct env *e);
 /* The runtime's pid. */
 pid_t env_pid(const struct env *e);
 
+/* Connections the Runtime API listeners refused since start: not from their environment's
+ * own processes (clambda_rapi_refused_total). */
+uint64_t env_rapi_refused(void);
+
 /* Monotonic clock in ns (uv_hrtime). */
 uint64_t env_now_ns(void);
 

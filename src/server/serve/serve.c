@@ -20,6 +20,7 @@
 #include "base/xalloc.h"
 #include "catalog/manifest.h"
 #include "catalog/registry.h"
+#include "exec/env.h"
 #include "exec/pool.h"
 #include "front/routes.h"
 #include "http/httpd.h"
@@ -244,19 +245,34 @@ static int try_full(struct serve *s, const struct sandbox_full_config *cfg, stru
     return rc;
 }
 
+/* What the environments' network is, for the start-up line. */
+static const char *net_words(const struct sandbox_full_config *cfg)
+{
+    if (!cfg->isolate_net) {
+        return "";
+    }
+    return cfg->nat ? ", network namespace per environment (NAT to the outside, Runtime API at "
+                      "127.0.0.1:9001)"
+                    : ", network namespace per environment (no network but its Runtime API)";
+}
+
 static void say_full(const struct sandbox_full_config *cfg, const char *no_userns)
 {
     isolation_mode = "full";
     isolation_reason[0] = '\0';
+    if (!cfg->isolate_net) {
+        log_error("WARNING: --network host: environments share the host's network: they reach "
+                  "the host's loopback services, the public API and other environments' "
+                  "listeners (a Runtime API still serves only its own environment)");
+    }
     if (cfg->userns) {
         log_info("isolation full: namespaces, pivot_root, seccomp, cgroups%s, user namespace "
                  "(host uids %u-%u)",
-                 cfg->isolate_net ? ", network namespace per environment" : "", SANDBOX_USERNS_BASE,
-                 SANDBOX_USERNS_BASE + 65535);
+                 net_words(cfg), SANDBOX_USERNS_BASE, SANDBOX_USERNS_BASE + 65535);
     } else {
         log_info("isolation full: namespaces, pivot_root, seccomp, cgroups%s; no user namespace "
                  "(%s): the setup runs as root until it drops to uid 993",
-                 cfg->isolate_net ? ", network namespace per environment" : "", no_userns);
+                 net_words(cfg), no_userns);
     }
 }
 
@@ -292,7 +308,11 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
                                       .uid = 993,
                                       .gid = 990,
                                       .isolate_net = o->isolate_net,
-                                      .userns = o->userns};
+                                      .userns = o->userns,
+                                      .host_root = o->root_dir,
+                                      .nat = strcmp(o->network, "nat") == 0,
+                                      .host_ports = o->host_ports,
+                                      .n_host_ports = o->n_host_ports};
     struct sandbox_diag d = {0, ""};
     char no_userns[256] = "--userns off";
     int rc = mkdir(sbx_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
@@ -312,9 +332,10 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
         say_swept(s->full);
         return 0;
     }
-    if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
-        log_error("%s cannot be had: %s",
-                  o->isolate_net ? "--network isolated" : "--isolation full", d.msg);
+    bool net = o->isolate_net && o->network_given;
+    if (strcmp(o->isolation, "full") == 0 || net) {
+        log_error("%s%s cannot be had: %s", net ? "--network " : "--isolation full",
+                  net ? o->network : "", d.msg);
         return -1;
     }
     fall_back(d.msg);
@@ -325,6 +346,12 @@ static double gauge_one(void *arg)
 {
     (void)arg;
     return 1;
+}
+
+static double rapi_refused(void *arg)
+{
+    (void)arg;
+    return (double)env_rapi_refused();
 }
 
 /* metrics_queue_depth_fn over the durable Event queue (arg: the async worker). */
@@ -340,6 +367,9 @@ static void register_metrics(struct serve *s)
     char labels[64];
     metrics_set_live(s->metrics, pool_metrics_live, s->pool);
     (void)snprintf(labels, sizeof(labels), "mode=\"%s\"", serve_isolation_mode());
+    metrics_add_gauge(s->metrics, "clambda_rapi_refused_total",
+                      "Connections to a Runtime API refused: not from its environment.", "",
+                      rapi_refused, NULL);
     metrics_add_gauge(s->metrics, "clambda_isolation_info",
                       "The isolation mode environments run with (value 1).", labels, gauge_one,
                       NULL);
