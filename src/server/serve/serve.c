@@ -232,11 +232,19 @@ static void fall_back(const char *why)
 }
 
 /* Probes, prepares (skeleton root, seccomp program, cgroup parent) and tries one throw-away
- * environment. On failure s->full stays NULL and d says why. */
-static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+ * environment. On failure s->full stays NULL and d says why. swept[0..1] add up what
+ * sandbox_full_new removed from the cgroup parent (processes, cgroups), also on a failure. */
+static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d,
+                    int swept[2])
 {
     int rc = sandbox_full_probe(cfg, d);
     rc = rc < 0 ? rc : sandbox_full_new(cfg, &s->full, d);
+    if (rc == 0) {
+        int procs = 0, cgroups = 0;
+        (void)sandbox_full_swept(s->full, &procs, &cgroups);
+        swept[0] += procs;
+        swept[1] += cgroups;
+    }
     rc = rc < 0 ? rc : sandbox_full_selftest(s->full, d);
     if (rc < 0) {
         sandbox_full_free(s->full);
@@ -277,14 +285,14 @@ static void say_full(const struct sandbox_full_config *cfg, const char *no_usern
 }
 
 /* Says what a killed predecessor left in the cgroup parent and sandbox_full_new removed. */
-static void say_swept(const struct sandbox_full *full)
+static void say_swept(const struct sandbox_full *full, const int swept[2])
 {
     int procs = 0, cgroups = 0;
     const char *dir = sandbox_full_swept(full, &procs, &cgroups);
     log_info("cgroup parent %s", dir);
-    if (procs > 0 || cgroups > 0) {
-        log_info("removed what a previous server left in %s: %d processes, %d cgroups", dir, procs,
-                 cgroups);
+    if (swept[0] > 0 || swept[1] > 0) {
+        log_info("removed what a previous server left in %s: %d processes, %d cgroups", dir,
+                 swept[0], swept[1]);
     }
 }
 
@@ -319,17 +327,18 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
     if (rc < 0) {
         (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(-rc));
     }
-    rc = rc < 0 ? rc : try_full(s, &cfg, &d);
+    int swept[2] = {0, 0};
+    rc = rc < 0 ? rc : try_full(s, &cfg, &d, swept);
     if (rc < 0 && cfg.userns && geteuid() == 0) {
         (void)snprintf(no_userns, sizeof(no_userns), "%s", d.msg);
         cfg.userns = false;
-        rc = try_full(s, &cfg, &d);
+        rc = try_full(s, &cfg, &d, swept);
     }
     free(root);
     free(sbx_dir);
     if (rc == 0) {
         say_full(&cfg, no_userns);
-        say_swept(s->full);
+        say_swept(s->full, swept);
         return 0;
     }
     bool net = o->isolate_net && o->network_given;
