@@ -459,6 +459,17 @@ int cgroup_thaw(const struct cgroup *cg, struct sandbox_diag *d)
     return write_file(cg->dirs[V1_FREEZER], "freezer.state", "THAWED", d);
 }
 
+int cgroup_cpu_unlimit(const struct cgroup *cg, struct sandbox_diag *d)
+{
+    if (cg->n_dirs == 0) {
+        return 0;
+    }
+    if (cg->version == CGROUP_V2) {
+        return write_file(cg->dirs[0], "cpu.max", "max", d);
+    }
+    return write_file(cg->dirs[V1_CPU], "cpu.cfs_quota_us", "-1", d);
+}
+
 int cgroup_peak_kb(const struct cgroup *cg, uint64_t *kb, struct sandbox_diag *d)
 {
     uint64_t bytes = 0;

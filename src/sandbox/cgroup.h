@@ -105,6 +105,9 @@ int cgroup_freeze(const struct cgroup *cg, struct sandbox_diag *d);
 int cgroup_freeze_begin(const struct cgroup *cg, struct sandbox_diag *d);
 /* Thaws the cgroup. 0 or -errno. */
 int cgroup_thaw(const struct cgroup *cg, struct sandbox_diag *d);
+/* Lifts the CPU quota (teardown: a thousand processes of a fork bomb, exiting at 7 % of a CPU,
+ * take tens of seconds). 0 or -errno. */
+int cgroup_cpu_unlimit(const struct cgroup *cg, struct sandbox_diag *d);
 /* OUT: *kb, peak memory use of the cgroup since creation (memory.peak, memory.max_usage_in_bytes).
  * 0 or -errno (-ENOENT on kernels without memory.peak). */
 int cgroup_peak_kb(const struct cgroup *cg, uint64_t *kb, struct sandbox_diag *d);

@@ -688,6 +688,10 @@ int sandbox_full_signal(const struct sandbox_full_env *env, int sig)
     if (env->reaped) {
         return -ESRCH;
     }
+    if (sig == SIGTERM || sig == SIGKILL) { /* its end: the exits of many processes (a fork
+                                               bomb's) are not held to the function's quota */
+        (void)cgroup_cpu_unlimit(&env->cg, NULL);
+    }
     return syscall(SYS_pidfd_send_signal, env->proc.pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
@@ -734,6 +738,8 @@ void sandbox_full_close(struct sandbox_full_env *env)
     }
     if (!env->reaped && env->proc.pid > 0) {
         int st;
+        (void)cgroup_thaw(&env->cg, NULL); /* frozen (v1), PID 1 would not die: waitpid hangs */
+        (void)cgroup_cpu_unlimit(&env->cg, NULL);
         (void)kill(env->proc.pid, SIGKILL);
         (void)waitpid(env->proc.pid, &st, 0);
     }

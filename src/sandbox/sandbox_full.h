@@ -137,7 +137,8 @@ int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *
  * api_fd sets it to -1 here, and close no longer closes it. */
 struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env);
 /* Sends sig to PID 1, which forwards it to every process of the environment (SIGKILL ends the
- * namespace at once). 0 or -errno. */
+ * namespace at once). SIGTERM and SIGKILL lift the CPU quota first: the environment is ending,
+ * and its processes' exits are not held to it. 0 or -errno. */
 int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
 /* Freezes / thaws every process of the environment (cgroup freezer). sandbox_full_freeze waits
  * (<= 1 s) until the kernel says frozen; sandbox_full_freeze_begin only asks for it (one
