@@ -4,13 +4,15 @@
 # Runs apt-get as root (or through sudo). Safe to run again.
 set -euo pipefail
 
+# nftables iproute2: --network nat (the NAT table; the tests' outside host in a network
+# namespace); curl: AWS's custom-runtime tutorial bootstrap run under full isolation.
 # autoconf automake libtool unzip: the native addon of Node's aws-lambda-ric (built by npm in
 # tests/integration/test_serve_node_ric.py).
 PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
       clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
       libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev python3-boto3
       libseccomp-dev libssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-      awscli autoconf automake libtool unzip)
+      awscli autoconf automake libtool unzip nftables iproute2 curl)
 
 missing=()
 for p in "${PKGS[@]}"; do
