@@ -414,7 +414,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .init_timeout_ms = o->init_timeout_s * 1000,
                              .extra_env = extra_env,
                              .full = s->full,
-                             .isolate_net = o->isolate_net,
+                             .isolate_net =
+                                 o->isolate_net && s->full != NULL, /* none after a fallback */
                              .log_max_bytes = (uint64_t)o->log_max_bytes,
                              .log_retain_bytes = (uint64_t)o->log_retain_bytes};
     metrics_new(o->state_dir, (uint64_t)o->log_max_bytes, &s->metrics);
