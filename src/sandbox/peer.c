@@ -28,6 +28,8 @@
 static int peer_inode(int fd, uint64_t *inode)
 {
     struct sockaddr_in self, peer;
+    memset(&self, 0, sizeof(self));
+    memset(&peer, 0, sizeof(peer));
     socklen_t sl = sizeof(self), pl = sizeof(peer);
     if (getsockname(fd, (struct sockaddr *)&self, &sl) < 0 ||
         getpeername(fd, (struct sockaddr *)&peer, &pl) < 0) {

@@ -44,7 +44,7 @@ struct sandbox_full_config {
                                    mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
                                    root; the runtime is host uid BASE + uid */
     const char *host_root;      /* NULL: the host's /usr, /bin, /lib* and /etc entries; else a
-                                   root file system (an unpacked provided.al2023 image) used
+                                   root directory tree (an unpacked provided.al2023 image) used
                                    instead (--root) */
     bool nat;                   /* with isolate_net: a veth pair per environment and nftables
                                    masquerading, so that it reaches the outside (vnet.h) */

@@ -131,8 +131,7 @@ int vnet_open(struct vnet *v, const char *name, const uint16_t *ports, int n_por
     if (n_ports > VNET_MAX_PORTS) {
         return sandbox_diag_set(d, -E2BIG, "more than %d host ports", VNET_MAX_PORTS);
     }
-    unsigned h = 0;
-    (void)sscanf(v->tag, "%x", &h);
+    unsigned long h = strtoul(v->tag, NULL, 16);
     v->next = (uint32_t)(h % 60000u); /* servers start apart; collisions are skipped */
     v->has_ports = n_ports > 0;
     char text[4096];
