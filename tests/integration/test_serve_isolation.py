@@ -97,6 +97,8 @@ def test_auto_fallback_serves_with_the_default_network(serve):
 def test_nat_and_root_flags_need_full_isolation(tmp_path):
     rc, err = run_serve(tmp_path, "--isolation", "none", "--network", "nat")
     assert rc == 2 and "--network nat needs --isolation full" in err, err
+    rc, err = run_serve(tmp_path, "--network", "isolated", "--allow-host-port", "8000")
+    assert rc == 2 and "--allow-host-port needs --network nat" in err, err
     for args in (["--allow-host-port", "0"], ["--allow-host-port", "x"], ["--root", "rel"]):
         rc, err = run_serve(tmp_path, *args)
         assert rc == 2 and "invalid value for --" in err, (args, err)

@@ -448,6 +448,10 @@ int serve_args_parse(int argc, char **argv, struct serve_opts *o)
         return 2;
     }
     o->isolate_net = strcmp(o->network, "host") != 0;
+    if (o->n_host_ports > 0 && strcmp(o->network, "nat") != 0) {
+        (void)fprintf(stderr, "clambda serve: --allow-host-port needs --network nat\n");
+        return 2;
+    }
     o->n_cli_fns = o->n_fns;
     if (check_auth(o) < 0 || (o->manifest && add_manifest(o) < 0)) {
         return 2;
