@@ -142,8 +142,21 @@ static int setup(char *dir, char *code, size_t code_len, struct sandbox_full **s
     }
     (void)close(in);
     (void)close(out);
-    struct sandbox_full_config cfg = {
-        root, "/sys/fs/cgroup", "/proc/self/cgroup", "clambda-bench", 993, 990, false, false};
+    /* BENCH_NETWORK=nat|isolated: a network namespace per environment (nat: with its veth). */
+    const char *net = getenv("BENCH_NETWORK");
+    bool own_net = net != NULL && (strcmp(net, "nat") == 0 || strcmp(net, "isolated") == 0);
+    struct sandbox_full_config cfg = {root,
+                                      "/sys/fs/cgroup",
+                                      "/proc/self/cgroup",
+                                      "clambda-bench",
+                                      993,
+                                      990,
+                                      own_net,
+                                      false,
+                                      NULL,
+                                      own_net && strcmp(net, "nat") == 0,
+                                      NULL,
+                                      0};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, sf, &d) < 0) {
         (void)fprintf(stderr, "bench_sandbox: %s\n", d.msg);

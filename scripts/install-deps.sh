@@ -5,13 +5,17 @@
 set -euo pipefail
 
 # libcurl4-openssl-dev: HTTPS of `clambda deploy` and `clambda invoke --remote`.
+# nftables iproute2: --network nat (the NAT table; the tests' outside host in a network
+# namespace); curl: AWS's custom-runtime tutorial bootstrap run under full isolation.
+# libmbedtls-dev: TLS and SHA-256/HMAC of libclambda_aws (<clambda/aws.h>), linked static.
 # autoconf automake libtool unzip: the native addon of Node's aws-lambda-ric (built by npm in
 # tests/integration/test_serve_node_ric.py).
 PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
       clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
       libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev python3-boto3
-      libseccomp-dev libssl-dev libcurl4-openssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
-      awscli autoconf automake libtool unzip)
+      libseccomp-dev libssl-dev libcurl4-openssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      qemu-user-static awscli autoconf automake libtool unzip nftables iproute2 curl
+      libmbedtls-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

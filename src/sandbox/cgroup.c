@@ -6,6 +6,7 @@
  * is reported as such instead of being silently created. */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -458,6 +459,17 @@ int cgroup_thaw(const struct cgroup *cg, struct sandbox_diag *d)
     return write_file(cg->dirs[V1_FREEZER], "freezer.state", "THAWED", d);
 }
 
+int cgroup_cpu_unlimit(const struct cgroup *cg, struct sandbox_diag *d)
+{
+    if (cg->n_dirs == 0) {
+        return 0;
+    }
+    if (cg->version == CGROUP_V2) {
+        return write_file(cg->dirs[0], "cpu.max", "max", d);
+    }
+    return write_file(cg->dirs[V1_CPU], "cpu.cfs_quota_us", "-1", d);
+}
+
 int cgroup_peak_kb(const struct cgroup *cg, uint64_t *kb, struct sandbox_diag *d)
 {
     uint64_t bytes = 0;
@@ -566,4 +578,82 @@ int cgroup_destroy(const struct cgroup *cg, struct sandbox_diag *d)
         }
     }
     return first;
+}
+
+/* ---- leftovers of a killed predecessor ------------------------------------------------ */
+
+typedef void walk_fn(const char *path, void *arg);
+
+/* Calls fn(path) for every directory below dir (not dir itself), children before parents. */
+static void walk_below(const char *dir, walk_fn *fn, void *arg, int depth)
+{
+    DIR *d = depth < 16 ? opendir(dir) : NULL;
+    if (d == NULL) {
+        return;
+    }
+    for (struct dirent *de = readdir(d); de != NULL; de = readdir(d)) {
+        char path[CGROUP_PATH_MAX];
+        if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+            join(path, sizeof(path), dir, de->d_name) < 0) {
+            continue;
+        }
+        walk_below(path, fn, arg, depth + 1);
+        fn(path, arg);
+    }
+    (void)closedir(d);
+}
+
+static void thaw_v1(const char *path, void *arg)
+{
+    (void)arg;
+    (void)write_file(path, "freezer.state", "THAWED", NULL);
+}
+
+static void kill_procs(const char *path, void *arg)
+{
+    int n = 0;
+    (void)each_proc(path, SIGKILL, &n, NULL);
+    *(int *)arg += n;
+}
+
+static void remove_dir(const char *path, void *arg)
+{
+    int rc = -EBUSY;
+    for (int tries = 0; tries < 500 && rc == -EBUSY; tries++) { /* dying tasks leave late */
+        rc = rmdir(path) < 0 ? -errno : 0;
+        if (rc == -EBUSY) {
+            sleep_us(2000);
+        }
+    }
+    if (rc == 0 && arg != NULL) {
+        (*(int *)arg)++;
+    }
+}
+
+int cgroup_root_sweep(const struct cgroup_root *root, int *n_procs, int *n_cgroups)
+{
+    *n_procs = 0;
+    *n_cgroups = 0;
+    if (root->n_dirs == 0) {
+        return 0;
+    }
+    if (root->version == CGROUP_V2) {
+        walk_below(root->dirs[0], kill_procs, n_procs, 0); /* count them first */
+        (void)write_file(root->dirs[0], "cgroup.kill", "1", NULL);
+    } else {
+        walk_below(root->dirs[V1_FREEZER], thaw_v1, NULL, 0); /* a frozen task cannot die */
+        walk_below(root->dirs[0], kill_procs, n_procs, 0);
+    }
+    for (int i = 0; i < 200; i++) { /* <= 1 s: until no process is left */
+        int left = 0;
+        walk_below(root->dirs[0], kill_procs, &left, 0);
+        if (left == 0) {
+            break;
+        }
+        sleep_us(5000);
+    }
+    for (int i = root->n_dirs - 1; i >= 0; i--) {
+        walk_below(root->dirs[i], remove_dir, i == 0 ? n_cgroups : NULL, 0);
+    }
+    return 0;
 }

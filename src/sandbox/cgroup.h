@@ -68,6 +68,12 @@ int cgroup_root_child(const struct cgroup_root *parent, const char *name, struct
 /* Removes the parent directories made by cgroup_root_init when no environment is left in them
  * (EBUSY/ENOTEMPTY are not errors: another server or environment still uses them). */
 void cgroup_root_remove(const struct cgroup_root *root);
+/* Removes what a killed predecessor left below the parent directories of root: thaws every
+ * cgroup (v1), kills every process in them (SIGKILL; cgroup.kill on v2), waits (<= 1 s) for
+ * them to go and removes every cgroup directory below the parents (children first). The
+ * parents themselves stay. OUT: *n_procs (processes found), *n_cgroups (directories removed,
+ * counted in one hierarchy). Blocks up to ~2 s when processes die slowly. 0. */
+int cgroup_root_sweep(const struct cgroup_root *root, int *n_procs, int *n_cgroups);
 /* Detects the hierarchy at mount without creating anything. OUT: *version. 0, or -ENOENT when
  * neither a v2 mount nor v1 memory, cpu, pids and freezer controllers are found (d says which). */
 int cgroup_detect(const char *mount, enum cgroup_version *version, struct sandbox_diag *d);
@@ -99,6 +105,9 @@ int cgroup_freeze(const struct cgroup *cg, struct sandbox_diag *d);
 int cgroup_freeze_begin(const struct cgroup *cg, struct sandbox_diag *d);
 /* Thaws the cgroup. 0 or -errno. */
 int cgroup_thaw(const struct cgroup *cg, struct sandbox_diag *d);
+/* Lifts the CPU quota (teardown: a thousand processes of a fork bomb, exiting at 7 % of a CPU,
+ * take tens of seconds). 0 or -errno. */
+int cgroup_cpu_unlimit(const struct cgroup *cg, struct sandbox_diag *d);
 /* OUT: *kb, peak memory use of the cgroup since creation (memory.peak, memory.max_usage_in_bytes).
  * 0 or -errno (-ENOENT on kernels without memory.peak). */
 int cgroup_peak_kb(const struct cgroup *cg, uint64_t *kb, struct sandbox_diag *d);

@@ -6,6 +6,7 @@
  * host's (mknod would need CAP_MKNOD and a dev-enabled mount). */
 #include "mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,8 +23,47 @@ static const char *const sys_dirs[] = {"usr", "bin", "sbin", "lib", "lib32", "li
 /* Device nodes bound from the host's /dev. No tty: the runtime has no terminal. */
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom"};
 /* Mount points and directories of the skeleton. */
-static const char *const skel_dirs[] = {"etc", "etc/ssl", "var", "var/task", "opt",
-                                        "tmp", "proc",    "dev", "usr"};
+static const char *const skel_dirs[] = {"etc", "var",  "var/task", "opt",
+                                        "tmp", "proc", "dev",      "usr"};
+/* Entries of the host's /etc that programs from /usr need (the alternatives symlinks that
+ * /usr/bin/awk goes through, certificates, interpreters' configuration, time zone, services),
+ * copied into the skeleton at every start: what is world-readable only, no mount per
+ * environment. Everything else of the host's /etc (shadow, ssh keys, sudoers, tokens in
+ * npmrc or pip.conf) stays out. Names, and name prefixes ending in '*'. */
+static const char *const etc_copied[] = {"alternatives",
+                                         "ssl",
+                                         "ca-certificates",
+                                         "ca-certificates.conf",
+                                         "perl",
+                                         "fonts",
+                                         "localtime",
+                                         "timezone",
+                                         "protocols",
+                                         "services",
+                                         "mime.types",
+                                         "magic",
+                                         "magic.mime",
+                                         "gai.conf",
+                                         "host.conf",
+                                         "networks",
+                                         "ethertypes",
+                                         "ld.so.conf",
+                                         "ld.so.conf.d",
+                                         "inputrc",
+                                         "locale.alias",
+                                         "os-release",
+                                         "debian_version",
+                                         "bash.bashrc",
+                                         "profile",
+                                         "python*",
+                                         "java-*",
+                                         "ld-musl-*",
+                                         "system-release",
+                                         "redhat-release",
+                                         "crypto-policies",
+                                         "pki"};
+/* At most this many bytes of /etc are copied. */
+#define ETC_COPY_MAX (64u << 20)
 
 /* out (MOUNTS_PATH_MAX bytes) = "<root>/<rel>". Built in a local buffer: out is often a member
  * of the same struct as root, which -Wrestrict cannot tell apart. 0 or -ENAMETOOLONG (d). */
@@ -90,9 +130,8 @@ static int add_bind(struct mounts_skel *skel, const char *src, const char *rel, 
 /* bin, lib, ...: a symlink like the host's, or a mount point bound from the host. */
 static int prepare_sys_dir(struct mounts_skel *skel, const char *name, struct sandbox_diag *d)
 {
-    char host[64], dst[MOUNTS_PATH_MAX], target[256];
-    (void)snprintf(host, sizeof(host), "/%s", name);
-    if (path_in(dst, skel->root, name, d) < 0) {
+    char host[MOUNTS_PATH_MAX], dst[MOUNTS_PATH_MAX], target[256];
+    if (path_in(host, skel->host_root, name, d) < 0 || path_in(dst, skel->root, name, d) < 0) {
         return -ENAMETOOLONG;
     }
     struct stat st;
@@ -149,6 +188,110 @@ static int prepare_dev(struct mounts_skel *skel, struct sandbox_diag *d)
     return 0;
 }
 
+/* Copies a regular file of any size (the host's, world-readable) to dst. */
+static int copy_file(const char *src, const char *dst, struct sandbox_diag *d)
+{
+    char buf[65536];
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        return 0; /* vanished, or not ours to read: skipped */
+    }
+    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int rc = out < 0 ? sandbox_diag_set(d, -errno, "open(%s): %s", dst, strerror(errno)) : 0;
+    for (ssize_t n = 1; rc == 0 && n > 0;) {
+        n = read(in, buf, sizeof(buf));
+        if (n > 0 && write(out, buf, (size_t)n) != n) {
+            rc = sandbox_diag_set(d, -EIO, "write(%s): %s", dst, strerror(errno));
+        }
+    }
+    (void)close(in);
+    if (out >= 0) {
+        (void)close(out);
+    }
+    return rc;
+}
+
+/* Copies src (file, symlink or directory tree) to dst: only what others may read, within
+ * *budget bytes. A missing src is skipped. */
+static int copy_tree(const char *src, const char *dst, int depth, size_t *budget,
+                     struct sandbox_diag *d)
+{
+    struct stat st;
+    char target[MOUNTS_PATH_MAX];
+    if (lstat(src, &st) < 0 || depth > 8) {
+        return 0;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t n = readlink(src, target, sizeof(target) - 1);
+        if (n < 0) {
+            return 0;
+        }
+        target[n] = '\0';
+        (void)unlink(dst);
+        return symlink(target, dst) < 0 && errno != EEXIST
+                   ? sandbox_diag_set(d, -errno, "symlink(%s): %s", dst, strerror(errno))
+                   : 0;
+    }
+    if (S_ISREG(st.st_mode)) {
+        if ((st.st_mode & S_IROTH) == 0 || (size_t)st.st_size > *budget) {
+            return 0;
+        }
+        *budget -= (size_t)st.st_size;
+        return copy_file(src, dst, d);
+    }
+    if (!S_ISDIR(st.st_mode) || (st.st_mode & (S_IROTH | S_IXOTH)) != (S_IROTH | S_IXOTH)) {
+        return 0;
+    }
+    int rc = make_dir(dst, d);
+    DIR *dir = rc < 0 ? NULL : opendir(src);
+    for (struct dirent *de = dir ? readdir(dir) : NULL; rc == 0 && de != NULL; de = readdir(dir)) {
+        char s2[MOUNTS_PATH_MAX], d2[MOUNTS_PATH_MAX];
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            path_in(s2, src, de->d_name, NULL) < 0 || path_in(d2, dst, de->d_name, NULL) < 0) {
+            continue;
+        }
+        rc = copy_tree(s2, d2, depth + 1, budget, d);
+    }
+    if (dir != NULL) {
+        (void)closedir(dir);
+    }
+    return rc;
+}
+
+static bool etc_wanted(const char *name)
+{
+    for (size_t i = 0; i < sizeof(etc_copied) / sizeof(etc_copied[0]); i++) {
+        const char *w = etc_copied[i];
+        size_t len = strlen(w);
+        if (w[len - 1] == '*' ? strncmp(name, w, len - 1) == 0 : strcmp(name, w) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The wanted entries of <host_root>/etc, copied into <skeleton>/etc. */
+static int copy_etc(const struct mounts_skel *skel, struct sandbox_diag *d)
+{
+    char src[MOUNTS_PATH_MAX], dst[MOUNTS_PATH_MAX], etc[MOUNTS_PATH_MAX], s_etc[MOUNTS_PATH_MAX];
+    size_t budget = ETC_COPY_MAX;
+    if (path_in(etc, skel->host_root, "etc", d) < 0 || path_in(s_etc, skel->root, "etc", d) < 0) {
+        return -ENAMETOOLONG;
+    }
+    DIR *dir = opendir(etc);
+    int rc = 0;
+    for (struct dirent *de = dir ? readdir(dir) : NULL; rc == 0 && de != NULL; de = readdir(dir)) {
+        if (etc_wanted(de->d_name) && path_in(src, etc, de->d_name, NULL) == 0 &&
+            path_in(dst, s_etc, de->d_name, NULL) == 0) {
+            rc = copy_tree(src, dst, 0, &budget, d);
+        }
+    }
+    if (dir != NULL) {
+        (void)closedir(dir);
+    }
+    return rc;
+}
+
 /* /etc: generated identity and name-service files, copies of a few host files. */
 static int prepare_etc(struct mounts_skel *skel, uid_t uid, gid_t gid, struct sandbox_diag *d)
 {
@@ -162,7 +305,8 @@ static int prepare_etc(struct mounts_skel *skel, uid_t uid, gid_t gid, struct sa
     n = snprintf(text, sizeof(text), "root:x:0:\nsbx_user1051:x:%u:\n", (unsigned)gid);
     rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/group", d);
     rc = rc < 0 ? rc : write_whole(dst, text, (size_t)n, d);
-    static const char hosts[] = "127.0.0.1 localhost\n::1 localhost\n";
+    static const char hosts[] = "127.0.0.1 localhost\n::1 localhost\n"
+                                "169.254.0.1 host.clambda.internal\n"; /* vnet.h's gateway */
     rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/hosts", d);
     rc = rc < 0 ? rc : write_whole(dst, hosts, sizeof(hosts) - 1, d);
     static const char nss[] = "passwd: files\ngroup: files\nhosts: files dns\n";
@@ -170,18 +314,25 @@ static int prepare_etc(struct mounts_skel *skel, uid_t uid, gid_t gid, struct sa
     rc = rc < 0 ? rc : write_whole(dst, nss, sizeof(nss) - 1, d);
     rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/resolv.conf", d);
     rc = rc < 0 ? rc : copy_small("/etc/resolv.conf", dst, d);
+    char src[MOUNTS_PATH_MAX];
     rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/ld.so.cache", d);
-    rc = rc < 0 ? rc : copy_small("/etc/ld.so.cache", dst, d);
-    if (rc == 0 && access("/etc/ssl", F_OK) == 0) {
-        rc = add_bind(skel, "/etc/ssl", "etc/ssl", 0);
-    }
-    return rc;
+    rc = rc < 0 ? rc : path_in(src, skel->host_root, "etc/ld.so.cache", d);
+    rc = rc < 0 ? rc : copy_small(src, dst, d);
+    return rc < 0 ? rc : copy_etc(skel, d);
 }
 
-int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, uid_t uid, gid_t gid,
-                        struct sandbox_diag *d)
+int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, const char *host_root,
+                        uid_t uid, gid_t gid, struct sandbox_diag *d)
 {
     memset(skel, 0, sizeof(*skel));
+    host_root = host_root != NULL ? host_root : "";
+    int hn = snprintf(skel->host_root, sizeof(skel->host_root), "%s",
+                      strcmp(host_root, "/") == 0 ? "" : host_root);
+    if (hn < 0 || (size_t)hn + 64 >= sizeof(skel->host_root) ||
+        (host_root[0] != '\0' && host_root[0] != '/')) {
+        return sandbox_diag_set(d, -EINVAL, "--root must be an absolute path < %d: %s",
+                                MOUNTS_PATH_MAX - 64, host_root);
+    }
     int n = snprintf(skel->root, sizeof(skel->root), "%s", root_dir);
     if (n < 0 || (size_t)n + 32 >= sizeof(skel->root) || root_dir[0] != '/') {
         return sandbox_diag_set(d, -EINVAL, "skeleton root must be an absolute path < %d: %s",

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The sandbox's file system. Once per server, mounts_skel_prepare() builds a skeleton root
- * directory: empty mount points (usr, etc/ssl, var/task, opt, tmp, proc, dev/null...), the
- * host's merged-/usr symlinks (bin -> usr/bin) and a small generated /etc (passwd, group, hosts,
- * nsswitch.conf, copies of resolv.conf and ld.so.cache). Per environment, mounts_plan_init()
- * lists the mount calls and the cloned child runs them with mounts_apply(), which ends with
- * pivot_root into the skeleton. Nothing of the host is visible but what the plan binds. */
+ * directory: empty mount points (usr, var/task, opt, tmp, proc, dev/null...), the host's
+ * merged-/usr symlinks (bin -> usr/bin) and an /etc of generated files (passwd, group, hosts,
+ * nsswitch.conf) and copies of the host's (resolv.conf, ld.so.cache, alternatives, ssl...). Per
+ * environment, mounts_plan_init() lists the mount calls and the cloned child runs them with
+ * mounts_apply(), which ends with pivot_root into the skeleton. Nothing of the host is visible but
+ * what the plan binds. */
 #ifndef CLAMBDA_SANDBOX_MOUNTS_H
 #define CLAMBDA_SANDBOX_MOUNTS_H
 
@@ -23,7 +24,7 @@
 
 /* One host path bound read-only (or a device node bound as is) into the skeleton. */
 struct mounts_bind {
-    char src[64];
+    char src[MOUNTS_PATH_MAX];
     char dst[MOUNTS_PATH_MAX];
     int is_dev;
 };
@@ -31,10 +32,12 @@ struct mounts_bind {
 /* The prepared skeleton. Caller's storage; holds no resources. */
 struct mounts_skel {
     char root[MOUNTS_PATH_MAX];
-    char task[MOUNTS_PATH_MAX]; /* <root>/var/task */
-    char opt[MOUNTS_PATH_MAX];  /* <root>/opt */
-    char tmp[MOUNTS_PATH_MAX];  /* <root>/tmp */
-    char proc[MOUNTS_PATH_MAX]; /* <root>/proc */
+    char host_root[MOUNTS_PATH_MAX]; /* where usr, bin, lib* and /etc's copies come from: ""
+                                        (the host's /) or a user-provided root file system */
+    char task[MOUNTS_PATH_MAX];      /* <root>/var/task */
+    char opt[MOUNTS_PATH_MAX];       /* <root>/opt */
+    char tmp[MOUNTS_PATH_MAX];       /* <root>/tmp */
+    char proc[MOUNTS_PATH_MAX];      /* <root>/proc */
     int n_binds;
     struct mounts_bind binds[MOUNTS_MAX_BINDS];
 };
@@ -58,10 +61,12 @@ struct mounts_plan {
 };
 
 /* Creates or refreshes the skeleton at root_dir (its parent must exist); uid/gid name the
- * sandbox user in the generated /etc/passwd and /etc/group. OUT: *skel. 0 or -errno, d naming
- * the call and path. */
-int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, uid_t uid, gid_t gid,
-                        struct sandbox_diag *d);
+ * sandbox user in the generated /etc/passwd and /etc/group. host_root (NULL or "/": the host's
+ * own) is the root file system whose usr, bin, lib* are bound and whose /etc entries that
+ * programs need (alternatives, ssl, ...) are copied. OUT: *skel. 0 or -errno, d naming the
+ * call and path. */
+int mounts_skel_prepare(struct mounts_skel *skel, const char *root_dir, const char *host_root,
+                        uid_t uid, gid_t gid, struct sandbox_diag *d);
 /* Lists the mounts of one environment: code_dir read-only at /var/task, opt_dir (the merged
  * layers; NULL: none, /opt stays the skeleton's empty directory) read-only at /opt, a tmpfs of
  * tmp_mb MB at /tmp, a fresh /proc, the skeleton's binds, then the root remounted read-only.

@@ -348,6 +348,12 @@ static void child_main(const struct ns_child_args *a)
 {
     reset_signals();
     setup(a);
+    /* Dies with the server (the thread that cloned it), SIGKILL ending the namespace. Set after
+     * the identity change, which clears it; a server that died before this line is seen as
+     * EOF while parked. A frozen environment dies once thawed: the next server's sweep. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+        fail_step(a->errpipe, SANDBOX_STEP_SIGNALS, "PR_SET_PDEATHSIG");
+    }
     char *const *envp = a->envp;
     if (a->go_fd >= 0) {
         int keep[] = {0, 1, 2, a->errpipe, a->statuspipe, a->go_fd};

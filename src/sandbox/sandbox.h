@@ -86,6 +86,12 @@ int sandbox_thaw(struct sandbox_proc *p);
  * isolation, tears the environment down (kills what is left, removes its cgroup). */
 void sandbox_close_fds(struct sandbox_proc *p);
 
+/* Whether the TCP connection fd, accepted on the environment's Runtime API listener, comes
+ * from one of p's processes (full isolation: a process in its cgroup, or anyone in its own
+ * network namespace; isolation none: not checked, 1). Blocks for one netlink round trip and a
+ * few /proc reads. 1 yes, 0 no, or -errno when it cannot be told (refuse then). */
+int sandbox_peer_is_own(const struct sandbox_proc *p, int fd);
+
 /* Reads a sandboxed or plain child's setup verdict from its CLOEXEC error pipe (blocks until
  * EOF or a record). 0 when the child exec'd (EOF), else the failed step's -errno with msg
  * (cap bytes) naming it, e.g. "mount(/var/task): No such file or directory". */

@@ -4,6 +4,7 @@
  * life: cgroup, pipes, clone (ns.c), the child's verdict, reaping and teardown. */
 #include "sandbox_full.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -26,6 +27,7 @@
 #include "ns.h"
 #include "sandbox_int.h"
 #include "sysfilter.h"
+#include "vnet.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -35,12 +37,15 @@ struct sandbox_full {
     struct mounts_skel skel;
     struct sysfilter filter;
     struct cgroup_root cgroot;
+    struct vnet net; /* --network nat: the NAT table, addresses (is_open) */
     uid_t uid;
     gid_t gid;
     bool isolate_net;
     bool userns;
-    unsigned n_ids; /* environments named so far: "<server pid>-<n>" */
-    unsigned n_fns; /* functions prepared so far: "<name>.<n>" */
+    unsigned n_ids;    /* environments named so far: "<server pid>-<n>" */
+    unsigned n_fns;    /* functions prepared so far: "<name>.<n>" */
+    int swept_procs;   /* what a killed predecessor left in our cgroup parent */
+    int swept_cgroups; /* (cgroup_root_sweep at sandbox_full_new) */
 };
 
 struct sandbox_full_env {
@@ -52,6 +57,7 @@ struct sandbox_full_env {
     int api_sock;   /* isolated network: our end of the socket the listener comes through */
     uint32_t memory_mb, tmp_mb; /* what it was made for (a parked one must match) */
     bool reaped;
+    bool has_netns; /* its own network namespace */
 };
 
 struct sandbox_full_fn {
@@ -164,9 +170,15 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
     sf->isolate_net = cfg->isolate_net;
     sf->userns = cfg->userns;
     struct cgroup_config cc = {cfg->cgroup_mount, cfg->cgroup_self, cfg->cgroup_name};
-    int rc = mounts_skel_prepare(&sf->skel, cfg->root_dir, cfg->uid, cfg->gid, d);
+    int rc = mounts_skel_prepare(&sf->skel, cfg->root_dir, cfg->host_root, cfg->uid, cfg->gid, d);
     rc = rc < 0 ? rc : sysfilter_init(&sf->filter, d);
     rc = rc < 0 ? rc : cgroup_root_init(&sf->cgroot, &cc, d);
+    if (rc == 0) {
+        (void)cgroup_root_sweep(&sf->cgroot, &sf->swept_procs, &sf->swept_cgroups);
+    }
+    if (rc == 0 && cfg->isolate_net && cfg->nat) {
+        rc = vnet_open(&sf->net, cfg->cgroup_name, cfg->host_ports, cfg->n_host_ports, d);
+    }
     if (rc < 0) {
         sandbox_full_free(sf);
         return rc;
@@ -175,9 +187,26 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
     return 0;
 }
 
+void sandbox_full_cgroup_name(const char *state_dir, char *out, size_t size)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: tests compute the same name */
+    for (const unsigned char *p = (const unsigned char *)state_dir; *p != '\0'; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    (void)snprintf(out, size, "clambda-%08x", (unsigned)h);
+}
+
+const char *sandbox_full_swept(const struct sandbox_full *sf, int *n_procs, int *n_cgroups)
+{
+    *n_procs = sf->swept_procs;
+    *n_cgroups = sf->swept_cgroups;
+    return sf->cgroot.dirs[0];
+}
+
 void sandbox_full_free(struct sandbox_full *sf)
 {
     if (sf != NULL) {
+        vnet_close(&sf->net);
         cgroup_root_remove(&sf->cgroot);
         sysfilter_fini(&sf->filter);
         free(sf);
@@ -365,6 +394,7 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     env->status_fd = env->verdict_fd = env->go_fd = env->api_sock = -1;
     env->memory_mb = spec->memory_mb;
     env->tmp_mb = spec->tmp_mb;
+    env->has_netns = sf->isolate_net;
     if (spec->fn != NULL || spec->id == NULL) {
         (void)snprintf(id, sizeof(id), "%d-%u", (int)getpid(), ++sf->n_ids);
     } else {
@@ -392,6 +422,9 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     }
     if (rc == 0 && sf->userns) {
         rc = write_id_maps(env->proc.pid, sync[1], d);
+    }
+    if (rc == 0 && sf->net.is_open) {
+        rc = vnet_attach(&sf->net, env->proc.pid, d); /* while the child sets itself up */
     }
     close_fd(&sync[0]);
     close_fd(&sync[1]);
@@ -592,6 +625,59 @@ struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env)
     return &env->proc;
 }
 
+bool sandbox_full_has_netns(const struct sandbox_full_env *env)
+{
+    return env->has_netns;
+}
+
+/* Whether /proc/<pid>/fd has an fd pointing at want ("socket:[inode]"). */
+static bool holds(long pid, const char *want)
+{
+    char dir[64], path[320], target[64];
+    (void)snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
+    DIR *d = opendir(dir);
+    bool found = false;
+    for (struct dirent *de = d ? readdir(d) : NULL; !found && de != NULL; de = readdir(d)) {
+        (void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            found = strcmp(target, want) == 0;
+        }
+    }
+    if (d != NULL) {
+        (void)closedir(d);
+    }
+    return found;
+}
+
+int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode)
+{
+    char path[CGROUP_PATH_MAX + 16], want[48], buf[8192];
+    (void)snprintf(path, sizeof(path), "%s/cgroup.procs", env->cg.dirs[0]);
+    (void)snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    (void)close(fd);
+    if (n < 0) {
+        return -EIO;
+    }
+    buf[n] = '\0';
+    for (char *p = buf, *end = NULL; *p != '\0'; p = end) {
+        long pid = strtol(p, &end, 10);
+        if (end == p) {
+            break;
+        }
+        if (pid > 0 && holds(pid, want)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env)
 {
     return &env->cg;
@@ -601,6 +687,10 @@ int sandbox_full_signal(const struct sandbox_full_env *env, int sig)
 {
     if (env->reaped) {
         return -ESRCH;
+    }
+    if (sig == SIGTERM || sig == SIGKILL) { /* its end: the exits of many processes (a fork
+                                               bomb's) are not held to the function's quota */
+        (void)cgroup_cpu_unlimit(&env->cg, NULL);
     }
     return syscall(SYS_pidfd_send_signal, env->proc.pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
@@ -648,6 +738,8 @@ void sandbox_full_close(struct sandbox_full_env *env)
     }
     if (!env->reaped && env->proc.pid > 0) {
         int st;
+        (void)cgroup_thaw(&env->cg, NULL); /* frozen (v1), PID 1 would not die: waitpid hangs */
+        (void)cgroup_cpu_unlimit(&env->cg, NULL);
         (void)kill(env->proc.pid, SIGKILL);
         (void)waitpid(env->proc.pid, &st, 0);
     }

@@ -14,6 +14,7 @@
 #define CLAMBDA_SANDBOX_SANDBOX_FULL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,18 +29,27 @@ struct sandbox_diag {
 
 /* What all environments share. Strings are copied by sandbox_full_new. */
 struct sandbox_full_config {
-    const char *root_dir;     /* skeleton root, created/refreshed by sandbox_full_new; keep it
-                                 outside the state directory's function code */
-    const char *cgroup_mount; /* "/sys/fs/cgroup" */
-    const char *cgroup_self;  /* "/proc/self/cgroup" (nest under our cgroup) or NULL */
-    const char *cgroup_name;  /* parent of every environment's cgroup: "clambda" */
-    uid_t uid;                /* identity of the runtime (AWS: sbx_user1051); 993 */
-    gid_t gid;                /* 990 */
-    bool isolate_net;         /* CLONE_NEWNET: only loopback, where the environment's Runtime
-                                 API listens (127.0.0.1:9001, handed to the server) */
-    bool userns;              /* CLONE_NEWUSER: the setup runs as root of a user namespace
-                                 mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
-                                 root; the runtime is host uid BASE + uid */
+    const char *root_dir;       /* skeleton root, created/refreshed by sandbox_full_new; keep it
+                                   outside the state directory's function code */
+    const char *cgroup_mount;   /* "/sys/fs/cgroup" */
+    const char *cgroup_self;    /* "/proc/self/cgroup" (nest under our cgroup) or NULL */
+    const char *cgroup_name;    /* parent of every environment's cgroup, one per server:
+                                   sandbox_full_cgroup_name(state dir); what a killed server
+                                   left in it is removed by sandbox_full_new */
+    uid_t uid;                  /* identity of the runtime (AWS: sbx_user1051); 993 */
+    gid_t gid;                  /* 990 */
+    bool isolate_net;           /* CLONE_NEWNET: only loopback, where the environment's Runtime
+                                   API listens (127.0.0.1:9001, handed to the server) */
+    bool userns;                /* CLONE_NEWUSER: the setup runs as root of a user namespace
+                                   mapped to host uids/gids SANDBOX_USERNS_BASE.., not as host
+                                   root; the runtime is host uid BASE + uid */
+    const char *host_root;      /* NULL: the host's /usr, /bin, /lib* and /etc entries; else a
+                                   root directory tree (an unpacked provided.al2023 image) used
+                                   instead (--root) */
+    bool nat;                   /* with isolate_net: a veth pair per environment and nftables
+                                   masquerading, so that it reaches the outside (vnet.h) */
+    const uint16_t *host_ports; /* nat: host ports opened to environments on purpose */
+    int n_host_ports;
 };
 
 /* First host uid/gid of the user namespace's mapping (65536 ids). */
@@ -76,10 +86,18 @@ struct sandbox_full_env;
  * few ms (it clones a probe child). */
 int sandbox_full_probe(const struct sandbox_full_config *cfg, struct sandbox_diag *d);
 
-/* Prepares the shared state: skeleton root dir, seccomp program, cgroup parent. OUT: *out, free
- * with sandbox_full_free. 0 or -errno with d filled. */
+/* The cgroup parent's name of the server whose state directory is state_dir (absolute):
+ * "clambda-<8 hex digits of its FNV-1a hash>", so that two servers on one host never share
+ * (nor sweep) each other's cgroups. OUT: out (size bytes, >= 17). */
+void sandbox_full_cgroup_name(const char *state_dir, char *out, size_t size);
+/* Prepares the shared state: skeleton root dir, seccomp program, cgroup parent; first removes
+ * what a killed predecessor left in that parent (processes, thawed first, and cgroups; see
+ * sandbox_full_swept). OUT: *out, free with sandbox_full_free. 0 or -errno with d filled. */
 int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full **out,
                      struct sandbox_diag *d);
+/* What sandbox_full_new removed from the cgroup parent. OUT: *n_procs processes killed,
+ * *n_cgroups cgroups removed. Returns the parent's path (first hierarchy), borrowed. */
+const char *sandbox_full_swept(const struct sandbox_full *sf, int *n_procs, int *n_cgroups);
 /* Runs /usr/bin/true in a throw-away environment and waits (<= 5 s) for it to exit 0: what
  * the probe cannot see (e.g. a user namespace that may not mount proc here) shows up as a
  * failed step in d. 0 or -errno. */
@@ -119,7 +137,8 @@ int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *
  * api_fd sets it to -1 here, and close no longer closes it. */
 struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env);
 /* Sends sig to PID 1, which forwards it to every process of the environment (SIGKILL ends the
- * namespace at once). 0 or -errno. */
+ * namespace at once). SIGTERM and SIGKILL lift the CPU quota first: the environment is ending,
+ * and its processes' exits are not held to it. 0 or -errno. */
 int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
 /* Freezes / thaws every process of the environment (cgroup freezer). sandbox_full_freeze waits
  * (<= 1 s) until the kernel says frozen; sandbox_full_freeze_begin only asks for it (one
@@ -132,6 +151,11 @@ int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d);
  * 0, -EAGAIN while it runs, or -errno. */
 int sandbox_full_reap(struct sandbox_full_env *env, int *wstatus, uint64_t *peak_kb,
                       uint64_t *oom_kills);
+/* True when the environment has its own network namespace (--network nat or isolated). */
+bool sandbox_full_has_netns(const struct sandbox_full_env *env);
+/* Whether a process of the environment's cgroup holds the socket with this inode (an open fd
+ * "socket:[inode]" in /proc/<pid>/fd). 1 yes, 0 no, -errno when the cgroup cannot be read. */
+int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode);
 /* The environment's cgroup (for measurements). Borrowed, valid until close. */
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env);
 /* Kills what is left, reaps, removes the cgroup, closes fds and frees env. NULL: no-op. */

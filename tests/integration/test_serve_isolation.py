@@ -82,3 +82,23 @@ def test_relative_state_dir_keeps_full_isolation(tmp_path):
         p.stdout.close()
     assert line.startswith(b"clambda: listening on"), err.read_text()
     assert (tmp_path / "cwd" / "rel" / "state" / "clambda.db").exists()
+
+
+def test_auto_fallback_serves_with_the_default_network(serve):
+    """Regression: the default --network nat must not survive a fallback to isolation none
+    (the environments would wait for a Runtime API listener from a namespace they lack)."""
+    srv = serve({"hello": example_path("hello").parent},
+                args=["--isolation", "auto", "--cgroup-root", "/nonexistent"])
+    assert "functions run UNSANDBOXED" in srv.stderr()
+    st, _, body = srv.invoke("hello", b'{"name":"fallback"}')
+    assert st == 200 and b"Hello" in body, (st, body)
+
+
+def test_nat_and_root_flags_need_full_isolation(tmp_path):
+    rc, err = run_serve(tmp_path, "--isolation", "none", "--network", "nat")
+    assert rc == 2 and "--network nat needs --isolation full" in err, err
+    rc, err = run_serve(tmp_path, "--network", "isolated", "--allow-host-port", "8000")
+    assert rc == 2 and "--allow-host-port needs --network nat" in err, err
+    for args in (["--allow-host-port", "0"], ["--allow-host-port", "x"], ["--root", "rel"]):
+        rc, err = run_serve(tmp_path, *args)
+        assert rc == 2 and "invalid value for --" in err, (args, err)

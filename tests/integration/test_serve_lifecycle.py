@@ -242,7 +242,12 @@ def test_runtime_api_is_private(serve):
     srv = serve({"py": PY}, sets=["py.timeout=30"])
     results, _ = parallel(srv, 2, {"action": "env"})
     apis = {json.loads(r[2])["env"]["AWS_LAMBDA_RUNTIME_API"] for r in results}
-    assert len(apis) == 2
+    if serve_isolation() == "full":  # each at AWS's address, in its own network namespace
+        assert apis == {"127.0.0.1:9001"}
+        streams = {json.loads(r[2])["env"]["AWS_LAMBDA_LOG_STREAM_NAME"] for r in results}
+        assert len(streams) == 2
+    else:
+        assert len(apis) == 2
 
 
 def test_flooding_runtime(serve):

@@ -277,6 +277,47 @@ static void test_cgroup_real_lifecycle(void **state)
     }
 }
 
+/* What a killed server leaves: a function's parent with a frozen environment holding a
+ * process. The next server's sweep thaws and kills it and removes both cgroups. */
+static void test_cgroup_root_sweep_real(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skip: real cgroup test needs root\n");
+        skip();
+    }
+    char name[64];
+    (void)snprintf(name, sizeof(name), "clambda-test-sweep-%d", (int)getpid());
+    struct cgroup_config cfg = {"/sys/fs/cgroup", "/proc/self/cgroup", name};
+    struct cgroup_root root, fn;
+    struct sandbox_diag d = {0, ""};
+    if (cgroup_root_init(&root, &cfg, &d) < 0) {
+        print_message("skip: no usable cgroup hierarchy: %s\n", d.msg);
+        skip();
+    }
+    struct cgroup cg;
+    assert_int_equal(cgroup_root_child(&root, "fn.1", &fn, &d), 0);
+    assert_int_equal(cgroup_create(&fn, "123-1", &cg, &d), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        for (;;) {
+            pause();
+        }
+    }
+    assert_int_equal(cgroup_add_pid(&cg, child, &d), 0);
+    assert_int_equal(cgroup_freeze(&cg, &d), 0);
+    int procs = 0, cgroups = 0;
+    assert_int_equal(cgroup_root_sweep(&root, &procs, &cgroups), 0);
+    assert_int_equal(procs, 1);
+    assert_int_equal(cgroups, 2); /* fn.1/123-1 and fn.1, counted in one hierarchy */
+    int st = 0;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    for (int i = 0; i < root.n_dirs; i++) {
+        assert_int_equal(rmdir(root.dirs[i]), 0); /* empty: nothing left below */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_cgroup_v1_fake_limits_freeze_stats),
         cmocka_unit_test(test_cgroup_v2_fake_limits_freeze_stats),
         cmocka_unit_test(test_cgroup_real_lifecycle),
+        cmocka_unit_test(test_cgroup_root_sweep_real),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

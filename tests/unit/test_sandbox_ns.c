@@ -464,7 +464,11 @@ static int group_setup(void **state)
                                       993,
                                       990,
                                       false,
-                                      userns != NULL && strcmp(userns, "1") == 0};
+                                      userns != NULL && strcmp(userns, "1") == 0,
+                                      NULL,
+                                      false,
+                                      NULL,
+                                      0};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_new(&cfg, &sf, &d) < 0) {
         print_error("sandbox_full_new: %s\n", d.msg);
@@ -493,7 +497,8 @@ int main(void)
         printf("skip: full isolation tests need root\n");
         return 77;
     }
-    struct sandbox_full_config probe = {"/", "/sys/fs/cgroup", NULL, "x", 993, 990, false, false};
+    struct sandbox_full_config probe = {
+        "/", "/sys/fs/cgroup", NULL, "x", 993, 990, false, false, NULL, false, NULL, 0};
     struct sandbox_diag d = {0, ""};
     if (sandbox_full_probe(&probe, &d) < 0) {
         printf("skip: full isolation unavailable: %s\n", d.msg);

@@ -421,6 +421,25 @@ static int env_prepare(const struct env_config *cfg, char *err, size_t errlen)
     return rc;
 }
 
+/* Connections refused by the Runtime API listeners (not from their environment's processes). */
+static uint64_t rapi_refused;
+
+uint64_t env_rapi_refused(void)
+{
+    return rapi_refused;
+}
+
+/* Accept filter of the Runtime API listener: only the environment's own processes. */
+static bool rapi_accept(int fd, void *user)
+{
+    struct env *e = user;
+    if (sandbox_peer_is_own(&e->proc, fd) == 1) {
+        return true;
+    }
+    rapi_refused++;
+    return false;
+}
+
 /* The environment's Runtime API: on the host's loopback at an ephemeral port, or (isolated
  * network) on 127.0.0.1:9001 inside its namespace, adopted after the spawn. */
 static int open_rapi(struct env *e, char *err, size_t errlen)
@@ -449,6 +468,7 @@ static int open_rapi(struct env *e, char *err, size_t errlen)
         return rc;
     }
     httpd_set_head_handler(e->rapi, rapi_head);
+    httpd_set_accept_filter(e->rapi, rapi_accept);
     (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:%d", httpd_port(e->rapi));
     return start_process(e, err, errlen);
 }

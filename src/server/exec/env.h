@@ -107,4 +107,8 @@ struct env_ops {
 /* Real environments: runtime processes through sandbox.h, their Runtime API in rapi.c. */
 extern const struct env_ops env_default_ops;
 
+/* Connections the Runtime API listeners refused since start: not from their environment's
+ * own processes (clambda_rapi_refused_total). */
+uint64_t env_rapi_refused(void);
+
 #endif /* CLAMBDA_SERVER_ENV_H */

@@ -23,6 +23,7 @@ struct httpd {
     struct httpd_config cfg;
     httpd_request_fn *fn;
     httpd_head_fn *head_fn;
+    httpd_accept_fn *accept_fn;
     void *user;
     struct httpd_conn *conns;
     size_t n_conns;
@@ -469,6 +470,11 @@ static void on_parser_head(struct http1_parser *p, const struct http1_request *r
     c->srv->head_fn(c, req, c->srv->user);
 }
 
+void httpd_set_accept_filter(struct httpd *s, httpd_accept_fn *fn)
+{
+    s->accept_fn = fn;
+}
+
 void httpd_set_head_handler(struct httpd *s, httpd_head_fn *fn)
 {
     s->head_fn = fn;
@@ -540,7 +546,10 @@ static void on_connection(uv_stream_t *ls, int status)
     }
     s->conns = c;
     s->n_conns++;
-    if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 || s->n_conns > s->cfg.max_conns) {
+    uv_os_fd_t fd = -1;
+    if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 || s->n_conns > s->cfg.max_conns ||
+        (s->accept_fn != NULL &&
+         (uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0 || !s->accept_fn(fd, s->user)))) {
         conn_close(c);
         return;
     }

@@ -80,6 +80,10 @@ void httpd_respond_take(struct httpd_conn *c, int status, const struct httpd_hea
 void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg);
 /* Takes the current request's body. OUT: *len. Caller frees the result with free(). */
 uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len);
+/* Decides at accept whether a connection (its fd, borrowed) is served; false closes it. */
+typedef bool httpd_accept_fn(int fd, void *user);
+/* Installs an accept filter (e.g. the Runtime API's: only its environment's processes). */
+void httpd_set_accept_filter(struct httpd *s, httpd_accept_fn *fn);
 /* Installs the head handler (see httpd_head_fn). */
 void httpd_set_head_handler(struct httpd *s, httpd_head_fn *fn);
 /* From the head handler: this request's body may be up to max bytes (instead of the listener's

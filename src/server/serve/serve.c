@@ -22,6 +22,7 @@
 #include "catalog/catalog.h"
 #include "catalog/manifest.h"
 #include "catalog/registry.h"
+#include "exec/env.h"
 #include "exec/pool.h"
 #include "front/routes.h"
 #include "http/httpd.h"
@@ -221,11 +222,19 @@ static void fall_back(const char *why)
 }
 
 /* Probes, prepares (skeleton root, seccomp program, cgroup parent) and tries one throw-away
- * environment. On failure s->full stays NULL and d says why. */
-static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d)
+ * environment. On failure s->full stays NULL and d says why. swept[0..1] add up what
+ * sandbox_full_new removed from the cgroup parent (processes, cgroups), also on a failure. */
+static int try_full(struct serve *s, const struct sandbox_full_config *cfg, struct sandbox_diag *d,
+                    int swept[2])
 {
     int rc = sandbox_full_probe(cfg, d);
     rc = rc < 0 ? rc : sandbox_full_new(cfg, &s->full, d);
+    if (rc == 0) {
+        int procs = 0, cgroups = 0;
+        (void)sandbox_full_swept(s->full, &procs, &cgroups);
+        swept[0] += procs;
+        swept[1] += cgroups;
+    }
     rc = rc < 0 ? rc : sandbox_full_selftest(s->full, d);
     if (rc < 0) {
         sandbox_full_free(s->full);
@@ -234,19 +243,46 @@ static int try_full(struct serve *s, const struct sandbox_full_config *cfg, stru
     return rc;
 }
 
+/* What the environments' network is, for the start-up line. */
+static const char *net_words(const struct sandbox_full_config *cfg)
+{
+    if (!cfg->isolate_net) {
+        return "";
+    }
+    return cfg->nat ? ", network namespace per environment (NAT to the outside, Runtime API at "
+                      "127.0.0.1:9001)"
+                    : ", network namespace per environment (no network but its Runtime API)";
+}
+
 static void say_full(const struct sandbox_full_config *cfg, const char *no_userns)
 {
     isolation_mode = "full";
     isolation_reason[0] = '\0';
+    if (!cfg->isolate_net) {
+        log_error("WARNING: --network host: environments share the host's network: they reach "
+                  "the host's loopback services, the public API and other environments' "
+                  "listeners (a Runtime API still serves only its own environment)");
+    }
     if (cfg->userns) {
         log_info("isolation full: namespaces, pivot_root, seccomp, cgroups%s, user namespace "
                  "(host uids %u-%u)",
-                 cfg->isolate_net ? ", network namespace per environment" : "", SANDBOX_USERNS_BASE,
-                 SANDBOX_USERNS_BASE + 65535);
+                 net_words(cfg), SANDBOX_USERNS_BASE, SANDBOX_USERNS_BASE + 65535);
     } else {
         log_info("isolation full: namespaces, pivot_root, seccomp, cgroups%s; no user namespace "
                  "(%s): the setup runs as root until it drops to uid 993",
-                 cfg->isolate_net ? ", network namespace per environment" : "", no_userns);
+                 net_words(cfg), no_userns);
+    }
+}
+
+/* Says what a killed predecessor left in the cgroup parent and sandbox_full_new removed. */
+static void say_swept(const struct sandbox_full *full, const int swept[2])
+{
+    int procs = 0, cgroups = 0;
+    const char *dir = sandbox_full_swept(full, &procs, &cgroups);
+    log_info("cgroup parent %s", dir);
+    if (swept[0] > 0 || swept[1] > 0) {
+        log_info("removed what a previous server left in %s: %d processes, %d cgroups", dir,
+                 swept[0], swept[1]);
     }
 }
 
@@ -261,35 +297,44 @@ static int setup_isolation(struct serve *s, const struct serve_opts *o)
     }
     char *sbx_dir = xasprintf("%s/sandbox", o->state_dir);
     char *root = xasprintf("%s/root", sbx_dir);
+    char cg_name[32];
+    sandbox_full_cgroup_name(o->state_dir, cg_name, sizeof(cg_name));
     struct sandbox_full_config cfg = {.root_dir = root,
                                       .cgroup_mount = o->cgroup_root,
                                       .cgroup_self = "/proc/self/cgroup",
-                                      .cgroup_name = "clambda",
+                                      .cgroup_name = cg_name,
                                       .uid = 993,
                                       .gid = 990,
                                       .isolate_net = o->isolate_net,
-                                      .userns = o->userns};
+                                      .userns = o->userns,
+                                      .host_root = o->root_dir,
+                                      .nat = strcmp(o->network, "nat") == 0,
+                                      .host_ports = o->host_ports,
+                                      .n_host_ports = o->n_host_ports};
     struct sandbox_diag d = {0, ""};
     char no_userns[256] = "--userns off";
     int rc = mkdir(sbx_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
     if (rc < 0) {
         (void)snprintf(d.msg, sizeof(d.msg), "mkdir(%s): %s", sbx_dir, strerror(-rc));
     }
-    rc = rc < 0 ? rc : try_full(s, &cfg, &d);
+    int swept[2] = {0, 0};
+    rc = rc < 0 ? rc : try_full(s, &cfg, &d, swept);
     if (rc < 0 && cfg.userns && geteuid() == 0) {
         (void)snprintf(no_userns, sizeof(no_userns), "%s", d.msg);
         cfg.userns = false;
-        rc = try_full(s, &cfg, &d);
+        rc = try_full(s, &cfg, &d, swept);
     }
     free(root);
     free(sbx_dir);
     if (rc == 0) {
         say_full(&cfg, no_userns);
+        say_swept(s->full, swept);
         return 0;
     }
-    if (strcmp(o->isolation, "full") == 0 || o->isolate_net) {
-        log_error("%s cannot be had: %s",
-                  o->isolate_net ? "--network isolated" : "--isolation full", d.msg);
+    bool net = o->isolate_net && o->network_given;
+    if (strcmp(o->isolation, "full") == 0 || net) {
+        log_error("%s%s cannot be had: %s", net ? "--network " : "--isolation full",
+                  net ? o->network : "", d.msg);
         return -1;
     }
     fall_back(d.msg);
@@ -300,6 +345,12 @@ static double gauge_one(void *arg)
 {
     (void)arg;
     return 1;
+}
+
+static double rapi_refused(void *arg)
+{
+    (void)arg;
+    return (double)env_rapi_refused();
 }
 
 /* metrics_queue_depth_fn over the durable Event queue (arg: the async worker). */
@@ -315,6 +366,9 @@ static void register_metrics(struct serve *s)
     char labels[64];
     metrics_set_live(s->metrics, pool_metrics_live, s->pool);
     (void)snprintf(labels, sizeof(labels), "mode=\"%s\"", serve_isolation_mode());
+    metrics_add_gauge(s->metrics, "clambda_rapi_refused_total",
+                      "Connections to a Runtime API refused: not from its environment.", "",
+                      rapi_refused, NULL);
     metrics_add_gauge(s->metrics, "clambda_isolation_info",
                       "The isolation mode environments run with (value 1).", labels, gauge_one,
                       NULL);
@@ -350,7 +404,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .init_timeout_ms = o->init_timeout_s * 1000,
                              .extra_env = extra_env,
                              .full = s->full,
-                             .isolate_net = o->isolate_net,
+                             .isolate_net =
+                                 o->isolate_net && s->full != NULL, /* none after a fallback */
                              .log_max_bytes = (uint64_t)o->log_max_bytes,
                              .log_retain_bytes = (uint64_t)o->log_retain_bytes};
     metrics_new(o->state_dir, (uint64_t)o->log_max_bytes, &s->metrics);

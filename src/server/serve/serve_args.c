@@ -21,7 +21,8 @@ static const char usage[] =
     "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
-    "                     [--isolation auto|full|none] [--network host|isolated]\n"
+    "                     [--isolation auto|full|none] [--network nat|isolated|host]\n"
+    "                     [--allow-host-port PORT]... [--root DIR]\n"
     "                     [--cgroup-root DIR] [--userns auto|off]\n"
     "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
     "                     [--async-retry-delays-ms MS,MS]\n"
@@ -209,7 +210,9 @@ enum {
     OPT_LOG_MAX,
     OPT_LOG_RETAIN,
     OPT_DELAYS,
-    OPT_BUCKETS
+    OPT_BUCKETS,
+    OPT_HOST_PORT,
+    OPT_ROOT
 };
 
 static const struct option long_opts[] = {
@@ -236,6 +239,8 @@ static const struct option long_opts[] = {
     {"log-retain-bytes", required_argument, NULL, OPT_LOG_RETAIN},
     {"async-retry-delays-ms", required_argument, NULL, OPT_DELAYS},
     {"code-bucket-dir", required_argument, NULL, OPT_BUCKETS},
+    {"allow-host-port", required_argument, NULL, OPT_HOST_PORT},
+    {"root", required_argument, NULL, OPT_ROOT},
     {NULL, 0, NULL, 0}};
 
 /* Replaces *dst with a copy of arg, which may not be empty. */
@@ -286,16 +291,28 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         (void)snprintf(o->isolation, sizeof(o->isolation), "%s", arg);
         return 0;
     case OPT_NETWORK:
-        if (strcmp(arg, "host") != 0 && strcmp(arg, "isolated") != 0) {
+        if (strcmp(arg, "host") != 0 && strcmp(arg, "isolated") != 0 && strcmp(arg, "nat") != 0) {
             return -EINVAL;
         }
-        o->isolate_net = strcmp(arg, "isolated") == 0;
+        (void)snprintf(o->network, sizeof(o->network), "%s", arg);
+        o->network_given = true;
         return 0;
+    case OPT_HOST_PORT: {
+        int port = 0;
+        if (o->n_host_ports >= SERVE_MAX_HOST_PORTS || parse_num(arg, 1, 65535, &port) < 0) {
+            return -EINVAL;
+        }
+        o->host_ports[o->n_host_ports++] = (uint16_t)port;
+        return 0;
+    }
+    case OPT_ROOT:
+        return arg[0] == '/' ? set_string(&o->root_dir, arg) : -EINVAL;
     case OPT_CGROUP:
         if (arg[0] != '/') {
             return -EINVAL;
         }
         free(o->cgroup_root);
+        free(o->root_dir);
         o->cgroup_root = xstrdup(arg);
         return 0;
     case OPT_USERNS:
@@ -339,6 +356,7 @@ void serve_args_fini(struct serve_opts *o)
     free(o->state_dir);
     free(o->code_bucket_dir);
     free(o->cgroup_root);
+    free(o->root_dir);
     free(o->manifest);
 }
 
@@ -422,8 +440,16 @@ int serve_args_parse(int argc, char **argv, struct serve_opts *o)
     if (o->cgroup_root == NULL) {
         o->cgroup_root = xstrdup("/sys/fs/cgroup");
     }
-    if (o->isolate_net && strcmp(o->isolation, "none") == 0) {
-        (void)fprintf(stderr, "clambda serve: --network isolated needs --isolation full\n");
+    if (o->network[0] == '\0') { /* a namespace per environment with NAT under full isolation */
+        (void)snprintf(o->network, sizeof(o->network), "%s",
+                       strcmp(o->isolation, "none") == 0 ? "host" : "nat");
+    } else if (strcmp(o->network, "host") != 0 && strcmp(o->isolation, "none") == 0) {
+        (void)fprintf(stderr, "clambda serve: --network %s needs --isolation full\n", o->network);
+        return 2;
+    }
+    o->isolate_net = strcmp(o->network, "host") != 0;
+    if (o->n_host_ports > 0 && strcmp(o->network, "nat") != 0) {
+        (void)fprintf(stderr, "clambda serve: --allow-host-port needs --network nat\n");
         return 2;
     }
     o->n_cli_fns = o->n_fns;

@@ -7,10 +7,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/func.h"
 
 /* Everything the command line says. */
+/* At most this many --allow-host-port. */
+#define SERVE_MAX_HOST_PORTS 16
+
 struct serve_opts {
     char host[64];
     int port;
@@ -31,8 +35,14 @@ struct serve_opts {
     int grace_ms;
     int retry_delay_ms[2]; /* --async-retry-delays-ms */
     char region[32];
-    char isolation[8];          /* "auto", "full", "none" */
-    bool isolate_net;           /* --network isolated */
+    char isolation[8];  /* "auto", "full", "none" */
+    char network[12];   /* --network nat|isolated|host; default nat (host under
+                           --isolation none) */
+    bool network_given; /* --network was given: no fallback to isolation none */
+    bool isolate_net;   /* a network namespace per environment (nat, isolated) */
+    uint16_t host_ports[SERVE_MAX_HOST_PORTS]; /* --allow-host-port (nat) */
+    int n_host_ports;
+    char *root_dir;             /* --root: the sandbox's /usr, /bin, /lib*, /etc from here */
     bool userns;                /* --userns auto (default): a user namespace when possible */
     char *cgroup_root;          /* --cgroup-root, default /sys/fs/cgroup */
     long long log_max_bytes;    /* --log-max-bytes: a stream file rolls over past this */
