@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* In-memory cache of every function's aliases, so that an invoke of `name:alias` resolves
- * without a store query: the control plane (api_versions.c) fills it at start and keeps it in
+ * without a store query: the catalog (catalog/catalog.c) fills it at start and keeps it in
  * step with every CreateAlias/UpdateAlias/DeleteAlias. An alias points at a primary version and
  * at most one additional version with a weight (RoutingConfig.AdditionalVersionWeights);
  * aliases_pick chooses between them with a random number in [0, 1). Pure: no I/O. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Code downloads; see api_download.h. One download is a small state machine: a worker opens
+/* Code downloads; see download.h. One download is a small state machine: a worker opens
  * the zip and reads a chunk, the loop sends it; the next read is queued at once unless the
  * connection's queue is above its high-water mark, in which case the drain callback queues it.
  * The download is freed by whoever sees it last: the read's completion, the end of the

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* CreateFunction and DeleteFunction; see api_manage.h. Both run on the loop thread: the store
+/* CreateFunction and DeleteFunction; see manage.h. Both run on the loop thread: the store
  * call costs tens of microseconds, the zip extraction is proportional to the package (a 1 MB
  * zip is a few milliseconds). */
 #include "control/manage.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Control-plane operations that change functions, through the catalog (catalog/catalog.h, which
  * writes the function store and then the pool): CreateFunction (Code.ZipFile or S3Bucket/S3Key,
- * read and extracted by api_upload.c, saved by the registry, served at once),
+ * read and extracted by api/upload.c, saved by the registry, served at once),
  * UpdateFunctionConfiguration (a new configuration replaces the old one in the pool: in-flight
  * invocations finish on the old one) and DeleteFunction (the function, its versions, aliases and
  * settings). Functions defined by --manifest are the manifest's: the API does not create over them
@@ -12,7 +12,7 @@
 #include "api/call.h"
 #include "state/code.h"
 
-/* Operation handlers (see api_control.c's route table). */
+/* Operation handlers (front/routes.c's route table). */
 void manage_create_function(struct call *call);
 void manage_delete_function(struct call *call);
 void manage_update_configuration(struct call *call);

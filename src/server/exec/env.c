@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Execution environments: spawning, the lifecycle state machine, deadlines, exits and the
  * platform log lines. The Runtime API requests that drive the state machine are parsed in
- * api_runtime.c; this file owns every state change. */
+ * rapi.c; this file owns every state change. */
 #include "exec/env_int.h"
 
 #include <errno.h>

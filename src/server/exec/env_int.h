@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The environment's private state, shared by env.c (lifecycle, processes, logs) and
- * api_runtime.c (the Runtime API requests that drive the state machine). */
+ * rapi.c (the Runtime API requests that drive the state machine). */
 #ifndef CLAMBDA_SERVER_ENV_INT_H
 #define CLAMBDA_SERVER_ENV_INT_H
 
@@ -53,11 +53,11 @@ struct env {
     bool stream_oversized;
 };
 
-/* Handles one request on the environment's Runtime API listener (api_runtime.c). */
+/* Handles one request on the environment's Runtime API listener (rapi.c). */
 void rapi_handle(struct httpd_conn *c, const struct http1_request *req, void *user);
 
 /* Head handler of the Runtime API listener: lets a streamed /response reach a streaming
- * caller as it arrives (api_runtime.c). */
+ * caller as it arrives (rapi.c). */
 void rapi_head(struct httpd_conn *c, const struct http1_request *req, void *user);
 
 /* A streamed /response for the current invocation has started on c and its caller streams:
@@ -67,7 +67,7 @@ void env_on_stream_start(struct env *e, struct httpd_conn *c);
  * streaming limit. */
 bool env_on_stream_end(struct env *e, struct httpd_conn *c);
 
-/* The runtime called `next` (api_runtime.c checked the state). */
+/* The runtime called `next` (rapi.c checked the state). */
 void env_on_next(struct env *e, struct httpd_conn *c);
 /* The runtime posted a result for the current invocation: keep it until the next `next`.
  * Takes body (malloc'd). status/error_type describe platform errors for REPORT. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Request-target parsing for the public API; see route.h. */
+/* Request-target parsing for the public API; see url.h. */
 #include "http/url.h"
 
 #include <errno.h>

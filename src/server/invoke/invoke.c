@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The Invoke API; see api_invoke.h. A synchronous invoke keeps the caller's connection until
+/* The Invoke API; see invoke.h. A synchronous invoke keeps the caller's connection until
  * the invocation completes; if the caller goes away first the invocation still runs to its end
  * (as on AWS) and its result is dropped. */
 #include "invoke/invoke.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The Logs API subset; see api_logs.h. Every request reads the files afresh (no index kept in
+/* The Logs API subset; see logs_api.h. Every request reads the files afresh (no index kept in
  * memory): the files are capped by rotation, and a local platform serves few log readers.
  * Paging tokens are positions, not indexes, so they stay valid while files grow or are pruned:
  * FilterLogEvents' token is the sort key "<ms>/<stream>/<part>/<offset>" of the next event,

@@ -240,7 +240,7 @@ static int check_links(struct walk *w)
 /* libarchive's disk writer (3.6) sets the process umask to 0 and back around every entry
  * (umask is its only way to read it): two extractions on two threads could leave it at 0 for
  * good, and a runtime spawned meanwhile would inherit it. Extractions run on libuv's thread
- * pool (api_upload.c), so they take turns here. */
+ * pool (api/upload.c), so they take turns here. */
 static pthread_mutex_t disk_writer_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int extract_into_locked(struct walk *w, const uint8_t *zip, size_t len);

@@ -8,7 +8,7 @@
  * A missing bootstrap is accepted here; AWS also accepts it and fails the invoke with
  * Runtime.InvalidEntrypoint, and so does the pool. The zip itself is kept beside its tree as
  * <state-dir>/code/<sha256hex>.zip, the file GetFunction's Code.Location downloads
- * (api_download.h). See docs/serve.md "Code packages". */
+ * (control/download.h). See docs/serve.md "Code packages". */
 #ifndef CLAMBDA_SERVER_CODE_H
 #define CLAMBDA_SERVER_CODE_H
 
