@@ -598,6 +598,7 @@ int serve_main(int argc, char **argv)
      * on bad input (invalid UTF-8, a wrong type), never for want of memory; set before any
      * JSON value or worker thread exists. */
     json_set_alloc_funcs(xmalloc, free);
+    log_set_level_from_env();
     struct serve_opts o;
     int rc = serve_args_parse(argc, argv, &o);
     if (rc != 0) {
