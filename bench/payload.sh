@@ -7,8 +7,10 @@
 #   bench/payload.sh                         5 runs, 3 s per measurement (about 2 minutes)
 #   RUNS=3 DUR=2 bench/payload.sh            shorter
 #   OLD=path/to/clambda OLD_EX=path/to/examples bench/payload.sh
-# OLD defaults to the build of commit 2724325 in /work/wt/base/build/release (before the route
-# table and the thread-pool checks); NEW is this tree's release build (built here).
+#   BIG_EVERY=2 DUR=10 bench/payload.sh      one 6 MB invoke every 2 s (both builds do the same
+#                                            big work, so the small invokes' p99 compare)
+# Without OLD, the release build of OLD_REV (default 2724325: before the route table and the
+# thread-pool checks) is made in a temporary git worktree; NEW is this tree's release build.
 # Small: examples/echo, a 22-byte event, one keep-alive connection (bench/loadgen); alone the
 # first 50 responses are not counted, next to the big ones every response is. Big: examples/echo with a 6 MB JSON document (an array of small
 # objects, the shape that costs a parser most), one keep-alive connection, back to back, from a
@@ -19,28 +21,38 @@ root=$PWD
 build=${BUILD_DIR:-build/release}
 RUNS=${RUNS:-5}
 DUR=${DUR:-3}
-OLD=${OLD:-/work/wt/base/build/release/clambda}
-OLD_EX=${OLD_EX:-$(dirname "$OLD")/examples}
+OLD_REV=${OLD_REV:-2724325}
+BIG_EVERY=${BIG_EVERY:-0}
 [ -f "$build/CMakeCache.txt" ] || cmake --preset release >/dev/null
 cmake --build "$build" -j2 --target clambda loadgen example_echo_zip >/dev/null
 NEW=$root/$build/clambda
 NEW_EX=$root/$build/examples
 lg=$build/bench/loadgen
-[ -x "$OLD" ] || { echo "payload.sh: no old build at $OLD (set OLD=)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    if [ -d "$tmp/old" ]; then git worktree remove --force "$tmp/old" >/dev/null 2>&1 || true; fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+if [ -z "${OLD:-}" ]; then
+    echo "payload.sh: building $OLD_REV (release) in a temporary worktree" >&2
+    git worktree add --detach "$tmp/old" "$OLD_REV" >/dev/null 2>&1
+    (cd "$tmp/old" && cmake --preset release >/dev/null &&
+        cmake --build --preset release -j2 --target clambda example_echo_zip >/dev/null)
+    OLD=$tmp/old/build/release/clambda
+fi
+OLD_EX=${OLD_EX:-$(dirname "$OLD")/examples}
+[ -x "$OLD" ] || { echo "payload.sh: no old build at $OLD (set OLD=)" >&2; exit 2; }
 
 # The big client: 6 MB invokes back to back on one connection until SIGTERM, then one line.
 cat >"$tmp/big.py" <<'EOF'
 import json, signal, socket, sys, time
 port = int(sys.argv[1])
+every = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0  # seconds between starts; 0: back to back
 item = {"id": 123456, "name": "item-123456", "tags": ["alpha", "beta"], "score": 1.5,
         "ok": True, "note": None}
 n = (6291456 - 64) // (len(json.dumps(item, separators=(",", ":"))) + 1)
@@ -56,8 +68,14 @@ signal.signal(signal.SIGTERM, on_term)
 s = socket.create_connection(("127.0.0.1", port))
 done, errors, t0 = 0, 0, time.monotonic()
 buf = b""
+next_at = time.monotonic()
 while not stop:
     try:
+        if every > 0:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += every
+            if stop:
+                break
         s.sendall(req)
         while b"\r\n\r\n" not in buf:
             buf += s.recv(1 << 20)
@@ -107,7 +125,7 @@ for r in $(seq "$RUNS"); do
         port=$(wait_port "$tmp/serve.out")
         "$lg" -p "$port" -n 2000 -u "$path" -b "$small" >/dev/null
         alone=$("$lg" -p "$port" -c 1 -d "$DUR" -w 50 -u "$path" -b "$small" || true)
-        /usr/bin/python3 "$tmp/big.py" "$port" >"$tmp/big.out" &
+        /usr/bin/python3 "$tmp/big.py" "$port" "$BIG_EVERY" >"$tmp/big.out" &
         bpid=$!
         sleep 1 # the big client has built its 6 MB and sent its first invokes
         busy=$("$lg" -p "$port" -c 1 -d "$DUR" -w 0 -u "$path" -b "$small" || true)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """A test Lambda Runtime API server: AWS's side of /2018-06-01/runtime, as
-/work/shared/spec/runtime-api.md (sections 1-6, 9 and 12) describes it, plus a minimal
+the runtime API notes (runtime-api.md of the project's shared spec) (sections 1-6, 9 and 12) describes it, plus a minimal
 Extensions API (register, and an event/next that only waits) on the same listener.
 
 Standard library only (Debian 12's python3). It speaks HTTP/1.1 itself on plain sockets,
