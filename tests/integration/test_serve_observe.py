@@ -313,9 +313,10 @@ def test_clambda_logs_and_follow(serve):
     assert any(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ first-marker", x)
                for x in lines), out
     assert any(f"REPORT RequestId: {rid}" in x for x in lines)
+    # the operation failed (exit 1; 2 is a usage error: docs/cli.md)
     bad = subprocess.run([cl, "logs", "nope", "--endpoint-url", srv.endpoint],
                          capture_output=True, timeout=TIMEOUT)
-    assert bad.returncode == 2 and b"ResourceNotFoundException" in bad.stderr
+    assert bad.returncode == 1 and b"ResourceNotFoundException" in bad.stderr
 
     p = subprocess.Popen([cl, "logs", "py", "--follow", "--endpoint-url", srv.endpoint],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
