@@ -29,6 +29,7 @@
 #include "control/settings.h"
 #include "control/validate.h"
 #include "control/versions.h"
+#include "gateway/funcurl.h"
 #include "invoke/invoke.h"
 #include "observe/logs_api.h"
 
@@ -500,6 +501,10 @@ void routes_handle(struct httpd_conn *c, const struct http1_request *req, void *
 {
     struct call_ctx *ctl = user;
     const char *account = NULL;
+    if (funcurl_match(ctl, req)) {
+        funcurl_handle(ctl, c, req); /* a Function URL, by Host or /lambda-url/ (funcurl.h) */
+        return;
+    }
     if (download_handle(ctl, c, req)) {
         return; /* a presigned code download: the URL is its credential (api_download.h) */
     }

@@ -73,6 +73,9 @@ void httpd_respond(struct httpd_conn *c, int status, const struct httpd_header *
                    const void *body, size_t len);
 /* Registers fn(c, arg) to run if c closes before httpd_respond() (NULL fn unregisters). */
 void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg);
+/* The address of c's peer as text ("127.0.0.1", "::1") in out (cap bytes). 0 or a negative
+ * errno. */
+int httpd_conn_peer(const struct httpd_conn *c, char *out, size_t cap);
 /* Takes the current request's body. OUT: *len. Caller frees the result with free(). */
 uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len);
 /* Installs the head handler (see httpd_head_fn). */
