@@ -344,3 +344,33 @@ def test_url_follows_update_and_delete(srv):
     c.delete_function_url_config(FunctionName="u")
     assert request(url + "event")[0] == 403
     assert os.environ.get("CLAMBDA_BUILD_DIR")
+
+
+def test_sam_template_functions_and_url(serve, tmp_path):
+    """--template: the functions of a SAM template are served (Globals applied), and their
+    FunctionUrlConfig is stored and answers at once."""
+    import re
+    import shutil
+    import time
+    shutil.copytree(runtime_dir("pyurl"), tmp_path / "fn")
+    tpl = tmp_path / "template.yaml"
+    tpl.write_text("Transform: AWS::Serverless-2016-10-31\n"
+                   "Globals:\n  Function:\n    Timeout: 7\n"
+                   "Resources:\n"
+                   "  Web:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                   "      FunctionName: web\n      CodeUri: fn/\n      Handler: bootstrap\n"
+                   "      Runtime: provided.al2023\n      MemorySize: 256\n"
+                   "      FunctionUrlConfig:\n        AuthType: NONE\n"
+                   "        Cors: {AllowOrigins: ['*']}\n")
+    srv = serve({}, args=["--template", str(tpl)])
+    cfg = srv.boto3().get_function_configuration(FunctionName="web")
+    assert (cfg["Timeout"], cfg["MemorySize"]) == (7, 256)
+    url = srv.boto3().get_function_url_config(FunctionName="web")["FunctionUrl"]
+    assert url.endswith(f".lambda-url.us-east-1.localhost:{srv.port}/")
+    deadline = time.monotonic() + TIMEOUT
+    while not re.search(r"function URL of web: " + re.escape(url), srv.stderr()):
+        assert time.monotonic() < deadline, srv.stderr()
+        time.sleep(0.05)
+    st, hs, body = request(url + "event", headers=[("Origin", "https://x.example")])
+    assert st == 200 and json.loads(body)["rawPath"] == "/event"
+    assert header(hs, "Access-Control-Allow-Origin") == "*"

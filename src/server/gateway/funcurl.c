@@ -15,6 +15,7 @@
 
 #include "auth/creds.h"
 #include "auth/sigv4.h"
+#include "base/ids.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
@@ -589,4 +590,38 @@ void funcurl_handle(struct call_ctx *ctl, struct httpd_conn *c, const struct htt
     if (!handed_off) {
         call_free(uc);
     }
+}
+
+int funcurl_put_default(struct call_ctx *ctl, const char *name, const char *auth_type,
+                        const char *invoke_mode, const char *cors_json, int port, char **url)
+{
+    char *doc = NULL;
+    *url = NULL;
+    if (store_setting_get(ctl->store, name, "url", "", &doc) == 0) {
+        free(doc);
+        return 0; /* made through the API (or by an earlier start): it stays as it is */
+    }
+    char id[33];
+    char now[IDS_TIME_LEN];
+    ids_hex(id, 16);
+    ids_now_iso(now, 6, "Z");
+    char *address = xasprintf("http://%s.lambda-url.%s.localhost:%d/", id, ctl->region, port);
+    char *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s", ctl->region, ctl->account, name);
+    json_t *cors = cors_json ? json_loads(cors_json, 0, NULL) : NULL;
+    json_t *cfg = json_pack(
+        "{s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "FunctionUrl", address, "FunctionArn", arn, "AuthType",
+        auth_type, "Cors", json_is_object(cors) ? json_incref(cors) : json_object(), "CreationTime",
+        now, "LastModifiedTime", now, "InvokeMode", invoke_mode);
+    json_decref(cors);
+    free(arn);
+    char *text = cfg ? json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(cfg);
+    int rc = text ? store_setting_put(ctl->store, name, "url", "", text) : -EINVAL;
+    free(text);
+    if (rc < 0) {
+        free(address);
+        return rc;
+    }
+    *url = address;
+    return 0;
 }

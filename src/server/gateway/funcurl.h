@@ -24,6 +24,13 @@
  * FUNCURL_PATH_PREFIX. */
 bool funcurl_match(const struct call_ctx *ctl, const struct http1_request *req);
 
+/* Stores a URL config for function name (unqualified) unless it has one: auth_type, invoke_mode,
+ * cors_json (a JSON object as text, NULL: none), as CreateFunctionUrlConfig would with
+ * FunctionUrl on port (a SAM template's FunctionUrlConfig at start). OUT: *url (free()) or NULL
+ * when one existed. 0 or -errno (the store). */
+int funcurl_put_default(struct call_ctx *ctl, const char *name, const char *auth_type,
+                        const char *invoke_mode, const char *cors_json, int port, char **url);
+
 /* Answers req (funcurl_match was true), now or once the invocation ends. */
 void funcurl_handle(struct call_ctx *ctl, struct httpd_conn *c, const struct http1_request *req);
 
