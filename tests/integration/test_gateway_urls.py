@@ -96,6 +96,9 @@ def test_event_payload_format_2(srv):
     assert ev["headers"]["x-multi"] == "a,b"
     assert "cookie" not in ev["headers"] and ev["cookies"] == ["c1=v1", "c2=v2"]
     assert all(k == k.lower() for k in ev["headers"])
+    assert ev["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert ev["headers"]["x-forwarded-proto"] == "http"
+    assert ev["headers"]["x-forwarded-port"] == str(srv.port)
     assert "body" not in ev and ev["isBase64Encoded"] is False
     rc = ev["requestContext"]
     assert rc["routeKey"] == "$default" and rc["stage"] == "$default"
