@@ -110,6 +110,19 @@ def test_event_payload_format_2(srv):
     assert "authorizer" not in rc
 
 
+def test_head_gets_no_body(srv):
+    url = make_url(srv, "u")
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection("127.0.0.1", u.port, timeout=TIMEOUT)
+    for _ in range(2):  # the connection stays usable after a HEAD
+        c.request("HEAD", "/cookies", headers={"Host": u.netloc})
+        r = c.getresponse()
+        assert r.status == 200 and r.read() == b"" and r.getheader("X-Custom") == "v"
+    c.request("GET", "/cookies", headers={"Host": u.netloc})
+    assert c.getresponse().read() == b"ok"
+    c.close()
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_methods_and_text_bodies(srv, method):
     make_url(srv, "u")

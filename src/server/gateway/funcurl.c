@@ -47,6 +47,7 @@ struct url_call {
     char *origin; /* copies of what CORS needs of the request */
     char *req_method;
     struct gwanswer_cors_request crq;
+    bool is_head; /* a HEAD request: answers carry no body */
     bool started; /* a streamed answer's head went out */
     bool paused;
     bool decided;    /* whether the stream has a prelude is known */
@@ -211,7 +212,9 @@ static void send_answer(struct url_call *uc, struct gwanswer *a, const char *req
     if (request_id) {
         gwanswer_set_header(a, "x-amzn-RequestId", request_id);
     }
-    httpd_respond(uc->c, a->status, a->headers, a->n_headers, a->body, a->body_len);
+    /* HEAD: the head only (its Content-Length then says 0, not the GET's length) */
+    httpd_respond(uc->c, a->status, a->headers, a->n_headers, uc->is_head ? NULL : a->body,
+                  uc->is_head ? 0 : a->body_len);
     uc->c = NULL;
 }
 
@@ -473,6 +476,7 @@ static struct url_call *call_new(struct httpd_conn *c, const struct http1_reques
     const char *origin = http1_header(req, "Origin");
     const char *acrm = http1_header(req, "Access-Control-Request-Method");
     uc->c = c;
+    uc->is_head = strcmp(req->method, "HEAD") == 0;
     uc->cors = json_incref(json_object_get(cfg, "Cors"));
     uc->origin = origin ? xstrdup(origin) : NULL;
     uc->req_method = acrm ? xstrdup(acrm) : NULL;
@@ -585,8 +589,8 @@ static bool run(struct call_ctx *ctl, struct url_call *uc, const struct http1_re
     inv->owner = uc;
     uc->inv = inv;
     const char *mode = json_string_value(json_object_get(t->cfg, "InvokeMode"));
-    if (mode && strcmp(mode, "RESPONSE_STREAM") == 0) {
-        inv->chunk = on_chunk;
+    if (mode && strcmp(mode, "RESPONSE_STREAM") == 0 && !uc->is_head) {
+        inv->chunk = on_chunk; /* (a HEAD is answered buffered: a chunked body cannot follow) */
     }
     httpd_conn_set_abort(uc->c, on_caller_gone, uc);
     pool_submit(ctl->pool, inv);
