@@ -390,3 +390,21 @@ def test_sam_template_functions_and_url(serve, tmp_path):
     st, hs, body = request(url + "event", headers=[("Origin", "https://x.example")])
     assert st == 200 and json.loads(body)["rawPath"] == "/event"
     assert header(hs, "Access-Control-Allow-Origin") == "*"
+
+
+def test_alias_url_host_and_path_forms(srv):
+    c = srv.boto3()
+    v = c.publish_version(FunctionName="u")["Version"]
+    c.create_alias(FunctionName="u", Name="live", FunctionVersion=v)
+    url = c.create_function_url_config(FunctionName="u", Qualifier="live",
+                                       AuthType="NONE")["FunctionUrl"]
+    st, _, body = request(url + "event")
+    assert st == 200 and json.loads(body)["rawPath"] == "/event"
+    # path form: "live" is the qualifier (u:live has a URL) ...
+    st, _, body = request(f"{srv.endpoint}/lambda-url/u/live/event")
+    assert st == 200 and json.loads(body)["rawPath"] == "/event"
+    # ... "event" is not (no URL for u:event): without an unqualified URL there is none at all
+    assert request(f"{srv.endpoint}/lambda-url/u/event/x")[0] == 403
+    make_url(srv, "u")
+    st, _, body = request(f"{srv.endpoint}/lambda-url/u/event/x")
+    assert st == 200 and json.loads(body)["rawPath"] == "/event/x"
