@@ -11,9 +11,10 @@ import os, re, sys
 
 # room: the rooms it may include (its own is always allowed)
 ALLOWED = {
-    "serve":   "front control invoke api catalog exec observe state auth http base",
-    "front":   "control invoke api catalog exec observe state auth http base",
+    "serve":   "front gateway control invoke api catalog exec observe state auth http base",
+    "front":   "gateway control invoke api catalog exec observe state auth http base",
     "control": "api catalog exec observe state auth http base",
+    "gateway": "api catalog exec observe state auth http base",
     "invoke":  "api catalog exec observe state http base",
     "api":     "catalog exec observe state auth http base",
     "catalog": "exec observe state http base",

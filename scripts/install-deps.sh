@@ -9,13 +9,13 @@ set -euo pipefail
 # namespace); curl: AWS's custom-runtime tutorial bootstrap run under full isolation.
 # libmbedtls-dev: TLS and SHA-256/HMAC of libclambda_aws (<clambda/aws.h>), linked static.
 # autoconf automake libtool unzip: the native addon of Node's aws-lambda-ric (built by npm in
-# tests/integration/test_serve_node_ric.py).
+# tests/integration/test_serve_node_ric.py). libyaml-dev: SAM templates (--template).
 PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
       clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
       libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev python3-boto3
       libseccomp-dev libssl-dev libcurl4-openssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-user-static awscli autoconf automake libtool unzip nftables iproute2 curl
-      libmbedtls-dev)
+      libmbedtls-dev libyaml-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

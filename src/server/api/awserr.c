@@ -43,9 +43,11 @@ void awserr_send(struct httpd_conn *c, int status, const char *type, const char 
         ids_uuid(rid);
         request_id = rid;
     }
+    /* a throttle says when to come back (botocore: retryAfterSeconds) */
     struct httpd_header h[] = {{"Content-Type", "application/json"},
                                {"x-amzn-RequestId", request_id},
-                               {"x-amzn-ErrorType", type}};
-    httpd_respond(c, status, h, 3, body, strlen(body));
+                               {"x-amzn-ErrorType", type},
+                               {"Retry-After", "1"}};
+    httpd_respond(c, status, h, status == 429 ? 4 : 3, body, strlen(body));
     free(body);
 }

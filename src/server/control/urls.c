@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Function URL configs (Create/Get/Update/Delete/ListFunctionUrlConfigs). Stored as the
- * response document under setting kind "url" (qualifier "" or an alias); the URL is not served
- * yet (docs/api.md). See settings.h. */
+ * response document under setting kind "url" (qualifier "" or an alias); gateway/funcurl serves
+ * them (docs/gateway.md). See settings.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +156,15 @@ void urls_create(struct call *call)
     char now[IDS_TIME_LEN];
     url_id(id);
     ids_now_iso(now, 6, "Z");
-    char *url = xasprintf("https://%s.lambda-url.%s.on.aws/", id, call->ctl->region);
+    /* the address the gateway answers on: the host form on this listener's port (the Host
+     * the client used to reach the API) */
+    const char *host = http1_header(call->req, "Host");
+    const char *port = host ? strrchr(host, ':') : NULL;
+    if (port && (port[1] == '\0' || strspn(port + 1, "0123456789") != strlen(port + 1))) {
+        port = NULL;
+    }
+    char *url =
+        xasprintf("http://%s.lambda-url.%s.localhost%s/", id, call->ctl->region, port ? port : "");
     char *arn = arn_function(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");

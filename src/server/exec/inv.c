@@ -33,6 +33,12 @@ void inv_set_version(struct inv *inv, const char *version)
     inv->version = xstrdup(version);
 }
 
+void inv_set_stream_type(struct inv *inv, const char *content_type)
+{
+    free(inv->stream_ctype);
+    inv->stream_ctype = content_type ? xstrdup(content_type) : NULL;
+}
+
 void inv_free(struct inv *inv)
 {
     if (inv == NULL) {
@@ -44,6 +50,7 @@ void inv_free(struct inv *inv)
     free(inv->payload);
     free(inv->client_context);
     free(inv->tail);
+    free(inv->stream_ctype);
     free(inv);
 }
 

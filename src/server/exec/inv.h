@@ -57,6 +57,7 @@ struct inv {
     inv_resume_fn *resume; /* set by the environment while it streams into chunk */
     void *producer;        /* argument of resume */
     void *owner;           /* the API's context (e.g. the caller's connection, NULL once gone) */
+    char *stream_ctype;    /* a streamed response's Content-Type as the runtime set it, or NULL */
 };
 
 /* A new invocation of version $LATEST with a fresh request id and trace id; takes ownership of
@@ -66,6 +67,8 @@ struct inv *inv_new(const char *function, const char *arn, uint8_t *payload, siz
                     bool want_tail, inv_done_fn *done);
 /* Makes inv run version (copied). */
 void inv_set_version(struct inv *inv, const char *version);
+/* Records the Content-Type of the response the runtime starts to stream (copied; NULL: none). */
+void inv_set_stream_type(struct inv *inv, const char *content_type);
 /* Frees inv and everything it owns. NULL is a no-op. */
 void inv_free(struct inv *inv);
 /* Reports the result to the owner (calls inv->done). inv must not be used afterwards. */

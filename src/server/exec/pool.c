@@ -495,11 +495,17 @@ static void on_env_gone(struct env *e, void *arg)
     }
 }
 
+static void throttle(struct pool *p, struct pool_fn *f, struct inv *inv);
+
 void pool_submit(struct pool *p, struct inv *inv)
 {
     struct pool_fn *f = find_fn(p, inv->function, inv->version);
     if (f == NULL) { /* removed since the caller looked it up (a queued event) */
         inv_fail(inv, "ResourceNotFoundException", "Function not found");
+        return;
+    }
+    if (!inv->is_async && fn_reserved(p, f) == 0) {
+        throttle(p, f, inv); /* reserved concurrency 0: no environment will ever free up */
         return;
     }
     p->dispatching = true;

@@ -317,6 +317,7 @@ void rapi_head(struct httpd_conn *c, const struct http1_request *req, void *user
     if (path_len == off + id_len + strlen("/response") &&
         memcmp(req->url + off, e->inv->id, id_len) == 0 &&
         memcmp(req->url + off + id_len, "/response", strlen("/response")) == 0) {
+        inv_set_stream_type(e->inv, http1_header(req, "Content-Type"));
         env_on_stream_start(e, c);
     }
 }

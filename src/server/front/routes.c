@@ -30,6 +30,7 @@
 #include "control/manage.h"
 #include "control/settings.h"
 #include "control/versions.h"
+#include "gateway/funcurl.h"
 #include "invoke/invoke.h"
 #include "invoke/payload.h"
 #include "observe/logs_api.h"
@@ -663,6 +664,10 @@ static bool is_offloaded(const struct routes_route *r, const struct http1_reques
 void routes_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
 {
     struct call_ctx *ctl = user;
+    if (funcurl_match(ctl, req)) {
+        funcurl_handle(ctl, c, req); /* a Function URL, by Host or /lambda-url/ (funcurl.h) */
+        return;
+    }
     const struct routes_route *r = routes_find(req);
     const char *account = ctl->account;
     if (r->flags & ROUTES_UNSIGNED) {

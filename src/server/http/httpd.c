@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/xalloc.h"
@@ -279,11 +280,28 @@ static void on_write(uv_write_t *w, int status)
     }
 }
 
+/* The Date header's value (RFC 9110 IMF-fixdate), formatted once per second per thread: every
+ * answer carries it (AWS's do, and clients' clock-skew checks read it). */
+static const char *http_date(void)
+{
+    static _Thread_local char text[40];
+    static _Thread_local time_t at = -1;
+    time_t now = time(NULL);
+    if (now != at) {
+        struct tm tm;
+        (void)gmtime_r(&now, &tm);
+        (void)strftime(text, sizeof(text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        at = now;
+    }
+    return text;
+}
+
 /* len SIZE_MAX: chunked. */
 static void append_head(struct cl_buf *b, int status, const struct httpd_header *hdrs,
                         size_t n_hdrs, size_t len, bool keep_alive)
 {
-    int rc = cl_buf_printf(b, "HTTP/1.1 %d %s\r\n", status, httpd_reason(status));
+    int rc = cl_buf_printf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, httpd_reason(status),
+                           http_date());
     if (rc == 0 && len == SIZE_MAX) {
         rc = cl_buf_append_str(b, "Transfer-Encoding: chunked\r\n");
     } else if (rc == 0 && status != 204) { /* RFC 9110: no Content-Length in a 204 */
@@ -518,6 +536,19 @@ void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg)
 {
     c->abort_fn = fn;
     c->abort_arg = arg;
+}
+
+int httpd_conn_peer(const struct httpd_conn *c, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    int len = (int)sizeof(ss);
+    int rc = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len);
+    if (rc == 0 && ss.ss_family == AF_INET6) {
+        rc = uv_ip6_name((const struct sockaddr_in6 *)&ss, out, cap);
+    } else if (rc == 0) {
+        rc = uv_ip4_name((const struct sockaddr_in *)&ss, out, cap);
+    }
+    return rc;
 }
 
 uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len)

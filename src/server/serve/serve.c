@@ -25,6 +25,7 @@
 #include "exec/env.h"
 #include "exec/pool.h"
 #include "front/routes.h"
+#include "gateway/funcurl.h"
 #include "http/httpd.h"
 #include "invoke/async.h"
 #include "invoke/invoke.h"
@@ -56,6 +57,23 @@ struct serve {
     int grace_ms;
     bool stopping;
 };
+
+/* The FunctionUrlConfig of --template's functions, stored unless a config exists. */
+static void put_template_urls(struct serve *s, const struct serve_opts *o)
+{
+    for (size_t i = 0; i < o->template_def.n_urls; i++) {
+        const struct sam_url *u = &o->template_def.urls[i];
+        char *url = NULL;
+        int rc = funcurl_put_default(&s->control, u->function, u->auth_type, u->invoke_mode,
+                                     u->cors_json, httpd_port(s->api), &url);
+        if (rc < 0) {
+            log_error("--template: URL config of %s: %s", u->function, strerror(-rc));
+        } else if (url) {
+            log_info("function URL of %s: %s", u->function, url);
+        }
+        free(url);
+    }
+}
 
 /* What the server runs with, for GET /metrics and status pages (serve_isolation_mode). */
 static const char *isolation_mode = "none";
@@ -456,6 +474,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         return rc;
     }
     httpd_set_head_handler(s->api, routes_head); /* before the loop accepts anyone */
+    put_template_urls(s, o);
     /* handlers first: whoever reads the line below may signal at once */
     (void)uv_signal_init(&s->loop, &s->sigint);
     (void)uv_signal_init(&s->loop, &s->sigterm);

@@ -17,7 +17,8 @@
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
     "                     [--code-bucket-dir DIR]\n"
-    "                     [--manifest FILE] [--set NAME.KEY=VALUE]... [--provisioned N]\n"
+    "                     [--manifest FILE] [--template FILE] [--set NAME.KEY=VALUE]... "
+    "[--provisioned N]\n"
     "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
@@ -187,6 +188,38 @@ static int add_manifest(struct serve_opts *o)
     return 0;
 }
 
+/* Appends the functions of --template to o->fns like --function ones (stored); keeps its URL
+ * configs in o->template_def for serve.c. */
+static int add_template(struct serve_opts *o)
+{
+    char err[1024];
+    struct sam_template *t = &o->template_def;
+    if (sam_load(o->template_path, t, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < t->n_fns; i++) {
+        for (size_t j = 0; j < o->n_fns; j++) {
+            if (strcmp(t->fns[i].name, o->fns[j].name) == 0) {
+                log_error("function %s is both in --function and in %s", t->fns[i].name,
+                          o->template_path);
+                return -EINVAL;
+            }
+        }
+    }
+    o->fns = xrealloc(o->fns, (o->n_fns + t->n_fns) * sizeof(*o->fns));
+    memcpy(o->fns + o->n_fns, t->fns, t->n_fns * sizeof(*t->fns));
+    o->n_fns += t->n_fns;
+    free(t->fns); /* the contents moved to o->fns */
+    t->fns = NULL;
+    t->n_fns = 0;
+    if (t->n_routes > 0) {
+        log_warn("%s: %zu Api/HttpApi route(s) are not served yet (Function URLs are)",
+                 o->template_path, t->n_routes);
+    }
+    return 0;
+}
+
 enum {
     OPT_LISTEN = 256,
     OPT_STATE,
@@ -212,7 +245,8 @@ enum {
     OPT_DELAYS,
     OPT_BUCKETS,
     OPT_HOST_PORT,
-    OPT_ROOT
+    OPT_ROOT,
+    OPT_TEMPLATE
 };
 
 static const struct option long_opts[] = {
@@ -241,6 +275,7 @@ static const struct option long_opts[] = {
     {"code-bucket-dir", required_argument, NULL, OPT_BUCKETS},
     {"allow-host-port", required_argument, NULL, OPT_HOST_PORT},
     {"root", required_argument, NULL, OPT_ROOT},
+    {"template", required_argument, NULL, OPT_TEMPLATE},
     {NULL, 0, NULL, 0}};
 
 /* Replaces *dst with a copy of arg, which may not be empty. */
@@ -325,6 +360,8 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return set_string(&o->code_bucket_dir, arg);
     case OPT_MANIFEST:
         return set_string(&o->manifest, arg);
+    case OPT_TEMPLATE:
+        return set_string(&o->template_path, arg);
     case OPT_PROVISIONED:
         return parse_num(arg, 0, 100000, &o->provisioned);
     case OPT_LOG_MAX:
@@ -358,6 +395,8 @@ void serve_args_fini(struct serve_opts *o)
     free(o->cgroup_root);
     free(o->root_dir);
     free(o->manifest);
+    free(o->template_path);
+    sam_fini(&o->template_def);
 }
 
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
@@ -450,6 +489,9 @@ int serve_args_parse(int argc, char **argv, struct serve_opts *o)
     o->isolate_net = strcmp(o->network, "host") != 0;
     if (o->n_host_ports > 0 && strcmp(o->network, "nat") != 0) {
         (void)fprintf(stderr, "clambda serve: --allow-host-port needs --network nat\n");
+        return 2;
+    }
+    if (o->template_path && add_template(o) < 0) {
         return 2;
     }
     o->n_cli_fns = o->n_fns;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/func.h"
+#include "catalog/sam.h"
 
 /* Everything the command line says. */
 /* At most this many --allow-host-port. */
@@ -21,11 +22,13 @@ struct serve_opts {
     char *state_dir;
     char *code_bucket_dir; /* --code-bucket-dir; NULL: <state-dir>/buckets (set by serve.c) */
     char *manifest;
+    char *template_path;              /* --template FILE (a SAM template) */
+    struct sam_template template_def; /* its URL configs (functions moved to fns) */
     int provisioned; /* --provisioned: default for every function, -1 when not given */
     struct function_config *fns;
     size_t n_fns;
-    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function (after open_registry: from
-                        * --function or the store), the rest from --manifest */
+    size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function or --template (after
+                        * open_registry: from those or the store), the rest from --manifest */
     const char **sets; /* NAME.KEY=VALUE, applied after every --function */
     size_t n_sets;
     int max_envs;
