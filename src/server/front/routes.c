@@ -47,6 +47,8 @@
 
 #define F15 "/2015-03-31/functions/{}"
 static const struct routes_route routes[] = {
+    /* Function URLs first: their Host (or /lambda-url/ path) wins over any path below */
+    {NULL, "", "FunctionUrl", ROUTES_FUNCURL, NULL, ROUTES_UNSIGNED},
     /* first, and matched by prefix and suffix alone: the hot path */
     {"POST", F15 "/invocations", "Invoke", ROUTES_INVOKE, NULL, ROUTES_OFFLOAD_LG},
     {"POST", "/2021-11-15/functions/{}/response-streaming-invocations", "InvokeWithResponseStream",
@@ -264,12 +266,15 @@ static bool match_invoke(const char *pattern, const char *url, const char **labe
     return true;
 }
 
-static bool matches(const struct routes_route *r, const struct http1_request *req)
+static bool matches(const struct call_ctx *ctl, const struct routes_route *r,
+                    const struct http1_request *req)
 {
     if (r->method && strcmp(r->method, req->method) != 0) {
         return false;
     }
     switch (r->kind) {
+    case ROUTES_FUNCURL:
+        return ctl && funcurl_match(ctl, req);
     case ROUTES_INVOKE:
     case ROUTES_INVOKE_STREAM:
         return match_invoke(r->pattern, req->url, NULL, NULL);
@@ -287,10 +292,10 @@ static bool matches(const struct routes_route *r, const struct http1_request *re
     }
 }
 
-const struct routes_route *routes_find(const struct http1_request *req)
+const struct routes_route *routes_find(const struct call_ctx *ctl, const struct http1_request *req)
 {
     const struct routes_route *r = routes;
-    while (r->kind != ROUTES_UNKNOWN && !matches(r, req)) {
+    while (r->kind != ROUTES_UNKNOWN && !matches(ctl, r, req)) {
         r++;
     }
     return r;
@@ -400,8 +405,7 @@ static bool authenticate(struct call_ctx *ctl, struct httpd_conn *c,
 
 void routes_head(struct httpd_conn *c, const struct http1_request *req, void *user)
 {
-    (void)user;
-    httpd_conn_set_body_max(c, routes_body_max(routes_find(req)));
+    httpd_conn_set_body_max(c, routes_body_max(routes_find(user, req)));
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
@@ -461,6 +465,9 @@ static void dispatch(struct call_ctx *ctl, struct httpd_conn *c, const struct ht
     call.account = account;
     call.upload = job ? job_upload(job) : NULL;
     switch (r->kind) {
+    case ROUTES_FUNCURL:
+        funcurl_handle(ctl, c, req); /* its own auth (AuthType), limits and answers */
+        break;
     case ROUTES_OP:
         run_op(&call, r);
         break;
@@ -664,11 +671,7 @@ static bool is_offloaded(const struct routes_route *r, const struct http1_reques
 void routes_handle(struct httpd_conn *c, const struct http1_request *req, void *user)
 {
     struct call_ctx *ctl = user;
-    if (funcurl_match(ctl, req)) {
-        funcurl_handle(ctl, c, req); /* a Function URL, by Host or /lambda-url/ (funcurl.h) */
-        return;
-    }
-    const struct routes_route *r = routes_find(req);
+    const struct routes_route *r = routes_find(ctl, req);
     const char *account = ctl->account;
     if (r->flags & ROUTES_UNSIGNED) {
         dispatch(ctl, c, req, r, account, NULL);

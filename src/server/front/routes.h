@@ -35,6 +35,7 @@ void routes_fini(struct call_ctx *ctl);
 
 /* What kind of route. */
 enum routes_kind {
+    ROUTES_FUNCURL,       /* a Function URL, by Host or /lambda-url/ (gateway/funcurl.h) */
     ROUTES_OP,            /* a control-plane operation: fn */
     ROUTES_INVOKE,        /* Invoke (invoke/invoke.h) */
     ROUTES_INVOKE_STREAM, /* InvokeWithResponseStream */
@@ -60,7 +61,7 @@ struct routes_route {
  * downloads, GET /metrics, the Logs API (POST / with X-Amz-Target: Logs_20140328.*), the
  * control-plane operations, and last the unknown route. Never NULL; borrowed from the table.
  * Pure. */
-const struct routes_route *routes_find(const struct http1_request *req);
+const struct routes_route *routes_find(const struct call_ctx *ctl, const struct http1_request *req);
 /* The largest body route r takes (CALL_MAX_CODE_REQUEST or INVOKE_MAX_SYNC). */
 size_t routes_body_max(const struct routes_route *r);
 

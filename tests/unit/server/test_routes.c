@@ -29,7 +29,7 @@ static const struct routes_route *find(const char *method, const char *url, cons
         req.headers[0] = (struct http1_header){name, value};
         req.n_headers = 1;
     }
-    return routes_find(&req);
+    return routes_find(NULL, &req);
 }
 
 static const char *name_of(const char *method, const char *url)
@@ -146,6 +146,32 @@ static void test_routes_find_endpoints(void **state)
 }
 
 /* Every route but the last is reachable: no earlier entry swallows a later one. */
+/* Function URLs come first, by Host or /lambda-url/ path, whatever the path below them: such a
+ * request never reaches a control-plane handler, and its body cap is Invoke's 6 MB. */
+static void test_routes_find_function_url_first(void **state)
+{
+    (void)state;
+    struct call_ctx ctl;
+    memset(&ctl, 0, sizeof(ctl));
+    ctl.region = "us-east-1";
+    struct http1_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = "PUT";
+    req.url = "/2015-03-31/functions/f/code";
+    req.headers[0] = (struct http1_header){"Host", "abc123.lambda-url.us-east-1.localhost:9000"};
+    req.n_headers = 1;
+    const struct routes_route *r = routes_find(&ctl, &req);
+    assert_int_equal(r->kind, ROUTES_FUNCURL);
+    assert_int_equal(routes_body_max(r), INVOKE_MAX_SYNC);
+    req.headers[0].value = "abc123.lambda-url.eu-west-1.localhost:9000"; /* another region */
+    assert_string_equal(routes_find(&ctl, &req)->name, "UpdateFunctionCode");
+    req.n_headers = 0;
+    req.method = "GET";
+    req.url = "/lambda-url/f/some/path?x=1";
+    assert_int_equal(routes_find(&ctl, &req)->kind, ROUTES_FUNCURL);
+    assert_int_not_equal(routes_find(NULL, &req)->kind, ROUTES_FUNCURL); /* no context: none */
+}
+
 static void test_routes_find_every_operation_reachable(void **state)
 {
     (void)state;
@@ -173,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_routes_find_operations),
         cmocka_unit_test(test_routes_find_code_uploads),
         cmocka_unit_test(test_routes_find_endpoints),
+        cmocka_unit_test(test_routes_find_function_url_first),
         cmocka_unit_test(test_routes_find_every_operation_reachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
