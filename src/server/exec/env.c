@@ -178,6 +178,8 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     meter(e, inv, &rep, r->outcome);
     e->inv = NULL;
     e->started = false;
+    e->is_answered = false;
+    e->runtime_done = false;
     inv_complete(inv, r);
 }
 
@@ -260,12 +262,35 @@ static void exit_message(int ws, char *out, size_t cap)
 
 static void destroy(struct env *e)
 {
+    if (uv_is_closing((uv_handle_t *)&e->timer)) {
+        return; /* destroyed already */
+    }
+    ext_close(e->exts);
+    e->exts = NULL;
     httpd_close(e->rapi); /* aborts a waiting next: on_next_abort clears next_conn */
     e->rapi = NULL;
     uv_close((uv_handle_t *)&e->out_pipe, on_handle_closed);
     uv_close((uv_handle_t *)&e->err_pipe, on_handle_closed);
     uv_close((uv_handle_t *)&e->exit_poll, on_handle_closed);
     uv_close((uv_handle_t *)&e->timer, on_handle_closed);
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Sends SHUTDOWN to the subscribed external extensions once (the others are killed) and arms
+ * the timer that kills what is left at the deadline. True when some got the event. */
+static bool shutdown_exts(struct env *e)
+{
+    if (e->exts == NULL || e->is_ext_shutdown) {
+        return false;
+    }
+    e->is_ext_shutdown = true;
+    const char *reason = e->shutdown_reason ? e->shutdown_reason : "spindown";
+    bool any = ext_shutdown(e->exts, reason, epoch_ms() + EXT_SHUTDOWN_MS);
+    if (any || ext_running(e->exts)) {
+        (void)uv_timer_start(&e->timer, on_timer, EXT_SHUTDOWN_MS, 0);
+    }
+    return any;
 }
 
 static void on_exit_ready(uv_poll_t *h, int status, int events)
@@ -302,17 +327,25 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     } else if (e->state == ENV_INIT) {
         log_init_report(e, "error", oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
     }
+    if (!e->stopping) {
+        e->shutdown_reason = "failure";
+    }
     mark_gone(e);
+    if (shutdown_exts(e) || ext_running(e->exts)) {
+        return; /* destroyed when the last extension has exited (env_on_ext_exit) */
+    }
     destroy(e);
 }
 
 static void env_stop(struct env *e, int sig, int grace_ms);
-
 static void on_timer(uv_timer_t *t)
 {
     struct env *e = t->data;
     if (e->stopping) {
-        (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
+        if (!e->exited) {
+            (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
+        }
+        ext_kill(e->exts);
         return;
     }
     if (e->state == ENV_IDLE && e->inv == NULL) {
@@ -335,10 +368,16 @@ static void on_timer(uv_timer_t *t)
         }
     } else if (e->state == ENV_BUSY && e->inv) {
         char msg[96];
+        e->shutdown_reason = "timeout";
         (void)snprintf(msg, sizeof(msg), "Task timed out after %d.00 seconds",
                        e->cfg.fn->timeout_s);
         fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
     } else if (e->state == ENV_RESPONDED && e->inv) {
+        if (!ext_all_idle(e->exts)) { /* an extension overran the function timeout */
+            e->shutdown_reason = "timeout";
+            e->result_status = "timeout";
+            e->result_error_type = NULL;
+        }
         finish_posted(e); /* answered but never called next again */
     } else if (e->state == ENV_INIT) {
         log_init_report(e, "timeout", NULL); /* provisioned: nobody waits */
@@ -405,6 +444,9 @@ static int start_process(struct env *e, char *err, size_t errlen)
     char **envp = NULL;
     char *path = NULL;
     envvars_build(&in, &envp);
+    /* External extensions start before the runtime (isolation none only: under full isolation
+     * they would have to join the sandbox, which sandbox.h cannot do yet). */
+    ext_open(e, e->cfg.full == NULL ? fn->opt_dir : NULL, envp, &e->exts);
     struct sandbox_spec spec = make_spec(&e->cfg, envp, &path);
     int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
@@ -472,6 +514,7 @@ static int env_spawn(const struct env_config *cfg, struct inv *first, struct env
         abort();
     }
     if (rc < 0) {
+        ext_close(e->exts);
         httpd_close(e->rapi);
         logs_close(e->log);
         free(e);
@@ -531,7 +574,8 @@ static void env_deliver(struct env *e, struct inv *inv)
     uint64_t timeout_ms = (uint64_t)e->cfg.fn->timeout_s * 1000;
     uint64_t used_ms = (now - e->start_ns) / 1000000;
     uint64_t left_ms = used_ms < timeout_ms ? timeout_ms - used_ms : 1;
-    (void)snprintf(deadline, sizeof(deadline), "%lld", (long long)epoch_ms() + (long long)left_ms);
+    int64_t deadline_ms = epoch_ms() + (int64_t)left_ms;
+    (void)snprintf(deadline, sizeof(deadline), "%lld", (long long)deadline_ms);
     h[n++] = (struct httpd_header){"Content-Type", "application/json"};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Aws-Request-Id", inv->id};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Deadline-Ms", deadline};
@@ -542,7 +586,9 @@ static void env_deliver(struct env *e, struct inv *inv)
     }
     struct httpd_conn *c = e->next_conn;
     e->next_conn = NULL;
+    httpd_conn_set_abort(c, NULL, NULL);
     httpd_respond(c, 200, h, n, inv->payload, inv->len);
+    ext_invoke(e->exts, inv, deadline_ms); /* at the same time as the runtime's event */
     (void)uv_timer_start(&e->timer, on_timer, left_ms, 0);
 }
 
@@ -551,15 +597,66 @@ static void become_idle(struct env *e, struct httpd_conn *c)
     e->state = ENV_IDLE;
     e->next_conn = c;
     e->idle_ns = env_now_ns();
-    httpd_conn_set_abort(c, on_next_abort, e);
+    if (c) {
+        httpd_conn_set_abort(c, on_next_abort, e);
+    }
     if (e->proc.full != NULL) { /* freeze soon, unless an event comes first (env_deliver) */
         (void)uv_timer_start(&e->timer, on_timer, ENV_FREEZE_DELAY_MS, 0);
+    }
+}
+
+/* Keeps the runtime's `next` waiting until the extensions are done. */
+static void hold_next(struct env *e, struct httpd_conn *c)
+{
+    e->next_conn = c;
+    httpd_conn_set_abort(c, on_next_abort, e);
+}
+
+static void log_extensions(struct env *e)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, 8192);
+    ext_log_ready(e->exts, &text);
+    if (text.len > 0) {
+        logs_platform(e->log, &text);
+    }
+    cl_buf_fini(&text);
+}
+
+/* The runtime and every extension called next after the invocation: it ends now. */
+static void complete_invocation(struct env *e)
+{
+    struct httpd_conn *c = e->next_conn;
+    e->next_conn = NULL;
+    (void)uv_timer_stop(&e->timer);
+    finish_posted(e);
+    become_idle(e, c);
+    e->cfg.on_idle(e, e->cfg.arg);
+}
+
+void env_on_ext_progress(struct env *e)
+{
+    if (e->stopping || !ext_all_idle(e->exts) || e->next_conn == NULL) {
+        return;
+    }
+    if (e->state == ENV_INIT) {
+        struct httpd_conn *c = e->next_conn;
+        e->next_conn = NULL;
+        env_on_next(e, c);
+    } else if (e->state == ENV_RESPONDED && e->runtime_done) {
+        complete_invocation(e);
     }
 }
 
 void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
+        ext_close_registration(e->exts);
+        if (!ext_all_idle(e->exts)) {
+            hold_next(e, c); /* init ends when the extensions are done too */
+            return;
+        }
+        log_extensions(e);
         e->init_ns = env_now_ns() - e->spawn_ns;
         /* AWS: no Init Duration in provisioned REPORTs; a suppressed init is in Duration */
         e->report_init = !e->cfg.provisioned && !e->cfg.suppressed_init;
@@ -572,13 +669,44 @@ void env_on_next(struct env *e, struct httpd_conn *c)
             return;
         }
     } else if (e->state == ENV_RESPONDED) {
-        (void)uv_timer_stop(&e->timer);
-        finish_posted(e);
-        become_idle(e, c);
+        e->runtime_done = true;
+        e->runtime_done_ns = env_now_ns();
+        hold_next(e, c);
+        if (ext_all_idle(e->exts)) {
+            complete_invocation(e);
+        }
+        return;
     } else {
         become_idle(e, c); /* IDLE: the runtime reconnected after dropping its `next` */
     }
     e->cfg.on_idle(e, e->cfg.arg);
+}
+
+static void standin_done(struct inv *inv, const struct inv_result *r)
+{
+    (void)r;
+    inv_free(inv);
+}
+
+/* Answers the caller with the posted result now (AWS answers at /response). The rest of the
+ * invocation (the runtime's next, the extensions' post-runtime work, END, REPORT, metering)
+ * runs on a stand-in invocation with the same ids, which nobody waits for. */
+static void answer_early(struct env *e)
+{
+    struct inv *real = e->inv;
+    struct inv *standin = inv_new(real->function, real->arn, NULL, 0, false, standin_done);
+    memcpy(standin->id, real->id, sizeof(standin->id));
+    memcpy(standin->trace, real->trace, sizeof(standin->trace));
+    inv_set_version(standin, real->version);
+    standin->is_async = real->is_async;
+    stream_detach(e, real);
+    logs_attach(e->log, NULL);
+    e->inv = standin;
+    e->is_answered = true;
+    struct inv_result r = e->result;
+    r.body = e->result_body;
+    r.content_type = e->result_ctype;
+    inv_complete(real, &r);
 }
 
 void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_t len,
@@ -592,6 +720,12 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->result_status = status;
     e->result_error_type = error_type;
     e->state = ENV_RESPONDED;
+    /* A streamed answer ends with the stream; a caller that wants the log tail without
+     * extensions waits for END and REPORT (the runtime's next follows at once). */
+    if (!e->is_answered && e->inv->chunk == NULL &&
+        (e->inv->tail == NULL || ext_count(e->exts) > 0)) {
+        answer_early(e);
+    }
 }
 
 static void on_stream_resume(void *producer)
@@ -683,7 +817,54 @@ static void env_stop(struct env *e, int sig, int grace_ms)
     if (sig != SIGKILL) {
         (void)uv_timer_start(&e->timer, on_timer, (uint64_t)grace_ms, 0);
     }
+    /* then SHUTDOWN to the extensions, within EXT_SHUTDOWN_MS (a longer grace wins) */
+    if (shutdown_exts(e) && sig != SIGKILL && grace_ms > EXT_SHUTDOWN_MS) {
+        (void)uv_timer_start(&e->timer, on_timer, (uint64_t)grace_ms, 0);
+    }
     mark_gone(e);
+}
+
+/* Extension.InitError, .ExitError or .Crash: fails init, or resets the environment (an
+ * attached invocation fails unless its caller has its answer). */
+static void ext_failed(struct env *e, const char *name, const char *type)
+{
+    char msg[320];
+    (void)snprintf(msg, sizeof(msg), "Extension %s failed: %s", name, type);
+    if (e->state == ENV_INIT) {
+        log_init_report(e, "error", type);
+        if (e->inv) {
+            fail_platform(e, type, msg, "error", false);
+        }
+    } else if (e->state == ENV_BUSY && e->inv) {
+        fail_platform(e, type, msg, "error", false);
+    } else if (e->state == ENV_RESPONDED && e->inv) {
+        e->result_status = "error";
+        e->result_error_type = type;
+        finish_posted(e);
+    }
+    e->shutdown_reason = "failure";
+    env_stop(e, SIGKILL, 0);
+}
+
+void env_on_ext_error(struct env *e, const char *name, const char *type)
+{
+    if (!e->stopping) {
+        ext_failed(e, name, type);
+    }
+}
+
+void env_on_ext_exit(struct env *e, const char *name, bool is_crash)
+{
+    if (!e->stopping && is_crash) {
+        ext_failed(e, name, "Extension.Crash");
+    } else if (e->stopping && e->exited && !ext_running(e->exts)) {
+        destroy(e);
+    }
+}
+
+static bool env_finishing(const struct env *e)
+{
+    return e->state == ENV_RESPONDED && !e->stopping;
 }
 
 static uint64_t env_idle_since(const struct env *e)
@@ -715,4 +896,5 @@ const struct env_ops env_default_ops = {.spawn = env_spawn,
                                         .initialised = env_initialised,
                                         .idle_since = env_idle_since,
                                         .config = env_config,
+                                        .finishing = env_finishing,
                                         .now_ns = env_now_ns};

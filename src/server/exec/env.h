@@ -100,6 +100,10 @@ struct env_ops {
     uint64_t (*idle_since)(const struct env *e);
     /* The configuration it was spawned with (owner, provisioned, fn; borrowed). */
     const struct env_config *(*config)(const struct env *e);
+    /* True while the caller has its answer but the environment is still finishing the
+     * invocation (the runtime's next, extensions' post-runtime work): it will be available
+     * soon, so the pool queues the next request for it rather than cold-start. May be NULL. */
+    bool (*finishing)(const struct env *e);
     /* Monotonic clock in ns (uv_hrtime for real environments); the pool's clock too. */
     uint64_t (*now_ns)(void);
 };

@@ -5,6 +5,7 @@
 #define CLAMBDA_SERVER_ENV_INT_H
 
 #include "exec/env.h"
+#include "exec/ext.h"
 #include "http/httpd.h"
 #include "observe/logs.h"
 #include "sandbox.h"
@@ -51,6 +52,15 @@ struct env {
     struct httpd_conn *stream_conn;
     uint64_t stream_bytes;
     bool stream_oversized;
+    /* Extensions (ext.c): the runtime's `next` is held (next_conn, state INIT or RESPONDED)
+     * until every extension is done; the caller may have had its answer at /response already
+     * (inv is then a stand-in carrying the request's ids, see answer_early). */
+    struct ext_set *exts;
+    bool is_answered;            /* the caller has its result; inv is the stand-in */
+    bool runtime_done;           /* RESPONDED: the runtime asked for its next event */
+    uint64_t runtime_done_ns;    /* when it did (PostRuntimeExtensionsDuration) */
+    const char *shutdown_reason; /* for SHUTDOWN events: "spindown", "timeout", "failure" */
+    bool is_ext_shutdown;        /* SHUTDOWN sent (or nobody to send it to) */
 };
 
 /* Handles one request on the environment's Runtime API listener (api_runtime.c). */
@@ -76,5 +86,14 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
 /* The runtime posted /init/error: fail the waiting invocation with body, kill the runtime. */
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type);
+
+/* An extension called event/next after its part of init or of an invocation (ext.c). */
+void env_on_ext_progress(struct env *e);
+/* An extension reported init/error or exit/error (type Extension.InitError or .ExitError):
+ * the environment fails its init or is reset. */
+void env_on_ext_error(struct env *e, const char *name, const char *type);
+/* An external extension's process exited. is_crash: it had not reported an error first; before
+ * shutdown that is Extension.Crash. */
+void env_on_ext_exit(struct env *e, const char *name, bool is_crash);
 
 #endif /* CLAMBDA_SERVER_ENV_INT_H */
