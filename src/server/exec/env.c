@@ -338,6 +338,10 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
 }
 
 static void env_stop(struct env *e, int sig, int grace_ms);
+/* What the extensions (ext.c) report: see struct ext_config. */
+static void on_ext_progress(void *arg);
+static void on_ext_error(void *arg, const char *name, const char *type);
+static void on_ext_exit(void *arg, const char *name, bool is_crash);
 static void on_timer(uv_timer_t *t)
 {
     struct env *e = t->data;
@@ -446,7 +450,15 @@ static int start_process(struct env *e, char *err, size_t errlen)
     envvars_build(&in, &envp);
     /* External extensions start before the runtime (isolation none only: under full isolation
      * they would have to join the sandbox, which sandbox.h cannot do yet). */
-    ext_open(e, e->cfg.full == NULL ? fn->opt_dir : NULL, envp, &e->exts);
+    struct ext_config xc = {.loop = e->cfg.loop,
+                            .log = e->log,
+                            .fn = fn,
+                            .account = e->cfg.account,
+                            .on_progress = on_ext_progress,
+                            .on_error = on_ext_error,
+                            .on_exit = on_ext_exit,
+                            .arg = e};
+    ext_open(&xc, e->cfg.full == NULL ? fn->opt_dir : NULL, envp, &e->exts);
     struct sandbox_spec spec = make_spec(&e->cfg, envp, &path);
     int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
@@ -634,8 +646,9 @@ static void complete_invocation(struct env *e)
     e->cfg.on_idle(e, e->cfg.arg);
 }
 
-void env_on_ext_progress(struct env *e)
+static void on_ext_progress(void *arg)
 {
+    struct env *e = arg;
     if (e->stopping || !ext_all_idle(e->exts) || e->next_conn == NULL) {
         return;
     }
@@ -846,15 +859,17 @@ static void ext_failed(struct env *e, const char *name, const char *type)
     env_stop(e, SIGKILL, 0);
 }
 
-void env_on_ext_error(struct env *e, const char *name, const char *type)
+static void on_ext_error(void *arg, const char *name, const char *type)
 {
+    struct env *e = arg;
     if (!e->stopping) {
         ext_failed(e, name, type);
     }
 }
 
-void env_on_ext_exit(struct env *e, const char *name, bool is_crash)
+static void on_ext_exit(void *arg, const char *name, bool is_crash)
 {
+    struct env *e = arg;
     if (!e->stopping && is_crash) {
         ext_failed(e, name, "Extension.Crash");
     } else if (e->stopping && e->exited && !ext_running(e->exts)) {

@@ -87,13 +87,4 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type);
 
-/* An extension called event/next after its part of init or of an invocation (ext.c). */
-void env_on_ext_progress(struct env *e);
-/* An extension reported init/error or exit/error (type Extension.InitError or .ExitError):
- * the environment fails its init or is reset. */
-void env_on_ext_error(struct env *e, const char *name, const char *type);
-/* An external extension's process exited. is_crash: it had not reported an error first; before
- * shutdown that is Extension.Crash. */
-void env_on_ext_exit(struct env *e, const char *name, bool is_crash);
-
 #endif /* CLAMBDA_SERVER_ENV_INT_H */

@@ -17,8 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/ids.h"
 #include "base/xalloc.h"
-#include "exec/env_int.h"
+#include "exec/inv.h"
+#include "sandbox.h"
 
 #define EXT_PREFIX          "/2020-01-01/extension/"
 #define EXT_EVENTS_INVOKE   1u
@@ -44,7 +46,7 @@ struct ext {
 };
 
 struct ext_set {
-    struct env *env;
+    struct ext_config cfg;
     struct ext exts[EXT_MAX * 4]; /* launched (any number up to this) and internal */
     int n_exts;
     bool is_closed; /* registration closed for internal extensions */
@@ -97,7 +99,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     struct ext *x = st->data;
     enum logs_source src = st == (uv_stream_t *)&x->out_pipe ? LOGS_STDOUT : LOGS_STDERR;
     if (nread > 0) {
-        logs_feed(x->set->env->log, src, (const uint8_t *)buf->base, (size_t)nread);
+        logs_feed(x->set->cfg.log, src, (const uint8_t *)buf->base, (size_t)nread);
     } else if (nread < 0) {
         (void)uv_read_stop(st);
     }
@@ -116,7 +118,7 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     }
     (void)uv_poll_stop(h);
     x->is_running = false;
-    env_on_ext_exit(x->set->env, x->name, !x->is_failed);
+    x->set->cfg.on_exit(x->set->cfg.arg, x->name, !x->is_failed);
 }
 
 static void launch(struct ext_set *s, const char *dir, const char *name, char *const *envp)
@@ -139,13 +141,13 @@ static void launch(struct ext_set *s, const char *dir, const char *name, char *c
         struct cl_buf b;
         cl_buf_init(&b, 4096);
         (void)cl_buf_append_str(&b, line);
-        logs_platform(s->env->log, &b);
+        logs_platform(s->cfg.log, &b);
         cl_buf_fini(&b);
         free(line);
         x->is_failed = true;
         return;
     }
-    uv_loop_t *loop = s->env->cfg.loop;
+    uv_loop_t *loop = s->cfg.loop;
     x->is_running = true;
     (void)uv_pipe_init(loop, &x->out_pipe, 0);
     (void)uv_pipe_init(loop, &x->err_pipe, 0);
@@ -196,10 +198,11 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ext_open(struct env *e, const char *opt_dir, char *const *envp, struct ext_set **out)
+void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *envp,
+              struct ext_set **out)
 {
     struct ext_set *s = xcalloc(1, sizeof(*s));
-    s->env = e;
+    s->cfg = *cfg;
     *out = s;
     char *dir = opt_dir ? xasprintf("%s/extensions", opt_dir) : NULL;
     DIR *d = dir ? opendir(dir) : NULL;
@@ -489,7 +492,7 @@ static struct ext *slot_for(struct ext_set *s, struct httpd_conn *c, const char 
         reply_error(c, 403, "Extension.InvalidExtensionState", "Extension already registered");
         return NULL;
     }
-    if (x == NULL && (s->is_closed || s->env->is_initialised)) {
+    if (x == NULL && s->is_closed) {
         reply_error(c, 403, "Extension.RegistrationClosed", "Extension registration closed");
         return NULL;
     }
@@ -537,7 +540,7 @@ static void handle_register(struct ext_set *s, struct httpd_conn *c,
     x->is_busy = true; /* in init until its first event/next */
     x->events = events;
     ids_uuid(x->id);
-    const struct env_config *cfg = &s->env->cfg;
+    const struct ext_config *cfg = &s->cfg;
     json_t *o = json_pack("{s:s,s:s,s:s}", "functionName", cfg->fn->name, "functionVersion",
                           cfg->fn->version, "handler", cfg->fn->handler ? cfg->fn->handler : "");
     if (feat && strstr(feat, "accountId") != NULL) {
@@ -575,7 +578,7 @@ static void handle_next(struct ext_set *s, struct httpd_conn *c, const struct ht
     }
     if (x->is_busy) {
         x->is_busy = false;
-        env_on_ext_progress(s->env);
+        s->cfg.on_progress(s->cfg.arg);
     }
 }
 
@@ -600,7 +603,7 @@ static void handle_error(struct ext_set *s, struct httpd_conn *c, const struct h
         reply_error(x->next_conn, 403, "Extension.InvalidExtensionState", "Extension failed");
         x->next_conn = NULL;
     }
-    env_on_ext_error(s->env, x->name, is_init ? "Extension.InitError" : "Extension.ExitError");
+    s->cfg.on_error(s->cfg.arg, x->name, is_init ? "Extension.InitError" : "Extension.ExitError");
 }
 
 bool ext_handle(struct ext_set *s, struct httpd_conn *c, const struct http1_request *req)

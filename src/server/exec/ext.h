@@ -10,11 +10,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <uv.h>
 
+#include "base/func.h"
 #include "http/http1.h"
 #include "http/httpd.h"
+#include "observe/logs.h"
 
-struct env;
 struct ext_set;
 struct inv;
 struct cl_buf;
@@ -24,10 +26,29 @@ struct cl_buf;
 /* How long subscribed extensions get to handle SHUTDOWN before they are killed (AWS). */
 #define EXT_SHUTDOWN_MS 2000
 
+/* What the extensions of one environment need from it. Pointers are borrowed and must outlive
+ * the set (until ext_close). */
+struct ext_config {
+    uv_loop_t *loop;
+    struct logs_stream *log; /* extension output goes to the function's log stream */
+    const struct function_config *fn;
+    const char *account;
+    /* An extension called event/next after its part of init or of an invocation. */
+    void (*on_progress)(void *arg);
+    /* An extension reported init/error or exit/error (type "Extension.InitError" or
+     * "Extension.ExitError"). */
+    void (*on_error)(void *arg, const char *name, const char *type);
+    /* An external extension's process exited; is_crash: it had not reported an error first. */
+    void (*on_exit)(void *arg, const char *name, bool is_crash);
+    void *arg;
+};
+
 /* Launches every regular executable file directly in <opt_dir>/extensions (isolation none:
- * the function's merged layers) with envp, their output into e's log. OUT: *out (free with
- * ext_close; never NULL). Launch failures are logged and counted as crashes. */
-void ext_open(struct env *e, const char *opt_dir, char *const *envp, struct ext_set **out);
+ * the function's merged layers; NULL: none) with envp minus the runtime-only variables, their
+ * output into cfg->log. OUT: *out (free with ext_close; never NULL). Launch failures are
+ * logged; the extension then never registers. */
+void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *envp,
+              struct ext_set **out);
 /* Handles req when it is an Extensions API request (/2020-01-01/extension/...): true when it
  * answered it, false when the request is the Runtime API's. */
 bool ext_handle(struct ext_set *s, struct httpd_conn *c, const struct http1_request *req);
