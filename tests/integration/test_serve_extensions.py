@@ -46,7 +46,8 @@ if MODE == "noregister":
     time.sleep(3600)
 if MODE == "exit-early":
     sys.exit(0)
-events = ["INVOKE"] if MODE == "invoke-only" else ["INVOKE", "SHUTDOWN"]
+events = {"invoke-only": ["INVOKE"], "shutdown-only": ["SHUTDOWN"]}.get(
+    MODE, ["INVOKE", "SHUTDOWN"])
 st, h, body = call("POST", "/register", json.dumps({"events": events}).encode(),
                    {"Lambda-Extension-Name": NAME, "Lambda-Extension-Accept-Feature": "accountId"})
 log(what="register", status=st, body=json.loads(body), env=sorted(os.environ),
@@ -112,6 +113,15 @@ def deploy(srv, name, ext_names, env=None, timeout=30):
     return c
 
 
+def metrics_text(srv):
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=TIMEOUT)
+    try:
+        c.request("GET", "/metrics")
+        return c.getresponse().read().decode()
+    finally:
+        c.close()
+
+
 def read_log(path):
     try:
         return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
@@ -143,7 +153,13 @@ def test_answer_before_slow_extension_and_warm_reuse(serve, tmp_path):
     # the next sequential request finds the same warm environment
     st, _, second = invoke(srv, "slow", {"action": "count"})
     assert st == 200 and second["count"] == 2 and second["pid"] == first["pid"], second
+    # the 3 s of post-runtime work are PostRuntimeExtensionsDuration (and in Duration)
+    m = re.search(r'^clambda_post_runtime_extensions_duration_milliseconds_total'
+                  r'\{function="slow"\} ([\d.e+]+)$', metrics_text(srv), re.M)
+    assert m and float(m.group(1)) >= 2000, metrics_text(srv)
     report = srv.wait_log("slow", rf"REPORT RequestId: {rid}\t.*").group(0)
+    dur = float(re.search(r"\tDuration: ([\d.]+) ms", report).group(1))
+    assert dur >= 2000, report
     assert "Init Duration" in report
     text = srv.log_text("slow")
     assert re.search(r"EXTENSION\tName: slowext\tState: Ready\tEvents: \[INVOKE, SHUTDOWN\]",
@@ -302,7 +318,8 @@ def test_register_rules_during_init(serve, tmp_path):
     exit/error without its header; then the environment still serves."""
     log = tmp_path / "ext.log"
     srv = serve({})
-    deploy(srv, "rules", ["probeext"], {"EXT_LOG": str(log)})
+    # SHUTDOWN only: after init it always waits in event/next
+    deploy(srv, "rules", ["probeext"], {"EXT_LOG": str(log), "EXT_MODE": "shutdown-only"})
     st, _, out = invoke(srv, "rules", {"action": "env"})
     assert st == 200
     api = Api(out["env"]["AWS_LAMBDA_RUNTIME_API"])

@@ -119,7 +119,9 @@ static void meter(const struct env *e, const struct inv *inv, const struct repor
                                 .duration_ns = rep->duration_ns,
                                 .init_ns = rep->has_init ? rep->init_ns : 0,
                                 .is_cold = rep->has_init,
-                                .memory_mb = rep->memory_mb};
+                                .memory_mb = rep->memory_mb,
+                                .post_runtime_ns =
+                                    e->state == ENV_RESPONDED ? env_now_ns() - e->response_ns : 0};
     metrics_invocation(e->cfg.metrics, &m,
                        outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
 }
@@ -683,7 +685,6 @@ void env_on_next(struct env *e, struct httpd_conn *c)
         }
     } else if (e->state == ENV_RESPONDED) {
         e->runtime_done = true;
-        e->runtime_done_ns = env_now_ns();
         hold_next(e, c);
         if (ext_all_idle(e->exts)) {
             complete_invocation(e);
@@ -733,6 +734,7 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->result_status = status;
     e->result_error_type = error_type;
     e->state = ENV_RESPONDED;
+    e->response_ns = env_now_ns();
     /* A streamed answer ends with the stream; a caller that wants the log tail without
      * extensions waits for END and REPORT (the runtime's next follows at once). */
     if (!e->is_answered && e->inv->chunk == NULL &&
