@@ -15,6 +15,7 @@
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "exec/envvars.h"
+#include "exec/platform_events.h"
 #include "observe/report.h"
 
 /* Read buffer for runtime output: the loop runs on one thread and libuv calls alloc and read
@@ -64,6 +65,7 @@ static void drain(struct env *e, uv_pipe_t *p, enum logs_source src)
             break;
         }
         logs_feed(e->log, src, out_buf, (size_t)n);
+        telemetry_feed(e->tel, TELEMETRY_FUNCTION, out_buf, (size_t)n);
     }
 }
 
@@ -86,6 +88,7 @@ static void on_out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     enum logs_source src = st == (uv_stream_t *)&e->out_pipe ? LOGS_STDOUT : LOGS_STDERR;
     if (nread > 0) {
         logs_feed(e->log, src, (const uint8_t *)buf->base, (size_t)nread);
+        telemetry_feed(e->tel, TELEMETRY_FUNCTION, (const uint8_t *)buf->base, (size_t)nread);
     } else if (nread < 0) {
         logs_flush(e->log, src);
         (void)uv_read_stop(st);
@@ -124,6 +127,24 @@ static void meter(const struct env *e, const struct inv *inv, const struct repor
                                     e->state == ENV_RESPONDED ? env_now_ns() - e->response_ns : 0};
     metrics_invocation(e->cfg.metrics, &m,
                        outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
+}
+
+/* platform.report for the finished invocation (before finish() leaves RESPONDED). */
+static void report_event(const struct env *e, const struct report *rep, enum inv_outcome outcome)
+{
+    bool post = e->state == ENV_RESPONDED;
+    struct platform_events_report r = {
+        .request_id = rep->request_id,
+        .status = rep->status ? rep->status : (outcome == INV_OK ? "success" : "error"),
+        .error_type = rep->error_type,
+        .duration_ns = rep->duration_ns,
+        .billed_ms = report_billed_ms(rep->duration_ns, rep->has_init ? rep->init_ns : 0),
+        .init_ns = rep->has_init ? rep->init_ns : 0,
+        .memory_mb = rep->memory_mb,
+        .max_memory_used_mb = rep->max_memory_used_mb,
+        .post_runtime_ns = post ? env_now_ns() - e->response_ns : 0,
+        .post_runtime_start_ms = e->response_epoch_ms};
+    platform_events_report(e->tel, &r);
 }
 
 /* Stops forwarding a streamed response to inv (the invocation is ending). */
@@ -178,6 +199,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     logs_attach(e->log, NULL);
     memcpy(e->last_id, inv->id, sizeof(e->last_id));
     meter(e, inv, &rep, r->outcome);
+    report_event(e, &rep, r->outcome);
     e->inv = NULL;
     e->started = false;
     e->is_answered = false;
@@ -215,6 +237,8 @@ static void log_init_report(struct env *e, const char *status, const char *error
     struct cl_buf text;
     const char *phase = e->cfg.suppressed_init ? "invoke" : "init";
     cl_buf_init(&text, 4096);
+    platform_events_init_done(e->tel, e->cfg.provisioned ? "provisioned-concurrency" : "on-demand",
+                              phase, status, error_type, env_now_ns() - e->spawn_ns);
     if (report_init_report_phase(&text, env_now_ns() - e->spawn_ns, phase, status, error_type) ==
         0) {
         logs_platform(e->log, &text);
@@ -269,6 +293,8 @@ static void destroy(struct env *e)
     }
     ext_close(e->exts);
     e->exts = NULL;
+    telemetry_close(e->tel);
+    e->tel = NULL;
     httpd_close(e->rapi); /* aborts a waiting next: on_next_abort clears next_conn */
     e->rapi = NULL;
     uv_close((uv_handle_t *)&e->out_pipe, on_handle_closed);
@@ -456,6 +482,7 @@ static int start_process(struct env *e, char *err, size_t errlen)
                             .log = e->log,
                             .fn = fn,
                             .account = e->cfg.account,
+                            .tel = e->tel,
                             .on_progress = on_ext_progress,
                             .on_error = on_ext_error,
                             .on_exit = on_ext_exit,
@@ -509,6 +536,11 @@ static int open_rapi(struct env *e, char *err, size_t errlen)
     return start_process(e, err, errlen);
 }
 
+static const char *init_type(const struct env *e)
+{
+    return e->cfg.provisioned ? "provisioned-concurrency" : "on-demand";
+}
+
 static int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
                      size_t errlen)
 {
@@ -523,12 +555,16 @@ static int env_spawn(const struct env_config *cfg, struct inv *first, struct env
         return rc;
     }
     logs_set_limits(e->log, cfg->log_max_bytes, cfg->log_retain_bytes);
+    telemetry_new(cfg->loop, &e->tel);
+    platform_events_init_start(e->tel, init_type(e), cfg->suppressed_init ? "invoke" : "init",
+                               cfg->fn->name, cfg->fn->version, cfg->fn->memory_mb);
     rc = open_rapi(e, err, errlen);
     if (rc == 0 && open_handles(e) < 0) {
         abort();
     }
     if (rc < 0) {
         ext_close(e->exts);
+        telemetry_close(e->tel);
         httpd_close(e->rapi);
         logs_close(e->log);
         free(e);
@@ -577,6 +613,8 @@ static void env_deliver(struct env *e, struct inv *inv)
     e->state = ENV_BUSY;
     if (!resumed) {
         e->start_ns = now;
+        e->start_epoch_ms = epoch_ms();
+        platform_events_start(e->tel, inv->id, e->cfg.fn->version);
         e->started = true;
         logs_attach(e->log, inv->tail);
         cl_buf_init(&text, 4096);
@@ -673,6 +711,8 @@ void env_on_next(struct env *e, struct httpd_conn *c)
         }
         log_extensions(e);
         e->init_ns = env_now_ns() - e->spawn_ns;
+        platform_events_init_done(e->tel, init_type(e), e->cfg.suppressed_init ? "invoke" : "init",
+                                  "success", NULL, e->init_ns);
         /* AWS: no Init Duration in provisioned REPORTs; a suppressed init is in Duration */
         e->report_init = !e->cfg.provisioned && !e->cfg.suppressed_init;
         e->is_initialised = true;
@@ -735,6 +775,9 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->result_error_type = error_type;
     e->state = ENV_RESPONDED;
     e->response_ns = env_now_ns();
+    e->response_epoch_ms = epoch_ms();
+    platform_events_runtime_done(e->tel, e->inv->id, outcome == INV_OK ? "success" : "error",
+                                 error_type, e->response_ns - e->start_ns, len, e->start_epoch_ms);
     /* A streamed answer ends with the stream; a caller that wants the log tail without
      * extensions waits for END and REPORT (the runtime's next follows at once). */
     if (!e->is_answered && e->inv->chunk == NULL &&

@@ -20,6 +20,7 @@
 #include "base/ids.h"
 #include "base/xalloc.h"
 #include "exec/inv.h"
+#include "exec/platform_events.h"
 #include "sandbox.h"
 
 #define EXT_PREFIX          "/2020-01-01/extension/"
@@ -100,6 +101,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     enum logs_source src = st == (uv_stream_t *)&x->out_pipe ? LOGS_STDOUT : LOGS_STDERR;
     if (nread > 0) {
         logs_feed(x->set->cfg.log, src, (const uint8_t *)buf->base, (size_t)nread);
+        telemetry_feed(x->set->cfg.tel, TELEMETRY_EXTENSION, (const uint8_t *)buf->base,
+                       (size_t)nread);
     } else if (nread < 0) {
         (void)uv_read_stop(st);
     }
@@ -275,6 +278,8 @@ void ext_log_ready(const struct ext_set *s, struct cl_buf *out)
         if (x->is_registered) {
             (void)cl_buf_printf(out, "EXTENSION\tName: %s\tState: Ready\tEvents: %s\n", x->name,
                                 events_list(x->events));
+            platform_events_extension(s->cfg.tel, x->name, x->events & EXT_EVENTS_INVOKE,
+                                      x->events & EXT_EVENTS_SHUTDOWN);
         }
     }
 }
@@ -606,10 +611,36 @@ static void handle_error(struct ext_set *s, struct httpd_conn *c, const struct h
     s->cfg.on_error(s->cfg.arg, x->name, is_init ? "Extension.InitError" : "Extension.ExitError");
 }
 
+/* PUT /2022-07-01/telemetry or /2020-08-15/logs: true when req is one of them. */
+static bool handle_subscription(struct ext_set *s, struct httpd_conn *c,
+                                const struct http1_request *req, size_t path_len)
+{
+    static const char tel[] = "/2022-07-01/telemetry";
+    static const char logs[] = "/2020-08-15/logs";
+    bool is_tel = path_len == sizeof(tel) - 1 && memcmp(req->url, tel, path_len) == 0;
+    bool is_logs = path_len == sizeof(logs) - 1 && memcmp(req->url, logs, path_len) == 0;
+    if (!is_tel && !is_logs) {
+        return false;
+    }
+    struct ext *x = NULL;
+    if (s == NULL || s->cfg.tel == NULL) {
+        httpd_respond(c, 404, NULL, 0, "", 0);
+    } else if (strcmp(req->method, "PUT") != 0) {
+        reply(c, 405,
+              "{\"errorMessage\":\"Method Not Allowed\",\"errorType\":\"MethodNotAllowed\"}");
+    } else if ((x = identify(s, c, req)) != NULL) {
+        telemetry_subscribe(s->cfg.tel, c, req, x->name, is_logs);
+    }
+    return true;
+}
+
 bool ext_handle(struct ext_set *s, struct httpd_conn *c, const struct http1_request *req)
 {
     size_t path_len = strcspn(req->url, "?");
     size_t plen = strlen(EXT_PREFIX);
+    if (handle_subscription(s, c, req, path_len)) {
+        return true;
+    }
     if (path_len < plen || strncmp(req->url, EXT_PREFIX, plen) != 0) {
         return false;
     }

@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "base/func.h"
+#include "exec/telemetry.h"
 #include "http/http1.h"
 #include "http/httpd.h"
 #include "observe/logs.h"
@@ -33,6 +34,7 @@ struct ext_config {
     struct logs_stream *log; /* extension output goes to the function's log stream */
     const struct function_config *fn;
     const char *account;
+    struct telemetry *tel; /* subscriptions; extension output and platform.extension go here */
     /* An extension called event/next after its part of init or of an invocation. */
     void (*on_progress)(void *arg);
     /* An extension reported init/error or exit/error (type "Extension.InitError" or
@@ -49,8 +51,9 @@ struct ext_config {
  * logged; the extension then never registers. */
 void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *envp,
               struct ext_set **out);
-/* Handles req when it is an Extensions API request (/2020-01-01/extension/...): true when it
- * answered it, false when the request is the Runtime API's. */
+/* Handles req when it is an Extensions API request (/2020-01-01/extension/...) or a Telemetry
+ * or Logs API subscription (PUT /2022-07-01/telemetry, /2020-08-15/logs): true when it answered
+ * it, false when the request is the Runtime API's. */
 bool ext_handle(struct ext_set *s, struct httpd_conn *c, const struct http1_request *req);
 /* True when every launched extension has registered and every registered one waits in
  * event/next (its part of init or of the last invocation is done). */
@@ -59,7 +62,8 @@ bool ext_all_idle(const struct ext_set *s);
 int ext_count(const struct ext_set *s);
 /* The runtime asked for its first event: internal extensions can no longer register. */
 void ext_close_registration(struct ext_set *s);
-/* Appends one "EXTENSION\tName: ...\tState: Ready\tEvents: [...]" line per extension. */
+/* Appends one "EXTENSION\tName: ...\tState: Ready\tEvents: [...]" line per extension and
+ * emits its platform.extension event. */
 void ext_log_ready(const struct ext_set *s, struct cl_buf *out);
 /* Sends INVOKE for inv to every extension subscribed to it. */
 void ext_invoke(struct ext_set *s, const struct inv *inv, int64_t deadline_ms);
