@@ -201,3 +201,24 @@ def test_stuck_subscriber_never_slows_the_function(serve, tmp_path):
         st, h, body = invoke(srv, "stuck", {"action": "flood", "lines": 5000, "width": 50})
         assert st == 200 and body == {"flooded": True}, body
         assert "x-amz-function-error" not in h
+
+
+def test_example_telemetry_extension(serve, tmp_path):
+    """examples/telemetry (libclambda's clambda_extension_telemetry_subscribe) prints the
+    batches it receives, which land in the function's log stream."""
+    from conftest import example_path
+    import test_serve_extensions as t
+    binary = example_path("telemetry").read_bytes()
+    saved = t.EXT
+    t.EXT = binary
+    try:
+        deploy(srv := serve({}), "texample", ["telemetry-example"])
+    finally:
+        t.EXT = saved
+    st, h, _ = invoke(srv, "texample", {"action": "log", "text": "printed by the function"})
+    assert st == 200
+    rid = h["x-amzn-requestid"]
+    srv.wait_log("texample", r"telemetry subscription on port \d+: ")
+    m = srv.wait_log("texample", r"^.*\[telemetry\] \[.*\"platform\.start\".*$")
+    assert rid in m.group(0)
+    srv.wait_log("texample", r"\[telemetry\] \[.*\"record\":\"printed by the function\"")
