@@ -330,6 +330,10 @@ def test_register_rules_during_init(serve, tmp_path):
     assert (st, body["errorType"]) == (403, "Extension.InvalidExtensionState")
     st, _, body = api.call("POST", "/exit/error", b"{}", hdr)
     assert (st, body["errorType"]) == (403, "Extension.MissingHeader")
+    # init/error after its init is over: out of order
+    st, _, body = api.call("POST", "/init/error", b"{}",
+                           dict(hdr, **{"Lambda-Extension-Function-Error-Type": "Ext.Late"}))
+    assert (st, body["errorType"]) == (403, "Extension.InvalidExtensionState")
     # a second event/next while one waits
     st, _, body = api.call("GET", "/event/next", None, hdr)
     assert (st, body["errorType"]) == (403, "Extension.InvalidExtensionState")

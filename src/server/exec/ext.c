@@ -33,8 +33,9 @@ struct ext {
     char id[IDS_UUID_LEN];
     bool is_external;
     bool is_registered;
-    bool is_busy;   /* in init or an invocation: has not called event/next since */
-    bool is_failed; /* called init/error or exit/error: no further calls succeed */
+    bool is_busy;         /* in init or an invocation: has not called event/next since */
+    bool is_failed;       /* called init/error or exit/error: no further calls succeed */
+    bool has_called_next; /* its init is over: init/error is out of order */
     unsigned events;
     struct httpd_conn *next_conn; /* waiting in event/next */
     char *pending;                /* an event for its next event/next (its request dropped) */
@@ -571,6 +572,7 @@ static void handle_next(struct ext_set *s, struct httpd_conn *c, const struct ht
         return;
     }
     x->next_conn = c;
+    x->has_called_next = true;
     httpd_conn_set_abort(c, on_next_abort, x);
     if (x->pending) { /* an event it has not seen yet: it is still busy with that one */
         char eid[IDS_UUID_LEN];
@@ -598,6 +600,11 @@ static void handle_error(struct ext_set *s, struct httpd_conn *c, const struct h
     if (type == NULL || type[0] == '\0') {
         reply_error(c, 403, "Extension.MissingHeader",
                     "Missing Lambda-Extension-Function-Error-Type header");
+        return;
+    }
+    if (is_init && x->has_called_next) {
+        reply_error(c, 403, "Extension.InvalidExtensionState",
+                    "State transition from Ready to InitError is not allowed");
         return;
     }
     reply(c, 202, "{\"status\":\"OK\"}");
