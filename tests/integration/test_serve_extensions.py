@@ -344,3 +344,57 @@ def test_register_rules_during_init(serve, tmp_path):
     assert (st, body) == (202, {"status": "OK"})
     wait_until(lambda: invoke(srv, "rules", {"action": "count"})[2].get("count") == 1,
                what="a fresh environment")
+
+
+INTERNAL_RT = r'''#!/usr/bin/python3
+import http.client, json, os, threading, time
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection(API, timeout=None)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+REG = "/2020-01-01/extension/register"
+st, h, _ = call("POST", REG, b'{"events":["INVOKE"]}', {"Lambda-Extension-Name": "inner"})
+st2, _, b2 = call("POST", REG, b'{"events":["SHUTDOWN"]}', {"Lambda-Extension-Name": "inner2"})
+eid = h["lambda-extension-identifier"]
+done = []
+
+def ext():
+    while True:
+        _, _, b = call("GET", "/2020-01-01/extension/event/next", None,
+                       {"Lambda-Extension-Identifier": eid})
+        time.sleep(1)
+        done.append(json.loads(b)["requestId"])
+
+threading.Thread(target=ext, daemon=True).start()
+while True:
+    _, h, _ = call("GET", "/2018-06-01/runtime/invocation/next")
+    rid = h["lambda-runtime-aws-request-id"]
+    out = {"reg": st, "shutdown_reg": st2, "shutdown_body": json.loads(b2), "done": list(done),
+           "pid": os.getpid()}
+    call("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, json.dumps(out).encode())
+'''
+
+
+def test_internal_extension(serve, tmp_path):
+    # the second request waits for the finishing environment up to the throttle wait
+    srv = serve({}, args=["--throttle-wait-ms", "10000"])
+    c = srv.boto3()
+    c.create_function(FunctionName="inner", Runtime="provided.al2023", Handler="bootstrap",
+                      Role=ROLE, Code={"ZipFile": _zip({"bootstrap": INTERNAL_RT})})
+    c.get_waiter("function_active_v2").wait(FunctionName="inner")
+    st, h, first = invoke(srv, "inner", {})
+    assert st == 200 and first["reg"] == 200, first
+    assert first["shutdown_reg"] == 403
+    assert first["shutdown_body"]["errorType"] == "Extension.InvalidEventType"
+    text = srv.wait_log("inner", r"EXTENSION\tName: inner\tState: Ready\tEvents: \[INVOKE\]")
+    assert text
+    # the next invocation went to the same environment only after the internal extension
+    # finished with the first one
+    st, _, second = invoke(srv, "inner", {})
+    assert second["pid"] == first["pid"] and h["x-amzn-requestid"] in second["done"], second
