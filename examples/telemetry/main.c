@@ -66,8 +66,8 @@ static void serve_one(int c)
             return; /* too large for this example */
         }
     }
-    printf("[telemetry] %.*s\n", (int)want, body);
-    fflush(stdout);
+    (void)printf("[telemetry] %.*s\n", (int)want, body);
+    (void)fflush(stdout);
     static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     (void)!write(c, ok, sizeof(ok) - 1);
 }
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     clambda_extension *ext;
     if (fd < 0 || clambda_extension_register(name, CLAMBDA_EXT_INVOKE | CLAMBDA_EXT_SHUTDOWN,
                                              &ext) != CLAMBDA_OK) {
-        fprintf(stderr, "[%s] cannot listen or register\n", name);
+        (void)fprintf(stderr, "[%s] cannot listen or register\n", name);
         return 1;
     }
     pid_t child = fork();
@@ -103,8 +103,8 @@ int main(int argc, char **argv)
     int rc = clambda_extension_telemetry_subscribe(
         ext, CLAMBDA_TELEMETRY_PLATFORM | CLAMBDA_TELEMETRY_FUNCTION, port, "/telemetry", 0, 0,
         100);
-    fprintf(stderr, "[%s] telemetry subscription on port %d: %s\n", name, port,
-            clambda_strerror(rc));
+    (void)fprintf(stderr, "[%s] telemetry subscription on port %d: %s\n", name, port,
+                  clambda_strerror(rc));
     for (;;) {
         clambda_extension_event *ev;
         rc = clambda_extension_next(ext, &ev);

@@ -56,13 +56,13 @@ struct env {
      * until every extension is done; the caller may have had its answer at /response already
      * (inv is then a stand-in carrying the request's ids, see answer_early). */
     struct ext_set *exts;
-    struct telemetry *tel;     /* Telemetry/Logs API subscriptions */
-    int64_t start_epoch_ms;    /* the invocation's start (telemetry spans) */
-    int64_t response_epoch_ms; /* when the runtime posted its result */
-    bool is_answered;          /* the caller has its result; inv is the stand-in */
-    bool runtime_done;         /* RESPONDED: the runtime asked for its next event */
-    uint64_t response_ns; /* when the runtime posted its result (PostRuntimeExtensionsDuration) */
+    struct telemetry *tel;       /* Telemetry/Logs API subscriptions */
+    int64_t start_epoch_ms;      /* the invocation's start (telemetry spans) */
+    int64_t response_epoch_ms;   /* when the runtime posted its result */
+    uint64_t response_ns;        /* the same, monotonic (PostRuntimeExtensionsDuration) */
     const char *shutdown_reason; /* for SHUTDOWN events: "spindown", "timeout", "failure" */
+    bool is_answered;            /* the caller has its result; inv is the stand-in */
+    bool runtime_done;           /* RESPONDED: the runtime asked for its next event */
     bool is_ext_shutdown;        /* SHUTDOWN sent (or nobody to send it to) */
 };
 

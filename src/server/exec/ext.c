@@ -24,6 +24,7 @@
 #include "sandbox.h"
 
 #define EXT_PREFIX          "/2020-01-01/extension/"
+#define EXT_MAX_FILES       ((size_t)EXT_MAX * 3) /* files looked at in /opt/extensions */
 #define EXT_EVENTS_INVOKE   1u
 #define EXT_EVENTS_SHUTDOWN 2u
 
@@ -210,9 +211,9 @@ void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *en
     *out = s;
     char *dir = opt_dir ? xasprintf("%s/extensions", opt_dir) : NULL;
     DIR *d = dir ? opendir(dir) : NULL;
-    char *names[EXT_MAX * 3];
+    char *names[EXT_MAX_FILES];
     size_t n = 0;
-    for (struct dirent *de = d ? readdir(d) : NULL; de && n < EXT_MAX * 3; de = readdir(d)) {
+    for (struct dirent *de = d ? readdir(d) : NULL; de && n < EXT_MAX_FILES; de = readdir(d)) {
         struct stat st;
         char *p = xasprintf("%s/%s", dir, de->d_name);
         if (de->d_name[0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&

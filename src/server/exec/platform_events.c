@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <time.h>
 
+/* Milliseconds with whole microseconds, as AWS prints them. */
 static double ms(uint64_t ns)
 {
-    return (double)(ns / 1000) / 1000.0;
+    uint64_t us = ns / 1000U;
+    return (double)us * 0.001;
 }
 
 static json_t *iso(int64_t epoch_ms)

@@ -16,7 +16,7 @@
 
 #define TELEMETRY_MAX_SUBS      10
 #define TELEMETRY_BACKLOG       256
-#define TELEMETRY_LINE_MAX      (256 * 1024)
+#define TELEMETRY_LINE_MAX      ((size_t)256 * 1024)
 #define TELEMETRY_SEND_MS       5000 /* a POST not answered by then is abandoned */
 #define TELEMETRY_RESERVED_PORT 9001
 
