@@ -3,16 +3,16 @@
 extension (the Python script TEL below, in a layer) subscribes with its own HTTP listener;
 the platform events' exact shapes, function and extension lines as records, subscriptions
 AWS refuses, and subscribers that are slow or stop reading, which never slow the function.
-Under isolation none only (see test_serve_extensions.py)."""
+Every test uses an external extension: under full isolation they skip (see
+test_serve_extensions.py)."""
 
 import json
 import re
 import time
 
-import pytest
 
 from conftest import wait_until
-from test_serve_extensions import _isolation_none, deploy, invoke, read_log  # noqa: F401
+from test_serve_extensions import deploy, invoke, read_log
 
 TEL = r'''#!/usr/bin/python3
 import http.client, http.server, json, os, socket, sys, threading, time
