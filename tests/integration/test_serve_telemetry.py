@@ -8,8 +8,6 @@ test_serve_extensions.py)."""
 
 import json
 import re
-import time
-
 
 from conftest import wait_until
 from test_serve_extensions import deploy, invoke, read_log
