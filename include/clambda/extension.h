@@ -129,6 +129,31 @@ CLAMBDA_API int clambda_extension_init_error(clambda_extension *ext, const char 
 CLAMBDA_API int clambda_extension_exit_error(clambda_extension *ext, const char *error_type,
                                              const char *message);
 
+/* ---- Telemetry API ---- */
+
+/* The streams a subscription receives (combine with |). */
+enum clambda_telemetry_types {
+    CLAMBDA_TELEMETRY_PLATFORM = 1,  /* platform.* events */
+    CLAMBDA_TELEMETRY_FUNCTION = 2,  /* the function's log lines */
+    CLAMBDA_TELEMETRY_EXTENSION = 4, /* the extensions' log lines (beware: not your own output,
+                                        or every line you print comes back to you) */
+};
+
+/* Subscribes ext to the Telemetry API (PUT /2022-07-01/telemetry, schemaVersion 2022-12-13):
+ * from now on the platform POSTs JSON arrays of {"time","type","record"} events to
+ * http://sandbox.localdomain:<port><path>, a listener the extension runs itself (port 9001 is
+ * reserved). types: enum clambda_telemetry_types flags. max_items (1,000-10,000), max_bytes
+ * (262,144-1,048,576) and timeout_ms (25-30,000) set the buffering; 0 keeps AWS's default
+ * (10,000, 262,144 and 1,000). Subscribe during init, before the first
+ * clambda_extension_next(). Blocks until the platform answers.
+ * Errors: CLAMBDA_EINVAL (NULL ext, types 0, port out of range, path not starting with '/' or
+ * holding quotes, backslashes or control bytes), CLAMBDA_EBADREQUEST (400 ValidationError: a
+ * value out of range), CLAMBDA_ESTATE (403), transport and status errors as for next. */
+CLAMBDA_API int clambda_extension_telemetry_subscribe(clambda_extension *ext, unsigned types,
+                                                      int port, const char *path,
+                                                      uint32_t max_items, uint32_t max_bytes,
+                                                      uint32_t timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -377,6 +377,74 @@ int clambda_extension_exit_error(clambda_extension *ext, const char *error_type,
     return report_error(ext, EXTENSION_API_PREFIX "/exit/error", error_type, message);
 }
 
+/* ---- Telemetry API ---- */
+
+static bool is_path_safe(const char *p)
+{
+    if (p == NULL || p[0] != '/' || strlen(p) > 1024) {
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)p; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Appends ,"key":value to out when value is set. */
+static int buffering_member(char *out, size_t cap, const char *key, uint32_t value)
+{
+    size_t len = strlen(out);
+    if (value == 0) {
+        return 0;
+    }
+    int n = snprintf(out + len, cap - len, "%s\"%s\":%lu", len > 1 ? "," : "", key,
+                     (unsigned long)value);
+    return n < 0 || (size_t)n >= cap - len ? -1 : 0;
+}
+
+int clambda_extension_telemetry_subscribe(clambda_extension *ext, unsigned types, int port,
+                                          const char *path, uint32_t max_items, uint32_t max_bytes,
+                                          uint32_t timeout_ms)
+{
+    static const char *const names[] = {"platform", "function", "extension"};
+    char list[64] = "";
+    char buffering[128] = "{";
+    if (ext == NULL || (types & 7u) == 0 || (types & ~7u) != 0 || port <= 0 || port > 65535 ||
+        !is_path_safe(path)) {
+        return CLAMBDA_EINVAL;
+    }
+    for (unsigned k = 0; k < 3; k++) {
+        if (types & (1u << k)) {
+            size_t len = strlen(list);
+            (void)snprintf(list + len, sizeof(list) - len, "%s\"%s\"", len ? "," : "", names[k]);
+        }
+    }
+    if (buffering_member(buffering, sizeof(buffering), "maxItems", max_items) < 0 ||
+        buffering_member(buffering, sizeof(buffering), "maxBytes", max_bytes) < 0 ||
+        buffering_member(buffering, sizeof(buffering), "timeoutMs", timeout_ms) < 0) {
+        return CLAMBDA_EINVAL;
+    }
+    size_t cap = strlen(path) + 512;
+    char *body = cl_alloc_malloc(cap);
+    if (body == NULL) {
+        return CLAMBDA_ENOMEM;
+    }
+    int n = snprintf(body, cap,
+                     "{\"schemaVersion\":\"2022-12-13\",\"types\":[%s],\"buffering\":%s},"
+                     "\"destination\":{\"protocol\":\"HTTP\","
+                     "\"URI\":\"http://sandbox.localdomain:%d%s\"}}",
+                     list, buffering, port, path);
+    struct cl_hdr hdrs[] = {{"Lambda-Extension-Identifier", ext->id},
+                            {"Content-Type", "application/json"}};
+    int rc = n < 0 || (size_t)n >= cap
+                 ? CLAMBDA_EINVAL
+                 : call(ext, "PUT", "/2022-07-01/telemetry", hdrs, 2, body, (size_t)n);
+    cl_alloc_free(body);
+    return rc;
+}
+
 /* ---- accessors ---- */
 
 static const char *or_empty(const char *s)

@@ -93,6 +93,9 @@ def test_metrics_and_metering_exact(serve):
     for _ in range(2):
         st, h, _ = srv.invoke("thr", b"{}")
         assert st == 429
+    # metering follows the answer (AWS answers at /response)
+    wait_until(lambda: len(metering(srv, "py")) == 4 and len(metering(srv, "arm")) == 1,
+               what="the invocations to be metered")
     s = parse(scrape(srv))
 
     recs = metering(srv, "py")
@@ -263,8 +266,9 @@ def test_logs_api_errors_raw(serve):
         sk.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Logs_20140328.FilterLogEvents\r\n"
                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         sk.close()
-    assert val(parse(scrape(srv)), "clambda_invocations_total", function="py",
-               outcome="success") == 1
+    # metering follows the answer (AWS answers at /response)
+    wait_until(lambda: val(parse(scrape(srv)), "clambda_invocations_total", function="py",
+                           outcome="success") == 1, what="the invocation to be metered")
 
 
 def test_bad_log_flags():

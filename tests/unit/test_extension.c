@@ -541,6 +541,49 @@ static void test_extension_exit_error_statuses(void **state)
     }
 }
 
+static void test_extension_telemetry_subscribe_sends_document(void **state)
+{
+    struct session s;
+    (void)state;
+    session_open(&s, 200, "\"OK\"", NULL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(
+                         s.ext, CLAMBDA_TELEMETRY_PLATFORM | CLAMBDA_TELEMETRY_FUNCTION, 4243,
+                         "/telemetry", 0, 0, 100),
+                     CLAMBDA_OK);
+    session_close(&s);
+    assert_int_equal(s.f.n_reqs, 2);
+    const char *req = s.f.reqs[1];
+    assert_true(strncmp(req, "PUT /2022-07-01/telemetry HTTP/1.1\r\n", 36) == 0);
+    assert_non_null(
+        strstr(req, "\r\nLambda-Extension-Identifier: 7c2a8b4e-1d3f-4e5a-9b6c-0d1e2f3a4b5c\r\n"));
+    assert_string_equal(req_body(req),
+                        "{\"schemaVersion\":\"2022-12-13\",\"types\":[\"platform\",\"function\"],"
+                        "\"buffering\":{\"timeoutMs\":100},\"destination\":{\"protocol\":\"HTTP\","
+                        "\"URI\":\"http://sandbox.localdomain:4243/telemetry\"}}");
+}
+
+static void test_extension_telemetry_subscribe_errors(void **state)
+{
+    struct session s;
+    (void)state;
+    session_open(&s, 400, "{\"errorMessage\":\"m\",\"errorType\":\"ValidationError\"}", NULL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(NULL, 1, 80, "/", 0, 0, 0),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(s.ext, 0, 80, "/", 0, 0, 0),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(s.ext, 8, 80, "/", 0, 0, 0),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(s.ext, 1, 0, "/", 0, 0, 0),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(s.ext, 1, 80, "x", 0, 0, 0),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(s.ext, 1, 80, "/a\"b", 0, 0, 0),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_extension_telemetry_subscribe(s.ext, 1, 80, "/", 10, 0, 0),
+                     CLAMBDA_EBADREQUEST);
+    session_close(&s);
+}
+
 static void test_extension_close_null(void **state)
 {
     (void)state;
@@ -673,6 +716,8 @@ int main(void)
         cmocka_unit_test(test_extension_next_error_statuses),
         cmocka_unit_test(test_extension_next_bad_arguments),
         cmocka_unit_test(test_extension_init_error_sends_document),
+        cmocka_unit_test(test_extension_telemetry_subscribe_sends_document),
+        cmocka_unit_test(test_extension_telemetry_subscribe_errors),
         cmocka_unit_test(test_extension_init_error_after_next),
         cmocka_unit_test(test_extension_exit_error_sends_document),
         cmocka_unit_test(test_extension_exit_error_statuses),

@@ -15,6 +15,7 @@
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "exec/envvars.h"
+#include "exec/platform_events.h"
 #include "observe/report.h"
 
 /* Read buffer for runtime output: the loop runs on one thread and libuv calls alloc and read
@@ -64,6 +65,7 @@ static void drain(struct env *e, uv_pipe_t *p, enum logs_source src)
             break;
         }
         logs_feed(e->log, src, out_buf, (size_t)n);
+        telemetry_feed(e->tel, TELEMETRY_FUNCTION, out_buf, (size_t)n);
     }
 }
 
@@ -86,6 +88,7 @@ static void on_out_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     enum logs_source src = st == (uv_stream_t *)&e->out_pipe ? LOGS_STDOUT : LOGS_STDERR;
     if (nread > 0) {
         logs_feed(e->log, src, (const uint8_t *)buf->base, (size_t)nread);
+        telemetry_feed(e->tel, TELEMETRY_FUNCTION, (const uint8_t *)buf->base, (size_t)nread);
     } else if (nread < 0) {
         logs_flush(e->log, src);
         (void)uv_read_stop(st);
@@ -119,9 +122,29 @@ static void meter(const struct env *e, const struct inv *inv, const struct repor
                                 .duration_ns = rep->duration_ns,
                                 .init_ns = rep->has_init ? rep->init_ns : 0,
                                 .is_cold = rep->has_init,
-                                .memory_mb = rep->memory_mb};
+                                .memory_mb = rep->memory_mb,
+                                .post_runtime_ns =
+                                    e->state == ENV_RESPONDED ? env_now_ns() - e->response_ns : 0};
     metrics_invocation(e->cfg.metrics, &m,
                        outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
+}
+
+/* platform.report for the finished invocation (before finish() leaves RESPONDED). */
+static void report_event(const struct env *e, const struct report *rep, enum inv_outcome outcome)
+{
+    bool post = e->state == ENV_RESPONDED;
+    struct platform_events_report r = {
+        .request_id = rep->request_id,
+        .status = rep->status ? rep->status : (outcome == INV_OK ? "success" : "error"),
+        .error_type = rep->error_type,
+        .duration_ns = rep->duration_ns,
+        .billed_ms = report_billed_ms(rep->duration_ns, rep->has_init ? rep->init_ns : 0),
+        .init_ns = rep->has_init ? rep->init_ns : 0,
+        .memory_mb = rep->memory_mb,
+        .max_memory_used_mb = rep->max_memory_used_mb,
+        .post_runtime_ns = post ? env_now_ns() - e->response_ns : 0,
+        .post_runtime_start_ms = e->response_epoch_ms};
+    platform_events_report(e->tel, &r);
 }
 
 /* Stops forwarding a streamed response to inv (the invocation is ending). */
@@ -176,8 +199,11 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     logs_attach(e->log, NULL);
     memcpy(e->last_id, inv->id, sizeof(e->last_id));
     meter(e, inv, &rep, r->outcome);
+    report_event(e, &rep, r->outcome);
     e->inv = NULL;
     e->started = false;
+    e->is_answered = false;
+    e->runtime_done = false;
     inv_complete(inv, r);
 }
 
@@ -211,6 +237,8 @@ static void log_init_report(struct env *e, const char *status, const char *error
     struct cl_buf text;
     const char *phase = e->cfg.suppressed_init ? "invoke" : "init";
     cl_buf_init(&text, 4096);
+    platform_events_init_done(e->tel, e->cfg.provisioned ? "provisioned-concurrency" : "on-demand",
+                              phase, status, error_type, env_now_ns() - e->spawn_ns);
     if (report_init_report_phase(&text, env_now_ns() - e->spawn_ns, phase, status, error_type) ==
         0) {
         logs_platform(e->log, &text);
@@ -260,12 +288,37 @@ static void exit_message(int ws, char *out, size_t cap)
 
 static void destroy(struct env *e)
 {
+    if (uv_is_closing((uv_handle_t *)&e->timer)) {
+        return; /* destroyed already */
+    }
+    ext_close(e->exts);
+    e->exts = NULL;
+    telemetry_close(e->tel);
+    e->tel = NULL;
     httpd_close(e->rapi); /* aborts a waiting next: on_next_abort clears next_conn */
     e->rapi = NULL;
     uv_close((uv_handle_t *)&e->out_pipe, on_handle_closed);
     uv_close((uv_handle_t *)&e->err_pipe, on_handle_closed);
     uv_close((uv_handle_t *)&e->exit_poll, on_handle_closed);
     uv_close((uv_handle_t *)&e->timer, on_handle_closed);
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Sends SHUTDOWN to the subscribed external extensions once (the others are killed) and arms
+ * the timer that kills what is left at the deadline. True when some got the event. */
+static bool shutdown_exts(struct env *e)
+{
+    if (e->exts == NULL || e->is_ext_shutdown) {
+        return false;
+    }
+    e->is_ext_shutdown = true;
+    const char *reason = e->shutdown_reason ? e->shutdown_reason : "spindown";
+    bool any = ext_shutdown(e->exts, reason, epoch_ms() + EXT_SHUTDOWN_MS);
+    if (any || ext_running(e->exts)) {
+        (void)uv_timer_start(&e->timer, on_timer, EXT_SHUTDOWN_MS, 0);
+    }
+    return any;
 }
 
 static void on_exit_ready(uv_poll_t *h, int status, int events)
@@ -302,17 +355,29 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     } else if (e->state == ENV_INIT) {
         log_init_report(e, "error", oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
     }
+    if (!e->stopping) {
+        e->shutdown_reason = "failure";
+    }
     mark_gone(e);
+    if (shutdown_exts(e) || ext_running(e->exts)) {
+        return; /* destroyed when the last extension has exited (env_on_ext_exit) */
+    }
     destroy(e);
 }
 
 static void env_stop(struct env *e, int sig, int grace_ms);
-
+/* What the extensions (ext.c) report: see struct ext_config. */
+static void on_ext_progress(void *arg);
+static void on_ext_error(void *arg, const char *name, const char *type);
+static void on_ext_exit(void *arg, const char *name, bool is_crash);
 static void on_timer(uv_timer_t *t)
 {
     struct env *e = t->data;
     if (e->stopping) {
-        (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
+        if (!e->exited) {
+            (void)sandbox_signal(&e->proc, SIGKILL); /* the grace period is over */
+        }
+        ext_kill(e->exts);
         return;
     }
     if (e->state == ENV_IDLE && e->inv == NULL) {
@@ -335,10 +400,16 @@ static void on_timer(uv_timer_t *t)
         }
     } else if (e->state == ENV_BUSY && e->inv) {
         char msg[96];
+        e->shutdown_reason = "timeout";
         (void)snprintf(msg, sizeof(msg), "Task timed out after %d.00 seconds",
                        e->cfg.fn->timeout_s);
         fail_platform(e, "Sandbox.Timedout", msg, "timeout", true);
     } else if (e->state == ENV_RESPONDED && e->inv) {
+        if (!ext_all_idle(e->exts)) { /* an extension overran the function timeout */
+            e->shutdown_reason = "timeout";
+            e->result_status = "timeout";
+            e->result_error_type = NULL;
+        }
         finish_posted(e); /* answered but never called next again */
     } else if (e->state == ENV_INIT) {
         log_init_report(e, "timeout", NULL); /* provisioned: nobody waits */
@@ -405,6 +476,18 @@ static int start_process(struct env *e, char *err, size_t errlen)
     char **envp = NULL;
     char *path = NULL;
     envvars_build(&in, &envp);
+    /* External extensions start before the runtime (isolation none only: under full isolation
+     * they would have to join the sandbox, which sandbox.h cannot do yet). */
+    struct ext_config xc = {.loop = e->cfg.loop,
+                            .log = e->log,
+                            .fn = fn,
+                            .account = e->cfg.account,
+                            .tel = e->tel,
+                            .on_progress = on_ext_progress,
+                            .on_error = on_ext_error,
+                            .on_exit = on_ext_exit,
+                            .arg = e};
+    ext_open(&xc, e->cfg.full == NULL ? fn->opt_dir : NULL, envp, &e->exts);
     struct sandbox_spec spec = make_spec(&e->cfg, envp, &path);
     int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
@@ -473,6 +556,11 @@ static int open_rapi(struct env *e, char *err, size_t errlen)
     return start_process(e, err, errlen);
 }
 
+static const char *init_type(const struct env *e)
+{
+    return e->cfg.provisioned ? "provisioned-concurrency" : "on-demand";
+}
+
 static int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
                      size_t errlen)
 {
@@ -487,11 +575,16 @@ static int env_spawn(const struct env_config *cfg, struct inv *first, struct env
         return rc;
     }
     logs_set_limits(e->log, cfg->log_max_bytes, cfg->log_retain_bytes);
+    telemetry_new(cfg->loop, &e->tel);
+    platform_events_init_start(e->tel, init_type(e), cfg->suppressed_init ? "invoke" : "init",
+                               cfg->fn->name, cfg->fn->version, cfg->fn->memory_mb);
     rc = open_rapi(e, err, errlen);
     if (rc == 0 && open_handles(e) < 0) {
         abort();
     }
     if (rc < 0) {
+        ext_close(e->exts);
+        telemetry_close(e->tel);
         httpd_close(e->rapi);
         logs_close(e->log);
         free(e);
@@ -540,6 +633,8 @@ static void env_deliver(struct env *e, struct inv *inv)
     e->state = ENV_BUSY;
     if (!resumed) {
         e->start_ns = now;
+        e->start_epoch_ms = epoch_ms();
+        platform_events_start(e->tel, inv->id, e->cfg.fn->version);
         e->started = true;
         logs_attach(e->log, inv->tail);
         cl_buf_init(&text, 4096);
@@ -551,7 +646,8 @@ static void env_deliver(struct env *e, struct inv *inv)
     uint64_t timeout_ms = (uint64_t)e->cfg.fn->timeout_s * 1000;
     uint64_t used_ms = (now - e->start_ns) / 1000000;
     uint64_t left_ms = used_ms < timeout_ms ? timeout_ms - used_ms : 1;
-    (void)snprintf(deadline, sizeof(deadline), "%lld", (long long)epoch_ms() + (long long)left_ms);
+    int64_t deadline_ms = epoch_ms() + (int64_t)left_ms;
+    (void)snprintf(deadline, sizeof(deadline), "%lld", (long long)deadline_ms);
     h[n++] = (struct httpd_header){"Content-Type", "application/json"};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Aws-Request-Id", inv->id};
     h[n++] = (struct httpd_header){"Lambda-Runtime-Deadline-Ms", deadline};
@@ -562,7 +658,9 @@ static void env_deliver(struct env *e, struct inv *inv)
     }
     struct httpd_conn *c = e->next_conn;
     e->next_conn = NULL;
+    httpd_conn_set_abort(c, NULL, NULL);
     httpd_respond(c, 200, h, n, inv->payload, inv->len);
+    ext_invoke(e->exts, inv, deadline_ms); /* at the same time as the runtime's event */
     (void)uv_timer_start(&e->timer, on_timer, left_ms, 0);
 }
 
@@ -571,16 +669,70 @@ static void become_idle(struct env *e, struct httpd_conn *c)
     e->state = ENV_IDLE;
     e->next_conn = c;
     e->idle_ns = env_now_ns();
-    httpd_conn_set_abort(c, on_next_abort, e);
+    if (c) {
+        httpd_conn_set_abort(c, on_next_abort, e);
+    }
     if (e->proc.full != NULL) { /* freeze soon, unless an event comes first (env_deliver) */
         (void)uv_timer_start(&e->timer, on_timer, ENV_FREEZE_DELAY_MS, 0);
+    }
+}
+
+/* Keeps the runtime's `next` waiting until the extensions are done. */
+static void hold_next(struct env *e, struct httpd_conn *c)
+{
+    e->next_conn = c;
+    httpd_conn_set_abort(c, on_next_abort, e);
+}
+
+static void log_extensions(struct env *e)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, 8192);
+    ext_log_ready(e->exts, &text);
+    if (text.len > 0) {
+        logs_platform(e->log, &text);
+    }
+    cl_buf_fini(&text);
+}
+
+/* The runtime and every extension called next after the invocation: it ends now. */
+static void complete_invocation(struct env *e)
+{
+    struct httpd_conn *c = e->next_conn;
+    e->next_conn = NULL;
+    (void)uv_timer_stop(&e->timer);
+    finish_posted(e);
+    become_idle(e, c);
+    e->cfg.on_idle(e, e->cfg.arg);
+}
+
+static void on_ext_progress(void *arg)
+{
+    struct env *e = arg;
+    if (e->stopping || !ext_all_idle(e->exts) || e->next_conn == NULL) {
+        return;
+    }
+    if (e->state == ENV_INIT) {
+        struct httpd_conn *c = e->next_conn;
+        e->next_conn = NULL;
+        env_on_next(e, c);
+    } else if (e->state == ENV_RESPONDED && e->runtime_done) {
+        complete_invocation(e);
     }
 }
 
 void env_on_next(struct env *e, struct httpd_conn *c)
 {
     if (e->state == ENV_INIT) {
+        ext_close_registration(e->exts);
+        if (!ext_all_idle(e->exts)) {
+            hold_next(e, c); /* init ends when the extensions are done too */
+            return;
+        }
+        log_extensions(e);
         e->init_ns = env_now_ns() - e->spawn_ns;
+        platform_events_init_done(e->tel, init_type(e), e->cfg.suppressed_init ? "invoke" : "init",
+                                  "success", NULL, e->init_ns);
         /* AWS: no Init Duration in provisioned REPORTs; a suppressed init is in Duration */
         e->report_init = !e->cfg.provisioned && !e->cfg.suppressed_init;
         e->is_initialised = true;
@@ -592,13 +744,43 @@ void env_on_next(struct env *e, struct httpd_conn *c)
             return;
         }
     } else if (e->state == ENV_RESPONDED) {
-        (void)uv_timer_stop(&e->timer);
-        finish_posted(e);
-        become_idle(e, c);
+        e->runtime_done = true;
+        hold_next(e, c);
+        if (ext_all_idle(e->exts)) {
+            complete_invocation(e);
+        }
+        return;
     } else {
         become_idle(e, c); /* IDLE: the runtime reconnected after dropping its `next` */
     }
     e->cfg.on_idle(e, e->cfg.arg);
+}
+
+static void standin_done(struct inv *inv, const struct inv_result *r)
+{
+    (void)r;
+    inv_free(inv);
+}
+
+/* Answers the caller with the posted result now (AWS answers at /response). The rest of the
+ * invocation (the runtime's next, the extensions' post-runtime work, END, REPORT, metering)
+ * runs on a stand-in invocation with the same ids, which nobody waits for. */
+static void answer_early(struct env *e)
+{
+    struct inv *real = e->inv;
+    struct inv *standin = inv_new(real->function, real->arn, NULL, 0, false, standin_done);
+    memcpy(standin->id, real->id, sizeof(standin->id));
+    memcpy(standin->trace, real->trace, sizeof(standin->trace));
+    inv_set_version(standin, real->version);
+    standin->is_async = real->is_async;
+    stream_detach(e, real);
+    logs_attach(e->log, NULL);
+    e->inv = standin;
+    e->is_answered = true;
+    struct inv_result r = e->result;
+    r.body = e->result_body;
+    r.content_type = e->result_ctype;
+    inv_complete(real, &r);
 }
 
 void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_t len,
@@ -612,6 +794,16 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->result_status = status;
     e->result_error_type = error_type;
     e->state = ENV_RESPONDED;
+    e->response_ns = env_now_ns();
+    e->response_epoch_ms = epoch_ms();
+    platform_events_runtime_done(e->tel, e->inv->id, outcome == INV_OK ? "success" : "error",
+                                 error_type, e->response_ns - e->start_ns, len, e->start_epoch_ms);
+    /* A streamed answer ends with the stream; a caller that wants the log tail without
+     * extensions waits for END and REPORT (the runtime's next follows at once). */
+    if (!e->is_answered && e->inv->chunk == NULL &&
+        (e->inv->tail == NULL || ext_count(e->exts) > 0)) {
+        answer_early(e);
+    }
 }
 
 static void on_stream_resume(void *producer)
@@ -703,7 +895,56 @@ static void env_stop(struct env *e, int sig, int grace_ms)
     if (sig != SIGKILL) {
         (void)uv_timer_start(&e->timer, on_timer, (uint64_t)grace_ms, 0);
     }
+    /* then SHUTDOWN to the extensions, within EXT_SHUTDOWN_MS (a longer grace wins) */
+    if (shutdown_exts(e) && sig != SIGKILL && grace_ms > EXT_SHUTDOWN_MS) {
+        (void)uv_timer_start(&e->timer, on_timer, (uint64_t)grace_ms, 0);
+    }
     mark_gone(e);
+}
+
+/* Extension.InitError, .ExitError or .Crash: fails init, or resets the environment (an
+ * attached invocation fails unless its caller has its answer). */
+static void ext_failed(struct env *e, const char *name, const char *type)
+{
+    char msg[320];
+    (void)snprintf(msg, sizeof(msg), "Extension %s failed: %s", name, type);
+    if (e->state == ENV_INIT) {
+        log_init_report(e, "error", type);
+        if (e->inv) {
+            fail_platform(e, type, msg, "error", false);
+        }
+    } else if (e->state == ENV_BUSY && e->inv) {
+        fail_platform(e, type, msg, "error", false);
+    } else if (e->state == ENV_RESPONDED && e->inv) {
+        e->result_status = "error";
+        e->result_error_type = type;
+        finish_posted(e);
+    }
+    e->shutdown_reason = "failure";
+    env_stop(e, SIGKILL, 0);
+}
+
+static void on_ext_error(void *arg, const char *name, const char *type)
+{
+    struct env *e = arg;
+    if (!e->stopping) {
+        ext_failed(e, name, type);
+    }
+}
+
+static void on_ext_exit(void *arg, const char *name, bool is_crash)
+{
+    struct env *e = arg;
+    if (!e->stopping && is_crash) {
+        ext_failed(e, name, "Extension.Crash");
+    } else if (e->stopping && e->exited && !ext_running(e->exts)) {
+        destroy(e);
+    }
+}
+
+static bool env_finishing(const struct env *e)
+{
+    return e->state == ENV_RESPONDED && !e->stopping;
 }
 
 static uint64_t env_idle_since(const struct env *e)
@@ -735,4 +976,5 @@ const struct env_ops env_default_ops = {.spawn = env_spawn,
                                         .initialised = env_initialised,
                                         .idle_since = env_idle_since,
                                         .config = env_config,
+                                        .finishing = env_finishing,
                                         .now_ns = env_now_ns};

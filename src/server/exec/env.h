@@ -4,9 +4,12 @@
  *
  *   INIT --first next--> IDLE --deliver--> BUSY --/response or /error--> RESPONDED --next--> IDLE
  *
- * An invocation is answered when the runtime calls `next` after posting its result (as AWS's
- * emulator does), so a finished environment is always idle again before its caller hears
- * back. Init failure, timeout, a crash or an exit kill the environment; the pool is told once
+ * The caller gets the result when the runtime posts it (as AWS does; a caller that wants the
+ * log tail of an environment without extensions waits for END and REPORT instead). The
+ * invocation ends, is logged and metered when the runtime has called `next` again and every
+ * INVOKE-subscribed extension has called event/next (ext.h), within the function timeout; the
+ * pool queues a sequential client's next request for such a finishing environment rather than
+ * cold-start. Init failure, timeout, a crash or an exit kill the environment; the pool is told once
  * through on_gone and forgets it; the environment frees itself when libuv has closed its
  * handles. The pool reaches environments only through struct env_ops (env_default_ops), so
  * that its policy can be tested with a fake (docs/internals/pool.md). */
@@ -100,6 +103,10 @@ struct env_ops {
     uint64_t (*idle_since)(const struct env *e);
     /* The configuration it was spawned with (owner, provisioned, fn; borrowed). */
     const struct env_config *(*config)(const struct env *e);
+    /* True while the caller has its answer but the environment is still finishing the
+     * invocation (the runtime's next, extensions' post-runtime work): it will be available
+     * soon, so the pool queues the next request for it rather than cold-start. May be NULL. */
+    bool (*finishing)(const struct env *e);
     /* Monotonic clock in ns (uv_hrtime for real environments); the pool's clock too. */
     uint64_t (*now_ns)(void);
 };

@@ -5,6 +5,7 @@
 #define CLAMBDA_SERVER_ENV_INT_H
 
 #include "exec/env.h"
+#include "exec/ext.h"
 #include "http/httpd.h"
 #include "observe/logs.h"
 #include "sandbox.h"
@@ -51,6 +52,18 @@ struct env {
     struct httpd_conn *stream_conn;
     uint64_t stream_bytes;
     bool stream_oversized;
+    /* Extensions (ext.c): the runtime's `next` is held (next_conn, state INIT or RESPONDED)
+     * until every extension is done; the caller may have had its answer at /response already
+     * (inv is then a stand-in carrying the request's ids, see answer_early). */
+    struct ext_set *exts;
+    struct telemetry *tel;       /* Telemetry/Logs API subscriptions */
+    int64_t start_epoch_ms;      /* the invocation's start (telemetry spans) */
+    int64_t response_epoch_ms;   /* when the runtime posted its result */
+    uint64_t response_ns;        /* the same, monotonic (PostRuntimeExtensionsDuration) */
+    const char *shutdown_reason; /* for SHUTDOWN events: "spindown", "timeout", "failure" */
+    bool is_answered;            /* the caller has its result; inv is the stand-in */
+    bool runtime_done;           /* RESPONDED: the runtime asked for its next event */
+    bool is_ext_shutdown;        /* SHUTDOWN sent (or nobody to send it to) */
 };
 
 /* Handles one request on the environment's Runtime API listener (rapi.c). */

@@ -380,6 +380,18 @@ static bool at_reserved_limit(const struct pool *p, const struct pool_fn *f)
     return busy >= (size_t)reserved;
 }
 
+/* True when an environment of f has answered its caller and is finishing its invocation
+ * (extensions' post-runtime work): a sequential client's next request should wait for it. */
+static bool finishing_env(const struct pool *p, const struct pool_fn *f)
+{
+    for (size_t i = 0; p->ops->finishing && i < f->n_envs; i++) {
+        if (p->ops->finishing(f->envs[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
 {
     if (at_reserved_limit(p, f)) {
@@ -389,6 +401,9 @@ static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
     if (e) {
         p->ops->deliver(e, inv);
         return true;
+    }
+    if (finishing_env(p, f)) {
+        return false; /* wait for it (on_env_idle) rather than cold-start, as AWS does */
     }
     return spawn_for(p, f, inv);
 }
@@ -547,7 +562,13 @@ static void expire_waiters(struct pool *p, struct pool_fn *f, uint64_t now, bool
         if (all || (!inv->is_async && now >= inv->wait_until_ns)) {
             *link = inv->next;
             inv->next = NULL;
-            throttle(p, f, inv);
+            /* it waited for a finishing environment: cold-start after all when allowed */
+            bool was = p->dispatching;
+            p->dispatching = true;
+            if (all || at_reserved_limit(p, f) || !spawn_env(p, f, inv, false)) {
+                throttle(p, f, inv);
+            }
+            p->dispatching = was;
             continue;
         }
         f->wait_tail = inv;

@@ -76,7 +76,7 @@ static bool is_json(const uint8_t *p, size_t len)
 
 static void handle_next(struct env *e, struct httpd_conn *c)
 {
-    if (e->state == ENV_BUSY || (e->state == ENV_IDLE && e->next_conn != NULL)) {
+    if (e->state == ENV_BUSY || (e->state != ENV_DEAD && e->next_conn != NULL)) {
         reply_state(c, state_name(e), "Ready");
         return;
     }
@@ -330,6 +330,9 @@ void rapi_handle(struct httpd_conn *c, const struct http1_request *req, void *us
     bool is_post = strcmp(req->method, "POST") == 0;
     static const char next[] = RAPI_INVOCATION "next";
     static const char init_error[] = RAPI_PREFIX "init/error";
+    if (ext_handle(e->exts, c, req)) {
+        return; /* the Extensions API (ext.c) shares the listener */
+    }
     if (e->state == ENV_DEAD) {
         reply(c, 500,
               "{\"errorMessage\":\"Internal Server Error\","

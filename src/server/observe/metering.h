@@ -35,6 +35,7 @@ struct metering_record {
     uint64_t init_ns; /* billed init (0 when none) */
     bool is_cold;     /* the first invocation of an environment */
     int memory_mb;
+    uint64_t post_runtime_ns; /* PostRuntimeExtensionsDuration: extensions after the runtime */
     /* Filled by metering_compute(): */
     uint64_t billed_ms;
     double gb_seconds;    /* billed_ms * memory_mb / 1024000 */

@@ -36,6 +36,7 @@ struct mfn {
     struct hist duration, init;
     uint64_t billed_ms;
     double gb_seconds, duration_cost, request_cost;
+    double post_runtime_ms; /* PostRuntimeExtensionsDuration, summed */
     struct metrics_live live;
     struct metering_file meter;
 };
@@ -149,6 +150,7 @@ void metrics_invocation(struct metrics *m, struct metering_record *r, enum metri
         hist_observe(&f->init, r->init_ns);
     }
     f->billed_ms += r->billed_ms;
+    f->post_runtime_ms += (double)r->post_runtime_ns / 1e6;
     f->gb_seconds += r->gb_seconds;
     f->duration_cost += r->duration_cost;
     f->request_cost += r->request_cost;
@@ -261,8 +263,10 @@ static double simple_value(const struct mfn *f, size_t k)
         return (double)f->live.envs_alive;
     case 7:
         return (double)f->live.envs_idle;
-    default:
+    case 8:
         return (double)f->live.queue_depth;
+    default:
+        return f->post_runtime_ms;
     }
 }
 
@@ -279,6 +283,8 @@ static const struct {
     {"clambda_environments_alive", "gauge", "Execution environments alive."},
     {"clambda_environments_idle", "gauge", "Execution environments idle and warm."},
     {"clambda_async_queue_depth", "gauge", "Asynchronous invocations waiting to run."},
+    {"clambda_post_runtime_extensions_duration_milliseconds_total", "counter",
+     "Time extensions worked after the runtime's answer (AWS PostRuntimeExtensionsDuration)."},
 };
 
 static int render_outcomes(struct cl_buf *out, struct metrics *m)

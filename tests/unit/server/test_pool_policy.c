@@ -38,7 +38,8 @@ struct fake_env {
     bool waiting;     /* a `next` is waiting: idle */
     bool gone;        /* on_gone sent (stopped or exited) */
     bool exited;
-    int stop_sig; /* 0 until stopped */
+    bool finishing; /* answered at /response, extensions still at work */
+    int stop_sig;   /* 0 until stopped */
     uint64_t idle_ns;
 };
 
@@ -156,6 +157,12 @@ static const struct env_config *fake_config(const struct env *e)
     return &cfake_of(e)->cfg;
 }
 
+static bool fake_finishing(const struct env *e)
+{
+    const struct fake_env *fe = cfake_of(e);
+    return fe->finishing && !fe->gone;
+}
+
 static uint64_t fake_now_ns(void)
 {
     return fk.now;
@@ -170,6 +177,7 @@ static const struct env_ops fake_ops = {.spawn = fake_spawn,
                                         .initialised = fake_initialised,
                                         .idle_since = fake_idle_since,
                                         .config = fake_config,
+                                        .finishing = fake_finishing,
                                         .now_ns = fake_now_ns};
 
 /* ---- the runtimes' side ---- */
@@ -207,6 +215,25 @@ static void fake_answer(int i)
     if (!fe->gone) {
         become_idle(fe);
     }
+}
+
+/* Environment i's runtime posts its result (the caller is answered) while its extensions still
+ * work on the invocation; fake_finish(i) ends it. */
+static void fake_respond(int i)
+{
+    struct fake_env *fe = fk.envs[i];
+    struct inv *inv = fe->inv;
+    fe->inv = NULL;
+    fe->finishing = true;
+    struct inv_result r = {.outcome = INV_OK, .body = (const uint8_t *)"\"ok\"", .len = 4};
+    inv_complete(inv, &r);
+}
+
+static void fake_finish(int i)
+{
+    struct fake_env *fe = fk.envs[i];
+    fe->finishing = false;
+    become_idle(fe);
 }
 
 /* Environment i's process exits (a crash, or the end after a stop): an attached invocation
@@ -446,6 +473,47 @@ static void test_pool_submit_reuses_warm_env(void **state)
     assert_int_equal(env_holding("b"), 0);
     fake_answer(0);
     assert_ok("b");
+}
+
+/* A sequential client's next request waits for the environment that answered it and is
+ * finishing (extensions after the answer) rather than cold-start. */
+static void test_pool_submit_waits_for_finishing_env(void **state)
+{
+    (void)state;
+    open_pool(8, 300, 1000);
+    assert_int_equal(put("f", NULL), POOL_ADDED);
+    submit("a");
+    fake_init(0);
+    fake_respond(0);
+    assert_ok("a");
+    submit("b");
+    assert_int_equal(fk.n_envs, 1);
+    assert_pending("b");
+    fake_finish(0);
+    assert_int_equal(env_holding("b"), 0);
+    fake_answer(0);
+    assert_ok("b");
+}
+
+/* ... but only for the throttle wait: then it cold-starts when it may. */
+static void test_pool_finishing_env_too_slow_cold_starts(void **state)
+{
+    (void)state;
+    open_pool(8, 300, 1000);
+    assert_int_equal(put("f", NULL), POOL_ADDED);
+    submit("a");
+    fake_init(0);
+    fake_respond(0);
+    submit("b");
+    assert_pending("b");
+    fk.now += 1000 * MS;
+    run_tick();
+    assert_int_equal(fk.n_envs, 2);
+    assert_int_equal(env_holding("b"), 1);
+    fake_init(1);
+    fake_answer(1);
+    assert_ok("b");
+    fake_finish(0);
 }
 
 static void test_pool_submit_picks_most_recently_used(void **state)
@@ -929,6 +997,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         POLICY_TEST(test_pool_submit_reuses_warm_env),
+        POLICY_TEST(test_pool_submit_waits_for_finishing_env),
+        POLICY_TEST(test_pool_finishing_env_too_slow_cold_starts),
         POLICY_TEST(test_pool_submit_picks_most_recently_used),
         POLICY_TEST(test_pool_submit_scales_out),
         POLICY_TEST(test_pool_submit_spawn_failure_fails_invocation),
