@@ -212,6 +212,7 @@ static void finish_posted(struct env *e)
 {
     struct inv_result r = e->result;
     r.body = e->result_body;
+    r.owner = &e->result_body;
     r.content_type = e->result_ctype;
     finish(e, &r, e->result_status, e->result_error_type, false);
     free(e->result_body);
@@ -779,6 +780,7 @@ static void answer_early(struct env *e)
     e->is_answered = true;
     struct inv_result r = e->result;
     r.body = e->result_body;
+    r.owner = &e->result_body; /* the caller may take it; the stand-in needs no body */
     r.content_type = e->result_ctype;
     inv_complete(real, &r);
 }

@@ -29,6 +29,10 @@ struct inv_result {
     size_t len;
     const char *content_type;
     const char *reason; /* INV_THROTTLED: TooManyRequestsException Reason */
+    /* When non-NULL, *owner == body is the producer's malloc'd buffer, and the done callback
+     * may take it (set *owner = NULL, free it later) instead of copying it: a 6 MB answer is
+     * then handed to the socket writer as it is. */
+    uint8_t **owner;
 };
 
 /* Called exactly once per invocation; usually frees it (inv_free). */
