@@ -184,7 +184,11 @@ static void nl_init(struct nlreq *r, int type, int flags, const void *fam, size_
 
 static struct rtattr *nl_attr(struct nlreq *r, int type, const void *data, size_t len)
 {
-    struct rtattr *a = (struct rtattr *)((char *)&r->h + NLMSG_ALIGN(r->h.nlmsg_len));
+    size_t off = NLMSG_ALIGN(r->h.nlmsg_len);
+    if (off + RTA_ALIGN(RTA_LENGTH(len)) > sizeof(*r)) {
+        abort(); /* requests are a few fixed, small attributes: a bug, never input */
+    }
+    struct rtattr *a = (struct rtattr *)((char *)r + off);
     a->rta_type = (unsigned short)type;
     a->rta_len = (unsigned short)RTA_LENGTH(len);
     if (len > 0) {
