@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 #include "catalog/catalog.h"
 #include "http/httpd.h"
 #include "http/url.h"

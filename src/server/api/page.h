@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "api/call.h"
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 
 /* Checks a MaxItems query value (absent = NULL is fine): an integer 1-10000, else
  * InvalidParameterValueException (not an integer) or ValidationException (out of range). OUT:

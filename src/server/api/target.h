@@ -11,7 +11,7 @@
 #define CLAMBDA_SERVER_API_TARGET_H
 
 #include "api/call.h"
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 #include "base/func.h"
 #include "http/url.h"
 

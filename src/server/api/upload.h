@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 #include "state/code.h"
 
 /* Which operation, so where its code is: Code, the body or Content (ZipFile or

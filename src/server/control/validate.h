@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 
 /* Largest compact-JSON size of Environment.Variables (AWS: 4 KB). */
 #define VALIDATE_ENV_MAX 4096

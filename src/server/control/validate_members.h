@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 
 /* Checks the members' JSON types (is_create: CreateFunction, which also takes
  * CodeSigningConfigArn). 0, or -EINVAL with *err set to InvalidRequestContentException. */

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api/arn.h"
 #include "auth/creds.h"
 #include "auth/sigv4.h"
 #include "base/ids.h"
@@ -567,8 +568,7 @@ static bool run(struct call_ctx *ctl, struct url_call *uc, const struct http1_re
         send_simple(uc, 404, "{\"Message\":\"Not Found\"}", NULL);
         return false;
     }
-    char *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s%s%s", ctl->region, ctl->account,
-                          t->name, *t->qualifier ? ":" : "", t->qualifier);
+    char *arn = arn_function(ctl->region, ctl->account, t->name, t->qualifier);
     struct inv *inv = inv_new(fn->name, arn, NULL, 0, false, on_done);
     free(arn);
     inv_set_version(inv, fn->version);
@@ -633,7 +633,7 @@ int funcurl_put_default(struct call_ctx *ctl, const char *name, const char *auth
     ids_hex(id, 16);
     ids_now_iso(now, 6, "Z");
     char *address = xasprintf("http://%s.lambda-url.%s.localhost:%d/", id, ctl->region, port);
-    char *arn = xasprintf("arn:aws:lambda:%s:%s:function:%s", ctl->region, ctl->account, name);
+    char *arn = arn_function(ctl->region, ctl->account, name, NULL);
     json_t *cors = cors_json ? json_loads(cors_json, 0, NULL) : NULL;
     json_t *cfg = json_pack(
         "{s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "FunctionUrl", address, "FunctionArn", arn, "AuthType",

@@ -14,9 +14,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/validate_err.h"
+#include "base/xalloc.h"
 
 #define BUCKET_PATTERN "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$"
 #define GETOBJECT      "Error occurred while GetObject. S3 Error Code: "
@@ -39,18 +43,12 @@ static int fail(struct err *err, int rc, int status, const char *type, const cha
 
 /* ---- model constraints (ValidationException) ---- */
 
-/* The model errors found so far, joined as AWS joins them. */
-struct found {
-    int n;
-    struct cl_buf msg;
-};
-
 /* Bytes of a value quoted in a message: a 1,024-character key (what the model allows) of
  * 1-byte characters is quoted whole; longer values are cut at a character boundary, so that
  * the message stays readable (AWS quotes such values whole; the cut is ours). */
 #define QUOTE_MAX 1100
 
-static void add(struct found *f, const char *value, size_t len, const char *prefix,
+static void add(struct validate_err_list *f, const char *value, size_t len, const char *prefix,
                 const char *member, const char *constraint)
 {
     if (len > QUOTE_MAX) {
@@ -59,11 +57,11 @@ static void add(struct found *f, const char *value, size_t len, const char *pref
             len--; /* not inside a UTF-8 sequence */
         }
     }
-    if (f->n++ > 0) {
-        (void)cl_buf_append_str(&f->msg, "; ");
-    }
-    (void)cl_buf_printf(&f->msg, "Value '%.*s' at '%s%s' failed to satisfy constraint: %s",
-                        (int)len, value, prefix, member, constraint);
+    char *v = xstrndup(value, len);
+    char *m = xasprintf("%s%s", prefix, member);
+    validate_err_add(f, v, m, "%s", constraint);
+    free(m);
+    free(v);
 }
 
 /* Characters, as the model counts them (UTF-8 continuation bytes are not counted). */
@@ -89,8 +87,8 @@ static bool bucket_pattern_ok(const char *s, size_t len)
 }
 
 /* Length constraints of one member: min..max characters. */
-static void check_length(struct found *f, const char *value, size_t len, const char *prefix,
-                         const char *member, size_t min, size_t max)
+static void check_length(struct validate_err_list *f, const char *value, size_t len,
+                         const char *prefix, const char *member, size_t min, size_t max)
 {
     char constraint[64];
     size_t n = chars(value, len);
@@ -105,9 +103,9 @@ static void check_length(struct found *f, const char *value, size_t len, const c
 /* The Lambda model's constraints on the three members, in their order. */
 static int check_model(const struct code_ref *ref, struct err *err)
 {
-    struct found f = {0};
+    struct validate_err_list f;
+    validate_err_list_init(&f);
     const char *p = ref->member_prefix ? ref->member_prefix : "";
-    cl_buf_init(&f.msg, (size_t)64 << 10);
     if (!bucket_pattern_ok(ref->bucket, ref->bucket_len)) {
         add(&f, ref->bucket, ref->bucket_len, p, "s3Bucket",
             "Member must satisfy regular expression pattern: " BUCKET_PATTERN);
@@ -117,13 +115,7 @@ static int check_model(const struct code_ref *ref, struct err *err)
     if (ref->version) {
         check_length(&f, ref->version, ref->version_len, p, "s3ObjectVersion", 1, 1024);
     }
-    int rc = 0;
-    if (f.n > 0) {
-        rc = fail(err, -EINVAL, 400, "ValidationException", "%d validation error%s detected: %s",
-                  f.n, f.n > 1 ? "s" : "", cl_buf_str(&f.msg));
-    }
-    cl_buf_fini(&f.msg);
-    return rc;
+    return validate_err_list_done(&f, err); /* the one ValidationException formatter */
 }
 
 /* ---- what a directory can hold ---- */

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 #include "base/xalloc.h"
 
 static void test_validate_err_one(void **state)

@@ -7,8 +7,8 @@
  * (InvalidRequestContentException) and semantic refusals (InvalidParameterValueException).
  * Used by control/validate, control/validate_members, api/page, api/target and api/upload;
  * api/call answers a struct err (call_reject). Pure: no I/O. */
-#ifndef CLAMBDA_SERVER_API_VALIDATE_ERR_H
-#define CLAMBDA_SERVER_API_VALIDATE_ERR_H
+#ifndef CLAMBDA_SERVER_BASE_VALIDATE_ERR_H
+#define CLAMBDA_SERVER_BASE_VALIDATE_ERR_H
 
 #include "base/err.h"
 #include "cl_buf.h"
@@ -55,4 +55,4 @@ void validate_err_add(struct validate_err_list *l, const char *value, const char
  * with *err set to the ValidationException "N validation error(s) detected: e1; e2; ...". */
 int validate_err_list_done(struct validate_err_list *l, struct err *err);
 
-#endif /* CLAMBDA_SERVER_API_VALIDATE_ERR_H */
+#endif /* CLAMBDA_SERVER_BASE_VALIDATE_ERR_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* AWS's validation messages and the error carrier; see validate_err.h. */
-#include "api/validate_err.h"
+#include "base/validate_err.h"
 
 #include <errno.h>
 #include <stdarg.h>
