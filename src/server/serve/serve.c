@@ -467,7 +467,14 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                    .loop = &s->loop};
     routes_init(&s->control);
     async_set_qualifiers(s->async, s->store, s->control.aliases);
-    struct httpd_config hc = {o->host, o->port, INVOKE_MAX_SYNC, 4096, "api"};
+    struct httpd_config hc = {o->host,
+                              o->port,
+                              INVOKE_MAX_SYNC,
+                              (size_t)o->max_conns,
+                              "api",
+                              (uint64_t)o->header_timeout_s * 1000,
+                              (uint64_t)o->body_timeout_s * 1000,
+                              (uint64_t)o->idle_timeout_s * 1000};
     int rc = httpd_open(&s->loop, &hc, routes_handle, &s->control, &s->api);
     if (rc < 0) {
         log_error("listen on %s:%d: %s", o->host, o->port, uv_strerror(rc));
