@@ -694,8 +694,8 @@ static void on_connection(uv_stream_t *ls, int status)
     uv_os_fd_t fd = -1;
     if (s->n_conns > s->cfg.max_conns) { /* accepted and closed: the backlog stays free */
         if (!s->at_cap) {
-            log_warn("%s: %zu connections open, the cap (clambda serve --max-connections): "
-                     "new connections are closed until some end",
+            log_warn("%s: connection cap reached (%zu open): new connections are closed at "
+                     "once until some end",
                      s->cfg.server, s->cfg.max_conns);
             s->at_cap = true;
         }
