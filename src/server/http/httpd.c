@@ -289,6 +289,7 @@ static bool feed(struct httpd_conn *c, const uint8_t *data, size_t len, size_t *
     c->body_streaming = false;
     c->keep_alive = c->parser.req.keep_alive;
     c->abort_fn = NULL;
+    conn_arm(c, false); /* stopped: an answer given at once must start a new idle time */
     c->srv->fn(c, &c->parser.req, c->srv->user);
     return true;
 }

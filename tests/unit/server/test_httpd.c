@@ -443,6 +443,24 @@ static void test_httpd_idle_timeout(void **state)
     close(fd);
 }
 
+/* Requests closer together than the idle timeout, each answered at once, keep a connection
+ * open longer than that timeout: each answer starts a new idle time. */
+static void test_httpd_busy_connection_not_idle(void **state)
+{
+    (void)state;
+    int fd = dial();
+    char buf[1024];
+    for (int i = 0; i < 4; i++) {
+        send_all(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        ssize_t r = recv(fd, buf, sizeof(buf) - 1, 0);
+        assert_true(r > 0);
+        buf[r] = '\0';
+        assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+        (void)usleep(SHORT_MS * 2 / 3 * 1000);
+    }
+    close(fd);
+}
+
 /* An answer slower than every timeout still arrives, and the connection stays usable. */
 static void test_httpd_slow_answer_not_timed(void **state)
 {
@@ -513,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_httpd_body_timeout, setup_short, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_idle_timeout, setup_short, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_slow_answer_not_timed, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_busy_connection_not_idle, setup_short, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_malformed_json_error, setup_short, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_connection_cap, setup_short, teardown),
     };
