@@ -36,6 +36,10 @@ static const struct cli_opt opts[] = {
     {0, "auth", "MODE", "none or sigv4 (verify AWS Signature V4)", "none sigv4"},
     {0, "credentials", "FILE", "access keys for --auth sigv4: KEY SECRET ACCOUNT per line",
      "@file"},
+    {0, "header-timeout", "SECONDS", "limit on reading a request's head (default 60)", NULL},
+    {0, "body-timeout", "SECONDS", "limit between two reads of a request body (default 60)", NULL},
+    {0, "idle-timeout", "SECONDS", "keep-alive connection idle limit (default 75)", NULL},
+    {0, "max-connections", "N", "open connections of the API listener (default 4096)", NULL},
 };
 
 const struct cli_cmd cmd_serve_cmd = {

@@ -528,7 +528,10 @@ static bool rapi_accept(int fd, void *user)
  * network) on 127.0.0.1:9001 inside its namespace, adopted after the spawn. */
 static int open_rapi(struct env *e, char *err, size_t errlen)
 {
-    struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api"};
+    /* No idle timeout: between a runtime's requests its function runs (as long as its own
+     * timeout) or its environment is frozen; `next` waits unanswered, which is never timed. */
+    struct httpd_config hc = {"127.0.0.1", 0, ENV_MAX_RESPONSE, 16, "runtime-api",
+                              0,           0, HTTPD_NO_TIMEOUT};
     int rc = 0;
     if (e->cfg.isolate_net) {
         (void)snprintf(e->api_addr, sizeof(e->api_addr), "127.0.0.1:9001");

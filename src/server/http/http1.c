@@ -36,6 +36,7 @@ static int on_message_begin(http_parser *hp)
 {
     struct http1_parser *p = parser_of(hp);
     p->last_cb = CB_NONE;
+    p->started = true;
     return 0;
 }
 
@@ -94,6 +95,7 @@ static int on_headers_complete(http_parser *hp)
         return -1;
     }
     p->last_cb = CB_NONE;
+    p->head_done = true;
     bool chunked = (hp->flags & F_CHUNKED) != 0;
     bool has_len = !chunked && hp->content_length != ULLONG_MAX;
     p->req.content_length = has_len ? hp->content_length : UINT64_MAX;
@@ -236,6 +238,14 @@ int http1_parser_feed(struct http1_parser *p, const uint8_t *data, size_t len, s
     return 0;
 }
 
+const char *http1_parser_error(const struct http1_parser *p)
+{
+    if (p->hp.upgrade) {
+        return "Upgrade and CONNECT requests are not supported";
+    }
+    return http_errno_description(HTTP_PARSER_ERRNO(&p->hp));
+}
+
 void http1_parser_next(struct http1_parser *p)
 {
     cl_buf_reset(&p->head);
@@ -250,6 +260,8 @@ void http1_parser_next(struct http1_parser *p)
     p->last_cb = CB_NONE;
     p->error = 0;
     p->complete = false;
+    p->started = false;
+    p->head_done = false;
     p->want_continue = false;
     p->body_fn = NULL;
     p->body_arg = NULL;

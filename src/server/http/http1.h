@@ -66,6 +66,8 @@ struct http1_parser {
     int last_cb; /* 0 none, 1 url, 2 field, 3 value */
     int error;   /* first cap error seen in a callback (-E2BIG) */
     bool complete;
+    bool started;       /* the current request's first byte was parsed */
+    bool head_done;     /* the current request's head is parsed (its body may follow) */
     bool want_continue; /* "Expect: 100-continue" seen and not yet taken */
     http1_head_fn *head_fn;
     void *head_arg;
@@ -89,6 +91,9 @@ void http1_parser_set_body_max(struct http1_parser *p, size_t max);
  * malformed input or -E2BIG when the head or header count exceeds its cap. After an error the
  * connection must be closed. */
 int http1_parser_feed(struct http1_parser *p, const uint8_t *data, size_t len, size_t *consumed);
+/* After http1_parser_feed() failed with -EBADMSG: what was wrong, as text for an error body
+ * (static storage). */
+const char *http1_parser_error(const struct http1_parser *p);
 /* Prepares for the next request on a keep-alive connection (invalidates p->req). */
 void http1_parser_next(struct http1_parser *p);
 /* True once per request when the client sent "Expect: 100-continue" and its headers are

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/xalloc.h"
 
 /* Unparsed input kept per connection while a request is in flight. */
@@ -28,6 +29,8 @@ struct httpd {
     void *user;
     struct httpd_conn *conns;
     size_t n_conns;
+    size_t n_refused; /* connections closed at accept since the cap was reached */
+    bool at_cap;      /* the cap was reached and logged; reset below 90% of it */
     bool closing;
     bool listener_closed;
 };
@@ -37,8 +40,17 @@ struct httpd {
  * keeps. A buffer per listener cost 64 KiB of RSS per execution environment. */
 static char readbuf[HTTPD_READ_BUF];
 
+/* What a connection's timer is measuring. */
+enum conn_phase {
+    PHASE_NONE, /* the server's turn: a request being answered, or reading paused */
+    PHASE_HEAD, /* a request's head is arriving (or a new connection's first request) */
+    PHASE_BODY, /* a buffered request body is arriving */
+    PHASE_IDLE  /* a keep-alive connection between requests */
+};
+
 struct httpd_conn {
     uv_tcp_t tcp;
+    uv_timer_t timer; /* the phase's timeout: a heap entry in libuv, cheap when idle */
     struct httpd *srv;
     struct httpd_conn *prev, *next;
     struct http1_parser parser;
@@ -53,7 +65,10 @@ struct httpd_conn {
     bool streaming;      /* a chunked response is open */
     bool want_drain;     /* a stream write returned 1 */
     bool need_reset;     /* answered without a write callback: reset the parser before input */
-    size_t queued;       /* bytes handed to uv_write, not yet written */
+    bool served;         /* a request was delivered: waiting for another is idle time */
+    enum conn_phase phase;
+    int n_handles; /* tcp and timer, until both close callbacks ran */
+    size_t queued; /* bytes handed to uv_write, not yet written */
     httpd_abort_fn *abort_fn;
     void *abort_arg;
     httpd_body_fn *body_fn;
@@ -78,10 +93,24 @@ static void maybe_free_server(struct httpd *s)
     }
 }
 
+/* The refusals of a burst at the cap are logged once, when it starts and when it ends. */
+static void note_cap_end(struct httpd *s)
+{
+    if (s->at_cap && s->n_conns < s->cfg.max_conns - s->cfg.max_conns / 10) {
+        log_warn("%s: below the connection cap again; %zu connections were refused", s->cfg.server,
+                 s->n_refused);
+        s->at_cap = false;
+        s->n_refused = 0;
+    }
+}
+
 static void on_conn_close(uv_handle_t *h)
 {
     struct httpd_conn *c = h->data;
     struct httpd *s = c->srv;
+    if (--c->n_handles > 0) {
+        return;
+    }
     if (c->prev) {
         c->prev->next = c->next;
     } else {
@@ -94,6 +123,7 @@ static void on_conn_close(uv_handle_t *h)
     cl_buf_fini(&c->inbuf);
     free(c);
     s->n_conns--;
+    note_cap_end(s);
     maybe_free_server(s);
 }
 
@@ -111,7 +141,64 @@ static void conn_close(struct httpd_conn *c)
     c->pending = false;
     c->body_streaming = false;
     c->streaming = false;
+    uv_close((uv_handle_t *)&c->timer, on_conn_close);
     uv_close((uv_handle_t *)&c->tcp, on_conn_close);
+}
+
+static uint64_t phase_timeout(const struct httpd_conn *c, enum conn_phase ph)
+{
+    const struct httpd_config *cfg = &c->srv->cfg;
+    switch (ph) {
+    case PHASE_HEAD:
+        return cfg->header_timeout_ms ? cfg->header_timeout_ms : HTTPD_HEADER_TIMEOUT_MS;
+    case PHASE_BODY:
+        return cfg->body_timeout_ms ? cfg->body_timeout_ms : HTTPD_BODY_TIMEOUT_MS;
+    case PHASE_IDLE:
+        return cfg->idle_timeout_ms ? cfg->idle_timeout_ms : HTTPD_IDLE_TIMEOUT_MS;
+    default:
+        return HTTPD_NO_TIMEOUT;
+    }
+}
+
+/* Where c is, from its state: only the client's turns are timed. */
+static enum conn_phase conn_phase_of(const struct httpd_conn *c)
+{
+    if (c->pending || c->writing || c->streaming || c->read_paused || c->body_streaming) {
+        return PHASE_NONE;
+    }
+    if (c->need_reset || !c->parser.started) {
+        return c->served ? PHASE_IDLE : PHASE_HEAD;
+    }
+    return c->parser.head_done ? PHASE_BODY : PHASE_HEAD;
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    static const char *const names[] = {"", "header", "body", "idle"};
+    struct httpd_conn *c = t->data;
+    log_debug("%s: %s timeout: connection closed", c->srv->cfg.server, names[c->phase]);
+    conn_close(c);
+}
+
+/* Sets c's timer after a change of state; progress: input arrived. A head's timeout runs from
+ * its first byte, not from each read (a client sending a byte at a time is still cut); a
+ * body's restarts at each read. */
+static void conn_arm(struct httpd_conn *c, bool progress)
+{
+    if (c->closing) {
+        return;
+    }
+    enum conn_phase ph = conn_phase_of(c);
+    if (ph == c->phase && !(ph == PHASE_BODY && progress)) {
+        return;
+    }
+    c->phase = ph;
+    uint64_t ms = phase_timeout(c, ph);
+    if (ms == HTTPD_NO_TIMEOUT) {
+        (void)uv_timer_stop(&c->timer);
+    } else {
+        (void)uv_timer_start(&c->timer, on_timeout, ms, 0);
+    }
 }
 
 static void on_write(uv_write_t *w, int status);
@@ -144,17 +231,31 @@ static void write_raw(struct httpd_conn *c, uint8_t *data, size_t len, bool is_f
     write_two(c, data, len, NULL, 0, 0, is_final);
 }
 
+static void append_head(struct cl_buf *b, int status, const struct httpd_header *hdrs,
+                        size_t n_hdrs, size_t len, bool keep_alive);
+
+/* Answers input the parser refused, in AWS's error shape, and closes c once it is written. */
 static void bad_request(struct httpd_conn *c, int err)
 {
-    static const char msg400[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
-                                 "Connection: close\r\n\r\n";
-    static const char msg431[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                                 "Content-Length: 0\r\nConnection: close\r\n\r\n";
-    const char *m = err == -E2BIG ? msg431 : msg400;
-    size_t len = strlen(m);
+    bool too_big = err == -E2BIG;
+    char body[256];
+    int n = snprintf(body, sizeof(body), "{\"Type\":\"User\",\"message\":\"%s%s\"}",
+                     too_big ? "Request header fields too large" : "Malformed HTTP request: ",
+                     too_big ? "" : http1_parser_error(&c->parser));
+    size_t len = n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0;
+    const struct httpd_header h[] = {
+        {"Content-Type", "application/json"},
+        {"x-amzn-ErrorType",
+         too_big ? "RequestHeaderFieldsTooLargeException" : "BadRequestException"}};
+    struct cl_buf b;
+    cl_buf_init(&b, (size_t)-1);
+    append_head(&b, too_big ? 431 : 400, h, 2, len, false);
+    if (cl_buf_append(&b, body, len) < 0) {
+        abort(); /* unbounded buffer: only ENOMEM */
+    }
     c->keep_alive = false;
     c->writing = true;
-    write_raw(c, (uint8_t *)xstrndup(m, len), len, true);
+    write_raw(c, b.data, b.len, true);
 }
 
 /* A response that went out in httpd_respond() leaves the parser (and so the request the
@@ -184,9 +285,11 @@ static bool feed(struct httpd_conn *c, const uint8_t *data, size_t len, size_t *
         return false;
     }
     c->pending = true;
+    c->served = true;
     c->body_streaming = false;
     c->keep_alive = c->parser.req.keep_alive;
     c->abort_fn = NULL;
+    conn_arm(c, false); /* stopped: an answer given at once must start a new idle time */
     c->srv->fn(c, &c->parser.req, c->srv->user);
     return true;
 }
@@ -230,6 +333,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
             return;
         }
         process_inbuf(c);
+        conn_arm(c, true);
         return;
     }
     size_t used = 0;
@@ -237,8 +341,11 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     if (feed(c, data, len, &used) && used < len && !c->closing) {
         if (cl_buf_append(&c->inbuf, data + used, len - used) < 0) {
             conn_close(c);
+            return;
         }
+        process_inbuf(c); /* pipelined after a request answered at once */
     }
+    conn_arm(c, true);
 }
 
 static void after_response(struct httpd_conn *c)
@@ -278,6 +385,7 @@ static void on_write(uv_write_t *w, int status)
         c->writing = false;
         after_response(c);
     }
+    conn_arm(c, false);
 }
 
 /* The Date header's value (RFC 9110 IMF-fixdate), formatted once per second per thread: every
@@ -348,6 +456,7 @@ static void respond(struct httpd_conn *c, int status, const struct httpd_header 
         free(owned);
         if (c->keep_alive) {
             c->need_reset = true;
+            conn_arm(c, false);
         } else {
             conn_close(c);
         }
@@ -356,6 +465,7 @@ static void respond(struct httpd_conn *c, int status, const struct httpd_header 
     size_t head_done = done < b.len ? done : b.len;
     size_t body_done = done - head_done;
     c->writing = true;
+    conn_arm(c, false);
     if (owned) { /* the rest of the head, then the body where the socket left it */
         memmove(b.data, b.data + head_done, b.len - head_done);
         write_two(c, b.data, b.len - head_done, owned, body_done, len - body_done, true);
@@ -517,6 +627,7 @@ void httpd_conn_pause_read(struct httpd_conn *c)
         (void)uv_read_stop((uv_stream_t *)&c->tcp);
         c->reading = false;
         c->read_paused = true;
+        conn_arm(c, false);
     }
 }
 
@@ -526,6 +637,7 @@ void httpd_conn_resume_read(struct httpd_conn *c)
         c->read_paused = false;
         if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) {
             c->reading = true;
+            conn_arm(c, true);
         } else {
             conn_close(c);
         }
@@ -565,7 +677,10 @@ static void on_connection(uv_stream_t *ls, int status)
     struct httpd_conn *c = xcalloc(1, sizeof(*c));
     c->srv = s;
     (void)uv_tcp_init(ls->loop, &c->tcp);
+    (void)uv_timer_init(ls->loop, &c->timer);
     c->tcp.data = c;
+    c->timer.data = c;
+    c->n_handles = 2;
     http1_parser_init(&c->parser, HTTP1_MAX_HEAD, s->cfg.max_body);
     if (s->head_fn) {
         http1_parser_set_head_hook(&c->parser, on_parser_head, c);
@@ -578,7 +693,19 @@ static void on_connection(uv_stream_t *ls, int status)
     s->conns = c;
     s->n_conns++;
     uv_os_fd_t fd = -1;
-    if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 || s->n_conns > s->cfg.max_conns ||
+    if (s->n_conns > s->cfg.max_conns) { /* accepted and closed: the backlog stays free */
+        if (!s->at_cap) {
+            log_warn("%s: connection cap reached (%zu open): new connections are closed at "
+                     "once until some end",
+                     s->cfg.server, s->cfg.max_conns);
+            s->at_cap = true;
+        }
+        s->n_refused++;
+        (void)uv_accept(ls, (uv_stream_t *)&c->tcp);
+        conn_close(c);
+        return;
+    }
+    if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 ||
         (s->accept_fn != NULL &&
          (uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0 || !s->accept_fn(fd, s->user)))) {
         conn_close(c);
@@ -590,6 +717,7 @@ static void on_connection(uv_stream_t *ls, int status)
         return;
     }
     c->reading = true;
+    conn_arm(c, false);
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss)

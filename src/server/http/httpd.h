@@ -3,7 +3,10 @@
  * http1, one request at a time per connection. The handler may answer at once or much later
  * (an Invoke waits for a runtime, a Runtime API `next` waits for an event); if the connection
  * closes first, the abort callback tells the owner to forget it. Used for the public API and
- * for each execution environment's private Runtime API listener. */
+ * for each execution environment's private Runtime API listener. Slow and idle clients are
+ * closed after the config's timeouts, connections are capped, and a malformed request is
+ * answered 400 (431 for a head over its caps) in AWS's error shape, {"Type":"User",
+ * "message":"..."} with x-amzn-ErrorType, before the connection is closed. */
 #ifndef CLAMBDA_SERVER_HTTPD_H
 #define CLAMBDA_SERVER_HTTPD_H
 
@@ -43,13 +46,33 @@ struct httpd_header {
     const char *value;
 };
 
-/* Listener settings. */
+/* A timeout of httpd_config that never fires. */
+#define HTTPD_NO_TIMEOUT UINT64_MAX
+/* The timeouts a config's 0 stands for (nginx's client_header_timeout, client_body_timeout and
+ * keepalive_timeout). */
+#define HTTPD_HEADER_TIMEOUT_MS ((uint64_t)60 * 1000)
+#define HTTPD_BODY_TIMEOUT_MS   ((uint64_t)60 * 1000)
+#define HTTPD_IDLE_TIMEOUT_MS   ((uint64_t)75 * 1000)
+
+/* Listener settings. The timeouts cover only time the server waits for the client: never the
+ * time a request waits for its answer (an Invoke of a slow function, a Runtime API `next`
+ * waiting for an event), nor the writing of an answer, nor a body streamed to its consumer
+ * (httpd_conn_stream_body: a runtime's streamed response, which may pause as long as its
+ * function runs). A connection whose timeout fires is closed without an answer. */
 struct httpd_config {
     const char *host;   /* IPv4 or IPv6 literal to bind */
     int port;           /* 0 for an ephemeral port */
     size_t max_body;    /* request body cap (bodies over it are flagged, not buffered) */
-    size_t max_conns;   /* connections over this are closed at once */
-    const char *server; /* log prefix for accept errors */
+    size_t max_conns;   /* connections over this are accepted and closed at once */
+    const char *server; /* log prefix ("api", "runtime-api") */
+    /* A request's head must be complete this long after its first byte (a new connection's
+     * first request: after the accept). 0: HTTPD_HEADER_TIMEOUT_MS. */
+    uint64_t header_timeout_ms;
+    /* Longest wait between two reads of a buffered request body. 0: HTTPD_BODY_TIMEOUT_MS. */
+    uint64_t body_timeout_ms;
+    /* A keep-alive connection is closed when no request starts this long after the last
+     * answer was written. 0: HTTPD_IDLE_TIMEOUT_MS. */
+    uint64_t idle_timeout_ms;
 };
 
 /* Binds and listens. OUT: *out, owned by the caller (httpd_close). 0 or a negative errno

@@ -467,7 +467,14 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                    .loop = &s->loop};
     routes_init(&s->control);
     async_set_qualifiers(s->async, s->store, s->control.aliases);
-    struct httpd_config hc = {o->host, o->port, INVOKE_MAX_SYNC, 4096, "api"};
+    struct httpd_config hc = {o->host,
+                              o->port,
+                              INVOKE_MAX_SYNC,
+                              (size_t)o->max_conns,
+                              "api",
+                              (uint64_t)o->header_timeout_s * 1000,
+                              (uint64_t)o->body_timeout_s * 1000,
+                              (uint64_t)o->idle_timeout_s * 1000};
     int rc = httpd_open(&s->loop, &hc, routes_handle, &s->control, &s->api);
     if (rc < 0) {
         log_error("listen on %s:%d: %s", o->host, o->port, uv_strerror(rc));
@@ -572,9 +579,9 @@ static int open_registry(struct serve *s, struct serve_opts *o)
 #define FDS_PER_ENV 6
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit (the usual 1024 holds only ~160
- * environments), and says so when even that is too low for max_envs. Runtimes still get 1024
- * (sandbox_spec.max_files). */
-static void raise_nofile(int max_envs)
+ * environments), and says so when even that is too low for max_envs environments and
+ * max_conns API connections. Runtimes still get 1024 (sandbox_spec.max_files). */
+static void raise_nofile(int max_envs, int max_conns)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
@@ -585,11 +592,11 @@ static void raise_nofile(int max_envs)
         (void)setrlimit(RLIMIT_NOFILE, &rl);
         (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
-    rlim_t need = (rlim_t)max_envs * FDS_PER_ENV + 256;
+    rlim_t need = (rlim_t)max_envs * FDS_PER_ENV + (rlim_t)max_conns + 256;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-        log_warn("RLIMIT_NOFILE is %llu; --max-concurrency %d needs about "
-                 "%llu file descriptors (raise the hard limit, e.g. ulimit -Hn)",
-                 (unsigned long long)rl.rlim_cur, max_envs, (unsigned long long)need);
+        log_warn("RLIMIT_NOFILE is %llu; --max-concurrency %d and --max-connections %d need "
+                 "about %llu file descriptors (raise the hard limit, e.g. ulimit -Hn)",
+                 (unsigned long long)rl.rlim_cur, max_envs, max_conns, (unsigned long long)need);
     }
 }
 
@@ -649,7 +656,7 @@ int serve_main(int argc, char **argv)
     memset(&ign, 0, sizeof(ign));
     ign.sa_handler = SIG_IGN;
     (void)sigaction(SIGPIPE, &ign, NULL); /* a vanished peer is an error return, not death */
-    raise_nofile(o.max_envs);
+    raise_nofile(o.max_envs, o.max_conns);
     s.grace_ms = o.grace_ms;
     /* libuv's thread pool (4 threads by default) carries code uploads, code downloads and the
      * Logs API: a few long extractions must not starve the others. An explicit setting wins. */

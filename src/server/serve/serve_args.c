@@ -28,6 +28,8 @@ static const char usage[] =
     "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
     "                     [--async-retry-delays-ms MS,MS]\n"
     "                     [--auth none|sigv4] [--credentials FILE]\n"
+    "                     [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
+    "                     [--idle-timeout SECONDS] [--max-connections N]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
@@ -246,7 +248,11 @@ enum {
     OPT_BUCKETS,
     OPT_HOST_PORT,
     OPT_ROOT,
-    OPT_TEMPLATE
+    OPT_TEMPLATE,
+    OPT_HEADER_TIMEOUT,
+    OPT_BODY_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
+    OPT_MAX_CONNS
 };
 
 static const struct option long_opts[] = {
@@ -276,6 +282,10 @@ static const struct option long_opts[] = {
     {"allow-host-port", required_argument, NULL, OPT_HOST_PORT},
     {"root", required_argument, NULL, OPT_ROOT},
     {"template", required_argument, NULL, OPT_TEMPLATE},
+    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+    {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
     {NULL, 0, NULL, 0}};
 
 /* Replaces *dst with a copy of arg, which may not be empty. */
@@ -376,6 +386,14 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
     case OPT_CREDENTIALS:
         o->credentials = arg;
         return 0;
+    case OPT_HEADER_TIMEOUT:
+        return parse_num(arg, 1, 86400, &o->header_timeout_s);
+    case OPT_BODY_TIMEOUT:
+        return parse_num(arg, 1, 86400, &o->body_timeout_s);
+    case OPT_IDLE_TIMEOUT:
+        return parse_num(arg, 1, 86400, &o->idle_timeout_s);
+    case OPT_MAX_CONNS:
+        return parse_num(arg, 1, 1000000, &o->max_conns);
     case OPT_HELP:
         return 1;
     default:
@@ -445,6 +463,10 @@ int serve_args_parse(int argc, char **argv, struct serve_opts *o)
                              .wait_ms = 1000,
                              .init_timeout_s = 10,
                              .grace_ms = 500,
+                             .header_timeout_s = 60,
+                             .body_timeout_s = 60,
+                             .idle_timeout_s = 75,
+                             .max_conns = 4096,
                              .retry_delay_ms = {60000, 120000},
                              .provisioned = -1,
                              .region = "us-east-1",

@@ -36,6 +36,10 @@ struct serve_opts {
     int wait_ms;
     int init_timeout_s;
     int grace_ms;
+    int header_timeout_s;  /* --header-timeout: a request's head, from its first byte */
+    int body_timeout_s;    /* --body-timeout: between two reads of a request's body */
+    int idle_timeout_s;    /* --idle-timeout: a keep-alive connection between requests */
+    int max_conns;         /* --max-connections: open connections of the public listener */
     int retry_delay_ms[2]; /* --async-retry-delays-ms */
     char region[32];
     char isolation[8];  /* "auto", "full", "none" */

@@ -3,7 +3,10 @@
  * streaming: chunked responses with trailers (exact bytes),
  * flow control towards a client that does not read (the queue stays bounded, the drain
  * callback resumes the producer, every byte arrives) and request bodies streamed to a callback
- * as they arrive. The server runs its loop on a thread; the test is a blocking socket client. */
+ * as they arrive; connection hygiene: header, body and idle timeouts (short ones set through the
+ * config), an answer slower than all of them, the connection cap, the JSON answer to a
+ * malformed request. The server runs its loop on a thread; the test is a blocking socket
+ * client. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -25,11 +30,16 @@
 
 #define BIG_TOTAL ((size_t)8 * 1024 * 1024)
 #define BIG_CHUNK ((size_t)64 * 1024)
+/* The short timeouts of the hygiene tests, and the answer slower than all of them. */
+#define SHORT_MS 300
+#define SLOW_MS  1200
 
 /* Server side state; touched only by the loop thread until it is joined. */
 struct fixture {
     uv_loop_t loop;
     uv_async_t stop;
+    uv_timer_t slow;              /* answers /slow late */
+    struct httpd_conn *slow_conn; /* the request it answers */
     struct httpd *srv;
     pthread_t thread;
     int port;
@@ -50,6 +60,14 @@ static void on_stop(uv_async_t *a)
 {
     httpd_close(fx.srv);
     uv_close((uv_handle_t *)a, NULL);
+    uv_close((uv_handle_t *)&fx.slow, NULL);
+}
+
+static void on_slow(uv_timer_t *t)
+{
+    (void)t;
+    httpd_respond(fx.slow_conn, 200, NULL, 0, "late", 4);
+    fx.slow_conn = NULL;
 }
 
 static void *loop_main(void *arg)
@@ -127,6 +145,9 @@ static void on_request(struct httpd_conn *c, const struct http1_request *req, vo
             body[i] = (uint8_t)(i % 251);
         }
         httpd_respond_take(c, 200, NULL, 0, body, BIG_TOTAL / 2);
+    } else if (strcmp(req->url, "/slow") == 0) {
+        fx.slow_conn = c;
+        assert_int_equal(uv_timer_start(&fx.slow, on_slow, SLOW_MS, 0), 0);
     } else if (strcmp(req->url, "/big") == 0) {
         httpd_stream_start(c, 200, NULL, 0);
         httpd_stream_set_drain(c, on_drain, NULL);
@@ -141,17 +162,33 @@ static void on_request(struct httpd_conn *c, const struct http1_request *req, vo
     }
 }
 
-static int setup(void **state)
+static void start(const struct httpd_config *cfg)
 {
-    (void)state;
     memset(&fx, 0, sizeof(fx));
     assert_int_equal(uv_loop_init(&fx.loop), 0);
     assert_int_equal(uv_async_init(&fx.loop, &fx.stop, on_stop), 0);
-    struct httpd_config cfg = {"127.0.0.1", 0, 1024, 16, "test"};
-    assert_int_equal(httpd_open(&fx.loop, &cfg, on_request, NULL, &fx.srv), 0);
+    assert_int_equal(uv_timer_init(&fx.loop, &fx.slow), 0);
+    assert_int_equal(httpd_open(&fx.loop, cfg, on_request, NULL, &fx.srv), 0);
     httpd_set_head_handler(fx.srv, on_head);
     fx.port = httpd_port(fx.srv);
     assert_int_equal(pthread_create(&fx.thread, NULL, loop_main, NULL), 0);
+}
+
+/* The default timeouts (0: a minute and more). */
+static int setup(void **state)
+{
+    (void)state;
+    struct httpd_config cfg = {"127.0.0.1", 0, 1024, 16, "test", 0, 0, 0};
+    start(&cfg);
+    return 0;
+}
+
+/* Every timeout SHORT_MS. */
+static int setup_short(void **state)
+{
+    (void)state;
+    struct httpd_config cfg = {"127.0.0.1", 0, 1024, 16, "test", SHORT_MS, SHORT_MS, SHORT_MS};
+    start(&cfg);
     return 0;
 }
 
@@ -293,6 +330,194 @@ static void test_httpd_stream_request_body(void **state)
     free(got);
 }
 
+/* A connected client socket that gives up reading after 5 s. */
+static int dial(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct timeval tv = {.tv_sec = 5};
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx.port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_all(int fd, const char *s)
+{
+    size_t len = strlen(s);
+    assert_int_equal(send(fd, s, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Reads until the server closes (not a receive timeout). OUT: buf (cap bytes, NUL-terminated).
+ * Returns the bytes read. */
+static size_t read_to_close(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
+        if (r < 0 && errno == ECONNRESET) {
+            break;
+        }
+        assert_true(r >= 0); /* not EAGAIN: the server closed before 5 s */
+        if (r == 0) {
+            break;
+        }
+        n += (size_t)r;
+        assert_true(n < cap - 1);
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* Half a head, then nothing: closed after the header timeout, without an answer. */
+static void test_httpd_header_timeout_half_head(void **state)
+{
+    (void)state;
+    int fd = dial();
+    send_all(fd, "GET / HTTP/1.1\r\nHo");
+    long t0 = now_ms();
+    char buf[256];
+    assert_int_equal(read_to_close(fd, buf, sizeof(buf)), 0);
+    long took = now_ms() - t0;
+    assert_true(took >= SHORT_MS - 50 && took < 3 * SHORT_MS);
+    close(fd);
+}
+
+/* A head sent a byte at a time, each well within the timeout: the timeout counts from its
+ * first byte, so the client is cut all the same. */
+static void test_httpd_header_timeout_trickle(void **state)
+{
+    (void)state;
+    int fd = dial();
+    static const char head[] = "GET /trickle HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaa\r\n\r\n";
+    long t0 = now_ms();
+    size_t i = 0;
+    for (; i < sizeof(head) - 1; i++) {
+        if (send(fd, head + i, 1, MSG_NOSIGNAL) != 1) {
+            break;
+        }
+        (void)usleep(SHORT_MS / 6 * 1000);
+    }
+    char buf[256];
+    assert_int_equal(read_to_close(fd, buf, sizeof(buf)), 0);
+    assert_true(i < sizeof(head) - 1 || now_ms() - t0 < 2 * SHORT_MS); /* cut before the end */
+    close(fd);
+}
+
+/* A body that stops arriving: closed after the body timeout. */
+static void test_httpd_body_timeout(void **state)
+{
+    (void)state;
+    int fd = dial();
+    send_all(fd, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    (void)usleep(SHORT_MS / 2 * 1000);
+    send_all(fd, "de"); /* each read restarts the body's timeout */
+    char buf[256];
+    long t0 = now_ms();
+    assert_int_equal(read_to_close(fd, buf, sizeof(buf)), 0);
+    assert_true(now_ms() - t0 >= SHORT_MS - 50);
+    close(fd);
+}
+
+/* A keep-alive connection left idle after its answer is closed after the idle timeout. */
+static void test_httpd_idle_timeout(void **state)
+{
+    (void)state;
+    int fd = dial();
+    send_all(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    char buf[1024];
+    long t0 = now_ms();
+    size_t n = read_to_close(fd, buf, sizeof(buf));
+    long took = now_ms() - t0;
+    assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+    assert_null(strstr(buf, "Connection: close"));
+    assert_true(n > 0 && took >= SHORT_MS - 50 && took < 3 * SHORT_MS);
+    close(fd);
+}
+
+/* Requests closer together than the idle timeout, each answered at once, keep a connection
+ * open longer than that timeout: each answer starts a new idle time. */
+static void test_httpd_busy_connection_not_idle(void **state)
+{
+    (void)state;
+    int fd = dial();
+    char buf[1024];
+    for (int i = 0; i < 4; i++) {
+        send_all(fd, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+        ssize_t r = recv(fd, buf, sizeof(buf) - 1, 0);
+        assert_true(r > 0);
+        buf[r] = '\0';
+        assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+        (void)usleep(SHORT_MS * 2 / 3 * 1000);
+    }
+    close(fd);
+}
+
+/* An answer slower than every timeout still arrives, and the connection stays usable. */
+static void test_httpd_slow_answer_not_timed(void **state)
+{
+    (void)state;
+    int fd = dial();
+    send_all(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    char buf[1024];
+    ssize_t r = recv(fd, buf, sizeof(buf) - 1, 0);
+    assert_true(r > 0);
+    buf[r] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(buf, "\r\n\r\nlate"));
+    send_all(fd, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    (void)read_to_close(fd, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+    close(fd);
+}
+
+/* A malformed request: 400 in AWS's error shape, then the connection is closed. */
+static void test_httpd_malformed_json_error(void **state)
+{
+    (void)state;
+    int fd = dial();
+    send_all(fd, "GET / HTTP/1.1\r\nBad Header\r\n\r\n");
+    char buf[1024];
+    (void)read_to_close(fd, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "HTTP/1.1 400 Bad Request\r\n"));
+    assert_non_null(strstr(buf, "x-amzn-ErrorType: BadRequestException\r\n"));
+    assert_non_null(strstr(buf, "Content-Type: application/json\r\n"));
+    assert_non_null(strstr(buf, "Connection: close\r\n"));
+    assert_non_null(
+        strstr(buf, "\r\n\r\n{\"Type\":\"User\",\"message\":\"Malformed HTTP request: "));
+    close(fd);
+}
+
+/* The 17th connection over a cap of 16 is accepted and closed at once; the others are served. */
+static void test_httpd_connection_cap(void **state)
+{
+    (void)state;
+    int fds[16];
+    for (int i = 0; i < 16; i++) {
+        fds[i] = dial();
+    }
+    int extra = dial();
+    char buf[1024];
+    long t0 = now_ms();
+    assert_int_equal(read_to_close(extra, buf, sizeof(buf)), 0);
+    assert_true(now_ms() - t0 < SHORT_MS / 2); /* not a header timeout */
+    close(extra);
+    send_all(fds[0], "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    (void)read_to_close(fds[0], buf, sizeof(buf));
+    assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+    for (int i = 0; i < 16; i++) {
+        close(fds[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +526,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_httpd_stream_flow_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_stream_request_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_httpd_respond_take_partial_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_header_timeout_half_head, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_header_timeout_trickle, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_body_timeout, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_idle_timeout, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_slow_answer_not_timed, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_busy_connection_not_idle, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_malformed_json_error, setup_short, teardown),
+        cmocka_unit_test_setup_teardown(test_httpd_connection_cap, setup_short, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
