@@ -290,6 +290,9 @@ static int check_pages(struct store *st, const char *path, char *err, size_t err
         const unsigned char *t = sqlite3_column_text(s, 0);
         (void)snprintf(what, sizeof(what), "%s", t ? (const char *)t : "?");
         rc = strcmp(what, "ok") == 0 ? SQLITE_OK : SQLITE_CORRUPT;
+        for (char *nl = strchr(what, '\n'); nl; nl = strchr(nl, '\n')) {
+            *nl = ' '; /* one line in the log: the first complaint names the page */
+        }
     } else if (rc != SQLITE_OK) {
         (void)snprintf(what, sizeof(what), "%s", sqlite3_errmsg(st->db));
     }
