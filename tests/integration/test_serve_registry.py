@@ -177,8 +177,9 @@ def test_corrupt_state_db_refused(tmp_path):
     state.mkdir()
     (state / "clambda.db").write_bytes(b"garbage, not an SQLite database " * 200)
     rc, err = run_refused(state, {"hello": example_path("hello").parent})
-    assert rc == 1, err
+    assert rc == 2, err  # damaged: refused, not served as an empty registry
     assert f"{state}/clambda.db" in err and "not a database" in err
+    assert "move it aside" in err and "restore a backup" in err
     # Left as it was: nothing is overwritten.
     assert (state / "clambda.db").read_bytes().startswith(b"garbage")
 

@@ -88,16 +88,40 @@ static int save_role(struct store *st, const char *name, const char *role)
     return rc;
 }
 
+/* Opens the one transaction a call's store writes share. 0, or -errno with err filled. */
+static int tx_begin(struct store *st, struct err *err)
+{
+    int rc = store_begin(st);
+    if (rc < 0) {
+        return fail(err, rc, 500, SERVICE, "The function store failed to begin a transaction.");
+    }
+    return 0;
+}
+
+/* Ends the call's transaction: COMMIT when rc is 0 (a failed COMMIT fills err), else ROLLBACK,
+ * so that a failure leaves nothing half-written. Returns rc or COMMIT's failure. */
+static int tx_end(struct store *st, int rc, struct err *err)
+{
+    if (rc == 0) {
+        rc = store_commit(st);
+        if (rc < 0) {
+            (void)fail(err, rc, 500, SERVICE, "The function store failed to commit the change.");
+        }
+    }
+    if (rc < 0) {
+        (void)store_rollback(st);
+    }
+    return rc;
+}
+
 /* ---- create and update ---------------------------------------------------------------------- */
 
-/* The store's part of catalog_create. */
-static int create_stored(struct catalog *cat, struct function_config *cfg, const char *role,
+/* The store's writes of catalog_create in the open transaction: the function, its Tags and its
+ * Role. 0 or -errno with err filled. */
+static int create_writes(struct catalog *cat, struct function_config *cfg, const char *role,
                          const char *tags_json, struct err *err)
 {
     char msg[512];
-    if (cat->store == NULL) {
-        return fail(err, -EINVAL, 500, SERVICE, "There is no function store.");
-    }
     int rc = registry_save(cat->store, cfg, msg, sizeof(msg));
     if (rc < 0) {
         return fail(err, rc, 500, SERVICE, "%s", msg);
@@ -105,14 +129,28 @@ static int create_stored(struct catalog *cat, struct function_config *cfg, const
     if (tags_json && strcmp(tags_json, "{}") != 0) {
         rc = store_setting_put(cat->store, cfg->name, "tags", "", tags_json);
         if (rc < 0) {
-            (void)store_function_delete(cat->store, cfg->name);
             return fail(err, rc, 500, SERVICE, "The function store failed to save Tags.");
         }
     }
-    if (role) {
-        (void)save_role(cat->store, cfg->name, role); /* logged; the function is usable */
+    if (role && save_role(cat->store, cfg->name, role) < 0) {
+        return fail(err, -EIO, 500, SERVICE, "The function store failed to save the Role.");
     }
     return 0;
+}
+
+/* The store's part of catalog_create: one transaction, nothing kept when any write fails. */
+static int create_stored(struct catalog *cat, struct function_config *cfg, const char *role,
+                         const char *tags_json, struct err *err)
+{
+    if (cat->store == NULL) {
+        return fail(err, -EINVAL, 500, SERVICE, "There is no function store.");
+    }
+    int rc = tx_begin(cat->store, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = create_writes(cat, cfg, role, tags_json, err);
+    return tx_end(cat->store, rc, err);
 }
 
 int catalog_create(struct catalog *cat, struct function_config *cfg, const char *role,
@@ -135,12 +173,13 @@ int catalog_create(struct catalog *cat, struct function_config *cfg, const char 
     return 0;
 }
 
-/* The store's part of catalog_update. OUT: *role_rc (the Role's write). */
-static int update_stored(struct catalog *cat, struct function_config *cfg, const char *role,
-                         int *role_rc, struct err *err)
+/* The store's part of catalog_update, in the open transaction: the configuration and the
+ * Role are saved together or not at all. */
+static int update_writes(struct catalog *cat, struct function_config *cfg, const char *role,
+                         struct err *err)
 {
     struct store_function sf;
-    int rc = cat->store ? store_function_get(cat->store, cfg->name, &sf) : -ENOENT;
+    int rc = store_function_get(cat->store, cfg->name, &sf);
     if (rc == -ENOENT) {
         return fail(err, rc, 409, CONFLICT,
                     "Function %s is defined by --manifest: change it there and reload "
@@ -157,8 +196,28 @@ static int update_stored(struct catalog *cat, struct function_config *cfg, const
     if (rc < 0) {
         return fail(err, rc, 500, SERVICE, "%s", msg);
     }
-    *role_rc = role ? save_role(cat->store, cfg->name, role) : 0;
+    if (role && save_role(cat->store, cfg->name, role) < 0) {
+        return fail(err, -EIO, 500, SERVICE,
+                    "The function store failed to save the Role; nothing was changed.");
+    }
     return 0;
+}
+
+static int update_stored(struct catalog *cat, struct function_config *cfg, const char *role,
+                         struct err *err)
+{
+    if (cat->store == NULL) {
+        return fail(err, -ENOENT, 409, CONFLICT,
+                    "Function %s is defined by --manifest: change it there and reload "
+                    "(SIGHUP).",
+                    cfg->name);
+    }
+    int rc = tx_begin(cat->store, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = update_writes(cat, cfg, role, err);
+    return tx_end(cat->store, rc, err);
 }
 
 int catalog_update(struct catalog *cat, struct function_config *cfg, const char *role,
@@ -167,9 +226,8 @@ int catalog_update(struct catalog *cat, struct function_config *cfg, const char 
     if (pool_function(cat->pool, cfg->name) == NULL) {
         return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", cfg->name);
     }
-    int role_rc = 0;
     if (origin == CATALOG_STORED) {
-        int rc = update_stored(cat, cfg, role, &role_rc, err);
+        int rc = update_stored(cat, cfg, role, err);
         if (rc < 0) {
             return rc;
         }
@@ -179,11 +237,6 @@ int catalog_update(struct catalog *cat, struct function_config *cfg, const char 
     int done = pool_update_function(cat->pool, &copy);
     if (what) {
         *what = done;
-    }
-    if (role_rc < 0) { /* the configuration is saved and served: say what is missing */
-        return fail(err, role_rc, 500, SERVICE,
-                    "The configuration was saved, but the function store failed to save "
-                    "the Role; see the server's log.");
     }
     return 0;
 }
@@ -257,11 +310,23 @@ int catalog_delete_version(struct catalog *cat, const char *name, const char *ve
                     alias);
     }
     if (cat->store) {
-        int rc = store_version_delete(cat->store, name, strtoll(version, NULL, 10));
-        if (rc < 0 && rc != -ENOENT) {
-            return fail(err, rc, 500, SERVICE, "The function store failed.");
+        int rc = tx_begin(cat->store, err);
+        if (rc < 0) {
+            return rc;
         }
-        (void)store_setting_delete(cat->store, name, SCALING_KIND_PROVISIONED, version);
+        rc = store_version_delete(cat->store, name, strtoll(version, NULL, 10));
+        rc = rc == -ENOENT ? 0 : rc;
+        if (rc == 0) {
+            rc = store_setting_delete(cat->store, name, SCALING_KIND_PROVISIONED, version);
+            rc = rc == -ENOENT ? 0 : rc;
+        }
+        if (rc < 0) {
+            (void)fail(err, rc, 500, SERVICE, "The function store failed.");
+        }
+        rc = tx_end(cat->store, rc, err);
+        if (rc < 0) {
+            return rc;
+        }
     }
     (void)pool_remove_function(cat->pool, name, version);
     return 0;

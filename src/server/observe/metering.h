@@ -50,9 +50,10 @@ void metering_prices_default(struct metering_prices *out);
 void metering_compute(struct metering_record *r, const struct metering_prices *prices);
 /* Formats r as one JSON line (with "\n") into out (cap bytes). Returns the length, or -E2BIG. */
 int metering_format(const struct metering_record *r, char *out, size_t cap);
-/* An open metering file, kept between records (one write(2) per invocation). */
+/* A metering file: open only inside metering_append (opened and closed per record, so that
+ * a deleted function keeps no descriptor). */
 struct metering_file {
-    int fd; /* -1 when closed */
+    int fd; /* -1 when closed, as it is between calls */
     uint64_t size;
 };
 
@@ -60,7 +61,7 @@ struct metering_file {
 void metering_file_init(struct metering_file *f);
 /* Closes f. */
 void metering_file_fini(struct metering_file *f);
-/* Appends r's line to <state_dir>/metering/<function>.jsonl (opened into f when needed), first
+/* Appends r's line to <state_dir>/metering/<function>.jsonl (opened into f and closed again), first
  * moving a file that reached max_bytes to <function>.jsonl.1 (replacing the older one). 0 or a
  * negative errno. */
 int metering_append(const char *state_dir, const struct metering_record *r, uint64_t max_bytes,

@@ -553,14 +553,15 @@ static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size
 }
 
 /* Opens the state database and builds the function list. 0, 2 for a bad --function, --set or
- * manifest code, 1 for a state directory that cannot be used (message printed). */
+ * manifest code or a damaged or emptied database (never served as an empty registry), 1 for a
+ * state directory that cannot be used (message printed). */
 static int open_registry(struct serve *s, struct serve_opts *o)
 {
     char err[1024];
     int rc = store_open(o->state_dir, &s->store, err, sizeof(err));
     if (rc < 0) {
         log_error("%s", err);
-        return 1;
+        return rc == -EUCLEAN ? 2 : 1;
     }
     rc = merge_registry(s, o, err, sizeof(err));
     if (rc < 0) {

@@ -4,18 +4,21 @@
  * statement cache would save microseconds and cost a second lifetime to get right. */
 #include "state/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/log.h"
 #include "base/xalloc.h"
 
 struct store {
     sqlite3 *db;
+    unsigned fail_write; /* tests: the nth write statement from now fails (0: never) */
 };
 
 /* Migration n (1-based) brings the registry schema from version n-1 to n. Append only. */
@@ -84,6 +87,10 @@ static int prep(struct store *st, const char *sql, sqlite3_stmt **out, size_t n,
 static int run(struct store *st, const char *sql, size_t n, const char *const *texts,
                bool must_change)
 {
+    if (st->fail_write > 0 && --st->fail_write == 0) {
+        log_error("store: %s: failed by CLAMBDA_TEST_STORE_FAIL_WRITE", sql);
+        return -EIO;
+    }
     sqlite3_stmt *s = NULL;
     int rc = prep(st, sql, &s, n, texts);
     if (rc < 0) {
@@ -249,12 +256,119 @@ static int migrate(struct store *st, char *err, size_t errlen)
     return rc;
 }
 
+#define RECOVER                                                                              \
+    "; it is not served as an empty registry. Stop every server using it, then either move " \
+    "it aside (mv %s %s.damaged, with any -wal and -shm beside it) to start with an empty "  \
+    "registry, or restore a backup of it"
+
+/* Before opening: a zero-byte file (with no write-ahead log to recover from) is a database
+ * that was emptied, never one SQLite left (its first statement writes the header). */
+static int check_emptied(const char *path, bool *existed, char *err, size_t errlen)
+{
+    struct stat sb;
+    *existed = stat(path, &sb) == 0;
+    if (!*existed || !S_ISREG(sb.st_mode) || sb.st_size > 0) {
+        return 0;
+    }
+    char *wal = xasprintf("%s-wal", path);
+    bool has_wal = stat(wal, &sb) == 0 && sb.st_size > 0;
+    free(wal);
+    if (has_wal) {
+        return 0;
+    }
+    (void)snprintf(err, errlen, "state database %s is empty (0 bytes)" RECOVER, path, path, path);
+    return -EUCLEAN;
+}
+
+/* Runs PRAGMA quick_check: 0, or -EUCLEAN with its first complaint in err. */
+static int check_pages(struct store *st, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL);
+    char what[256] = "";
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        (void)snprintf(what, sizeof(what), "%s", t ? (const char *)t : "?");
+        rc = strcmp(what, "ok") == 0 ? SQLITE_OK : SQLITE_CORRUPT;
+        for (char *nl = strchr(what, '\n'); nl; nl = strchr(nl, '\n')) {
+            *nl = ' '; /* one line in the log: the first complaint names the page */
+        }
+    } else if (rc != SQLITE_OK) {
+        (void)snprintf(what, sizeof(what), "%s", sqlite3_errmsg(st->db));
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_OK) {
+        return 0;
+    }
+    (void)snprintf(err, errlen, "state database %s is damaged (quick_check: %s)" RECOVER, path,
+                   what, path, path);
+    return -EUCLEAN;
+}
+
+/* True when dir has an entry other than . and .. */
+static bool dir_has_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    bool found = false;
+    const struct dirent *e;
+    while (d && !found && (e = readdir(d)) != NULL) {
+        found = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    }
+    if (d) {
+        (void)closedir(d);
+    }
+    return found;
+}
+
+/* A database that existed but has no registry tables while code packages are kept beside it
+ * was replaced or emptied: refused rather than migrated into an empty registry. */
+static int check_schema(struct store *st, const char *state_dir, const char *path, char *err,
+                        size_t errlen)
+{
+    char *n = NULL;
+    int rc = get_row(st, &doc_rows,
+                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'functions'",
+                     0, NULL, &n, "read schema");
+    free(n);
+    if (rc != -ENOENT) {
+        return rc;
+    }
+    char *code = xasprintf("%s/code", state_dir);
+    bool has_code = dir_has_entries(code);
+    free(code);
+    if (!has_code) {
+        return 0;
+    }
+    (void)snprintf(err, errlen,
+                   "state database %s has no function registry, but %s/code holds code "
+                   "packages" RECOVER,
+                   path, state_dir, path, path);
+    return -EUCLEAN;
+}
+
+/* Test hook: CLAMBDA_TEST_STORE_FAIL_WRITE=N fails the Nth write statement. */
+static void read_fail_hook(struct store *st)
+{
+    const char *v = getenv("CLAMBDA_TEST_STORE_FAIL_WRITE");
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (v && end != v && *end == '\0' && n > 0 && n < 1000000) {
+        st->fail_write = (unsigned)n;
+        log_warn("store: write %ld will fail (CLAMBDA_TEST_STORE_FAIL_WRITE)", n);
+    }
+}
+
 int store_open(const char *state_dir, struct store **out, char *err, size_t errlen)
 {
     char *path = xasprintf("%s/clambda.db", state_dir);
     struct store *st = xcalloc(1, sizeof(*st));
-    int rc = sqlite3_open_v2(
-        path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    bool existed = false;
+    int rc = check_emptied(path, &existed, err, errlen);
+    if (rc < 0) {
+        goto fail;
+    }
+    rc = sqlite3_open_v2(path, &st->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {
         (void)sqlite3_busy_timeout(st->db, 5000);
         /* journal_mode is the first statement that reads the file: a non-database fails here. */
@@ -263,10 +377,23 @@ int store_open(const char *state_dir, struct store **out, char *err, size_t errl
                           " PRAGMA foreign_keys=ON",
                           NULL, NULL, NULL);
     }
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+        (void)snprintf(err, errlen, "state database %s is damaged (%s)" RECOVER, path,
+                       sqlite3_errmsg(st->db), path, path);
+        rc = -EUCLEAN;
+        goto fail;
+    }
     if (rc != SQLITE_OK) {
         (void)snprintf(err, errlen, "open state database %s: %s", path,
                        st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
         rc = rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY ? -EACCES : -EIO;
+        goto fail;
+    }
+    rc = check_pages(st, path, err, errlen);
+    if (rc == 0 && existed) {
+        rc = check_schema(st, state_dir, path, err, errlen);
+    }
+    if (rc < 0) {
         goto fail;
     }
     char msg[256] = "";
@@ -275,6 +402,7 @@ int store_open(const char *state_dir, struct store **out, char *err, size_t errl
         (void)snprintf(err, errlen, "state database %s: %s", path, msg);
         goto fail;
     }
+    read_fail_hook(st);
     free(path);
     *out = st;
     return 0;
@@ -282,6 +410,11 @@ fail:
     store_close(st);
     free(path);
     return rc;
+}
+
+void store_fail_write_after(struct store *st, unsigned n)
+{
+    st->fail_write = n;
 }
 
 void store_close(struct store *st)
@@ -305,7 +438,7 @@ int store_commit(struct store *st)
 
 int store_rollback(struct store *st)
 {
-    return exec(st, "ROLLBACK");
+    return sqlite3_get_autocommit(st->db) ? 0 : exec(st, "ROLLBACK");
 }
 
 /* ---- functions ---- */

@@ -51,15 +51,23 @@ struct store_alias {
     char *revision_id;
 };
 
-/* Opens (creating if needed) <state_dir>/clambda.db and migrates it to STORE_SCHEMA_VERSION.
- * OUT: *out (store_close). 0, or -errno with a message naming the file in err (errlen bytes):
- * not a database, unwritable, or a schema newer than this build (-EPROTO). */
+/* Opens (creating if needed) <state_dir>/clambda.db, checks it (PRAGMA quick_check) and
+ * migrates it to STORE_SCHEMA_VERSION. OUT: *out (store_close). 0, or -errno with a message
+ * naming the file in err (errlen bytes): -EUCLEAN for a database that must not be served as it
+ * is (damaged pages, not a database, a zero-byte file, or no registry tables while the state
+ * dir holds code packages; the message says how to recover), -EPROTO for a schema newer than
+ * this build, other -errno for a file that cannot be opened. The environment variable
+ * CLAMBDA_TEST_STORE_FAIL_WRITE=N (tests only) makes the Nth write statement fail (-EIO). */
 int store_open(const char *state_dir, struct store **out, char *err, size_t errlen);
+/* Tests: the nth write statement from now fails with -EIO (0 turns this off). */
+void store_fail_write_after(struct store *st, unsigned n);
 /* Closes the database. NULL is a no-op. */
 void store_close(struct store *st);
 
 /* Transactions spanning several calls (BEGIN IMMEDIATE / COMMIT / ROLLBACK); single calls are
- * atomic on their own. 0 or -errno. */
+ * atomic on their own and join an open transaction. store_begin inside an open transaction fails.
+ * After a failed COMMIT call store_rollback (a no-op when SQLite already rolled back). 0 or
+ * -errno. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);

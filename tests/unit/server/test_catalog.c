@@ -304,6 +304,66 @@ static void test_catalog_store_failure_leaves_pool(void **state)
     err_fini(&err);
 }
 
+#define ROLE "arn:aws:iam::123456789012:role/r"
+
+/* The Nth of CreateFunction's writes (function, Tags, Role) fails: nothing of the function is
+ * kept, in the store or the pool, and the call is a 500 ServiceException. */
+static void test_catalog_create_write_failure_keeps_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    for (unsigned nth = 1; nth <= 3; nth++) {
+        struct function_config cfg = config(fx, "fn", NULL);
+        struct err err = {0};
+        store_fail_write_after(fx->store, nth);
+        assert_true(catalog_create(&fx->cat, &cfg, ROLE, "{\"k\":\"v\"}", CATALOG_STORED, &err) <
+                    0);
+        assert_int_equal(err.status, 500);
+        assert_string_equal(err.type, "ServiceException");
+        struct store_function sf;
+        assert_int_equal(store_function_get(fx->store, "fn", &sf), -ENOENT);
+        assert_null(setting(fx, "fn", "tags"));
+        assert_null(setting(fx, "fn", "role"));
+        assert_null(pool_function(fx->pool, "fn"));
+        func_config_fini(&cfg);
+        err_fini(&err);
+    }
+    struct function_config cfg = config(fx, "fn", NULL);
+    struct err err = {0};
+    assert_int_equal(catalog_create(&fx->cat, &cfg, ROLE, "{\"k\":\"v\"}", CATALOG_STORED, &err),
+                     0);
+    char *role = setting(fx, "fn", "role");
+    assert_non_null(role);
+    free(role);
+    func_config_fini(&cfg);
+    err_fini(&err);
+}
+
+/* UpdateFunctionConfiguration whose Role cannot be saved changes nothing: the stored revision
+ * and the pool's configuration are the old ones. */
+static void test_catalog_update_role_failure_changes_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    create(fx, "fn", NULL);
+    struct store_function before;
+    assert_int_equal(store_function_get(fx->store, "fn", &before), 0);
+    struct function_config cfg = config(fx, "fn", "memory=1024");
+    struct err err = {0};
+    store_fail_write_after(fx->store, 2); /* the function row, then the Role */
+    assert_true(catalog_update(&fx->cat, &cfg, ROLE, CATALOG_STORED, NULL, &err) < 0);
+    assert_int_equal(err.status, 500);
+    assert_string_equal(err.type, "ServiceException");
+    struct store_function after;
+    assert_int_equal(store_function_get(fx->store, "fn", &after), 0);
+    assert_string_equal(after.revision_id, before.revision_id);
+    assert_string_equal(after.config_json, before.config_json);
+    assert_null(setting(fx, "fn", "role"));
+    assert_int_equal(pool_function(fx->pool, "fn")->memory_mb, 128);
+    store_function_fini(&before);
+    store_function_fini(&after);
+    func_config_fini(&cfg);
+    err_fini(&err);
+}
+
 static void test_catalog_reload_adds_replaces_removes(void **state)
 {
     struct fixture *fx = *state;
@@ -380,6 +440,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_catalog_delete_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalog_delete_function, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalog_store_failure_leaves_pool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catalog_create_write_failure_keeps_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_catalog_update_role_failure_changes_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_catalog_reload_adds_replaces_removes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalog_restore, setup, teardown),
     };

@@ -67,6 +67,7 @@ static void test_metering_append_rolls_over(void **state)
     metering_file_init(&mf);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(metering_append(dir, &r, (uint64_t)n * 2, &mf), 0);
+        assert_int_equal(mf.fd, -1); /* closed after each record: a deleted function keeps none */
     }
     metering_file_fini(&mf);
     metering_file_fini(&mf);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -139,6 +140,95 @@ static void test_store_open_rejects_garbage(void **state)
     /* A state directory that is a file. */
     assert_true(store_open(path, &st, err, sizeof(err)) < 0);
     assert_non_null(strstr(err, "clambda.db"));
+}
+
+/* Overwrites page (1-based) of dir's clambda.db with garbage. */
+static void damage_page(const char *dir, long long page, long long page_size)
+{
+    char path[512];
+    (void)snprintf(path, sizeof(path), "%s/clambda.db", dir);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (long)((page - 1) * page_size), SEEK_SET), 0);
+    for (long long i = 0; i < page_size; i++) {
+        assert_int_not_equal(fputc(0xa5, f), EOF);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_store_open_refuses_damaged_page(void **state)
+{
+    struct store *st = open_ok(*state);
+    for (int i = 0; i < 100; i++) {
+        char name[32];
+        (void)snprintf(name, sizeof(name), "fn%03d", i);
+        put_fn(st, name, "r1");
+    }
+    store_close(st); /* the last connection: the log is checkpointed into the file */
+    long long root = query_int(*state, "SELECT rootpage FROM sqlite_master WHERE name = "
+                                       "'functions'");
+    long long n_pages = query_int(*state, "PRAGMA page_count");
+    assert_true(root > 1 && root < n_pages);
+    damage_page(*state, root, query_int(*state, "PRAGMA page_size"));
+    char err[1024];
+    st = NULL;
+    assert_int_equal(store_open(*state, &st, err, sizeof(err)), -EUCLEAN);
+    assert_null(st);
+    assert_non_null(strstr(err, "is damaged"));
+    assert_non_null(strstr(err, "clambda.db"));
+    assert_non_null(strstr(err, "move it aside"));
+    assert_non_null(strstr(err, "restore a backup"));
+}
+
+static void test_store_open_refuses_emptied(void **state)
+{
+    char path[512];
+    (void)snprintf(path, sizeof(path), "%s/clambda.db", (char *)*state);
+    struct store *st = open_ok(*state);
+    put_fn(st, "fn", "r1");
+    store_close(st);
+    assert_int_equal(truncate(path, 0), 0);
+    char err[1024];
+    st = NULL;
+    assert_int_equal(store_open(*state, &st, err, sizeof(err)), -EUCLEAN);
+    assert_non_null(strstr(err, "is empty (0 bytes)"));
+    assert_non_null(strstr(err, path));
+    /* A database without the registry's tables: opened (and migrated) when the directory keeps
+     * no code packages, refused when it does. */
+    assert_int_equal(unlink(path), 0);
+    exec_sql(*state, "CREATE TABLE other (x)");
+    st = open_ok(*state);
+    store_close(st);
+    assert_int_equal(unlink(path), 0);
+    exec_sql(*state, "CREATE TABLE other (x)");
+    char code[512];
+    (void)snprintf(code, sizeof(code), "%s/code", (char *)*state);
+    assert_int_equal(mkdir(code, 0755), 0);
+    tmpdir_write(code, "package.zip", "zip", 0644);
+    assert_int_equal(store_open(*state, &st, err, sizeof(err)), -EUCLEAN);
+    assert_non_null(strstr(err, "has no function registry"));
+    /* Moved aside, as the message says: a new empty registry. */
+    assert_int_equal(unlink(path), 0);
+    st = open_ok(*state);
+    store_close(st);
+}
+
+/* A write that fails inside a transaction is rolled back with everything before it. */
+static void test_store_write_failure_rolls_back(void **state)
+{
+    struct store *st = open_ok(*state);
+    assert_int_equal(store_begin(st), 0);
+    put_fn(st, "fn", "r1");
+    store_fail_write_after(st, 1);
+    assert_int_equal(store_setting_put(st, "fn", "role", "", "\"arn\""), -EIO);
+    assert_int_equal(store_rollback(st), 0);
+    assert_int_equal(store_rollback(st), 0); /* none open: a no-op */
+    struct store_function f;
+    assert_int_equal(store_function_get(st, "fn", &f), -ENOENT);
+    put_fn(st, "fn", "r2"); /* the hook fired once */
+    assert_int_equal(store_function_get(st, "fn", &f), 0);
+    store_function_fini(&f);
+    store_close(st);
 }
 
 static void test_store_function_crud(void **state)
@@ -378,6 +468,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_open_rejects_newer_schema, tmpdir_setup,
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_open_rejects_garbage, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_refuses_damaged_page, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_open_refuses_emptied, tmpdir_setup,
+                                        tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_write_failure_rolls_back, tmpdir_setup,
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_function_crud, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_function_put_revision, tmpdir_setup,
