@@ -241,7 +241,9 @@ def test_frozen_between_invocations(srv):
     print(f"idle 2 s: background thread max gap {b['max_gap']:.3f} s, CPU {idle_cpu:.3f} s, "
           f"freezer {states}")
     assert b["max_gap"] >= 1.5, b  # the thread stood still while the environment was idle
-    assert idle_cpu < 0.05, (a, b)  # unfrozen, a 7 % thread burns ~0.14 s in 2 s
+    # unfrozen, a 7 % thread burns ~0.14 s in 2 s; what it burns while the two invocations
+    # themselves run (slower under ASan or a loaded machine) is counted too, hence not 0.05
+    assert idle_cpu < 0.10, (a, b)
     if states:  # the idle environment, and the parked one made for the next cold start
         assert sorted(states) in (["FROZEN"], ["FROZEN", "THAWED"]), states
     still_serving(srv)
