@@ -77,10 +77,11 @@ void cli_opts_print_help(const struct cli_cmd *cmd, FILE *out)
     }
     (void)fputs("\noptions:\n", out);
     for (size_t i = 0; i <= cmd->n_opts; i++) {
-        const struct cli_opt *o = &cmd->opts[i < cmd->n_opts ? i : 0];
-        const char *name = i < cmd->n_opts ? o->name : "help";
-        const char *arg = i < cmd->n_opts ? o->arg : NULL;
-        const char *help = i < cmd->n_opts ? o->help : "show this help";
+        /* the last row is --help; a command may have no table at all (opts NULL) */
+        const struct cli_opt *o = i < cmd->n_opts ? &cmd->opts[i] : NULL;
+        const char *name = o ? o->name : "help";
+        const char *arg = o ? o->arg : NULL;
+        const char *help = o ? o->help : "show this help";
         char left[64];
         (void)snprintf(left, sizeof(left), "--%s%s%s", name, arg ? " " : "", arg ? arg : "");
         (void)fprintf(out, "  %-26s %s\n", left, help);
