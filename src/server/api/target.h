@@ -11,8 +11,8 @@
 #define CLAMBDA_SERVER_API_TARGET_H
 
 #include "api/call.h"
-#include "base/validate_err.h"
 #include "base/func.h"
+#include "base/validate_err.h"
 #include "http/url.h"
 
 /* AWS's FunctionName pattern, as its ValidationExceptions quote it: unqualified, and with the
