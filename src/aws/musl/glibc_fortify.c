@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* These are glibc's own names, which Debian's mbedTLS objects call: reserved identifiers on
+ * purpose. NOLINTBEGIN(bugprone-reserved-identifier) */
 void *__memcpy_chk(void *dst, const void *src, size_t n, size_t dst_len);
 void *__memset_chk(void *dst, int c, size_t n, size_t dst_len);
 int __printf_chk(int flag, const char *fmt, ...);
@@ -56,3 +58,4 @@ int __snprintf_chk(char *s, size_t n, int flag, size_t s_len, const char *fmt, .
     va_end(ap);
     return r;
 }
+/* NOLINTEND(bugprone-reserved-identifier) */

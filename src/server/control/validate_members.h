@@ -20,7 +20,7 @@
 int validate_members_types(json_t *body, bool is_create, struct err *err);
 
 /* Adds the members' model errors (lengths, enums, patterns) to l. */
-void validate_members_model(json_t *body, bool is_create, struct validate_err_list *l);
+void validate_members_model(json_t *body, bool is_create, struct validate_err_list *f);
 
 /* Refuses values clambda cannot honour. name is the function's name (for LoggingConfig's
  * LogGroup; NULL: unknown). 0, or -EINVAL with *err set to InvalidParameterValueException. */

@@ -46,6 +46,9 @@ enum routes_kind {
 };
 
 /* One route of the public listener. */
+/* Field order follows the table's initialisers (method, pattern, name, kind, fn, flags), read
+ * top-down; the 8 bytes of padding in 66 rows are not worth a less readable table.
+ * NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding) */
 struct routes_route {
     const char *method;  /* NULL: any */
     const char *pattern; /* path; "{}" is a label; "?key=value" when operations share a path and

@@ -474,7 +474,7 @@ static void respond(struct httpd_conn *c, int status, const struct httpd_header 
     /* The rest (all of it, usually) in one buffer through uv_write. */
     uint8_t *rest = xmalloc(total - done);
     memcpy(rest, b.data + head_done, b.len - head_done);
-    if (len > 0) {
+    if (body != NULL && len > body_done) {
         memcpy(rest + b.len - head_done, (const uint8_t *)body + body_done, len - body_done);
     }
     cl_buf_fini(&b);

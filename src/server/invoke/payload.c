@@ -192,6 +192,8 @@ static const uint8_t *skip_digits(const uint8_t *p, const uint8_t *end)
 }
 
 /* A number at s->p: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? within jansson's ranges. */
+/* One branch per part of jansson's number grammar, kept together to be read against it.
+ * NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static bool scan_number(struct scan *s)
 {
     const uint8_t *p = s->p;

@@ -408,6 +408,8 @@ static int start_async(struct serve *s, const struct serve_opts *o)
     return 0;
 }
 
+/* Grew with the network, template and catalog steps of this session: to be split by phase.
+ * NOLINTNEXTLINE(readability-function-size) */
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
 {
     if (setup_isolation(s, o) < 0) {
