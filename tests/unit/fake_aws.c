@@ -3,6 +3,7 @@
  * with a short poll so that stop() is noticed, requests parsed just enough (Content-Length
  * bodies only, which is all the client sends). */
 #include "fake_aws.h"
+#include "fake_io.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,77 +15,37 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Reads more bytes into in; -1 when the connection ended or the server stops. */
-static int read_more(struct fake_aws *f, int fd, struct cl_buf *in)
-{
-    uint8_t tmp[65536];
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, 50);
-        if (f->stop) {
-            return -1;
-        }
-        if (r <= 0) {
-            continue;
-        }
-        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-        if (n <= 0) {
-            return -1;
-        }
-        return cl_buf_append(in, tmp, (size_t)n);
-    }
-}
-
-static void header_value(const char *head, const char *name, char *out, size_t n)
-{
-    out[0] = '\0';
-    size_t len = strlen(name);
-    for (const char *line = strstr(head, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
-        if (strncasecmp(line + 2, name, len) == 0 && line[2 + len] == ':') {
-            const char *v = line + 3 + len;
-            while (*v == ' ') {
-                v++;
-            }
-            const char *e = strstr(v, "\r\n");
-            size_t vl = e != NULL ? (size_t)(e - v) : strlen(v);
-            vl = vl < n ? vl : n - 1;
-            memcpy(out, v, vl);
-            out[vl] = '\0';
-            return;
-        }
-    }
-}
-
 /* Reads one request and records it. 0, or -1 when the connection ended. */
 static int read_request(struct fake_aws *f, int fd, struct cl_buf *in)
 {
     char *end;
     while ((end = strstr(cl_buf_str(in), "\r\n\r\n")) == NULL) {
-        if (read_more(f, fd, in) < 0) {
+        if (fake_io_read_more(&f->stop, fd, in) < 0) {
             return -1;
         }
     }
     size_t head_len = (size_t)(end - (char *)in->data) + 4;
     char *head = strndup((char *)in->data, head_len);
     char cl[32];
-    header_value(head, "Content-Length", cl, sizeof(cl));
+    fake_io_header_value(head, "Content-Length", cl, sizeof(cl));
     size_t want = (size_t)strtoul(cl, NULL, 10);
     cl_buf_consume(in, head_len);
     while (in->len < want) {
-        if (read_more(f, fd, in) < 0) {
+        if (fake_io_read_more(&f->stop, fd, in) < 0) {
             free(head);
             return -1;
         }
     }
     pthread_mutex_lock(&f->mu);
     f->n_requests++;
-    header_value(head, "X-Amz-Target", f->last_target, sizeof(f->last_target));
-    header_value(head, "Content-Type", f->last_content_type, sizeof(f->last_content_type));
-    header_value(head, "Authorization", f->last_authorization, sizeof(f->last_authorization));
-    header_value(head, "X-Amz-Security-Token", f->last_token, sizeof(f->last_token));
-    header_value(head, "X-Amz-Date", f->last_date, sizeof(f->last_date));
-    header_value(head, "Host", f->last_host, sizeof(f->last_host));
-    header_value(head, "amz-sdk-request", f->last_sdk_request, sizeof(f->last_sdk_request));
+    fake_io_header_value(head, "X-Amz-Target", f->last_target, sizeof(f->last_target));
+    fake_io_header_value(head, "Content-Type", f->last_content_type, sizeof(f->last_content_type));
+    fake_io_header_value(head, "Authorization", f->last_authorization,
+                         sizeof(f->last_authorization));
+    fake_io_header_value(head, "X-Amz-Security-Token", f->last_token, sizeof(f->last_token));
+    fake_io_header_value(head, "X-Amz-Date", f->last_date, sizeof(f->last_date));
+    fake_io_header_value(head, "Host", f->last_host, sizeof(f->last_host));
+    fake_io_header_value(head, "amz-sdk-request", f->last_sdk_request, sizeof(f->last_sdk_request));
     cl_buf_reset(&f->last_body);
     (void)cl_buf_append(&f->last_body, in->data, want);
     pthread_mutex_unlock(&f->mu);
@@ -104,7 +65,7 @@ static bool answer(struct fake_aws *f, int fd, struct cl_buf *in)
         return false;
     }
     if (a->act == FAKE_AWS_HANG) {
-        while (read_more(f, fd, in) == 0) {
+        while (fake_io_read_more(&f->stop, fd, in) == 0) {
         }
         return false;
     }

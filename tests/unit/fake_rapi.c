@@ -2,6 +2,7 @@
 /* The fake Runtime API server of fake_rapi.h. Deliberately simple: blocking sockets with a
  * short poll so stop() is noticed, requests parsed just enough for the client's requests. */
 #include "fake_rapi.h"
+#include "fake_io.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -15,54 +16,12 @@
 
 #include "cl_http1.h"
 
-static int read_more(struct fake_rapi *f, int fd, struct cl_buf *in)
-{
-    uint8_t tmp[65536];
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, 50);
-        if (f->stop) {
-            return -1;
-        }
-        if (r <= 0) {
-            continue;
-        }
-        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-        if (n <= 0) {
-            return -1;
-        }
-        return cl_buf_append(in, tmp, (size_t)n);
-    }
-}
-
-static void header_value(const char *head, const char *name, char *out, size_t n)
-{
-    out[0] = '\0';
-    size_t len = strlen(name);
-    for (const char *line = strstr(head, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
-        if (strncasecmp(line + 2, name, len) == 0 && line[2 + len] == ':') {
-            const char *v = line + 3 + len;
-            while (*v == ' ') {
-                v++;
-            }
-            const char *e = strstr(v, "\r\n");
-            size_t vl = e != NULL ? (size_t)(e - v) : strlen(v);
-            if (vl >= n) {
-                vl = n - 1;
-            }
-            memcpy(out, v, vl);
-            out[vl] = '\0';
-            return;
-        }
-    }
-}
-
 /* Reads one request (head + body) into the records. 0, or -1 when the connection ended. */
 static int read_request(struct fake_rapi *f, int fd, struct cl_buf *in)
 {
     char *end;
     while ((end = strstr(cl_buf_str(in), "\r\n\r\n")) == NULL) {
-        if (read_more(f, fd, in) < 0) {
+        if (fake_io_read_more(&f->stop, fd, in) < 0) {
             return -1;
         }
     }
@@ -79,12 +38,13 @@ static int read_request(struct fake_rapi *f, int fd, struct cl_buf *in)
         cl_buf_consume(in, head_len);
         return 0;
     }
-    header_value(head, "Lambda-Runtime-Function-Error-Type", f->last_error_type,
-                 sizeof(f->last_error_type));
-    header_value(head, "Content-Type", f->last_content_type, sizeof(f->last_content_type));
-    header_value(head, "Lambda-Runtime-Function-Response-Mode", f->last_mode, sizeof(f->last_mode));
-    header_value(head, "Content-Length", cl, sizeof(cl));
-    header_value(head, "Transfer-Encoding", te, sizeof(te));
+    fake_io_header_value(head, "Lambda-Runtime-Function-Error-Type", f->last_error_type,
+                         sizeof(f->last_error_type));
+    fake_io_header_value(head, "Content-Type", f->last_content_type, sizeof(f->last_content_type));
+    fake_io_header_value(head, "Lambda-Runtime-Function-Response-Mode", f->last_mode,
+                         sizeof(f->last_mode));
+    fake_io_header_value(head, "Content-Length", cl, sizeof(cl));
+    fake_io_header_value(head, "Transfer-Encoding", te, sizeof(te));
     f->last_chunked = strcmp(te, "chunked") == 0;
     cl_buf_reset(&f->last_body);
     cl_buf_reset(&f->last_trailers);
@@ -103,14 +63,14 @@ static int read_request(struct fake_rapi *f, int fd, struct cl_buf *in)
             if (c.is_done) {
                 return 0;
             }
-            if (read_more(f, fd, in) < 0) {
+            if (fake_io_read_more(&f->stop, fd, in) < 0) {
                 return -1;
             }
         }
     }
     size_t want = (size_t)strtoul(cl, NULL, 10);
     while (in->len < want) {
-        if (read_more(f, fd, in) < 0) {
+        if (fake_io_read_more(&f->stop, fd, in) < 0) {
             return -1;
         }
     }
