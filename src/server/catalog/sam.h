@@ -20,11 +20,11 @@
 /* A Lambda authorizer of an HttpApi (Auth.Authorizers.<name> with FunctionArn: REQUEST type).
  * Strings owned. */
 struct sam_authorizer {
-    char *name;            /* its key in Auth.Authorizers */
-    char *function;        /* the template function FunctionArn names (!GetAtt F.Arn, a name) */
-    char **identity;       /* Identity.Headers/QueryStrings/... as API Gateway writes them:
-                            * "$request.header.Authorization", "$request.querystring.q",
-                            * "$context.routeKey", "$stageVariables.v" */
+    char *name;      /* its key in Auth.Authorizers */
+    char *function;  /* the template function FunctionArn names (!GetAtt F.Arn, a name) */
+    char **identity; /* Identity.Headers/QueryStrings/... as API Gateway writes them:
+                      * "$request.header.Authorization", "$request.querystring.q",
+                      * "$context.routeKey", "$stageVariables.v" */
     size_t n_identity;
     int ttl_s;             /* Identity.ReauthorizeEvery (AuthorizerResultTtlInSeconds); 0: none */
     bool simple;           /* EnableSimpleResponses: {"isAuthorized": bool, "context": {...}} */
@@ -48,7 +48,7 @@ struct sam_api {
     size_t n_binary_types;
     struct sam_authorizer *auths;
     size_t n_auths;
-    char *default_auth;    /* Auth.DefaultAuthorizer, or NULL */
+    char *default_auth; /* Auth.DefaultAuthorizer, or NULL */
 };
 
 /* One HTTP route of a function's events. Strings owned. */
@@ -62,6 +62,14 @@ struct sam_route {
     char *authorizer;      /* the api's authorizer name (Auth.Authorizer, else the api's
                             * default), NULL for none ("NONE") */
     int timeout_ms;        /* TimeoutInMillis; 0: API Gateway's 30000 (HttpApi) / 29000 (Api) */
+};
+
+/* A function's FunctionUrlConfig. Strings owned. */
+struct sam_url {
+    char *function;
+    char *auth_type;   /* "NONE" or "AWS_IAM" */
+    char *invoke_mode; /* "BUFFERED" or "RESPONSE_STREAM" */
+    char *cors_json;   /* the Cors object as compact JSON in the API's member names, or NULL */
 };
 
 /* What a template defines. */
