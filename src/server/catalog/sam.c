@@ -235,8 +235,14 @@ static void add_route(struct sam_template *t, const char *fn, json_t *props, boo
     const char *path = json_string_value(json_object_get(props, "Path"));
     t->routes = xrealloc(t->routes, (t->n_routes + 1) * sizeof(*t->routes));
     t->routes[t->n_routes++] =
-        (struct sam_route){xstrdup(fn), xstrdup(method ? method : "ANY"),
-                           xstrdup(path ? path : (is_http ? "$default" : "/")), is_http};
+        (struct sam_route){xstrdup(fn),
+                           xstrdup(method ? method : "ANY"),
+                           xstrdup(path ? path : (is_http ? "$default" : "/")),
+                           is_http,
+                           0,
+                           xstrdup(is_http ? "2.0" : "1.0"),
+                           NULL,
+                           0};
     /* SAM accepts lower-case methods; routes compare upper case */
     for (char *m = t->routes[t->n_routes - 1].method; *m; m++) {
         *m = (char)(*m >= 'a' && *m <= 'z' ? *m - 32 : *m);
@@ -382,6 +388,8 @@ void sam_fini(struct sam_template *t)
         free(t->routes[i].function);
         free(t->routes[i].method);
         free(t->routes[i].path);
+        free(t->routes[i].payload_version);
+        free(t->routes[i].authorizer);
     }
     for (size_t i = 0; i < t->n_urls; i++) {
         free(t->urls[i].function);
