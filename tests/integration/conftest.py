@@ -360,6 +360,22 @@ class Server:
         self.port = int(m.group(1))
         self.endpoint = f"http://127.0.0.1:{self.port}"
 
+    def api_lines(self) -> list:
+        """The lines --template's gateway prints after "listening on" (its routes, then
+        "clambda: APIs on http://HOST:PORT"), read once; self.api_port is that port."""
+        if getattr(self, "_api_lines", None) is None:
+            self._api_lines = []
+            while True:
+                line = self.proc.stdout.readline().decode()
+                if not line:
+                    raise AssertionError(f"no 'APIs on' line:\n{self.stderr()}")
+                self._api_lines.append(line.rstrip("\n"))
+                m = re.match(r"clambda: APIs on http://[^ ]*:(\d+)$", line.strip())
+                if m:
+                    self.api_port = int(m.group(1))
+                    break
+        return self._api_lines
+
     def stderr(self) -> str:
         try:
             return self.err_path.read_text(errors="replace")

@@ -371,23 +371,24 @@ static bool has_name(const struct function_config *fns, size_t n, const char *na
     return false;
 }
 
-void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
-                    struct function_config *fns, size_t n, struct catalog_reload_counts *counts)
+void catalog_reload(struct catalog *cat, enum catalog_origin origin, char *const *old_names,
+                    size_t n_old, struct function_config *fns, size_t n,
+                    struct catalog_reload_counts *counts)
 {
     struct err err = {0};
     memset(counts, 0, sizeof(*counts));
     for (size_t i = 0; i < n_old; i++) {
         if (!has_name(fns, n, old_names[i]) &&
-            catalog_delete(cat, old_names[i], CATALOG_MANIFEST, &err) == 0) {
+            catalog_delete(cat, old_names[i], origin, &err) == 0) {
             counts->removed++;
         }
     }
     for (size_t i = 0; i < n; i++) {
         int what = POOL_ADDED;
         int rc = pool_function(cat->pool, fns[i].name)
-                     ? catalog_update(cat, &fns[i], NULL, CATALOG_MANIFEST, &what, &err)
-                     : catalog_create(cat, &fns[i], NULL, NULL, CATALOG_MANIFEST, &err);
-        if (rc < 0) { /* cannot happen without the store; say so if it ever does */
+                     ? catalog_update(cat, &fns[i], NULL, origin, &what, &err)
+                     : catalog_create(cat, &fns[i], NULL, NULL, origin, &err);
+        if (rc < 0) { /* CATALOG_MANIFEST: cannot happen without the store; say so if it does */
             log_error("function %s: %s", fns[i].name, err.message);
         } else if (what == POOL_REPLACED) {
             counts->replaced++;

@@ -88,14 +88,16 @@ struct catalog_reload_counts {
     size_t added, replaced, unchanged, removed; /* unchanged: or only rescaled */
 };
 
-/* Makes the functions of a --manifest what fns (n of them) say (CATALOG_MANIFEST): removes the
+/* Makes the functions of a --manifest (origin CATALOG_MANIFEST) or a --template
+ * (CATALOG_STORED: written to the store) what fns (n of them) say: removes the
  * functions of old_names (the manifest's last time, n_old) that fns no longer has, creates the
  * new ones and updates the others (a changed configuration gets new environments and retires
  * the old ones once their invocations finish; only scaling changed: applied in place). fns stay
  * the caller's. OUT: *counts. The caller checked that fns and the functions from elsewhere do
  * not share names. */
-void catalog_reload(struct catalog *cat, char *const *old_names, size_t n_old,
-                    struct function_config *fns, size_t n, struct catalog_reload_counts *counts);
+void catalog_reload(struct catalog *cat, enum catalog_origin origin, char *const *old_names,
+                    size_t n_old, struct function_config *fns, size_t n,
+                    struct catalog_reload_counts *counts);
 
 /* Start-up: for every function in the pool, serves its stored versions (rows that do not load
  * are skipped with a warning), fills the alias cache and applies the concurrency settings. */

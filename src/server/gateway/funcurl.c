@@ -488,27 +488,6 @@ static struct url_call *call_new(struct httpd_conn *c, const struct http1_reques
     return uc;
 }
 
-/* req's headers plus what AWS's front end adds: x-forwarded-for (joined after a client's own
- * with ','), x-forwarded-proto and x-forwarded-port. OUT: hs (HTTP1_MAX_HEADERS + 3 of them),
- * port (8 bytes). Returns how many. */
-static size_t forwarded(const struct http1_request *req, const char *ip, struct http1_header *hs,
-                        char *port)
-{
-    const char *host = http1_header(req, "Host");
-    const char *colon = host ? strrchr(host, ':') : NULL;
-    (void)snprintf(port, 8, "%s", colon && strlen(colon + 1) < 8 ? colon + 1 : "80");
-    memcpy(hs, req->headers, req->n_headers * sizeof(*hs));
-    size_t n = req->n_headers;
-    hs[n++] = (struct http1_header){"x-forwarded-for", ip};
-    if (http1_header(req, "X-Forwarded-Proto") == NULL) {
-        hs[n++] = (struct http1_header){"x-forwarded-proto", "http"};
-    }
-    if (http1_header(req, "X-Forwarded-Port") == NULL) {
-        hs[n++] = (struct http1_header){"x-forwarded-port", port};
-    }
-    return n;
-}
-
 /* The event of req for t. OUT: *event, *len (free()). */
 static void build_event(struct call_ctx *ctl, struct httpd_conn *c, const struct http1_request *req,
                         const struct target *t, const char *path, const char *request_id,
@@ -530,7 +509,7 @@ static void build_event(struct call_ctx *ctl, struct httpd_conn *c, const struct
         .path = raw_path,
         .query = q ? q + 1 : "",
         .headers = hs,
-        .n_headers = forwarded(req, ip, hs, port),
+        .n_headers = gwevent_forwarded(req, ip, hs, port),
         .body = req->body,
         .body_len = req->body_len,
         .source_ip = ip,

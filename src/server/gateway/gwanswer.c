@@ -46,6 +46,13 @@ void gwanswer_set_header(struct gwanswer *a, const char *name, const char *value
     }
 }
 
+void gwanswer_add_header(struct gwanswer *a, const char *name, const char *value)
+{
+    if (a->n_headers < GWANSWER_MAX_HEADERS) {
+        a->headers[a->n_headers++] = (struct httpd_header){xstrdup(name), xstrdup(value)};
+    }
+}
+
 const char *gwanswer_header(const struct gwanswer *a, const char *name)
 {
     for (size_t i = 0; i < a->n_headers; i++) {
@@ -165,6 +172,56 @@ int gwanswer_from_result(const uint8_t *out, size_t len, struct gwanswer *a)
         a->status = 200;
         gwanswer_set_header(a, "Content-Type", "application/json");
         set_body(a, out, len);
+    }
+    json_decref(v);
+    return rc;
+}
+
+/* multiValueHeaders of a 1.0 response: every value its own header line, after those of
+ * headers (API Gateway merges the two maps). */
+static int multi_headers(json_t *mv, struct gwanswer *a)
+{
+    if (mv && !json_is_object(mv) && !json_is_null(mv)) {
+        return -EBADMSG;
+    }
+    const char *k;
+    json_t *list;
+    json_object_foreach(mv, k, list)
+    {
+        if (!json_is_array(list) || unsafe(k) || strcasecmp(k, "Content-Length") == 0 ||
+            strcasecmp(k, "Transfer-Encoding") == 0 || strcasecmp(k, "Connection") == 0) {
+            continue;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v)
+        {
+            char *text = value_text(v);
+            if (text && !unsafe(text)) {
+                gwanswer_add_header(a, k, text);
+            }
+            free(text);
+        }
+    }
+    return 0;
+}
+
+int gwanswer_from_result_v1(const uint8_t *out, size_t len, struct gwanswer *a)
+{
+    json_error_t jerr;
+    json_t *v = len ? json_loadb((const char *)out, len, 0, &jerr) : NULL;
+    json_t *body = json_object_get(v, "body");
+    json_t *sc = json_object_get(v, "statusCode");
+    int rc = -EBADMSG;
+    /* 1.0 infers nothing: a response without statusCode, or with a body that is not a
+     * string, is malformed (API Gateway's "Malformed Lambda proxy response") */
+    if (json_is_object(v) && json_is_integer(sc) &&
+        (body == NULL || json_is_string(body) || json_is_null(body))) {
+        json_t *no_cookies = json_deep_copy(v);
+        (void)json_object_del(no_cookies, "cookies"); /* not a 1.0 member */
+        rc = structured(no_cookies, a);
+        rc = rc == 0 ? multi_headers(json_object_get(v, "multiValueHeaders"), a) : rc;
+        json_decref(no_cookies);
     }
     json_decref(v);
     return rc;

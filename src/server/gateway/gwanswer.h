@@ -40,6 +40,8 @@ void gwanswer_fini(struct gwanswer *a);
 /* Sets header name to value (copies; an existing header of that name, compared without case,
  * is replaced; Set-Cookie is always added). Headers past GWANSWER_MAX_HEADERS are dropped. */
 void gwanswer_set_header(struct gwanswer *a, const char *name, const char *value);
+/* Adds header name: value (copies) even when one of that name is there. */
+void gwanswer_add_header(struct gwanswer *a, const char *name, const char *value);
 /* The value of header name in a, or NULL (borrowed). */
 const char *gwanswer_header(const struct gwanswer *a, const char *name);
 
@@ -48,6 +50,11 @@ const char *gwanswer_header(const struct gwanswer *a, const char *name);
  * 100-599, headers not an object, cookies not an array, body base64 that does not decode):
  * AWS answers 502 then. */
 int gwanswer_from_result(const uint8_t *out, size_t len, struct gwanswer *a);
+
+/* Fills a (gwanswer_init'ed) from a payload format 1.0 result (API Gateway REST, or an HTTP
+ * API at 1.0): {statusCode, headers, multiValueHeaders, body, isBase64Encoded}. 0, or -EBADMSG
+ * when it is not such an object (no inference: API Gateway answers 502 / 500 then). */
+int gwanswer_from_result_v1(const uint8_t *out, size_t len, struct gwanswer *a);
 
 /* Looks for the end of a prelude in buf[0..len): OUT: *prelude_len (bytes before the 8 NULs).
  * Returns the offset where the body starts, -EAGAIN when the 8 NULs have not arrived yet, or

@@ -13,19 +13,23 @@
 
 #include "base/xalloc.h"
 #include "cl_b64.h"
+#include "gateway/gwevent_int.h"
 #include "http/url.h"
 
 /* A JSON string of s[0..len); bytes that are not UTF-8 make it "(invalid UTF-8)". */
-static json_t *jstrn(const char *s, size_t len)
+json_t *gwevent_jstrn(const char *s, size_t len)
 {
     json_t *j = json_stringn(s, len);
     return j ? j : json_string("(invalid UTF-8)");
 }
 
-static json_t *jstr(const char *s)
+#define jstrn gwevent_jstrn
+
+json_t *gwevent_jstr(const char *s)
 {
     return jstrn(s, strlen(s));
 }
+#define jstr gwevent_jstr
 
 static bool has_suffix(const char *s, size_t len, const char *suffix)
 {
@@ -128,7 +132,7 @@ static void add_headers(json_t *ev, const struct gwevent_request *r)
 }
 
 /* Percent-decodes s[0..len) into a new JSON string; the raw text when it does not decode. */
-static json_t *decoded(const char *s, size_t len)
+json_t *gwevent_decoded(const char *s, size_t len)
 {
     char *out = xmalloc(len + 1);
     int n = url_pct_decode(s, len, out, len + 1);
@@ -148,8 +152,8 @@ static void add_query(json_t *ev, const char *q)
             klen = n;
         }
         if (n > 0) {
-            json_t *k = decoded(q, klen);
-            json_t *v = klen < n ? decoded(q + klen + 1, n - klen - 1) : json_string("");
+            json_t *k = gwevent_decoded(q, klen);
+            json_t *v = klen < n ? gwevent_decoded(q + klen + 1, n - klen - 1) : json_string("");
             join_value(params, json_string_value(k), v);
             json_decref(k);
         }
@@ -166,7 +170,7 @@ static void add_query(json_t *ev, const char *q)
 }
 
 /* "dd/Mon/yyyy:HH:mm:ss +0000" of ms. */
-static void clf_time(int64_t ms, char out[64])
+void gwevent_clf_time(int64_t ms, char out[64])
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
@@ -186,7 +190,7 @@ static json_t *request_context(const struct gwevent_request *r)
         }
     }
     char when[64];
-    clf_time(r->time_ms, when);
+    gwevent_clf_time(r->time_ms, when);
     json_t *http = json_pack("{s:o,s:o,s:s,s:o,s:o}", "method", jstr(r->method), "path",
                              jstr(r->path), "protocol", "HTTP/1.1", "sourceIp", jstr(r->source_ip),
                              "userAgent", ua ? jstr(ua) : json_string(""));
@@ -195,8 +199,8 @@ static json_t *request_context(const struct gwevent_request *r)
                   "domainName", jstr(r->domain_name), "domainPrefix", jstr(r->url_id));
     (void)json_object_set_new(ctx, "http", http);
     (void)json_object_set_new(ctx, "requestId", jstr(r->request_id));
-    (void)json_object_set_new(ctx, "routeKey", json_string("$default"));
-    (void)json_object_set_new(ctx, "stage", json_string("$default"));
+    (void)json_object_set_new(ctx, "routeKey", jstr(r->route_key ? r->route_key : "$default"));
+    (void)json_object_set_new(ctx, "stage", jstr(r->stage ? r->stage : "$default"));
     (void)json_object_set_new(ctx, "time", json_string(when));
     (void)json_object_set_new(ctx, "timeEpoch", json_integer(r->time_ms));
     if (r->iam_access_key) {
@@ -208,34 +212,49 @@ static json_t *request_context(const struct gwevent_request *r)
                                 "userArn", jstr(arn), "userId", jstr(r->iam_access_key));
         free(arn);
         (void)json_object_set_new(ctx, "authorizer", json_pack("{s:o}", "iam", iam));
+    } else if (r->authorizer) {
+        (void)json_object_set_new(ctx, "authorizer", json_deep_copy(r->authorizer));
     }
     return ctx;
+}
+
+const char *gwevent_header(const struct gwevent_request *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_headers; i++) {
+        if (strcasecmp(r->headers[i].name, name) == 0) {
+            return r->headers[i].value;
+        }
+    }
+    return NULL;
+}
+
+json_t *gwevent_body(const struct gwevent_request *r, bool want_b64, bool *b64)
+{
+    *b64 = false;
+    if (r->body_len == 0) {
+        return NULL;
+    }
+    json_t *text = want_b64 ? NULL : json_stringn((const char *)r->body, r->body_len);
+    if (text == NULL) {
+        struct cl_buf enc;
+        cl_buf_init(&enc, (size_t)-1);
+        if (cl_b64_encode(&enc, r->body, r->body_len) < 0) {
+            abort(); /* unbounded: only ENOMEM */
+        }
+        text = json_stringn((const char *)enc.data, enc.len);
+        cl_buf_fini(&enc);
+        *b64 = true;
+    }
+    return text;
 }
 
 /* body and isBase64Encoded: text when the content type says so and it is UTF-8. */
 static void add_body(json_t *ev, const struct gwevent_request *r)
 {
-    const char *ctype = NULL;
-    for (size_t i = 0; i < r->n_headers && ctype == NULL; i++) {
-        if (strcasecmp(r->headers[i].name, "Content-Type") == 0) {
-            ctype = r->headers[i].value;
-        }
-    }
     bool b64 = false;
-    if (r->body_len > 0) {
-        json_t *text =
-            gwevent_is_text(ctype) ? json_stringn((const char *)r->body, r->body_len) : NULL;
-        if (text == NULL) {
-            struct cl_buf enc;
-            cl_buf_init(&enc, (size_t)-1);
-            if (cl_b64_encode(&enc, r->body, r->body_len) < 0) {
-                abort(); /* unbounded: only ENOMEM */
-            }
-            text = json_stringn((const char *)enc.data, enc.len);
-            cl_buf_fini(&enc);
-            b64 = true;
-        }
-        (void)json_object_set_new(ev, "body", text);
+    json_t *body = gwevent_body(r, !gwevent_is_text(gwevent_header(r, "Content-Type")), &b64);
+    if (body) {
+        (void)json_object_set_new(ev, "body", body);
     }
     (void)json_object_set_new(ev, "isBase64Encoded", json_boolean(b64));
 }
@@ -244,11 +263,17 @@ int gwevent_build(const struct gwevent_request *r, char **json, size_t *json_len
 {
     json_t *ev = json_object();
     (void)json_object_set_new(ev, "version", json_string("2.0"));
-    (void)json_object_set_new(ev, "routeKey", json_string("$default"));
+    (void)json_object_set_new(ev, "routeKey", jstr(r->route_key ? r->route_key : "$default"));
     (void)json_object_set_new(ev, "rawPath", jstr(r->path));
     (void)json_object_set_new(ev, "rawQueryString", jstr(r->query));
     add_headers(ev, r);
     add_query(ev, r->query);
+    if (json_object_size(r->path_params) > 0) {
+        (void)json_object_set_new(ev, "pathParameters", json_deep_copy(r->path_params));
+    }
+    if (json_object_size(r->stage_vars) > 0) {
+        (void)json_object_set_new(ev, "stageVariables", json_deep_copy(r->stage_vars));
+    }
     (void)json_object_set_new(ev, "requestContext", request_context(r));
     add_body(ev, r);
     char *s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -260,3 +285,22 @@ int gwevent_build(const struct gwevent_request *r, char **json, size_t *json_len
     *json_len = strlen(s);
     return 0;
 }
+
+size_t gwevent_forwarded(const struct http1_request *req, const char *ip, struct http1_header *hs,
+                        char *port)
+{
+    const char *host = http1_header(req, "Host");
+    const char *colon = host ? strrchr(host, ':') : NULL;
+    (void)snprintf(port, 8, "%s", colon && strlen(colon + 1) < 8 ? colon + 1 : "80");
+    memcpy(hs, req->headers, req->n_headers * sizeof(*hs));
+    size_t n = req->n_headers;
+    hs[n++] = (struct http1_header){"x-forwarded-for", ip};
+    if (http1_header(req, "X-Forwarded-Proto") == NULL) {
+        hs[n++] = (struct http1_header){"x-forwarded-proto", "http"};
+    }
+    if (http1_header(req, "X-Forwarded-Port") == NULL) {
+        hs[n++] = (struct http1_header){"x-forwarded-port", port};
+    }
+    return n;
+}
+

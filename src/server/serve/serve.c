@@ -25,6 +25,7 @@
 #include "exec/env.h"
 #include "exec/pool.h"
 #include "front/routes.h"
+#include "gateway/apigw.h"
 #include "gateway/funcurl.h"
 #include "http/httpd.h"
 #include "invoke/async.h"
@@ -44,7 +45,10 @@ struct serve {
     const struct serve_opts *opts; /* for SIGHUP: --manifest, --set, --provisioned */
     char **manifest_names;         /* the functions the manifest defined last */
     size_t n_manifest_names;
+    char **template_names; /* the functions the template defined last */
+    size_t n_template_names;
     struct httpd *api;
+    struct apigw *gateway; /* --template's APIs on --http-listen, or NULL */
     struct pool *pool;
     struct async *async;
     struct invoke invoke;
@@ -58,11 +62,11 @@ struct serve {
     bool stopping;
 };
 
-/* The FunctionUrlConfig of --template's functions, stored unless a config exists. */
-static void put_template_urls(struct serve *s, const struct serve_opts *o)
+/* The FunctionUrlConfig of a template's functions, stored unless a config exists. */
+static void put_urls(struct serve *s, const struct sam_template *t)
 {
-    for (size_t i = 0; i < o->template_def.n_urls; i++) {
-        const struct sam_url *u = &o->template_def.urls[i];
+    for (size_t i = 0; i < t->n_urls; i++) {
+        const struct sam_url *u = &t->urls[i];
         char *url = NULL;
         int rc = funcurl_put_default(&s->control, u->function, u->auth_type, u->invoke_mode,
                                      u->cors_json, httpd_port(s->api), &url);
@@ -121,6 +125,8 @@ static void on_signal(uv_signal_t *h, int signum)
     log_info("%s, shutting down", strsignal(signum));
     httpd_close(s->api);
     s->api = NULL;
+    apigw_close(s->gateway);
+    s->gateway = NULL;
     async_shutdown(s->async); /* first: events cut short by the pool stay queued */
     pool_shutdown(s->pool, s->grace_ms);
     uv_close((uv_handle_t *)&s->sigint, NULL);
@@ -138,17 +144,24 @@ static bool name_in(char *const *names, size_t n, const char *name)
     return false;
 }
 
+/* Replaces a list of names (*names, *n) with the names of fns. */
+static void remember_names(char ***names, size_t *n_names, const struct function_config *fns,
+                           size_t n)
+{
+    for (size_t i = 0; i < *n_names; i++) {
+        free((*names)[i]);
+    }
+    *names = xrealloc(*names, (n + 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        (*names)[i] = xstrdup(fns[i].name);
+    }
+    *n_names = n;
+}
+
 /* Replaces the list of functions the manifest defines. */
 static void remember_manifest(struct serve *s, const struct function_config *fns, size_t n)
 {
-    for (size_t i = 0; i < s->n_manifest_names; i++) {
-        free(s->manifest_names[i]);
-    }
-    s->manifest_names = xrealloc(s->manifest_names, (n + 1) * sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        s->manifest_names[i] = xstrdup(fns[i].name);
-    }
-    s->n_manifest_names = n;
+    remember_names(&s->manifest_names, &s->n_manifest_names, fns, n);
 }
 
 /* Loads the manifest again and checks it against the functions from elsewhere. */
@@ -185,24 +198,71 @@ static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
     return 0;
 }
 
-/* SIGHUP: applies the manifest's changes through the catalog (catalog_reload). Changed functions
- * get new environments (in-flight invocations finish on the old ones); functions no longer in
- * it are removed. */
+/* SIGHUP with --template: its functions through the catalog (stored, as at start), its URL
+ * configs (added when missing) and its routes (the gateway's, swapped). A template that does
+ * not load, or that names a function of --function or --manifest, changes nothing. */
+static void reload_template(struct serve *s)
+{
+    struct sam_template t;
+    char err[1024];
+    const char *path = s->opts->template_path;
+    if (sam_load(path, &t, err, sizeof(err)) < 0) {
+        log_error("SIGHUP: %s; keeping the running functions and routes", err);
+        return;
+    }
+    for (size_t i = 0; i < t.n_fns; i++) {
+        const char *name = t.fns[i].name;
+        bool clash = (pool_function(s->pool, name) &&
+                      !name_in(s->template_names, s->n_template_names, name)) ||
+                     name_in(s->manifest_names, s->n_manifest_names, name);
+        if (clash || registry_prepare_code(s->opts->state_dir, &t.fns[i], err, sizeof(err)) < 0) {
+            log_error("SIGHUP: %s: %s; keeping the running functions and routes", path,
+                      clash ? "a function is also given by --function or --manifest" : err);
+            sam_fini(&t);
+            return;
+        }
+    }
+    struct catalog_reload_counts c;
+    catalog_reload(&s->control.catalog, CATALOG_STORED, s->template_names, s->n_template_names,
+                   t.fns, t.n_fns, &c);
+    remember_names(&s->template_names, &s->n_template_names, t.fns, t.n_fns);
+    put_urls(s, &t);
+    if (s->gateway) {
+        apigw_set_routes(s->gateway, &t);
+        apigw_print_routes(s->gateway, s->opts->http_host, stdout);
+    } else if (t.n_routes > 0) {
+        log_error("SIGHUP: %s now has routes: restart to serve them on --http-listen", path);
+    }
+    log_info("SIGHUP: reloaded %s: %zu added, %zu replaced, %zu unchanged or rescaled, %zu "
+             "removed",
+             path, c.added, c.replaced, c.unchanged, c.removed);
+    sam_fini(&t);
+}
+
+/* SIGHUP: applies the manifest's changes through the catalog (catalog_reload), and the
+ * template's (reload_template). Changed functions get new environments (in-flight invocations
+ * finish on the old ones); functions no longer in it are removed. */
 static void on_sighup(uv_signal_t *h, int signum)
 {
     struct serve *s = h->data;
     struct function_config *fns = NULL;
     size_t n = 0;
     (void)signum;
+    if (!s->stopping && s->opts->template_path) {
+        reload_template(s);
+    }
     if (s->stopping || s->opts->manifest == NULL) {
-        log_error("SIGHUP: no --manifest to reload");
+        if (s->opts->template_path == NULL) {
+            log_error("SIGHUP: no --manifest or --template to reload");
+        }
         return;
     }
     if (reload_load(s, &fns, &n) < 0) {
         return;
     }
     struct catalog_reload_counts c;
-    catalog_reload(&s->control.catalog, s->manifest_names, s->n_manifest_names, fns, n, &c);
+    catalog_reload(&s->control.catalog, CATALOG_MANIFEST, s->manifest_names, s->n_manifest_names,
+                   fns, n, &c);
     remember_manifest(s, fns, n);
     manifest_free(fns, n);
     log_info("SIGHUP: reloaded %s: %zu added, %zu replaced, %zu unchanged or "
@@ -408,6 +468,33 @@ static int start_async(struct serve *s, const struct serve_opts *o)
     return 0;
 }
 
+/* The template's APIs on --http-listen (when it has routes, or the flag was given). */
+static int start_gateway(struct serve *s, struct serve_opts *o)
+{
+    if (o->template_def.n_routes == 0 && !o->http_listen_given) {
+        return 0;
+    }
+    struct httpd_config hc = {o->http_host,
+                              o->http_port,
+                              APIGW_MAX_BODY,
+                              (size_t)o->max_conns,
+                              "http-api",
+                              (uint64_t)o->header_timeout_s * 1000,
+                              (uint64_t)o->body_timeout_s * 1000,
+                              (uint64_t)o->idle_timeout_s * 1000};
+    int rc = apigw_open(&s->loop, &s->control, &hc, &o->template_def, &s->gateway);
+    if (rc < 0) {
+        log_error("--http-listen %s:%d: %s", o->http_host, o->http_port, uv_strerror(rc));
+        return rc;
+    }
+    apigw_print_routes(s->gateway, o->http_host, stdout);
+    bool v6 = strchr(o->http_host, ':') != NULL;
+    (void)printf("clambda: APIs on http://%s%s%s:%d\n", v6 ? "[" : "", o->http_host, v6 ? "]" : "",
+                 apigw_port(s->gateway));
+    (void)fflush(stdout);
+    return 0;
+}
+
 /* Grew with the network, template and catalog steps of this session: to be split by phase.
  * NOLINTNEXTLINE(readability-function-size) */
 static int start(struct serve *s, struct serve_opts *o, char **extra_env)
@@ -434,6 +521,10 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     register_metrics(s);
     s->opts = o;
     remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
+    s->template_names = xcalloc(o->n_template_names + 1, sizeof(char *));
+    for (size_t i = 0; i < o->n_template_names; i++) {
+        s->template_names[s->n_template_names++] = xstrdup(o->template_names[i]);
+    }
     for (size_t i = 0; i < o->n_fns; i++) {
         const char *name = o->fns[i].name;
         if (pool_add_function(s->pool, &o->fns[i]) < 0) {
@@ -483,7 +574,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
         return rc;
     }
     httpd_set_head_handler(s->api, routes_head); /* before the loop accepts anyone */
-    put_template_urls(s, o);
+    put_urls(s, &o->template_def);
     /* handlers first: whoever reads the line below may signal at once */
     (void)uv_signal_init(&s->loop, &s->sigint);
     (void)uv_signal_init(&s->loop, &s->sigterm);
@@ -496,7 +587,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     (void)printf("clambda: listening on http://%s%s%s:%d\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
                  httpd_port(s->api));
     (void)fflush(stdout);
-    return 0;
+    return start_gateway(s, o); /* its lines after that one, which scripts wait for */
 }
 
 /* Drops the entries of r (stored functions) that the manifest defines: the manifest wins. */
@@ -669,6 +760,7 @@ int serve_main(int argc, char **argv)
     rc = start(&s, &o, extra_env);
     if (rc < 0) {
         httpd_close(s.api);
+        apigw_close(s.gateway);
         async_shutdown(s.async);
         if (s.pool != NULL) { /* NULL: refused before the pool (--isolation full) */
             pool_shutdown(s.pool, 0);
@@ -685,6 +777,8 @@ int serve_main(int argc, char **argv)
     (void)uv_loop_close(&s.loop);
     remember_manifest(&s, NULL, 0);
     free(s.manifest_names);
+    remember_names(&s.template_names, &s.n_template_names, NULL, 0);
+    free(s.template_names);
     for (size_t i = 0; extra_env[i]; i++) {
         free(extra_env[i]);
     }

@@ -34,7 +34,8 @@ static const char usage[] =
     "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
 
-static int parse_listen(const char *s, struct serve_opts *o)
+/* HOST:PORT ([v6]:PORT) into host (cap bytes) and *port. 0 or -EINVAL. */
+static int parse_hostport(const char *s, char *out_host, size_t cap, int *out_port)
 {
     const char *colon = strrchr(s, ':');
     const char *host = s;
@@ -50,12 +51,12 @@ static int parse_listen(const char *s, struct serve_opts *o)
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
     if (errno || end == colon + 1 || *end || port < 0 || port > 65535 || host_len == 0 ||
-        host_len >= sizeof(o->host)) {
+        host_len >= cap) {
         return -EINVAL;
     }
-    memcpy(o->host, host, host_len);
-    o->host[host_len] = '\0';
-    o->port = (int)port;
+    memcpy(out_host, host, host_len);
+    out_host[host_len] = '\0';
+    *out_port = (int)port;
     return 0;
 }
 
@@ -209,16 +210,16 @@ static int add_template(struct serve_opts *o)
             }
         }
     }
+    o->template_names = xcalloc(t->n_fns + 1, sizeof(char *));
+    for (size_t i = 0; i < t->n_fns; i++) {
+        o->template_names[o->n_template_names++] = xstrdup(t->fns[i].name);
+    }
     o->fns = xrealloc(o->fns, (o->n_fns + t->n_fns) * sizeof(*o->fns));
     memcpy(o->fns + o->n_fns, t->fns, t->n_fns * sizeof(*t->fns));
     o->n_fns += t->n_fns;
     free(t->fns); /* the contents moved to o->fns */
     t->fns = NULL;
     t->n_fns = 0;
-    if (t->n_routes > 0) {
-        log_warn("%s: %zu Api/HttpApi route(s) are not served yet (Function URLs are)",
-                 o->template_path, t->n_routes);
-    }
     return 0;
 }
 
@@ -252,11 +253,13 @@ enum {
     OPT_HEADER_TIMEOUT,
     OPT_BODY_TIMEOUT,
     OPT_IDLE_TIMEOUT,
-    OPT_MAX_CONNS
+    OPT_MAX_CONNS,
+    OPT_HTTP_LISTEN
 };
 
 static const struct option long_opts[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
+    {"http-listen", required_argument, NULL, OPT_HTTP_LISTEN},
     {"state-dir", required_argument, NULL, OPT_STATE},
     {"function", required_argument, NULL, OPT_FUNCTION},
     {"set", required_argument, NULL, OPT_SET},
@@ -305,7 +308,10 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
 {
     switch (c) {
     case OPT_LISTEN:
-        return parse_listen(arg, o);
+        return parse_hostport(arg, o->host, sizeof(o->host), &o->port);
+    case OPT_HTTP_LISTEN:
+        o->http_listen_given = true;
+        return parse_hostport(arg, o->http_host, sizeof(o->http_host), &o->http_port);
     case OPT_STATE:
         return set_string(&o->state_dir, arg);
     case OPT_FUNCTION:
@@ -413,6 +419,10 @@ void serve_args_fini(struct serve_opts *o)
     free(o->manifest);
     free(o->template_path);
     sam_fini(&o->template_def);
+    for (size_t i = 0; i < o->n_template_names; i++) {
+        free(o->template_names[i]);
+    }
+    free(o->template_names);
 }
 
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
@@ -456,6 +466,8 @@ int serve_args_parse(int argc, char **argv, struct serve_opts *o)
 {
     *o = (struct serve_opts){.host = "127.0.0.1",
                              .port = 9000,
+                             .http_host = "127.0.0.1",
+                             .http_port = 3000,
                              .max_envs = 64,
                              .keep_warm_s = 300,
                              .wait_ms = 1000,

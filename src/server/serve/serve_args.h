@@ -23,8 +23,14 @@ struct serve_opts {
     char *code_bucket_dir; /* --code-bucket-dir; NULL: <state-dir>/buckets (set by serve.c) */
     char *manifest;
     char *template_path;              /* --template FILE (a SAM template) */
-    struct sam_template template_def; /* its URL configs (functions moved to fns) */
-    int provisioned; /* --provisioned: default for every function, -1 when not given */
+    struct sam_template template_def; /* its URL configs, APIs and routes (functions moved to
+                                       * fns; APIs and routes to the gateway at start) */
+    char **template_names;            /* the names of the template's functions (SIGHUP's old set) */
+    size_t n_template_names;
+    char http_host[64]; /* --http-listen: the template's APIs (default 127.0.0.1:3000) */
+    int http_port;
+    bool http_listen_given; /* the gateway listens even when the template has no routes */
+    int provisioned;        /* --provisioned: default for every function, -1 when not given */
     struct function_config *fns;
     size_t n_fns;
     size_t n_cli_fns;  /* fns[0..n_cli_fns) came from --function or --template (after

@@ -370,7 +370,7 @@ static void test_catalog_reload_adds_replaces_removes(void **state)
     struct function_config fns[3] = {config(fx, "a", NULL), config(fx, "b", NULL),
                                      config(fx, "c", NULL)};
     struct catalog_reload_counts c;
-    catalog_reload(&fx->cat, NULL, 0, fns, 2, &c); /* the first manifest: a, b */
+    catalog_reload(&fx->cat, CATALOG_MANIFEST, NULL, 0, fns, 2, &c); /* the first manifest: a, b */
     assert_int_equal(c.added, 2);
     assert_non_null(pool_function(fx->pool, "a"));
     func_config_fini(&fns[0]);
@@ -380,7 +380,7 @@ static void test_catalog_reload_adds_replaces_removes(void **state)
     char *old[] = {name_a, name_b};
     fns[0] = config(fx, "b", "env.VERSION=2"); /* changed */
     fns[1] = fns[2];                           /* new */
-    catalog_reload(&fx->cat, old, 2, fns, 2, &c);
+    catalog_reload(&fx->cat, CATALOG_MANIFEST, old, 2, fns, 2, &c);
     assert_int_equal(c.added, 1);
     assert_int_equal(c.replaced, 1);
     assert_int_equal(c.unchanged, 0);
@@ -393,7 +393,7 @@ static void test_catalog_reload_adds_replaces_removes(void **state)
 
     char *now[] = {name_b, name_c};
     fns[0].reserved = 1; /* rescaled only */
-    catalog_reload(&fx->cat, now, 2, fns, 2, &c);
+    catalog_reload(&fx->cat, CATALOG_MANIFEST, now, 2, fns, 2, &c);
     assert_int_equal(c.unchanged, 2);
     assert_int_equal(c.added + c.replaced + c.removed, 0);
     assert_int_equal(pool_function(fx->pool, "b")->reserved, 1);
