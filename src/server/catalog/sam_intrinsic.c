@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: MIT */
+/* Intrinsic functions of SAM templates; see sam_intrinsic.h. Evaluation is recursive over the
+ * jansson tree; following a Ref to a resource or a Condition to another raises ev->depth, and
+ * past SAM_EVAL_DEPTH the template is refused as circular (FunctionName: !Ref Self). */
+#include "catalog/sam_intrinsic.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "cl_b64.h"
+#include "cl_buf.h"
+
+#define SAM_EVAL_DEPTH 32
+/* Largest string Fn::Sub, Fn::Join or Fn::Base64 makes. */
+#define SAM_EVAL_MAX_STR ((size_t)1024 * 1024)
+
+static int fail(struct sam_eval *ev, const json_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct sam_eval *ev, const json_t *at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(ev->msg, sizeof(ev->msg), fmt, ap);
+    va_end(ap);
+    ev->at = at;
+    return -EINVAL;
+}
+
+bool sam_bool(const json_t *v, bool *out)
+{
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v);
+        return true;
+    }
+    static const char *const yes[] = {"true", "True", "TRUE"};
+    static const char *const no[] = {"false", "False", "FALSE"};
+    const char *s = json_string_value(v);
+    for (size_t i = 0; s && i < 3; i++) {
+        if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
+            *out = strcmp(s, yes[i]) == 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- Ref ------------------------------------------------------------------------------------ */
+
+static json_t *resource(struct sam_eval *ev, const char *id)
+{
+    return json_object_get(json_object_get(ev->tmpl, "Resources"), id);
+}
+
+static const char *type_of(json_t *res)
+{
+    const char *t = json_string_value(json_object_get(res, "Type"));
+    return t ? t : "";
+}
+
+/* The property that names a resource of type t, or NULL. */
+static const char *name_property(const char *t)
+{
+    static const char *const names[][2] = {
+        {"AWS::Serverless::Function", "FunctionName"},
+        {"AWS::Lambda::Function", "FunctionName"},
+        {"AWS::Serverless::SimpleTable", "TableName"},
+        {"AWS::DynamoDB::Table", "TableName"},
+        {"AWS::SQS::Queue", "QueueName"},
+        {"AWS::SNS::Topic", "TopicName"},
+        {"AWS::S3::Bucket", "BucketName"},
+        {"AWS::IAM::Role", "RoleName"},
+        {"AWS::Serverless::LayerVersion", "LayerName"},
+        {"AWS::Lambda::LayerVersion", "LayerName"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(t, names[i][0]) == 0) {
+            return names[i][1];
+        }
+    }
+    return NULL;
+}
+
+int sam_physical_name(struct sam_eval *ev, const char *id, char **out)
+{
+    *out = NULL;
+    json_t *res = resource(ev, id);
+    if (!json_is_object(res)) {
+        return fail(ev, NULL, "%s is not a resource of the template", id);
+    }
+    const char *prop = name_property(type_of(res));
+    json_t *v = prop ? json_object_get(json_object_get(res, "Properties"), prop) : NULL;
+    if (v == NULL) {
+        *out = xstrdup(id);
+        return 0;
+    }
+    if (++ev->depth > SAM_EVAL_DEPTH) {
+        return fail(ev, v, "%s.%s: circular reference", id, prop);
+    }
+    json_t *r = NULL;
+    int rc = sam_eval_value(ev, v, &r);
+    ev->depth--;
+    if (rc == 0 && !json_is_string(r)) {
+        rc = fail(ev, v, "%s.%s must be a string", id, prop);
+    }
+    if (rc == 0) {
+        *out = xstrdup(json_string_value(r));
+    }
+    json_decref(r);
+    return rc;
+}
+
+/* Ref of a resource: its physical name, as an ARN or URL for the types whose Ref is one. */
+static int ref_resource(struct sam_eval *ev, const char *id, json_t **out)
+{
+    char *name = NULL;
+    int rc = sam_physical_name(ev, id, &name);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *t = type_of(resource(ev, id));
+    char *s = NULL;
+    if (strstr(t, "::LayerVersion")) {
+        s = xasprintf("arn:aws:lambda:%s:%s:layer:%s:1", ev->region, ev->account, name);
+    } else if (strcmp(t, "AWS::SQS::Queue") == 0) {
+        s = xasprintf("https://sqs.%s.amazonaws.com/%s/%s", ev->region, ev->account, name);
+    } else if (strcmp(t, "AWS::SNS::Topic") == 0) {
+        s = xasprintf("arn:aws:sns:%s:%s:%s", ev->region, ev->account, name);
+    }
+    *out = json_string(s ? s : name);
+    free(s);
+    free(name);
+    return 0;
+}
+
+/* A parameter's value: its Default (a list for CommaDelimitedList and List<...> types). */
+static int ref_parameter(struct sam_eval *ev, const char *name, json_t *p, json_t **out)
+{
+    json_t *def = json_object_get(p, "Default");
+    if (!json_is_string(def)) {
+        return fail(ev, def, "Ref: parameter %s has no Default (clambda takes no parameter values)",
+                    name);
+    }
+    const char *type = json_string_value(json_object_get(p, "Type"));
+    if (type && (strcmp(type, "CommaDelimitedList") == 0 || strncmp(type, "List<", 5) == 0)) {
+        json_t *list = json_array();
+        const char *s = json_string_value(def);
+        for (const char *c; (c = strchr(s, ',')) != NULL; s = c + 1) {
+            (void)json_array_append_new(list, json_stringn(s, (size_t)(c - s)));
+        }
+        (void)json_array_append_new(list, json_string(s));
+        *out = list;
+        return 0;
+    }
+    *out = json_incref(def);
+    return 0;
+}
+
+/* A pseudo parameter's value (AWS::NoValue: NULL). false when name is none. */
+static bool pseudo(struct sam_eval *ev, const char *name, json_t **out)
+{
+    char *s = NULL;
+    if (strcmp(name, "AWS::Region") == 0) {
+        s = xstrdup(ev->region);
+    } else if (strcmp(name, "AWS::AccountId") == 0) {
+        s = xstrdup(ev->account);
+    } else if (strcmp(name, "AWS::StackName") == 0) {
+        s = xstrdup(ev->stack_name);
+    } else if (strcmp(name, "AWS::StackId") == 0) {
+        s = xasprintf("arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000",
+                      ev->region, ev->account, ev->stack_name);
+    } else if (strcmp(name, "AWS::Partition") == 0) {
+        s = xstrdup("aws");
+    } else if (strcmp(name, "AWS::URLSuffix") == 0) {
+        s = xstrdup("amazonaws.com");
+    } else if (strcmp(name, "AWS::NotificationARNs") == 0) {
+        *out = json_array();
+        return true;
+    } else if (strcmp(name, "AWS::NoValue") == 0) {
+        *out = NULL;
+        return true;
+    } else {
+        return false;
+    }
+    *out = json_string(s);
+    free(s);
+    return true;
+}
+
+static int ref(struct sam_eval *ev, const json_t *at, const char *name, json_t **out)
+{
+    if (pseudo(ev, name, out)) {
+        return 0;
+    }
+    json_t *p = json_object_get(json_object_get(ev->tmpl, "Parameters"), name);
+    if (p) {
+        return ref_parameter(ev, name, p, out);
+    }
+    if (resource(ev, name)) {
+        return ref_resource(ev, name, out);
+    }
+    return fail(ev, at, "Ref: %s is not a parameter, pseudo parameter or resource of the template",
+                name);
+}
+
+/* ---- Fn::GetAtt ----------------------------------------------------------------------------- */
+
+static int get_att(struct sam_eval *ev, const json_t *at, const char *id, const char *attr,
+                   json_t **out)
+{
+    json_t *res = resource(ev, id);
+    size_t idlen = strlen(id);
+    if (res == NULL && idlen > 4 && strcmp(id + idlen - 4, "Role") == 0 &&
+        strcmp(attr, "Arn") == 0) { /* the role SAM makes for function <F> is <F>Role */
+        char *fn = xstrndup(id, idlen - 4);
+        bool is_fn = strcmp(type_of(resource(ev, fn)), "AWS::Serverless::Function") == 0;
+        free(fn);
+        if (is_fn) {
+            char *s = xasprintf("arn:aws:iam::%s:role/%s", ev->account, id);
+            *out = json_string(s);
+            free(s);
+            return 0;
+        }
+    }
+    if (res == NULL) {
+        return fail(ev, at, "Fn::GetAtt: %s is not a resource of the template", id);
+    }
+    const char *t = type_of(res);
+    char *name = NULL;
+    int rc = sam_physical_name(ev, id, &name);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *r = ev->region;
+    const char *a = ev->account;
+    char *s = NULL;
+    bool is_fn = strstr(t, "::Function") != NULL;
+    bool is_table = strstr(t, "Table") != NULL;
+    if (is_fn && strcmp(attr, "Arn") == 0) {
+        s = xasprintf("arn:aws:lambda:%s:%s:function:%s", r, a, name);
+    } else if (is_table && strcmp(attr, "Arn") == 0) {
+        s = xasprintf("arn:aws:dynamodb:%s:%s:table/%s", r, a, name);
+    } else if (is_table && strcmp(attr, "StreamArn") == 0) {
+        s = xasprintf("arn:aws:dynamodb:%s:%s:table/%s/stream/1970-01-01T00:00:00.000", r, a, name);
+    } else if (strcmp(t, "AWS::SQS::Queue") == 0 && strcmp(attr, "Arn") == 0) {
+        s = xasprintf("arn:aws:sqs:%s:%s:%s", r, a, name);
+    } else if (strcmp(t, "AWS::SQS::Queue") == 0 && strcmp(attr, "QueueUrl") == 0) {
+        s = xasprintf("https://sqs.%s.amazonaws.com/%s/%s", r, a, name);
+    } else if (strcmp(t, "AWS::SNS::Topic") == 0 && strcmp(attr, "TopicArn") == 0) {
+        s = xasprintf("arn:aws:sns:%s:%s:%s", r, a, name);
+    } else if (strcmp(t, "AWS::S3::Bucket") == 0 && strcmp(attr, "Arn") == 0) {
+        s = xasprintf("arn:aws:s3:::%s", name);
+    } else if (strcmp(t, "AWS::IAM::Role") == 0 && strcmp(attr, "Arn") == 0) {
+        s = xasprintf("arn:aws:iam::%s:role/%s", a, name);
+    } else if (strcmp(attr, "Name") == 0 || strcmp(attr, "QueueName") == 0 ||
+               strcmp(attr, "TopicName") == 0) {
+        s = xstrdup(name);
+    }
+    free(name);
+    if (s == NULL) {
+        return fail(ev, at, "Fn::GetAtt: %s.%s: clambda knows no attribute %s of a %s", id, attr,
+                    attr, t);
+    }
+    *out = json_string(s);
+    free(s);
+    return 0;
+}
+
+static int fn_get_att(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    char *id = NULL;
+    const char *attr = NULL;
+    json_t *attr_v = NULL;
+    if (json_is_string(arg) && strchr(json_string_value(arg), '.')) {
+        const char *s = json_string_value(arg);
+        id = xstrndup(s, (size_t)(strchr(s, '.') - s));
+        attr = strchr(s, '.') + 1;
+    } else if (json_is_array(arg) && json_array_size(arg) == 2 &&
+               json_is_string(json_array_get(arg, 0))) {
+        int rc = sam_eval_value(ev, json_array_get(arg, 1), &attr_v);
+        if (rc < 0) {
+            return rc;
+        }
+        id = xstrdup(json_string_value(json_array_get(arg, 0)));
+        attr = json_string_value(attr_v);
+    }
+    int rc = attr
+                 ? get_att(ev, at, id, attr, out)
+                 : fail(ev, at, "Fn::GetAtt takes \"Resource.Attribute\" or [Resource, Attribute]");
+    free(id);
+    json_decref(attr_v);
+    return rc;
+}
+
+/* ---- Fn::Sub -------------------------------------------------------------------------------- */
+
+/* The value of one ${name} of a Fn::Sub: a variable of vars, a GetAtt (name has a dot) or a
+ * Ref; appended to b. */
+static int sub_var(struct sam_eval *ev, const json_t *at, json_t *vars, const char *name,
+                   struct cl_buf *b)
+{
+    json_t *v = NULL;
+    json_t *var = json_object_get(vars, name);
+    const char *dot = strchr(name, '.');
+    int rc;
+    if (var) {
+        rc = sam_eval_value(ev, var, &v);
+    } else if (dot && strncmp(name, "AWS::", 5) != 0) {
+        char *id = xstrndup(name, (size_t)(dot - name));
+        rc = get_att(ev, at, id, dot + 1, &v);
+        free(id);
+    } else {
+        rc = ref(ev, at, name, &v);
+    }
+    if (rc == 0 && !json_is_string(v)) {
+        rc = fail(ev, at, "Fn::Sub: ${%s} is not a string", name);
+    }
+    if (rc == 0 && cl_buf_append_str(b, json_string_value(v)) < 0) {
+        rc = fail(ev, at, "Fn::Sub: the result is larger than %zu bytes", SAM_EVAL_MAX_STR);
+    }
+    json_decref(v);
+    return rc;
+}
+
+static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    json_t *vars = NULL;
+    json_t *fmt = arg;
+    if (json_is_array(arg)) {
+        fmt = json_array_get(arg, 0);
+        vars = json_array_get(arg, 1);
+        if (json_array_size(arg) != 2 || !json_is_object(vars)) {
+            return fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
+        }
+    }
+    if (!json_is_string(fmt)) {
+        return fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, SAM_EVAL_MAX_STR);
+    const char *s = json_string_value(fmt);
+    int rc = 0;
+    while (rc == 0 && *s) {
+        const char *open = strstr(s, "${");
+        const char *close = open ? strchr(open, '}') : NULL;
+        if (close == NULL) {
+            rc = cl_buf_append_str(&b, s) < 0 ? fail(ev, at, "Fn::Sub: too large") : 0;
+            break;
+        }
+        rc = cl_buf_append(&b, s, (size_t)(open - s)) < 0 ? fail(ev, at, "Fn::Sub: too large") : 0;
+        char *name = xstrndup(open + 2, (size_t)(close - open - 2));
+        if (rc == 0 && name[0] == '!') { /* ${!Literal} is the text ${Literal} */
+            rc = cl_buf_printf(&b, "${%s}", name + 1) < 0 ? fail(ev, at, "Fn::Sub: too large") : 0;
+        } else if (rc == 0) {
+            rc = sub_var(ev, at, vars, name, &b);
+        }
+        free(name);
+        s = close + 1;
+    }
+    if (rc == 0) {
+        *out = json_stringn(b.len ? (const char *)b.data : "", b.len);
+    }
+    cl_buf_fini(&b);
+    return rc;
+}
+
+/* ---- lists, conditions, maps ---------------------------------------------------------------- */
+
+static int fn_join(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    json_t *list = NULL;
+    const char *delim = json_string_value(json_array_get(arg, 0));
+    if (json_array_size(arg) != 2 || delim == NULL) {
+        return fail(ev, at, "Fn::Join takes [delimiter, [values]]");
+    }
+    int rc = sam_eval_value(ev, json_array_get(arg, 1), &list);
+    if (rc == 0 && !json_is_array(list)) {
+        rc = fail(ev, at, "Fn::Join: the values are not a list");
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, SAM_EVAL_MAX_STR);
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        if (rc == 0 && !json_is_string(item)) {
+            rc = fail(ev, at, "Fn::Join: value %zu is not a string", i);
+        }
+        if (rc == 0 && ((i > 0 && cl_buf_append_str(&b, delim) < 0) ||
+                        cl_buf_append_str(&b, json_string_value(item)) < 0)) {
+            rc = fail(ev, at, "Fn::Join: too large");
+        }
+    }
+    if (rc == 0) {
+        *out = json_stringn(b.len ? (const char *)b.data : "", b.len);
+    }
+    cl_buf_fini(&b);
+    json_decref(list);
+    return rc;
+}
+
+static int fn_select(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    json_t *idx = NULL;
+    json_t *list = NULL;
+    int rc = json_array_size(arg) == 2 ? 0 : fail(ev, at, "Fn::Select takes [index, [values]]");
+    rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 0), &idx);
+    rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 1), &list);
+    char *end = NULL;
+    const char *s = json_string_value(idx);
+    long i = s ? strtol(s, &end, 10) : -1;
+    if (rc == 0 && (s == NULL || *end != '\0' || end == s || i < 0 || !json_is_array(list) ||
+                    (size_t)i >= json_array_size(list))) {
+        rc = fail(ev, at, "Fn::Select: index %s is not in the list", s ? s : "(not a number)");
+    }
+    if (rc == 0) {
+        *out = json_incref(json_array_get(list, (size_t)i));
+    }
+    json_decref(idx);
+    json_decref(list);
+    return rc;
+}
+
+static int fn_split(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    json_t *str = NULL;
+    const char *delim = json_string_value(json_array_get(arg, 0));
+    if (json_array_size(arg) != 2 || delim == NULL || delim[0] == '\0') {
+        return fail(ev, at, "Fn::Split takes [delimiter, string]");
+    }
+    int rc = sam_eval_value(ev, json_array_get(arg, 1), &str);
+    if (rc == 0 && !json_is_string(str)) {
+        rc = fail(ev, at, "Fn::Split: the source is not a string");
+    }
+    if (rc == 0) {
+        json_t *list = json_array();
+        const char *s = json_string_value(str);
+        for (const char *c; (c = strstr(s, delim)) != NULL; s = c + strlen(delim)) {
+            (void)json_array_append_new(list, json_stringn(s, (size_t)(c - s)));
+        }
+        (void)json_array_append_new(list, json_string(s));
+        *out = list;
+    }
+    json_decref(str);
+    return rc;
+}
+
+static int condition_expr(struct sam_eval *ev, json_t *e, bool *out);
+
+static int condition_list(struct sam_eval *ev, const char *fn, json_t *arg, bool *out)
+{
+    bool is_and = strcmp(fn, "Fn::And") == 0;
+    bool is_not = strcmp(fn, "Fn::Not") == 0;
+    if (!json_is_array(arg) || json_array_size(arg) == 0 || (is_not && json_array_size(arg) != 1)) {
+        return fail(ev, arg, "%s takes a list of conditions", fn);
+    }
+    *out = is_and;
+    size_t i;
+    json_t *c;
+    json_array_foreach(arg, i, c)
+    {
+        bool b;
+        int rc = condition_expr(ev, c, &b);
+        if (rc < 0) {
+            return rc;
+        }
+        *out = is_not ? !b : (is_and ? *out && b : *out || b);
+    }
+    return 0;
+}
+
+static int condition_expr(struct sam_eval *ev, json_t *e, bool *out)
+{
+    const char *fn = json_object_size(e) == 1 ? json_object_iter_key(json_object_iter(e)) : NULL;
+    json_t *arg = fn ? json_object_iter_value(json_object_iter(e)) : NULL;
+    if (fn && strcmp(fn, "Condition") == 0 && json_is_string(arg)) {
+        return sam_eval_condition(ev, json_string_value(arg), out);
+    }
+    if (fn && strcmp(fn, "Fn::Equals") == 0) {
+        json_t *a = NULL;
+        json_t *b = NULL;
+        int rc = json_array_size(arg) == 2 ? 0 : fail(ev, e, "Fn::Equals takes [value, value]");
+        rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 0), &a);
+        rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 1), &b);
+        *out = rc == 0 && json_equal(a, b);
+        json_decref(a);
+        json_decref(b);
+        return rc;
+    }
+    if (fn &&
+        (strcmp(fn, "Fn::And") == 0 || strcmp(fn, "Fn::Or") == 0 || strcmp(fn, "Fn::Not") == 0)) {
+        return condition_list(ev, fn, arg, out);
+    }
+    return fail(ev, e, "a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition");
+}
+
+int sam_eval_condition(struct sam_eval *ev, const char *name, bool *out)
+{
+    json_t *e = json_object_get(json_object_get(ev->tmpl, "Conditions"), name);
+    if (e == NULL) {
+        return fail(ev, NULL, "condition %s is not in Conditions", name);
+    }
+    if (++ev->depth > SAM_EVAL_DEPTH) {
+        return fail(ev, e, "condition %s: circular reference", name);
+    }
+    int rc = condition_expr(ev, e, out);
+    ev->depth--;
+    return rc;
+}
+
+static int fn_if(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    const char *cond = json_string_value(json_array_get(arg, 0));
+    if (json_array_size(arg) != 3 || cond == NULL) {
+        return fail(ev, at, "Fn::If takes [condition, value if true, value if false]");
+    }
+    bool b;
+    int rc = sam_eval_condition(ev, cond, &b);
+    return rc ? rc : sam_eval_value(ev, json_array_get(arg, b ? 1 : 2), out);
+}
+
+static int fn_find_in_map(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    if (json_array_size(arg) != 3) {
+        return fail(ev, at, "Fn::FindInMap takes [map, key, key]");
+    }
+    json_t *v = json_object_get(ev->tmpl, "Mappings");
+    for (size_t i = 0; i < 3; i++) {
+        json_t *k = NULL;
+        int rc = sam_eval_value(ev, json_array_get(arg, i), &k);
+        if (rc == 0 && !json_is_string(k)) {
+            rc = fail(ev, at, "Fn::FindInMap: key %zu is not a string", i);
+        }
+        json_t *next = rc == 0 ? json_object_get(v, json_string_value(k)) : NULL;
+        if (rc == 0 && next == NULL) {
+            rc = fail(ev, at, "Fn::FindInMap: Mappings has no %s", json_string_value(k));
+        }
+        json_decref(k);
+        if (rc < 0) {
+            return rc;
+        }
+        v = next;
+    }
+    return sam_eval_value(ev, v, out);
+}
+
+static int fn_base64(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
+{
+    json_t *s = NULL;
+    int rc = sam_eval_value(ev, arg, &s);
+    if (rc == 0 && !json_is_string(s)) {
+        rc = fail(ev, at, "Fn::Base64 takes a string");
+    }
+    struct cl_buf b;
+    cl_buf_init(&b, SAM_EVAL_MAX_STR);
+    if (rc == 0 &&
+        cl_b64_encode(&b, (const uint8_t *)json_string_value(s), json_string_length(s)) < 0) {
+        rc = fail(ev, at, "Fn::Base64: too large");
+    }
+    if (rc == 0) {
+        *out = json_stringn(b.len ? (const char *)b.data : "", b.len);
+    }
+    cl_buf_fini(&b);
+    json_decref(s);
+    return rc;
+}
+
+/* ---- values --------------------------------------------------------------------------------- */
+
+typedef int intrinsic_fn(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out);
+
+static int intrinsic(struct sam_eval *ev, json_t *v, const char *fn, json_t *arg, json_t **out)
+{
+    static const struct {
+        const char *name;
+        intrinsic_fn *f;
+    } fns[] = {{"Fn::Sub", fn_sub},
+               {"Fn::GetAtt", fn_get_att},
+               {"Fn::Join", fn_join},
+               {"Fn::Select", fn_select},
+               {"Fn::Split", fn_split},
+               {"Fn::If", fn_if},
+               {"Fn::FindInMap", fn_find_in_map},
+               {"Fn::Base64", fn_base64}};
+    if (strcmp(fn, "Ref") == 0) {
+        return json_is_string(arg) ? ref(ev, v, json_string_value(arg), out)
+                                   : fail(ev, v, "Ref takes the name of a parameter or resource");
+    }
+    for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+        if (strcmp(fn, fns[i].name) == 0) {
+            return fns[i].f(ev, v, arg, out);
+        }
+    }
+    if (strcmp(fn, "Fn::Equals") == 0 || strcmp(fn, "Fn::And") == 0 || strcmp(fn, "Fn::Or") == 0 ||
+        strcmp(fn, "Fn::Not") == 0) {
+        return fail(ev, v, "%s may only be used in Conditions and Fn::If", fn);
+    }
+    return fail(ev, v, "%s is not supported by clambda", fn);
+}
+
+/* True when v is {"Ref": ..} or {"Fn::X": ..}. OUT: the function's name. */
+static bool is_intrinsic(json_t *v, const char **fn)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1) {
+        return false;
+    }
+    *fn = json_object_iter_key(json_object_iter(v));
+    return strcmp(*fn, "Ref") == 0 || strncmp(*fn, "Fn::", 4) == 0;
+}
+
+static int container(struct sam_eval *ev, json_t *v, json_t **out)
+{
+    bool changed = false;
+    json_t *copy = json_is_array(v) ? json_array() : json_object();
+    int rc = 0;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            json_t *r = NULL;
+            rc = rc ? rc : sam_eval_value(ev, item, &r);
+            changed |= r != item;
+            if (r) {
+                (void)json_array_append_new(copy, r);
+            }
+        }
+    } else {
+        const char *k;
+        json_t *item;
+        json_object_foreach(v, k, item)
+        {
+            json_t *r = NULL;
+            rc = rc ? rc : sam_eval_value(ev, item, &r);
+            changed |= r != item;
+            if (r) {
+                (void)json_object_set_new(copy, k, r);
+            }
+        }
+    }
+    if (rc < 0 || !changed) {
+        json_decref(copy);
+        *out = rc < 0 ? NULL : json_incref(v);
+        return rc;
+    }
+    *out = copy;
+    return 0;
+}
+
+int sam_eval_value(struct sam_eval *ev, json_t *v, json_t **out)
+{
+    *out = NULL;
+    const char *fn;
+    if (is_intrinsic(v, &fn)) {
+        if (++ev->depth > SAM_EVAL_DEPTH) {
+            return fail(ev, v, "%s: nested too deep (a circular reference?)", fn);
+        }
+        int rc = intrinsic(ev, v, fn, json_object_iter_value(json_object_iter(v)), out);
+        ev->depth--;
+        return rc;
+    }
+    if (json_is_array(v) || json_is_object(v)) {
+        return container(ev, v, out);
+    }
+    *out = json_incref(v);
+    return 0;
+}
