@@ -13,6 +13,7 @@
 
 #include "base/func.h"
 #include "base/xalloc.h"
+#include "catalog/sam.h"
 #include "catalog/sam_read.h"
 
 /* ---- CORS ----------------------------------------------------------------------------------- */
@@ -243,7 +244,9 @@ static int authorizer_props(struct sam_reader *rd, struct sam_authorizer *z, jso
     if (rc == 0 && arn == NULL) {
         rc = sam_fail(rd, a, path, "FunctionArn is required");
     } else if (rc == 0 && func_destination_parse(arn, name, msg, sizeof(msg)) < 0) {
-        rc = sam_fail(rd, json_object_get(a, "FunctionArn"), path, "FunctionArn: %s", msg);
+        rc = sam_fail(rd, json_object_get(a, "FunctionArn"), path,
+                      "FunctionArn: %s is not a Lambda function's ARN or name (!GetAtt Fn.Arn)",
+                      arn);
     } else if (rc == 0 && !fn_exists(rd, name)) {
         rc = sam_fail(rd, json_object_get(a, "FunctionArn"), path,
                       "FunctionArn: %s is not a function of the template", name);
@@ -277,12 +280,12 @@ static int authorizer_props(struct sam_reader *rd, struct sam_authorizer *z, jso
 /* An HttpApi's Auth: Authorizers (Lambda, REQUEST) and DefaultAuthorizer. */
 static int http_auth(struct sam_reader *rd, struct sam_api *api, json_t *props, const char *path)
 {
-    json_t *auth = NULL;
+    /* not evaluated as a whole: each member is, so that errors name the member */
+    json_t *auth = json_object_get(props, "Auth");
     char sub[SAM_PATH_MAX];
     (void)snprintf(sub, sizeof(sub), "%s.Auth", path);
-    int rc = sam_get(rd, props, "Auth", path, &auth);
     bool iam = false;
-    rc = rc ? rc : sam_get_bool(rd, auth, "EnableIamAuthorizer", sub, &iam);
+    int rc = sam_get_bool(rd, auth, "EnableIamAuthorizer", sub, &iam);
     if (rc == 0 && iam) {
         rc = sam_fail(rd, json_object_get(auth, "EnableIamAuthorizer"), sub,
                       "the IAM authorizer is not supported (Lambda authorizers are)");
@@ -310,7 +313,6 @@ static int http_auth(struct sam_reader *rd, struct sam_api *api, json_t *props, 
         rc = sam_fail(rd, json_object_get(auth, "DefaultAuthorizer"), sub,
                       "DefaultAuthorizer %s is not in Authorizers", api->default_auth);
     }
-    json_decref(auth);
     return rc;
 }
 

@@ -11,17 +11,9 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "cl_b64.h"
 #include "cl_buf.h"
 
-#define SAM_EVAL_DEPTH 32
-/* Largest string Fn::Sub, Fn::Join or Fn::Base64 makes. */
-#define SAM_EVAL_MAX_STR ((size_t)1024 * 1024)
-
-static int fail(struct sam_eval *ev, const json_t *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct sam_eval *ev, const json_t *at, const char *fmt, ...)
+int sam_eval_fail(struct sam_eval *ev, const json_t *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -90,7 +82,7 @@ int sam_physical_name(struct sam_eval *ev, const char *id, char **out)
     *out = NULL;
     json_t *res = resource(ev, id);
     if (!json_is_object(res)) {
-        return fail(ev, NULL, "%s is not a resource of the template", id);
+        return sam_eval_fail(ev, NULL, "%s is not a resource of the template", id);
     }
     const char *prop = name_property(type_of(res));
     json_t *v = prop ? json_object_get(json_object_get(res, "Properties"), prop) : NULL;
@@ -99,13 +91,13 @@ int sam_physical_name(struct sam_eval *ev, const char *id, char **out)
         return 0;
     }
     if (++ev->depth > SAM_EVAL_DEPTH) {
-        return fail(ev, v, "%s.%s: circular reference", id, prop);
+        return sam_eval_fail(ev, v, "%s.%s: circular reference", id, prop);
     }
     json_t *r = NULL;
     int rc = sam_eval_value(ev, v, &r);
     ev->depth--;
     if (rc == 0 && !json_is_string(r)) {
-        rc = fail(ev, v, "%s.%s must be a string", id, prop);
+        rc = sam_eval_fail(ev, v, "%s.%s must be a string", id, prop);
     }
     if (rc == 0) {
         *out = xstrdup(json_string_value(r));
@@ -142,8 +134,8 @@ static int ref_parameter(struct sam_eval *ev, const char *name, json_t *p, json_
 {
     json_t *def = json_object_get(p, "Default");
     if (!json_is_string(def)) {
-        return fail(ev, def, "Ref: parameter %s has no Default (clambda takes no parameter values)",
-                    name);
+        return sam_eval_fail(
+            ev, def, "Ref: parameter %s has no Default (clambda takes no parameter values)", name);
     }
     const char *type = json_string_value(json_object_get(p, "Type"));
     if (type && (strcmp(type, "CommaDelimitedList") == 0 || strncmp(type, "List<", 5) == 0)) {
@@ -203,8 +195,8 @@ static int ref(struct sam_eval *ev, const json_t *at, const char *name, json_t *
     if (resource(ev, name)) {
         return ref_resource(ev, name, out);
     }
-    return fail(ev, at, "Ref: %s is not a parameter, pseudo parameter or resource of the template",
-                name);
+    return sam_eval_fail(
+        ev, at, "Ref: %s is not a parameter, pseudo parameter or resource of the template", name);
 }
 
 /* ---- Fn::GetAtt ----------------------------------------------------------------------------- */
@@ -227,7 +219,7 @@ static int get_att(struct sam_eval *ev, const json_t *at, const char *id, const 
         }
     }
     if (res == NULL) {
-        return fail(ev, at, "Fn::GetAtt: %s is not a resource of the template", id);
+        return sam_eval_fail(ev, at, "Fn::GetAtt: %s is not a resource of the template", id);
     }
     const char *t = type_of(res);
     char *name = NULL;
@@ -262,8 +254,8 @@ static int get_att(struct sam_eval *ev, const json_t *at, const char *id, const 
     }
     free(name);
     if (s == NULL) {
-        return fail(ev, at, "Fn::GetAtt: %s.%s: clambda knows no attribute %s of a %s", id, attr,
-                    attr, t);
+        return sam_eval_fail(ev, at, "Fn::GetAtt: %s.%s: clambda knows no attribute %s of a %s", id,
+                             attr, attr, t);
     }
     *out = json_string(s);
     free(s);
@@ -288,9 +280,9 @@ static int fn_get_att(struct sam_eval *ev, const json_t *at, json_t *arg, json_t
         id = xstrdup(json_string_value(json_array_get(arg, 0)));
         attr = json_string_value(attr_v);
     }
-    int rc = attr
-                 ? get_att(ev, at, id, attr, out)
-                 : fail(ev, at, "Fn::GetAtt takes \"Resource.Attribute\" or [Resource, Attribute]");
+    int rc = attr ? get_att(ev, at, id, attr, out)
+                  : sam_eval_fail(
+                        ev, at, "Fn::GetAtt takes \"Resource.Attribute\" or [Resource, Attribute]");
     free(id);
     json_decref(attr_v);
     return rc;
@@ -317,10 +309,11 @@ static int sub_var(struct sam_eval *ev, const json_t *at, json_t *vars, const ch
         rc = ref(ev, at, name, &v);
     }
     if (rc == 0 && !json_is_string(v)) {
-        rc = fail(ev, at, "Fn::Sub: ${%s} is not a string", name);
+        rc = sam_eval_fail(ev, at, "Fn::Sub: ${%s} is not a string", name);
     }
     if (rc == 0 && cl_buf_append_str(b, json_string_value(v)) < 0) {
-        rc = fail(ev, at, "Fn::Sub: the result is larger than %zu bytes", SAM_EVAL_MAX_STR);
+        rc =
+            sam_eval_fail(ev, at, "Fn::Sub: the result is larger than %zu bytes", SAM_EVAL_MAX_STR);
     }
     json_decref(v);
     return rc;
@@ -334,11 +327,11 @@ static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **o
         fmt = json_array_get(arg, 0);
         vars = json_array_get(arg, 1);
         if (json_array_size(arg) != 2 || !json_is_object(vars)) {
-            return fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
+            return sam_eval_fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
         }
     }
     if (!json_is_string(fmt)) {
-        return fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
+        return sam_eval_fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
     }
     struct cl_buf b;
     cl_buf_init(&b, SAM_EVAL_MAX_STR);
@@ -348,13 +341,17 @@ static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **o
         const char *open = strstr(s, "${");
         const char *close = open ? strchr(open, '}') : NULL;
         if (close == NULL) {
-            rc = cl_buf_append_str(&b, s) < 0 ? fail(ev, at, "Fn::Sub: too large") : 0;
+            rc = cl_buf_append_str(&b, s) < 0 ? sam_eval_fail(ev, at, "Fn::Sub: too large") : 0;
             break;
         }
-        rc = cl_buf_append(&b, s, (size_t)(open - s)) < 0 ? fail(ev, at, "Fn::Sub: too large") : 0;
+        rc = cl_buf_append(&b, s, (size_t)(open - s)) < 0
+                 ? sam_eval_fail(ev, at, "Fn::Sub: too large")
+                 : 0;
         char *name = xstrndup(open + 2, (size_t)(close - open - 2));
         if (rc == 0 && name[0] == '!') { /* ${!Literal} is the text ${Literal} */
-            rc = cl_buf_printf(&b, "${%s}", name + 1) < 0 ? fail(ev, at, "Fn::Sub: too large") : 0;
+            rc = cl_buf_printf(&b, "${%s}", name + 1) < 0
+                     ? sam_eval_fail(ev, at, "Fn::Sub: too large")
+                     : 0;
         } else if (rc == 0) {
             rc = sub_var(ev, at, vars, name, &b);
         }
@@ -368,227 +365,25 @@ static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **o
     return rc;
 }
 
-/* ---- lists, conditions, maps ---------------------------------------------------------------- */
-
-static int fn_join(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
-{
-    json_t *list = NULL;
-    const char *delim = json_string_value(json_array_get(arg, 0));
-    if (json_array_size(arg) != 2 || delim == NULL) {
-        return fail(ev, at, "Fn::Join takes [delimiter, [values]]");
-    }
-    int rc = sam_eval_value(ev, json_array_get(arg, 1), &list);
-    if (rc == 0 && !json_is_array(list)) {
-        rc = fail(ev, at, "Fn::Join: the values are not a list");
-    }
-    struct cl_buf b;
-    cl_buf_init(&b, SAM_EVAL_MAX_STR);
-    size_t i;
-    json_t *item;
-    json_array_foreach(list, i, item)
-    {
-        if (rc == 0 && !json_is_string(item)) {
-            rc = fail(ev, at, "Fn::Join: value %zu is not a string", i);
-        }
-        if (rc == 0 && ((i > 0 && cl_buf_append_str(&b, delim) < 0) ||
-                        cl_buf_append_str(&b, json_string_value(item)) < 0)) {
-            rc = fail(ev, at, "Fn::Join: too large");
-        }
-    }
-    if (rc == 0) {
-        *out = json_stringn(b.len ? (const char *)b.data : "", b.len);
-    }
-    cl_buf_fini(&b);
-    json_decref(list);
-    return rc;
-}
-
-static int fn_select(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
-{
-    json_t *idx = NULL;
-    json_t *list = NULL;
-    int rc = json_array_size(arg) == 2 ? 0 : fail(ev, at, "Fn::Select takes [index, [values]]");
-    rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 0), &idx);
-    rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 1), &list);
-    char *end = NULL;
-    const char *s = json_string_value(idx);
-    long i = s ? strtol(s, &end, 10) : -1;
-    if (rc == 0 && (s == NULL || *end != '\0' || end == s || i < 0 || !json_is_array(list) ||
-                    (size_t)i >= json_array_size(list))) {
-        rc = fail(ev, at, "Fn::Select: index %s is not in the list", s ? s : "(not a number)");
-    }
-    if (rc == 0) {
-        *out = json_incref(json_array_get(list, (size_t)i));
-    }
-    json_decref(idx);
-    json_decref(list);
-    return rc;
-}
-
-static int fn_split(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
-{
-    json_t *str = NULL;
-    const char *delim = json_string_value(json_array_get(arg, 0));
-    if (json_array_size(arg) != 2 || delim == NULL || delim[0] == '\0') {
-        return fail(ev, at, "Fn::Split takes [delimiter, string]");
-    }
-    int rc = sam_eval_value(ev, json_array_get(arg, 1), &str);
-    if (rc == 0 && !json_is_string(str)) {
-        rc = fail(ev, at, "Fn::Split: the source is not a string");
-    }
-    if (rc == 0) {
-        json_t *list = json_array();
-        const char *s = json_string_value(str);
-        for (const char *c; (c = strstr(s, delim)) != NULL; s = c + strlen(delim)) {
-            (void)json_array_append_new(list, json_stringn(s, (size_t)(c - s)));
-        }
-        (void)json_array_append_new(list, json_string(s));
-        *out = list;
-    }
-    json_decref(str);
-    return rc;
-}
-
-static int condition_expr(struct sam_eval *ev, json_t *e, bool *out);
-
-static int condition_list(struct sam_eval *ev, const char *fn, json_t *arg, bool *out)
-{
-    bool is_and = strcmp(fn, "Fn::And") == 0;
-    bool is_not = strcmp(fn, "Fn::Not") == 0;
-    if (!json_is_array(arg) || json_array_size(arg) == 0 || (is_not && json_array_size(arg) != 1)) {
-        return fail(ev, arg, "%s takes a list of conditions", fn);
-    }
-    *out = is_and;
-    size_t i;
-    json_t *c;
-    json_array_foreach(arg, i, c)
-    {
-        bool b;
-        int rc = condition_expr(ev, c, &b);
-        if (rc < 0) {
-            return rc;
-        }
-        *out = is_not ? !b : (is_and ? *out && b : *out || b);
-    }
-    return 0;
-}
-
-static int condition_expr(struct sam_eval *ev, json_t *e, bool *out)
-{
-    const char *fn = json_object_size(e) == 1 ? json_object_iter_key(json_object_iter(e)) : NULL;
-    json_t *arg = fn ? json_object_iter_value(json_object_iter(e)) : NULL;
-    if (fn && strcmp(fn, "Condition") == 0 && json_is_string(arg)) {
-        return sam_eval_condition(ev, json_string_value(arg), out);
-    }
-    if (fn && strcmp(fn, "Fn::Equals") == 0) {
-        json_t *a = NULL;
-        json_t *b = NULL;
-        int rc = json_array_size(arg) == 2 ? 0 : fail(ev, e, "Fn::Equals takes [value, value]");
-        rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 0), &a);
-        rc = rc ? rc : sam_eval_value(ev, json_array_get(arg, 1), &b);
-        *out = rc == 0 && json_equal(a, b);
-        json_decref(a);
-        json_decref(b);
-        return rc;
-    }
-    if (fn &&
-        (strcmp(fn, "Fn::And") == 0 || strcmp(fn, "Fn::Or") == 0 || strcmp(fn, "Fn::Not") == 0)) {
-        return condition_list(ev, fn, arg, out);
-    }
-    return fail(ev, e, "a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition");
-}
-
-int sam_eval_condition(struct sam_eval *ev, const char *name, bool *out)
-{
-    json_t *e = json_object_get(json_object_get(ev->tmpl, "Conditions"), name);
-    if (e == NULL) {
-        return fail(ev, NULL, "condition %s is not in Conditions", name);
-    }
-    if (++ev->depth > SAM_EVAL_DEPTH) {
-        return fail(ev, e, "condition %s: circular reference", name);
-    }
-    int rc = condition_expr(ev, e, out);
-    ev->depth--;
-    return rc;
-}
-
-static int fn_if(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
-{
-    const char *cond = json_string_value(json_array_get(arg, 0));
-    if (json_array_size(arg) != 3 || cond == NULL) {
-        return fail(ev, at, "Fn::If takes [condition, value if true, value if false]");
-    }
-    bool b;
-    int rc = sam_eval_condition(ev, cond, &b);
-    return rc ? rc : sam_eval_value(ev, json_array_get(arg, b ? 1 : 2), out);
-}
-
-static int fn_find_in_map(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
-{
-    if (json_array_size(arg) != 3) {
-        return fail(ev, at, "Fn::FindInMap takes [map, key, key]");
-    }
-    json_t *v = json_object_get(ev->tmpl, "Mappings");
-    for (size_t i = 0; i < 3; i++) {
-        json_t *k = NULL;
-        int rc = sam_eval_value(ev, json_array_get(arg, i), &k);
-        if (rc == 0 && !json_is_string(k)) {
-            rc = fail(ev, at, "Fn::FindInMap: key %zu is not a string", i);
-        }
-        json_t *next = rc == 0 ? json_object_get(v, json_string_value(k)) : NULL;
-        if (rc == 0 && next == NULL) {
-            rc = fail(ev, at, "Fn::FindInMap: Mappings has no %s", json_string_value(k));
-        }
-        json_decref(k);
-        if (rc < 0) {
-            return rc;
-        }
-        v = next;
-    }
-    return sam_eval_value(ev, v, out);
-}
-
-static int fn_base64(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
-{
-    json_t *s = NULL;
-    int rc = sam_eval_value(ev, arg, &s);
-    if (rc == 0 && !json_is_string(s)) {
-        rc = fail(ev, at, "Fn::Base64 takes a string");
-    }
-    struct cl_buf b;
-    cl_buf_init(&b, SAM_EVAL_MAX_STR);
-    if (rc == 0 &&
-        cl_b64_encode(&b, (const uint8_t *)json_string_value(s), json_string_length(s)) < 0) {
-        rc = fail(ev, at, "Fn::Base64: too large");
-    }
-    if (rc == 0) {
-        *out = json_stringn(b.len ? (const char *)b.data : "", b.len);
-    }
-    cl_buf_fini(&b);
-    json_decref(s);
-    return rc;
-}
-
 /* ---- values --------------------------------------------------------------------------------- */
-
-typedef int intrinsic_fn(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out);
 
 static int intrinsic(struct sam_eval *ev, json_t *v, const char *fn, json_t *arg, json_t **out)
 {
     static const struct {
         const char *name;
-        intrinsic_fn *f;
+        sam_intrinsic_fn *f;
     } fns[] = {{"Fn::Sub", fn_sub},
                {"Fn::GetAtt", fn_get_att},
-               {"Fn::Join", fn_join},
-               {"Fn::Select", fn_select},
-               {"Fn::Split", fn_split},
-               {"Fn::If", fn_if},
-               {"Fn::FindInMap", fn_find_in_map},
-               {"Fn::Base64", fn_base64}};
+               {"Fn::Join", sam_fn_join},
+               {"Fn::Select", sam_fn_select},
+               {"Fn::Split", sam_fn_split},
+               {"Fn::If", sam_fn_if},
+               {"Fn::FindInMap", sam_fn_find_in_map},
+               {"Fn::Base64", sam_fn_base64}};
     if (strcmp(fn, "Ref") == 0) {
-        return json_is_string(arg) ? ref(ev, v, json_string_value(arg), out)
-                                   : fail(ev, v, "Ref takes the name of a parameter or resource");
+        return json_is_string(arg)
+                   ? ref(ev, v, json_string_value(arg), out)
+                   : sam_eval_fail(ev, v, "Ref takes the name of a parameter or resource");
     }
     for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
         if (strcmp(fn, fns[i].name) == 0) {
@@ -597,9 +392,9 @@ static int intrinsic(struct sam_eval *ev, json_t *v, const char *fn, json_t *arg
     }
     if (strcmp(fn, "Fn::Equals") == 0 || strcmp(fn, "Fn::And") == 0 || strcmp(fn, "Fn::Or") == 0 ||
         strcmp(fn, "Fn::Not") == 0) {
-        return fail(ev, v, "%s may only be used in Conditions and Fn::If", fn);
+        return sam_eval_fail(ev, v, "%s may only be used in Conditions and Fn::If", fn);
     }
-    return fail(ev, v, "%s is not supported by clambda", fn);
+    return sam_eval_fail(ev, v, "%s is not supported by clambda", fn);
 }
 
 /* True when v is {"Ref": ..} or {"Fn::X": ..}. OUT: the function's name. */
@@ -657,7 +452,7 @@ int sam_eval_value(struct sam_eval *ev, json_t *v, json_t **out)
     const char *fn;
     if (is_intrinsic(v, &fn)) {
         if (++ev->depth > SAM_EVAL_DEPTH) {
-            return fail(ev, v, "%s: nested too deep (a circular reference?)", fn);
+            return sam_eval_fail(ev, v, "%s: nested too deep (a circular reference?)", fn);
         }
         int rc = intrinsic(ev, v, fn, json_object_iter_value(json_object_iter(v)), out);
         ev->depth--;

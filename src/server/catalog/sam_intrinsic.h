@@ -41,4 +41,21 @@ bool sam_bool(const json_t *v, bool *out);
  * *out (free()). 0 or -EINVAL (ev->msg, ev->at), e.g. for an id that is no resource. */
 int sam_physical_name(struct sam_eval *ev, const char *id, char **out);
 
+/* ---- shared by sam_intrinsic.c and sam_intrinsic_fns.c ---- */
+
+/* Nesting of references followed before a template is refused as circular. */
+#define SAM_EVAL_DEPTH 32
+/* Largest string Fn::Sub, Fn::Join or Fn::Base64 makes. */
+#define SAM_EVAL_MAX_STR ((size_t)1024 * 1024)
+
+/* Sets ev->msg (printf) and ev->at; returns -EINVAL. */
+int sam_eval_fail(struct sam_eval *ev, const json_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One intrinsic function: arg is its argument, at the {"Fn::X": arg} value (for errors). OUT:
+ * *out as sam_eval_value. 0 or -EINVAL (sam_eval_fail). */
+typedef int sam_intrinsic_fn(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out);
+sam_intrinsic_fn sam_fn_join, sam_fn_select, sam_fn_split, sam_fn_if, sam_fn_find_in_map,
+    sam_fn_base64;
+
 #endif /* CLAMBDA_SERVER_CATALOG_SAM_INTRINSIC_H */

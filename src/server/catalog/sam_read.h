@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "catalog/sam.h"
 #include "catalog/sam_intrinsic.h"
 #include "catalog/sam_yaml.h"
+
+struct sam_template;
 
 /* Longest property path in messages. */
 #define SAM_PATH_MAX 512

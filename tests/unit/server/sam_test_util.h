@@ -64,7 +64,8 @@ static void expect_error(const char *text, const char *needle)
 }
 
 /* The value of environment variable key of cfg, or NULL. */
-static const char *env_of(const struct function_config *cfg, const char *key)
+__attribute__((unused)) static const char *env_of(const struct function_config *cfg,
+                                                  const char *key)
 {
     size_t n = strlen(key);
     for (size_t i = 0; i < cfg->n_env; i++) {

@@ -144,24 +144,24 @@ static void test_sam_intrinsics_values(void **state)
 static void test_sam_intrinsics_errors(void **state)
 {
     (void)state;
-    const char *prefix = "t.yaml:12: Resources.F.Properties.Environment.Variables.X: ";
+    const char *prefix = "t.yaml:12: Resources.F.Properties.Environment.Variables.XX: ";
     static const char *const cases[][2] = {
-        {"          X: !ImportValue shared\n", "Fn::ImportValue is not supported"},
-        {"          X: !GetAZs ''\n", "Fn::GetAZs is not supported"},
-        {"          X: !Ref Nope\n", "Ref: Nope is not a parameter, pseudo parameter or resource"},
-        {"          X: !Ref NoDefault\n", "Ref: parameter NoDefault has no Default"},
-        {"          X: !GetAtt F.Nope\n", "Fn::GetAtt: F.Nope: clambda knows no attribute Nope"},
-        {"          X: !GetAtt Gone.Arn\n", "Fn::GetAtt: Gone is not a resource"},
-        {"          X: !GetAtt F\n", "Fn::GetAtt takes"},
-        {"          X: !Select [5, [a, b]]\n", "Fn::Select: index 5 is not in the list"},
-        {"          X: !Join [',', notalist]\n", "Fn::Join: the values are not a list"},
-        {"          X: !Sub [a, b, c]\n", "Fn::Sub takes a string or [string, {variables}]"},
-        {"          X: !Sub '${Nope}'\n", "Ref: Nope is not a parameter"},
-        {"          X: !Equals [a, a]\n", "Fn::Equals may only be used in Conditions"},
-        {"          X: !If [NoSuch, a, b]\n", "condition NoSuch is not in Conditions"},
-        {"          X: !FindInMap [M, a, b]\n", "Fn::FindInMap: Mappings has no M"},
-        {"          X: !Frobnicate x\n", "Fn::Frobnicate is not supported"},
-        {"          X: [a, b]\n", "must be a string"},
+        {"          XX: !ImportValue shared\n", "Fn::ImportValue is not supported"},
+        {"          XX: !GetAZs ''\n", "Fn::GetAZs is not supported"},
+        {"          XX: !Ref Nope\n", "Ref: Nope is not a parameter, pseudo parameter or resource"},
+        {"          XX: !Ref NoDefault\n", "Ref: parameter NoDefault has no Default"},
+        {"          XX: !GetAtt F.Nope\n", "Fn::GetAtt: F.Nope: clambda knows no attribute Nope"},
+        {"          XX: !GetAtt Gone.Arn\n", "Fn::GetAtt: Gone is not a resource"},
+        {"          XX: !GetAtt F\n", "Fn::GetAtt takes"},
+        {"          XX: !Select [5, [a, b]]\n", "Fn::Select: index 5 is not in the list"},
+        {"          XX: !Join [',', notalist]\n", "Fn::Join: the values are not a list"},
+        {"          XX: !Sub [a, b, c]\n", "Fn::Sub takes a string or [string, {variables}]"},
+        {"          XX: !Sub '${Nope}'\n", "Ref: Nope is not a parameter"},
+        {"          XX: !Equals [a, a]\n", "Fn::Equals may only be used in Conditions"},
+        {"          XX: !If [NoSuch, a, b]\n", "condition NoSuch is not in Conditions"},
+        {"          XX: !FindInMap [M, a, b]\n", "Fn::FindInMap: Mappings has no M"},
+        {"          XX: !Frobnicate x\n", "Fn::Frobnicate is not supported"},
+        {"          XX: [a, b]\n", "must be a string"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char text[2048];
@@ -171,8 +171,8 @@ static void test_sam_intrinsics_errors(void **state)
         expect_error(text, needle);
     }
     /* a condition that refers to itself: named where the loop is */
-    expect_error(FN_HEAD "          X: !If [Loop, a, b]\n",
-                 "t.yaml:4: Resources.F.Properties.Environment.Variables.X: Fn::If: nested too "
+    expect_error(FN_HEAD "          XX: !If [Loop, a, b]\n",
+                 "t.yaml:4: Resources.F.Properties.Environment.Variables.XX: Fn::If: nested too "
                  "deep (a circular reference?)");
     /* a name that refers to itself */
     expect_error("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
