@@ -44,6 +44,39 @@ static int cors_list(struct sam_reader *rd, json_t *cors, const char *key, json_
     return 0;
 }
 
+/* The members of a CorsConfiguration / Cors object v into cors, typed. */
+static int cors_members(struct sam_reader *rd, json_t *cors, json_t *v, const char *sub)
+{
+    int rc = 0;
+    const char *k;
+    json_t *m;
+    json_object_foreach(v, k, m)
+    {
+        bool is_list = strcmp(k, "AllowOrigins") == 0 || strcmp(k, "AllowMethods") == 0 ||
+                       strcmp(k, "AllowHeaders") == 0 || strcmp(k, "ExposeHeaders") == 0;
+        int n = 0;
+        bool b = false;
+        if (is_list) {
+            rc = cors_list(rd, cors, k, m, sub);
+        } else if (strcmp(k, "MaxAge") == 0) {
+            rc = sam_get_int(rd, v, k, sub, 0, 86400, &n);
+            (void)json_object_set_new(cors, k, json_integer(n));
+        } else if (strcmp(k, "AllowCredentials") == 0) {
+            rc = sam_get_bool(rd, v, k, sub, &b);
+            (void)json_object_set_new(cors, k, json_boolean(b));
+        } else {
+            rc = sam_fail(rd, m, sub,
+                          "%s is not a CORS member (AllowOrigins, AllowMethods, "
+                          "AllowHeaders, ExposeHeaders, MaxAge, AllowCredentials)",
+                          k);
+        }
+        if (rc < 0) {
+            break;
+        }
+    }
+    return rc;
+}
+
 int sam_cors_http(struct sam_reader *rd, json_t *obj, const char *key, const char *path, char **out)
 {
     *out = NULL;
@@ -63,31 +96,7 @@ int sam_cors_http(struct sam_reader *rd, json_t *obj, const char *key, const cha
         rc = sam_fail(rd, json_object_get(obj, key), path, "%s must be true, false or an object",
                       key);
     }
-    const char *k;
-    json_t *m;
-    json_object_foreach(json_is_object(v) ? v : NULL, k, m)
-    {
-        bool is_list = strcmp(k, "AllowOrigins") == 0 || strcmp(k, "AllowMethods") == 0 ||
-                       strcmp(k, "AllowHeaders") == 0 || strcmp(k, "ExposeHeaders") == 0;
-        int n = 0;
-        bool b = false;
-        if (rc < 0) {
-            break;
-        } else if (is_list) {
-            rc = cors_list(rd, cors, k, m, sub);
-        } else if (strcmp(k, "MaxAge") == 0) {
-            rc = sam_get_int(rd, v, k, sub, 0, 86400, &n);
-            (void)json_object_set_new(cors, k, json_integer(n));
-        } else if (strcmp(k, "AllowCredentials") == 0) {
-            rc = sam_get_bool(rd, v, k, sub, &b);
-            (void)json_object_set_new(cors, k, json_boolean(b));
-        } else {
-            rc = sam_fail(rd, m, sub,
-                          "%s is not a CORS member (AllowOrigins, AllowMethods, "
-                          "AllowHeaders, ExposeHeaders, MaxAge, AllowCredentials)",
-                          k);
-        }
-    }
+    rc = rc ? rc : cors_members(rd, cors, json_is_object(v) ? v : NULL, sub);
     if (rc == 0 && json_object_size(cors) > 0) {
         *out = json_dumps(cors, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
@@ -127,6 +136,31 @@ static json_t *unquote_list(const char *s)
     return list;
 }
 
+/* The Function URL form of an Api's Cors values (API Gateway's quoted strings). */
+static char *rest_cors_json(const char *origin, const char *methods, const char *headers,
+                            const char *max_age, bool creds)
+{
+    json_t *cors = json_object();
+    (void)json_object_set_new(cors, "AllowOrigins", unquote_list(origin));
+    /* SAM allows the path's methods by default; the gateway has one list per API */
+    (void)json_object_set_new(cors, "AllowMethods", unquote_list(methods ? methods : "*"));
+    if (headers) {
+        (void)json_object_set_new(cors, "AllowHeaders", unquote_list(headers));
+    }
+    json_t *age = max_age ? unquote_list(max_age) : NULL;
+    const char *a = json_string_value(json_array_get(age, 0));
+    if (a) {
+        (void)json_object_set_new(cors, "MaxAge", json_integer(strtol(a, NULL, 10)));
+    }
+    json_decref(age);
+    if (creds) {
+        (void)json_object_set_new(cors, "AllowCredentials", json_true());
+    }
+    char *text = json_dumps(cors, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(cors);
+    return text;
+}
+
 /* An Api's Cors: "'origin'" or {AllowOrigin, AllowMethods, AllowHeaders, MaxAge,
  * AllowCredentials}, quoted values unquoted, in the Function URL's member names. */
 static int rest_cors(struct sam_reader *rd, json_t *props, const char *path, char **out)
@@ -139,7 +173,6 @@ static int rest_cors(struct sam_reader *rd, json_t *props, const char *path, cha
     if (rc < 0 || v == NULL) {
         return rc;
     }
-    json_t *cors = json_object();
     char *origin = json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
     char *methods = NULL;
     char *headers = NULL;
@@ -157,28 +190,12 @@ static int rest_cors(struct sam_reader *rd, json_t *props, const char *path, cha
                       "Cors must be a quoted origin (\"'*'\") or an object with AllowOrigin");
     }
     if (rc == 0) {
-        (void)json_object_set_new(cors, "AllowOrigins", unquote_list(origin));
-        /* SAM allows the path's methods by default; the gateway has one list per API */
-        (void)json_object_set_new(cors, "AllowMethods", unquote_list(methods ? methods : "*"));
-        if (headers) {
-            (void)json_object_set_new(cors, "AllowHeaders", unquote_list(headers));
-        }
-        json_t *age = max_age ? unquote_list(max_age) : NULL;
-        const char *a = json_string_value(json_array_get(age, 0));
-        if (a) {
-            (void)json_object_set_new(cors, "MaxAge", json_integer(strtol(a, NULL, 10)));
-        }
-        json_decref(age);
-        if (creds) {
-            (void)json_object_set_new(cors, "AllowCredentials", json_true());
-        }
-        *out = json_dumps(cors, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        *out = rest_cors_json(origin, methods, headers, max_age, creds);
     }
     free(origin);
     free(methods);
     free(headers);
     free(max_age);
-    json_decref(cors);
     json_decref(v);
     return rc;
 }
@@ -318,30 +335,13 @@ static int http_auth(struct sam_reader *rd, struct sam_api *api, json_t *props, 
 
 /* ---- APIs ----------------------------------------------------------------------------------- */
 
-static int api_props(struct sam_reader *rd, struct sam_api *api, bool implicit, json_t *props,
-                     const char *path)
+/* StageVariables (HttpApi) / Variables (Api): an object of strings. */
+static int api_stage_vars(struct sam_reader *rd, struct sam_api *api, json_t *props,
+                          const char *path)
 {
-    static const char *const refused[] = {"DefinitionBody", "DefinitionUri"};
-    for (size_t i = 0; i < 2; i++) {
-        if (json_object_get(props, refused[i])) {
-            return sam_fail(rd, json_object_get(props, refused[i]), path,
-                            "%s is not supported (routes come from the functions' events)",
-                            refused[i]);
-        }
-    }
-    int rc = sam_get_str(rd, props, "StageName", path, &api->stage);
-    if (rc == 0 && api->stage == NULL && (api->is_http_api || implicit)) {
-        api->stage = xstrdup(api->is_http_api ? "$default" : "Prod");
-    } else if (rc == 0 && api->stage == NULL) {
-        rc = sam_fail(rd, props, path, "StageName is required");
-    }
-    rc = rc ? rc
-            : (api->is_http_api
-                   ? sam_cors_http(rd, props, "CorsConfiguration", path, &api->cors_json)
-                   : rest_cors(rd, props, path, &api->cors_json));
     const char *vkey = api->is_http_api ? "StageVariables" : "Variables";
     json_t *v = NULL;
-    rc = rc ? rc : sam_get(rd, props, vkey, path, &v);
+    int rc = sam_get(rd, props, vkey, path, &v);
     const char *k;
     json_t *s;
     json_object_foreach(rc == 0 ? v : NULL, k, s)
@@ -357,9 +357,21 @@ static int api_props(struct sam_reader *rd, struct sam_api *api, bool implicit, 
         api->stage_vars_json = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
     json_decref(v);
-    v = NULL;
-    rc = rc ? rc : sam_get(rd, props, "BinaryMediaTypes", path, &v);
+    return rc;
+}
+
+/* BinaryMediaTypes: a list of strings, OpenAPI's "~1" read as "/". */
+static int api_binary_types(struct sam_reader *rd, struct sam_api *api, json_t *props,
+                            const char *path)
+{
+    json_t *v = NULL;
+    int rc = sam_get(rd, props, "BinaryMediaTypes", path, &v);
+    if (rc == 0 && v && !json_is_array(v)) {
+        rc = sam_fail(rd, json_object_get(props, "BinaryMediaTypes"), path,
+                      "BinaryMediaTypes must be a list of strings");
+    }
     size_t i;
+    json_t *s;
     json_array_foreach(rc == 0 ? v : NULL, i, s)
     {
         if (!json_is_string(s)) {
@@ -367,7 +379,7 @@ static int api_props(struct sam_reader *rd, struct sam_api *api, bool implicit, 
             break;
         }
         char *t = xstrdup(json_string_value(s));
-        for (char *p; (p = strstr(t, "~1")) != NULL;) { /* "~1" is how OpenAPI writes "/" */
+        for (char *p; (p = strstr(t, "~1")) != NULL;) {
             *p = '/';
             memmove(p + 1, p + 2, strlen(p + 2) + 1);
         }
@@ -376,20 +388,48 @@ static int api_props(struct sam_reader *rd, struct sam_api *api, bool implicit, 
         api->binary_types[api->n_binary_types++] = t;
     }
     json_decref(v);
-    if (rc < 0 || api->is_http_api) {
-        return rc ? rc : http_auth(rd, api, props, path);
-    }
-    json_t *auth = json_object_get(props, "Auth");
-    static const char *const rest_auth[] = {"Authorizers", "DefaultAuthorizer", "ApiKeyRequired"};
-    for (i = 0; i < 3; i++) {
-        if (json_object_get(auth, rest_auth[i])) {
-            return sam_fail(rd, json_object_get(auth, rest_auth[i]), path,
-                            "Auth.%s is not supported on an AWS::Serverless::Api (Lambda "
-                            "authorizers are read for HttpApi)",
-                            rest_auth[i]);
+    return rc;
+}
+
+/* The first of keys that obj has, refused with why; 0 when none. */
+static int refuse(struct sam_reader *rd, json_t *obj, const char *const *keys, size_t n,
+                  const char *path, const char *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (json_object_get(obj, keys[i])) {
+            return sam_fail(rd, json_object_get(obj, keys[i]), path, "%s %s", keys[i], why);
         }
     }
     return 0;
+}
+
+static int api_props(struct sam_reader *rd, struct sam_api *api, bool implicit, json_t *props,
+                     const char *path)
+{
+    static const char *const definition[] = {"DefinitionBody", "DefinitionUri"};
+    static const char *const rest_auth[] = {"Authorizers", "DefaultAuthorizer", "ApiKeyRequired"};
+    char sub[SAM_PATH_MAX];
+    (void)snprintf(sub, sizeof(sub), "%s.Auth", path);
+    int rc = refuse(rd, props, definition, 2, path,
+                    "is not supported (routes come from the functions' events)");
+    rc = rc ? rc : sam_get_str(rd, props, "StageName", path, &api->stage);
+    if (rc == 0 && api->stage == NULL && (api->is_http_api || implicit)) {
+        api->stage = xstrdup(api->is_http_api ? "$default" : "Prod");
+    } else if (rc == 0 && api->stage == NULL) {
+        rc = sam_fail(rd, props, path, "StageName is required");
+    }
+    if (rc == 0) {
+        rc = api->is_http_api ? sam_cors_http(rd, props, "CorsConfiguration", path, &api->cors_json)
+                              : rest_cors(rd, props, path, &api->cors_json);
+    }
+    rc = rc ? rc : api_stage_vars(rd, api, props, path);
+    rc = rc ? rc : api_binary_types(rd, api, props, path);
+    if (rc < 0 || api->is_http_api) {
+        return rc ? rc : http_auth(rd, api, props, path);
+    }
+    return refuse(rd, json_object_get(props, "Auth"), rest_auth, 3, sub,
+                  "is not supported on an AWS::Serverless::Api (Lambda authorizers are read for "
+                  "HttpApi)");
 }
 
 static int api_read(struct sam_reader *rd, const char *id, bool is_http, bool implicit,
@@ -485,16 +525,11 @@ static int route_auth(struct sam_reader *rd, struct sam_route *r, const struct s
                     "Authorizer %s is not in the Auth.Authorizers of %s", r->authorizer, api->id);
 }
 
-static int route_props(struct sam_reader *rd, struct sam_route *r, json_t *props, const char *path)
+/* Method (upper case, ANY by default) and Path (required but for an HttpApi's $default). */
+static int route_method_path(struct sam_reader *rd, struct sam_route *r, json_t *props,
+                             const char *path)
 {
-    char *api_id = NULL;
-    int rc = sam_get_str(rd, props, r->is_http_api ? "ApiId" : "RestApiId", path, &api_id);
-    rc = rc ? rc
-            : event_api(rd, api_id, r->is_http_api,
-                        json_object_get(props, r->is_http_api ? "ApiId" : "RestApiId"), path,
-                        &r->api);
-    free(api_id);
-    rc = rc ? rc : sam_get_str(rd, props, "Method", path, &r->method);
+    int rc = sam_get_str(rd, props, "Method", path, &r->method);
     rc = rc ? rc : sam_get_str(rd, props, "Path", path, &r->path);
     if (rc == 0 && (!r->is_http_api || r->method) && r->path == NULL) {
         rc = sam_fail(rd, props, path, "Path is required");
@@ -511,6 +546,19 @@ static int route_props(struct sam_reader *rd, struct sam_route *r, json_t *props
     } else if (rc == 0 && r->path[0] != '/' && !(r->is_http_api && !strcmp(r->path, "$default"))) {
         rc = sam_fail(rd, json_object_get(props, "Path"), path, "Path must start with /");
     }
+    return rc;
+}
+
+static int route_props(struct sam_reader *rd, struct sam_route *r, json_t *props, const char *path)
+{
+    char *api_id = NULL;
+    int rc = sam_get_str(rd, props, r->is_http_api ? "ApiId" : "RestApiId", path, &api_id);
+    rc = rc ? rc
+            : event_api(rd, api_id, r->is_http_api,
+                        json_object_get(props, r->is_http_api ? "ApiId" : "RestApiId"), path,
+                        &r->api);
+    free(api_id);
+    rc = rc ? rc : route_method_path(rd, r, props, path);
     if (r->is_http_api) {
         rc = rc ? rc : sam_get_str(rd, props, "PayloadFormatVersion", path, &r->payload_version);
     }

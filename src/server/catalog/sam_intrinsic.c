@@ -319,6 +319,33 @@ static int sub_var(struct sam_eval *ev, const json_t *at, json_t *vars, const ch
     return rc;
 }
 
+/* Appends the text of fmt up to its next ${...} and that variable's value to b. OUT: *next,
+ * the rest of fmt (NULL at its end). */
+static int sub_step(struct sam_eval *ev, const json_t *at, json_t *vars, const char *fmt,
+                    struct cl_buf *b, const char **next)
+{
+    const char *open = strstr(fmt, "${");
+    const char *close = open ? strchr(open, '}') : NULL;
+    *next = close ? close + 1 : NULL;
+    if (cl_buf_append(b, fmt, close ? (size_t)(open - fmt) : strlen(fmt)) < 0) {
+        return sam_eval_fail(ev, at, "Fn::Sub: larger than %zu bytes", SAM_EVAL_MAX_STR);
+    }
+    if (close == NULL) {
+        return 0;
+    }
+    char *name = xstrndup(open + 2, (size_t)(close - open - 2));
+    int rc = 0;
+    if (name[0] == '!') { /* ${!Literal} is the text ${Literal} */
+        rc = cl_buf_printf(b, "${%s}", name + 1) < 0
+                 ? sam_eval_fail(ev, at, "Fn::Sub: larger than %zu bytes", SAM_EVAL_MAX_STR)
+                 : 0;
+    } else {
+        rc = sub_var(ev, at, vars, name, b);
+    }
+    free(name);
+    return rc;
+}
+
 static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
 {
     json_t *vars = NULL;
@@ -326,37 +353,16 @@ static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **o
     if (json_is_array(arg)) {
         fmt = json_array_get(arg, 0);
         vars = json_array_get(arg, 1);
-        if (json_array_size(arg) != 2 || !json_is_object(vars)) {
-            return sam_eval_fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
-        }
     }
-    if (!json_is_string(fmt)) {
+    if (!json_is_string(fmt) ||
+        (json_is_array(arg) && (json_array_size(arg) != 2 || !json_is_object(vars)))) {
         return sam_eval_fail(ev, at, "Fn::Sub takes a string or [string, {variables}]");
     }
     struct cl_buf b;
     cl_buf_init(&b, SAM_EVAL_MAX_STR);
-    const char *s = json_string_value(fmt);
     int rc = 0;
-    while (rc == 0 && *s) {
-        const char *open = strstr(s, "${");
-        const char *close = open ? strchr(open, '}') : NULL;
-        if (close == NULL) {
-            rc = cl_buf_append_str(&b, s) < 0 ? sam_eval_fail(ev, at, "Fn::Sub: too large") : 0;
-            break;
-        }
-        rc = cl_buf_append(&b, s, (size_t)(open - s)) < 0
-                 ? sam_eval_fail(ev, at, "Fn::Sub: too large")
-                 : 0;
-        char *name = xstrndup(open + 2, (size_t)(close - open - 2));
-        if (rc == 0 && name[0] == '!') { /* ${!Literal} is the text ${Literal} */
-            rc = cl_buf_printf(&b, "${%s}", name + 1) < 0
-                     ? sam_eval_fail(ev, at, "Fn::Sub: too large")
-                     : 0;
-        } else if (rc == 0) {
-            rc = sub_var(ev, at, vars, name, &b);
-        }
-        free(name);
-        s = close + 1;
+    for (const char *s = json_string_value(fmt); rc == 0 && s && *s;) {
+        rc = sub_step(ev, at, vars, s, &b, &s);
     }
     if (rc == 0) {
         *out = json_stringn(b.len ? (const char *)b.data : "", b.len);
@@ -407,36 +413,53 @@ static bool is_intrinsic(json_t *v, const char **fn)
     return strcmp(*fn, "Ref") == 0 || strncmp(*fn, "Fn::", 4) == 0;
 }
 
+/* v (an array) evaluated item by item. OUT: *changed when an item is not itself. */
+static int array_eval(struct sam_eval *ev, json_t *v, json_t *copy, bool *changed)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        json_t *r = NULL;
+        int rc = sam_eval_value(ev, item, &r);
+        if (rc < 0) {
+            return rc;
+        }
+        *changed |= r != item;
+        if (r) {
+            (void)json_array_append_new(copy, r);
+        }
+    }
+    return 0;
+}
+
+/* v (an object) evaluated member by member. OUT: *changed when a member is not itself. */
+static int object_eval(struct sam_eval *ev, json_t *v, json_t *copy, bool *changed)
+{
+    const char *k;
+    json_t *item;
+    json_object_foreach(v, k, item)
+    {
+        json_t *r = NULL;
+        int rc = sam_eval_value(ev, item, &r);
+        if (rc < 0) {
+            return rc;
+        }
+        *changed |= r != item;
+        if (r) {
+            (void)json_object_set_new(copy, k, r);
+        }
+    }
+    return 0;
+}
+
+/* An array or object without intrinsics is returned as itself (its lines stay findable). */
 static int container(struct sam_eval *ev, json_t *v, json_t **out)
 {
     bool changed = false;
     json_t *copy = json_is_array(v) ? json_array() : json_object();
-    int rc = 0;
-    if (json_is_array(v)) {
-        size_t i;
-        json_t *item;
-        json_array_foreach(v, i, item)
-        {
-            json_t *r = NULL;
-            rc = rc ? rc : sam_eval_value(ev, item, &r);
-            changed |= r != item;
-            if (r) {
-                (void)json_array_append_new(copy, r);
-            }
-        }
-    } else {
-        const char *k;
-        json_t *item;
-        json_object_foreach(v, k, item)
-        {
-            json_t *r = NULL;
-            rc = rc ? rc : sam_eval_value(ev, item, &r);
-            changed |= r != item;
-            if (r) {
-                (void)json_object_set_new(copy, k, r);
-            }
-        }
-    }
+    int rc =
+        json_is_array(v) ? array_eval(ev, v, copy, &changed) : object_eval(ev, v, copy, &changed);
     if (rc < 0 || !changed) {
         json_decref(copy);
         *out = rc < 0 ? NULL : json_incref(v);

@@ -107,7 +107,7 @@ static int condition_list(struct sam_eval *ev, const char *fn, json_t *arg, bool
     json_t *c;
     json_array_foreach(arg, i, c)
     {
-        bool b;
+        bool b = false;
         int rc = condition_expr(ev, c, &b);
         if (rc < 0) {
             return rc;
@@ -164,7 +164,7 @@ int sam_fn_if(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **out)
     if (json_array_size(arg) != 3 || cond == NULL) {
         return sam_eval_fail(ev, at, "Fn::If takes [condition, value if true, value if false]");
     }
-    bool b;
+    bool b = false;
     int rc = sam_eval_condition(ev, cond, &b);
     return rc ? rc : sam_eval_value(ev, json_array_get(arg, b ? 1 : 2), out);
 }

@@ -329,7 +329,7 @@ static void test_sam_api_errors(void **state)
                  "Resources.R.Properties: StageName is required");
     expect_error("Resources:\n  R:\n    Type: AWS::Serverless::Api\n    Properties:\n"
                  "      StageName: p\n      Auth:\n        Authorizers: {}\n",
-                 "t.yaml:7: Resources.R.Properties: Auth.Authorizers is not supported on an "
+                 "t.yaml:7: Resources.R.Properties.Auth: Authorizers is not supported on an "
                  "AWS::Serverless::Api");
     expect_error("Resources:\n  R:\n    Type: AWS::Serverless::Api\n    Properties:\n"
                  "      StageName: p\n      Cors: {AllowMethods: \"'GET'\"}\n",
