@@ -320,13 +320,13 @@ static int sub_var(struct sam_eval *ev, const json_t *at, json_t *vars, const ch
 }
 
 /* Appends the text of fmt up to its next ${...} and that variable's value to b. OUT: *next,
- * the rest of fmt (NULL at its end). */
+ * the rest of fmt ("" at its end). */
 static int sub_step(struct sam_eval *ev, const json_t *at, json_t *vars, const char *fmt,
                     struct cl_buf *b, const char **next)
 {
     const char *open = strstr(fmt, "${");
     const char *close = open ? strchr(open, '}') : NULL;
-    *next = close ? close + 1 : NULL;
+    *next = close ? close + 1 : fmt + strlen(fmt);
     if (cl_buf_append(b, fmt, close ? (size_t)(open - fmt) : strlen(fmt)) < 0) {
         return sam_eval_fail(ev, at, "Fn::Sub: larger than %zu bytes", SAM_EVAL_MAX_STR);
     }
@@ -361,7 +361,7 @@ static int fn_sub(struct sam_eval *ev, const json_t *at, json_t *arg, json_t **o
     struct cl_buf b;
     cl_buf_init(&b, SAM_EVAL_MAX_STR);
     int rc = 0;
-    for (const char *s = json_string_value(fmt); rc == 0 && s && *s;) {
+    for (const char *s = json_string_value(fmt); rc == 0 && *s;) {
         rc = sub_step(ev, at, vars, s, &b, &s);
     }
     if (rc == 0) {
