@@ -477,6 +477,7 @@ int sam_parse(const char *text, size_t len, const char *base_dir, const struct s
         json_is_object(r) ? 0 : sam_fail(&rd, r, "Resources", "must be a mapping of resources");
     rc = rc ? rc : resources(&rd, 0);
     rc = rc ? rc : resources(&rd, 1);
+    sam_eval_fini(&rd.ev);
     sam_doc_fini(&rd.doc);
     if (rc < 0) {
         sam_fini(out);

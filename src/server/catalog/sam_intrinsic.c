@@ -84,6 +84,13 @@ int sam_physical_name(struct sam_eval *ev, const char *id, char **out)
     if (!json_is_object(res)) {
         return sam_eval_fail(ev, NULL, "%s is not a resource of the template", id);
     }
+    char *key = xasprintf("name:%s", id);
+    const char *cached = json_string_value(json_object_get(ev->cache, key));
+    free(key);
+    if (cached) {
+        *out = xstrdup(cached);
+        return 0;
+    }
     const char *prop = name_property(type_of(res));
     json_t *v = prop ? json_object_get(json_object_get(res, "Properties"), prop) : NULL;
     if (v == NULL) {
@@ -101,6 +108,10 @@ int sam_physical_name(struct sam_eval *ev, const char *id, char **out)
     }
     if (rc == 0) {
         *out = xstrdup(json_string_value(r));
+        ev->cache = ev->cache ? ev->cache : json_object();
+        key = xasprintf("name:%s", id);
+        (void)json_object_set(ev->cache, key, r);
+        free(key);
     }
     json_decref(r);
     return rc;
@@ -469,9 +480,19 @@ static int container(struct sam_eval *ev, json_t *v, json_t **out)
     return 0;
 }
 
+void sam_eval_fini(struct sam_eval *ev)
+{
+    json_decref(ev->cache);
+    ev->cache = NULL;
+}
+
 int sam_eval_value(struct sam_eval *ev, json_t *v, json_t **out)
 {
     *out = NULL;
+    if (++ev->steps > SAM_EVAL_MAX_STEPS) {
+        return sam_eval_fail(ev, v, "the template takes more than %ld evaluation steps",
+                             SAM_EVAL_MAX_STEPS);
+    }
     const char *fn;
     if (is_intrinsic(v, &fn)) {
         if (++ev->depth > SAM_EVAL_DEPTH) {

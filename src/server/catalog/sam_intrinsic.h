@@ -20,9 +20,14 @@ struct sam_eval {
     const char *account;    /* AWS::AccountId */
     const char *stack_name; /* AWS::StackName */
     int depth;              /* nesting of references being followed (cycles end at a cap) */
+    long steps;             /* values evaluated: the work is capped (SAM_EVAL_MAX_STEPS) */
+    json_t *cache;          /* physical names and conditions already found (sam_eval_fini) */
     const json_t *at;       /* after an error: the template value that failed */
     char msg[512];          /* after an error: what failed, naming the function */
 };
+
+/* Frees what evaluation kept in ev (its cache). */
+void sam_eval_fini(struct sam_eval *ev);
 
 /* v with every intrinsic function evaluated. OUT: *out, a new reference (json_decref), or NULL
  * when v is (or evaluates to) AWS::NoValue; members and items that evaluate to AWS::NoValue
@@ -44,7 +49,10 @@ int sam_physical_name(struct sam_eval *ev, const char *id, char **out);
 /* ---- shared by sam_intrinsic.c and sam_intrinsic_fns.c ---- */
 
 /* Nesting of references followed before a template is refused as circular. */
-#define SAM_EVAL_DEPTH 32
+#define SAM_EVAL_DEPTH 100
+/* Values evaluated in one template before it is refused: names and conditions are cached, so
+ * only a template built to multiply work (each name made of two others, 30 deep) comes near. */
+#define SAM_EVAL_MAX_STEPS 1000000L
 /* Largest string Fn::Sub, Fn::Join or Fn::Base64 makes. */
 #define SAM_EVAL_MAX_STR ((size_t)1024 * 1024)
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "catalog/sam_intrinsic.h"
 #include "cl_b64.h"
 #include "cl_buf.h"
@@ -150,11 +151,20 @@ int sam_eval_condition(struct sam_eval *ev, const char *name, bool *out)
     if (e == NULL) {
         return sam_eval_fail(ev, NULL, "condition %s is not in Conditions", name);
     }
-    if (++ev->depth > SAM_EVAL_DEPTH) {
-        return sam_eval_fail(ev, e, "condition %s: circular reference", name);
+    char *key = xasprintf("cond:%s", name);
+    json_t *cached = json_object_get(ev->cache, key);
+    int rc = 0;
+    if (cached) {
+        *out = json_is_true(cached);
+    } else if (++ev->depth > SAM_EVAL_DEPTH || ++ev->steps > SAM_EVAL_MAX_STEPS) {
+        rc = sam_eval_fail(ev, e, "condition %s: circular reference", name);
+    } else {
+        rc = condition_expr(ev, e, out);
+        ev->depth--;
+        ev->cache = ev->cache ? ev->cache : json_object();
+        (void)json_object_set_new(ev->cache, key, json_boolean(rc == 0 && *out));
     }
-    int rc = condition_expr(ev, e, out);
-    ev->depth--;
+    free(key);
     return rc;
 }
 

@@ -184,11 +184,48 @@ static void test_sam_intrinsics_errors(void **state)
                  "t.yaml:4: Resources.F.Condition: condition Nope is not in Conditions");
 }
 
+/* Names and conditions made of two others each, 26 deep: evaluated once each (cached), where
+ * following every reference would take 2^26 steps. */
+static void test_sam_intrinsics_cached(void **state)
+{
+    (void)state;
+    enum { LEVELS = 26 };
+    size_t cap = 16384;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t n = (size_t)snprintf(text, cap, "Conditions:\n");
+    for (int i = 0; i < LEVELS; i++) {
+        n += (size_t)snprintf(text + n, cap - n, "  C%d: !Or [!Condition C%d, !Condition C%d]\n", i,
+                              i + 1, i + 1);
+    }
+    n += (size_t)snprintf(text + n, cap - n, "  C%d: !Equals [a, a]\nResources:\n", LEVELS);
+    for (int i = 0; i < LEVELS; i++) {
+        n += (size_t)snprintf(text + n, cap - n,
+                              "  T%d: {Type: AWS::DynamoDB::Table, Properties: {TableName: "
+                              "!Select [0, [!Ref T%d, !Ref T%d]]}}\n",
+                              i, i + 1, i + 1);
+    }
+    n += (size_t)snprintf(text + n, cap - n,
+                          "  T%d: {Type: AWS::DynamoDB::Table, Properties: {TableName: leaf}}\n"
+                          "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                          "      CodeUri: api\n      Environment:\n        Variables:\n"
+                          "          NAME: !Ref T0\n          COND: !If [C0, 'yes', 'no']\n",
+                          LEVELS);
+    assert_true(n < cap);
+    struct sam_template t;
+    parse_ok(text, &t);
+    assert_string_equal(env_of(&t.fns[0], "NAME"), "leaf");
+    assert_string_equal(env_of(&t.fns[0], "COND"), "yes");
+    sam_fini(&t);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sam_intrinsics_values),
         cmocka_unit_test(test_sam_intrinsics_errors),
+        cmocka_unit_test(test_sam_intrinsics_cached),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
