@@ -349,6 +349,16 @@ static int code(struct sam_reader *rd, json_t *props, const char *path, const ch
     return rc;
 }
 
+static bool name_taken(const struct sam_template *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_fns; i++) {
+        if (strcmp(t->fns[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* One AWS::Serverless::Function resource. */
 static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *globals)
 {
@@ -365,6 +375,13 @@ static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *
     int rc = sam_physical_name(&rd->ev, id, &name);
     if (rc < 0) {
         rc = sam_fail(rd, rd->ev.at, path, "FunctionName: %s", rd->ev.msg);
+    } else if (!func_name_valid(name, strlen(name))) {
+        rc = sam_fail(rd, json_object_get(props, "FunctionName"), path,
+                      "FunctionName %s is not a function name (1-64 of a-z, A-Z, 0-9, - and _)",
+                      name);
+    } else if (name_taken(rd->t, name)) {
+        rc = sam_fail(rd, json_object_get(props, "FunctionName"), path,
+                      "FunctionName %s is the name of another function of the template", name);
     } else if (json_is_string(json_object_get(props, "PackageType")) &&
                strcmp(json_string_value(json_object_get(props, "PackageType")), "Image") == 0) {
         rc = sam_fail(rd, json_object_get(props, "PackageType"), path,

@@ -178,6 +178,13 @@ static void test_sam_parse_errors(void **state)
                     "          Properties:\n            ApiId: !Ref Missing\n",
                  "t.yaml:10: Resources.F.Properties.Events.E.Properties.ApiId: Ref: Missing is "
                  "not a parameter");
+    expect_error(FN "      CodeUri: api\n      FunctionName: 'a b'\n",
+                 "t.yaml:6: Resources.F.Properties: FunctionName a b is not a function name");
+    expect_error(FN "      CodeUri: api\n      FunctionName: same\n"
+                    "  G:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                    "      CodeUri: api\n      FunctionName: same\n",
+                 "t.yaml:11: Resources.G.Properties: FunctionName same is the name of another "
+                 "function");
     expect_error("Resources:\n  F: {Properties: {}}\n", "t.yaml:2: Resources: F: Type must be");
     expect_error("Resources: [\n", "t.yaml:2: YAML: ");
     expect_error("Resources:\n  a: b\n   c: d\n", "t.yaml:3: YAML: mapping values are not allowed");
