@@ -314,9 +314,7 @@ static int code(struct sam_reader *rd, json_t *props, const char *path, const ch
 {
     static const char *const refused[][2] = {
         {"InlineCode", "InlineCode is not supported (use CodeUri: a directory or zip)"},
-        {"ImageUri", "images are not supported (use CodeUri: a directory or zip)"},
-        {"Layers", "Layers are not supported by --template (publish the layer with "
-                   "PublishLayerVersion and set it with UpdateFunctionConfiguration)"}};
+        {"ImageUri", "images are not supported (use CodeUri: a directory or zip)"}};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         json_t *v = json_object_get(props, refused[i][0]);
         if (v && !(json_is_array(v) && json_array_size(v) == 0)) {
@@ -391,6 +389,7 @@ static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *
     memset(&cfg, 0, sizeof(cfg));
     rc = rc ? rc : code(rd, props, path, name, &cfg);
     rc = rc ? rc : settings(rd, &cfg, props, path);
+    rc = rc ? rc : sam_read_layers(rd, &cfg, props, path);
     if (rc == 0) {
         struct sam_template *t = rd->t;
         t->fns = xrealloc(t->fns, (t->n_fns + 1) * sizeof(*t->fns));

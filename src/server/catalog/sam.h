@@ -2,7 +2,9 @@
 /* The `--template FILE` of `clambda serve`: an AWS SAM template (YAML, read with libyaml by
  * sam_yaml) turned into function configurations, the APIs (AWS::Serverless::HttpApi / Api, and
  * the implicit ones SAM makes) with their routes, CORS, stage variables and Lambda authorizers,
- * and each function's FunctionUrlConfig, for the gateway to serve. Intrinsic functions (!Ref,
+ * each function's FunctionUrlConfig, for the gateway to serve, and its Layers (the template's
+ * layer versions: function_config.layers with each one's local "Content", merged into /opt by
+ * registry_prepare_code). Intrinsic functions (!Ref,
  * !Sub, !GetAtt, !Join, !Select, !Split, !If with Conditions, !FindInMap, !Base64) are
  * evaluated by sam_intrinsic wherever a property is read; properties clambda ignores are not
  * evaluated. Every error names the file, the line and the property path

@@ -13,6 +13,7 @@
 #include "catalog/sam_intrinsic.h"
 #include "catalog/sam_yaml.h"
 
+struct function_config;
 struct sam_template;
 
 /* Longest property path in messages. */
@@ -60,6 +61,10 @@ int sam_cors_http(struct sam_reader *rd, json_t *obj, const char *key, const cha
 /* The AWS::Serverless::HttpApi and ::Api resource id (props: its Properties, path its path). */
 int sam_read_api(struct sam_reader *rd, const char *id, bool is_http, json_t *props,
                  const char *path);
+/* The function's Layers (layer versions of the template) into cfg->layers as
+ * [{"Arn", "CodeSize": 0, "Content": absolute ContentUri}], for registry_prepare_code. */
+int sam_read_layers(struct sam_reader *rd, struct function_config *cfg, json_t *props,
+                    const char *path);
 /* The Api / HttpApi event ev (at path) of function fn: a route, on the API it names or the
  * implicit one. */
 int sam_read_event(struct sam_reader *rd, const char *fn, json_t *ev, bool is_http,

@@ -165,8 +165,21 @@ static void test_sam_parse_errors(void **state)
                  "t.yaml:5: Resources.F.Properties: CodeUri must be a local directory or zip");
     expect_error(FN "      CodeUri: api\n      InlineCode: 'exit 0'\n",
                  "t.yaml:6: Resources.F.Properties: InlineCode is not supported");
-    expect_error(FN "      CodeUri: api\n      Layers: [!Ref L]\n",
-                 "t.yaml:6: Resources.F.Properties: Layers are not supported");
+    expect_error(FN "      CodeUri: api\n      Layers: [arn:aws:lambda:us-east-1:1:layer:x:3]\n",
+                 "t.yaml:6: Resources.F.Properties: Layers: arn:aws:lambda:us-east-1:1:layer:x:3 "
+                 "is not an AWS::Serverless::LayerVersion of the template");
+    expect_error(FN "      CodeUri: api\n      Layers: [!Ref L]\n"
+                    "  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n"
+                    "      ContentUri: nosuch/\n",
+                 "t.yaml:10: Resources.L.Properties: ContentUri ");
+    expect_error(FN "      CodeUri: api\n      Layers: [!Ref L]\n"
+                    "  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n"
+                    "      ContentUri: {Bucket: b, Key: k}\n",
+                 "t.yaml:10: Resources.L.Properties: ContentUri must be a local directory or zip");
+    expect_error(FN "      CodeUri: api\n      Layers: [!Ref L, !Ref L, !Ref L, !Ref L, !Ref L, "
+                    "!Ref L]\n  L: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: "
+                    "api}}\n",
+                 "t.yaml:6: Resources.F.Properties: Layers: a function has at most 5 layers");
     expect_error(FN "      CodeUri: api\n      Environment:\n        Variables:\n"
                     "          AA: ok\n          BB: [no]\n",
                  "t.yaml:9: Resources.F.Properties.Environment.Variables.BB: must be a string");
@@ -200,6 +213,33 @@ static void test_sam_parse_errors(void **state)
     expect_error(bomb, "too far");
 }
 
+/* Layers naming the template's layer versions: their ARNs and absolute content, Globals' first;
+ * the merge into /opt is registry_prepare_code's. */
+static void test_sam_parse_layers(void **state)
+{
+    (void)state;
+    struct sam_template t;
+    parse_ok("Globals:\n  Function:\n    Layers: [!Ref Base]\n"
+             "Resources:\n"
+             "  Base: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: api/}}\n"
+             "  Named:\n    Type: AWS::Serverless::LayerVersion\n"
+             "    Properties: {LayerName: deps, ContentUri: ./api}\n"
+             "  F:\n    Type: AWS::Serverless::Function\n"
+             "    Properties: {CodeUri: api, Layers: [!Ref Named]}\n",
+             &t);
+    assert_int_equal(t.n_fns, 1);
+    assert_null(t.fns[0].opt_dir);
+    char want[512];
+    (void)snprintf(
+        want, sizeof(want),
+        "[{\"Arn\":\"arn:aws:lambda:eu-west-1:111122223333:layer:Base:1\",\"CodeSize\":0,"
+        "\"Content\":\"%s/api\"},{\"Arn\":\"arn:aws:lambda:eu-west-1:111122223333:"
+        "layer:deps:1\",\"CodeSize\":0,\"Content\":\"%s/api\"}]",
+        dir, dir);
+    assert_string_equal(t.fns[0].layers, want);
+    sam_fini(&t);
+}
+
 /* sam_load names the file it read in every message. */
 static void test_sam_load_names_file(void **state)
 {
@@ -228,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_sam_parse_functions_routes_urls),
         cmocka_unit_test(test_sam_parse_globals),
         cmocka_unit_test(test_sam_parse_errors),
+        cmocka_unit_test(test_sam_parse_layers),
         cmocka_unit_test(test_sam_load_names_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
