@@ -4,12 +4,12 @@
  * the implicit ones SAM makes) with their routes, CORS, stage variables and Lambda authorizers,
  * each function's FunctionUrlConfig, for the gateway to serve, and its Layers (the template's
  * layer versions: function_config.layers with each one's local "Content", merged into /opt by
- * registry_prepare_code). Intrinsic functions (!Ref,
- * !Sub, !GetAtt, !Join, !Select, !Split, !If with Conditions, !FindInMap, !Base64) are
- * evaluated by sam_intrinsic wherever a property is read; properties clambda ignores are not
- * evaluated. Every error names the file, the line and the property path
- * ("template.yaml:12: Resources.Fn.Properties.MemorySize: ..."). docs/gateway.md lists what is
- * read. Pure apart from reading the file. */
+ * registry_prepare_code). Intrinsic functions (!Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If
+ * with Conditions, !FindInMap, !Base64) are evaluated by sam_intrinsic wherever a property is
+ * read; properties clambda ignores are not evaluated. Every error names the file, the line and
+ * the property path ("template.yaml:12: Resources.Fn.Properties.MemorySize: ...").
+ * docs/gateway.md lists what is read. Pure apart from reading the template and statting the
+ * paths it names. */
 #ifndef CLAMBDA_SERVER_CATALOG_SAM_H
 #define CLAMBDA_SERVER_CATALOG_SAM_H
 
