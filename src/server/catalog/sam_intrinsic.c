@@ -503,7 +503,14 @@ int sam_eval_value(struct sam_eval *ev, json_t *v, json_t **out)
         return rc;
     }
     if (json_is_array(v) || json_is_object(v)) {
-        return container(ev, v, out);
+        /* nesting counts too: each Ref followed may lead to another deep value, and the sum
+         * of both is what the stack holds */
+        if (++ev->depth > SAM_EVAL_DEPTH) {
+            return sam_eval_fail(ev, v, "nested too deep (a circular reference?)");
+        }
+        int rc = container(ev, v, out);
+        ev->depth--;
+        return rc;
     }
     *out = json_incref(v);
     return 0;

@@ -48,7 +48,8 @@ int sam_physical_name(struct sam_eval *ev, const char *id, char **out);
 
 /* ---- shared by sam_intrinsic.c and sam_intrinsic_fns.c ---- */
 
-/* Nesting of references followed before a template is refused as circular. */
+/* Nesting of references followed and of values within them (together what the stack holds)
+ * before a template is refused as circular. */
 #define SAM_EVAL_DEPTH 100
 /* Values evaluated in one template before it is refused: names and conditions are cached, so
  * only a template built to multiply work (each name made of two others, 30 deep) comes near. */

@@ -184,12 +184,12 @@ static void test_sam_intrinsics_errors(void **state)
                  "t.yaml:4: Resources.F.Condition: condition Nope is not in Conditions");
 }
 
-/* Names and conditions made of two others each, 26 deep: evaluated once each (cached), where
- * following every reference would take 2^26 steps. */
+/* Names and conditions made of two others each, 22 deep: evaluated once each (cached), where
+ * following every reference would take 2^22 steps (past the cap of 1,000,000). */
 static void test_sam_intrinsics_cached(void **state)
 {
     (void)state;
-    enum { LEVELS = 26 };
+    enum { LEVELS = 22 };
     size_t cap = 16384;
     char *text = malloc(cap);
     assert_non_null(text);
@@ -220,12 +220,39 @@ static void test_sam_intrinsics_cached(void **state)
     free(text);
 }
 
+/* A chain of names each made from the next, deeper than the cap: refused, not followed down
+ * the stack. */
+static void test_sam_intrinsics_too_deep(void **state)
+{
+    (void)state;
+    enum { LEVELS = 40 };
+    size_t cap = 16384;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t n = (size_t)snprintf(text, cap, "Resources:\n");
+    for (int i = 0; i < LEVELS; i++) {
+        n += (size_t)snprintf(text + n, cap - n,
+                              "  T%d: {Type: AWS::DynamoDB::Table, Properties: {TableName: "
+                              "!Join ['', [!Ref T%d]]}}\n",
+                              i, i + 1);
+    }
+    (void)snprintf(text + n, cap - n,
+                   "  T%d: {Type: AWS::DynamoDB::Table}\n"
+                   "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                   "      CodeUri: api\n      Environment:\n        Variables:\n"
+                   "          NAME: !Ref T0\n",
+                   LEVELS);
+    expect_error(text, "nested too deep");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sam_intrinsics_values),
         cmocka_unit_test(test_sam_intrinsics_errors),
         cmocka_unit_test(test_sam_intrinsics_cached),
+        cmocka_unit_test(test_sam_intrinsics_too_deep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
