@@ -40,6 +40,8 @@ static const char TEMPLATE[] = "AWSTemplateFormatVersion: '2010-09-09'\n"
                                "        InvokeMode: RESPONSE_STREAM\n"
                                "        Cors:\n"
                                "          AllowOrigins: ['*']\n"
+                               "          MaxAge: 600\n"
+                               "          AllowCredentials: true\n"
                                "      Events:\n"
                                "        Get:\n"
                                "          Type: HttpApi\n"
@@ -104,7 +106,9 @@ static void test_sam_parse_functions_routes_urls(void **state)
     assert_int_equal(t.n_urls, 1);
     assert_string_equal(t.urls[0].function, "my-api");
     assert_string_equal(t.urls[0].invoke_mode, "RESPONSE_STREAM");
-    assert_string_equal(t.urls[0].cors_json, "{\"AllowOrigins\":[\"*\"]}");
+    /* typed as the gateway reads them (a YAML scalar is a string until then) */
+    assert_string_equal(t.urls[0].cors_json,
+                        "{\"AllowOrigins\":[\"*\"],\"MaxAge\":600,\"AllowCredentials\":true}");
     sam_fini(&t);
 }
 
