@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "state/code.h"
+#include "state/optdir.h"
 
 /* AWS's LastModified format: "2026-11-26T22:00:00.000+0000". */
 static char *now_iso(void)
@@ -164,9 +165,80 @@ static int load_stored(struct store *st, struct function_config **out, size_t *n
     return 0;
 }
 
+/* One layer's Content (a directory, or a zip extracted into <state_dir>/code). OUT: *dir
+ * (free()), *size (the zip's bytes, 0 for a directory). */
+static int layer_content(const char *state_dir, const struct function_config *cfg,
+                         const char *content, char **dir, int64_t *size, char *err, size_t errlen)
+{
+    struct stat sb;
+    *size = 0;
+    if (stat(content, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        *dir = xstrdup(content);
+        return 0;
+    }
+    struct code_info ci;
+    char msg[256];
+    int rc = code_extract_file(state_dir, content, NULL, &ci, msg, sizeof(msg));
+    if (rc < 0) {
+        (void)snprintf(err, errlen, "function %s, layer %s: %s", cfg->name, content, msg);
+        return rc == -EBADMSG || rc == -E2BIG || rc == -EINVAL || rc == -ENOENT ? -EINVAL : rc;
+    }
+    *dir = ci.dir;
+    *size = (int64_t)ci.size;
+    ci.dir = NULL;
+    code_info_fini(&ci);
+    return 0;
+}
+
+/* Layers that a SAM template named by their local content ({"Arn", "CodeSize", "Content"}, no
+ * opt_dir yet): each content extracted when a zip, all merged into /opt (optdir_merge_live, so
+ * an edited directory is seen at the next start), the document left with Arn and CodeSize. */
+static int prepare_layers(const char *state_dir, struct function_config *cfg, char *err,
+                          size_t errlen)
+{
+    json_t *doc = cfg->layers && cfg->opt_dir == NULL ? json_loads(cfg->layers, 0, NULL) : NULL;
+    if (!json_is_array(doc) ||
+        !json_is_string(json_object_get(json_array_get(doc, 0), "Content"))) {
+        json_decref(doc);
+        return 0;
+    }
+    size_t n = json_array_size(doc);
+    char **dirs = xcalloc(n + 1, sizeof(*dirs));
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_t *l = json_array_get(doc, i);
+        const char *content = json_string_value(json_object_get(l, "Content"));
+        int64_t size = 0;
+        rc = content ? layer_content(state_dir, cfg, content, &dirs[i], &size, err, errlen)
+                     : -EINVAL;
+        (void)json_object_set_new(l, "CodeSize", json_integer(size));
+        (void)json_object_del(l, "Content");
+    }
+    char msg[512];
+    if (rc == 0 && optdir_merge_live(state_dir, (const char *const *)dirs, n, &cfg->opt_dir, msg,
+                                     sizeof(msg)) < 0) {
+        (void)snprintf(err, errlen, "function %s, layers: %s", cfg->name, msg);
+        rc = -EIO;
+    }
+    if (rc == 0) {
+        free(cfg->layers);
+        cfg->layers = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(dirs[i]);
+    }
+    free(dirs);
+    json_decref(doc);
+    return rc;
+}
+
 int registry_prepare_code(const char *state_dir, struct function_config *cfg, char *err,
                           size_t errlen)
 {
+    int lrc = prepare_layers(state_dir, cfg, err, errlen);
+    if (lrc < 0) {
+        return lrc;
+    }
     struct stat sb;
     if (stat(cfg->code_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
         return 0;

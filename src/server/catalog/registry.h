@@ -24,9 +24,11 @@ int registry_load(struct store *st, const char *state_dir, struct function_confi
                   size_t errlen);
 
 /* When cfg->code_dir is a file, extracts it as a zip (code.c) into <state_dir>/code and points
- * code_dir, code_sha256 and code_size at the result; a directory is left as it is. 0, -EINVAL
- * (corrupt, too large or unsafe zip) or -errno, with a message naming the function and the
- * file in err. */
+ * code_dir, code_sha256 and code_size at the result; a directory is left as it is. Layers a SAM
+ * template gave by their local content (cfg->layers entries with "Content", no opt_dir) are
+ * extracted when zips and merged into cfg->opt_dir (optdir_merge_live), the document keeping Arn
+ * and CodeSize. 0, -EINVAL (corrupt, too large or unsafe zip) or -errno, with a message naming
+ * the function and the file in err. */
 int registry_prepare_code(const char *state_dir, struct function_config *cfg, char *err,
                           size_t errlen);
 

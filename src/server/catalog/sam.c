@@ -1,360 +1,514 @@
 /* SPDX-License-Identifier: MIT */
-/* SAM templates; see sam.h. The YAML is loaded into libyaml's document tree, turned into
- * jansson values (scalars stay strings; a local tag !Ref becomes {"Ref": ...}, !Sub and the
- * others {"Fn::Sub": ...}, as CloudFormation's JSON form), and the functions are read from
- * that. Aliases are followed by libyaml; the conversion is capped in depth and in nodes, so a
- * template that expands without end ("billion laughs") is refused instead. */
+/* SAM templates: the template, its functions and the reader's helpers; see sam.h. The YAML
+ * becomes a jansson tree with lines (sam_yaml); each property is evaluated (sam_intrinsic) when
+ * it is read, so an intrinsic in a property clambda ignores (Policies, Role) costs nothing.
+ * APIs are read first (sam_api.c), then functions and their events, which name them. */
 #include "catalog/sam.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "base/xalloc.h"
+#include "catalog/sam_read.h"
 
-/* Deepest nesting and most nodes converted (after alias expansion). */
-#define SAM_MAX_DEPTH 64
-#define SAM_MAX_NODES 200000
 /* Largest template read. */
 #define SAM_MAX_FILE ((size_t)4 * 1024 * 1024)
 
-struct conv {
-    yaml_document_t *doc;
-    size_t n_nodes;
-    bool too_big;
-};
+/* ---- the reader's helpers -------------------------------------------------------------------- */
 
-static json_t *node_json(struct conv *cv, yaml_node_t *n, int depth);
-
-/* A local tag (!Ref, !Sub, ...) wrapped the way CloudFormation's JSON writes it. */
-static json_t *tagged(const char *tag, json_t *v)
+int sam_fail(struct sam_reader *rd, const json_t *at, const char *path, const char *fmt, ...)
 {
-    if (tag == NULL || tag[0] != '!' || tag[1] == '\0') {
-        return v;
-    }
-    char *key = strcmp(tag, "!Ref") == 0 ? xstrdup("Ref") : xasprintf("Fn::%s", tag + 1);
-    json_t *o = json_object();
-    (void)json_object_set_new(o, key, v);
-    free(key);
-    return o;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    int line = sam_doc_line(&rd->doc, at);
+    (void)snprintf(rd->err, rd->errlen, "%s:%d: %s: %s", rd->file, line ? line : rd->line, path,
+                   msg);
+    return -EINVAL;
 }
 
-static json_t *mapping_json(struct conv *cv, yaml_node_t *n, int depth)
+/* "path.key" into out (SAM_PATH_MAX bytes). */
+static void key_path(char *out, const char *path, const char *key)
 {
-    json_t *o = json_object();
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(cv->doc, p->key);
-        yaml_node_t *v = yaml_document_get_node(cv->doc, p->value);
-        if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE) {
-            continue; /* complex keys do not occur in templates */
-        }
-        char *key = xstrndup((const char *)k->data.scalar.value, k->data.scalar.length);
-        json_t *jv = node_json(cv, v, depth + 1);
-        if (jv) {
-            (void)json_object_set_new(o, key, jv);
-        }
-        free(key);
-    }
-    return o;
+    (void)snprintf(out, SAM_PATH_MAX, "%.*s.%.*s", SAM_PATH_MAX / 2, path, SAM_PATH_MAX / 3, key);
 }
 
-static json_t *node_json(struct conv *cv, yaml_node_t *n, int depth)
+int sam_get(struct sam_reader *rd, json_t *obj, const char *key, const char *path, json_t **out)
 {
-    if (depth > SAM_MAX_DEPTH || ++cv->n_nodes > SAM_MAX_NODES) {
-        cv->too_big = true;
-        return NULL;
+    *out = NULL;
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL) {
+        return 0;
     }
-    const char *tag = (const char *)n->tag;
+    int line = sam_doc_line(&rd->doc, v);
+    rd->line = line ? line : rd->line;
+    if (sam_eval_value(&rd->ev, v, out) < 0) {
+        char full[SAM_PATH_MAX];
+        key_path(full, path, key);
+        return sam_fail(rd, rd->ev.at, full, "%s", rd->ev.msg);
+    }
+    return 0;
+}
+
+int sam_get_str(struct sam_reader *rd, json_t *obj, const char *key, const char *path, char **out)
+{
+    *out = NULL;
     json_t *v = NULL;
-    if (n->type == YAML_SCALAR_NODE) {
-        v = json_stringn((const char *)n->data.scalar.value, n->data.scalar.length);
-        v = v ? v : json_string("(invalid UTF-8)");
-    } else if (n->type == YAML_SEQUENCE_NODE) {
-        v = json_array();
-        for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
-             i++) {
-            yaml_node_t *item = yaml_document_get_node(cv->doc, *i);
-            json_t *jv = item ? node_json(cv, item, depth + 1) : NULL;
-            if (jv) {
-                (void)json_array_append_new(v, jv);
-            }
-        }
-    } else if (n->type == YAML_MAPPING_NODE) {
-        v = mapping_json(cv, n, depth);
+    int rc = sam_get(rd, obj, key, path, &v);
+    if (rc == 0 && v && !json_is_string(v)) {
+        char full[SAM_PATH_MAX];
+        key_path(full, path, key);
+        rc = sam_fail(rd, json_object_get(obj, key), full, "must be a string");
     }
-    return v ? tagged(tag, v) : NULL;
+    if (rc == 0 && v) {
+        *out = xstrdup(json_string_value(v));
+    }
+    json_decref(v);
+    return rc;
 }
 
-/* The template as JSON, or NULL with err filled. */
-static json_t *load_yaml(const char *text, size_t len, char *err, size_t errlen)
+int sam_get_int(struct sam_reader *rd, json_t *obj, const char *key, const char *path, long lo,
+                long hi, int *out)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser)) {
-        abort(); /* only ENOMEM */
+    char *s = NULL;
+    int rc = sam_get_str(rd, obj, key, path, &s);
+    if (rc == 0 && s) {
+        char *end = NULL;
+        long n = strtol(s, &end, 10);
+        if (end == s || *end != '\0' || n < lo || n > hi) {
+            char full[SAM_PATH_MAX];
+            key_path(full, path, key);
+            rc = sam_fail(rd, json_object_get(obj, key), full,
+                          "must be an integer from %ld to %ld, not '%s'", lo, hi, s);
+        } else {
+            *out = (int)n;
+        }
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    json_t *root = NULL;
-    if (!yaml_parser_load(&parser, &doc)) {
-        (void)snprintf(err, errlen, "YAML error at line %zu: %s", parser.problem_mark.line + 1,
-                       parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
-        return NULL;
+    free(s);
+    return rc;
+}
+
+int sam_get_bool(struct sam_reader *rd, json_t *obj, const char *key, const char *path, bool *out)
+{
+    json_t *v = NULL;
+    int rc = sam_get(rd, obj, key, path, &v);
+    if (rc == 0 && v && !sam_bool(v, out)) {
+        char full[SAM_PATH_MAX];
+        key_path(full, path, key);
+        rc = sam_fail(rd, json_object_get(obj, key), full, "must be true or false");
     }
-    yaml_node_t *top = yaml_document_get_root_node(&doc);
-    struct conv cv = {&doc, 0, false};
-    root = top ? node_json(&cv, top, 0) : NULL;
-    if (cv.too_big) {
-        (void)snprintf(err, errlen, "the template nests or expands too far (aliases?)");
-        json_decref(root);
-        root = NULL;
-    } else if (!json_is_object(root)) {
-        (void)snprintf(err, errlen, "the template is not a YAML mapping");
-        json_decref(root);
-        root = NULL;
+    json_decref(v);
+    return rc;
+}
+
+static bool plain_value(json_t *v)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1) {
+        return !json_is_object(v);
     }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    return root;
+    const char *k = json_object_iter_key(json_object_iter(v));
+    return strcmp(k, "Ref") == 0 || strncmp(k, "Fn::", 4) == 0;
+}
+
+json_t *sam_merge(json_t *global, json_t *local)
+{
+    if (!json_is_object(global) || plain_value(global)) {
+        return json_is_object(local) ? json_incref(local) : json_object();
+    }
+    if (!json_is_object(local) || plain_value(local)) {
+        return json_incref(global);
+    }
+    json_t *m = json_object();
+    const char *k;
+    json_t *g;
+    json_object_foreach(global, k, g)
+    {
+        json_t *l = json_object_get(local, k);
+        if (l == NULL) {
+            (void)json_object_set(m, k, g);
+        } else if (json_is_array(g) && json_is_array(l)) {
+            json_t *both = json_copy(g);
+            (void)json_array_extend(both, l);
+            (void)json_object_set_new(m, k, both);
+        } else if (json_is_object(g) && !plain_value(g) && json_is_object(l) && !plain_value(l)) {
+            (void)json_object_set_new(m, k, sam_merge(g, l));
+        } else {
+            (void)json_object_set(m, k, l);
+        }
+    }
+    json_object_foreach(local, k, g)
+    {
+        if (json_object_get(m, k) == NULL) {
+            (void)json_object_set(m, k, g);
+        }
+    }
+    return m;
 }
 
 /* ---- functions ------------------------------------------------------------------------------- */
 
-/* Property key of fn, else of the Globals.Function defaults. */
-static json_t *prop(json_t *props, json_t *globals, const char *key)
-{
-    json_t *v = json_object_get(props, key);
-    return v ? v : json_object_get(globals, key);
-}
-
-/* A property that must be a plain string (not an intrinsic function). NULL when absent. */
-static int plain(json_t *v, const char *id, const char *key, const char **out, char *err,
-                 size_t errlen)
-{
-    *out = NULL;
-    if (v == NULL) {
-        return 0;
-    }
-    if (!json_is_string(v)) {
-        const char *what = json_is_object(v) && json_object_size(v) == 1
-                               ? json_object_iter_key(json_object_iter(v))
-                               : "a value that is not a string";
-        (void)snprintf(err, errlen,
-                       "%s.%s: %s is not supported (intrinsic functions are not "
-                       "evaluated)",
-                       id, key, what);
-        return -EINVAL;
-    }
-    *out = json_string_value(v);
-    return 0;
-}
-
 /* Applies "setting=value" to cfg (func_config_set's keys). */
-static int apply(struct function_config *cfg, const char *id, const char *setting,
-                 const char *value, char *err, size_t errlen)
+static int apply(struct sam_reader *rd, struct function_config *cfg, json_t *at, const char *path,
+                 const char *setting, const char *value)
 {
     char *kv = xasprintf("%s=%s", setting, value);
     char msg[512];
     int rc = func_config_set(cfg, kv, msg, sizeof(msg));
-    if (rc < 0) {
-        (void)snprintf(err, errlen, "%s: %s", id, msg);
-    }
     free(kv);
+    return rc < 0 ? sam_fail(rd, at, path, "%s", msg) : 0;
+}
+
+/* AWS's environment variable names: [a-zA-Z][a-zA-Z0-9_]+. */
+static bool env_name_ok(const char *k)
+{
+    size_t n = strlen(k);
+    bool ok = n >= 2 && ((k[0] >= 'a' && k[0] <= 'z') || (k[0] >= 'A' && k[0] <= 'Z'));
+    for (size_t i = 1; ok && i < n; i++) {
+        char c = k[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+    return ok;
+}
+
+/* props.key (a string; an integer in [lo, hi] when hi > 0) applied as setting. */
+static int setting(struct sam_reader *rd, struct function_config *cfg, json_t *props,
+                   const char *key, const char *setting_key, const char *path, long lo, long hi)
+{
+    char *v = NULL;
+    char full[SAM_PATH_MAX];
+    key_path(full, path, key);
+    int n = 0;
+    int rc = hi > 0 ? sam_get_int(rd, props, key, path, lo, hi, &n) : 0;
+    rc = rc ? rc : sam_get_str(rd, props, key, path, &v);
+    if (rc == 0 && v) {
+        rc = apply(rd, cfg, json_object_get(props, key), full, setting_key, v);
+    }
+    free(v);
     return rc;
 }
 
-/* The simple properties: SAM name → func_config_set key. */
-static int settings(struct function_config *cfg, const char *id, json_t *props, json_t *globals,
-                    char *err, size_t errlen)
+/* The simple properties: SAM name → func_config_set key (with AWS's ranges); Architectures,
+ * EphemeralStorage.Size, Description, Environment.Variables. */
+static int settings(struct sam_reader *rd, struct function_config *cfg, json_t *props,
+                    const char *path)
 {
-    static const char *const map[][2] = {{"Handler", "handler"},
-                                         {"Runtime", "runtime"},
-                                         {"MemorySize", "memory"},
-                                         {"Timeout", "timeout"},
-                                         {"ReservedConcurrentExecutions", "reserved"},
-                                         {NULL, NULL}};
-    for (size_t i = 0; map[i][0]; i++) {
-        const char *v;
-        if (plain(prop(props, globals, map[i][0]), id, map[i][0], &v, err, errlen) < 0 ||
-            (v && apply(cfg, id, map[i][1], v, err, errlen) < 0)) {
+    static const struct {
+        const char *key, *setting;
+        long lo, hi;
+    } map[] = {{"Handler", "handler", 0, 0},
+               {"Runtime", "runtime", 0, 0},
+               {"MemorySize", "memory", 128, 10240},
+               {"Timeout", "timeout", 1, 900},
+               {"ReservedConcurrentExecutions", "reserved", 0, 1000000}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (setting(rd, cfg, props, map[i].key, map[i].setting, path, map[i].lo, map[i].hi) < 0) {
             return -EINVAL;
         }
     }
-    const char *v = NULL;
-    json_t *arch = json_array_get(prop(props, globals, "Architectures"), 0);
-    if (plain(arch, id, "Architectures", &v, err, errlen) < 0 ||
-        (v && apply(cfg, id, "architecture", v, err, errlen) < 0)) {
-        return -EINVAL;
+    char sub[SAM_PATH_MAX];
+    json_t *v = NULL;
+    int rc = sam_get(rd, props, "Architectures", path, &v);
+    key_path(sub, path, "Architectures");
+    const char *arch = json_string_value(json_array_get(v, 0));
+    if (rc == 0 && v &&
+        (json_array_size(v) != 1 || arch == NULL ||
+         (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0))) {
+        rc = sam_fail(rd, json_object_get(props, "Architectures"), sub,
+                      "must be a list of one architecture, x86_64 or arm64");
     }
-    json_t *eph = json_object_get(prop(props, globals, "EphemeralStorage"), "Size");
-    if (plain(eph, id, "EphemeralStorage.Size", &v, err, errlen) < 0 ||
-        (v && apply(cfg, id, "ephemeral-storage", v, err, errlen) < 0)) {
-        return -EINVAL;
-    }
-    if (plain(json_object_get(props, "Description"), id, "Description", &v, err, errlen) < 0) {
-        return -EINVAL;
-    }
-    if (v) {
+    rc = rc == 0 && arch ? apply(rd, cfg, json_array_get(v, 0), sub, "architecture", arch) : rc;
+    json_decref(v);
+    key_path(sub, path, "EphemeralStorage");
+    rc = rc ? rc
+            : setting(rd, cfg, json_object_get(props, "EphemeralStorage"), "Size",
+                      "ephemeral-storage", sub, 512, 10240);
+    char *desc = NULL;
+    rc = rc ? rc : sam_get_str(rd, props, "Description", path, &desc);
+    if (desc) {
         free(cfg->description);
-        cfg->description = xstrdup(v);
+        cfg->description = desc;
     }
-    return 0;
-}
-
-/* Environment.Variables of the globals, then of the function (which win). */
-static int environment(struct function_config *cfg, const char *id, json_t *props, json_t *globals,
-                       char *err, size_t errlen)
-{
-    json_t *sources[] = {globals, props};
-    for (size_t s = 0; s < 2; s++) {
-        json_t *vars = json_object_get(json_object_get(sources[s], "Environment"), "Variables");
-        const char *k;
-        json_t *jv;
-        json_object_foreach(vars, k, jv)
-        {
-            const char *v;
-            char *key = xasprintf("env.%s", k);
-            int rc = plain(jv, id, k, &v, err, errlen);
-            rc = rc ? rc : apply(cfg, id, key, v, err, errlen);
-            free(key);
-            if (rc < 0) {
-                return rc;
-            }
+    key_path(sub, path, "Environment.Variables");
+    json_t *vars = json_object_get(json_object_get(props, "Environment"), "Variables");
+    const char *k;
+    json_t *jv;
+    json_object_foreach(vars, k, jv)
+    {
+        char *key = xasprintf("env.%s", k);
+        if (rc == 0 && !env_name_ok(k)) {
+            char full[SAM_PATH_MAX];
+            key_path(full, sub, k);
+            rc =
+                sam_fail(rd, jv, full, "is not a valid variable name (AWS: [a-zA-Z][a-zA-Z0-9_]+)");
         }
+        rc = rc ? rc : setting(rd, cfg, vars, k, key, sub, 0, 0);
+        free(key);
     }
-    return 0;
+    return rc;
 }
 
-static void add_route(struct sam_template *t, const char *fn, json_t *props, bool is_http)
-{
-    const char *method = json_string_value(json_object_get(props, "Method"));
-    const char *path = json_string_value(json_object_get(props, "Path"));
-    t->routes = xrealloc(t->routes, (t->n_routes + 1) * sizeof(*t->routes));
-    t->routes[t->n_routes++] =
-        (struct sam_route){xstrdup(fn),
-                           xstrdup(method ? method : "ANY"),
-                           xstrdup(path ? path : (is_http ? "$default" : "/")),
-                           is_http,
-                           0,
-                           xstrdup(is_http ? "2.0" : "1.0"),
-                           NULL,
-                           0};
-    /* SAM accepts lower-case methods; routes compare upper case */
-    for (char *m = t->routes[t->n_routes - 1].method; *m; m++) {
-        *m = (char)(*m >= 'a' && *m <= 'z' ? *m - 32 : *m);
-    }
-}
-
-/* Events of Type Api / HttpApi become routes (others are skipped). */
-static void events(struct sam_template *t, const char *fn, json_t *props)
+/* Events of Type Api / HttpApi become routes (others are not read). */
+static int events(struct sam_reader *rd, const char *fn, json_t *props, const char *path)
 {
     const char *k;
     json_t *ev;
-    json_object_foreach(json_object_get(props, "Events"), k, ev)
+    json_t *all = json_object_get(props, "Events");
+    json_object_foreach(all, k, ev)
     {
+        char sub[SAM_PATH_MAX];
+        (void)snprintf(sub, sizeof(sub), "%s.Events.%s", path, k);
         const char *type = json_string_value(json_object_get(ev, "Type"));
-        if (type && (strcmp(type, "Api") == 0 || strcmp(type, "HttpApi") == 0)) {
-            add_route(t, fn, json_object_get(ev, "Properties"), strcmp(type, "HttpApi") == 0);
+        if (type == NULL) {
+            return sam_fail(rd, ev, sub, "Type must be a string");
+        }
+        bool is_http = strcmp(type, "HttpApi") == 0;
+        if ((is_http || strcmp(type, "Api") == 0) && sam_read_event(rd, fn, ev, is_http, sub) < 0) {
+            return -EINVAL;
         }
     }
-}
-
-static void url_config(struct sam_template *t, const char *fn, json_t *props, json_t *globals)
-{
-    json_t *u = prop(props, globals, "FunctionUrlConfig");
-    if (!json_is_object(u)) {
-        return;
-    }
-    const char *auth = json_string_value(json_object_get(u, "AuthType"));
-    const char *mode = json_string_value(json_object_get(u, "InvokeMode"));
-    json_t *cors = json_object_get(u, "Cors");
-    t->urls = xrealloc(t->urls, (t->n_urls + 1) * sizeof(*t->urls));
-    t->urls[t->n_urls++] = (struct sam_url){
-        xstrdup(fn), xstrdup(auth ? auth : "NONE"), xstrdup(mode ? mode : "BUFFERED"),
-        json_is_object(cors) ? json_dumps(cors, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL};
-}
-
-/* One AWS::Serverless::Function resource. */
-static int function(struct sam_template *t, const char *id, json_t *props, json_t *globals,
-                    const char *base_dir, char *err, size_t errlen)
-{
-    const char *name = NULL;
-    const char *code = NULL;
-    if (plain(json_object_get(props, "FunctionName"), id, "FunctionName", &name, err, errlen) < 0 ||
-        plain(prop(props, globals, "CodeUri"), id, "CodeUri", &code, err, errlen) < 0) {
-        return -EINVAL;
-    }
-    if (code == NULL) {
-        (void)snprintf(err, errlen,
-                       "%s: CodeUri is required (InlineCode and images are not "
-                       "supported)",
-                       id);
-        return -EINVAL;
-    }
-    name = name ? name : id;
-    char *spec = code[0] == '/' ? xasprintf("%s=%s", name, code)
-                                : xasprintf("%s=%s/%s", name, base_dir, code);
-    struct function_config cfg;
-    char msg[512];
-    if (func_config_parse(&cfg, spec, msg, sizeof(msg)) < 0) {
-        (void)snprintf(err, errlen, "%s: CodeUri: %s", id, msg);
-        free(spec);
-        return -EINVAL;
-    }
-    free(spec);
-    if (settings(&cfg, id, props, globals, err, errlen) < 0 ||
-        environment(&cfg, id, props, globals, err, errlen) < 0) {
-        func_config_fini(&cfg);
-        return -EINVAL;
-    }
-    t->fns = xrealloc(t->fns, (t->n_fns + 1) * sizeof(*t->fns));
-    t->fns[t->n_fns++] = cfg;
-    events(t, name, props);
-    url_config(t, name, props, globals);
     return 0;
 }
 
-int sam_parse(const char *text, size_t len, const char *base_dir, struct sam_template *out,
-              char *err, size_t errlen)
+static int url_config(struct sam_reader *rd, const char *fn, json_t *props, const char *path)
 {
-    memset(out, 0, sizeof(*out));
-    json_t *root = load_yaml(text, len, err, errlen);
-    if (root == NULL) {
-        return -EINVAL;
+    json_t *u = NULL;
+    int rc = sam_get(rd, props, "FunctionUrlConfig", path, &u);
+    char sub[SAM_PATH_MAX];
+    (void)snprintf(sub, sizeof(sub), "%s.FunctionUrlConfig", path);
+    if (rc < 0 || u == NULL) {
+        return rc;
     }
-    json_t *globals = json_object_get(json_object_get(root, "Globals"), "Function");
-    const char *id;
-    json_t *res;
-    int rc = 0;
-    json_object_foreach(json_object_get(root, "Resources"), id, res)
-    {
-        const char *type = json_string_value(json_object_get(res, "Type"));
-        if (type && strcmp(type, "AWS::Serverless::Function") == 0) {
-            rc = function(out, id, json_object_get(res, "Properties"), globals, base_dir, err,
-                          errlen);
-            if (rc < 0) {
-                break;
-            }
+    char *auth = NULL;
+    char *mode = NULL;
+    char *cors = NULL;
+    if (!json_is_object(u)) {
+        rc = sam_fail(rd, json_object_get(props, "FunctionUrlConfig"), path,
+                      "FunctionUrlConfig must be an object");
+    }
+    rc = rc ? rc : sam_get_str(rd, u, "AuthType", sub, &auth);
+    rc = rc ? rc : sam_get_str(rd, u, "InvokeMode", sub, &mode);
+    rc = rc ? rc : sam_cors_http(rd, u, "Cors", sub, &cors);
+    if (rc == 0) {
+        struct sam_template *t = rd->t;
+        t->urls = xrealloc(t->urls, (t->n_urls + 1) * sizeof(*t->urls));
+        t->urls[t->n_urls++] = (struct sam_url){xstrdup(fn), auth ? auth : xstrdup("NONE"),
+                                                mode ? mode : xstrdup("BUFFERED"), cors};
+    } else {
+        free(auth);
+        free(mode);
+        free(cors);
+    }
+    json_decref(u);
+    return rc;
+}
+
+/* The code: CodeUri as a local directory or zip (relative to the template). */
+static int code(struct sam_reader *rd, json_t *props, const char *path, const char *name,
+                struct function_config *cfg)
+{
+    static const char *const refused[][2] = {
+        {"InlineCode", "InlineCode is not supported (use CodeUri: a directory or zip)"},
+        {"ImageUri", "images are not supported (use CodeUri: a directory or zip)"}};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        json_t *v = json_object_get(props, refused[i][0]);
+        if (v && !(json_is_array(v) && json_array_size(v) == 0)) {
+            return sam_fail(rd, v, path, "%s", refused[i][1]);
         }
     }
-    json_decref(root);
+    json_t *uri = NULL;
+    int rc = sam_get(rd, props, "CodeUri", path, &uri);
+    if (rc == 0 && uri == NULL) {
+        rc = sam_fail(rd, props, path, "CodeUri is required");
+    } else if (rc == 0 && !json_is_string(uri)) {
+        rc = sam_fail(rd, json_object_get(props, "CodeUri"), path,
+                      "CodeUri must be a local directory or zip (S3 locations are not supported)");
+    }
+    if (rc < 0) {
+        json_decref(uri);
+        return rc;
+    }
+    const char *c = json_string_value(uri);
+    char *spec =
+        c[0] == '/' ? xasprintf("%s=%s", name, c) : xasprintf("%s=%s/%s", name, rd->base_dir, c);
+    char msg[512];
+    if (func_config_parse(cfg, spec, msg, sizeof(msg)) < 0) {
+        char full[SAM_PATH_MAX];
+        key_path(full, path, "CodeUri");
+        rc = sam_fail(rd, json_object_get(props, "CodeUri"), full, "%s", msg);
+    }
+    free(spec);
+    json_decref(uri);
+    return rc;
+}
+
+static bool name_taken(const struct sam_template *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_fns; i++) {
+        if (strcmp(t->fns[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One AWS::Serverless::Function resource. */
+static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *globals)
+{
+    char path[SAM_PATH_MAX];
+    (void)snprintf(path, sizeof(path), "Resources.%s.Properties", id);
+    json_t *own = json_object_get(res, "Properties");
+    int line = sam_doc_line(&rd->doc, own ? own : res);
+    rd->line = line ? line : rd->line;
+    if (own && !json_is_object(own)) {
+        return sam_fail(rd, own, path, "must be an object");
+    }
+    json_t *props = sam_merge(globals, own);
+    char *name = NULL;
+    int rc = sam_physical_name(&rd->ev, id, &name);
+    if (rc < 0) {
+        rc = sam_fail(rd, rd->ev.at, path, "FunctionName: %s", rd->ev.msg);
+    } else if (!func_name_valid(name, strlen(name))) {
+        rc = sam_fail(rd, json_object_get(props, "FunctionName"), path,
+                      "FunctionName %s is not a function name (1-64 of a-z, A-Z, 0-9, - and _)",
+                      name);
+    } else if (name_taken(rd->t, name)) {
+        rc = sam_fail(rd, json_object_get(props, "FunctionName"), path,
+                      "FunctionName %s is the name of another function of the template", name);
+    } else if (json_is_string(json_object_get(props, "PackageType")) &&
+               strcmp(json_string_value(json_object_get(props, "PackageType")), "Image") == 0) {
+        rc = sam_fail(rd, json_object_get(props, "PackageType"), path,
+                      "PackageType Image is not supported (use CodeUri: a directory or zip)");
+    }
+    struct function_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    rc = rc ? rc : code(rd, props, path, name, &cfg);
+    rc = rc ? rc : settings(rd, &cfg, props, path);
+    rc = rc ? rc : sam_read_layers(rd, &cfg, props, path);
+    if (rc == 0) {
+        struct sam_template *t = rd->t;
+        t->fns = xrealloc(t->fns, (t->n_fns + 1) * sizeof(*t->fns));
+        t->fns[t->n_fns++] = cfg;
+        rc = events(rd, name, props, path);
+        rc = rc ? rc : url_config(rd, name, props, path);
+    } else {
+        func_config_fini(&cfg);
+    }
+    free(name);
+    json_decref(props);
+    return rc;
+}
+
+/* ---- the template ---------------------------------------------------------------------------- */
+
+/* False when the resource's Condition is false. */
+static int included(struct sam_reader *rd, const char *id, json_t *res, bool *out)
+{
+    *out = true;
+    json_t *c = json_object_get(res, "Condition");
+    if (c == NULL) {
+        return 0;
+    }
+    char path[SAM_PATH_MAX];
+    (void)snprintf(path, sizeof(path), "Resources.%s.Condition", id);
+    if (!json_is_string(c)) {
+        return sam_fail(rd, c, path, "must be the name of a condition");
+    }
+    if (sam_eval_condition(&rd->ev, json_string_value(c), out) < 0) {
+        return sam_fail(rd, rd->ev.at ? rd->ev.at : c, path, "%s", rd->ev.msg);
+    }
+    return 0;
+}
+
+/* Reads every resource of the kind pass asks for: 0 APIs, 1 functions. */
+static int resources(struct sam_reader *rd, int pass)
+{
+    json_t *globals = json_object_get(rd->doc.root, "Globals");
+    const char *id;
+    json_t *res;
+    json_object_foreach(json_object_get(rd->doc.root, "Resources"), id, res)
+    {
+        const char *type = json_string_value(json_object_get(res, "Type"));
+        bool in = false;
+        if (type == NULL) {
+            return sam_fail(rd, res, "Resources", "%s: Type must be a string", id);
+        }
+        if (included(rd, id, res, &in) < 0) {
+            return -EINVAL;
+        }
+        if (!in) {
+            continue;
+        }
+        char path[SAM_PATH_MAX];
+        (void)snprintf(path, sizeof(path), "Resources.%s.Properties", id);
+        bool is_http = strcmp(type, "AWS::Serverless::HttpApi") == 0;
+        int rc = 0;
+        if (pass == 0 && (is_http || strcmp(type, "AWS::Serverless::Api") == 0)) {
+            json_t *props = sam_merge(json_object_get(globals, is_http ? "HttpApi" : "Api"),
+                                      json_object_get(res, "Properties"));
+            int line = sam_doc_line(&rd->doc, res);
+            rd->line = line ? line : rd->line;
+            rc = sam_read_api(rd, id, is_http, props, path);
+            json_decref(props);
+        } else if (pass == 1 && strcmp(type, "AWS::Serverless::Function") == 0) {
+            rc = function(rd, id, res, json_object_get(globals, "Function"));
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int sam_parse(const char *text, size_t len, const char *base_dir, const struct sam_context *cx,
+              struct sam_template *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    const struct sam_context none = {NULL, NULL, NULL, NULL};
+    cx = cx ? cx : &none;
+    struct sam_reader rd = {.file = cx->file ? cx->file : "template.yaml",
+                            .base_dir = base_dir,
+                            .t = out,
+                            .line = 1,
+                            .err = err,
+                            .errlen = errlen};
+    err[0] = '\0';
+    char msg[512];
+    if (sam_doc_load(&rd.doc, text, len, msg, sizeof(msg)) < 0) {
+        (void)snprintf(err, errlen, "%s:%s", rd.file, msg);
+        sam_doc_fini(&rd.doc);
+        return -EINVAL;
+    }
+    rd.ev = (struct sam_eval){.tmpl = rd.doc.root,
+                              .region = cx->region ? cx->region : "us-east-1",
+                              .account = cx->account ? cx->account : "000000000000",
+                              .stack_name = cx->stack_name ? cx->stack_name : "local"};
+    json_t *r = json_object_get(rd.doc.root, "Resources");
+    int rc =
+        json_is_object(r) ? 0 : sam_fail(&rd, r, "Resources", "must be a mapping of resources");
+    rc = rc ? rc : resources(&rd, 0);
+    rc = rc ? rc : resources(&rd, 1);
+    sam_eval_fini(&rd.ev);
+    sam_doc_fini(&rd.doc);
     if (rc < 0) {
         sam_fini(out);
     }
     return rc;
 }
 
-int sam_load(const char *path, struct sam_template *out, char *err, size_t errlen)
+int sam_load(const char *path, const struct sam_context *cx, struct sam_template *out, char *err,
+             size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         int e = errno;
-        (void)snprintf(err, errlen, "--template: open(%s): %s", path, strerror(e));
+        (void)snprintf(err, errlen, "%s: %s", path, strerror(e));
         return -e;
     }
     char *text = xmalloc(SAM_MAX_FILE + 1);
@@ -362,18 +516,40 @@ int sam_load(const char *path, struct sam_template *out, char *err, size_t errle
     (void)fclose(f);
     if (n > SAM_MAX_FILE) {
         free(text);
-        (void)snprintf(err, errlen, "--template %s: larger than %zu bytes", path, SAM_MAX_FILE);
+        (void)snprintf(err, errlen, "%s: larger than %zu bytes", path, SAM_MAX_FILE);
         return -E2BIG;
     }
     char *copy = xstrdup(path);
-    char msg[768];
-    int rc = sam_parse(text, n, dirname(copy), out, msg, sizeof(msg));
-    if (rc < 0) {
-        (void)snprintf(err, errlen, "--template %s: %s", path, msg);
-    }
+    struct sam_context c = cx ? *cx : (struct sam_context){NULL, NULL, NULL, NULL};
+    c.file = path;
+    int rc = sam_parse(text, n, dirname(copy), &c, out, err, errlen);
     free(copy);
     free(text);
     return rc;
+}
+
+static void api_fini(struct sam_api *a)
+{
+    free(a->id);
+    free(a->stage);
+    free(a->cors_json);
+    free(a->stage_vars_json);
+    for (size_t i = 0; i < a->n_binary_types; i++) {
+        free(a->binary_types[i]);
+    }
+    free(a->binary_types);
+    for (size_t i = 0; i < a->n_auths; i++) {
+        struct sam_authorizer *z = &a->auths[i];
+        free(z->name);
+        free(z->function);
+        for (size_t j = 0; j < z->n_identity; j++) {
+            free(z->identity[j]);
+        }
+        free(z->identity);
+        free(z->payload_version);
+    }
+    free(a->auths);
+    free(a->default_auth);
 }
 
 void sam_fini(struct sam_template *t)
@@ -383,6 +559,9 @@ void sam_fini(struct sam_template *t)
     }
     for (size_t i = 0; i < t->n_fns; i++) {
         func_config_fini(&t->fns[i]);
+    }
+    for (size_t i = 0; i < t->n_apis; i++) {
+        api_fini(&t->apis[i]);
     }
     for (size_t i = 0; i < t->n_routes; i++) {
         free(t->routes[i].function);
@@ -398,6 +577,7 @@ void sam_fini(struct sam_template *t)
         free(t->urls[i].cors_json);
     }
     free(t->fns);
+    free(t->apis);
     free(t->routes);
     free(t->urls);
     memset(t, 0, sizeof(*t));

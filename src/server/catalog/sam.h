@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The `--template FILE` of `clambda serve` (a first part): an AWS SAM template (YAML, read with
- * libyaml) turned into function configurations, the HTTP routes of their Api / HttpApi events
- * and their FunctionUrlConfig, for the gateway to serve. Read: Globals.Function (defaults),
- * every resource of Type AWS::Serverless::Function with FunctionName (else the logical id),
- * CodeUri (a directory or zip relative to the template's directory), Handler, Runtime,
- * MemorySize, Timeout, Environment.Variables, ReservedConcurrentExecutions, Architectures,
- * EphemeralStorage.Size, Description; Events of Type Api (REST, payload 1.0) and HttpApi
- * (payload 2.0) with Method and Path; FunctionUrlConfig (AuthType, InvokeMode, Cors).
- * Intrinsic functions (!Ref, !Sub, Fn::...) are not evaluated: a property that uses one is an
- * error naming it, except in places clambda ignores. Pure apart from reading the file. */
+/* The `--template FILE` of `clambda serve`: an AWS SAM template (YAML, read with libyaml by
+ * sam_yaml) turned into function configurations, the APIs (AWS::Serverless::HttpApi / Api, and
+ * the implicit ones SAM makes) with their routes, CORS, stage variables and Lambda authorizers,
+ * each function's FunctionUrlConfig, for the gateway to serve, and its Layers (the template's
+ * layer versions: function_config.layers with each one's local "Content", merged into /opt by
+ * registry_prepare_code). Intrinsic functions (!Ref, !Sub, !GetAtt, !Join, !Select, !Split, !If
+ * with Conditions, !FindInMap, !Base64) are evaluated by sam_intrinsic wherever a property is
+ * read; properties clambda ignores are not evaluated. Every error names the file, the line and
+ * the property path ("template.yaml:12: Resources.Fn.Properties.MemorySize: ...").
+ * docs/gateway.md lists what is read. Pure apart from reading the template and statting the
+ * paths it names. */
 #ifndef CLAMBDA_SERVER_CATALOG_SAM_H
 #define CLAMBDA_SERVER_CATALOG_SAM_H
 
@@ -51,6 +52,14 @@ struct sam_api {
     char *default_auth; /* Auth.DefaultAuthorizer, or NULL */
 };
 
+/* A function's FunctionUrlConfig. Strings owned. */
+struct sam_url {
+    char *function;
+    char *auth_type;   /* "NONE" or "AWS_IAM" */
+    char *invoke_mode; /* "BUFFERED" or "RESPONSE_STREAM" */
+    char *cors_json;   /* the Cors object as compact JSON in the API's member names, or NULL */
+};
+
 /* One HTTP route of a function's events. Strings owned. */
 struct sam_route {
     char *function;        /* the function's name */
@@ -62,14 +71,6 @@ struct sam_route {
     char *authorizer;      /* the api's authorizer name (Auth.Authorizer, else the api's
                             * default), NULL for none ("NONE") */
     int timeout_ms;        /* TimeoutInMillis; 0: API Gateway's 30000 (HttpApi) / 29000 (Api) */
-};
-
-/* A function's FunctionUrlConfig. Strings owned. */
-struct sam_url {
-    char *function;
-    char *auth_type;   /* "NONE" or "AWS_IAM" */
-    char *invoke_mode; /* "BUFFERED" or "RESPONSE_STREAM" */
-    char *cors_json;   /* the Cors object as compact JSON in the API's member names, or NULL */
 };
 
 /* What a template defines. */
@@ -84,14 +85,24 @@ struct sam_template {
     size_t n_urls;
 };
 
+/* Where a template is read: the values of its pseudo parameters and its name in messages. A NULL
+ * member (or a NULL context) takes the default in brackets. */
+struct sam_context {
+    const char *file;       /* in messages ["template.yaml"]; sam_load: the path */
+    const char *region;     /* AWS::Region, ARNs ["us-east-1"] */
+    const char *account;    /* AWS::AccountId, ARNs ["000000000000"] */
+    const char *stack_name; /* AWS::StackName ["local", as `sam local`] */
+};
+
 /* Reads the template text[0..len); relative CodeUri paths are taken from base_dir. OUT: *out
- * (sam_fini). 0, or -EINVAL with a message naming the resource and property in err (errlen
- * bytes); then out is empty. */
-int sam_parse(const char *text, size_t len, const char *base_dir, struct sam_template *out,
-              char *err, size_t errlen);
-/* Reads the template file path (sam_parse with its directory). 0, -errno or -EINVAL, err
- * filled. */
-int sam_load(const char *path, struct sam_template *out, char *err, size_t errlen);
+ * (sam_fini). 0, or -EINVAL with "FILE:LINE: Path.Of.Key: message" in err (errlen bytes); then
+ * out is empty. */
+int sam_parse(const char *text, size_t len, const char *base_dir, const struct sam_context *cx,
+              struct sam_template *out, char *err, size_t errlen);
+/* Reads the template file path (sam_parse with its directory, cx->file = path). 0, -errno
+ * ("PATH: strerror") or -EINVAL / -E2BIG, err filled. */
+int sam_load(const char *path, const struct sam_context *cx, struct sam_template *out, char *err,
+             size_t errlen);
 /* Frees what t holds and zeroes it. NULL is a no-op. */
 void sam_fini(struct sam_template *t);
 

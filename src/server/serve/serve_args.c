@@ -197,8 +197,10 @@ static int add_template(struct serve_opts *o)
 {
     char err[1024];
     struct sam_template *t = &o->template_def;
-    if (sam_load(o->template_path, t, err, sizeof(err)) < 0) {
-        log_error("%s", err);
+    /* the account of the server's ARNs (serve.c); the stack name as `sam local` has it */
+    const struct sam_context cx = {NULL, o->region, "000000000000", "local"};
+    if (sam_load(o->template_path, &cx, t, err, sizeof(err)) < 0) {
+        (void)fprintf(stderr, "clambda serve: --template %s\n", err);
         return -EINVAL;
     }
     for (size_t i = 0; i < t->n_fns; i++) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,37 @@ static int copy_tree(const char *src, const char *dst, char *err, size_t errlen)
 }
 
 /* The directory name: hex SHA-256 of the layer directories joined by newlines. */
-static void key_of(const char *const *dirs, size_t n, char hex[65])
+/* Adds every entry under dir (names, sizes, modes, modification times; sorted by readdir's
+ * order, which is stable for an unchanged directory) to ctx. */
+static void digest_tree(EVP_MD_CTX *ctx, const char *dir, int depth)
+{
+    DIR *d = depth < 64 ? opendir(dir) : NULL;
+    const struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        char *p = xasprintf("%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0) {
+            char line[128];
+            int n =
+                snprintf(line, sizeof(line), " %lld %o %lld.%09ld\n", (long long)st.st_size,
+                         (unsigned)st.st_mode, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+            (void)EVP_DigestUpdate(ctx, p, strlen(p));
+            (void)EVP_DigestUpdate(ctx, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0);
+            if (S_ISDIR(st.st_mode)) {
+                digest_tree(ctx, p, depth + 1);
+            }
+        }
+        free(p);
+    }
+    if (d) {
+        (void)closedir(d);
+    }
+}
+
+static void key_of(const char *const *dirs, size_t n, bool is_live, char hex[65])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     unsigned char md[32];
@@ -132,6 +163,9 @@ static void key_of(const char *const *dirs, size_t n, char hex[65])
     for (size_t i = 0; i < n; i++) {
         (void)EVP_DigestUpdate(ctx, dirs[i], strlen(dirs[i]));
         (void)EVP_DigestUpdate(ctx, "\n", 1);
+        if (is_live) {
+            digest_tree(ctx, dirs[i], 0);
+        }
     }
     (void)EVP_DigestFinal_ex(ctx, md, &len);
     EVP_MD_CTX_free(ctx);
@@ -140,11 +174,11 @@ static void key_of(const char *const *dirs, size_t n, char hex[65])
     }
 }
 
-int optdir_merge(const char *state_dir, const char *const *dirs, size_t n, char **out, char *err,
-                 size_t errlen)
+static int merge(const char *state_dir, const char *const *dirs, size_t n, bool is_live, char **out,
+                 char *err, size_t errlen)
 {
     char hex[65];
-    key_of(dirs, n, hex);
+    key_of(dirs, n, is_live, hex);
     char *base = xasprintf("%s/opt", state_dir);
     char *final = xasprintf("%s/%s", base, hex);
     struct stat st;
@@ -178,4 +212,16 @@ int optdir_merge(const char *state_dir, const char *const *dirs, size_t n, char 
     }
     *out = final;
     return 0;
+}
+
+int optdir_merge(const char *state_dir, const char *const *dirs, size_t n, char **out, char *err,
+                 size_t errlen)
+{
+    return merge(state_dir, dirs, n, false, out, err, errlen);
+}
+
+int optdir_merge_live(const char *state_dir, const char *const *dirs, size_t n, char **out,
+                      char *err, size_t errlen)
+{
+    return merge(state_dir, dirs, n, true, out, err, errlen);
 }

@@ -13,4 +13,10 @@
 int optdir_merge(const char *state_dir, const char *const *dirs, size_t n, char **out, char *err,
                  size_t errlen);
 
+/* As optdir_merge, for directories that may change between starts (a SAM template's layer
+ * ContentUri): the key also covers every entry's path, size, mode and modification time, so an
+ * edited layer gets a new merged directory instead of the one an earlier start made. */
+int optdir_merge_live(const char *state_dir, const char *const *dirs, size_t n, char **out,
+                      char *err, size_t errlen);
+
 #endif /* CLAMBDA_SERVER_OPTDIR_H */

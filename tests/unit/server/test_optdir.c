@@ -97,6 +97,32 @@ static void test_optdir_merge_order(void **state)
     free(b);
 }
 
+/* optdir_merge_live: a source directory edited between two merges gets a new merged
+ * directory with the new content; unchanged, the same one is reused. */
+static void test_optdir_merge_live_sees_edits(void **state)
+{
+    const char *base = *state;
+    char *a = mk(base, "live");
+    tmpdir_write(a, "lib.txt", "one", 0644);
+    const char *dirs[] = {a};
+    char *first = NULL;
+    char *same = NULL;
+    char *edited = NULL;
+    char err[256];
+    assert_int_equal(optdir_merge_live(base, dirs, 1, &first, err, sizeof(err)), 0);
+    assert_int_equal(optdir_merge_live(base, dirs, 1, &same, err, sizeof(err)), 0);
+    assert_string_equal(first, same);
+    tmpdir_write(a, "lib.txt", "two, longer", 0644);
+    assert_int_equal(optdir_merge_live(base, dirs, 1, &edited, err, sizeof(err)), 0);
+    assert_string_not_equal(edited, first);
+    assert_string_equal(read_file(edited, "lib.txt"), "two, longer");
+    assert_string_equal(read_file(first, "lib.txt"), "one");
+    free(first);
+    free(same);
+    free(edited);
+    free(a);
+}
+
 static void test_optdir_missing_layer(void **state)
 {
     const char *dirs[] = {"/nonexistent/clambda-layer"};
@@ -111,6 +137,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_optdir_merge_order, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_optdir_merge_live_sees_edits, tmpdir_setup,
+                                        tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_optdir_missing_layer, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
