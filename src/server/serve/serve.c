@@ -206,7 +206,8 @@ static void reload_template(struct serve *s)
     struct sam_template t;
     char err[1024];
     const char *path = s->opts->template_path;
-    if (sam_load(path, &t, err, sizeof(err)) < 0) {
+    const struct sam_context cx = {NULL, s->opts->region, "000000000000", "local"};
+    if (sam_load(path, &cx, &t, err, sizeof(err)) < 0) {
         log_error("SIGHUP: %s; keeping the running functions and routes", err);
         return;
     }
