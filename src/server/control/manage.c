@@ -154,25 +154,37 @@ void manage_create_function(struct call *call)
     call_json(call, 201, out);
 }
 
+/* Whether q reads as an alias name (not a version, not $LATEST): AWS refuses those in
+ * DeleteFunction before it looks for the function. */
+static bool alias_like(const char *q)
+{
+    size_t len = strlen(q);
+    return len > 0 && strspn(q, "0123456789") != len &&
+           strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+}
+
 void manage_delete_function(struct call *call)
 {
     struct url_fn rf;
-    char q[URL_QUALIFIER_MAX + 1];
-    struct err verr = {0};
-    if (target_parse(call->label[0], true, &rf, &verr) < 0) {
-        call_reject(call, &verr);
-        return;
-    }
-    int qrc = url_query_get(call->req->url, "Qualifier", q, sizeof(q));
-    if (qrc == 0 && rf.qualifier[0] && strcmp(q, rf.qualifier) != 0) {
-        call_error(call, 400, "InvalidParameterValueException", TARGET_QUALIFIER_MISMATCH);
-        return;
-    }
-    if (rf.qualifier[0] || qrc == 0) {
-        versions_delete_version(call, rf.name, rf.qualifier[0] ? rf.qualifier : q);
-        return;
-    }
     struct err err = {0};
+    if (target_read(call->op, call->label[0], call->req->url, true, &rf, &err) < 0 ||
+        target_check_region(call->label[0], call->ctl->region, &err) < 0) {
+        call_reject(call, &err);
+        return;
+    }
+    if (alias_like(rf.qualifier)) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Deletion of aliases is not currently supported.");
+        return;
+    }
+    if (!target_name_possible(rf.name) || pool_function(call->ctl->pool, rf.name) == NULL) {
+        target_missing(call, rf.name, NULL); /* AWS names no qualifier here */
+        return;
+    }
+    if (rf.qualifier[0]) {
+        versions_delete_version(call, rf.name, rf.qualifier);
+        return;
+    }
     if (catalog_delete(&call->ctl->catalog, rf.name, CATALOG_STORED, &err) < 0) {
         if (err.status == 404) {
             err_fini(&err);

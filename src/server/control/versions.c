@@ -185,8 +185,9 @@ void versions_delete_version(struct call *call, const char *name, const char *ve
     struct err err = {0};
     if (catalog_delete_version(&call->ctl->catalog, name, version, &err) < 0) {
         if (err.status == 404) {
+            /* a version that does not exist (or never did): AWS answers 204 */
             err_fini(&err);
-            target_missing(call, name, version);
+            call_json_empty(call, 204);
         } else {
             call_reject(call, &err);
         }
