@@ -155,7 +155,9 @@ static bool all_digits(const char *q)
 
 bool target_is_alias(const char *q)
 {
-    return *q && *q != '$' && !all_digits(q);
+    size_t len = strlen(q);
+    return len > 0 && !all_digits(q) &&
+           strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
 }
 
 int target_alias_not_found(const char *region, const char *account, const char *name,

@@ -73,6 +73,11 @@ static bool parse_version(const char *s, int64_t *v)
     return true;
 }
 
+/* A layer version ARN, as AWS's answers quote the pattern. */
+#define LAYER_VERSION_ARN_PATTERN                                                                  \
+    "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:" \
+    "layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)"
+
 static void layer_not_found(struct call *call)
 {
     call_error(call, 404, "ResourceNotFoundException",
@@ -236,6 +241,13 @@ static bool layer_version_labels(struct call *call, char name[LAYER_NAME_MAX + 1
     if (!layer_name(call, name)) {
         return false;
     }
+    char *end = NULL;
+    long long n = strtoll(call->label[1], &end, 10);
+    if (call->label[1][0] && *end == '\0' && n < 1) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Layer Version Cannot be less than 1"); /* AWS's (recorded) */
+        return false;
+    }
     if (!parse_version(call->label[1], version)) {
         call_invalid(call, call->label[1], "versionNumber",
                      "Member must have value greater than or equal to 1");
@@ -271,12 +283,10 @@ void layers_get_by_arn(struct call *call)
     char arn[2048];
     char name[LAYER_NAME_MAX + 1];
     int64_t version = 0;
-    if (url_query_get(call->req->url, "Arn", arn, sizeof(arn)) < 0 ||
-        !layers_parse_version_arn(arn, name, &version)) {
-        call_invalid(call, "(Arn)", "arn",
-                     "Member must satisfy regular expression pattern: "
-                     "(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
-                     "\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)");
+    int qrc = url_query_get(call->req->url, "Arn", arn, sizeof(arn));
+    if (qrc < 0 || !layers_parse_version_arn(arn, name, &version)) {
+        call_invalid(call, qrc < 0 ? "(malformed)" : arn, "arn",
+                     "Member must satisfy regular expression pattern: " LAYER_VERSION_ARN_PATTERN);
         return;
     }
     answer_version(call, name, version);
@@ -351,11 +361,17 @@ static bool list_query(struct call *call, struct list_q *q)
     if (!page_max_items(call, LAYER_PAGE_MAX, &q->max)) {
         return false;
     }
-    if ((*q->runtime && !validate_runtime_known(q->runtime)) ||
-        (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0)) {
-        call_invalid(call, *q->arch ? q->arch : q->runtime,
-                     *q->arch ? "compatibleArchitecture" : "compatibleRuntime",
-                     "Member must satisfy enum value set");
+    if (*q->runtime && !validate_runtime_known(q->runtime)) {
+        struct cl_buf b;
+        cl_buf_init(&b, VALIDATE_ERR_MAX);
+        validate_runtime_enum(&b); /* the whole list, built as long as it is */
+        call_invalid(call, q->runtime, "compatibleRuntime", cl_buf_str(&b));
+        cl_buf_fini(&b);
+        return false;
+    }
+    if (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0) {
+        call_invalid(call, q->arch, "compatibleArchitecture",
+                     "Member must satisfy enum value set: [x86_64, arm64]");
         return false;
     }
     return true;
@@ -510,6 +526,37 @@ static bool layer_dir(struct call *call, const char *arn, char **dir, json_t *ou
     return true;
 }
 
+/* The length of a layer version ARN without its ":N" (the layer's ARN). */
+static size_t layer_arn_len(const char *arn)
+{
+    const char *colon = strrchr(arn, ':');
+    return colon ? (size_t)(colon - arn) : strlen(arn);
+}
+
+/* AWS refuses two versions of one layer (also the same version twice). False after answering
+ * its message for the first such pair. */
+static bool layers_distinct(struct call *call, json_t *layers)
+{
+    size_t n = json_array_size(layers);
+    for (size_t i = 0; i < n; i++) {
+        const char *a = json_string_value(json_array_get(layers, i));
+        for (size_t j = i + 1; a && j < n; j++) {
+            const char *b = json_string_value(json_array_get(layers, j));
+            if (b && layer_arn_len(a) == layer_arn_len(b) && strncmp(a, b, layer_arn_len(a)) == 0 &&
+                strstr(a, ":layer:") != NULL) {
+                char *m = xasprintf("Two different versions of the same layer are not allowed to "
+                                    "be referenced in the same function. %s and %s are versions "
+                                    "of the same layer.",
+                                    a, b);
+                call_error(call, 400, "InvalidParameterValueException", m);
+                free(m);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 bool layers_resolve(struct call *call, json_t *layers, char **layers_json, char **opt_dir)
 {
     *layers_json = NULL;
@@ -521,6 +568,9 @@ bool layers_resolve(struct call *call, json_t *layers, char **layers_json, char 
         call_error(call, 400, "InvalidParameterValueException",
                    json_is_array(layers) ? "Cannot reference more than 5 layers."
                                          : "Layers must be a list of layer version ARNs.");
+        return false;
+    }
+    if (!layers_distinct(call, layers)) {
         return false;
     }
     char *dirs[LAYERS_MAX] = {NULL};

@@ -154,15 +154,6 @@ void manage_create_function(struct call *call)
     call_json(call, 201, out);
 }
 
-/* Whether q reads as an alias name (not a version, not $LATEST): AWS refuses those in
- * DeleteFunction before it looks for the function. */
-static bool alias_like(const char *q)
-{
-    size_t len = strlen(q);
-    return len > 0 && strspn(q, "0123456789") != len &&
-           strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
-}
-
 void manage_delete_function(struct call *call)
 {
     struct url_fn rf;
@@ -172,7 +163,7 @@ void manage_delete_function(struct call *call)
         call_reject(call, &err);
         return;
     }
-    if (alias_like(rf.qualifier)) {
+    if (target_is_alias(rf.qualifier)) { /* AWS refuses these before looking */
         call_error(call, 400, "InvalidParameterValueException",
                    "Deletion of aliases is not currently supported.");
         return;
@@ -208,16 +199,29 @@ static const char *const update_members[] = {"Handler",          "Runtime",     
 static const struct function_config *update_target(struct call *call, json_t *body)
 {
     struct url_fn rf;
-    if (url_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
-        char *m = xasprintf("%s takes an unqualified function name or ARN.", call->op);
+    struct err err = {0};
+    struct target_shape shape;
+    if (target_read(call->op, call->label[0], NULL, true, &rf, &err) < 0 ||
+        target_check_region(call->label[0], call->ctl->region, &err) < 0) {
+        call_reject(call, &err);
+        return NULL;
+    }
+    if (rf.qualifier[0]) {
+        bool conc = strstr(call->op, "FunctionConcurrency") != NULL;
+        char *m = conc ? xstrdup("This operation is permitted on Lambda functions only. Aliases "
+                                 "and versions do not support this operation. Please specify "
+                                 "either a function name or an unqualified function ARN.")
+                       : xasprintf("%s takes an unqualified function name or ARN.", call->op);
         call_error(call, 400, "InvalidParameterValueException", m);
         free(m);
         return NULL;
     }
-    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    const struct function_config *cfg =
+        target_name_possible(rf.name) ? pool_function(call->ctl->pool, rf.name) : NULL;
     struct store_function sf;
     if (cfg == NULL) {
-        target_missing(call, rf.name, NULL);
+        target_shape_of(call->op, &shape);
+        target_missing(call, rf.name, shape.latest_suffix ? "$LATEST" : NULL);
         return NULL;
     }
     if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {

@@ -17,20 +17,32 @@
 
 #define CORS_MAX_AGE 86400
 
-/* The URL config's target: unqualified or an alias (not $LATEST or a version). */
+/* The URL config's target: unqualified or an alias (the qualifier's pattern, which refuses
+ * $LATEST and versions, is checked by target_read). A function or alias that does not exist is
+ * AWS's 404 "Function does not exist" (Create, Update, List) or "The resource you requested does
+ * not exist." (Get, Delete). False after answering. */
+static bool url_target_rule(struct call *call, struct url_fn *t, enum target_rule rule)
+{
+    const struct function_config *cfg = NULL;
+    struct err err = {0};
+    if (target_resolve(call, rule, t, &cfg, &err) == 0) {
+        return true;
+    }
+    if (err.status == 404 && strncmp(err.message, "Function not found: ", 20) == 0) {
+        bool get = strcmp(call->op, "GetFunctionUrlConfig") == 0 ||
+                   strcmp(call->op, "DeleteFunctionUrlConfig") == 0;
+        err_fini(&err);
+        call_error(call, 404, "ResourceNotFoundException",
+                   get ? "The resource you requested does not exist." : "Function does not exist");
+        return false;
+    }
+    call_reject(call, &err);
+    return false;
+}
+
 static bool url_target(struct call *call, struct url_fn *t)
 {
-    if (target_get(call, TARGET_VERSION, t) == NULL) {
-        return false;
-    }
-    if (*t->qualifier && (strcmp(t->qualifier, "$LATEST") == 0 ||
-                          strspn(t->qualifier, "0123456789") == strlen(t->qualifier))) {
-        call_invalid(call, t->qualifier, "qualifier",
-                     "Member must satisfy regular expression pattern: "
-                     "((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
-        return false;
-    }
-    return true;
+    return url_target_rule(call, t, TARGET_VERSION);
 }
 
 static bool enum_ok(struct call *call, json_t *v, const char *member, const char *a, const char *b)
@@ -251,7 +263,7 @@ void urls_delete(struct call *call)
 void urls_list(struct call *call)
 {
     struct url_fn t;
-    if (target_get(call, TARGET_FUNCTION, &t) == NULL) {
+    if (!url_target_rule(call, &t, TARGET_FUNCTION)) {
         return;
     }
     if (*t.qualifier) {

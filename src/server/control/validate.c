@@ -158,7 +158,7 @@ static bool fn_name_ok(const char *v)
     return rc == 0;
 }
 
-static void runtime_enum(struct cl_buf *b)
+void validate_runtime_enum(struct cl_buf *b)
 {
     (void)cl_buf_append_str(b, "Member must satisfy enum value set: [");
     for (size_t i = 0; runtimes[i]; i++) {
@@ -260,7 +260,10 @@ static void check_numbers(json_t *body, struct validate_err_list *f)
         check_int(f, "Timeout", json_integer_value(t), 1, 900);
     }
     if (m) {
-        check_int(f, "MemorySize", json_integer_value(m), 128, 10240);
+        /* the model's maximum is 32768 (Managed Instances); a standard function's is 10240,
+         * which clambda reports the same way (AWS's answer for 10241-32768 is not recorded) */
+        json_int_t v = json_integer_value(m);
+        check_int(f, "MemorySize", v, 128, v > 32768 ? 32768 : 10240);
     }
     if (es) {
         check_int(f, "EphemeralStorage.size", json_integer_value(json_object_get(es, "Size")), 512,
@@ -272,22 +275,28 @@ static void check_lists(json_t *body, struct validate_err_list *f)
 {
     const json_t *a = json_object_get(body, "Architectures");
     json_t *vars = json_object_get(json_object_get(body, "Environment"), "Variables");
-    if (a && json_array_size(a) != 1) {
-        char v[16];
-        (void)snprintf(v, sizeof(v), "[%zu items]", json_array_size(a));
-        validate_err_add(f, v, "architectures",
-                         json_array_size(a) ? "Member must have length less than or equal to 1"
-                                            : "Member must have length greater than or equal to 1");
-    } else if (a) {
-        const char *arch = json_string_value(json_array_get(a, 0));
-        if (arch == NULL || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0)) {
-            char *v = xasprintf("[%s]", arch ? arch : "null");
-            validate_err_add(
-                f, v, "architectures",
-                "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, "
-                "arm64]]");
-            free(v);
+    if (a) {
+        /* the value as AWS quotes a list: "[x86_64, arm64]" */
+        struct cl_buf v;
+        cl_buf_init(&v, VALIDATE_ERR_MAX);
+        (void)cl_buf_append_byte(&v, '[');
+        bool known = json_array_size(a) > 0;
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            const char *arch = json_string_value(json_array_get(a, i));
+            (void)cl_buf_printf(&v, "%s%s", i ? ", " : "", arch ? arch : "null");
+            known = known && arch && (strcmp(arch, "x86_64") == 0 || strcmp(arch, "arm64") == 0);
         }
+        (void)cl_buf_append_byte(&v, ']');
+        if (json_array_size(a) != 1) {
+            validate_err_add(f, cl_buf_str(&v), "architectures",
+                             json_array_size(a) ? "Member must have length less than or equal to 1"
+                                                : "Member must have length greater than or equal to 1");
+        } else if (!known) {
+            validate_err_add(f, cl_buf_str(&v), "architectures",
+                             "Member must satisfy constraint: [Member must satisfy enum value set: "
+                             "[x86_64, arm64], Member must not be null]");
+        }
+        cl_buf_fini(&v);
     }
     const char *k;
     json_t *val;
@@ -323,7 +332,7 @@ static int check_name_runtime(json_t *body, bool is_create, struct err *err)
         struct cl_buf b;
         cl_buf_init(&b, VALIDATE_ERR_MAX);
         (void)cl_buf_printf(&b, "Value %s at 'runtime' failed to satisfy constraint: ", runtime);
-        runtime_enum(&b);
+        validate_runtime_enum(&b);
         (void)cl_buf_append_str(&b, " or be a valid ARN");
         int rc = err_take(err, 400, "InvalidParameterValueException", xstrdup(cl_buf_str(&b)));
         cl_buf_fini(&b);

@@ -43,7 +43,7 @@ static bool publish_preconditions(struct call *call, json_t *body,
     }
     if (sha && (cfg->code_sha256 == NULL || strcmp(sha, cfg->code_sha256) != 0)) {
         char *m = xasprintf("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST "
-                            "(%s). Please try again from the latest version.",
+                            "(%s). Please try again with the CodeSHA256 in $LATEST.",
                             sha, cfg->code_sha256 ? cfg->code_sha256 : "");
         call_error(call, 400, "InvalidParameterValueException", m);
         free(m);
