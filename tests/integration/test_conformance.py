@@ -6,6 +6,7 @@ transitions of the table's "shapes": CreateFunction's Pending then Active, updat
 InProgress then Successful, passed through by botocore's function_active_v2 and
 function_updated_v2 waiters."""
 
+import base64
 import io
 import json
 import pathlib
@@ -133,3 +134,130 @@ def test_table_rows_are_unique_and_sourced():
     for r in TABLE["rows"]:
         assert r["source"], r["id"]
         assert ("code" in r) == (r["status"] >= 400), r["id"]
+
+
+# ---- shapes and states (TABLE["shapes"]) ------------------------------------------------------
+
+PENDING_409 = ("The operation cannot be performed at this time. The function is currently in "
+               "the following state: Pending")
+
+
+def states_seen(c, op: str, member: str) -> list:
+    """Records member of every op answer the client gets (what a waiter saw)."""
+    seen = []
+
+    def _record(http_response, parsed, **_):
+        seen.append(parsed.get("Configuration", parsed).get(member))
+
+    c.meta.events.register(f"after-call.lambda.{op}", _record)
+    return seen
+
+
+def raw_json(srv, method: str, path: str, body=None):
+    """(status, decoded JSON answer) of one plain HTTP request to srv."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    try:
+        conn.request(method, path, body=json.dumps(body).encode() if body is not None else None,
+                     headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def create_conf(c, z, name):
+    return c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
+                             Role=ROLE, Code={"ZipFile": z})
+
+
+def test_shapes_without_delay(tmp_path, monkeypatch):
+    """By default the transition lasts only for the operation's own answer: CreateFunction says
+    Pending, the next read says Active and an Invoke right after the create runs (clambda has
+    nothing to wait for; docs/api.md)."""
+    monkeypatch.delenv("CLAMBDA_TEST_STATE_DELAY_MS", raising=False)
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = client(srv)
+        z = make_zip()
+        # raw HTTP: the installed botocore's model may predate RuntimeVersionConfig (it then
+        # drops the member), and the answer's members are what is checked here
+        st, r = raw_json(srv, "POST", "/2015-03-31/functions", {
+            "FunctionName": "shaped", "Runtime": "provided.al2023", "Handler": "bootstrap",
+            "Role": ROLE, "Code": {"ZipFile": base64.b64encode(z).decode()}})
+        assert st == 201, r
+        assert (r["State"], r["StateReason"], r["StateReasonCode"]) == (
+            "Pending", "The function is being created.", "Creating")
+        assert "LastUpdateStatus" not in r
+        assert re.fullmatch(r"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}",
+                            r["RuntimeVersionConfig"]["RuntimeVersionArn"])
+        st, g = raw_json(srv, "GET", "/2015-03-31/functions/shaped/configuration")
+        assert (g["State"], g["LastUpdateStatus"]) == ("Active", "Successful")
+        assert "StateReason" not in g and "StateReasonCode" not in g
+        assert g["RuntimeVersionConfig"] == r["RuntimeVersionConfig"]
+        assert c.invoke(FunctionName="shaped", Payload=b"{}")["StatusCode"] == 200
+        u = c.update_function_configuration(FunctionName="shaped", Description="d")
+        assert (u["State"], u["LastUpdateStatus"], u["LastUpdateStatusReason"],
+                u["LastUpdateStatusReasonCode"]) == (
+            "Active", "InProgress", "The function is being created.", "Creating")
+        g = c.get_function_configuration(FunctionName="shaped")
+        assert g["LastUpdateStatus"] == "Successful" and "LastUpdateStatusReason" not in g
+        v = c.publish_version(FunctionName="shaped")
+        assert (v["State"], v["LastUpdateStatus"]) == ("Active", "Successful")
+        st, v = raw_json(srv, "GET", "/2015-03-31/functions/shaped/configuration?Qualifier=1")
+        assert v["RuntimeVersionConfig"] == r["RuntimeVersionConfig"]
+        # URL configs: no Cors when none was given; Create answers no InvokeMode
+        st, cu = raw_json(srv, "POST", "/2021-10-31/functions/shaped/url", {"AuthType": "NONE"})
+        assert st == 201 and "InvokeMode" not in cu and "Cors" not in cu, cu
+        st, gu = raw_json(srv, "GET", "/2021-10-31/functions/shaped/url")
+        assert gu["InvokeMode"] == "BUFFERED" and "Cors" not in gu, gu
+        st, uu = raw_json(srv, "PUT", "/2021-10-31/functions/shaped/url", {"AuthType": "AWS_IAM"})
+        assert st == 200 and "InvokeMode" not in uu and uu["AuthType"] == "AWS_IAM", uu
+    finally:
+        assert srv.stop() == 0, srv.stderr()
+
+
+def test_waiters_pass_through_pending_and_in_progress(tmp_path, monkeypatch):
+    """With the test hook CLAMBDA_TEST_STATE_DELAY_MS the transitions last: botocore's
+    function_active_v2 waiter sees Pending then Active, function_updated_v2 sees InProgress
+    then Successful (terraform and the SDKs poll so); meanwhile Invoke and a second update
+    answer AWS's 409s."""
+    monkeypatch.setenv("CLAMBDA_TEST_STATE_DELAY_MS", "1500")
+    srv = Server(tmp_path / "state", {})
+    try:
+        c = client(srv)
+        z = make_zip()
+        states = states_seen(c, "GetFunction", "State")
+        assert create_conf(c, z, "slow")["State"] == "Pending"
+        st, code, msg = call(c, "Invoke", {"FunctionName": "slow", "Payload": b"{}"})
+        assert (st, code, msg) == (409, "ResourceConflictException", PENDING_409)
+        st, code, msg = call(c, "UpdateFunctionConfiguration",
+                             {"FunctionName": "slow", "Description": "x"})
+        assert (st, code, msg) == (409, "ResourceConflictException", PENDING_409)
+        c.get_waiter("function_active_v2").wait(FunctionName="slow",
+                                                WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        assert states[0] == "Pending" and states[-1] == "Active", states
+        g = c.get_function(FunctionName="slow")["Configuration"]
+        assert "StateReason" not in g and g["LastUpdateStatus"] == "Successful"
+        assert c.invoke(FunctionName="slow", Payload=b"{}")["StatusCode"] == 200
+
+        updates = states_seen(c, "GetFunction", "LastUpdateStatus")
+        u = c.update_function_configuration(FunctionName="slow", MemorySize=256)
+        assert u["LastUpdateStatus"] == "InProgress"
+        st, code, msg = call(c, "UpdateFunctionCode", {"FunctionName": "slow", "ZipFile": z})
+        assert (st, code) == (409, "ResourceConflictException")
+        assert msg == ("The operation cannot be performed at this time. An update is in "
+                       f"progress for resource: arn:aws:lambda:{REGION}:{ACCOUNT}:function:slow")
+        # invocations go on during an update (on the configuration in place)
+        assert c.invoke(FunctionName="slow", Payload=b"{}")["StatusCode"] == 200
+        c.get_waiter("function_updated_v2").wait(FunctionName="slow",
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        assert updates[0] == "InProgress" and updates[-1] == "Successful", updates
+        updates.clear()
+        assert c.update_function_code(FunctionName="slow", ZipFile=z)["LastUpdateStatus"] == \
+            "InProgress"
+        c.get_waiter("function_updated_v2").wait(FunctionName="slow",
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        assert updates[0] == "InProgress" and updates[-1] == "Successful", updates
+    finally:
+        assert srv.stop() == 0, srv.stderr()

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/arn.h"
 #include "api/target.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "catalog/catalog.h"
+#include "catalog/lifecycle.h"
 #include "cl_b64.h"
 #include "control/func_json.h"
 #include "control/functions.h"
@@ -141,7 +143,9 @@ void manage_create_function(struct call *call)
                           .code_size = cfg.code_size,
                           .last_modified = cfg.last_modified,
                           .revision_id = cfg.revision_id,
-                          .description = cfg.description};
+                          .description = cfg.description,
+                          .creating = true};
+    lifecycle_created(cfg.name);
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
     func_config_fini(&cfg);
     bool publish = json_is_true(json_object_get(body, "Publish"));
@@ -185,6 +189,7 @@ void manage_delete_function(struct call *call)
         }
         return;
     }
+    lifecycle_forget(rf.name);
     call_json_empty(call, 204);
 }
 
@@ -233,6 +238,21 @@ static const struct function_config *update_target(struct call *call, json_t *bo
         return NULL;
     }
     store_function_fini(&sf);
+    /* AWS refuses updates while the function is Pending or an update InProgress */
+    if (strncmp(call->op, "UpdateFunction", 14) == 0 &&
+        (lifecycle_pending(rf.name) || lifecycle_updating(rf.name))) {
+        char *arn = arn_function(call->ctl->region, call->account, rf.name, NULL);
+        char *m = lifecycle_pending(rf.name)
+                      ? xstrdup("The operation cannot be performed at this time. The function is "
+                                "currently in the following state: Pending")
+                      : xasprintf("The operation cannot be performed at this time. An update is "
+                                  "in progress for resource: %s",
+                                  arn);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        free(arn);
+        return NULL;
+    }
     const char *rev = json_string_value(json_object_get(body, "RevisionId"));
     if (rev && (cfg->revision_id == NULL || strcmp(rev, cfg->revision_id) != 0)) {
         call_error(call, 412, "PreconditionFailedException",
@@ -447,7 +467,9 @@ static void answer_updated(struct call *call, struct function_config *cfg)
                           .code_size = cfg->code_size,
                           .last_modified = cfg->last_modified,
                           .revision_id = cfg->revision_id,
-                          .description = cfg->description};
+                          .description = cfg->description,
+                          .updating = true};
+    lifecycle_updated(cfg->name);
     json_t *out = func_json_config(cfg, &m, call->ctl->region, call->account, false);
     free(role);
     func_config_fini(cfg);
@@ -522,6 +544,7 @@ void manage_update_code(struct call *call)
         return;
     }
     if (publish) { /* AWS answers with the published version's FunctionConfiguration */
+        lifecycle_updated(cfg.name);
         char *name = xstrdup(cfg.name);
         func_config_fini(&cfg);
         versions_publish_latest(call, name, NULL, 200);

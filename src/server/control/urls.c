@@ -180,11 +180,16 @@ void urls_create(struct call *call)
     char *arn = arn_function(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");
-    json_t *cfg =
-        json_pack("{s:s,s:s,s:O,s:o,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
-                  "AuthType", json_object_get(body, "AuthType"), "Cors",
-                  cors ? json_incref(cors) : json_object(), "CreationTime", now, "LastModifiedTime",
-                  now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
+    /* no Cors member when none was given (AWS's) */
+    json_t *cfg = json_pack("{s:s,s:s,s:O}", "FunctionUrl", url, "FunctionArn", arn, "AuthType",
+                            json_object_get(body, "AuthType"));
+    if (cors) {
+        (void)json_object_set(cfg, "Cors", cors);
+    }
+    (void)json_object_set_new(cfg, "CreationTime", json_string(now));
+    (void)json_object_set_new(cfg, "LastModifiedTime", json_string(now));
+    (void)json_object_set_new(cfg, "InvokeMode",
+                              json_string(mode ? json_string_value(mode) : "BUFFERED"));
     free(url);
     free(arn);
     json_decref(body);
@@ -194,7 +199,11 @@ void urls_create(struct call *call)
         settings_store_error(call, t.name, rc);
         return;
     }
+    /* AWS's Create answer has no LastModifiedTime, nor InvokeMode when none was given */
     (void)json_object_del(cfg, "LastModifiedTime");
+    if (mode == NULL) {
+        (void)json_object_del(cfg, "InvokeMode");
+    }
     call_json(call, 201, cfg);
 }
 
@@ -237,7 +246,12 @@ void urls_update(struct call *call)
         if (rc < 0) {
             settings_store_error(call, t.name, rc);
         } else {
-            call_json(call, 200, json_incref(cfg));
+            /* AWS's Update answer names InvokeMode only when it was given */
+            json_t *out = json_deep_copy(cfg);
+            if (json_object_get(body, "InvokeMode") == NULL) {
+                (void)json_object_del(out, "InvokeMode");
+            }
+            call_json(call, 200, out);
         }
     }
     json_decref(cfg);

@@ -16,6 +16,7 @@
 #include "base/ids.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
+#include "catalog/lifecycle.h"
 #include "cl_b64.h"
 #include "exec/inv.h"
 #include "exec/pool.h"
@@ -286,6 +287,13 @@ static bool resolve(const struct invoke *api, struct httpd_conn *c, const char *
     if (*fn == NULL) {
         /* AWS names $LATEST in Invoke's answer for an unqualified name */
         not_found(api, c, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+        return false;
+    }
+    if (strcmp((*fn)->version, "$LATEST") == 0 && lifecycle_pending(rf.name)) {
+        awserr_send(c, 409, "ResourceConflictException", "message",
+                    "The operation cannot be performed at this time. The function is currently "
+                    "in the following state: Pending",
+                    NULL, NULL);
         return false;
     }
     *arn = arn_function(api->region, api->account, rf.name, rf.qualifier);
