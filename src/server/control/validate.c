@@ -289,8 +289,9 @@ static void check_lists(json_t *body, struct validate_err_list *f)
         (void)cl_buf_append_byte(&v, ']');
         if (json_array_size(a) != 1) {
             validate_err_add(f, cl_buf_str(&v), "architectures",
-                             json_array_size(a) ? "Member must have length less than or equal to 1"
-                                                : "Member must have length greater than or equal to 1");
+                             json_array_size(a)
+                                 ? "Member must have length less than or equal to 1"
+                                 : "Member must have length greater than or equal to 1");
         } else if (!known) {
             validate_err_add(f, cl_buf_str(&v), "architectures",
                              "Member must satisfy constraint: [Member must satisfy enum value set: "
