@@ -72,8 +72,38 @@ def client(srv):
                                       read_timeout=60, parameter_validation=False))
 
 
+def raw_call(c, op: str, params: dict):
+    """call() for a request the installed botocore cannot serialise (a member newer than its
+    model, e.g. InvokeMode in botocore 1.26): the same request built by hand from the model's
+    path and the members (path labels, the rest as the JSON body)."""
+    import http.client
+    import urllib.parse
+    http_ = c.meta.service_model.operation_model(op).http
+    path, body = http_["requestUri"], {}
+    for k, v in params.items():
+        if "{" + k + "}" in path:
+            path = path.replace("{" + k + "}", urllib.parse.quote(str(v), safe=""))
+        else:
+            body[k] = v
+    url = urllib.parse.urlparse(c.meta.endpoint_url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    try:
+        conn.request(http_["method"], path, body=json.dumps(body).encode(),
+                     headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        out = json.loads(resp.read() or b"{}")
+    finally:
+        conn.close()
+    if resp.status < 300:
+        return resp.status, None, None
+    return resp.status, resp.getheader("x-amzn-ErrorType"), out.get("message", out.get("Message"))
+
+
 def call(c, op: str, params: dict):
     """(status, error code or None, message or None) of op with params."""
+    members = c.meta.service_model.operation_model(op).input_shape.members
+    if any(k not in members for k in params):
+        return raw_call(c, op, params)
     from botocore import xform_name
     from botocore.exceptions import ClientError
     try:

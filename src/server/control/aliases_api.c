@@ -21,7 +21,7 @@
 
 #define ALIASES_PAGE_MAX 50
 #define NAME_PATTERN     "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
-#define VERSION_PATTERN  "(\\$LATEST|[0-9]+)"
+#define VERSION_PATTERN  "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)" /* the model's */
 
 static bool all_digits(const char *s)
 {

@@ -14,6 +14,7 @@
 #include "api/page.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
+#include "cl_buf.h"
 #include "control/download.h"
 #include "control/settings.h"
 #include "control/validate.h"
@@ -78,6 +79,8 @@ static bool parse_version(const char *s, int64_t *v)
     "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:" \
     "layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)"
 
+#define LAYER_LICENSE_MAX 512
+
 static void layer_not_found(struct call *call)
 {
     call_error(call, 404, "ResourceNotFoundException",
@@ -86,50 +89,97 @@ static void layer_not_found(struct call *call)
 
 /* ---- publish ---------------------------------------------------------------------------- */
 
-static bool string_list_ok(struct call *call, json_t *v, const char *member, size_t max,
-                           bool runtimes)
+/* A list member as AWS quotes it: "[a, b]". */
+static char *list_text(json_t *v)
 {
-    if (v == NULL) {
-        return true;
-    }
+    struct cl_buf b;
+    cl_buf_init(&b, VALIDATE_ERR_MAX);
+    (void)cl_buf_append_byte(&b, '[');
     size_t i;
     json_t *e;
-    bool ok = json_is_array(v) && json_array_size(v) <= max;
     json_array_foreach(v, i, e)
     {
         const char *s = json_string_value(e);
-        ok &= s != NULL && (runtimes ? validate_runtime_known(s)
-                                     : strcmp(s, "x86_64") == 0 || strcmp(s, "arm64") == 0);
+        (void)cl_buf_printf(&b, "%s%s", i ? ", " : "", s ? s : "null");
     }
-    if (!ok) {
-        call_invalid(call, "(list)", member,
-                     runtimes ? "Member must satisfy constraint: [Member must satisfy "
-                                "enum value set of the Runtime type]"
-                              : "Member must satisfy constraint: [Member must satisfy "
-                                "enum value set: [x86_64, arm64]]");
-    }
-    return ok;
+    (void)cl_buf_append_byte(&b, ']');
+    char *out = xstrdup(cl_buf_str(&b));
+    cl_buf_fini(&b);
+    return out;
 }
 
+/* CompatibleRuntimes / CompatibleArchitectures: at most max items of the enum; errors to l. */
+static void string_list_check(struct validate_err_list *l, json_t *v, const char *member,
+                              size_t max, bool runtimes)
+{
+    if (v == NULL || !json_is_array(v)) {
+        return; /* types are checked first */
+    }
+    char *text = list_text(v);
+    bool known = true;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        const char *s = json_string_value(e);
+        known &= s != NULL && (runtimes ? validate_runtime_known(s)
+                                        : strcmp(s, "x86_64") == 0 || strcmp(s, "arm64") == 0);
+    }
+    if (json_array_size(v) > max) {
+        validate_err_add(l, text, member, "Member must have length less than or equal to %zu", max);
+    } else if (!known && runtimes) {
+        struct cl_buf b;
+        cl_buf_init(&b, VALIDATE_ERR_MAX);
+        validate_runtime_enum(&b);
+        validate_err_add(l, text, member, "%s", cl_buf_str(&b));
+        cl_buf_fini(&b);
+    } else if (!known) {
+        validate_err_add(l, text, member,
+                         "Member must satisfy constraint: [Member must satisfy enum value set: "
+                         "[x86_64, arm64], Member must not be null]");
+    }
+    free(text);
+}
+
+/* PublishLayerVersion's members: their types, then the model's errors gathered as AWS does. */
 static bool publish_body_ok(struct call *call, json_t *body)
 {
     json_t *content = json_object_get(body, "Content");
     json_t *desc = json_object_get(body, "Description");
     json_t *lic = json_object_get(body, "LicenseInfo");
+    json_t *rts = json_object_get(body, "CompatibleRuntimes");
+    json_t *archs = json_object_get(body, "CompatibleArchitectures");
+    struct err err = {0};
     if (!json_is_object(content)) {
-        call_invalid(call, "null", "content", "Member must not be null");
+        (void)validate_err_null(&err, "content");
+        call_reject(call, &err);
         return false;
     }
-    if ((desc && (!json_is_string(desc) || json_string_length(desc) > LAYER_DESC_MAX)) ||
-        (lic && (!json_is_string(lic) || json_string_length(lic) > 512))) {
-        call_invalid(call, "(string)", desc ? "description" : "licenseInfo",
-                     "Member must have length less than or equal to 256");
+    if ((desc && !json_is_string(desc)) || (lic && !json_is_string(lic)) ||
+        (rts && !json_is_array(rts)) || (archs && !json_is_array(archs))) {
+        bool str = (desc && !json_is_string(desc)) || (lic && !json_is_string(lic));
+        const char *member = desc && !json_is_string(desc) ? "Description"
+                             : lic && !json_is_string(lic) ? "LicenseInfo"
+                             : rts && !json_is_array(rts)  ? "CompatibleRuntimes"
+                                                           : "CompatibleArchitectures";
+        (void)validate_err_type(&err, member, str ? "a string" : "a list of strings");
+        call_reject(call, &err);
         return false;
     }
-    if (!string_list_ok(call, json_object_get(body, "CompatibleRuntimes"), "compatibleRuntimes",
-                        LAYER_RUNTIMES_MAX, true) ||
-        !string_list_ok(call, json_object_get(body, "CompatibleArchitectures"),
-                        "compatibleArchitectures", 2, false)) {
+    struct validate_err_list l;
+    validate_err_list_init(&l);
+    if (desc && json_string_length(desc) > LAYER_DESC_MAX) {
+        validate_err_add(&l, json_string_value(desc), "description",
+                         "Member must have length less than or equal to %d", LAYER_DESC_MAX);
+    }
+    if (lic && json_string_length(lic) > LAYER_LICENSE_MAX) {
+        validate_err_add(&l, json_string_value(lic), "licenseInfo",
+                         "Member must have length less than or equal to %d", LAYER_LICENSE_MAX);
+    }
+    string_list_check(&l, rts, "compatibleRuntimes", LAYER_RUNTIMES_MAX, true);
+    string_list_check(&l, archs, "compatibleArchitectures", 2, false);
+    if (validate_err_list_done(&l, &err) < 0) {
+        call_reject(call, &err);
         return false;
     }
     return true;

@@ -127,6 +127,17 @@ static bool principal_ok(const char *p)
     return strcmp(p, "*") == 0 || digits || strncmp(p, "arn:", 4) == 0 || service;
 }
 
+/* The model's Action pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*]). */
+static bool action_ok(const char *a)
+{
+    if (strcmp(a, "*") == 0 || strcmp(a, "lambda:*") == 0) {
+        return true;
+    }
+    size_t n = strlen(a);
+    return n > 7 && strncmp(a, "lambda:", 7) == 0 &&
+           strspn(a + 7, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n - 7;
+}
+
 /* Validates AddPermission's body. False after answering. */
 static bool permission_ok(struct call *call, json_t *body)
 {
@@ -145,11 +156,28 @@ static bool permission_ok(struct call *call, json_t *body)
     }
     const char *sid = json_string_value(json_object_get(body, "StatementId"));
     size_t len = strlen(sid);
-    if (len < 1 || len > SID_MAX ||
-        strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-                    "TUVWXYZ0123456789-_") != len) {
+    if (len > SID_MAX) {
+        call_invalid(call, sid, "statementId", "Member must have length less than or equal to 100");
+        return false;
+    }
+    if (len < 1 || strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                               "TUVWXYZ0123456789-_") != len) {
         call_invalid(call, sid, "statementId",
                      "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
+        return false;
+    }
+    const char *action = json_string_value(json_object_get(body, "Action"));
+    const char *acct = json_string_value(json_object_get(body, "SourceAccount"));
+    if (!action_ok(action)) {
+        call_invalid(call, action, "action",
+                     "Member must satisfy regular expression pattern: "
+                     "(lambda:[*]|lambda:[a-zA-Z]+|[*])");
+        return false;
+    }
+    if (acct && (strlen(acct) != 12 || strspn(acct, "0123456789") != 12)) {
+        call_invalid(call, acct, "sourceAccount",
+                     strlen(acct) > 12 ? "Member must have length less than or equal to 12"
+                                       : "Member must satisfy regular expression pattern: \\d{12}");
         return false;
     }
     if (!principal_ok(json_string_value(json_object_get(body, "Principal")))) {

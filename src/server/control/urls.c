@@ -83,8 +83,13 @@ static bool cors_ok(struct call *call, json_t *cors)
     json_t *age = json_object_get(cors, "MaxAge");
     if (age && (!json_is_integer(age) || json_integer_value(age) < 0 ||
                 json_integer_value(age) > CORS_MAX_AGE)) {
-        call_invalid(call, "MaxAge", "cors.maxAge",
-                     "Member must have value less than or equal to 86400");
+        char num[32];
+        (void)snprintf(num, sizeof(num), "%lld",
+                       json_is_integer(age) ? (long long)json_integer_value(age) : 0LL);
+        call_invalid(call, json_is_integer(age) ? num : "(not an integer)", "cors.maxAge",
+                     json_is_integer(age) && json_integer_value(age) < 0
+                         ? "Member must have value greater than or equal to 0"
+                         : "Member must have value less than or equal to 86400");
         return false;
     }
     return true;
@@ -104,8 +109,8 @@ static bool url_body_ok(struct call *call, json_t *body, bool create)
         return false;
     }
     return enum_ok(call, auth, "authType", "NONE", "AWS_IAM") &&
-           enum_ok(call, json_object_get(body, "InvokeMode"), "invokeMode", "BUFFERED",
-                   "RESPONSE_STREAM") &&
+           enum_ok(call, json_object_get(body, "InvokeMode"), "invokeMode", "RESPONSE_STREAM",
+                   "BUFFERED") && /* AWS's order (recorded) */
            cors_ok(call, cors);
 }
 
