@@ -303,8 +303,12 @@ def test_every_model_operation_is_routed(srv):
         st, h, out = raw(srv, http_["method"], path, body)
         assert h.get("x-amzn-errortype") != "UnknownOperationException", (name, path)
         if name in IMPLEMENTED:
+            # an empty body may be refused before the lookup, as AWS does (e.g.
+            # PutFunctionEventInvokeConfig without settings: InvalidParameterValueException)
             assert st < 300 or h["x-amzn-errortype"] in ("ResourceNotFoundException",
-                                                         "ValidationException"), (name, out)
+                                                         "ValidationException",
+                                                         "InvalidParameterValueException"), (name,
+                                                                                             out)
         else:
             assert (st, h["x-amzn-errortype"]) == (501, "NotImplementedException"), (name, out)
             assert json.loads(out)["message"].startswith(f"{name} is not implemented"), name

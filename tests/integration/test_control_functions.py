@@ -46,7 +46,7 @@ def test_create_invoke_get_delete(serve):
     assert r["CodeSize"] == len(z)
     assert r["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:made"
     assert r["Role"] == ROLE and r["MemorySize"] == 256 and r["Description"] == "from the API"
-    assert r["State"] == "Active" and r["Environment"] == {"Variables": {"MODE": "test"}}
+    assert r["State"] == "Pending" and r["Environment"] == {"Variables": {"MODE": "test"}}
     c.get_waiter("function_active_v2").wait(FunctionName="made",
                                             WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     out = c.invoke(FunctionName="made", Payload=b'{"k":"v"}')
@@ -114,9 +114,10 @@ def test_create_errors(serve):
     assert ei.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(c.exceptions.InvalidParameterValueException):
         create(c, "py", make_zip(), Runtime="python3.12")
-    with pytest.raises(c.exceptions.ClientError) as ei:
-        c.delete_function(FunctionName="hello", Qualifier="1")
-    assert ei.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    # a version that does not exist: AWS answers 204 (conformance.json
+    # delete_function-missing-version-is-204)
+    r = c.delete_function(FunctionName="hello", Qualifier="1")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["hello"]
 
 
@@ -146,7 +147,7 @@ def test_aws_cli_create_delete(serve, tmp_path, version):
                                            "bootstrap", "--role", ROLE, "--zip-file",
                                            f"fileb://{zpath}"], home=str(tmp_path))
     assert rc == 0, err
-    assert out["FunctionName"] == "viacli" and out["State"] == "Active"
+    assert out["FunctionName"] == "viacli" and out["State"] == "Pending"  # AWS's create answer
     rc, out, err = run(cli, srv.endpoint, ["wait", "function-active-v2", "--function-name",
                                            "viacli"], home=str(tmp_path))
     assert rc == 0, err
@@ -168,7 +169,7 @@ def test_update_configuration(serve, tmp_path):
     assert u["MemorySize"] == 512 and u["Timeout"] == 30 and u["Description"] == "second"
     assert u["Environment"] == {"Variables": {"B1": "y"}}  # replaced as a whole, as AWS does
     assert u["RevisionId"] != r["RevisionId"] and u["CodeSha256"] == r["CodeSha256"]
-    assert u["LastUpdateStatus"] == "Successful" and u["Role"] == ROLE
+    assert u["LastUpdateStatus"] == "InProgress" and u["Role"] == ROLE  # AWS's update answer
     c.get_waiter("function_updated_v2").wait(FunctionName="upd",
                                              WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     g = c.get_function_configuration(FunctionName="upd")
@@ -224,7 +225,7 @@ def test_update_function_code(serve, tmp_path):
     assert u["CodeSha256"] == base64.b64encode(hashlib.sha256(z).digest()).decode()
     assert u["CodeSize"] == len(z) and u["RevisionId"] != r["RevisionId"]
     assert u["Environment"] == {"Variables": {"K1": "v"}} and u["Role"] == ROLE
-    assert u["LastUpdateStatus"] == "Successful"
+    assert u["LastUpdateStatus"] == "InProgress"  # AWS's update answer, Successful next
     c.get_waiter("function_updated_v2").wait(FunctionName="code",
                                              WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     out = c.invoke(FunctionName="code", Payload=b'{"a":1}')["Payload"].read()

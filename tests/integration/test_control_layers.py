@@ -111,7 +111,8 @@ def test_layer_errors(serve):
     assert ei.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(u.exceptions.ClientError) as ei:
         u.get_layer_version(LayerName="x", VersionNumber=0)
-    assert ei.value.response["Error"]["Code"] == "ValidationException"
+    assert ei.value.response["Error"] == {  # AWS's answer (conformance.json)
+        "Code": "InvalidParameterValueException", "Message": "Layer Version Cannot be less than 1"}
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.get_layer_version(LayerName="x", VersionNumber=1)
     with pytest.raises(c.exceptions.ResourceNotFoundException):

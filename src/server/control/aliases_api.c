@@ -14,13 +14,14 @@
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
 #include "catalog/catalog.h"
+#include "cl_buf.h"
 #include "control/concurrency.h"
 #include "exec/pool.h"
 #include "state/store.h"
 
 #define ALIASES_PAGE_MAX 50
 #define NAME_PATTERN     "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
-#define VERSION_PATTERN  "(\\$LATEST|[0-9]+)"
+#define VERSION_PATTERN  "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)" /* the model's */
 
 static bool all_digits(const char *s)
 {
@@ -44,10 +45,18 @@ static char *alias_arn(struct call *call, const char *function, const char *name
     return arn_function(call->ctl->region, call->account, function, name);
 }
 
+/* UpdateAlias's answer for an alias that does not exist; GetAlias's is "Cannot find alias arn:
+ * ARN" (both AWS's, recorded). */
 static void alias_not_found(struct call *call, const char *function, const char *name)
 {
+    if (strcmp(call->op, "DeleteAlias") == 0) { /* AWS: deleting no alias succeeds (recorded) */
+        call_json_empty(call, 204);
+        return;
+    }
     char *arn = alias_arn(call, function, name);
-    char *m = xasprintf("Alias not found: %s", arn);
+    char *m = xasprintf(strcmp(call->op, "GetAlias") == 0 ? "Cannot find alias arn: %s"
+                                                          : "Alias not found: %s",
+                        arn);
     call_error(call, 404, "ResourceNotFoundException", m);
     free(m);
     free(arn);
@@ -99,23 +108,50 @@ static bool check_version(struct call *call, const char *function, const char *v
     return true;
 }
 
-static bool check_weight(struct call *call, const char *key, json_t *value)
+/* The weights map as AWS's messages quote it (Java's Map.toString: "{2=0.5}"). */
+static char *weights_text(json_t *w)
 {
+    struct cl_buf b;
+    cl_buf_init(&b, VALIDATE_ERR_MAX);
+    (void)cl_buf_append_byte(&b, '{');
+    const char *key;
+    json_t *value;
+    bool first = true;
+    json_object_foreach(w, key, value)
+    {
+        char num[64];
+        (void)snprintf(num, sizeof(num), "%.15g", json_number_value(value));
+        bool integral = strpbrk(num, ".eEn") == NULL; /* Double.toString: "2.0" */
+        (void)cl_buf_printf(&b, "%s%s=%s%s", first ? "" : ", ", key,
+                            json_is_number(value) ? num : "null", integral ? ".0" : "");
+        first = false;
+    }
+    (void)cl_buf_append_byte(&b, '}');
+    char *out = xstrdup(cl_buf_str(&b));
+    cl_buf_fini(&b);
+    return out;
+}
+
+static bool check_weight(struct call *call, json_t *w, const char *key, json_t *value)
+{
+    char *text = NULL;
     if (!all_digits(key) || strlen(key) >= ALIASES_VERSION_MAX - 1) {
-        call_invalid(call, key, "routingConfig.additionalVersionWeights",
-                     "Map keys must satisfy constraint: [Member must satisfy regular expression "
-                     "pattern: [0-9]+]");
+        text = weights_text(w);
+        call_invalid(call, text, "routingConfig.additionalVersionWeights",
+                     "Map keys must satisfy constraint: [Member must have length less than or "
+                     "equal to 1024, Member must have length greater than or equal to 1, Member "
+                     "must satisfy regular expression pattern: [0-9]+]");
+        free(text);
         return false;
     }
-    double w = json_number_value(value);
-    if (!json_is_number(value) || w < 0.0 || w > 1.0) {
-        char buf[64];
-        (void)snprintf(buf, sizeof(buf), "%g", w);
-        call_invalid(
-            call, json_is_number(value) ? buf : "(not a number)",
-            "routingConfig.additionalVersionWeights",
-            "Map value must satisfy constraint: [Member must have value less than or equal "
-            "to 1.0, Member must have value greater than or equal to 0.0]");
+    double x = json_number_value(value);
+    if (!json_is_number(value) || x < 0.0 || x > 1.0) {
+        text = weights_text(w);
+        call_invalid(call, text, "routingConfig.additionalVersionWeights",
+                     "Map value must satisfy constraint: [Member must have value less than or "
+                     "equal to 1.0, Member must have value greater than or equal to 0.0, Member "
+                     "must not be null]");
+        free(text);
         return false;
     }
     return true;
@@ -137,7 +173,7 @@ static bool check_routing(struct call *call, const char *function, int64_t prima
     json_t *value;
     json_object_foreach(w, key, value)
     {
-        if (!check_weight(call, key, value)) {
+        if (!check_weight(call, w, key, value)) {
             return false;
         }
     }
@@ -158,8 +194,11 @@ static bool check_routing(struct call *call, const char *function, int64_t prima
             return false;
         }
         if (strtoll(key, NULL, 10) == primary) {
-            call_error(call, 400, "InvalidParameterValueException",
-                       "Routing config cannot contain the primary version of the alias.");
+            char *m = xasprintf("Invalid function version %s. Function version %s is already "
+                                "included in routing configuration.",
+                                key, key);
+            call_error(call, 400, "InvalidParameterValueException", m);
+            free(m);
             return false;
         }
         if (pool_function_version(call->ctl->pool, function, key) == NULL) {

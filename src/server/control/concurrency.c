@@ -99,32 +99,78 @@ static bool int_member(struct call *call, json_t *body, const char *member, cons
 
 /* ---- provisioned ---------------------------------------------------------------------------- */
 
-/* The function and the Qualifier (a published version or an alias). OUT: rf, q. False after
+/* The function and the Qualifier (a published version or an alias), answered as AWS does: a
+ * missing alias (of a function that may not exist either) is "Cannot find alias arn: ...", a
+ * missing version "Function not found: ...:N", $LATEST refused. OUT: rf, q. False after
  * answering. */
 static bool provisioned_target(struct call *call, struct url_fn *rf, char *q, size_t cap)
 {
-    if (target_get(call, TARGET_LATEST, rf) == NULL) {
+    struct err err = {0};
+    if (target_read(call->op, call->label[0], call->req->url, true, rf, &err) < 0 ||
+        target_check_region(call->label[0], call->ctl->region, &err) < 0) {
+        call_reject(call, &err);
         return false;
     }
-    int rc = url_query_get(call->req->url, "Qualifier", q, cap);
-    if (rc < 0) {
-        call_invalid(call, rc == -ENOENT ? "null" : "(malformed)", "qualifier",
-                     rc == -ENOENT ? "Member must not be null"
-                                   : "Member must satisfy regular expression pattern: "
-                                     "(|[a-zA-Z0-9$_-]+)");
+    if (rf->qualifier[0] == '\0') {
+        (void)validate_err_null(&err, "qualifier");
+        call_reject(call, &err);
         return false;
     }
+    (void)snprintf(q, cap, "%s", rf->qualifier);
     if (strcmp(q, "$LATEST") == 0) {
         call_error(call, 400, "InvalidParameterValueException",
-                   "Provisioned Concurrency Configs cannot be applied to unpublished "
-                   "function versions.");
+                   strcmp(call->op, "PutProvisionedConcurrencyConfig") == 0
+                       ? "Provisioned Concurrency Configs cannot be applied to unpublished "
+                         "function versions."
+                       : "The function resource provided must be an alias or a published "
+                         "version.");
         return false;
     }
-    if (target_version(call->ctl, rf->name, q) == NULL) {
-        target_missing(call, rf->name, q);
+    bool exists = target_name_possible(rf->name) && pool_function(call->ctl->pool, rf->name);
+    if (!exists || target_version(call->ctl, rf->name, q) == NULL) {
+        if (target_is_alias(q)) {
+            (void)target_alias_not_found(call->ctl->region, call->account, rf->name, q, &err);
+            call_reject(call, &err);
+        } else {
+            target_missing(call, rf->name, q);
+        }
         return false;
     }
     return true;
+}
+
+/* AWS's 409s: an alias whose version has a config of its own, or a version an alias with a
+ * config points to. False after answering. */
+static bool provisioned_free(struct call *call, const char *function, const char *q)
+{
+    const char *v = target_version(call->ctl, function, q);
+    bool alias = target_is_alias(q);
+    struct store_setting *ss = NULL;
+    size_t n = 0;
+    if (v == NULL ||
+        store_setting_list(call->ctl->store, function, SCALING_KIND_PROVISIONED, &ss, &n) < 0) {
+        return true;
+    }
+    const char *clash = NULL;
+    for (size_t i = 0; i < n && clash == NULL; i++) {
+        const char *other = ss[i].qualifier;
+        if (strcmp(other, q) == 0) {
+            continue; /* the same config, replaced */
+        }
+        if (alias && strcmp(other, v) == 0) {
+            clash = "Alias can't be used for Provisioned Concurrency configuration on an already "
+                    "Provisioned version";
+        } else if (!alias && target_is_alias(other) &&
+                   (target_version(call->ctl, function, other) != NULL &&
+                    strcmp(target_version(call->ctl, function, other), v) == 0)) {
+            clash = "Version is pointed by a Provisioned Concurrency alias";
+        }
+    }
+    if (clash) {
+        call_error(call, 409, "ResourceConflictException", clash);
+    }
+    store_setting_list_free(ss, n);
+    return clash == NULL;
 }
 
 static json_t *provisioned_json(struct call *call, const char *function, const char *q,
@@ -196,7 +242,8 @@ void concurrency_put_provisioned(struct call *call)
                    "Alias with weights can not be used with Provisioned Concurrency");
         return;
     }
-    if (!provisioned_fits(call, pool_function(call->ctl->pool, rf.name), n)) {
+    if (!provisioned_free(call, rf.name, q) ||
+        !provisioned_fits(call, pool_function(call->ctl->pool, rf.name), n)) {
         return;
     }
     char now[FUNC_JSON_TIME_LEN];

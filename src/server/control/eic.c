@@ -23,10 +23,21 @@
 #define EIC_AGE_MIN   60
 #define EIC_AGE_MAX   21600
 
-static bool eic_target(struct call *call, struct url_fn *t)
+/* The function and qualifier an event invoke config request names. Put and Update: a function or
+ * qualifier that does not exist is AWS's "The function doesn't exist."; Get and Delete answer
+ * "... doesn't have an EventInvokeConfig" for it (missing is then true). False after answering. */
+static bool eic_target(struct call *call, struct url_fn *t, bool *missing)
 {
-    if (target_get(call, TARGET_VERSION, t) == NULL) {
-        return false;
+    const struct function_config *cfg = NULL;
+    struct err err = {0};
+    *missing = false;
+    if (target_resolve(call, TARGET_VERSION, t, &cfg, &err) < 0) {
+        if (err.status != 404 || strncmp(err.message, "Function not found: ", 20) != 0) {
+            call_reject(call, &err);
+            return false;
+        }
+        err_fini(&err);
+        *missing = true;
     }
     if (*t->qualifier == '\0') {
         (void)snprintf(t->qualifier, sizeof(t->qualifier), "$LATEST");
@@ -65,7 +76,37 @@ static bool is_function_arn(const char *arn)
            strstr(arn, ":function:") != NULL && url_parse_function(arn, &rf) == 0;
 }
 
-static bool destination_ok(struct call *call, json_t *dc, const char *which)
+/* Whether arn is a Lambda function ARN of this server's region; its parts in *rf. */
+static bool own_function(struct call *call, const char *arn, struct url_fn *rf)
+{
+    struct err err = {0};
+    int rc = target_parse(arn, true, rf, &err);
+    if (rc == 0) {
+        rc = target_check_region(arn, call->ctl->region, &err);
+    }
+    err_fini(&err);
+    return rc == 0 && strncmp(arn, "arn:", 4) == 0 && strstr(arn, ":function:") != NULL;
+}
+
+/* AWS's refusal of a destination that is no service's ARN it sends to. */
+static void bad_service(struct call *call, json_t *dc)
+{
+    const char *s =
+        json_string_value(json_object_get(json_object_get(dc, "OnSuccess"), "Destination"));
+    const char *f =
+        json_string_value(json_object_get(json_object_get(dc, "OnFailure"), "Destination"));
+    char *os = s ? xasprintf("OnSuccess(destination=%s)", s) : xstrdup("null");
+    char *of = f ? xasprintf("OnFailure(destination=%s)", f) : xstrdup("null");
+    char *m = xasprintf("The provided destination config DestinationConfig(onSuccess=%s, "
+                        "onFailure=%s) is invalid.",
+                        os, of);
+    call_error(call, 400, "InvalidParameterValueException", m);
+    free(m);
+    free(os);
+    free(of);
+}
+
+static bool destination_ok(struct call *call, const struct url_fn *t, json_t *dc, const char *which)
 {
     json_t *d = json_object_get(dc, which);
     if (d == NULL) {
@@ -77,18 +118,44 @@ static bool destination_ok(struct call *call, json_t *dc, const char *which)
                    "DestinationConfig members must be {\"Destination\": ARN}.");
         return false;
     }
-    if (arn && !is_function_arn(json_string_value(arn))) {
+    const char *a = json_string_value(arn);
+    if (a == NULL || *a == '\0') {
+        return true;
+    }
+    static const char *const services[] = {":sqs:", ":sns:", ":events:", ":s3:", ":lambda:", NULL};
+    bool known = false;
+    for (size_t i = 0; services[i]; i++) {
+        known = known || (strncmp(a, "arn:", 4) == 0 && strstr(a, services[i]) != NULL);
+    }
+    if (!known) {
+        bad_service(call, dc);
+        return false;
+    }
+    if (!is_function_arn(a)) {
         char *m = xasprintf("The destination ARN %s is not supported by clambda: only Lambda "
                             "function ARNs (arn:aws:lambda:<region>:<account>:function:<name>) "
                             "are accepted as %s destinations.",
-                            json_string_value(arn), which);
+                            a, which);
+        call_error(call, 400, "InvalidParameterValueException", m);
+        free(m);
+        return false;
+    }
+    struct url_fn rf;
+    if (own_function(call, a, &rf) && strcmp(rf.name, t->name) == 0) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "You can't specify the function as a destination for itself.");
+        return false;
+    }
+    if (!own_function(call, a, &rf) || !target_name_possible(rf.name) ||
+        pool_function(call->ctl->pool, rf.name) == NULL) {
+        char *m = xasprintf("The destination ARN %s is invalid.", a);
         call_error(call, 400, "InvalidParameterValueException", m);
         free(m);
         return false;
     }
     char name[FUNC_NAME_MAX + 1];
     char err[256];
-    if (arn && func_destination_parse(json_string_value(arn), name, err, sizeof(err)) < 0) {
+    if (func_destination_parse(a, name, err, sizeof(err)) < 0) {
         char *m = xasprintf("%s destination: %s", which, err);
         call_error(call, 400, "InvalidParameterValueException", m);
         free(m);
@@ -97,7 +164,18 @@ static bool destination_ok(struct call *call, json_t *dc, const char *which)
     return true;
 }
 
-static bool eic_body_ok(struct call *call, json_t *body)
+/* Whether body sets anything (AWS refuses a Put or Update that does not). */
+static bool eic_body_sets(json_t *body)
+{
+    json_t *dc = json_object_get(body, "DestinationConfig");
+    return (json_object_get(body, "MaximumRetryAttempts") &&
+            !json_is_null(json_object_get(body, "MaximumRetryAttempts"))) ||
+           (json_object_get(body, "MaximumEventAgeInSeconds") &&
+            !json_is_null(json_object_get(body, "MaximumEventAgeInSeconds"))) ||
+           json_object_get(dc, "OnSuccess") || json_object_get(dc, "OnFailure");
+}
+
+static bool eic_body_ok(struct call *call, const struct url_fn *t, json_t *body)
 {
     if (!int_in(call, body, "MaximumRetryAttempts", "maximumRetryAttempts", 0, EIC_RETRY_MAX) ||
         !int_in(call, body, "MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", EIC_AGE_MIN,
@@ -110,7 +188,7 @@ static bool eic_body_ok(struct call *call, json_t *body)
                    "DestinationConfig must be a structure.");
         return false;
     }
-    return destination_ok(call, dc, "OnSuccess") && destination_ok(call, dc, "OnFailure");
+    return destination_ok(call, t, dc, "OnSuccess") && destination_ok(call, t, dc, "OnFailure");
 }
 
 static json_t *eic_load(struct call *call, const struct url_fn *t)
@@ -218,12 +296,18 @@ static json_t *eic_new(struct call *call, const struct url_fn *t)
 static void eic_set(struct call *call, bool replace)
 {
     struct url_fn t;
-    json_t *body = eic_target(call, &t) ? call_object(call) : NULL;
+    bool missing = false;
+    json_t *body = eic_target(call, &t, &missing) ? call_object(call) : NULL;
     if (body == NULL) {
         return;
     }
     json_t *cfg = NULL;
-    if (eic_body_ok(call, body)) {
+    if (!eic_body_sets(body)) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "You must specify at least one of error handling or destination setting.");
+    } else if (missing) {
+        call_error(call, 404, "ResourceNotFoundException", "The function doesn't exist.");
+    } else if (eic_body_ok(call, &t, body)) {
         cfg = replace ? eic_new(call, &t) : eic_load(call, &t);
         if (cfg == NULL) {
             eic_not_found(call, &t);
@@ -248,10 +332,11 @@ void eic_update(struct call *call)
 void eic_get(struct call *call)
 {
     struct url_fn t;
-    if (!eic_target(call, &t)) {
+    bool missing = false;
+    if (!eic_target(call, &t, &missing)) {
         return;
     }
-    json_t *cfg = eic_load(call, &t);
+    json_t *cfg = missing ? NULL : eic_load(call, &t);
     if (cfg == NULL) {
         eic_not_found(call, &t);
         return;
@@ -262,7 +347,12 @@ void eic_get(struct call *call)
 void eic_delete(struct call *call)
 {
     struct url_fn t;
-    if (!eic_target(call, &t)) {
+    bool missing = false;
+    if (!eic_target(call, &t, &missing)) {
+        return;
+    }
+    if (missing) {
+        eic_not_found(call, &t);
         return;
     }
     int rc = store_setting_delete(call->ctl->store, t.name, "event-invoke", t.qualifier);

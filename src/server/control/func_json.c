@@ -9,8 +9,10 @@
 #include <time.h>
 
 #include "api/arn.h"
+#include "auth/sigv4.h"
 #include "base/func.h"
 #include "base/xalloc.h"
+#include "catalog/lifecycle.h"
 
 void func_json_time(long long ms, char *out)
 {
@@ -67,12 +69,42 @@ static json_t *logging(const char *name)
     return o;
 }
 
-static void set_state(json_t *o, const struct func_meta *m)
+/* State and LastUpdateStatus with their reasons: $LATEST is Pending right after CreateFunction
+ * (no LastUpdateStatus yet) and InProgress right after an update, as AWS answers
+ * (catalog/lifecycle.h); versions are Active and Successful. */
+static void set_state(json_t *o, const struct function_config *cfg, const struct func_meta *m)
 {
+    bool latest = m->version == NULL || strcmp(m->version, "$LATEST") == 0;
+    bool pending = latest && (m->creating || lifecycle_pending(cfg->name));
+    bool updating = latest && !pending && (m->updating || lifecycle_updating(cfg->name));
+    if (pending) {
+        set_str(o, "State", "Pending");
+        set_str(o, "StateReason", LIFECYCLE_REASON);
+        set_str(o, "StateReasonCode", LIFECYCLE_REASON_CODE);
+        return;
+    }
     set_str(o, "State", m->state ? m->state : "Active");
     set_str(o, "StateReason", m->state_reason);
     set_str(o, "StateReasonCode", m->state_reason_code);
+    if (updating) {
+        set_str(o, "LastUpdateStatus", "InProgress");
+        set_str(o, "LastUpdateStatusReason", LIFECYCLE_REASON);
+        set_str(o, "LastUpdateStatusReasonCode", LIFECYCLE_REASON_CODE);
+        return;
+    }
     set_str(o, "LastUpdateStatus", m->last_update_status ? m->last_update_status : "Successful");
+}
+
+/* {"RuntimeVersionArn": "arn:aws:lambda:REGION::runtime:<64 hex>"}: AWS names the runtime's
+ * build; clambda has one build per runtime, named by the SHA-256 of the runtime's name. */
+static json_t *runtime_version(const char *region, const char *runtime)
+{
+    char hex[65];
+    sigv4_sha256_hex(runtime, strlen(runtime), hex);
+    char *arn = xasprintf("arn:aws:lambda:%s::runtime:%s", region, hex);
+    json_t *o = json_pack("{s:s}", "RuntimeVersionArn", arn);
+    free(arn);
+    return o;
 }
 
 json_t *func_json_config(const struct function_config *cfg, const struct func_meta *m,
@@ -104,11 +136,14 @@ json_t *func_json_config(const struct function_config *cfg, const struct func_me
     }
     set(o, "TracingConfig", json_pack("{s:s}", "Mode", "PassThrough"));
     set_str(o, "RevisionId", m->revision_id);
-    set_state(o, m);
+    set_state(o, cfg, m);
     set_str(o, "PackageType", m->package_type ? m->package_type : "Zip");
     set(o, "Architectures", json_pack("[s]", cfg->arch ? cfg->arch : "x86_64"));
     set(o, "EphemeralStorage", json_pack("{s:i}", "Size", cfg->ephemeral_mb));
     set(o, "SnapStart", json_pack("{s:s, s:s}", "ApplyOn", "None", "OptimizationStatus", "Off"));
     set(o, "LoggingConfig", logging(cfg->name));
+    if (cfg->runtime) {
+        set(o, "RuntimeVersionConfig", runtime_version(region, cfg->runtime));
+    }
     return o;
 }

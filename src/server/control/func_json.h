@@ -30,6 +30,8 @@ struct func_meta {
     const char *state_reason_code;
     const char *last_update_status; /* "Successful" */
     const char *package_type;       /* "Zip" */
+    bool creating; /* CreateFunction's answer: Pending, no LastUpdateStatus (catalog/lifecycle.h) */
+    bool updating; /* an update's answer: LastUpdateStatus InProgress */
 };
 
 /* Formats epoch milliseconds as "2024-01-02T03:04:05.678+0000" into out[FUNC_JSON_TIME_LEN]. */

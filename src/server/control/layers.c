@@ -14,6 +14,7 @@
 #include "api/page.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
+#include "cl_buf.h"
 #include "control/download.h"
 #include "control/settings.h"
 #include "control/validate.h"
@@ -73,6 +74,13 @@ static bool parse_version(const char *s, int64_t *v)
     return true;
 }
 
+/* A layer version ARN, as AWS's answers quote the pattern. */
+#define LAYER_VERSION_ARN_PATTERN                                                                  \
+    "(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:" \
+    "layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)"
+
+#define LAYER_LICENSE_MAX 512
+
 static void layer_not_found(struct call *call)
 {
     call_error(call, 404, "ResourceNotFoundException",
@@ -81,50 +89,97 @@ static void layer_not_found(struct call *call)
 
 /* ---- publish ---------------------------------------------------------------------------- */
 
-static bool string_list_ok(struct call *call, json_t *v, const char *member, size_t max,
-                           bool runtimes)
+/* A list member as AWS quotes it: "[a, b]". */
+static char *list_text(json_t *v)
 {
-    if (v == NULL) {
-        return true;
-    }
+    struct cl_buf b;
+    cl_buf_init(&b, VALIDATE_ERR_MAX);
+    (void)cl_buf_append_byte(&b, '[');
     size_t i;
     json_t *e;
-    bool ok = json_is_array(v) && json_array_size(v) <= max;
     json_array_foreach(v, i, e)
     {
         const char *s = json_string_value(e);
-        ok &= s != NULL && (runtimes ? validate_runtime_known(s)
-                                     : strcmp(s, "x86_64") == 0 || strcmp(s, "arm64") == 0);
+        (void)cl_buf_printf(&b, "%s%s", i ? ", " : "", s ? s : "null");
     }
-    if (!ok) {
-        call_invalid(call, "(list)", member,
-                     runtimes ? "Member must satisfy constraint: [Member must satisfy "
-                                "enum value set of the Runtime type]"
-                              : "Member must satisfy constraint: [Member must satisfy "
-                                "enum value set: [x86_64, arm64]]");
-    }
-    return ok;
+    (void)cl_buf_append_byte(&b, ']');
+    char *out = xstrdup(cl_buf_str(&b));
+    cl_buf_fini(&b);
+    return out;
 }
 
+/* CompatibleRuntimes / CompatibleArchitectures: at most max items of the enum; errors to l. */
+static void string_list_check(struct validate_err_list *l, json_t *v, const char *member,
+                              size_t max, bool runtimes)
+{
+    if (v == NULL || !json_is_array(v)) {
+        return; /* types are checked first */
+    }
+    char *text = list_text(v);
+    bool known = true;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        const char *s = json_string_value(e);
+        known &= s != NULL && (runtimes ? validate_runtime_known(s)
+                                        : strcmp(s, "x86_64") == 0 || strcmp(s, "arm64") == 0);
+    }
+    if (json_array_size(v) > max) {
+        validate_err_add(l, text, member, "Member must have length less than or equal to %zu", max);
+    } else if (!known && runtimes) {
+        struct cl_buf b;
+        cl_buf_init(&b, VALIDATE_ERR_MAX);
+        validate_runtime_enum(&b);
+        validate_err_add(l, text, member, "%s", cl_buf_str(&b));
+        cl_buf_fini(&b);
+    } else if (!known) {
+        validate_err_add(l, text, member,
+                         "Member must satisfy constraint: [Member must satisfy enum value set: "
+                         "[x86_64, arm64], Member must not be null]");
+    }
+    free(text);
+}
+
+/* PublishLayerVersion's members: their types, then the model's errors gathered as AWS does. */
 static bool publish_body_ok(struct call *call, json_t *body)
 {
     json_t *content = json_object_get(body, "Content");
     json_t *desc = json_object_get(body, "Description");
     json_t *lic = json_object_get(body, "LicenseInfo");
+    json_t *rts = json_object_get(body, "CompatibleRuntimes");
+    json_t *archs = json_object_get(body, "CompatibleArchitectures");
+    struct err err = {0};
     if (!json_is_object(content)) {
-        call_invalid(call, "null", "content", "Member must not be null");
+        (void)validate_err_null(&err, "content");
+        call_reject(call, &err);
         return false;
     }
-    if ((desc && (!json_is_string(desc) || json_string_length(desc) > LAYER_DESC_MAX)) ||
-        (lic && (!json_is_string(lic) || json_string_length(lic) > 512))) {
-        call_invalid(call, "(string)", desc ? "description" : "licenseInfo",
-                     "Member must have length less than or equal to 256");
+    if ((desc && !json_is_string(desc)) || (lic && !json_is_string(lic)) ||
+        (rts && !json_is_array(rts)) || (archs && !json_is_array(archs))) {
+        bool str = (desc && !json_is_string(desc)) || (lic && !json_is_string(lic));
+        const char *member = desc && !json_is_string(desc) ? "Description"
+                             : lic && !json_is_string(lic) ? "LicenseInfo"
+                             : rts && !json_is_array(rts)  ? "CompatibleRuntimes"
+                                                           : "CompatibleArchitectures";
+        (void)validate_err_type(&err, member, str ? "a string" : "a list of strings");
+        call_reject(call, &err);
         return false;
     }
-    if (!string_list_ok(call, json_object_get(body, "CompatibleRuntimes"), "compatibleRuntimes",
-                        LAYER_RUNTIMES_MAX, true) ||
-        !string_list_ok(call, json_object_get(body, "CompatibleArchitectures"),
-                        "compatibleArchitectures", 2, false)) {
+    struct validate_err_list l;
+    validate_err_list_init(&l);
+    if (desc && json_string_length(desc) > LAYER_DESC_MAX) {
+        validate_err_add(&l, json_string_value(desc), "description",
+                         "Member must have length less than or equal to %d", LAYER_DESC_MAX);
+    }
+    if (lic && json_string_length(lic) > LAYER_LICENSE_MAX) {
+        validate_err_add(&l, json_string_value(lic), "licenseInfo",
+                         "Member must have length less than or equal to %d", LAYER_LICENSE_MAX);
+    }
+    string_list_check(&l, rts, "compatibleRuntimes", LAYER_RUNTIMES_MAX, true);
+    string_list_check(&l, archs, "compatibleArchitectures", 2, false);
+    if (validate_err_list_done(&l, &err) < 0) {
+        call_reject(call, &err);
         return false;
     }
     return true;
@@ -236,6 +291,13 @@ static bool layer_version_labels(struct call *call, char name[LAYER_NAME_MAX + 1
     if (!layer_name(call, name)) {
         return false;
     }
+    char *end = NULL;
+    long long n = strtoll(call->label[1], &end, 10);
+    if (call->label[1][0] && *end == '\0' && n < 1) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Layer Version Cannot be less than 1"); /* AWS's (recorded) */
+        return false;
+    }
     if (!parse_version(call->label[1], version)) {
         call_invalid(call, call->label[1], "versionNumber",
                      "Member must have value greater than or equal to 1");
@@ -271,12 +333,10 @@ void layers_get_by_arn(struct call *call)
     char arn[2048];
     char name[LAYER_NAME_MAX + 1];
     int64_t version = 0;
-    if (url_query_get(call->req->url, "Arn", arn, sizeof(arn)) < 0 ||
-        !layers_parse_version_arn(arn, name, &version)) {
-        call_invalid(call, "(Arn)", "arn",
-                     "Member must satisfy regular expression pattern: "
-                     "(arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
-                     "\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)");
+    int qrc = url_query_get(call->req->url, "Arn", arn, sizeof(arn));
+    if (qrc < 0 || !layers_parse_version_arn(arn, name, &version)) {
+        call_invalid(call, qrc < 0 ? "(malformed)" : arn, "arn",
+                     "Member must satisfy regular expression pattern: " LAYER_VERSION_ARN_PATTERN);
         return;
     }
     answer_version(call, name, version);
@@ -351,11 +411,17 @@ static bool list_query(struct call *call, struct list_q *q)
     if (!page_max_items(call, LAYER_PAGE_MAX, &q->max)) {
         return false;
     }
-    if ((*q->runtime && !validate_runtime_known(q->runtime)) ||
-        (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0)) {
-        call_invalid(call, *q->arch ? q->arch : q->runtime,
-                     *q->arch ? "compatibleArchitecture" : "compatibleRuntime",
-                     "Member must satisfy enum value set");
+    if (*q->runtime && !validate_runtime_known(q->runtime)) {
+        struct cl_buf b;
+        cl_buf_init(&b, VALIDATE_ERR_MAX);
+        validate_runtime_enum(&b); /* the whole list, built as long as it is */
+        call_invalid(call, q->runtime, "compatibleRuntime", cl_buf_str(&b));
+        cl_buf_fini(&b);
+        return false;
+    }
+    if (*q->arch && strcmp(q->arch, "x86_64") != 0 && strcmp(q->arch, "arm64") != 0) {
+        call_invalid(call, q->arch, "compatibleArchitecture",
+                     "Member must satisfy enum value set: [x86_64, arm64]");
         return false;
     }
     return true;
@@ -510,6 +576,37 @@ static bool layer_dir(struct call *call, const char *arn, char **dir, json_t *ou
     return true;
 }
 
+/* The length of a layer version ARN without its ":N" (the layer's ARN). */
+static size_t layer_arn_len(const char *arn)
+{
+    const char *colon = strrchr(arn, ':');
+    return colon ? (size_t)(colon - arn) : strlen(arn);
+}
+
+/* AWS refuses two versions of one layer (also the same version twice). False after answering
+ * its message for the first such pair. */
+static bool layers_distinct(struct call *call, json_t *layers)
+{
+    size_t n = json_array_size(layers);
+    for (size_t i = 0; i < n; i++) {
+        const char *a = json_string_value(json_array_get(layers, i));
+        for (size_t j = i + 1; a && j < n; j++) {
+            const char *b = json_string_value(json_array_get(layers, j));
+            if (b && layer_arn_len(a) == layer_arn_len(b) && strncmp(a, b, layer_arn_len(a)) == 0 &&
+                strstr(a, ":layer:") != NULL) {
+                char *m = xasprintf("Two different versions of the same layer are not allowed to "
+                                    "be referenced in the same function. %s and %s are versions "
+                                    "of the same layer.",
+                                    a, b);
+                call_error(call, 400, "InvalidParameterValueException", m);
+                free(m);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 bool layers_resolve(struct call *call, json_t *layers, char **layers_json, char **opt_dir)
 {
     *layers_json = NULL;
@@ -521,6 +618,9 @@ bool layers_resolve(struct call *call, json_t *layers, char **layers_json, char 
         call_error(call, 400, "InvalidParameterValueException",
                    json_is_array(layers) ? "Cannot reference more than 5 layers."
                                          : "Layers must be a list of layer version ARNs.");
+        return false;
+    }
+    if (!layers_distinct(call, layers)) {
         return false;
     }
     char *dirs[LAYERS_MAX] = {NULL};

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/arn.h"
 #include "api/target.h"
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "catalog/catalog.h"
+#include "catalog/lifecycle.h"
 #include "cl_b64.h"
 #include "control/func_json.h"
 #include "control/functions.h"
@@ -141,7 +143,9 @@ void manage_create_function(struct call *call)
                           .code_size = cfg.code_size,
                           .last_modified = cfg.last_modified,
                           .revision_id = cfg.revision_id,
-                          .description = cfg.description};
+                          .description = cfg.description,
+                          .creating = true};
+    lifecycle_created(cfg.name);
     json_t *out = func_json_config(&cfg, &m, call->ctl->region, call->account, false);
     func_config_fini(&cfg);
     bool publish = json_is_true(json_object_get(body, "Publish"));
@@ -157,22 +161,25 @@ void manage_create_function(struct call *call)
 void manage_delete_function(struct call *call)
 {
     struct url_fn rf;
-    char q[URL_QUALIFIER_MAX + 1];
-    struct err verr = {0};
-    if (target_parse(call->label[0], true, &rf, &verr) < 0) {
-        call_reject(call, &verr);
-        return;
-    }
-    int qrc = url_query_get(call->req->url, "Qualifier", q, sizeof(q));
-    if (qrc == 0 && rf.qualifier[0] && strcmp(q, rf.qualifier) != 0) {
-        call_error(call, 400, "InvalidParameterValueException", TARGET_QUALIFIER_MISMATCH);
-        return;
-    }
-    if (rf.qualifier[0] || qrc == 0) {
-        versions_delete_version(call, rf.name, rf.qualifier[0] ? rf.qualifier : q);
-        return;
-    }
     struct err err = {0};
+    if (target_read(call->op, call->label[0], call->req->url, true, &rf, &err) < 0 ||
+        target_check_region(call->label[0], call->ctl->region, &err) < 0) {
+        call_reject(call, &err);
+        return;
+    }
+    if (target_is_alias(rf.qualifier)) { /* AWS refuses these before looking */
+        call_error(call, 400, "InvalidParameterValueException",
+                   "Deletion of aliases is not currently supported.");
+        return;
+    }
+    if (!target_name_possible(rf.name) || pool_function(call->ctl->pool, rf.name) == NULL) {
+        target_missing(call, rf.name, NULL); /* AWS names no qualifier here */
+        return;
+    }
+    if (rf.qualifier[0]) {
+        versions_delete_version(call, rf.name, rf.qualifier);
+        return;
+    }
     if (catalog_delete(&call->ctl->catalog, rf.name, CATALOG_STORED, &err) < 0) {
         if (err.status == 404) {
             err_fini(&err);
@@ -182,6 +189,7 @@ void manage_delete_function(struct call *call)
         }
         return;
     }
+    lifecycle_forget(rf.name);
     call_json_empty(call, 204);
 }
 
@@ -196,16 +204,29 @@ static const char *const update_members[] = {"Handler",          "Runtime",     
 static const struct function_config *update_target(struct call *call, json_t *body)
 {
     struct url_fn rf;
-    if (url_parse_function(call->label[0], &rf) < 0 || rf.qualifier[0]) {
-        char *m = xasprintf("%s takes an unqualified function name or ARN.", call->op);
+    struct err err = {0};
+    struct target_shape shape;
+    if (target_read(call->op, call->label[0], NULL, true, &rf, &err) < 0 ||
+        target_check_region(call->label[0], call->ctl->region, &err) < 0) {
+        call_reject(call, &err);
+        return NULL;
+    }
+    if (rf.qualifier[0]) {
+        bool conc = strstr(call->op, "FunctionConcurrency") != NULL;
+        char *m = conc ? xstrdup("This operation is permitted on Lambda functions only. Aliases "
+                                 "and versions do not support this operation. Please specify "
+                                 "either a function name or an unqualified function ARN.")
+                       : xasprintf("%s takes an unqualified function name or ARN.", call->op);
         call_error(call, 400, "InvalidParameterValueException", m);
         free(m);
         return NULL;
     }
-    const struct function_config *cfg = pool_function(call->ctl->pool, rf.name);
+    const struct function_config *cfg =
+        target_name_possible(rf.name) ? pool_function(call->ctl->pool, rf.name) : NULL;
     struct store_function sf;
     if (cfg == NULL) {
-        target_missing(call, rf.name, NULL);
+        target_shape_of(call->op, &shape);
+        target_missing(call, rf.name, shape.latest_suffix ? "$LATEST" : NULL);
         return NULL;
     }
     if (store_function_get(call->ctl->store, rf.name, &sf) < 0) {
@@ -217,6 +238,21 @@ static const struct function_config *update_target(struct call *call, json_t *bo
         return NULL;
     }
     store_function_fini(&sf);
+    /* AWS refuses updates while the function is Pending or an update InProgress */
+    if (strncmp(call->op, "UpdateFunction", 14) == 0 &&
+        (lifecycle_pending(rf.name) || lifecycle_updating(rf.name))) {
+        char *arn = arn_function(call->ctl->region, call->account, rf.name, NULL);
+        char *m = lifecycle_pending(rf.name)
+                      ? xstrdup("The operation cannot be performed at this time. The function is "
+                                "currently in the following state: Pending")
+                      : xasprintf("The operation cannot be performed at this time. An update is "
+                                  "in progress for resource: %s",
+                                  arn);
+        call_error(call, 409, "ResourceConflictException", m);
+        free(m);
+        free(arn);
+        return NULL;
+    }
     const char *rev = json_string_value(json_object_get(body, "RevisionId"));
     if (rev && (cfg->revision_id == NULL || strcmp(rev, cfg->revision_id) != 0)) {
         call_error(call, 412, "PreconditionFailedException",
@@ -431,7 +467,9 @@ static void answer_updated(struct call *call, struct function_config *cfg)
                           .code_size = cfg->code_size,
                           .last_modified = cfg->last_modified,
                           .revision_id = cfg->revision_id,
-                          .description = cfg->description};
+                          .description = cfg->description,
+                          .updating = true};
+    lifecycle_updated(cfg->name);
     json_t *out = func_json_config(cfg, &m, call->ctl->region, call->account, false);
     free(role);
     func_config_fini(cfg);
@@ -506,6 +544,7 @@ void manage_update_code(struct call *call)
         return;
     }
     if (publish) { /* AWS answers with the published version's FunctionConfiguration */
+        lifecycle_updated(cfg.name);
         char *name = xstrdup(cfg.name);
         func_config_fini(&cfg);
         versions_publish_latest(call, name, NULL, 200);

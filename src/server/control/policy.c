@@ -115,6 +115,29 @@ static bool str_member(struct call *call, json_t *body, const char *key, const c
     return true;
 }
 
+/* Whether AWS takes p as a principal: "*", an account id, an ARN, or a service principal
+ * (a name under amazonaws.com; AWS refuses others, e.g. "invalid.nonaws.com"). */
+static bool principal_ok(const char *p)
+{
+    size_t len = strlen(p);
+    static const char svc[] = ".amazonaws.com";
+    bool digits = len == 12 && strspn(p, "0123456789") == 12;
+    bool service = len > sizeof(svc) - 1 && strcmp(p + len - (sizeof(svc) - 1), svc) == 0 &&
+                   strpbrk(p, " \t\r\n") == NULL;
+    return strcmp(p, "*") == 0 || digits || strncmp(p, "arn:", 4) == 0 || service;
+}
+
+/* The model's Action pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*]). */
+static bool action_ok(const char *a)
+{
+    if (strcmp(a, "*") == 0 || strcmp(a, "lambda:*") == 0) {
+        return true;
+    }
+    size_t n = strlen(a);
+    return n > 7 && strncmp(a, "lambda:", 7) == 0 &&
+           strspn(a + 7, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == n - 7;
+}
+
 /* Validates AddPermission's body. False after answering. */
 static bool permission_ok(struct call *call, json_t *body)
 {
@@ -133,11 +156,34 @@ static bool permission_ok(struct call *call, json_t *body)
     }
     const char *sid = json_string_value(json_object_get(body, "StatementId"));
     size_t len = strlen(sid);
-    if (len < 1 || len > SID_MAX ||
-        strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
-                    "TUVWXYZ0123456789-_") != len) {
+    if (len > SID_MAX) {
+        call_invalid(call, sid, "statementId", "Member must have length less than or equal to 100");
+        return false;
+    }
+    if (len < 1 || strspn(sid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                               "TUVWXYZ0123456789-_") != len) {
         call_invalid(call, sid, "statementId",
-                     "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)");
+                     "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)");
+        return false;
+    }
+    const char *action = json_string_value(json_object_get(body, "Action"));
+    const char *acct = json_string_value(json_object_get(body, "SourceAccount"));
+    if (!action_ok(action)) {
+        call_invalid(call, action, "action",
+                     "Member must satisfy regular expression pattern: "
+                     "(lambda:[*]|lambda:[a-zA-Z]+|[*])");
+        return false;
+    }
+    if (acct && (strlen(acct) != 12 || strspn(acct, "0123456789") != 12)) {
+        call_invalid(call, acct, "sourceAccount",
+                     strlen(acct) > 12 ? "Member must have length less than or equal to 12"
+                                       : "Member must satisfy regular expression pattern: \\d{12}");
+        return false;
+    }
+    if (!principal_ok(json_string_value(json_object_get(body, "Principal")))) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "The provided principal was invalid. Please check the principal and try "
+                   "again.");
         return false;
     }
     const char *auth = json_string_value(json_object_get(body, "FunctionUrlAuthType"));
@@ -216,7 +262,10 @@ void policy_add_permission(struct call *call)
     if (body == NULL) {
         return;
     }
-    if (permission_ok(call, body)) {
+    if (strcmp(t.qualifier, "$LATEST") == 0) {
+        call_error(call, 400, "InvalidParameterValueException",
+                   "We currently do not support adding policies for $LATEST.");
+    } else if (permission_ok(call, body)) {
         json_t *p = policy_load(call, &t);
         const char *want = json_string_value(json_object_get(body, "RevisionId"));
         if (p == NULL) {
@@ -236,10 +285,33 @@ static void no_policy(struct call *call)
                "The resource you requested does not exist.");
 }
 
+/* target_get for GetPolicy and RemovePermission, whose answers for a function or version that
+ * does not exist are their own (AWS's): GetPolicy "The resource you requested does not exist.",
+ * RemovePermission "No policy found for: <arn>". False after answering. */
+static bool policy_target(struct call *call, struct url_fn *t)
+{
+    const struct function_config *cfg = NULL;
+    struct err err = {0};
+    if (target_resolve(call, TARGET_VERSION, t, &cfg, &err) == 0) {
+        return true;
+    }
+    if (err.status == 404 && strncmp(err.message, "Function not found: ", 20) == 0) {
+        bool get = strcmp(call->op, "GetPolicy") == 0;
+        char *m = xasprintf("No policy found for: %s", err.message + 20);
+        err_fini(&err);
+        call_error(call, 404, "ResourceNotFoundException",
+                   get ? "The resource you requested does not exist." : m);
+        free(m);
+        return false;
+    }
+    call_reject(call, &err);
+    return false;
+}
+
 void policy_remove_permission(struct call *call)
 {
     struct url_fn t;
-    if (target_get(call, TARGET_VERSION, &t) == NULL) {
+    if (!policy_target(call, &t)) {
         return;
     }
     char want[IDS_UUID_LEN + 8];
@@ -248,7 +320,8 @@ void policy_remove_permission(struct call *call)
     json_t *stmts = json_object_get(json_object_get(p, "Policy"), "Statement");
     size_t idx = 0;
     if (p == NULL) {
-        no_policy(call);
+        call_error(call, 404, "ResourceNotFoundException",
+                   "No policy is associated with the given resource.");
     } else if (find_sid(stmts, call->label[1], &idx) == NULL) {
         char *m = xasprintf("Statement %s is not found in resource policy.", call->label[1]);
         call_error(call, 404, "ResourceNotFoundException", m);
@@ -268,7 +341,7 @@ void policy_remove_permission(struct call *call)
 void policy_get(struct call *call)
 {
     struct url_fn t;
-    if (target_get(call, TARGET_VERSION, &t) == NULL) {
+    if (!policy_target(call, &t)) {
         return;
     }
     json_t *p = policy_load(call, &t);

@@ -11,6 +11,9 @@
 #include "base/xalloc.h"
 #include "state/store.h"
 
+/* AWS's message for more than API_TAGS_MAX tags on a function. */
+#define SETTINGS_TAG_LIMIT "Number of tags exceeds resource tag limit."
+
 void settings_store_error(struct call *call, const char *name, int rc)
 {
     if (rc == -ENOENT) {
@@ -69,6 +72,10 @@ bool settings_tags_ok(struct call *call, json_t *tags)
         call_error(call, 400, "InvalidParameterValueException", "Tags must be a map of strings.");
         return false;
     }
+    if (json_object_size(tags) > API_TAGS_MAX) {
+        call_error(call, 400, "InvalidParameterValueException", SETTINGS_TAG_LIMIT);
+        return false;
+    }
     const char *key;
     json_t *v;
     json_object_foreach(tags, key, v)
@@ -106,26 +113,31 @@ int settings_put_tags(struct call *call, const char *name, json_t *tags)
     return rc == -ENOENT && json_object_size(tags) == 0 ? 0 : rc;
 }
 
-/* The function of a tags path label, which must be an unqualified function ARN. */
+/* The function of a tags path label, which must be an unqualified function ARN (AWS's
+ * TaggableResource pattern, as its answers quote it). */
 static bool tag_target(struct call *call, struct url_fn *t)
 {
     const char *arn = call->label[0];
-    if (strncmp(arn, "arn:", 4) != 0) {
+    struct err err = {0};
+    if (strncmp(arn, "arn:aws", 7) != 0 || strstr(arn, ":function:") == NULL ||
+        target_parse(arn, true, t, &err) < 0) {
+        err_fini(&err);
         call_invalid(call, arn, "resource",
                      "Member must satisfy regular expression pattern: "
-                     "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
+                     "arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
                      "\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|"
                      "layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|"
-                     "event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                     "[0-9a-f]{12})");
-        return false;
-    }
-    if (target_get(call, TARGET_FUNCTION, t) == NULL) {
+                     "event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                     "[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)");
         return false;
     }
     if (*t->qualifier) {
         call_error(call, 400, "InvalidParameterValueException",
-                   "Tags are supported on unqualified function ARNs only.");
+                   "Tags on function aliases and versions are not supported. Please specify a "
+                   "function ARN.");
+        return false;
+    }
+    if (target_get(call, TARGET_FUNCTION, t) == NULL) {
         return false;
     }
     return true;
@@ -152,12 +164,17 @@ void settings_tag_resource(struct call *call)
     json_t *add = json_object_get(body, "Tags");
     json_t *tags = settings_tags(call, t.name);
     if (add == NULL) {
-        call_invalid(call, "null", "tags", "Member must not be null");
+        struct err err = {0};
+        (void)validate_err_null(&err, "tags");
+        call_reject(call, &err);
+    } else if (json_is_object(add) && json_object_size(add) == 0) {
+        /* AWS's answer to an empty map (recorded, conformance.json tag_resource-empty) */
+        call_error(call, 400, "InvalidParameterValueException",
+                   "An error occurred and the request cannot be processed.");
     } else if (settings_tags_ok(call, add)) {
         (void)json_object_update(tags, add);
         if (json_object_size(tags) > API_TAGS_MAX) {
-            call_error(call, 400, "InvalidParameterValueException",
-                       "Number of tags exceeds resource tag limit (50).");
+            call_error(call, 400, "InvalidParameterValueException", SETTINGS_TAG_LIMIT);
         } else {
             save_tags(call, t.name, tags);
         }
@@ -194,7 +211,9 @@ void settings_untag_resource(struct call *call)
         return;
     }
     if (strstr(call->req->url, "tagKeys=") == NULL) {
-        call_invalid(call, "null", "tagKeys", "Member must not be null");
+        struct err err = {0};
+        (void)validate_err_null(&err, "tagKeys");
+        call_reject(call, &err);
         return;
     }
     json_t *tags = settings_tags(call, t.name);

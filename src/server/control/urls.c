@@ -17,20 +17,32 @@
 
 #define CORS_MAX_AGE 86400
 
-/* The URL config's target: unqualified or an alias (not $LATEST or a version). */
+/* The URL config's target: unqualified or an alias (the qualifier's pattern, which refuses
+ * $LATEST and versions, is checked by target_read). A function or alias that does not exist is
+ * AWS's 404 "Function does not exist" (Create, Update, List) or "The resource you requested does
+ * not exist." (Get, Delete). False after answering. */
+static bool url_target_rule(struct call *call, struct url_fn *t, enum target_rule rule)
+{
+    const struct function_config *cfg = NULL;
+    struct err err = {0};
+    if (target_resolve(call, rule, t, &cfg, &err) == 0) {
+        return true;
+    }
+    if (err.status == 404 && strncmp(err.message, "Function not found: ", 20) == 0) {
+        bool get = strcmp(call->op, "GetFunctionUrlConfig") == 0 ||
+                   strcmp(call->op, "DeleteFunctionUrlConfig") == 0;
+        err_fini(&err);
+        call_error(call, 404, "ResourceNotFoundException",
+                   get ? "The resource you requested does not exist." : "Function does not exist");
+        return false;
+    }
+    call_reject(call, &err);
+    return false;
+}
+
 static bool url_target(struct call *call, struct url_fn *t)
 {
-    if (target_get(call, TARGET_VERSION, t) == NULL) {
-        return false;
-    }
-    if (*t->qualifier && (strcmp(t->qualifier, "$LATEST") == 0 ||
-                          strspn(t->qualifier, "0123456789") == strlen(t->qualifier))) {
-        call_invalid(call, t->qualifier, "qualifier",
-                     "Member must satisfy regular expression pattern: "
-                     "((?!^\\d+$)^[0-9a-zA-Z-_]+$)");
-        return false;
-    }
-    return true;
+    return url_target_rule(call, t, TARGET_VERSION);
 }
 
 static bool enum_ok(struct call *call, json_t *v, const char *member, const char *a, const char *b)
@@ -71,8 +83,13 @@ static bool cors_ok(struct call *call, json_t *cors)
     json_t *age = json_object_get(cors, "MaxAge");
     if (age && (!json_is_integer(age) || json_integer_value(age) < 0 ||
                 json_integer_value(age) > CORS_MAX_AGE)) {
-        call_invalid(call, "MaxAge", "cors.maxAge",
-                     "Member must have value less than or equal to 86400");
+        char num[32];
+        (void)snprintf(num, sizeof(num), "%lld",
+                       json_is_integer(age) ? (long long)json_integer_value(age) : 0LL);
+        call_invalid(call, json_is_integer(age) ? num : "(not an integer)", "cors.maxAge",
+                     json_is_integer(age) && json_integer_value(age) < 0
+                         ? "Member must have value greater than or equal to 0"
+                         : "Member must have value less than or equal to 86400");
         return false;
     }
     return true;
@@ -92,8 +109,8 @@ static bool url_body_ok(struct call *call, json_t *body, bool create)
         return false;
     }
     return enum_ok(call, auth, "authType", "NONE", "AWS_IAM") &&
-           enum_ok(call, json_object_get(body, "InvokeMode"), "invokeMode", "BUFFERED",
-                   "RESPONSE_STREAM") &&
+           enum_ok(call, json_object_get(body, "InvokeMode"), "invokeMode", "RESPONSE_STREAM",
+                   "BUFFERED") && /* AWS's order (recorded) */
            cors_ok(call, cors);
 }
 
@@ -168,11 +185,16 @@ void urls_create(struct call *call)
     char *arn = arn_function(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");
-    json_t *cfg =
-        json_pack("{s:s,s:s,s:O,s:o,s:s,s:s,s:s}", "FunctionUrl", url, "FunctionArn", arn,
-                  "AuthType", json_object_get(body, "AuthType"), "Cors",
-                  cors ? json_incref(cors) : json_object(), "CreationTime", now, "LastModifiedTime",
-                  now, "InvokeMode", mode ? json_string_value(mode) : "BUFFERED");
+    /* no Cors member when none was given (AWS's) */
+    json_t *cfg = json_pack("{s:s,s:s,s:O}", "FunctionUrl", url, "FunctionArn", arn, "AuthType",
+                            json_object_get(body, "AuthType"));
+    if (cors) {
+        (void)json_object_set(cfg, "Cors", cors);
+    }
+    (void)json_object_set_new(cfg, "CreationTime", json_string(now));
+    (void)json_object_set_new(cfg, "LastModifiedTime", json_string(now));
+    (void)json_object_set_new(cfg, "InvokeMode",
+                              json_string(mode ? json_string_value(mode) : "BUFFERED"));
     free(url);
     free(arn);
     json_decref(body);
@@ -182,7 +204,11 @@ void urls_create(struct call *call)
         settings_store_error(call, t.name, rc);
         return;
     }
+    /* AWS's Create answer has no LastModifiedTime, nor InvokeMode when none was given */
     (void)json_object_del(cfg, "LastModifiedTime");
+    if (mode == NULL) {
+        (void)json_object_del(cfg, "InvokeMode");
+    }
     call_json(call, 201, cfg);
 }
 
@@ -225,7 +251,12 @@ void urls_update(struct call *call)
         if (rc < 0) {
             settings_store_error(call, t.name, rc);
         } else {
-            call_json(call, 200, json_incref(cfg));
+            /* AWS's Update answer names InvokeMode only when it was given */
+            json_t *out = json_deep_copy(cfg);
+            if (json_object_get(body, "InvokeMode") == NULL) {
+                (void)json_object_del(out, "InvokeMode");
+            }
+            call_json(call, 200, out);
         }
     }
     json_decref(cfg);
@@ -251,7 +282,7 @@ void urls_delete(struct call *call)
 void urls_list(struct call *call)
 {
     struct url_fn t;
-    if (target_get(call, TARGET_FUNCTION, &t) == NULL) {
+    if (!url_target_rule(call, &t, TARGET_FUNCTION)) {
         return;
     }
     if (*t.qualifier) {

@@ -152,10 +152,13 @@ static bool role_ok(const char *r)
 static bool fn_name_ok(const char *v)
 {
     struct url_fn t;
-    return url_parse_function(v, &t) == 0 && t.qualifier[0] == '\0';
+    struct err err = {0};
+    int rc = target_parse_op("CreateFunction", v, false, &t, &err);
+    err_fini(&err);
+    return rc == 0;
 }
 
-static void runtime_enum(struct cl_buf *b)
+void validate_runtime_enum(struct cl_buf *b)
 {
     (void)cl_buf_append_str(b, "Member must satisfy enum value set: [");
     for (size_t i = 0; runtimes[i]; i++) {
@@ -221,24 +224,17 @@ static int check_types(json_t *body, struct err *err)
 static void check_strings(json_t *body, bool is_create, struct validate_err_list *f)
 {
     const char *name = json_string_value(json_object_get(body, "FunctionName"));
-    const char *runtime = json_string_value(json_object_get(body, "Runtime"));
     const char *role = json_string_value(json_object_get(body, "Role"));
     const char *handler = json_string_value(json_object_get(body, "Handler"));
     const char *desc = json_string_value(json_object_get(body, "Description"));
     const char *pt = json_string_value(json_object_get(body, "PackageType"));
-    if (is_create && name && strlen(name) > 140) {
+    if (is_create && name && strlen(name) > TARGET_NAME_MAX) {
         validate_err_add(f, name, "functionName",
-                         "Member must have length less than or equal to 140");
-    } else if (is_create && name && !fn_name_ok(name)) {
+                         "Member must have length less than or equal to %d", TARGET_NAME_MAX);
+    }
+    if (is_create && name && !fn_name_ok(name)) {
         validate_err_add(f, name, "functionName",
                          "Member must satisfy regular expression pattern: %s", TARGET_PATTERN);
-    }
-    if (runtime && !validate_runtime_known(runtime)) {
-        struct cl_buf b;
-        cl_buf_init(&b, VALIDATE_ERR_MAX);
-        runtime_enum(&b);
-        validate_err_add(f, runtime, "runtime", "%s", cl_buf_str(&b));
-        cl_buf_fini(&b);
     }
     if (role && !role_ok(role)) {
         validate_err_add(f, role, "role", "Member must satisfy regular expression pattern: %s",
@@ -264,7 +260,10 @@ static void check_numbers(json_t *body, struct validate_err_list *f)
         check_int(f, "Timeout", json_integer_value(t), 1, 900);
     }
     if (m) {
-        check_int(f, "MemorySize", json_integer_value(m), 128, 10240);
+        /* the model's maximum is 32768 (Managed Instances); a standard function's is 10240,
+         * which clambda reports the same way (AWS's answer for 10241-32768 is not recorded) */
+        json_int_t v = json_integer_value(m);
+        check_int(f, "MemorySize", v, 128, v > 32768 ? 32768 : 10240);
     }
     if (es) {
         check_int(f, "EphemeralStorage.size", json_integer_value(json_object_get(es, "Size")), 512,
@@ -276,22 +275,29 @@ static void check_lists(json_t *body, struct validate_err_list *f)
 {
     const json_t *a = json_object_get(body, "Architectures");
     json_t *vars = json_object_get(json_object_get(body, "Environment"), "Variables");
-    if (a && json_array_size(a) != 1) {
-        char v[16];
-        (void)snprintf(v, sizeof(v), "[%zu items]", json_array_size(a));
-        validate_err_add(f, v, "architectures",
-                         json_array_size(a) ? "Member must have length less than or equal to 1"
-                                            : "Member must have length greater than or equal to 1");
-    } else if (a) {
-        const char *arch = json_string_value(json_array_get(a, 0));
-        if (arch == NULL || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0)) {
-            char *v = xasprintf("[%s]", arch ? arch : "null");
-            validate_err_add(
-                f, v, "architectures",
-                "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, "
-                "arm64]]");
-            free(v);
+    if (a) {
+        /* the value as AWS quotes a list: "[x86_64, arm64]" */
+        struct cl_buf v;
+        cl_buf_init(&v, VALIDATE_ERR_MAX);
+        (void)cl_buf_append_byte(&v, '[');
+        bool known = json_array_size(a) > 0;
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            const char *arch = json_string_value(json_array_get(a, i));
+            (void)cl_buf_printf(&v, "%s%s", i ? ", " : "", arch ? arch : "null");
+            known = known && arch && (strcmp(arch, "x86_64") == 0 || strcmp(arch, "arm64") == 0);
         }
+        (void)cl_buf_append_byte(&v, ']');
+        if (json_array_size(a) != 1) {
+            validate_err_add(f, cl_buf_str(&v), "architectures",
+                             json_array_size(a)
+                                 ? "Member must have length less than or equal to 1"
+                                 : "Member must have length greater than or equal to 1");
+        } else if (!known) {
+            validate_err_add(f, cl_buf_str(&v), "architectures",
+                             "Member must satisfy constraint: [Member must satisfy enum value set: "
+                             "[x86_64, arm64], Member must not be null]");
+        }
+        cl_buf_fini(&v);
     }
     const char *k;
     json_t *val;
@@ -304,6 +310,36 @@ static void check_lists(json_t *body, struct validate_err_list *f)
                 "pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
         }
     }
+}
+
+/* AWS checks the name's length (64) and the runtime (its enum "or a valid ARN") after the
+ * model, as InvalidParameterValueException with the model's wording. */
+static int check_name_runtime(json_t *body, bool is_create, struct err *err)
+{
+    const char *id = json_string_value(json_object_get(body, "FunctionName"));
+    const char *runtime = json_string_value(json_object_get(body, "Runtime"));
+    struct url_fn t;
+    struct err perr = {0};
+    if (is_create && id && target_parse_op("CreateFunction", id, false, &t, &perr) == 0 &&
+        strlen(t.name) > FUNC_NAME_MAX) {
+        return err_take(err, 400, "InvalidParameterValueException",
+                        xasprintf("1 validation error detected: Value '%s' at 'functionName' "
+                                  "failed to satisfy constraint: Member must have length less "
+                                  "than or equal to %d",
+                                  id, FUNC_NAME_MAX));
+    }
+    err_fini(&perr);
+    if (runtime && !validate_runtime_known(runtime)) {
+        struct cl_buf b;
+        cl_buf_init(&b, VALIDATE_ERR_MAX);
+        (void)cl_buf_printf(&b, "Value %s at 'runtime' failed to satisfy constraint: ", runtime);
+        validate_runtime_enum(&b);
+        (void)cl_buf_append_str(&b, " or be a valid ARN");
+        int rc = err_take(err, 400, "InvalidParameterValueException", xstrdup(cl_buf_str(&b)));
+        cl_buf_fini(&b);
+        return rc;
+    }
+    return 0;
 }
 
 static int check_semantics(json_t *body, struct err *err)
@@ -374,7 +410,8 @@ int validate_function_request(json_t *body, bool is_create, const char *name, st
     check_numbers(body, &f);
     check_lists(body, &f);
     validate_members_model(body, is_create, &f);
-    if (validate_err_list_done(&f, err) < 0 || check_semantics(body, err) < 0) {
+    if (validate_err_list_done(&f, err) < 0 || check_name_runtime(body, is_create, err) < 0 ||
+        check_semantics(body, err) < 0) {
         return -EINVAL;
     }
     return validate_members_semantics(body, is_create, request_name(body, name), err);

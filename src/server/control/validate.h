@@ -12,6 +12,8 @@
 #define CLAMBDA_SERVER_VALIDATE_H
 
 #include <jansson.h>
+
+#include "cl_buf.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,6 +31,9 @@ int validate_function_request(json_t *body, bool is_create, const char *name, st
 
 /* True when runtime is one of the model's Runtime enum values (control-api.md 7). */
 bool validate_runtime_known(const char *runtime);
+/* Appends "Member must satisfy enum value set: [<the model's Runtime enum>]" to b (the whole
+ * list, however long). */
+void validate_runtime_enum(struct cl_buf *b);
 /* True when this server can run functions of runtime (provided.al2023, provided.al2,
  * provided). */
 bool validate_runtime_supported(const char *runtime);

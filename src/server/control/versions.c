@@ -43,7 +43,7 @@ static bool publish_preconditions(struct call *call, json_t *body,
     }
     if (sha && (cfg->code_sha256 == NULL || strcmp(sha, cfg->code_sha256) != 0)) {
         char *m = xasprintf("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST "
-                            "(%s). Please try again from the latest version.",
+                            "(%s). Please try again with the CodeSHA256 in $LATEST.",
                             sha, cfg->code_sha256 ? cfg->code_sha256 : "");
         call_error(call, 400, "InvalidParameterValueException", m);
         free(m);
@@ -185,8 +185,9 @@ void versions_delete_version(struct call *call, const char *name, const char *ve
     struct err err = {0};
     if (catalog_delete_version(&call->ctl->catalog, name, version, &err) < 0) {
         if (err.status == 404) {
+            /* a version that does not exist (or never did): AWS answers 204 */
             err_fini(&err);
-            target_missing(call, name, version);
+            call_json_empty(call, 204);
         } else {
             call_reject(call, &err);
         }

@@ -15,7 +15,7 @@
 
 /* A function reference taken apart. */
 struct url_fn {
-    char name[65];
+    char name[URL_ID_MAX + 1]; /* api/target also keeps names no function can have (> 64) */
     char qualifier[URL_QUALIFIER_MAX + 1]; /* "" when none */
 };
 

@@ -16,6 +16,7 @@
 #include "base/ids.h"
 #include "base/xalloc.h"
 #include "catalog/aliases.h"
+#include "catalog/lifecycle.h"
 #include "cl_b64.h"
 #include "exec/inv.h"
 #include "exec/pool.h"
@@ -259,20 +260,23 @@ static void not_found(const struct invoke *api, struct httpd_conn *c, const char
 static bool resolve(const struct invoke *api, struct httpd_conn *c, const char *url, const char *id,
                     const struct function_config **fn, char **arn)
 {
-    char q[URL_QUALIFIER_MAX + 1];
     struct url_fn rf;
-    if (id == NULL || url_parse_function(id, &rf) < 0) {
-        validation_error(c, id == NULL ? "(malformed)" : id, "functionName",
-                         "Member must satisfy regular expression pattern: " TARGET_PATTERN);
+    struct err err = {0};
+    *fn = NULL;
+    if (id == NULL) {
+        validation_error(c, "(malformed)", "functionName",
+                         "Member must satisfy regular expression pattern: " TARGET_NS_PATTERN);
         return false;
     }
-    if (url_query_get(url, "Qualifier", q, sizeof(q)) == 0) {
-        if (*rf.qualifier && strcmp(rf.qualifier, q) != 0) {
-            awserr_send(c, 400, "InvalidParameterValueException", "message",
-                        TARGET_QUALIFIER_MISMATCH, NULL, NULL);
-            return false;
-        }
-        memcpy(rf.qualifier, q, sizeof(q));
+    if (target_read("Invoke", id, url, true, &rf, &err) < 0 ||
+        target_check_region(id, api->region, &err) < 0) {
+        awserr_send(c, err.status, err.type, awserr_message_key(err.type), err.message, NULL, NULL);
+        err_fini(&err);
+        return false;
+    }
+    if (!target_name_possible(rf.name)) {
+        not_found(api, c, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+        return false;
     }
     *fn = pool_function_version(api->pool, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
     const struct alias_target *t =
@@ -281,7 +285,15 @@ static bool resolve(const struct invoke *api, struct httpd_conn *c, const char *
         *fn = pool_function_version(api->pool, rf.name, aliases_pick(t, aliases_uniform01()));
     }
     if (*fn == NULL) {
-        not_found(api, c, rf.name, rf.qualifier);
+        /* AWS names $LATEST in Invoke's answer for an unqualified name */
+        not_found(api, c, rf.name, *rf.qualifier ? rf.qualifier : "$LATEST");
+        return false;
+    }
+    if (strcmp((*fn)->version, "$LATEST") == 0 && lifecycle_pending(rf.name)) {
+        awserr_send(c, 409, "ResourceConflictException", "message",
+                    "The operation cannot be performed at this time. The function is currently "
+                    "in the following state: Pending",
+                    NULL, NULL);
         return false;
     }
     *arn = arn_function(api->region, api->account, rf.name, rf.qualifier);

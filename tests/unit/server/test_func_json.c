@@ -52,7 +52,9 @@ static void test_func_json_config(void **state)
            "\"Active\",\"LastUpdateStatus\":\"Successful\",\"PackageType\":\"Zip\","
            "\"Architectures\":[\"x86_64\"],\"EphemeralStorage\":{\"Size\":512},\"SnapStart\":{"
            "\"ApplyOn\":\"None\",\"OptimizationStatus\":\"Off\"},\"LoggingConfig\":{\"LogFormat\":"
-           "\"Text\",\"LogGroup\":\"/aws/lambda/my-fn\"}}");
+           "\"Text\",\"LogGroup\":\"/aws/lambda/my-fn\"},\"RuntimeVersionConfig\":{"
+           "\"RuntimeVersionArn\":\"arn:aws:lambda:us-east-1::runtime:"
+           "0c7a6b68ae8de5940afe217dbb81f77b9fcad26466e440a79ad48af42a49669c\"}}");
     free(s);
     json_decref(o);
     m.state = "Pending";
@@ -64,6 +66,22 @@ static void test_func_json_config(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "State")), "Pending");
     assert_string_equal(json_string_value(json_object_get(o, "StateReasonCode")), "Creating");
     assert_null(json_object_get(o, "Role"));
+    json_decref(o);
+    /* CreateFunction's answer: Pending with AWS's reason, no LastUpdateStatus; an update's:
+     * InProgress with its reason (catalog/lifecycle.h) */
+    struct func_meta created = {.version = "$LATEST", .creating = true};
+    o = func_json_config(&cfg, &created, "us-east-1", "123456789012", false);
+    assert_string_equal(json_string_value(json_object_get(o, "State")), "Pending");
+    assert_string_equal(json_string_value(json_object_get(o, "StateReason")),
+                        "The function is being created.");
+    assert_null(json_object_get(o, "LastUpdateStatus"));
+    json_decref(o);
+    struct func_meta updated = {.version = "$LATEST", .updating = true};
+    o = func_json_config(&cfg, &updated, "us-east-1", "123456789012", false);
+    assert_string_equal(json_string_value(json_object_get(o, "State")), "Active");
+    assert_string_equal(json_string_value(json_object_get(o, "LastUpdateStatus")), "InProgress");
+    assert_string_equal(json_string_value(json_object_get(o, "LastUpdateStatusReasonCode")),
+                        "Creating");
     json_decref(o);
     func_config_fini(&cfg);
 }

@@ -172,13 +172,76 @@ static void test_target_not_found(void **state)
     err_fini(&err);
 }
 
+/* The model's shapes per operation (NamespacedFunctionName, the Qualifier patterns), errors
+ * gathered qualifier first, names no function can have, regions: conformance.json's rows. */
+static void test_target_shapes(void **state)
+{
+    struct fixture *fx = *state;
+    fx->call.op = "GetFunction";
+    /* '.' is in the namespaced pattern: a name no function has, so 404 */
+    assert_null(resolve(fx, "my.function", "/x", TARGET_VERSION));
+    assert_int_equal(fx->err.status, 404);
+    assert_string_equal(fx->err.message, NOT_FOUND "my.function");
+    assert_null(resolve(fx, "f", "/x?Qualifier=invalid%21", TARGET_VERSION));
+    assert_string_equal(fx->err.message,
+                        "1 validation error detected: Value 'invalid!' at "
+                        "'qualifier' failed to satisfy constraint: Member must "
+                        "satisfy regular expression pattern: " TARGET_QUALIFIER_PATTERN);
+    assert_null(
+        resolve(fx, "arn:aws:lambda:bad-region:123456789012:function:f", "/x", TARGET_VERSION));
+    assert_string_equal(fx->err.type, "ValidationException");
+    assert_non_null(strstr(fx->err.message, TARGET_NS_PATTERN));
+    assert_null(resolve(fx, "b d",
+                        "/x?Qualifier=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaaa",
+                        TARGET_VERSION));
+    assert_non_null(strstr(fx->err.message, "2 validation errors detected: Value 'aaa"));
+    assert_non_null(strstr(fx->err.message, "at 'qualifier' failed to satisfy constraint: Member "
+                                            "must have length less than or equal to 128; Value "
+                                            "'b d' at 'functionName'"));
+    /* an ARN of another region */
+    assert_null(
+        resolve(fx, "arn:aws:lambda:eu-west-1:123456789012:function:f", "/x", TARGET_VERSION));
+    assert_string_equal(
+        fx->err.message,
+        "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+    /* Invoke names $LATEST, AddPermission says "Cannot find alias arn:" */
+    fx->call.op = "Invoke";
+    assert_null(resolve(fx, "nope", "/x", TARGET_VERSION));
+    assert_string_equal(fx->err.message, NOT_FOUND "nope:$LATEST");
+    fx->call.op = "AddPermission";
+    assert_null(resolve(fx, "f:gone", "/x", TARGET_VERSION));
+    assert_string_equal(fx->err.message, "Cannot find alias arn: arn:aws:lambda:us-east-1:"
+                                         "123456789012:function:f:gone");
+    assert_null(resolve(fx, "f:9", "/x", TARGET_VERSION));
+    assert_string_equal(fx->err.message, NOT_FOUND "f:9");
+    /* the parts of an ARN, also one without the function: prefix's colon */
+    struct url_fn t;
+    struct err err = {0};
+    assert_int_equal(target_parse("function:g", true, &t, &err), 0);
+    assert_string_equal(t.name, "g");
+    assert_int_equal(target_parse("123456789012:g", true, &t, &err), 0);
+    assert_string_equal(t.name, "g");
+    assert_int_equal(target_parse_op("GetFunction",
+                                     "arn:aws:lambda:us-east-1:123456789012:function", true, &t,
+                                     &err),
+                     0);
+    assert_string_equal(t.name, "function");
+    assert_int_equal(target_parse_op("GetFunction", "g:$LATEST.PUBLISHED", true, &t, &err), 0);
+    assert_string_equal(t.qualifier, "$LATEST.PUBLISHED");
+    assert_int_equal(target_parse("g:$LATEST.PUBLISHED", true, &t, &err), -EINVAL);
+    err_fini(&err);
+    fx->call.op = NULL;
+    err_fini(&fx->err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_target_latest),
-        cmocka_unit_test(test_target_function),
-        cmocka_unit_test(test_target_version),
-        cmocka_unit_test(test_target_not_found),
+        cmocka_unit_test(test_target_latest),  cmocka_unit_test(test_target_function),
+        cmocka_unit_test(test_target_version), cmocka_unit_test(test_target_not_found),
+        cmocka_unit_test(test_target_shapes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

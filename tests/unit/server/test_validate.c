@@ -81,7 +81,7 @@ static void test_validate_one_error(void **state)
     assert_string_equal(err.message, "1 validation error detected: Value '[x86]' at "
                                      "'architectures' failed to satisfy constraint: Member must "
                                      "satisfy constraint: [Member must satisfy enum value set: "
-                                     "[x86_64, arm64]]");
+                                     "[x86_64, arm64], Member must not be null]");
     assert_int_equal(check("{\"Role\":\"admin\"}", false, &err), -EINVAL);
     assert_non_null(strstr(err.message, "Value 'admin' at 'role' failed to satisfy constraint"));
     /* what CreateFunction cannot take apart is refused here, with the other model errors */
@@ -94,9 +94,21 @@ static void test_validate_one_error(void **state)
     assert_int_equal(check("{\"FunctionName\":\"bad name\"}", true, &err), -EINVAL);
     assert_non_null(strstr(err.message, "at 'functionName' failed to satisfy constraint: Member "
                                         "must satisfy regular expression pattern"));
+    /* AWS answers an unknown runtime after the model errors, as InvalidParameterValueException
+     * without the "N validation errors" head (recorded, conformance.json) */
     assert_int_equal(check("{\"Runtime\":\"cobol\"}", false, &err), -EINVAL);
-    assert_non_null(strstr(err.message, "Member must satisfy enum value set: [nodejs, nodejs4.3"));
-    assert_non_null(strstr(err.message, "provided.al2, provided.al2023]"));
+    assert_string_equal(err.type, "InvalidParameterValueException");
+    assert_non_null(strstr(err.message, "Value cobol at 'runtime' failed to satisfy constraint: "
+                                        "Member must satisfy enum value set: [nodejs, nodejs4.3"));
+    assert_non_null(strstr(err.message, "provided.al2, provided.al2023] or be a valid ARN"));
+    /* a 65-character name: the same, with the model's wording */
+    assert_int_equal(check("{\"FunctionName\":"
+                           "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+                           true, &err),
+                     -EINVAL);
+    assert_string_equal(err.type, "InvalidParameterValueException");
+    assert_non_null(strstr(err.message, "failed to satisfy constraint: Member must have length "
+                                        "less than or equal to 64"));
     err_fini(&err);
 }
 
