@@ -191,3 +191,22 @@ def test_watch_usage_errors_exit_2(tmp_path):
     r = subprocess.run([str(clambda_path()), "watch", "--isolation", "paper"], cwd=tmp_path,
                        capture_output=True, text=True, timeout=TIMEOUT)
     assert r.returncode == 2 and "--isolation paper: auto, full or none" in r.stderr
+
+
+def test_watch_arm64_serves_under_qemu(tmp_path):
+    """--arm64: the function is created with Architectures arm64 and clambda serve runs it under
+    qemu-user on an x86_64 host."""
+    if shutil.which("aarch64-linux-gnu-gcc") is None or \
+            shutil.which("qemu-aarch64-static") is None:
+        pytest.skip("needs gcc-aarch64-linux-gnu and qemu-user-static")
+    proj = new_project(tmp_path, "armwatch")
+    w = Watch(proj, "--arm64")
+    try:
+        m, _ = w.wait_line(r"^Invoke API: +(http://127\.0\.0\.1:\d+)")
+        w.wait_line(r"armwatch serving in")
+        assert invoke(m.group(1), "armwatch", {"name": "Arm"}) == {"message": "Hello, Arm!"}
+        assert "arch=arm64" in (proj / "target" / "lambda" / "armwatch" /
+                                ".clambda-build").read_text()
+    finally:
+        assert w.stop() == 0
+        print(w.text())
