@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The build of a project; see cli_build.h. Two compiler runs at most: libclambda's sources
  * into objects under target/lambda/.lib/ARCH-PROFILE/ (a dozen small files, ~0.5-2 s; skipped
- * while they are up to date), then the project's src/ C files linked with those objects, statically
- * (~0.1 s for the template). The compiler (musl for x86_64, musl or static glibc for arm64) is
- * cli_cross's choice. */
+ * while they are up to date), the project's changed src/ C files into objects beside them
+ * (ARCH-PROFILE/project/), then one static link of both (~0.1 s for the template). The compiler
+ * (musl for x86_64, musl or static glibc for arm64) is cli_cross's choice. */
 #include "cli_build.h"
 
 #include <dirent.h>
@@ -221,7 +221,8 @@ static int wait_child(pid_t pid, int *status)
     bool tty = isatty(STDERR_FILENO) == 1;
     struct timespec tick = {0, 5000000L};
     for (int n = 1;; n++) {
-        pid_t r = waitpid(pid, status, WNOHANG);
+        /* without a terminal to show progress on, block: no polling delay on a rebuild */
+        pid_t r = waitpid(pid, status, tty ? WNOHANG : 0);
         if (r == pid) {
             break;
         }
@@ -232,7 +233,9 @@ static int wait_child(pid_t pid, int *status)
         if (tty && n % 200 == 0) {
             (void)fprintf(stderr, "\r  compiling: %d s", n / 200);
         }
-        (void)nanosleep(&tick, NULL);
+        if (tty) {
+            (void)nanosleep(&tick, NULL);
+        }
     }
     if (tty) {
         (void)fputs("\r\033[K", stderr);
@@ -366,22 +369,89 @@ static int lib_build(const struct build *b)
 
 /* ---- the project -------------------------------------------------------------------------- */
 
-/* The link of the project's sources with libclambda's objects; *newest: the newest input. */
-static void command(const struct build *b, const char *out, struct strv *v, struct timespec *newest)
+/* The newest mtime of every input: the project's sources and headers, libclambda's. */
+static struct timespec inputs(const struct build *b)
+{
+    char dir[PATH_MAX + 8];
+    struct timespec newest = {0, 0};
+    (void)snprintf(dir, sizeof(dir), "%s/src", b->dir);
+    scan(dir, ".c", NULL, &newest);
+    scan(dir, ".h", NULL, &newest);
+    lib_objects(b, NULL, &newest);
+    return newest;
+}
+
+/* What an object of the project was compiled from: its source's mtime and size and the newest
+ * dependency (headers, the library's settings record), as text. */
+static void stamp_of(const char *src, struct timespec deps, char *out, size_t cap)
+{
+    struct stat st = {0};
+    (void)stat(src, &st);
+    (void)snprintf(out, cap, "%lld.%09ld %lld %lld.%09ld\n", (long long)st.st_mtim.tv_sec,
+                   st.st_mtim.tv_nsec, (long long)st.st_size, (long long)deps.tv_sec, deps.tv_nsec);
+}
+
+/* Compiles the project's sources whose object (objdir/project/NAME.o) was not made from the
+ * source as it is now (its stamp, NAME.stamp: the source's mtime and size and the newest
+ * header or settings record, compared for equality, so that a file restored with an older
+ * mtime counts as changed too), in one compiler run; adds every object to link. Saving one
+ * file recompiles that file only. 0 or -1. */
+static int project_objects(const struct build *b, struct strv *link)
+{
+    char src[PATH_MAX + 8], pdir[PATH_MAX + 80], path[2 * PATH_MAX], now[128], old[128];
+    (void)snprintf(src, sizeof(src), "%s/src", b->dir);
+    (void)snprintf(pdir, sizeof(pdir), "%s/project", b->objdir);
+    (void)snprintf(path, sizeof(path), "%s/.settings", b->objdir);
+    struct timespec deps = mtime_of(path), ignored = {0, 0};
+    struct strv srcs = {NULL, 0}, cc = {NULL, 0}, stale = {NULL, 0};
+    scan(src, ".h", NULL, &deps);
+    lib_objects(b, NULL, &deps); /* libclambda's headers (and sources: rare, conservative) */
+    scan(src, ".c", &srcs, &ignored);
+    flags(b, &cc);
+    strv_add(&cc, "-c");
+    for (size_t i = 0; i < srcs.n; i++) {
+        const char *base = strrchr(srcs.v[i], '/') + 1;
+        int stem = (int)(strlen(base) - 2);
+        stamp_of(srcs.v[i], deps, now, sizeof(now));
+        (void)snprintf(path, sizeof(path), "%s/%.*s.stamp", pdir, stem, base);
+        read_small(path, old, sizeof(old));
+        if (strcmp(old, now) != 0) {
+            strv_add(&cc, srcs.v[i]);
+            strv_add(&stale, path);
+            strv_add(&stale, now);
+        }
+        (void)snprintf(path, sizeof(path), "%s/%.*s.o", pdir, stem, base);
+        strv_add(link, path);
+    }
+    int rc = stale.n > 0 && mkdirs(pdir) < 0 ? -1 : 0;
+    rc = rc == 0 && stale.n > 0 ? run(&cc, pdir) : rc;
+    for (size_t i = 0; rc == 0 && i < stale.n; i += 2) {
+        rc = write_small(stale.v[i], stale.v[i + 1]);
+    }
+    strv_free(&cc);
+    strv_free(&srcs);
+    strv_free(&stale);
+    return rc;
+}
+
+/* The link of the project's objects with libclambda's into out. 0 or -1. */
+static int link_binary(const struct build *b, const char *out)
 {
     static const char *const rel[] = {"-Wl,--gc-sections", "-s"};
-    char dir[3 * PATH_MAX];
-    flags(b, v);
-    strv_add(v, "-static");
+    struct strv v = {NULL, 0};
+    struct timespec ignored = {0, 0};
+    strv_add(&v, b->cross.cc);
+    strv_add(&v, "-static");
     for (size_t i = 0; b->o.release && i < sizeof(rel) / sizeof(rel[0]); i++) {
-        strv_add(v, rel[i]);
+        strv_add(&v, rel[i]);
     }
-    strv_add(v, "-o");
-    strv_add(v, out);
-    (void)snprintf(dir, sizeof(dir), "%s/src", b->dir);
-    scan(dir, ".c", v, newest);
-    scan(dir, ".h", NULL, newest);
-    lib_objects(b, v, newest);
+    strv_add(&v, "-o");
+    strv_add(&v, out);
+    int rc = project_objects(b, &v);
+    lib_objects(b, &v, &ignored);
+    rc = rc == 0 ? run(&v, NULL) : rc;
+    strv_free(&v);
+    return rc;
 }
 
 /* Whether the recorded settings are b's and the outputs are newer than newest. */
@@ -402,15 +472,11 @@ static int compile(struct build *b, bool *rebuilt)
     (void)snprintf(tmp, sizeof(tmp), "%s.tmp", b->bin);
     (void)snprintf(dir, sizeof(dir), "%s", b->bin);
     *strrchr(dir, '/') = '\0';
-    struct strv v = {NULL, 0};
-    struct timespec newest = {0, 0};
-    command(b, tmp, &v, &newest);
     int rc = mkdirs(dir) < 0 || stage_jsmn(b) < 0 ? -1 : 0;
-    if (rc == 0 && up_to_date(b, newest)) {
+    if (rc == 0 && up_to_date(b, inputs(b))) {
         (void)printf("clambda build: %s is up to date (%s)\n", b->p->name,
                      b->o.zip ? b->zip_path : b->bin);
         (void)fflush(stdout);
-        strv_free(&v);
         return 0;
     }
     *rebuilt = true;
@@ -421,7 +487,7 @@ static int compile(struct build *b, bool *rebuilt)
                       b->o.release ? "release" : "debug", b->o.arm64 ? "arm64" : "x86_64",
                       b->cross.cc);
     }
-    rc = rc ? rc : run(&v, NULL);
+    rc = rc ? rc : link_binary(b, tmp);
     if (rc == 0 && rename(tmp, b->bin) < 0) {
         (void)fprintf(stderr, "clambda build: rename(%s): %s\n", tmp, strerror(errno));
         rc = -1;
@@ -442,7 +508,6 @@ static int compile(struct build *b, bool *rebuilt)
         (void)fflush(stdout);
     }
     (void)unlink(tmp);
-    strv_free(&v);
     return rc;
 }
 
