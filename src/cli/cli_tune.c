@@ -3,38 +3,38 @@
 #include "cli_tune.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "observe/metering.h"
 
-/* AWS Lambda's on-demand prices in us-east-1, from https://aws.amazon.com/lambda/pricing/
- * (first pricing tier, read December 2026): duration $0.0000166667 per GB-second on x86_64 and
- * $0.0000133334 on arm64; requests $0.20 per million. Other regions and the volume tiers differ;
- * `clambda tune` says which prices it used under its table. */
-#define PRICE_X86_64_GB_S 0.0000166667
-#define PRICE_ARM64_GB_S  0.0000133334
-#define PRICE_PER_REQUEST (0.20 / 1e6)
-#define PRICE_SOURCE                                                                 \
-    "AWS Lambda us-east-1 on-demand prices (aws.amazon.com/lambda/pricing): x86_64 " \
-    "$0.0000166667/GB-s, arm64 $0.0000133334/GB-s, $0.20 per 1M requests"
-
+/* The prices are the server's metering prices, the one table of them (observe/metering.h, with
+ * their source in docs/serve.md "Metering"): AWS Lambda's us-east-1 on-demand first tier from
+ * https://aws.amazon.com/lambda/pricing/. */
 double cli_tune_price_gb_s(const char *arch)
 {
     if (strcmp(arch, "x86_64") == 0) {
-        return PRICE_X86_64_GB_S;
+        return METERING_PRICE_GBS_X86_64;
     }
-    return strcmp(arch, "arm64") == 0 ? PRICE_ARM64_GB_S : -1;
+    return strcmp(arch, "arm64") == 0 ? METERING_PRICE_GBS_ARM64 : -1;
 }
 
 double cli_tune_price_request(void)
 {
-    return PRICE_PER_REQUEST;
+    return METERING_PRICE_REQUEST;
 }
 
 const char *cli_tune_price_source(void)
 {
-    return PRICE_SOURCE;
+    static char text[256];
+    (void)snprintf(text, sizeof(text),
+                   "AWS Lambda us-east-1 on-demand prices (aws.amazon.com/lambda/pricing): "
+                   "x86_64 $%.10f/GB-s, arm64 $%.10f/GB-s, $%.2f per 1M requests",
+                   METERING_PRICE_GBS_X86_64, METERING_PRICE_GBS_ARM64,
+                   METERING_PRICE_REQUEST * 1e6);
+    return text;
 }
 
 double cli_tune_cost_per_million(const char *arch, long memory_mb, double billed_ms)
@@ -43,7 +43,8 @@ double cli_tune_cost_per_million(const char *arch, long memory_mb, double billed
     if (gb_s < 0) {
         return -1;
     }
-    double per_call = billed_ms / 1000.0 * (double)memory_mb / 1024.0 * gb_s + PRICE_PER_REQUEST;
+    double per_call =
+        billed_ms / 1000.0 * (double)memory_mb / 1024.0 * gb_s + METERING_PRICE_REQUEST;
     return per_call * 1e6;
 }
 

@@ -2,7 +2,8 @@
 /* The arithmetic of `clambda tune` (power tuning), apart from the network so that it is unit
  * tested: a REPORT log line read back (Duration, Billed Duration, Memory Size, Max Memory Used,
  * Init Duration), percentiles, and the cost of a million invocations at AWS Lambda's price for
- * an architecture (the one table of prices, with its source, is in cli_tune.c). */
+ * an architecture (the server's metering prices, observe/metering.h: one table, its source in
+ * docs/serve.md "Metering"). */
 #ifndef CLAMBDA_CLI_CLI_TUNE_H
 #define CLAMBDA_CLI_CLI_TUNE_H
 

@@ -88,6 +88,8 @@ static void cost(void **state)
     assert_true(cli_tune_cost_per_million("mips", 128, 1) < 0);
     assert_true(cli_tune_price_request() * 1e6 > 0.1999 && cli_tune_price_request() * 1e6 < 0.2001);
     assert_non_null(strstr(cli_tune_price_source(), "aws.amazon.com/lambda/pricing"));
+    assert_non_null(strstr(cli_tune_price_source(), "x86_64 $0.0000166667/GB-s"));
+    assert_non_null(strstr(cli_tune_price_source(), "arm64 $0.0000133334/GB-s"));
 }
 
 static void rows_and_best(void **state)
