@@ -59,7 +59,7 @@ static void child(int out[2], const char *self, const char *const *args)
     for (; n < 2; n++) {
         memcpy(&argv[n], &head[n], sizeof(argv[n]));
     }
-    for (size_t i = 0; args[i] && i < CHILD_MAX_ARGS; i++) {
+    for (size_t i = 0; i < CHILD_MAX_ARGS && args[i]; i++) {
         memcpy(&argv[n++], &args[i], sizeof(argv[0]));
     }
     argv[n] = NULL;

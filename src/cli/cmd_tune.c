@@ -299,8 +299,8 @@ static int measure(struct tune *t, long mb)
     (void)fprintf(stderr, " %ld warm invokes...", t->invocations);
     for (long i = 0; rc == 0 && i < t->invocations && !interrupted; i++) {
         if (tty) {
-            (void)fprintf(stderr, "\r\033[Kclambda tune: %s at %ld MB: warm %ld/%ld", t->name,
-                          mb, i + 1, t->invocations);
+            (void)fprintf(stderr, "\r\033[Kclambda tune: %s at %ld MB: warm %ld/%ld", t->name, mb,
+                          i + 1, t->invocations);
         }
         rc = invoke(t, &warm[i]);
     }
