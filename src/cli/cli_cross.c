@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-bool cli_cross_which(const char *name, char *out, size_t cap)
+/* Finds an executable on $PATH into out (cap bytes). */
+static bool which(const char *name, char *out, size_t cap)
 {
     const char *path = getenv("PATH");
     char cand[PATH_MAX];
@@ -28,17 +29,17 @@ int cli_cross_find(bool arm64, struct cli_cross *c)
     memset(c, 0, sizeof(*c));
     c->libc = "musl";
     if (!arm64) {
-        if (cli_cross_which("musl-gcc", c->cc, sizeof(c->cc))) {
+        if (which("musl-gcc", c->cc, sizeof(c->cc))) {
             return 0;
         }
         (void)fprintf(stderr, "clambda build: musl-gcc not found: install musl-tools "
                               "(apt-get install musl-tools)\n");
         return -1;
     }
-    if (cli_cross_which("aarch64-linux-musl-gcc", c->cc, sizeof(c->cc))) {
+    if (which("aarch64-linux-musl-gcc", c->cc, sizeof(c->cc))) {
         return 0;
     }
-    if (cli_cross_which("aarch64-linux-gnu-gcc", c->cc, sizeof(c->cc))) {
+    if (which("aarch64-linux-gnu-gcc", c->cc, sizeof(c->cc))) {
         c->libc = "glibc";
         return 0;
     }

@@ -22,7 +22,4 @@ struct cli_cross {
  * packages to install. */
 int cli_cross_find(bool arm64, struct cli_cross *c);
 
-/* Finds an executable on $PATH. OUT: out (cap bytes). true when found. */
-bool cli_cross_which(const char *name, char *out, size_t cap);
-
 #endif /* CLAMBDA_CLI_CLI_CROSS_H */

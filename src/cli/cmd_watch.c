@@ -323,10 +323,6 @@ static void rebuild(struct watch *w, double t_change)
         return;
     }
     w->n_updates++;
-    if (first) {
-        (void)printf("Invoke API:   %s  (clambda invoke %s --endpoint-url %s)\n", w->srv.endpoint,
-                     w->p.name, w->srv.endpoint);
-    }
     if (!w->has_url) {
         function_url(w);
     }
@@ -457,7 +453,9 @@ static int watch_main(int argc, char **argv)
      * child unblocks SIGINT and SIGTERM: execv keeps the mask) */
     rc = rc ? rc : start_server(w) < 0 ? CLI_EXIT_FAIL : 0;
     if (rc == 0) {
-        (void)printf("clambda watch: %s: watching %s (Ctrl-C stops)\n", w->p.name, src);
+        (void)printf("clambda watch: %s: watching %s (Ctrl-C stops)\n"
+                     "Invoke API:   %s  (clambda invoke %s --endpoint-url %s)\n",
+                     w->p.name, src, w->srv.endpoint, w->p.name, w->srv.endpoint);
         (void)fflush(stdout);
         rebuild(w, now_ms());
         rc = loop(w, ino, sig);

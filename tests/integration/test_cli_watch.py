@@ -210,3 +210,19 @@ def test_watch_arm64_serves_under_qemu(tmp_path):
     finally:
         assert w.stop() == 0
         print(w.text())
+
+
+def test_watch_starts_with_a_broken_build_and_serves_once_fixed(tmp_path):
+    proj = new_project(tmp_path, "late")
+    src = proj / "src" / "handler.c"
+    edit(src, "Hello, %s!", "Late, %s!\" oops")
+    w = Watch(proj)
+    try:
+        m, _ = w.wait_line(r"^Invoke API: +(http://127\.0\.0\.1:\d+)")
+        w.wait_line(r"the build failed; watching src/ for the next save")
+        edit(src, "Late, %s!\" oops", "Late, %s!")
+        w.wait_line(r"late serving in \d+ ms")
+        assert invoke(m.group(1), "late", {"name": "Ada"}) == {"message": "Late, Ada!"}
+    finally:
+        assert w.stop() == 0
+        print(w.text())
