@@ -166,3 +166,20 @@ def test_build_keeps_libclambda_objects(tmp_path):
     assert "compiling objs" in r.stderr and "compiling libclambda" not in r.stderr
     boot = proj / "target" / "lambda" / "objs" / "bootstrap"
     assert answer([str(boot)], "objs") == b'{"message":"Again, Ada!"}'
+
+
+def test_build_arm64_falls_back_to_static_glibc(tmp_path):
+    """Without aarch64-linux-musl-gcc (musl-dev:arm64) on PATH, --arm64 links static glibc with
+    Debian's cross gcc, records libc=glibc, and the binary answers under qemu too."""
+    gcc, qemu = shutil.which("aarch64-linux-gnu-gcc"), shutil.which("qemu-aarch64-static")
+    if gcc is None or qemu is None:
+        pytest.skip("needs gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user-static")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "aarch64-linux-gnu-gcc").symlink_to(gcc)
+    proj = new_project(tmp_path, "glibcfn")
+    clambda("build", "--release", "--arm64", cwd=proj, env={"PATH": str(bindir)}, check=0)
+    out = proj / "target" / "lambda" / "glibcfn"
+    assert "libc=glibc" in (out / ".clambda-build").read_text()
+    assert elf_machine(out / "bootstrap") == EM_AARCH64
+    assert answer([qemu, str(out / "bootstrap")], "glibcfn") == b'{"message":"Hello, Ada!"}'
