@@ -276,6 +276,21 @@ static int probe_existing(struct watch *w)
     return rc;
 }
 
+/* url ("http://ID.lambda-url.REGION.localhost[:PORT]/") with the port of endpoint: the server
+ * stores the URL with the port the config was created through, and a kept state dir may come
+ * from a run on another port (the host form is matched on the URL id, whatever the port). */
+static void url_on_port(const char *url, const char *endpoint, char *out, size_t cap)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t host_len = strcspn(host, "/");
+    const char *colon = memchr(host, ':', host_len);
+    size_t name_len = colon ? (size_t)(colon - host) : host_len;
+    const char *port = strrchr(endpoint, ':');
+    (void)snprintf(out, cap, "%.*s%.*s%s%s", (int)(host - url), url, (int)name_len, host,
+                   port ? port : "", host + host_len);
+}
+
 /* The Function URL config (AuthType NONE), made once; prints both addresses. */
 static void function_url(struct watch *w)
 {
@@ -290,7 +305,9 @@ static void function_url(struct watch *w)
     }
     const char *url = json_string_value(json_object_get(answer, "FunctionUrl"));
     if (rc == 0 && status >= 200 && status < 300 && url) {
-        (void)printf("Function URL: %s\n              %s/lambda-url/%s/\n", url, w->srv.endpoint,
+        char here[1024];
+        url_on_port(url, w->srv.endpoint, here, sizeof(here));
+        (void)printf("Function URL: %s\n              %s/lambda-url/%s/\n", here, w->srv.endpoint,
                      w->p.name);
         w->has_url = true;
     } else if (rc == 0) {

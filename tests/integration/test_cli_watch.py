@@ -226,3 +226,25 @@ def test_watch_starts_with_a_broken_build_and_serves_once_fixed(tmp_path):
     finally:
         assert w.stop() == 0
         print(w.text())
+
+
+def test_watch_again_keeps_the_function_and_its_url_on_the_new_port(tmp_path):
+    """The state dir (target/lambda/.watch) is kept: a second watch updates the function it
+    finds and prints its URL with the port it listens on now."""
+    proj = new_project(tmp_path, "again")
+    ids = []
+    for _ in range(2):
+        w = Watch(proj)
+        try:
+            m, _ = w.wait_line(r"^Invoke API: +(http://127\.0\.0\.1:(\d+))")
+            u, _ = w.wait_line(r"^Function URL: http://(\w+)\.lambda-url\.us-east-1\.localhost:"
+                               r"(\d+)/")
+            assert u.group(2) == m.group(2)
+            ids.append(u.group(1))
+            status, body = url_get(m.group(1), "/lambda-url/again/")
+            assert (status, body) == (200, b'{"message":"Hello, world!"}')
+        finally:
+            assert w.stop() == 0
+            print(w.text())
+    assert ids[0] == ids[1]
+    assert "again updated in" in w.text()  # found from the first run: UpdateFunctionCode
