@@ -2,9 +2,7 @@
 /* `clambda build [--release] [--arm64|--x86-64] [--output-format binary|zip] [--extension]`:
  * compiles the project (cli_project) into one static binary for Lambda, target/lambda/NAME/
  * bootstrap (an extension: target/lambda/NAME/extensions/NAME), and with zip output the
- * deployable bootstrap.zip (NAME.zip for an extension) beside it. libclambda is compiled from
- * its sources for the target with the project (see docs/cli.md "How build finds libclambda").
- * Nothing is rebuilt when the outputs are newer than every input and the settings are the same. */
+ * deployable bootstrap.zip (NAME.zip for an extension) beside it; the build is cli_build. */
 #ifndef CLAMBDA_CLI_CMD_BUILD_H
 #define CLAMBDA_CLI_CMD_BUILD_H
 

@@ -29,8 +29,9 @@ static struct sandbox_full_spec full_spec(const struct sandbox_spec *spec)
 
 int sandbox_prepare(const struct sandbox_spec *spec, char *err, size_t errlen)
 {
-    if (spec->isolation != SANDBOX_FULL || spec->full == NULL || spec->fn == NULL) {
-        return 0;
+    if (spec->isolation != SANDBOX_FULL || spec->full == NULL || spec->fn == NULL ||
+        spec->interp != NULL) {
+        return 0; /* nothing to prepare; an interpreted bootstrap is never parked */
     }
     struct sandbox_full_spec fs = full_spec(spec);
     struct sandbox_diag d = {0, ""};
@@ -45,6 +46,13 @@ static int spawn_full(const struct sandbox_spec *spec, struct sandbox_proc *out,
                       size_t errlen)
 {
     struct sandbox_full_spec fs = full_spec(spec);
+    /* `interp path`: execve does not write to argv's strings. Such a spec never takes the
+     * function's parked environment (made for the bootstrap alone). */
+    char *const argv[] = {(char *)(uintptr_t)spec->interp, (char *)(uintptr_t)spec->path, NULL};
+    if (spec->interp != NULL) {
+        fs.bootstrap = spec->interp;
+        fs.argv = argv;
+    }
     struct sandbox_diag d = {0, ""};
     struct sandbox_full_env *env = NULL;
     if (spec->full == NULL) {

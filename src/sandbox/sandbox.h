@@ -30,12 +30,16 @@ struct sandbox_full_env;
 /* What to start. */
 struct sandbox_spec {
     enum sandbox_isolation isolation;
-    const char *path;  /* none: host path of the bootstrap; full: its path inside the sandbox
-                          ("/var/task/bootstrap") */
-    const char *cwd;   /* none: working directory; full: the host code directory, mounted
-                          read-only at /var/task (also the working directory) */
-    char *const *envp; /* complete environment */
-    int max_files;     /* RLIMIT_NOFILE (Lambda: 1024) */
+    const char *path;   /* none: host path of the bootstrap; full: its path inside the sandbox
+                           ("/var/task/bootstrap") */
+    const char *cwd;    /* none: working directory; full: the host code directory, mounted
+                           read-only at /var/task (also the working directory) */
+    char *const *envp;  /* complete environment */
+    const char *interp; /* NULL, or the program that runs path (exec'd as `interp path`):
+                           qemu-user for a bootstrap of another architecture. A path in the
+                           runtime's view, as path: under full isolation inside the sandbox,
+                           where the host's /usr (or --root's) is bound */
+    int max_files;      /* RLIMIT_NOFILE (Lambda: 1024) */
     /* Full isolation only: */
     struct sandbox_full *full;  /* shared state (sandbox_full_new) */
     struct sandbox_full_fn *fn; /* the function's prepared state (sandbox_full_fn_new) */
@@ -59,9 +63,9 @@ struct sandbox_proc {
     bool frozen;                   /* sandbox_freeze was called and no thaw since */
 };
 
-/* Starts spec->path with no arguments. OUT: *out. 0 or a negative errno; setup failures in the
- * child (chdir, mount, execve...) come back as that call's errno, and err (errlen bytes) names
- * the call and path, e.g. "execve(/fn/bootstrap): Permission denied". */
+/* Starts spec->path with no arguments (or spec->interp with spec->path). OUT: *out. 0 or a negative
+ * errno; setup failures in the child (chdir, mount, execve...) come back as that call's errno, and
+ * err (errlen bytes) names the call and path, e.g. "execve(/fn/bootstrap): Permission denied". */
 int sandbox_spawn(struct sandbox_spec *spec, struct sandbox_proc *out, char *err, size_t errlen);
 /* Prepares the next environment for spec ahead of time (full isolation with spec->fn: a child
  * set up and parked, see sandbox_full_fn_prepare; spec->envp is not used). A no-op for none

@@ -64,9 +64,11 @@ static void child(const struct sandbox_spec *spec, int out_w, int err_w, int err
     if (chdir(spec->cwd) < 0) {
         child_fail(errpipe, SANDBOX_STEP_CHDIR, spec->cwd);
     }
-    char *const argv[] = {(char *)(uintptr_t)spec->path, NULL}; /* execve does not write */
-    execve(spec->path, argv, spec->envp);
-    child_fail(errpipe, SANDBOX_STEP_EXECVE, spec->path);
+    /* execve does not write to argv's strings */
+    char *const argv[] = {(char *)(uintptr_t)(spec->interp ? spec->interp : spec->path),
+                          (char *)(uintptr_t)spec->path, NULL};
+    execve(argv[0], spec->interp ? argv : argv + 1, spec->envp);
+    child_fail(errpipe, SANDBOX_STEP_EXECVE, argv[0]);
 }
 
 struct child_args {

@@ -96,6 +96,9 @@ def test_build_arm64_answers_under_qemu(tmp_path):
     assert elf_machine(boot) == EM_AARCH64
     assert zip_entries(out / "bootstrap.zip") == {"bootstrap": 0o755}
     assert "arch=arm64" in (out / ".clambda-build").read_text()
+    if shutil.which("aarch64-linux-musl-gcc"):
+        assert "libc=musl" in (out / ".clambda-build").read_text()
+        assert boot.stat().st_size <= 150 * 1024, boot.stat().st_size
     assert answer([qemu, str(boot)], "armfn") == b'{"message":"Hello, Ada!"}'
 
 
@@ -132,3 +135,51 @@ def test_build_usage_errors_exit_2(tmp_path):
     r = clambda("build", "--output-format", "tar", cwd=tmp_path, check=2)
     assert "--output-format tar: binary or zip" in r.stderr
     clambda("build", "--release", "extra", cwd=tmp_path, check=2)
+
+
+def test_build_sees_a_change_in_the_same_second(tmp_path):
+    """Regression: the up-to-date check compared whole seconds, so a save within the second of
+    the previous build (what `clambda watch` sees all the time) was taken as up to date."""
+    proj = new_project(tmp_path, "samesec")
+    clambda("build", cwd=proj, check=0)
+    boot = proj / "target" / "lambda" / "samesec" / "bootstrap"
+    src = proj / "src" / "handler.c"
+    second = int(time.time()) - 10
+    os.utime(boot, ns=(second * 10**9 + 100_000_000,) * 2)
+    src.write_text(src.read_text().replace("Hello, %s!", "Same second, %s!"))
+    os.utime(src, ns=(second * 10**9 + 500_000_000,) * 2)
+    r = clambda("build", cwd=proj, check=0)
+    assert "compiling samesec" in r.stderr, r.stdout
+    assert answer([str(boot)], "samesec") == b'{"message":"Same second, Ada!"}'
+
+
+def test_build_keeps_libclambda_objects(tmp_path):
+    """libclambda is compiled once per target and profile; a change of the project's sources
+    compiles only them."""
+    proj = new_project(tmp_path, "objs")
+    r = clambda("build", cwd=proj, check=0)
+    assert "compiling libclambda (debug, x86_64)" in r.stderr
+    assert (proj / "target" / "lambda" / ".lib" / "x86_64-debug" / "runtime.o").is_file()
+    src = proj / "src" / "handler.c"
+    src.write_text(src.read_text().replace("Hello, %s!", "Again, %s!"))
+    r = clambda("build", cwd=proj, check=0)
+    assert "compiling objs" in r.stderr and "compiling libclambda" not in r.stderr
+    boot = proj / "target" / "lambda" / "objs" / "bootstrap"
+    assert answer([str(boot)], "objs") == b'{"message":"Again, Ada!"}'
+
+
+def test_build_arm64_falls_back_to_static_glibc(tmp_path):
+    """Without aarch64-linux-musl-gcc (musl-dev:arm64) on PATH, --arm64 links static glibc with
+    Debian's cross gcc, records libc=glibc, and the binary answers under qemu too."""
+    gcc, qemu = shutil.which("aarch64-linux-gnu-gcc"), shutil.which("qemu-aarch64-static")
+    if gcc is None or qemu is None:
+        pytest.skip("needs gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user-static")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "aarch64-linux-gnu-gcc").symlink_to(gcc)
+    proj = new_project(tmp_path, "glibcfn")
+    clambda("build", "--release", "--arm64", cwd=proj, env={"PATH": str(bindir)}, check=0)
+    out = proj / "target" / "lambda" / "glibcfn"
+    assert "libc=glibc" in (out / ".clambda-build").read_text()
+    assert elf_machine(out / "bootstrap") == EM_AARCH64
+    assert answer([qemu, str(out / "bootstrap")], "glibcfn") == b'{"message":"Hello, Ada!"}'

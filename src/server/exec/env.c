@@ -15,6 +15,7 @@
 #include "base/func.h"
 #include "base/xalloc.h"
 #include "exec/envvars.h"
+#include "exec/foreign.h"
 #include "exec/platform_events.h"
 #include "observe/report.h"
 
@@ -447,13 +448,15 @@ static int open_handles(struct env *e)
 
 /* The sandbox spec of fn's runtime (envp and, under full isolation, the prepared function
  * state from cfg). path is the caller's to free. */
-static struct sandbox_spec make_spec(const struct env_config *cfg, char *const *envp, char **path)
+static struct sandbox_spec make_spec(const struct env_config *cfg, char *const *envp, char **path,
+                                     const char *interp)
 {
     const struct function_config *fn = cfg->fn;
     bool full = cfg->full != NULL;
     *path = full ? xstrdup("/var/task/bootstrap") : xasprintf("%s/bootstrap", fn->code_dir);
     return (struct sandbox_spec){.isolation = full ? SANDBOX_FULL : SANDBOX_NONE,
                                  .path = *path,
+                                 .interp = interp,
                                  .cwd = fn->code_dir,
                                  .envp = envp,
                                  .max_files = 1024,
@@ -476,6 +479,11 @@ static int start_process(struct env *e, char *err, size_t errlen)
                                .extra = (const char *const *)e->cfg.extra_env};
     char **envp = NULL;
     char *path = NULL;
+    const char *interp = NULL; /* qemu-user for a function of another architecture */
+    int rc = foreign_interp(fn->arch, &interp, err, errlen);
+    if (rc < 0) {
+        return rc;
+    }
     envvars_build(&in, &envp);
     /* External extensions start before the runtime (isolation none only: under full isolation
      * they would have to join the sandbox, which sandbox.h cannot do yet). */
@@ -489,8 +497,8 @@ static int start_process(struct env *e, char *err, size_t errlen)
                             .on_exit = on_ext_exit,
                             .arg = e};
     ext_open(&xc, e->cfg.full == NULL ? fn->opt_dir : NULL, envp, &e->exts);
-    struct sandbox_spec spec = make_spec(&e->cfg, envp, &path);
-    int rc = sandbox_spawn(&spec, &e->proc, err, errlen);
+    struct sandbox_spec spec = make_spec(&e->cfg, envp, &path, interp);
+    rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     envvars_free(envp);
     free(path);
     return rc;
@@ -499,8 +507,13 @@ static int start_process(struct env *e, char *err, size_t errlen)
 static int env_prepare(const struct env_config *cfg, char *err, size_t errlen)
 {
     char *path = NULL;
-    struct sandbox_spec spec = make_spec(cfg, NULL, &path);
-    int rc = sandbox_prepare(&spec, err, errlen);
+    const char *interp = NULL;
+    int rc = foreign_interp(cfg->fn->arch, &interp, err, errlen);
+    if (rc < 0) {
+        return 0; /* nothing to prepare: the spawn says what is missing */
+    }
+    struct sandbox_spec spec = make_spec(cfg, NULL, &path, interp);
+    rc = sandbox_prepare(&spec, err, errlen);
     free(path);
     return rc;
 }
