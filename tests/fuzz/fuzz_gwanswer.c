@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target for src/server/gateway/gwanswer.c: a function's output (inference or the
- * structured form) and a streamed response's prelude never make it read out of bounds or leak,
- * and no header it produces can split the response head (no CR or LF in names or values). */
+ * structured form, and the 1.0 form of API Gateway) and a streamed response's prelude never make it
+ * read out of bounds or leak, and no header it produces can split the response head (no CR or LF in
+ * names or values). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct gwanswer a;
     gwanswer_init(&a);
     if (gwanswer_from_result(data, size, &a) == 0) {
+        check(&a);
+    }
+    gwanswer_fini(&a);
+    gwanswer_init(&a);
+    if (gwanswer_from_result_v1(data, size, &a) == 0) { /* payload 1.0, API Gateway */
         check(&a);
     }
     gwanswer_fini(&a);

@@ -10,6 +10,7 @@
 
 #include "base/xalloc.h"
 #include "gateway/gwevent.h"
+#include "http/url.h"
 
 /* Most answers kept (past it the oldest goes). */
 #define AUTHZ_CACHE_MAX 1024
@@ -21,9 +22,12 @@ static char *query_value(const char *q, const char *key)
     while (*q) {
         size_t n = strcspn(q, "&");
         if (n > klen && q[klen] == '=' && strncmp(q, key, klen) == 0) {
-            json_t *v = json_stringn(q + klen + 1, n - klen - 1);
-            char *out = v ? xstrdup(json_string_value(v)) : NULL;
-            json_decref(v);
+            size_t vlen = n - klen - 1;
+            char *out = xmalloc(vlen + 1);
+            if (url_pct_decode(q + klen + 1, vlen, out, vlen + 1) < 0) {
+                free(out);
+                return NULL; /* a bad escape: no identity */
+            }
             return out;
         }
         q += n;

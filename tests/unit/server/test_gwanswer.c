@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
+#include <strings.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -154,12 +155,51 @@ static void test_gwanswer_cors(void **state)
     json_decref(empty);
 }
 
+/* Payload format 1.0 answers (http-events.md §1.2, checklist row 5): multiValueHeaders each a
+ * header line, a base64 body decoded, and no inference. */
+static void test_gwanswer_v1(void **state)
+{
+    (void)state;
+    struct gwanswer a;
+    gwanswer_init(&a);
+    const char *ok = "{\"statusCode\":201,\"headers\":{\"X-One\":\"1\"},\"multiValueHeaders\":"
+                     "{\"Set-Cookie\":[\"a=1\",\"b=2\"],\"X-Many\":[\"x\",\"y\"]},\"body\":"
+                     "\"aGk=\",\"isBase64Encoded\":true}";
+    assert_int_equal(gwanswer_from_result_v1((const uint8_t *)ok, strlen(ok), &a), 0);
+    assert_int_equal(a.status, 201);
+    assert_int_equal(a.body_len, 2);
+    assert_memory_equal(a.body, "hi", 2);
+    size_t cookies = 0;
+    size_t many = 0;
+    for (size_t i = 0; i < a.n_headers; i++) {
+        cookies += strcasecmp(a.headers[i].name, "Set-Cookie") == 0;
+        many += strcasecmp(a.headers[i].name, "X-Many") == 0;
+    }
+    assert_int_equal(cookies, 2);
+    assert_int_equal(many, 2);
+    assert_string_equal(gwanswer_header(&a, "X-One"), "1");
+    gwanswer_fini(&a);
+    static const char *const bad[] = {"\"a bare string\"",
+                                      "{\"body\":\"no status\"}",
+                                      "{\"statusCode\":200,\"body\":{\"an\":\"object\"}}",
+                                      "{\"statusCode\":\"200\"}",
+                                      "not json",
+                                      "",
+                                      NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        gwanswer_init(&a);
+        assert_int_equal(gwanswer_from_result_v1((const uint8_t *)bad[i], strlen(bad[i]), &a),
+                         -EBADMSG);
+        gwanswer_fini(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gwanswer_inference), cmocka_unit_test(test_gwanswer_structured),
-        cmocka_unit_test(test_gwanswer_malformed), cmocka_unit_test(test_gwanswer_prelude),
-        cmocka_unit_test(test_gwanswer_cors),
+        cmocka_unit_test(test_gwanswer_v1),         cmocka_unit_test(test_gwanswer_inference),
+        cmocka_unit_test(test_gwanswer_structured), cmocka_unit_test(test_gwanswer_malformed),
+        cmocka_unit_test(test_gwanswer_prelude),    cmocka_unit_test(test_gwanswer_cors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,89 @@ static void test_gwevent_is_text(void **state)
     assert_false(gwevent_is_text(NULL));
 }
 
+/* Payload format 1.0 (http-events.md §1.1, checklist row 4): both header maps with the last
+ * value in the first, null for empty collections, binary by BinaryMediaTypes for REST. */
+static void test_gwevent_build_v1(void **state)
+{
+    (void)state;
+    struct http1_header hs[] = {
+        {"X-Multi", "one"}, {"x-multi", "two"}, {"Content-Type", "image/png"}};
+    json_t *params = json_pack("{s:s}", "id", "7");
+    char png[] = "image/png";
+    char *types[] = {png};
+    struct gwevent_request r = {.method = "POST",
+                                .path = "/items/7",
+                                .query = "a=1&a=2&b=%2F",
+                                .headers = hs,
+                                .n_headers = 3,
+                                .body = (const uint8_t *)"\x89PNG",
+                                .body_len = 4,
+                                .source_ip = "127.0.0.1",
+                                .url_id = "abc",
+                                .domain_name = "localhost",
+                                .account = "000000000000",
+                                .request_id = "rid",
+                                .time_ms = 1583348638390,
+                                .route_key = "POST /items/{id}",
+                                .resource = "/items/{id}",
+                                .stage = "Prod",
+                                .path_params = params,
+                                .binary_types = (const char *const *)types,
+                                .n_binary_types = 1,
+                                .is_rest = true};
+    char *s = NULL;
+    size_t len = 0;
+    assert_int_equal(gwevent_build_v1(&r, &s, &len), 0);
+    json_t *ev = json_loads(s, 0, NULL);
+    free(s);
+    assert_string_equal(str(ev, "resource"), "/items/{id}");
+    assert_string_equal(str(ev, "httpMethod"), "POST");
+    assert_string_equal(str(ev, "headers.X-Multi"), "two");
+    json_t *mv = json_object_get(json_object_get(ev, "multiValueHeaders"), "X-Multi");
+    assert_int_equal(json_array_size(mv), 2);
+    assert_string_equal(str(ev, "queryStringParameters.a"), "2");
+    assert_string_equal(str(ev, "queryStringParameters.b"), "/");
+    assert_int_equal(json_array_size(json_object_get(
+                         json_object_get(ev, "multiValueQueryStringParameters"), "a")),
+                     2);
+    assert_true(json_is_null(json_object_get(ev, "stageVariables")));
+    assert_string_equal(str(ev, "pathParameters.id"), "7");
+    assert_string_equal(str(ev, "requestContext.path"), "/Prod/items/7");
+    assert_string_equal(str(ev, "requestContext.stage"), "Prod");
+    assert_true(json_is_true(json_object_get(ev, "isBase64Encoded")));
+    assert_string_equal(str(ev, "body"), "iVBORw==");
+    json_decref(ev);
+    /* no query, no headers, no body: nulls; a text type not in BinaryMediaTypes stays text */
+    r.query = "";
+    r.n_headers = 0;
+    r.body_len = 0;
+    r.path_params = NULL;
+    assert_int_equal(gwevent_build_v1(&r, &s, &len), 0);
+    ev = json_loads(s, 0, NULL);
+    free(s);
+    static const char *const nulls[] = {"headers",
+                                        "multiValueHeaders",
+                                        "queryStringParameters",
+                                        "multiValueQueryStringParameters",
+                                        "pathParameters",
+                                        "body",
+                                        NULL};
+    for (size_t i = 0; nulls[i]; i++) {
+        assert_true(json_is_null(json_object_get(ev, nulls[i])));
+    }
+    json_decref(ev);
+    json_decref(params);
+    assert_true(gwevent_type_matches("image/png; q=1", (const char *const *)types, 1));
+    char any[] = "*/*";
+    char img[] = "image/*";
+    char *wild[] = {img};
+    char *all[] = {any};
+    assert_true(gwevent_type_matches("image/jpeg", (const char *const *)wild, 1));
+    assert_false(gwevent_type_matches("text/plain", (const char *const *)wild, 1));
+    assert_true(gwevent_type_matches("text/plain", (const char *const *)all, 1));
+    assert_false(gwevent_type_matches(NULL, (const char *const *)all, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_gwevent_build_text_and_binary_bodies),
         cmocka_unit_test(test_gwevent_build_iam_authorizer),
         cmocka_unit_test(test_gwevent_is_text),
+        cmocka_unit_test(test_gwevent_build_v1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
