@@ -453,6 +453,27 @@ def wait_until(cond, timeout: float = TIMEOUT, what: str = "condition") -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def http_request(port: int, target: str, method="GET", body=None, headers=(), host=None):
+    """One HTTP request to 127.0.0.1:port: (status, [(name, value)], body). headers are
+    (name, value) pairs, so that a name may repeat; host: the Host header (default the
+    address)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        c.putrequest(method, target, skip_host=host is not None, skip_accept_encoding=True)
+        if host is not None:
+            c.putheader("Host", host)
+        for k, v in headers:
+            c.putheader(k, v)
+        if body is not None:
+            c.putheader("Content-Length", str(len(body)))
+        c.endheaders(body)
+        r = c.getresponse()
+        return r.status, r.getheaders(), r.read()
+    finally:
+        c.close()
+
+
 def runtime_dir(name: str) -> pathlib.Path:
     return RUNTIMES_DIR / name
 

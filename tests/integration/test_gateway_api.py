@@ -8,7 +8,6 @@ integration timeout), Lambda authorizers (simple and IAM-policy answers, identit
 cache), CORS, three runtimes behind one API, and SIGHUP re-reading the template."""
 
 import base64
-import http.client
 import json
 import os
 import signal
@@ -16,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import TIMEOUT, example_path, runtime_dir
+from conftest import TIMEOUT, example_path, http_request, runtime_dir
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -125,20 +124,8 @@ def api(serve, tmp_path):
 
 
 def request(srv, path, method="GET", body=None, headers=()):
-    """(status, [(name, value)], body) of one request to the API listener; headers are
-    (name, value) pairs, so that a name may repeat."""
-    c = http.client.HTTPConnection("127.0.0.1", srv.api_port, timeout=TIMEOUT)
-    try:
-        c.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in headers:
-            c.putheader(k, v)
-        if body is not None:
-            c.putheader("Content-Length", str(len(body)))
-        c.endheaders(body)
-        r = c.getresponse()
-        return r.status, r.getheaders(), r.read()
-    finally:
-        c.close()
+    """(status, [(name, value)], body) of one request to the API listener."""
+    return http_request(srv.api_port, path, method, body, headers)
 
 
 def hdr(hs, name):

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import TIMEOUT, example_path, runtime_dir
+from conftest import TIMEOUT, example_path, http_request, runtime_dir
 
 KEY, SECRET, ACCT = "AKIACLAMBDATEST00001", "secret-one", "111111111111"
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -44,23 +44,10 @@ def make_url(srv, name, **kw):
 
 def request(url, method="GET", body=None, headers=(), port=None):
     """One request to url through 127.0.0.1 (the Host is url's own, so that *.localhost names
-    need no resolver): (status, [(name, value)], body). headers: (name, value) pairs, so a
-    name may repeat."""
+    need no resolver): (status, [(name, value)], body)."""
     u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection("127.0.0.1", port or u.port, timeout=TIMEOUT)
-    try:
-        c.putrequest(method, u.path + ("?" + u.query if u.query else ""), skip_host=True,
-                     skip_accept_encoding=True)
-        c.putheader("Host", u.netloc)
-        for k, v in headers:
-            c.putheader(k, v)
-        if body is not None:
-            c.putheader("Content-Length", str(len(body)))
-        c.endheaders(body)
-        r = c.getresponse()
-        return r.status, r.getheaders(), r.read()
-    finally:
-        c.close()
+    return http_request(port or u.port, u.path + ("?" + u.query if u.query else ""), method,
+                        body, headers, host=u.netloc)
 
 
 def header(hs, name):

@@ -469,20 +469,28 @@ static int start_async(struct serve *s, const struct serve_opts *o)
     return 0;
 }
 
+/* A public listener's settings: the connection cap and timeouts of the command line. */
+static struct httpd_config listener_config(const struct serve_opts *o, const char *host, int port,
+                                           size_t max_body, const char *name)
+{
+    return (struct httpd_config){host,
+                                 port,
+                                 max_body,
+                                 (size_t)o->max_conns,
+                                 name,
+                                 (uint64_t)o->header_timeout_s * 1000,
+                                 (uint64_t)o->body_timeout_s * 1000,
+                                 (uint64_t)o->idle_timeout_s * 1000};
+}
+
 /* The template's APIs on --http-listen (when it has routes, or the flag was given). */
 static int start_gateway(struct serve *s, struct serve_opts *o)
 {
     if (o->template_def.n_routes == 0 && !o->http_listen_given) {
         return 0;
     }
-    struct httpd_config hc = {o->http_host,
-                              o->http_port,
-                              APIGW_MAX_BODY,
-                              (size_t)o->max_conns,
-                              "http-api",
-                              (uint64_t)o->header_timeout_s * 1000,
-                              (uint64_t)o->body_timeout_s * 1000,
-                              (uint64_t)o->idle_timeout_s * 1000};
+    struct httpd_config hc =
+        listener_config(o, o->http_host, o->http_port, APIGW_MAX_BODY, "http-api");
     int rc = apigw_open(&s->loop, &s->control, &hc, &o->template_def, &s->gateway);
     if (rc < 0) {
         log_error("--http-listen %s:%d: %s", o->http_host, o->http_port, uv_strerror(rc));
@@ -561,14 +569,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                                    .loop = &s->loop};
     routes_init(&s->control);
     async_set_qualifiers(s->async, s->store, s->control.aliases);
-    struct httpd_config hc = {o->host,
-                              o->port,
-                              INVOKE_MAX_SYNC,
-                              (size_t)o->max_conns,
-                              "api",
-                              (uint64_t)o->header_timeout_s * 1000,
-                              (uint64_t)o->body_timeout_s * 1000,
-                              (uint64_t)o->idle_timeout_s * 1000};
+    struct httpd_config hc = listener_config(o, o->host, o->port, INVOKE_MAX_SYNC, "api");
     int rc = httpd_open(&s->loop, &hc, routes_handle, &s->control, &s->api);
     if (rc < 0) {
         log_error("listen on %s:%d: %s", o->host, o->port, uv_strerror(rc));
