@@ -395,3 +395,17 @@ def test_alias_url_host_and_path_forms(srv):
     make_url(srv, "u")
     st, _, body = request(f"{srv.endpoint}/lambda-url/u/event/x")
     assert st == 200 and json.loads(body)["rawPath"] == "/event/x"
+
+
+def test_function_url_follows_the_listeners_port(srv):
+    """A config made before a restart on another port (a stored one, `clambda watch`) answers
+    with the port the client reaches the API through now (regression: it kept the old one)."""
+    url = make_url(srv, "u")
+    assert f":{srv.port}/" in url
+    for path in ("/2021-10-31/functions/u/url", "/2021-10-31/functions/u/urls"):
+        st, _, body = http_request(srv.port, path, host="127.0.0.1:12345")
+        assert st == 200, body
+        doc = json.loads(body)
+        got = doc["FunctionUrl"] if "FunctionUrl" in doc else doc["FunctionUrlConfigs"][0][
+            "FunctionUrl"]
+        assert got == url.replace(f":{srv.port}/", ":12345/")

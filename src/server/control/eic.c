@@ -375,5 +375,5 @@ void eic_list(struct call *call)
     if (target_get(call, TARGET_FUNCTION, &t) == NULL) {
         return;
     }
-    settings_list_kind(call, t.name, "event-invoke", "FunctionEventInvokeConfigs");
+    settings_list_kind(call, t.name, "event-invoke", "FunctionEventInvokeConfigs", NULL);
 }

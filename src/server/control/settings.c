@@ -29,7 +29,8 @@ void settings_store_error(struct call *call, const char *name, int rc)
                "server's log.");
 }
 
-void settings_list_kind(struct call *call, const char *name, const char *kind, const char *member)
+void settings_list_kind(struct call *call, const char *name, const char *kind, const char *member,
+                        void (*fix)(const struct call *call, json_t *doc))
 {
     struct store_setting *ss = NULL;
     size_t n = 0;
@@ -41,6 +42,9 @@ void settings_list_kind(struct call *call, const char *name, const char *kind, c
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_loads(ss[i].json, 0, NULL);
+        if (o && fix) {
+            fix(call, o);
+        }
         if (o) {
             (void)json_array_append_new(arr, o);
         }

@@ -20,8 +20,10 @@
 /* Answers a store error rc (-ENOENT: the function is not stored; else 500). */
 void settings_store_error(struct call *call, const char *name, int rc);
 /* Answers 200 {member: [...]} with every stored setting of kind for function name (their
- * documents, in store order), or the store's error. */
-void settings_list_kind(struct call *call, const char *name, const char *kind, const char *member);
+ * documents, in store order, each passed through fix when it is not NULL), or the store's
+ * error. */
+void settings_list_kind(struct call *call, const char *name, const char *kind, const char *member,
+                        void (*fix)(const struct call *call, json_t *doc));
 /* Validates a tag map (count, lengths, aws: prefix). False after answering. */
 bool settings_tags_ok(struct call *call, json_t *tags);
 /* Stores tags for the function (CreateFunction's Tags). 0 or -errno. */

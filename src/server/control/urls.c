@@ -114,6 +114,33 @@ static bool url_body_ok(struct call *call, json_t *body, bool create)
            cors_ok(call, cors);
 }
 
+/* The port of the Host the client reached this listener through (":9000"), or "" . */
+static const char *listener_port(const struct call *call)
+{
+    const char *host = http1_header(call->req, "Host");
+    const char *port = host ? strrchr(host, ':') : NULL;
+    if (port && (port[1] == '\0' || strspn(port + 1, "0123456789") != strlen(port + 1))) {
+        port = NULL;
+    }
+    return port ? port : "";
+}
+
+/* A stored config's FunctionUrl on the port the client came through now: the server may have
+ * been restarted on another one since the config was made (a watch session, port 0). */
+static void current_address(const struct call *call, json_t *cfg)
+{
+    const char *url = json_string_value(json_object_get(cfg, "FunctionUrl"));
+    const char *host = url ? strstr(url, "//") : NULL;
+    if (host == NULL) {
+        return;
+    }
+    host += 2;
+    size_t hlen = strcspn(host, ":/");
+    char *now = xasprintf("http://%.*s%s/", (int)hlen, host, listener_port(call));
+    (void)json_object_set_new(cfg, "FunctionUrl", json_string(now));
+    free(now);
+}
+
 static json_t *url_load(struct call *call, const struct url_fn *t)
 {
     char *doc = NULL;
@@ -122,6 +149,9 @@ static json_t *url_load(struct call *call, const struct url_fn *t)
     }
     json_t *o = json_loads(doc, 0, NULL);
     free(doc);
+    if (o) {
+        current_address(call, o);
+    }
     return o;
 }
 
@@ -175,13 +205,8 @@ void urls_create(struct call *call)
     ids_now_iso(now, 6, "Z");
     /* the address the gateway answers on: the host form on this listener's port (the Host
      * the client used to reach the API) */
-    const char *host = http1_header(call->req, "Host");
-    const char *port = host ? strrchr(host, ':') : NULL;
-    if (port && (port[1] == '\0' || strspn(port + 1, "0123456789") != strlen(port + 1))) {
-        port = NULL;
-    }
-    char *url =
-        xasprintf("http://%s.lambda-url.%s.localhost%s/", id, call->ctl->region, port ? port : "");
+    char *url = xasprintf("http://%s.lambda-url.%s.localhost%s/", id, call->ctl->region,
+                          listener_port(call));
     char *arn = arn_function(call->ctl->region, call->account, t.name, t.qualifier);
     json_t *cors = json_object_get(body, "Cors");
     json_t *mode = json_object_get(body, "InvokeMode");
@@ -289,5 +314,5 @@ void urls_list(struct call *call)
         call_invalid(call, t.qualifier, "functionName", "Member must name an unqualified function");
         return;
     }
-    settings_list_kind(call, t.name, "url", "FunctionUrlConfigs");
+    settings_list_kind(call, t.name, "url", "FunctionUrlConfigs", current_address);
 }
