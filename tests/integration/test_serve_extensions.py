@@ -7,7 +7,8 @@ limit of 10, SHUTDOWN on scale-to-zero and on server stop, and the Extensions AP
 The extension under test is the Python script EXT below: its behaviour comes from the
 function's environment (EXT_MODE, or EXT_MODE_<name> for one of several), and it appends one
 JSON line per step to EXT_LOG (a host path). Tests with external extensions skip under full
-isolation, where they are not launched yet; the others run under both."""
+isolation, where the extension cannot write a host path (test_serve_extensions_full.py runs an
+extension inside the sandbox); the others run under both."""
 
 import http.client
 import io
@@ -83,8 +84,9 @@ while True:
 
 def _isolation_none():
     if serve_isolation() != "none":
-        pytest.skip("external extensions are launched under isolation none only so far "
-                    "(joining a full-isolation sandbox needs sandbox.h support)")
+        pytest.skip("the extension under test logs to a host path (EXT_LOG), which a "
+                    "sandboxed extension cannot reach; test_serve_extensions_full.py covers "
+                    "external extensions under full isolation")
 
 
 def _zip(files: dict) -> bytes:

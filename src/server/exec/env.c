@@ -424,7 +424,7 @@ static int open_handles(struct env *e)
     uv_loop_t *loop = e->cfg.loop;
     int rc = uv_pipe_init(loop, &e->out_pipe, 0);
     rc = rc ? rc : uv_pipe_init(loop, &e->err_pipe, 0);
-    rc = rc ? rc : uv_poll_init(loop, &e->exit_poll, e->proc.pidfd);
+    rc = rc ? rc : uv_poll_init(loop, &e->exit_poll, e->proc.exit_fd);
     rc = rc ? rc : uv_timer_init(loop, &e->timer);
     if (rc < 0) {
         return rc; /* only EBADF/ENOMEM-class failures; the caller aborts */
@@ -485,8 +485,7 @@ static int start_process(struct env *e, char *err, size_t errlen)
         return rc;
     }
     envvars_build(&in, &envp);
-    /* External extensions start before the runtime (isolation none only: under full isolation
-     * they would have to join the sandbox, which sandbox.h cannot do yet). */
+    /* External extensions start before the runtime, in its sandbox (its companions). */
     struct ext_config xc = {.loop = e->cfg.loop,
                             .log = e->log,
                             .fn = fn,
@@ -496,9 +495,16 @@ static int start_process(struct env *e, char *err, size_t errlen)
                             .on_error = on_ext_error,
                             .on_exit = on_ext_exit,
                             .arg = e};
-    ext_open(&xc, e->cfg.full == NULL ? fn->opt_dir : NULL, envp, &e->exts);
+    ext_open(&xc, fn->opt_dir, &e->exts);
+    char **xenv = ext_envp(envp);
     struct sandbox_spec spec = make_spec(&e->cfg, envp, &path, interp);
+    spec.companions = ext_companions(e->exts, e->cfg.full != NULL, &spec.n_companions);
+    spec.companion_envp = xenv;
     rc = sandbox_spawn(&spec, &e->proc, err, errlen);
+    if (rc == 0) {
+        ext_started(e->exts);
+    }
+    free(xenv);
     envvars_free(envp);
     free(path);
     return rc;
@@ -583,7 +589,7 @@ static int env_spawn(const struct env_config *cfg, struct inv *first, struct env
 {
     struct env *e = xcalloc(1, sizeof(*e));
     e->cfg = *cfg;
-    e->proc.pidfd = e->proc.out_fd = e->proc.err_fd = e->proc.api_fd = -1;
+    e->proc.exit_fd = e->proc.out_fd = e->proc.err_fd = e->proc.api_fd = -1;
     e->spawn_ns = env_now_ns();
     int rc = logs_open(cfg->state_dir, cfg->fn->name, cfg->fn->version, &e->log);
     if (rc < 0) {

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: MIT
+"""clambda serve --isolation full with an external extension (extensions-api.md sections 1-3,
+docs/sandbox.md "Companions"): the extension from a layer's extensions/ directory starts in
+the function's sandbox before the runtime, registers, sees INVOKE and SHUTDOWN, shares /tmp
+with the function (it writes a file the function reads), is in the same cgroup, gets the
+extension environment, and its post-invoke work does not delay the caller's answer.
+
+Both the function and the extension are Python scripts (the sandbox has the host's /usr). The
+extension cannot write a host file from inside the sandbox, so it reports each step as one
+"EXTLOG {json}" line on its stdout, which goes to the function's log stream. Root only."""
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+
+from conftest import full_isolation_skip_reason, wait_until
+
+ROLE = "arn:aws:iam::123456789012:role/lambda-role"
+
+FUNCTION = r'''#!/usr/bin/python3
+import json, os, time, urllib.request
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+def call(method, path, body=None):
+    with OPENER.open(urllib.request.Request(API + path, data=body, method=method)) as r:
+        return r.headers, r.read()
+
+while True:
+    headers, body = call("GET", "/invocation/next")
+    rid = headers["Lambda-Runtime-Aws-Request-Id"]
+    path = "/tmp/ext-" + rid  # written by the extension when it gets the INVOKE
+    for _ in range(1000):
+        if os.path.exists(path):
+            break
+        time.sleep(0.01)
+    seen = open(path).read() if os.path.exists(path) else None
+    out = {"rid": rid, "ext_file": seen, "cgroup": open("/proc/self/cgroup").read(),
+           "pid": os.getpid(), "uid": os.getuid()}
+    call("POST", "/invocation/%s/response" % rid, json.dumps(out).encode())
+'''
+
+EXTENSION = r'''#!/usr/bin/python3
+import http.client, json, os, sys, time
+NAME = os.path.basename(sys.argv[0])
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection(API, timeout=None)
+    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+def log(**kw):
+    print("EXTLOG " + json.dumps(dict(name=NAME, t=time.time(), **kw)), flush=True)
+
+st, h, body = call("POST", "/register", b'{"events": ["INVOKE", "SHUTDOWN"]}',
+                   {"Lambda-Extension-Name": NAME})
+log(what="register", status=st, env=sorted(os.environ), cwd=os.getcwd(), uid=os.getuid(),
+    cgroup=open("/proc/self/cgroup").read())
+if st != 200:
+    sys.exit(1)
+eid = h["lambda-extension-identifier"]
+while True:
+    st, h, body = call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})
+    if st != 200:
+        log(what="next-failed", status=st)
+        sys.exit(1)
+    ev = json.loads(body)
+    log(what="event", event=ev)
+    if ev["eventType"] == "SHUTDOWN":
+        log(what="exit")
+        sys.exit(0)
+    rid = ev["requestId"]
+    with open("/tmp/.ext-" + rid, "w") as f:
+        f.write("from-ext " + rid)
+    os.rename("/tmp/.ext-" + rid, "/tmp/ext-" + rid)
+    time.sleep(float(os.environ.get("EXT_SLOW_S", "2")))  # post-invoke work
+    log(what="done", rid=rid)
+'''
+
+
+@pytest.fixture
+def full():
+    why = full_isolation_skip_reason()
+    if why:
+        pytest.skip(why)
+
+
+def _zip(files: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def deploy(srv, name, env):
+    c = srv.boto3()
+    lv = c.publish_layer_version(LayerName=name + "-ext",
+                                 Content={"ZipFile": _zip({"extensions/sidecar": EXTENSION})})
+    c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
+                      Role=ROLE, Code={"ZipFile": _zip({"bootstrap": FUNCTION})},
+                      Layers=[lv["LayerVersionArn"]], Environment={"Variables": env},
+                      Timeout=30)
+    c.get_waiter("function_active_v2").wait(FunctionName=name)
+
+
+def ext_log(srv, name):
+    return [json.loads(m) for m in re.findall(r"EXTLOG (\{.*\})", srv.log_text(name))]
+
+
+def test_extension_in_the_sandbox(full, serve):
+    srv = serve({}, args=["--isolation", "full"])
+    deploy(srv, "fx", {"EXT_SLOW_S": "3"})
+    st, h, body = srv.invoke("fx", b"{}")
+    assert st == 200, body
+    first = json.loads(body)
+    rid = h["x-amzn-requestid"]
+    # the caller has its answer while the extension still works on the invocation
+    assert not [x for x in ext_log(srv, "fx") if x["what"] == "done"], srv.log_text("fx")
+    # /tmp is shared: the function read what the extension wrote on INVOKE
+    assert first["ext_file"] == "from-ext " + rid, first
+    reg = [x for x in ext_log(srv, "fx") if x["what"] == "register"]
+    assert len(reg) == 1 and reg[0]["status"] == 200, reg
+    # same cgroup (memory limit, CPU share) and identity as the runtime
+    assert reg[0]["cgroup"] == first["cgroup"], (reg[0]["cgroup"], first["cgroup"])
+    assert re.search(r"/clambda-[0-9a-f]{8}/fx\.\d+/\d+-\d+$", first["cgroup"], re.M), first
+    assert reg[0]["uid"] == first["uid"] == 993
+    # the extension environment: no runtime-only variables, the Runtime API is there
+    env = set(reg[0]["env"])
+    assert "AWS_LAMBDA_RUNTIME_API" in env and "EXT_SLOW_S" in env, env
+    assert not env & {"_HANDLER", "LAMBDA_TASK_ROOT", "AWS_EXECUTION_ENV",
+                      "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_LOG_GROUP_NAME"}, env
+    inv = [x["event"] for x in ext_log(srv, "fx") if x["what"] == "event"]
+    assert inv and inv[0]["eventType"] == "INVOKE" and inv[0]["requestId"] == rid
+    wait_until(lambda: any(x["what"] == "done" for x in ext_log(srv, "fx")),
+               what="the extension's post-invoke work")
+    report = srv.wait_log("fx", rf"REPORT RequestId: {rid}\t.*").group(0)
+    assert float(re.search(r"\tDuration: ([\d.]+) ms", report).group(1)) >= 2000, report
+    text = srv.log_text("fx")
+    assert re.search(r"EXTENSION\tName: sidecar\tState: Ready\tEvents: \[INVOKE, SHUTDOWN\]",
+                     text), text
+    # the same warm environment (and extension) serves the next sequential request
+    st, h, body = srv.invoke("fx", b"{}")
+    second = json.loads(body)
+    assert st == 200 and second["pid"] == first["pid"], second
+    assert second["ext_file"] == "from-ext " + h["x-amzn-requestid"]
+    assert len([x for x in ext_log(srv, "fx") if x["what"] == "register"]) == 1
+    wait_until(lambda: len([x for x in ext_log(srv, "fx") if x["what"] == "done"]) == 2,
+               what="the second invocation's post-invoke work")
+    # server stop: SHUTDOWN reaches the extension inside the sandbox, which exits
+    assert srv.stop() == 0
+    shut = [x["event"] for x in ext_log(srv, "fx")
+            if x["what"] == "event" and x["event"]["eventType"] == "SHUTDOWN"]
+    assert len(shut) == 1 and shut[0]["shutdownReason"] == "spindown", srv.log_text("fx")
+    assert "Runtime.ExitError" not in srv.log_text("fx")
+    assert any(x["what"] == "exit" for x in ext_log(srv, "fx"))
