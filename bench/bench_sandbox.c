@@ -96,7 +96,8 @@ static int full_once(struct sandbox_full *sf, const char *code_dir, int i, doubl
     char *argv[] = {arg0, arg1, NULL};
     char *envp[] = {env0, NULL};
     (void)snprintf(id, sizeof(id), "bench%d", i);
-    struct sandbox_full_spec spec = {id, code_dir, arg0, argv, envp, 128, 512, 0, 0, NULL, NULL, NULL, 0, NULL};
+    struct sandbox_full_spec spec = {id, code_dir, arg0, argv, envp, 128, 512,
+                                     0,  0,        NULL, NULL, NULL, 0,   NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     double t0 = now_us();

@@ -211,8 +211,17 @@ void sandbox_close_fds(struct sandbox_proc *p)
         }
     }
     if (p->full != NULL) {
-        sandbox_full_close(p->full); /* owns the pidfd: kills what is left, removes the cgroup */
+        sandbox_full_close(p->full); /* owns exit_fd: kills what is left, removes the cgroup */
         p->full = NULL;
         p->exit_fd = -1;
     }
+}
+
+int sandbox_socket(const struct sandbox_proc *p, int domain, int type, int *fd)
+{
+    if (p->full != NULL) {
+        return sandbox_full_socket(p->full, domain, type, fd);
+    }
+    *fd = socket(domain, type | SOCK_CLOEXEC, 0);
+    return *fd < 0 ? -errno : 0;
 }

@@ -450,6 +450,12 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     if (rc == 0 && sf->net.is_open) {
         rc = vnet_attach(&sf->net, env->proc.pid, d); /* while the child sets itself up */
     }
+    if (rc == 0 && env->has_netns) { /* sandbox_full_socket; the child is parked: alive */
+        char path[64];
+        (void)snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)env->proc.pid);
+        env->netns_fd = open(path, O_RDONLY | O_CLOEXEC); /* -1: its setup failed, the
+                                                              verdict will say how */
+    }
     close_fd(&sync[0]);
     close_fd(&sync[1]);
     for (int i = 0; i < n_cg; i++) {
@@ -672,14 +678,6 @@ static int env_go(struct sandbox_full_env *env, const struct sandbox_full_spec *
         rc = recv_fd(env->api_sock, &env->proc.api_fd, d);
         close_fd(&env->api_sock);
     }
-    if (rc == 0 && env->has_netns) { /* for sandbox_full_socket */
-        char path[64];
-        (void)snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)env->proc.pid);
-        env->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (env->netns_fd < 0) {
-            rc = sandbox_diag_set(d, -errno, "open(%s): %s", path, strerror(errno));
-        }
-    }
     (void)fcntl(env->proc.out_fd, F_SETFL, O_NONBLOCK);
     (void)fcntl(env->proc.err_fd, F_SETFL, O_NONBLOCK);
     (void)fcntl(env->proc.exit_fd, F_SETFL, O_NONBLOCK);
@@ -844,7 +842,10 @@ int sandbox_full_signal(const struct sandbox_full_env *env, int sig)
 
 int sandbox_full_socket(struct sandbox_full_env *env, int domain, int type, int *fd)
 {
-    if (env->netns_fd < 0 || env->self_netns < 0) {
+    if (env->has_netns && (env->netns_fd < 0 || env->self_netns < 0)) {
+        return -ENOENT;
+    }
+    if (!env->has_netns) {
         *fd = socket(domain, type | SOCK_CLOEXEC, 0);
         return *fd < 0 ? -errno : 0;
     }

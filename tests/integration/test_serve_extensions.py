@@ -7,9 +7,10 @@ limit of 10, SHUTDOWN on scale-to-zero and on server stop, and the Extensions AP
 The extension under test is the Python script EXT below: its behaviour comes from the
 function's environment (EXT_MODE, or EXT_MODE_<name> for one of several), and it appends one
 JSON line per step to EXT_LOG (a host path). Tests with external extensions skip under full
-isolation, where the extension cannot write a host path (test_serve_extensions_full.py runs an
+isolation, where the extension cannot write a host path (test_serve_extensions_sandbox.py runs an
 extension inside the sandbox); the others run under both."""
 
+import base64
 import http.client
 import io
 import json
@@ -85,7 +86,7 @@ while True:
 def _isolation_none():
     if serve_isolation() != "none":
         pytest.skip("the extension under test logs to a host path (EXT_LOG), which a "
-                    "sandboxed extension cannot reach; test_serve_extensions_full.py covers "
+                    "sandboxed extension cannot reach; test_serve_extensions_sandbox.py covers "
                     "external extensions under full isolation")
 
 
@@ -180,6 +181,29 @@ def test_answer_before_slow_extension_and_warm_reuse(serve, tmp_path):
     assert reg["body"]["handler"] == "bootstrap" and "accountId" in reg["body"]
     assert "AWS_LAMBDA_RUNTIME_API" in reg["env"]
     assert "_HANDLER" not in reg["env"] and "LAMBDA_TASK_ROOT" not in reg["env"]
+
+
+def test_log_tail_waits_for_extensions(serve, tmp_path):
+    """LogType Tail: the answer carries END and REPORT, which come after the extensions'
+    post-runtime work (REPORT's Duration includes it), as on AWS."""
+    log = tmp_path / "ext.log"
+    srv = serve({})
+    deploy(srv, "tailx", ["slowext"], {"EXT_MODE": "slow", "EXT_LOG": str(log),
+                                       "EXT_SLOW_S": "1"})
+    for _ in range(2):  # cold, then warm
+        st, h, body = srv.invoke("tailx", json.dumps({"action": "log", "text": "in fn"}).encode(),
+                                 headers={"X-Amz-Log-Type": "Tail"})
+        assert st == 200, body
+        rid = h["x-amzn-requestid"]
+        # answered only after the extension finished its part of the invocation
+        assert any(x["what"] == "done" and x["rid"] == rid for x in read_log(log))
+        tail = base64.b64decode(h["x-amz-log-result"]).decode()
+        lines = tail.splitlines()
+        assert f"END RequestId: {rid}" in lines, tail
+        report = [x for x in lines if x.startswith(f"REPORT RequestId: {rid}\t")]
+        assert len(report) == 1 and lines.index(report[0]) > lines.index(f"END RequestId: {rid}")
+        assert float(re.search(r"\tDuration: ([\d.]+) ms", report[0]).group(1)) >= 900, tail
+        assert "in fn" in tail, tail
 
 
 def test_extension_crash_mid_invoke(serve, tmp_path):

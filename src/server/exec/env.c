@@ -383,7 +383,10 @@ static void on_timer(uv_timer_t *t)
         return;
     }
     if (e->state == ENV_IDLE && e->inv == NULL) {
-        (void)sandbox_freeze(&e->proc); /* idle for ENV_FREEZE_DELAY_MS: nothing runs now */
+        /* idle for ENV_FREEZE_DELAY_MS: nothing runs now, telemetry waits for the thaw */
+        if (sandbox_freeze(&e->proc) == 0 && e->proc.frozen) {
+            telemetry_set_frozen(e->tel, true);
+        }
         return;
     }
     if (e->state == ENV_INIT && e->inv && e->cfg.suppressed_init) {
@@ -503,6 +506,7 @@ static int start_process(struct env *e, char *err, size_t errlen)
     rc = sandbox_spawn(&spec, &e->proc, err, errlen);
     if (rc == 0) {
         ext_started(e->exts);
+        telemetry_set_proc(e->tel, &e->proc);
     }
     free(xenv);
     envvars_free(envp);
@@ -652,6 +656,7 @@ static void env_deliver(struct env *e, struct inv *inv)
     uint64_t now = env_now_ns();
     bool resumed = e->started && e->inv == inv; /* after a suppressed init: START is out */
     (void)sandbox_thaw(&e->proc);               /* frozen while idle (full isolation) */
+    telemetry_set_frozen(e->tel, false);
     e->inv = inv;
     e->state = ENV_BUSY;
     if (!resumed) {
@@ -822,10 +827,10 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
     e->response_epoch_ms = epoch_ms();
     platform_events_runtime_done(e->tel, e->inv->id, outcome == INV_OK ? "success" : "error",
                                  error_type, e->response_ns - e->start_ns, len, e->start_epoch_ms);
-    /* A streamed answer ends with the stream; a caller that wants the log tail without
-     * extensions waits for END and REPORT (the runtime's next follows at once). */
-    if (!e->is_answered && e->inv->chunk == NULL &&
-        (e->inv->tail == NULL || ext_count(e->exts) > 0)) {
+    /* A streamed answer ends with the stream; a caller that wants the log tail waits for END
+     * and REPORT, which come after the extensions' post-runtime work (as on AWS, whose tail
+     * holds the REPORT with that work in its Duration). */
+    if (!e->is_answered && e->inv->chunk == NULL && e->inv->tail == NULL) {
         answer_early(e);
     }
 }
@@ -915,7 +920,8 @@ static void env_stop(struct env *e, int sig, int grace_ms)
     if (e->stopping || e->exited) {
         return;
     }
-    (void)sandbox_signal(&e->proc, sig);
+    (void)sandbox_signal(&e->proc, sig); /* thaws it first */
+    telemetry_set_frozen(e->tel, false);
     if (sig != SIGKILL) {
         (void)uv_timer_start(&e->timer, on_timer, (uint64_t)grace_ms, 0);
     }

@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: MIT
-"""clambda serve --isolation full with an external extension (extensions-api.md sections 1-3,
+"""clambda serve --isolation full with an external extension (extensions-api.md sections 1-4,
 docs/sandbox.md "Companions"): the extension from a layer's extensions/ directory starts in
 the function's sandbox before the runtime, registers, sees INVOKE and SHUTDOWN, shares /tmp
 with the function (it writes a file the function reads), is in the same cgroup, gets the
-extension environment, and its post-invoke work does not delay the caller's answer.
+extension environment, and its post-invoke work does not delay the caller's answer. A
+Telemetry API subscriber listening on sandbox.localdomain inside the environment's network
+namespace (--network nat) receives its events.
 
 Both the function and the extension are Python scripts (the sandbox has the host's /usr). The
 extension cannot write a host file from inside the sandbox, so it reports each step as one
 "EXTLOG {json}" line on its stdout, which goes to the function's log stream. Root only."""
 
 import io
+import os
 import json
 import re
+import time
 import zipfile
 
 import pytest
@@ -85,6 +89,65 @@ while True:
 '''
 
 
+SUBSCRIBER = r'''#!/usr/bin/python3
+import http.client, http.server, json, os, socket, sys, threading, time
+NAME = os.path.basename(sys.argv[0])
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+
+def log(**kw):
+    print("EXTLOG " + json.dumps(dict(name=NAME, **kw)), flush=True)
+
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection(API, timeout=None)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.end_headers()
+        log(what="telemetry", host=self.headers["Host"], records=json.loads(body))
+    def log_message(self, *a):
+        pass
+
+srv = http.server.ThreadingHTTPServer(("sandbox.localdomain", 0), Handler)
+port = srv.server_address[1]
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+st, h, _ = call("POST", "/2020-01-01/extension/register", b'{"events": ["INVOKE"]}',
+                {"Lambda-Extension-Name": NAME})
+eid = h["lambda-extension-identifier"]
+sub = {"schemaVersion": "2022-12-13", "types": ["platform", "function"],
+       "buffering": {"maxItems": 1000, "maxBytes": 262144, "timeoutMs": 25},
+       "destination": {"protocol": "HTTP",
+                       "URI": "http://sandbox.localdomain:%d/telemetry" % port}}
+st, _, body = call("PUT", "/2022-07-01/telemetry", json.dumps(sub).encode(),
+                   {"Lambda-Extension-Identifier": eid, "Content-Type": "application/json"})
+log(what="subscribed", status=st, body=body.decode(), addr=socket.gethostbyname("sandbox.localdomain"))
+while True:
+    st, _, body = call("GET", "/2020-01-01/extension/event/next", None,
+                       {"Lambda-Extension-Identifier": eid})
+    if st != 200:
+        sys.exit(1)
+'''
+
+PRINTER = r'''#!/usr/bin/python3
+import json, os, urllib.request
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+while True:
+    with OPENER.open(API + "/invocation/next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+    print("hello from the function " + rid, flush=True)
+    req = urllib.request.Request(API + "/invocation/%s/response" % rid, data=b'{"ok":1}',
+                                 method="POST")
+    OPENER.open(req).read()
+'''
+
+
 @pytest.fixture
 def full():
     why = full_isolation_skip_reason()
@@ -102,12 +165,12 @@ def _zip(files: dict) -> bytes:
     return buf.getvalue()
 
 
-def deploy(srv, name, env):
+def deploy(srv, name, env, ext=("sidecar", EXTENSION), function=FUNCTION):
     c = srv.boto3()
     lv = c.publish_layer_version(LayerName=name + "-ext",
-                                 Content={"ZipFile": _zip({"extensions/sidecar": EXTENSION})})
+                                 Content={"ZipFile": _zip({"extensions/" + ext[0]: ext[1]})})
     c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
-                      Role=ROLE, Code={"ZipFile": _zip({"bootstrap": FUNCTION})},
+                      Role=ROLE, Code={"ZipFile": _zip({"bootstrap": function})},
                       Layers=[lv["LayerVersionArn"]], Environment={"Variables": env},
                       Timeout=30)
     c.get_waiter("function_active_v2").wait(FunctionName=name)
@@ -163,3 +226,38 @@ def test_extension_in_the_sandbox(full, serve):
     assert len(shut) == 1 and shut[0]["shutdownReason"] == "spindown", srv.log_text("fx")
     assert "Runtime.ExitError" not in srv.log_text("fx")
     assert any(x["what"] == "exit" for x in ext_log(srv, "fx"))
+
+
+def test_telemetry_subscriber_at_sandbox_localdomain(full, serve):
+    srv = serve({}, args=["--isolation", "full", "--network", os.environ.get("TNET", "nat")])
+    deploy(srv, "tel", {}, ext=("subscriber", SUBSCRIBER), function=PRINTER)
+    rids = []
+
+    def records():
+        return [r for x in ext_log(srv, "tel") if x["what"] == "telemetry"
+                for r in x["records"]]
+
+    def has(kind, rid):
+        return any(r["type"] == kind and isinstance(r["record"], dict) and
+                   r["record"].get("requestId") == rid for r in records())
+
+    # An idle environment is frozen, its subscriber with it: what it missed is delivered
+    # while it runs again (the next invocations), as on AWS.
+    for _ in range(40):
+        st, h, body = srv.invoke("tel", b"{}")
+        assert st == 200, body
+        rids.append(h["x-amzn-requestid"])
+        if has("platform.report", rids[0]):
+            break
+        time.sleep(0.05)
+    assert has("platform.report", rids[0]), srv.log_text("tel")
+    sub = [x for x in ext_log(srv, "tel") if x["what"] == "subscribed"][0]
+    # sandbox.localdomain resolves inside the sandbox to its own loopback
+    assert sub["status"] == 200 and sub["addr"] == "127.0.0.1", sub
+    assert has("platform.start", rids[0]) and has("platform.runtimeDone", rids[0])
+    types = {r["type"] for r in records()}
+    assert {"platform.initStart", "platform.telemetrySubscription", "function"} <= types, types
+    assert any(r["type"] == "function" and r["record"] == "hello from the function " + rids[0]
+               for r in records()), records()
+    hosts = {x["host"] for x in ext_log(srv, "tel") if x["what"] == "telemetry"}
+    assert all(h.startswith("sandbox.localdomain:") for h in hosts), hosts
