@@ -558,6 +558,9 @@ static void child_main(const struct ns_child_args *a)
         fail_step(a->errpipe, SANDBOX_STEP_FORK, "clone");
     }
     if (pid > 0) {
+        if (n_companions > 0) {
+            (void)setpgid(pid, pid); /* also here: no signal forwarded before the child ran */
+        }
         if (a->go_fd >= 0) {
             report_start(a, rt_pidfd);
         }
