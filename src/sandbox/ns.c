@@ -498,14 +498,16 @@ static void reaper(const struct ns_child_args *a, pid_t runtime)
         alive += companions[i].pid > 0;
     }
     forward_group = alive > 0 ? -runtime : -1;
-    close_all_except(&a->statuspipe, 1);
-    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Handlers first: closing the error pipe below tells the server the runtime is started,
+     * and PID 1 drops a signal it has no handler for (a SIGTERM sent at once was lost). */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = forward;
     for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
         (void)sigaction(fwd[i], &sa, NULL);
     }
+    close_all_except(&a->statuspipe, 1);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     for (;;) {
         int st = 0;
         pid_t r = (pid_t)syscall(SYS_wait4, -1, &st, 0, NULL);
