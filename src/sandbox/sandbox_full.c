@@ -548,6 +548,26 @@ static int send_env(int fd, const struct sandbox_full_spec *spec)
     return rc;
 }
 
+/* Appends the fds that came with mh to fds[*n..max) (closing any beyond max). */
+static void take_fds(struct msghdr *mh, int *fds, int max, int *n)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < k; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof(int));
+            if (*n < max) {
+                fds[(*n)++] = fd;
+            } else {
+                (void)close(fd);
+            }
+        }
+    }
+}
+
 /* Reads exactly len bytes of one message and the fds that came with it (up to max, O_CLOEXEC).
  * OUT: fds[0..*n). 0, or -EPIPE at EOF, or -errno. */
 static int recv_msg(int sock, void *buf, size_t len, int *fds, int max, int *n)
@@ -573,20 +593,7 @@ static int recv_msg(int sock, void *buf, size_t len, int *fds, int max, int *n)
         if (r <= 0) {
             return r == 0 ? -EPIPE : -errno;
         }
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-                for (int i = 0; i < k; i++) {
-                    int fd;
-                    memcpy(&fd, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof(int));
-                    if (*n < max) {
-                        fds[(*n)++] = fd;
-                    } else {
-                        (void)close(fd);
-                    }
-                }
-            }
-        }
+        take_fds(&mh, fds, max, n);
         got += (size_t)r;
     }
     return 0;
