@@ -165,10 +165,11 @@ def _zip(files: dict) -> bytes:
     return buf.getvalue()
 
 
-def deploy(srv, name, env, ext=("sidecar", EXTENSION), function=FUNCTION):
+def deploy(srv, name, env, ext=("sidecar", EXTENSION), function=FUNCTION, more=None):
     c = srv.boto3()
-    lv = c.publish_layer_version(LayerName=name + "-ext",
-                                 Content={"ZipFile": _zip({"extensions/" + ext[0]: ext[1]})})
+    files = {"extensions/" + ext[0]: ext[1]}
+    files.update(more or {})
+    lv = c.publish_layer_version(LayerName=name + "-ext", Content={"ZipFile": _zip(files)})
     c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
                       Role=ROLE, Code={"ZipFile": _zip({"bootstrap": function})},
                       Layers=[lv["LayerVersionArn"]], Environment={"Variables": env},
@@ -261,3 +262,19 @@ def test_telemetry_subscriber_at_sandbox_localdomain(full, serve):
                for r in records()), records()
     hosts = {x["host"] for x in ext_log(srv, "tel") if x["what"] == "telemetry"}
     assert all(h.startswith("sandbox.localdomain:") for h in hosts), hosts
+
+
+def test_extension_that_cannot_start(full, serve):
+    """An extension whose execve fails in the sandbox is logged as LaunchError with the
+    failing call, never registers, and the function and the other extension still work."""
+    srv = serve({}, args=["--isolation", "full"])
+    deploy(srv, "lx", {"EXT_SLOW_S": "0"},
+           more={"extensions/broken": "#!/nonexistent/interpreter\n"})
+    st, h, body = srv.invoke("lx", b"{}")
+    assert st == 200, body
+    assert json.loads(body)["ext_file"] == "from-ext " + h["x-amzn-requestid"]
+    text = srv.log_text("lx")
+    assert ("EXTENSION\tName: broken\tState: LaunchError\tError: "
+            "execve(/opt/extensions/broken): No such file or directory") in text, text
+    assert re.search(r"EXTENSION\tName: sidecar\tState: Ready", text), text
+    assert "Name: broken\tState: Ready" not in text

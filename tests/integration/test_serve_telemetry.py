@@ -3,8 +3,9 @@
 extension (the Python script TEL below, in a layer) subscribes with its own HTTP listener;
 the platform events' exact shapes, function and extension lines as records, subscriptions
 AWS refuses, and subscribers that are slow or stop reading, which never slow the function.
-Every test uses an external extension: under full isolation they skip (see
-test_serve_extensions.py)."""
+Every test uses an external extension that logs to a host path and subscribes to its own
+output: under full isolation they skip; test_serve_extensions_sandbox.py has a subscriber
+inside the sandbox."""
 
 import json
 import re
