@@ -5,22 +5,26 @@ the function's sandbox before the runtime, registers, sees INVOKE and SHUTDOWN, 
 with the function (it writes a file the function reads), is in the same cgroup, gets the
 extension environment, and its post-invoke work does not delay the caller's answer. A
 Telemetry API subscriber listening on sandbox.localdomain inside the environment's network
-namespace (--network nat) receives its events.
+namespace (--network nat) receives its events. An extension that cannot start is a
+LaunchError; clambda-web-adapter's layer runs an unmodified web app in the sandbox.
 
 Both the function and the extension are Python scripts (the sandbox has the host's /usr). The
 extension cannot write a host file from inside the sandbox, so it reports each step as one
 "EXTLOG {json}" line on its stdout, which goes to the function's log stream. Root only."""
 
+import base64
 import io
-import os
 import json
+import pathlib
 import re
 import time
 import zipfile
 
 import pytest
 
-from conftest import full_isolation_skip_reason, wait_until
+from conftest import build_dir, full_isolation_skip_reason, wait_until
+
+HERE = pathlib.Path(__file__).resolve().parent
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 
@@ -230,7 +234,7 @@ def test_extension_in_the_sandbox(full, serve):
 
 
 def test_telemetry_subscriber_at_sandbox_localdomain(full, serve):
-    srv = serve({}, args=["--isolation", "full", "--network", os.environ.get("TNET", "nat")])
+    srv = serve({}, args=["--isolation", "full", "--network", "nat"])
     deploy(srv, "tel", {}, ext=("subscriber", SUBSCRIBER), function=PRINTER)
     rids = []
 
@@ -278,3 +282,33 @@ def test_extension_that_cannot_start(full, serve):
             "execve(/opt/extensions/broken): No such file or directory") in text, text
     assert re.search(r"EXTENSION\tName: sidecar\tState: Ready", text), text
     assert "Name: broken\tState: Ready" not in text
+
+
+def test_web_adapter_in_the_sandbox(full, serve):
+    """clambda-web-adapter's layer as users install it: the adapter starts in the sandbox as
+    an external extension, the function's bootstrap starts an unmodified web app (web_app.py,
+    Python's http.server) and the adapter, acting as the runtime, forwards an API Gateway v2
+    event to it over the sandbox's loopback."""
+    layer = build_dir() / "adapter" / "clambda-web-adapter-layer.zip" if build_dir() else None
+    if layer is None or not layer.exists():
+        pytest.skip("the adapter's layer zip is not built")
+    srv = serve({}, args=["--isolation", "full"])
+    c = srv.boto3()
+    lv = c.publish_layer_version(LayerName="lwa", Content={"ZipFile": layer.read_bytes()})
+    boot = '#!/bin/sh\nexec /usr/bin/python3 /var/task/web_app.py "$AWS_LWA_PORT"\n'
+    c.create_function(FunctionName="web", Runtime="provided.al2023", Handler="bootstrap",
+                      Role=ROLE, Code={"ZipFile": _zip({
+                          "bootstrap": boot, "web_app.py": (HERE / "web_app.py").read_text()})},
+                      Layers=[lv["LayerVersionArn"]],
+                      Environment={"Variables": {"AWS_LWA_PORT": "8080"}}, Timeout=30)
+    c.get_waiter("function_active_v2").wait(FunctionName="web")
+    event = json.loads((HERE.parent.parent / "src/cli/events/examples/apigw-v2.json").read_text())
+    for _ in range(2):  # cold, then warm
+        st, h, body = srv.invoke("web", json.dumps(event).encode())
+        assert st == 200 and "x-amz-function-error" not in h, (body, srv.log_text("web"))
+        doc = json.loads(body)
+        assert doc["statusCode"] == 200, doc
+        echo = json.loads(base64.b64decode(doc["body"]) if doc.get("isBase64Encoded")
+                          else doc["body"])
+        assert echo["method"] == "POST" and echo["target"].startswith("/my/path?"), echo
+    assert re.search(r"EXTENSION\tName: lambda-adapter\tState: Ready", srv.log_text("web"))
