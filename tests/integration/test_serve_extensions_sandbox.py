@@ -5,7 +5,7 @@ the function's sandbox before the runtime, registers, sees INVOKE and SHUTDOWN, 
 with the function (it writes a file the function reads), is in the same cgroup, gets the
 extension environment, and its post-invoke work does not delay the caller's answer. A
 Telemetry API subscriber listening on sandbox.localdomain inside the environment's network
-namespace (--network nat) receives its events. An extension that cannot start is a
+namespace (--network nat and isolated) receives its events. An extension that cannot start is a
 LaunchError; clambda-web-adapter's layer runs an unmodified web app in the sandbox.
 
 Both the function and the extension are Python scripts (the sandbox has the host's /usr). The
@@ -233,8 +233,9 @@ def test_extension_in_the_sandbox(full, serve):
     assert any(x["what"] == "exit" for x in ext_log(srv, "fx"))
 
 
-def test_telemetry_subscriber_at_sandbox_localdomain(full, serve):
-    srv = serve({}, args=["--isolation", "full", "--network", "nat"])
+@pytest.mark.parametrize("network", ["nat", "isolated"])
+def test_telemetry_subscriber_at_sandbox_localdomain(full, serve, network):
+    srv = serve({}, args=["--isolation", "full", "--network", network])
     deploy(srv, "tel", {}, ext=("subscriber", SUBSCRIBER), function=PRINTER)
     rids = []
 
