@@ -137,7 +137,8 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     (void)uv_poll_stop(h);
     e->exited = true;
     e->peak_kb = kb > e->peak_kb ? kb : e->peak_kb;
-    (void)sandbox_signal(&e->proc, SIGKILL); /* whatever the runtime left behind */
+    (void)sandbox_signal(&e->proc, SIGKILL); /* whatever the runtime left behind (thawed) */
+    telemetry_set_frozen(e->tel, false);
     env_drain_all(e);
     if (e->inv && e->state == ENV_RESPONDED) {
         env_finish_posted(e); /* answered, then exited before calling next */
