@@ -92,9 +92,10 @@ struct sandbox_companion {
 };
 
 /* Starts spec->path with no arguments (or spec->interp with spec->path), after spec's
- * companions (each one's own result is in it). OUT: *out. 0 or a negative errno; setup failures in the child (chdir, mount, execve...)
- * come back as that call's errno, and err (errlen bytes) names the call and path, e.g.
- * "execve(/fn/bootstrap): Permission denied"; then no companion is left running. */
+ * companions (each one's own result is in it). OUT: *out. 0 or a negative errno; setup failures in
+ * the child (chdir, mount, execve...) come back as that call's errno, and err (errlen bytes) names
+ * the call and path, e.g. "execve(/fn/bootstrap): Permission denied"; then no companion is left
+ * running. */
 int sandbox_spawn(struct sandbox_spec *spec, struct sandbox_proc *out, char *err, size_t errlen);
 /* Prepares the next environment for spec ahead of time (full isolation with spec->fn: a child
  * set up and parked, see sandbox_full_fn_prepare; spec->envp is not used). A no-op for none
