@@ -96,7 +96,8 @@ static int full_once(struct sandbox_full *sf, const char *code_dir, int i, doubl
     char *argv[] = {arg0, arg1, NULL};
     char *envp[] = {env0, NULL};
     (void)snprintf(id, sizeof(id), "bench%d", i);
-    struct sandbox_full_spec spec = {id, code_dir, arg0, argv, envp, 128, 512, 0, 0, NULL, NULL};
+    struct sandbox_full_spec spec = {id, code_dir, arg0, argv, envp, 128, 512,
+                                     0,  0,        NULL, NULL, NULL, 0,   NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     double t0 = now_us();
@@ -114,9 +115,9 @@ static int full_once(struct sandbox_full *sf, const char *code_dir, int i, doubl
     double t1 = now_us();
     int st;
     uint64_t peak, ooms;
-    wait_readable(p->pidfd);
+    wait_readable(p->exit_fd);
     while (sandbox_full_reap(env, &st, &peak, &ooms) == -EAGAIN) {
-        wait_readable(p->pidfd);
+        wait_readable(p->exit_fd);
     }
     sandbox_full_close(env);
     t[2] = now_us() - t1;

@@ -305,7 +305,10 @@ static int prepare_etc(struct mounts_skel *skel, uid_t uid, gid_t gid, struct sa
     n = snprintf(text, sizeof(text), "root:x:0:\nsbx_user1051:x:%u:\n", (unsigned)gid);
     rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/group", d);
     rc = rc < 0 ? rc : write_whole(dst, text, (size_t)n, d);
-    static const char hosts[] = "127.0.0.1 localhost\n::1 localhost\n"
+    /* sandbox.localdomain: where extensions' Telemetry API listeners are (their own loopback,
+     * as the server connects there in the environment's network namespace) */
+    static const char hosts[] = "127.0.0.1 localhost sandbox.localdomain sandbox\n"
+                                "::1 localhost\n"
                                 "169.254.0.1 host.clambda.internal\n"; /* vnet.h's gateway */
     rc = rc < 0 ? rc : path_in(dst, skel->root, "etc/hosts", d);
     rc = rc < 0 ? rc : write_whole(dst, hosts, sizeof(hosts) - 1, d);

@@ -11,7 +11,15 @@
  * and would stay zombies. The reaper costs one fork and no exec. It runs with the same
  * identity and filter as the runtime, but is not dumpable, so the runtime cannot ptrace it
  * or read its memory (a copy of the server's). When the runtime exits, the reaper exits, and
- * the kernel kills everything left in the namespace. */
+ * the kernel kills everything left in the namespace.
+ *
+ * Companions (Lambda's external extensions): the parked child receives their paths and
+ * environment with the runtime's, starts each (its own process group, stdout/stderr on pipes
+ * of its own) before it forks the runtime, and sends the server, for each, the pipes' read
+ * ends and a pidfd (SCM_RIGHTS over the same socket), or the step that failed. The runtime
+ * then gets its own process group too, the reaper forwards signals to that group only, kills
+ * what is left of it when the runtime exits, and stays until the companions have exited as
+ * well (they get their SHUTDOWN from the server meanwhile). */
 #include "ns.h"
 
 #include <arpa/inet.h>
@@ -228,14 +236,6 @@ static void reset_signals(void)
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* PID 1 forwards what the host sends it to every other process of the namespace. */
-static void forward(int sig)
-{
-    int saved = errno;
-    (void)kill(-1, sig);
-    errno = saved;
-}
-
 /* Closes every fd but keep[0..n) (ascending). A parked child and the reaper live on without
  * exec, so O_CLOEXEC does nothing for them: without this they would hold every fd the server had
  * at the clone (a client's connection, whose caller then never sees EOF; the listeners; other
@@ -274,14 +274,55 @@ static void sort_fds(int *fds, int n)
     }
 }
 
-/* The environment a parked child execs with, sent by the server as NUL-terminated strings up
- * to EOF. Static: the child may not allocate, and these pages are its own copy. */
+/* What a parked child execs with, sent by the server as NUL-terminated strings up to EOF: the
+ * runtime's environment, an empty string, the companions' environment, an empty string, then
+ * one path per companion. Static: the child may not allocate, and these pages are its own copy. */
 static char park_env[256 * 1024];
-static char *park_envp[2048];
+static char *park_ptrs[4096];
 
-/* Parked: waits (after its whole setup) for the server to send the runtime's environment.
- * Returns the envp to exec with; exits quietly when the server closes without sending. */
-static char *const *wait_for_env(const struct ns_child_args *a)
+struct park_input {
+    char *const *envp;           /* the runtime's */
+    char *const *companion_envp; /* the companions' */
+    char *const *paths;          /* the companions' */
+    int n_paths;
+};
+
+/* Splits park_env[0, len) into park_ptrs: envp, NULL, companion envp, NULL, paths, NULL. */
+static void park_split(size_t len, struct park_input *in)
+{
+    const size_t cap = sizeof(park_ptrs) / sizeof(park_ptrs[0]) - 4;
+    size_t n = 0, start[3] = {0, 0, 0};
+    int list = 0;
+    for (size_t i = 0; i < len && n < cap;) {
+        if (park_env[i] == '\0' && list < 2) { /* an empty string ends a list */
+            park_ptrs[n++] = NULL;
+            start[++list] = n;
+            i++;
+            continue;
+        }
+        park_ptrs[n++] = park_env + i;
+        while (i < len && park_env[i] != '\0') {
+            i++;
+        }
+        i++;
+    }
+    for (; list < 2; list++) { /* lists the server did not send are empty */
+        park_ptrs[n++] = NULL;
+        start[list + 1] = n;
+    }
+    park_ptrs[n] = NULL;
+    in->envp = park_ptrs + start[0];
+    in->companion_envp = park_ptrs + start[1];
+    in->paths = park_ptrs + start[2];
+    in->n_paths = (int)(n - start[2]);
+    if (in->n_paths > SANDBOX_MAX_COMPANIONS) {
+        in->n_paths = SANDBOX_MAX_COMPANIONS;
+    }
+}
+
+/* Parked: waits (after its whole setup) for the server to send what it execs (park_split).
+ * Exits quietly when the server closes without sending. */
+static void wait_for_env(const struct ns_child_args *a, struct park_input *in)
 {
     size_t len = 0;
     for (;;) {
@@ -304,42 +345,187 @@ static char *const *wait_for_env(const struct ns_child_args *a)
     if (len == 0) {
         _exit(0); /* the server dropped this parked environment */
     }
-    ssize_t w = write(a->go_fd, "k", 1); /* acknowledged: EOF on the verdict means execve */
-    (void)w;
-    (void)close(a->go_fd);
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < sizeof(park_envp) / sizeof(park_envp[0]);) {
-        park_envp[n++] = park_env + i;
-        while (i < len && park_env[i] != '\0') {
-            i++;
-        }
-        i++;
-    }
-    park_envp[n] = NULL;
-    return park_envp;
+    park_split(len, in);
 }
 
+/* One started companion, or why not (err.err != 0). */
+struct companion {
+    pid_t pid;
+    int fds[3]; /* read ends of its stdout and stderr, its pidfd */
+    struct sandbox_child_err err;
+};
+static struct companion companions[SANDBOX_MAX_COMPANIONS];
+static int n_companions;
+
+/* Sends msg (len bytes) with fds (n of them, may be 0) in one message. */
+static void send_with_fds(int sock, const void *msg, size_t len, const int *fds, int n)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 3)];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct iovec iov = {(void *)(uintptr_t)msg, len};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (n > 0) {
+        mh.msg_control = u.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+    }
+    ssize_t w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    (void)w; /* a server that went away sees nothing either way */
+}
+
+/* Starts one companion: its own process group and stdout/stderr pipes, working directory
+ * /var/task; waits for its execve (a CLOEXEC pipe, as for the runtime). */
+static void start_companion(const char *path, char *const *envp, struct companion *c)
+{
+    int o[2] = {-1, -1}, e[2] = {-1, -1}, v[2] = {-1, -1}, pidfd = -1;
+    c->pid = -1;
+    c->fds[0] = c->fds[1] = c->fds[2] = -1;
+    (void)sandbox_child_err_set(&c->err, SANDBOX_STEP_EXECVE, 0, path);
+    if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || pipe2(v, O_CLOEXEC) < 0) {
+        (void)sandbox_child_err_set(&c->err, SANDBOX_STEP_FORK, errno, "pipe2");
+    } else {
+        c->pid = (pid_t)syscall(SYS_clone, SIGCHLD | CLONE_PIDFD, 0, &pidfd, NULL, 0);
+    }
+    if (c->pid == 0) {
+        struct sandbox_child_err ce;
+        if (setpgid(0, 0) < 0 || dup2(o[1], 1) < 0 || dup2(e[1], 2) < 0) {
+            (void)sandbox_child_err_set(&ce, SANDBOX_STEP_DUP2, errno, path);
+        } else {
+            char *const argv[] = {(char *)(uintptr_t)path, NULL};
+            execve(path, argv, envp);
+            (void)sandbox_child_err_set(&ce, SANDBOX_STEP_EXECVE, errno, path);
+        }
+        ssize_t w = write(v[1], &ce, sizeof(ce));
+        (void)w;
+        _exit(127);
+    }
+    int keep_errno = errno;
+    int writers[] = {o[1], e[1], v[1]}; /* the companion's now */
+    for (int j = 0; j < 3; j++) {
+        if (writers[j] >= 0) {
+            (void)close(writers[j]);
+        }
+    }
+    if (c->pid < 0 && c->err.err == 0) {
+        (void)sandbox_child_err_set(&c->err, SANDBOX_STEP_FORK, keep_errno, "clone");
+    }
+    ssize_t r = 0;
+    if (c->pid > 0) {
+        do {
+            r = read(v[0], &c->err, sizeof(c->err)); /* EOF: execve done */
+        } while (r < 0 && errno == EINTR);
+    }
+    int all[] = {o[0], e[0], v[0], pidfd};
+    if (c->pid > 0 && r == 0) {
+        c->err.err = 0;
+        c->fds[0] = o[0];
+        c->fds[1] = e[0];
+        c->fds[2] = pidfd;
+        all[0] = all[1] = all[3] = -1;
+    } else if (c->pid > 0) {
+        int st;
+        (void)syscall(SYS_wait4, c->pid, &st, 0, NULL);
+        c->pid = -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (all[i] >= 0) {
+            (void)close(all[i]);
+        }
+    }
+}
+
+/* Tells the server how each companion started, then acknowledges the environment (one byte,
+ * with the runtime's pidfd when there are companions): without the acknowledgement, the EOF of
+ * a child that died while parked would read as a successful execve. Closes what it sent. */
+static void report_start(const struct ns_child_args *a, int runtime_pidfd)
+{
+    for (int i = 0; i < n_companions; i++) {
+        struct companion *c = &companions[i];
+        send_with_fds(a->go_fd, &c->err, sizeof(c->err), c->fds, c->err.err == 0 ? 3 : 0);
+        for (int j = 0; j < 3; j++) {
+            if (c->fds[j] >= 0) {
+                (void)close(c->fds[j]);
+            }
+        }
+    }
+    send_with_fds(a->go_fd, "k", 1, &runtime_pidfd, runtime_pidfd >= 0 ? 1 : 0);
+    if (runtime_pidfd >= 0) {
+        (void)close(runtime_pidfd);
+    }
+    (void)close(a->go_fd);
+}
+
+/* The reaper's signal forwarding: to every process of the namespace, or, with companions, to
+ * the runtime's process group only (set before the handlers are installed). */
+static pid_t forward_group = -1;
+
+/* PID 1 forwards what the host sends it to every other process of the namespace (with
+ * companions: to the runtime's process group). */
+static void forward(int sig)
+{
+    int saved = errno;
+    (void)kill(forward_group, sig);
+    errno = saved;
+}
+
+static bool is_companion(pid_t pid)
+{
+    for (int i = 0; i < n_companions; i++) {
+        if (companions[i].pid == pid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reaps everything; reports the runtime's wait status on the status pipe when it exits and
+ * exits itself once the runtime and every companion have (the kernel then kills the rest). */
 static void reaper(const struct ns_child_args *a, pid_t runtime)
 {
     static const int fwd[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-    close_all_except(&a->statuspipe, 1);
-    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    int alive = 0, code = -1; /* code: the exit code, once the runtime has exited */
+    for (int i = 0; i < n_companions; i++) {
+        alive += companions[i].pid > 0;
+    }
+    forward_group = alive > 0 ? -runtime : -1;
+    /* Handlers first: closing the error pipe below tells the server the runtime is started,
+     * and PID 1 drops a signal it has no handler for (a SIGTERM sent at once was lost). */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = forward;
     for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
         (void)sigaction(fwd[i], &sa, NULL);
     }
+    close_all_except(&a->statuspipe, 1);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     for (;;) {
         int st = 0;
         pid_t r = (pid_t)syscall(SYS_wait4, -1, &st, 0, NULL);
         if (r == runtime) {
             ssize_t w = write(a->statuspipe, &st, sizeof(st));
             (void)w;
-            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+            code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            if (alive > 0) {
+                (void)kill(-runtime, SIGKILL); /* what the runtime left in its group */
+            }
+        } else if (r > 0 && is_companion(r)) {
+            alive--;
+        }
+        if (code >= 0 && alive <= 0) {
+            _exit(code);
         }
         if (r < 0 && errno == ECHILD) {
-            _exit(127);
+            _exit(code >= 0 ? code : 127);
         }
     }
 }
@@ -359,14 +545,31 @@ static void child_main(const struct ns_child_args *a)
         int keep[] = {0, 1, 2, a->errpipe, a->statuspipe, a->go_fd};
         sort_fds(keep, 6);
         close_all_except(keep, 6);
-        envp = wait_for_env(a);
+        struct park_input in;
+        wait_for_env(a, &in);
+        envp = in.envp;
+        (void)umask(SANDBOX_UMASK);
+        for (n_companions = 0; n_companions < in.n_paths; n_companions++) {
+            start_companion(in.paths[n_companions], in.companion_envp, &companions[n_companions]);
+        }
     }
-    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+    int rt_pidfd = -1;
+    unsigned long flags = SIGCHLD | (n_companions > 0 ? CLONE_PIDFD : 0);
+    pid_t pid = (pid_t)syscall(SYS_clone, flags, 0, &rt_pidfd, NULL, 0);
     if (pid < 0) {
         fail_step(a->errpipe, SANDBOX_STEP_FORK, "clone");
     }
     if (pid > 0) {
+        if (n_companions > 0) {
+            (void)setpgid(pid, pid); /* also here: no signal forwarded before the child ran */
+        }
+        if (a->go_fd >= 0) {
+            report_start(a, rt_pidfd);
+        }
         reaper(a, pid);
+    }
+    if (n_companions > 0 && setpgid(0, 0) < 0) { /* its own group: the reaper signals it */
+        fail_step(a->errpipe, SANDBOX_STEP_SETPGID, "0, 0");
     }
     (void)close(a->statuspipe);
     (void)umask(SANDBOX_UMASK); /* not whatever the server's threads held at the clone */

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* The server's one interface to its runtimes' processes (sandbox.h): each call dispatches on the
- * isolation mode to spawn_plain.c (none) or sandbox_full.c (full). */
+ * isolation mode to spawn_plain.c (none) or sandbox_full.c (full). A companion under full
+ * isolation (is_foreign) is a process of another PID namespace known by its pidfd only. */
 #include "sandbox.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -24,7 +30,10 @@ static struct sandbox_full_spec full_spec(const struct sandbox_spec *spec)
                                       .memory_mb = spec->memory_mb,
                                       .tmp_mb = spec->tmp_mb,
                                       .pids_max = spec->pids_max,
-                                      .max_files = spec->max_files};
+                                      .max_files = spec->max_files,
+                                      .companions = spec->companions,
+                                      .n_companions = spec->n_companions,
+                                      .companion_envp = spec->companion_envp};
 }
 
 int sandbox_prepare(const struct sandbox_spec *spec, char *err, size_t errlen)
@@ -71,17 +80,67 @@ static int spawn_full(const struct sandbox_spec *spec, struct sandbox_proc *out,
     return 0;
 }
 
+/* Isolation none: each companion a plain child in its own process group, working directory
+ * the directory of its file. */
+static void spawn_plain_companions(const struct sandbox_spec *spec)
+{
+    for (int i = 0; i < spec->n_companions; i++) {
+        struct sandbox_companion *c = &spec->companions[i];
+        char *dir = strdup(c->path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash != NULL) {
+            slash[slash == dir] = '\0'; /* "/x" -> "/" */
+        }
+        struct sandbox_spec cs = {.isolation = SANDBOX_NONE,
+                                  .path = c->path,
+                                  .cwd = slash ? dir : ".",
+                                  .envp = spec->companion_envp,
+                                  .max_files = spec->max_files};
+        c->err[0] = '\0';
+        if (spawn_plain_spawn(&cs, &c->proc, c->err, sizeof(c->err)) < 0) {
+            c->proc.exit_fd = -1;
+        }
+        free(dir);
+    }
+}
+
 int sandbox_spawn(struct sandbox_spec *spec, struct sandbox_proc *out, char *err, size_t errlen)
 {
-    *out = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false};
-    if (spec->isolation == SANDBOX_FULL) {
-        return spawn_full(spec, out, err, errlen);
+    *out = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+    if (spec->n_companions < 0 || spec->n_companions > SANDBOX_MAX_COMPANIONS) {
+        (void)snprintf(err, errlen, "%d companions (at most %d)", spec->n_companions,
+                       SANDBOX_MAX_COMPANIONS);
+        return -E2BIG;
     }
-    return spawn_plain_spawn(spec, out, err, errlen);
+    for (int i = 0; i < spec->n_companions; i++) {
+        spec->companions[i].proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+    }
+    int rc;
+    if (spec->isolation == SANDBOX_FULL) {
+        rc = spawn_full(spec, out, err, errlen);
+    } else {
+        spawn_plain_companions(spec);
+        rc = spawn_plain_spawn(spec, out, err, errlen);
+    }
+    for (int i = 0; rc < 0 && i < spec->n_companions; i++) { /* no runtime: none of them */
+        struct sandbox_proc *cp = &spec->companions[i].proc;
+        if (cp->exit_fd >= 0) {
+            int st;
+            (void)sandbox_signal(cp, SIGKILL);
+            if (!cp->is_foreign) {
+                (void)waitpid(cp->pid, &st, 0);
+            }
+            sandbox_close_fds(cp);
+        }
+    }
+    return rc;
 }
 
 int sandbox_signal(struct sandbox_proc *p, int sig)
 {
+    if (p->is_foreign) {
+        return syscall(SYS_pidfd_send_signal, p->exit_fd, sig, NULL, 0) < 0 ? -errno : 0;
+    }
     if (p->full == NULL) {
         return spawn_plain_signal(p, sig);
     }
@@ -92,6 +151,16 @@ int sandbox_signal(struct sandbox_proc *p, int sig)
 int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool *oom_killed)
 {
     *oom_killed = false;
+    if (p->is_foreign) { /* readable pidfd: it exited (PID 1 of its environment reaps it) */
+        struct pollfd pfd = {p->exit_fd, POLLIN, 0};
+        int n = poll(&pfd, 1, 0);
+        if (n <= 0) {
+            return n < 0 ? -errno : -EAGAIN;
+        }
+        *wstatus = 0;
+        *maxrss_kb = 0;
+        return 0;
+    }
     if (p->full == NULL) {
         return spawn_plain_reap(p, wstatus, maxrss_kb);
     }
@@ -103,6 +172,9 @@ int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool
 
 uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p)
 {
+    if (p->is_foreign) {
+        return 0; /* the environment's cgroup counts it with the runtime */
+    }
     if (p->full == NULL) {
         return spawn_plain_peak_rss_kb(p);
     }
@@ -131,7 +203,7 @@ int sandbox_thaw(struct sandbox_proc *p)
 
 void sandbox_close_fds(struct sandbox_proc *p)
 {
-    int *fds[] = {&p->out_fd, &p->err_fd, &p->api_fd, p->full == NULL ? &p->pidfd : NULL};
+    int *fds[] = {&p->out_fd, &p->err_fd, &p->api_fd, p->full == NULL ? &p->exit_fd : NULL};
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
         if (fds[i] != NULL && *fds[i] >= 0) {
             (void)close(*fds[i]);
@@ -139,8 +211,17 @@ void sandbox_close_fds(struct sandbox_proc *p)
         }
     }
     if (p->full != NULL) {
-        sandbox_full_close(p->full); /* owns the pidfd: kills what is left, removes the cgroup */
+        sandbox_full_close(p->full); /* owns exit_fd: kills what is left, removes the cgroup */
         p->full = NULL;
-        p->pidfd = -1;
+        p->exit_fd = -1;
     }
+}
+
+int sandbox_socket(const struct sandbox_proc *p, int domain, int type, int *fd)
+{
+    if (p->full != NULL) {
+        return sandbox_full_socket(p->full, domain, type, fd);
+    }
+    *fd = socket(domain, type | SOCK_CLOEXEC, 0);
+    return *fd < 0 ? -errno : 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Full isolation entry points (sandbox_full.h): the shared state prepared once (skeleton root,
  * seccomp program, cgroup parent), the probe that says what is missing, and one environment's
- * life: cgroup, pipes, clone (ns.c), the child's verdict, reaping and teardown. */
+ * life: cgroup, pipes, clone (ns.c), the hand-over of its environment and companions, the
+ * child's verdict, reaping and teardown. */
 #include "sandbox_full.h"
 
 #include <dirent.h>
@@ -46,18 +47,24 @@ struct sandbox_full {
     unsigned n_fns;    /* functions prepared so far: "<name>.<n>" */
     int swept_procs;   /* what a killed predecessor left in our cgroup parent */
     int swept_cgroups; /* (cgroup_root_sweep at sandbox_full_new) */
+    int self_netns;    /* isolate_net: our own network namespace, to come back to (or -1) */
 };
 
 struct sandbox_full_env {
-    struct sandbox_proc proc;
+    struct sandbox_proc proc; /* exit_fd: read end of the pipe on which PID 1 writes the
+                                 runtime's wait status (EOF: PID 1 died without) */
     struct cgroup cg;
-    int status_fd;  /* read end: the runtime's wait status, written by the reaper */
+    int pid1_fd;    /* pidfd of PID 1 (the reaper) */
+    int rt_pidfd;   /* with companions: pidfd of the runtime itself; else -1 */
+    int netns_fd;   /* its own network namespace (has_netns), once it exec'd; else -1 */
+    int self_netns; /* the server's network namespace (borrowed from sandbox_full) */
     int verdict_fd; /* read end of the error pipe, until the verdict is in */
     int go_fd;      /* parked: our end of the socket its environment goes through */
     int api_sock;   /* isolated network: our end of the socket the listener comes through */
     uint32_t memory_mb, tmp_mb; /* what it was made for (a parked one must match) */
-    bool reaped;
-    bool has_netns; /* its own network namespace */
+    bool runtime_exited;        /* its wait status was read (sandbox_full_reap) */
+    bool reaped;                /* PID 1 was reaped */
+    bool has_netns;             /* its own network namespace */
 };
 
 struct sandbox_full_fn {
@@ -176,6 +183,13 @@ int sandbox_full_new(const struct sandbox_full_config *cfg, struct sandbox_full 
     if (rc == 0) {
         (void)cgroup_root_sweep(&sf->cgroot, &sf->swept_procs, &sf->swept_cgroups);
     }
+    sf->self_netns = -1;
+    if (rc == 0 && cfg->isolate_net) {
+        sf->self_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (sf->self_netns < 0) {
+            rc = sandbox_diag_set(d, -errno, "open(/proc/thread-self/ns/net): %s", strerror(errno));
+        }
+    }
     if (rc == 0 && cfg->isolate_net && cfg->nat) {
         rc = vnet_open(&sf->net, cfg->cgroup_name, cfg->host_ports, cfg->n_host_ports, d);
     }
@@ -206,6 +220,9 @@ const char *sandbox_full_swept(const struct sandbox_full *sf, int *n_procs, int 
 void sandbox_full_free(struct sandbox_full *sf)
 {
     if (sf != NULL) {
+        if (sf->self_netns >= 0) {
+            (void)close(sf->self_netns);
+        }
         vnet_close(&sf->net);
         cgroup_root_remove(&sf->cgroot);
         sysfilter_fini(&sf->filter);
@@ -219,8 +236,13 @@ int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d)
     char *envp[] = {env0, NULL}, id[48], opt[MOUNTS_PATH_MAX + 8];
     (void)snprintf(id, sizeof(id), "selftest-%d", (int)getpid());
     (void)snprintf(opt, sizeof(opt), "%s/opt", sf->skel.root); /* an empty /var/task */
-    struct sandbox_full_spec spec = {id,   opt, "/usr/bin/true", NULL, envp, 128, 1, 8, 0,
-                                     NULL, NULL};
+    struct sandbox_full_spec spec = {.id = id,
+                                     .code_dir = opt,
+                                     .bootstrap = "/usr/bin/true",
+                                     .envp = envp,
+                                     .memory_mb = 128,
+                                     .tmp_mb = 1,
+                                     .pids_max = 8};
     struct sandbox_full_env *env = NULL;
     int rc = sandbox_full_spawn(sf, &spec, &env, d);
     if (rc < 0 || env == NULL) {
@@ -230,7 +252,7 @@ int sandbox_full_selftest(struct sandbox_full *sf, struct sandbox_diag *d)
     uint64_t kb = 0, kills = 0;
     rc = -EAGAIN;
     for (int i = 0; i < 500 && rc == -EAGAIN; i++) { /* <= 5 s */
-        struct pollfd pfd = {env->proc.pidfd, POLLIN, 0};
+        struct pollfd pfd = {env->proc.exit_fd, POLLIN, 0};
         (void)poll(&pfd, 1, 10);
         rc = sandbox_full_reap(env, &ws, &kb, &kills);
     }
@@ -350,7 +372,7 @@ static int env_clone(struct sandbox_full *sf, const struct sandbox_full_spec *sp
     a.path = spec->bootstrap;
     a.argv = spec->argv;
     a.envp = NULL;
-    int rc = ns_spawn(&a, &env->proc.pid, &env->proc.pidfd);
+    int rc = ns_spawn(&a, &env->proc.pid, &env->pid1_fd);
     return rc < 0 ? sandbox_diag_set(d, rc, "clone3(namespaces): %s", strerror(-rc)) : 0;
 }
 
@@ -390,8 +412,10 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     if (env == NULL) {
         return sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
     }
-    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false};
-    env->status_fd = env->verdict_fd = env->go_fd = env->api_sock = -1;
+    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+    env->pid1_fd = env->rt_pidfd = env->netns_fd = -1;
+    env->verdict_fd = env->go_fd = env->api_sock = -1;
+    env->self_netns = sf->self_netns;
     env->memory_mb = spec->memory_mb;
     env->tmp_mb = spec->tmp_mb;
     env->has_netns = sf->isolate_net;
@@ -426,6 +450,12 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     if (rc == 0 && sf->net.is_open) {
         rc = vnet_attach(&sf->net, env->proc.pid, d); /* while the child sets itself up */
     }
+    if (rc == 0 && env->has_netns) { /* sandbox_full_socket; the child is parked: alive */
+        char path[64];
+        (void)snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)env->proc.pid);
+        env->netns_fd = open(path, O_RDONLY | O_CLOEXEC); /* -1: its setup failed, the
+                                                              verdict will say how */
+    }
     close_fd(&sync[0]);
     close_fd(&sync[1]);
     for (int i = 0; i < n_cg; i++) {
@@ -440,7 +470,7 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     env->proc.out_fd = p[0][0];
     env->proc.err_fd = p[1][0];
     env->verdict_fd = p[2][0];
-    env->status_fd = p[3][0];
+    env->proc.exit_fd = p[3][0];
     env->go_fd = sk[0][0];
     env->api_sock = sk[1][0];
     if (rc < 0) {
@@ -479,14 +509,11 @@ static int recv_fd(int sock, int *fd, struct sandbox_diag *d)
     return 0;
 }
 
-/* Sends the environment strings, each with its NUL, then EOF. 0 or -errno. */
-static int send_env(int fd, char *const *envp)
+/* Sends strings, each with its NUL; with end, an empty string after them. 0 or -errno. */
+static int send_strings(int fd, char *const *strs, bool end)
 {
-    if (envp == NULL) {
-        return -EINVAL;
-    }
-    for (size_t i = 0; envp[i] != NULL; i++) {
-        const char *s = envp[i];
+    for (size_t i = 0; strs != NULL && strs[i] != NULL; i++) {
+        const char *s = strs[i];
         size_t len = strlen(s) + 1, off = 0;
         while (off < len) {
             ssize_t w = send(fd, s + off, len - off, MSG_NOSIGNAL);
@@ -496,29 +523,151 @@ static int send_env(int fd, char *const *envp)
             off += w > 0 ? (size_t)w : 0;
         }
     }
+    if (end) {
+        ssize_t w;
+        while ((w = send(fd, "", 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+        }
+        return w == 1 ? 0 : -errno;
+    }
     return 0;
 }
 
-/* Sends envp, then waits for the child's one-byte acknowledgement: without it, the EOF of a
- * child that died while parked (killed, OOM) would read as a successful execve. */
-static int hand_over(int fd, char *const *envp)
+/* What the parked child execs (ns.c park_split): the runtime's environment, "", the
+ * companions' environment, "", their paths; then EOF. 0 or -errno. */
+static int send_env(int fd, const struct sandbox_full_spec *spec)
 {
-    int rc = send_env(fd, envp);
+    if (spec->envp == NULL) {
+        return -EINVAL;
+    }
+    int rc = send_strings(fd, spec->envp, true);
+    rc = rc < 0 ? rc : send_strings(fd, spec->companion_envp, true);
+    for (int i = 0; rc == 0 && i < spec->n_companions; i++) {
+        char *const one[] = {(char *)(uintptr_t)spec->companions[i].path, NULL};
+        rc = send_strings(fd, one, false);
+    }
+    return rc;
+}
+
+/* Appends the fds that came with mh to fds[*n..max) (closing any beyond max). */
+static void take_fds(struct msghdr *mh, int *fds, int max, int *n)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < k; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + sizeof(int) * (size_t)i, sizeof(int));
+            if (*n < max) {
+                fds[(*n)++] = fd;
+            } else {
+                (void)close(fd);
+            }
+        }
+    }
+}
+
+/* Reads exactly len bytes of one message and the fds that came with it (up to max, O_CLOEXEC).
+ * OUT: fds[0..*n). 0, or -EPIPE at EOF, or -errno. */
+static int recv_msg(int sock, void *buf, size_t len, int *fds, int max, int *n)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 4)];
+        struct cmsghdr align;
+    } u;
+    size_t got = 0;
+    *n = 0;
+    while (got < len) {
+        struct iovec iov = {(char *)buf + got, len - got};
+        struct msghdr mh;
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof(u.buf);
+        ssize_t r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return r == 0 ? -EPIPE : -errno;
+        }
+        take_fds(&mh, fds, max, n);
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* The host pid behind a pidfd ("Pid:" in its fdinfo), or -1. */
+static pid_t pidfd_pid(int pidfd)
+{
+    char path[64], buf[512];
+    (void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0) {
+        (void)close(fd);
+    }
+    buf[n > 0 ? n : 0] = '\0';
+    const char *p = n > 0 ? strstr(buf, "\nPid:") : NULL;
+    return p != NULL ? (pid_t)strtol(p + 5, NULL, 10) : -1;
+}
+
+/* One companion's start as the child reported it: its handles, or why it failed. */
+static int recv_companion(int sock, struct sandbox_companion *c)
+{
+    struct sandbox_child_err ce;
+    int fds[3], n = 0;
+    int rc = recv_msg(sock, &ce, sizeof(ce), fds, 3, &n);
+    if (rc == 0 && ce.err == 0 && n == 3) {
+        c->proc =
+            (struct sandbox_proc){pidfd_pid(fds[2]), fds[2], fds[0], fds[1], -1, NULL, false, true};
+        (void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+        (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        (void)close(fds[i]);
+    }
+    if (rc == 0) {
+        ce.arg[sizeof(ce.arg) - 1] = '\0';
+        (void)sandbox_child_err_format(&ce, c->err, sizeof(c->err));
+    }
+    return rc;
+}
+
+/* Sends the spec's environment and companions, then reads how each companion started and the
+ * child's one-byte acknowledgement (with the runtime's pidfd when there are companions):
+ * without it, the EOF of a child that died while parked (killed, OOM) would read as a
+ * successful execve. */
+static int hand_over(struct sandbox_full_env *env, const struct sandbox_full_spec *spec)
+{
+    int fd = env->go_fd;
+    int rc = send_env(fd, spec);
     if (rc == 0 && shutdown(fd, SHUT_WR) < 0) {
         rc = -errno;
     }
-    char ack = 0;
-    ssize_t r = 0;
-    while (rc == 0 && (r = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR) {
+    for (int i = 0; rc == 0 && i < spec->n_companions; i++) {
+        rc = recv_companion(fd, &spec->companions[i]);
     }
-    return rc < 0 ? rc : (r == 1 ? 0 : (r < 0 ? -errno : -EPIPE));
+    char ack = 0;
+    int pfd = -1, n = 0;
+    if (rc == 0) {
+        rc = recv_msg(fd, &ack, 1, &pfd, 1, &n);
+    }
+    if (n == 1) {
+        env->rt_pidfd = pfd;
+    }
+    return rc;
 }
 
 /* Gives a launched (parked) child its environment and waits for its verdict: execve done, or
  * the step that failed (also a failed setup while it was parked). */
-static int env_go(struct sandbox_full_env *env, char *const *envp, struct sandbox_diag *d)
+static int env_go(struct sandbox_full_env *env, const struct sandbox_full_spec *spec,
+                  struct sandbox_diag *d)
 {
-    int sent = hand_over(env->go_fd, envp);
+    int sent = hand_over(env, spec);
     close_fd(&env->go_fd);
     char msg[sizeof(d->msg)];
     int rc = sandbox_read_verdict(env->verdict_fd, msg, sizeof(msg));
@@ -538,7 +687,7 @@ static int env_go(struct sandbox_full_env *env, char *const *envp, struct sandbo
     }
     (void)fcntl(env->proc.out_fd, F_SETFL, O_NONBLOCK);
     (void)fcntl(env->proc.err_fd, F_SETFL, O_NONBLOCK);
-    (void)fcntl(env->status_fd, F_SETFL, O_NONBLOCK);
+    (void)fcntl(env->proc.exit_fd, F_SETFL, O_NONBLOCK);
     return rc;
 }
 
@@ -598,7 +747,7 @@ int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *
         return sandbox_diag_set(d, -EINVAL, "sandbox spec: envp is required");
     }
     if (spec->fn != NULL && (env = take_parked(spec->fn, spec)) != NULL) {
-        if (env_go(env, spec->envp, d) == 0) {
+        if (env_go(env, spec, d) == 0) {
             *out = env;
             return 0;
         }
@@ -611,7 +760,7 @@ int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *
     if (env == NULL) {
         return sandbox_diag_set(d, -EINVAL, "sandbox: no environment");
     }
-    rc = env_go(env, spec->envp, d);
+    rc = env_go(env, spec, d);
     if (rc < 0) {
         sandbox_full_close(env);
         return rc;
@@ -692,7 +841,32 @@ int sandbox_full_signal(const struct sandbox_full_env *env, int sig)
                                                bomb's) are not held to the function's quota */
         (void)cgroup_cpu_unlimit(&env->cg, NULL);
     }
-    return syscall(SYS_pidfd_send_signal, env->proc.pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+    /* With companions a SIGKILL is for the runtime (PID 1 kills the rest of its group when it
+     * exits), not the whole namespace: the companions still get their SHUTDOWN. */
+    int fd = sig == SIGKILL && env->rt_pidfd >= 0 ? env->rt_pidfd : env->pid1_fd;
+    return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int sandbox_full_socket(struct sandbox_full_env *env, int domain, int type, int *fd)
+{
+    if (env->has_netns && (env->netns_fd < 0 || env->self_netns < 0)) {
+        return -ENOENT;
+    }
+    if (!env->has_netns) {
+        *fd = socket(domain, type | SOCK_CLOEXEC, 0);
+        return *fd < 0 ? -errno : 0;
+    }
+    /* setns moves this thread only, and only for the socket call: a socket keeps the
+     * namespace it was made in. */
+    if (setns(env->netns_fd, CLONE_NEWNET) < 0) {
+        return -errno;
+    }
+    *fd = socket(domain, type | SOCK_CLOEXEC, 0);
+    int rc = *fd < 0 ? -errno : 0;
+    if (setns(env->self_netns, CLONE_NEWNET) < 0) {
+        abort(); /* cannot happen (we came from there); never serve from the wrong namespace */
+    }
+    return rc;
 }
 
 int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d)
@@ -713,17 +887,27 @@ int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d)
 int sandbox_full_reap(struct sandbox_full_env *env, int *wstatus, uint64_t *peak_kb,
                       uint64_t *oom_kills)
 {
-    int st = 0;
-    pid_t r = env->reaped ? -1 : waitpid(env->proc.pid, &st, WNOHANG);
+    if (env->runtime_exited) {
+        return -ECHILD;
+    }
+    int rst = 0; /* the runtime's own status, as the reaper saw it exit */
+    ssize_t r = read(env->proc.exit_fd, &rst, sizeof(rst));
     if (r < 0) {
-        return env->reaped ? -ECHILD : -errno;
+        return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
     }
-    if (r == 0) {
-        return -EAGAIN;
+    if (r > 0 && r != (ssize_t)sizeof(rst)) {
+        return -EIO; /* one write of an int: cannot be split */
     }
-    env->reaped = true;
-    int rst = 0; /* the runtime's own status, when the reaper saw it exit */
-    *wstatus = read(env->status_fd, &rst, sizeof(rst)) == (ssize_t)sizeof(rst) ? rst : st;
+    if (r == 0) { /* EOF: PID 1 died without reporting (killed): its status, then */
+        int st = 0;
+        if (waitpid(env->proc.pid, &st, 0) < 0) {
+            return -errno;
+        }
+        env->reaped = true;
+        rst = st;
+    }
+    env->runtime_exited = true;
+    *wstatus = rst;
     *peak_kb = 0;
     *oom_kills = 0;
     (void)cgroup_peak_kb(&env->cg, peak_kb, NULL);
@@ -744,11 +928,13 @@ void sandbox_full_close(struct sandbox_full_env *env)
         (void)waitpid(env->proc.pid, &st, 0);
     }
     (void)cgroup_destroy(&env->cg, NULL);
-    close_fd(&env->proc.pidfd);
+    close_fd(&env->pid1_fd);
+    close_fd(&env->rt_pidfd);
+    close_fd(&env->netns_fd);
+    close_fd(&env->proc.exit_fd);
     close_fd(&env->proc.out_fd);
     close_fd(&env->proc.err_fd);
     close_fd(&env->proc.api_fd);
-    close_fd(&env->status_fd);
     close_fd(&env->verdict_fd);
     close_fd(&env->go_fd);
     close_fd(&env->api_sock);

@@ -71,6 +71,11 @@ struct sandbox_full_spec {
     int max_files;              /* RLIMIT_NOFILE, 0: 1024 */
     struct sandbox_full_fn *fn; /* NULL: the environment's cgroup goes under the shared parent */
     const char *opt_dir;        /* host directory mounted read-only at /opt (NULL: empty) */
+    /* Started by the environment's first process before the runtime, each in its own process
+     * group; results filled in by sandbox_full_spawn (sandbox.h). */
+    struct sandbox_companion *companions;
+    int n_companions;
+    char *const *companion_envp;
 };
 
 /* An environment's cgroup (cgroup.h). */
@@ -131,14 +136,17 @@ int sandbox_full_fn_prepare(struct sandbox_full *sf, const struct sandbox_full_s
  * back as its errno with d naming the step and path. */
 int sandbox_full_spawn(struct sandbox_full *sf, const struct sandbox_full_spec *spec,
                        struct sandbox_full_env **out, struct sandbox_diag *d);
-/* The environment's process handles: pid (PID 1 of the namespace, seen from the host), pidfd
- * (readable when it exited), out_fd/err_fd (O_NONBLOCK), api_fd (isolated network: the Runtime
- * API listener, else -1). Borrowed, valid until close; a caller that takes out_fd, err_fd or
- * api_fd sets it to -1 here, and close no longer closes it. */
+/* The environment's process handles: pid (PID 1 of the namespace, seen from the host), exit_fd
+ * (readable when the runtime exited: PID 1 reports its status there, or EOF when PID 1 died),
+ * out_fd/err_fd (O_NONBLOCK), api_fd (isolated network: the Runtime API listener, else -1).
+ * Borrowed, valid until close; a caller that takes out_fd, err_fd or api_fd sets it to -1
+ * here, and close no longer closes it. */
 struct sandbox_proc *sandbox_full_proc(struct sandbox_full_env *env);
 /* Sends sig to PID 1, which forwards it to every process of the environment (SIGKILL ends the
- * namespace at once). SIGTERM and SIGKILL lift the CPU quota first: the environment is ending,
- * and its processes' exits are not held to it. 0 or -errno. */
+ * namespace at once). With companions, PID 1 forwards it to the runtime's process group only,
+ * and SIGKILL goes to the runtime itself (PID 1 kills the rest of its group when it exits), so
+ * that the companions live on to get their SHUTDOWN. SIGTERM and SIGKILL lift the CPU quota
+ * first: the environment is ending, and its processes' exits are not held to it. 0 or -errno. */
 int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
 /* Freezes / thaws every process of the environment (cgroup freezer). sandbox_full_freeze waits
  * (<= 1 s) until the kernel says frozen; sandbox_full_freeze_begin only asks for it (one
@@ -146,11 +154,15 @@ int sandbox_full_signal(const struct sandbox_full_env *env, int sig);
 int sandbox_full_freeze(struct sandbox_full_env *env, struct sandbox_diag *d);
 int sandbox_full_freeze_begin(struct sandbox_full_env *env, struct sandbox_diag *d);
 int sandbox_full_thaw(struct sandbox_full_env *env, struct sandbox_diag *d);
-/* Reaps the exited environment without blocking. OUT: *wstatus is the runtime's own wait
- * status (as waitpid), *peak_kb the cgroup's peak memory, *oom_kills the OOM-kill count.
+/* Reaps the exited runtime without blocking (PID 1 is reaped by close, or here when it died
+ * first). OUT: *wstatus is the runtime's own wait status (as waitpid; PID 1's when it died
+ * before reporting), *peak_kb the cgroup's peak memory, *oom_kills the OOM-kill count.
  * 0, -EAGAIN while it runs, or -errno. */
 int sandbox_full_reap(struct sandbox_full_env *env, int *wstatus, uint64_t *peak_kb,
                       uint64_t *oom_kills);
+/* socket(domain, type | SOCK_CLOEXEC) made in the environment's network namespace (the loop
+ * thread enters it for the call), or in ours when it has none. OUT: *fd. 0 or -errno. */
+int sandbox_full_socket(struct sandbox_full_env *env, int domain, int type, int *fd);
 /* True when the environment has its own network namespace (--network nat or isolated). */
 bool sandbox_full_has_netns(const struct sandbox_full_env *env);
 /* Whether a process of the environment's cgroup holds the socket with this inode (an open fd

@@ -77,4 +77,8 @@ static inline int sandbox_child_err_set(struct sandbox_child_err *e, int step, i
     return -err;
 }
 
+/* Writes "<step's call>(<arg>): <strerror>" for a failed step into msg (cap bytes), e.g.
+ * "execve(/opt/extensions/x): Permission denied" (verdict.c). Returns -err. */
+int sandbox_child_err_format(const struct sandbox_child_err *ce, char *msg, size_t cap);
+
 #endif /* CLAMBDA_SANDBOX_SANDBOX_INT_H */

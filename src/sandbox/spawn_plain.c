@@ -153,10 +153,10 @@ int spawn_plain_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out,
     rc = sandbox_read_verdict(ep[0], err, errlen);
     close_fd(&ep[0]);
     out->pid = pid;
-    out->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    out->exit_fd = (int)syscall(SYS_pidfd_open, pid, 0);
     out->out_fd = outp[0];
     out->err_fd = errp[0];
-    if (rc == 0 && out->pidfd < 0) {
+    if (rc == 0 && out->exit_fd < 0) {
         rc = -errno;
         (void)snprintf(err, errlen, "pidfd_open(%d): %s", (int)pid, strerror(errno));
         (void)kill(pid, SIGKILL);
@@ -164,7 +164,7 @@ int spawn_plain_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out,
     if (rc < 0) {
         int st;
         (void)waitpid(pid, &st, 0);
-        close_fd(&out->pidfd);
+        close_fd(&out->exit_fd);
         close_fd(&out->out_fd);
         close_fd(&out->err_fd);
         return rc;

@@ -36,6 +36,15 @@ static const char *const step_names[SANDBOX_STEP_COUNT] = {
     [SANDBOX_STEP_USERNS] = "user namespace",
 };
 
+int sandbox_child_err_format(const struct sandbox_child_err *ce, char *msg, size_t cap)
+{
+    int step = ce->step >= 0 && ce->step < SANDBOX_STEP_COUNT ? ce->step : SANDBOX_STEP_EXECVE;
+    int err = ce->err > 0 ? ce->err : EIO;
+    (void)snprintf(msg, cap, "%s(%.*s): %s", step_names[step], (int)sizeof(ce->arg) - 1, ce->arg,
+                   strerror(err));
+    return -err;
+}
+
 int sandbox_read_verdict(int fd, char *msg, size_t cap)
 {
     struct sandbox_child_err ce;
@@ -47,8 +56,5 @@ int sandbox_read_verdict(int fd, char *msg, size_t cap)
         return 0;
     }
     ce.arg[sizeof(ce.arg) - 1] = '\0';
-    int step = ce.step >= 0 && ce.step < SANDBOX_STEP_COUNT ? ce.step : SANDBOX_STEP_EXECVE;
-    int err = ce.err > 0 ? ce.err : EIO;
-    (void)snprintf(msg, cap, "%s(%s): %s", step_names[step], ce.arg, strerror(err));
-    return -err;
+    return sandbox_child_err_format(&ce, msg, cap);
 }

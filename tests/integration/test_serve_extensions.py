@@ -6,9 +6,13 @@ limit of 10, SHUTDOWN on scale-to-zero and on server stop, and the Extensions AP
 
 The extension under test is the Python script EXT below: its behaviour comes from the
 function's environment (EXT_MODE, or EXT_MODE_<name> for one of several), and it appends one
-JSON line per step to EXT_LOG (a host path). Tests with external extensions skip under full
-isolation, where they are not launched yet; the others run under both."""
+JSON line per step to EXT_LOG (a host path). Under full isolation, where a sandboxed extension
+cannot reach a host path, deploy() sets EXT_LOG to "-": the extension prints each line as
+"EXTLOG {json}" on its stdout, which goes to the function's log stream, and read_log() reads
+them from there. The telemetry tests (test_serve_telemetry.py), whose extension subscribes to
+its own output, skip under full isolation (test_serve_extensions_sandbox.py covers it)."""
 
+import base64
 import http.client
 import io
 import json
@@ -39,7 +43,9 @@ def call(method, path, body=None, headers=None):
     return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
 def log(**kw):
-    if LOG:
+    if LOG == "-":
+        print("EXTLOG " + json.dumps(dict(name=NAME, t=time.time(), **kw)), flush=True)
+    elif LOG:
         with open(LOG, "a") as f:
             f.write(json.dumps(dict(name=NAME, t=time.time(), **kw)) + "\n")
 
@@ -81,10 +87,16 @@ while True:
 '''
 
 
-def _isolation_none():
-    if serve_isolation() != "none":
-        pytest.skip("external extensions are launched under isolation none only so far "
-                    "(joining a full-isolation sandbox needs sandbox.h support)")
+# EXT_LOG host paths of functions whose extensions log to stdout (full isolation): path ->
+# (server, function name), for read_log.
+_STDOUT_LOGS = {}
+
+
+def _host_log_only(env):
+    if serve_isolation() != "none" and "TEL_LOG" in (env or {}):
+        pytest.skip("the telemetry extension under test logs to a host path (TEL_LOG), which "
+                    "a sandboxed extension cannot reach, and subscribes to its own output; "
+                    "test_serve_extensions_sandbox.py covers telemetry under full isolation")
 
 
 def _zip(files: dict) -> bytes:
@@ -99,8 +111,12 @@ def _zip(files: dict) -> bytes:
 
 def deploy(srv, name, ext_names, env=None, timeout=30):
     """Creates function name (pyrt) with one layer holding extensions/<n> for n in ext_names."""
+    env = dict(env or {})
     if ext_names:
-        _isolation_none()
+        _host_log_only(env)
+    if serve_isolation() != "none" and "EXT_LOG" in env:
+        _STDOUT_LOGS[env["EXT_LOG"]] = (srv, name)
+        env["EXT_LOG"] = "-"
     c = srv.boto3()
     layers = []
     if ext_names:
@@ -110,7 +126,7 @@ def deploy(srv, name, ext_names, env=None, timeout=30):
     boot = (runtime_dir("pyrt") / "bootstrap").read_bytes()
     c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
                       Role=ROLE, Code={"ZipFile": _zip({"bootstrap": boot})}, Layers=layers,
-                      Environment={"Variables": env or {}}, Timeout=timeout)
+                      Environment={"Variables": env}, Timeout=timeout)
     c.get_waiter("function_active_v2").wait(FunctionName=name)
     return c
 
@@ -125,6 +141,10 @@ def metrics_text(srv):
 
 
 def read_log(path):
+    if str(path) in _STDOUT_LOGS:
+        srv, name = _STDOUT_LOGS[str(path)]
+        return [json.loads(m) for m in re.findall(r"^EXTLOG (\{.*\})$", srv.log_text(name),
+                                                   re.M)]
     try:
         return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
     except FileNotFoundError:
@@ -154,7 +174,7 @@ def test_answer_before_slow_extension_and_warm_reuse(serve, tmp_path):
     assert done_t > answered
     # the next sequential request finds the same warm environment
     st, _, second = invoke(srv, "slow", {"action": "count"})
-    assert st == 200 and second["count"] == 2 and second["pid"] == first["pid"], second
+    assert st == 200 and second["count"] == 2 and second["stream"] == first["stream"], second
     # the 3 s of post-runtime work are PostRuntimeExtensionsDuration (and in Duration)
     m = re.search(r'^clambda_post_runtime_extensions_duration_milliseconds_total'
                   r'\{function="slow"\} ([\d.e+]+)$', metrics_text(srv), re.M)
@@ -178,6 +198,29 @@ def test_answer_before_slow_extension_and_warm_reuse(serve, tmp_path):
     assert reg["body"]["handler"] == "bootstrap" and "accountId" in reg["body"]
     assert "AWS_LAMBDA_RUNTIME_API" in reg["env"]
     assert "_HANDLER" not in reg["env"] and "LAMBDA_TASK_ROOT" not in reg["env"]
+
+
+def test_log_tail_waits_for_extensions(serve, tmp_path):
+    """LogType Tail: the answer carries END and REPORT, which come after the extensions'
+    post-runtime work (REPORT's Duration includes it), as on AWS."""
+    log = tmp_path / "ext.log"
+    srv = serve({})
+    deploy(srv, "tailx", ["slowext"], {"EXT_MODE": "slow", "EXT_LOG": str(log),
+                                       "EXT_SLOW_S": "1"})
+    for _ in range(2):  # cold, then warm
+        st, h, body = srv.invoke("tailx", json.dumps({"action": "log", "text": "in fn"}).encode(),
+                                 headers={"X-Amz-Log-Type": "Tail"})
+        assert st == 200, body
+        rid = h["x-amzn-requestid"]
+        # answered only after the extension finished its part of the invocation
+        assert any(x["what"] == "done" and x["rid"] == rid for x in read_log(log))
+        tail = base64.b64decode(h["x-amz-log-result"]).decode()
+        lines = tail.splitlines()
+        assert f"END RequestId: {rid}" in lines, tail
+        report = [x for x in lines if x.startswith(f"REPORT RequestId: {rid}\t")]
+        assert len(report) == 1 and lines.index(report[0]) > lines.index(f"END RequestId: {rid}")
+        assert float(re.search(r"\tDuration: ([\d.]+) ms", report[0]).group(1)) >= 900, tail
+        assert "in fn" in tail, tail
 
 
 def test_extension_crash_mid_invoke(serve, tmp_path):
@@ -264,7 +307,8 @@ def test_hanging_extension_times_out(serve, tmp_path):
     srv.wait_log("hang", rf"REPORT RequestId: {rid}\t.*Status: timeout")
     # the environment was reset: the next invocation cold-starts
     st, _, again = invoke(srv, "hang", {"action": "count"})
-    assert again["count"] == 1 and again["pid"] != body["pid"]
+    # (pid and log stream: under full isolation every runtime has the same pid in its namespace)
+    assert again["count"] == 1 and (again["pid"], again["stream"]) != (body["pid"], body["stream"])
 
 
 class Api:
@@ -323,6 +367,10 @@ def test_api_errors(serve, tmp_path):
 def test_register_rules_during_init(serve, tmp_path):
     """An external extension's registrations: a duplicate name, SHUTDOWN for an internal one,
     exit/error without its header; then the environment still serves."""
+    if serve_isolation() != "none":
+        pytest.skip("this test's client outside calls the environment's Runtime API, which "
+                    "under full isolation serves only the environment's own processes; the "
+                    "same checks run under isolation none")
     log = tmp_path / "ext.log"
     srv = serve({})
     # SHUTDOWN only: after init it always waits in event/next

@@ -65,7 +65,8 @@ static struct sandbox_full_env *start(const char *cmd, uint32_t memory_mb, uint3
     (void)snprintf(id, sizeof(id), "env%d", ++env_seq);
     char *argv[] = {hostile_path, (char *)(uintptr_t)cmd, NULL};
     struct sandbox_full_spec spec = {
-        id, code_dir, "/var/task/hostile", argv, env_vars, memory_mb, 1, pids, 0, NULL, NULL};
+        id, code_dir, "/var/task/hostile", argv, env_vars, memory_mb, 1, pids, 0, NULL, NULL, NULL,
+        0,  NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     int rc = sandbox_full_spawn(sf, &spec, &env, &d);
@@ -93,7 +94,7 @@ static void finish(struct sandbox_full_env *env, struct run *r)
     r->out[len] = '\0';
     int rc = -EAGAIN;
     for (int i = 0; i < 3000 && rc == -EAGAIN; i++) {
-        struct pollfd pfd = {p->pidfd, POLLIN, 0};
+        struct pollfd pfd = {p->exit_fd, POLLIN, 0};
         (void)poll(&pfd, 1, 10);
         rc = sandbox_full_reap(env, &r->wstatus, &r->peak_kb, &r->oom_kills);
     }
@@ -283,8 +284,8 @@ static void test_ns_python3(void **state)
                            "print(json.dumps([os.getcwd(), pwd.getpwuid(os.getuid()).pw_name,\n"
                            "                  socket.gethostname()[:8], os.path.exists('/work')]))";
     char *argv[] = {py, dash_c, script, NULL};
-    struct sandbox_full_spec spec = {"envpy", code_dir, py, argv, env_vars, 256,
-                                     1,       64,       0,  NULL, NULL};
+    struct sandbox_full_spec spec = {"envpy", code_dir, py,   argv, env_vars, 256, 1,
+                                     64,      0,        NULL, NULL, NULL,     0,   NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
@@ -368,8 +369,8 @@ static void test_ns_parked_environment(void **state)
     struct sandbox_full_fn *fn = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_fn_new(sf, "parkfn", &fn, &d), 0);
-    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64, 0,
-                                     fn,   NULL};
+    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64,
+                                     0,    fn,       NULL,           NULL, 0,        NULL};
     unsigned a = spawn_env(&spec); /* the parked one */
     spec.pids_max = 1;
     unsigned b = spawn_env(&spec); /* parked a + 1 dropped: a new one, a + 2 */
@@ -386,8 +387,8 @@ static void test_ns_parked_environment_died(void **state)
     struct sandbox_full_fn *fn = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_fn_new(sf, "parkdied", &fn, &d), 0);
-    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64, 0,
-                                     fn,   NULL};
+    struct sandbox_full_spec spec = {NULL, code_dir, "/usr/bin/env", NULL, env_vars, 128, 1, 64,
+                                     0,    fn,       NULL,           NULL, 0,        NULL};
     struct sandbox_full_env *env = NULL;
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), 0);
     char parent[600];
@@ -426,7 +427,8 @@ static void test_ns_exec_failure_reported(void **state)
     (void)state;
     char *argv[] = {missing_path, NULL};
     struct sandbox_full_spec spec = {
-        "envx", code_dir, "/var/task/missing", argv, env_vars, 128, 1, 64, 0, NULL, NULL};
+        "envx", code_dir, "/var/task/missing", argv, env_vars, 128, 1, 64, 0, NULL, NULL, NULL,
+        0,      NULL};
     struct sandbox_full_env *env = NULL;
     struct sandbox_diag d = {0, ""};
     assert_int_equal(sandbox_full_spawn(sf, &spec, &env, &d), -ENOENT);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The environment's private state, shared by env.c (lifecycle, processes, logs) and
- * rapi.c (the Runtime API requests that drive the state machine). */
+/* The environment's private state, shared by env.c (the lifecycle state machine), env_spawn.c
+ * (processes, output, exits, teardown), env_ext.c (the extensions' side), env_stream.c
+ * (streamed responses) and rapi.c (the Runtime API requests that drive the state machine). */
 #ifndef CLAMBDA_SERVER_ENV_INT_H
 #define CLAMBDA_SERVER_ENV_INT_H
 
@@ -89,5 +90,52 @@ void env_on_result(struct env *e, enum inv_outcome outcome, uint8_t *body, size_
 /* The runtime posted /init/error: fail the waiting invocation with body, kill the runtime. */
 void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const char *ctype,
                        const char *error_type);
+
+/* ---- between the env_*.c files ---- */
+
+/* Clocks: monotonic ns (the pool's clock too) and epoch ms. */
+uint64_t env_now_ns(void);
+int64_t env_epoch_ms(void);
+/* The environment can no longer be used: tells the pool once (on_gone). */
+void env_mark_gone(struct env *e);
+/* Ends the current invocation with the result the runtime posted (END, REPORT, metering). */
+void env_finish_posted(struct env *e);
+/* Ends the current invocation with a platform error of type (msg in its body); status and
+ * timed_out for REPORT. */
+void env_fail_platform(struct env *e, const char *type, const char *msg, const char *status,
+                       bool timed_out);
+/* INIT_REPORT and platform.initRuntimeDone of a failed or finished init. */
+void env_log_init_report(struct env *e, const char *status, const char *error_type);
+/* After a failed on-demand init: hands the waiting invocation to the pool for a suppressed
+ * init. True when the pool took it. */
+bool env_retry_init(struct env *e);
+/* The environment's timer: deadlines, freezing, the end of a grace period. */
+void env_on_timer(uv_timer_t *t);
+/* The runtime and every extension called next after the invocation: it ends now. */
+void env_complete_invocation(struct env *e);
+/* Stops the environment: sig to the runtime (SIGTERM gets SIGKILL after grace_ms), SHUTDOWN to
+ * the extensions, on_gone once. */
+void env_stop(struct env *e, int sig, int grace_ms);
+/* "on-demand" or "provisioned-concurrency". */
+const char *env_init_type(const struct env *e);
+/* Reads what the runtime wrote and the loop has not seen yet (before END/REPORT). */
+void env_drain_all(struct env *e);
+/* Closes the environment's handles; it frees itself when libuv is done (env_spawn.c). */
+void env_destroy(struct env *e);
+/* Starts an environment / prepares the next one (env_ops spawn and prepare). */
+int env_spawn(const struct env_config *cfg, struct inv *first, struct env **out, char *err,
+              size_t errlen);
+int env_prepare(const struct env_config *cfg, char *err, size_t errlen);
+/* Stops forwarding a streamed response to inv (the invocation is ending). */
+void env_stream_detach(struct env *e, struct inv *inv);
+/* SHUTDOWN to the subscribed external extensions once (the others are killed), and the timer
+ * for the deadline. True when some got the event. */
+bool env_shutdown_exts(struct env *e);
+/* The EXTENSION lines (and platform.extension events) at the end of init. */
+void env_log_extensions(struct env *e);
+/* What the extensions report (struct ext_config's callbacks). */
+void env_on_ext_progress(void *arg);
+void env_on_ext_error(void *arg, const char *name, const char *type);
+void env_on_ext_exit(void *arg, const char *name, bool is_crash);
 
 #endif /* CLAMBDA_SERVER_ENV_INT_H */

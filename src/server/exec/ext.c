@@ -52,6 +52,11 @@ struct ext_set {
     struct ext_config cfg;
     struct ext exts[EXT_MAX * 4]; /* launched (any number up to this) and internal */
     int n_exts;
+    char *dir; /* <opt_dir>/extensions on the host, or NULL */
+    /* The external ones (exts[0..n_launch)) as the runtime's spawn starts them. */
+    struct sandbox_companion launch[EXT_MAX_FILES];
+    char *launch_paths[EXT_MAX_FILES];
+    int n_launch;
     bool is_closed; /* registration closed for internal extensions */
     bool is_closing;
     int n_open; /* libuv handles not yet closed */
@@ -78,15 +83,24 @@ static void reply_error(struct httpd_conn *c, int status, const char *type, cons
 
 /* ---- processes ---- */
 
+static void set_free(struct ext_set *s)
+{
+    for (int i = 0; i < s->n_exts; i++) {
+        sandbox_close_fds(&s->exts[i].proc);
+        free(s->exts[i].pending);
+    }
+    for (int i = 0; i < s->n_launch; i++) {
+        free(s->launch_paths[i]);
+    }
+    free(s->dir);
+    free(s);
+}
+
 static void on_set_handle_closed(uv_handle_t *h)
 {
     struct ext_set *s = h->data;
     if (--s->n_open == 0 && s->is_closing) {
-        for (int i = 0; i < s->n_exts; i++) {
-            sandbox_close_fds(&s->exts[i].proc);
-            free(s->exts[i].pending);
-        }
-        free(s);
+        set_free(s);
     }
 }
 
@@ -126,37 +140,31 @@ static void on_exit_ready(uv_poll_t *h, int status, int events)
     x->set->cfg.on_exit(x->set->cfg.arg, x->name, !x->is_failed);
 }
 
-static void launch(struct ext_set *s, const char *dir, const char *name, char *const *envp)
+static void log_launch_error(struct ext_set *s, const char *name, const char *err)
 {
-    struct ext *x = &s->exts[s->n_exts];
-    char *path = xasprintf("%s/%s", dir, name);
-    char err[256];
-    struct sandbox_spec spec = {
-        .isolation = SANDBOX_NONE, .path = path, .cwd = dir, .envp = envp, .max_files = 1024};
-    memset(x, 0, sizeof(*x));
-    x->set = s;
-    x->is_external = true;
-    x->proc.pidfd = x->proc.out_fd = x->proc.err_fd = x->proc.api_fd = -1;
-    (void)snprintf(x->name, sizeof(x->name), "%s", name);
-    int rc = sandbox_spawn(&spec, &x->proc, err, sizeof(err));
-    free(path);
-    s->n_exts++;
-    if (rc < 0) {
-        char *line = xasprintf("EXTENSION\tName: %s\tState: LaunchError\tError: %s\n", name, err);
-        struct cl_buf b;
-        cl_buf_init(&b, 4096);
-        (void)cl_buf_append_str(&b, line);
-        logs_platform(s->cfg.log, &b);
-        cl_buf_fini(&b);
-        free(line);
+    char *line = xasprintf("EXTENSION\tName: %s\tState: LaunchError\tError: %s\n", name, err);
+    struct cl_buf b;
+    cl_buf_init(&b, 4096);
+    (void)cl_buf_append_str(&b, line);
+    logs_platform(s->cfg.log, &b);
+    cl_buf_fini(&b);
+    free(line);
+}
+
+/* Watches a started extension: its output into the log stream, its exit. */
+static void adopt(struct ext_set *s, struct ext *x, const struct sandbox_companion *c)
+{
+    if (c->proc.exit_fd < 0) {
+        log_launch_error(s, x->name, c->err[0] ? c->err : "not started");
         x->is_failed = true;
         return;
     }
     uv_loop_t *loop = s->cfg.loop;
+    x->proc = c->proc;
     x->is_running = true;
     (void)uv_pipe_init(loop, &x->out_pipe, 0);
     (void)uv_pipe_init(loop, &x->err_pipe, 0);
-    (void)uv_poll_init(loop, &x->exit_poll, x->proc.pidfd);
+    (void)uv_poll_init(loop, &x->exit_poll, x->proc.exit_fd);
     s->n_open += 3;
     x->out_pipe.data = x->err_pipe.data = x->exit_poll.data = x;
     if (uv_pipe_open(&x->out_pipe, x->proc.out_fd) == 0) {
@@ -170,9 +178,28 @@ static void launch(struct ext_set *s, const char *dir, const char *name, char *c
     (void)uv_poll_start(&x->exit_poll, UV_READABLE, on_exit_ready);
 }
 
-/* The extensions' environment: the runtime's without the runtime-only variables
- * (extensions-api.md section 1); AWS_LAMBDA_RUNTIME_API stays. Borrows envp's strings. */
-static char **ext_envp(char *const *envp)
+struct sandbox_companion *ext_companions(struct ext_set *s, bool in_sandbox, int *n)
+{
+    for (int i = 0; i < s->n_launch; i++) {
+        free(s->launch_paths[i]);
+        s->launch_paths[i] = in_sandbox ? xasprintf("/opt/extensions/%s", s->exts[i].name)
+                                        : xasprintf("%s/%s", s->dir, s->exts[i].name);
+        memset(&s->launch[i], 0, sizeof(s->launch[i]));
+        s->launch[i].path = s->launch_paths[i];
+        s->launch[i].proc.exit_fd = -1;
+    }
+    *n = s->n_launch;
+    return s->launch;
+}
+
+void ext_started(struct ext_set *s)
+{
+    for (int i = 0; i < s->n_launch; i++) {
+        adopt(s, &s->exts[i], &s->launch[i]);
+    }
+}
+
+char **ext_envp(char *const *envp)
 {
     static const char *const runtime_only[] = {
         "AWS_EXECUTION_ENV",          "AWS_LAMBDA_LOG_GROUP_NAME",
@@ -203,19 +230,18 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *envp,
-              struct ext_set **out)
+void ext_open(const struct ext_config *cfg, const char *opt_dir, struct ext_set **out)
 {
     struct ext_set *s = xcalloc(1, sizeof(*s));
     s->cfg = *cfg;
     *out = s;
-    char *dir = opt_dir ? xasprintf("%s/extensions", opt_dir) : NULL;
-    DIR *d = dir ? opendir(dir) : NULL;
+    s->dir = opt_dir ? xasprintf("%s/extensions", opt_dir) : NULL;
+    DIR *d = s->dir ? opendir(s->dir) : NULL;
     char *names[EXT_MAX_FILES];
     size_t n = 0;
     for (struct dirent *de = d ? readdir(d) : NULL; de && n < EXT_MAX_FILES; de = readdir(d)) {
         struct stat st;
-        char *p = xasprintf("%s/%s", dir, de->d_name);
+        char *p = xasprintf("%s/%s", s->dir, de->d_name);
         if (de->d_name[0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
             access(p, X_OK) == 0) {
             names[n++] = xstrdup(de->d_name);
@@ -226,13 +252,15 @@ void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *en
         (void)closedir(d);
     }
     qsort(names, n, sizeof(names[0]), by_name);
-    char **xenv = ext_envp(envp);
     for (size_t i = 0; i < n; i++) {
-        launch(s, dir, names[i], xenv);
+        struct ext *x = &s->exts[s->n_exts++];
+        x->set = s;
+        x->is_external = true;
+        x->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+        (void)snprintf(x->name, sizeof(x->name), "%s", names[i]);
         free(names[i]);
     }
-    free(xenv);
-    free(dir);
+    s->n_launch = s->n_exts;
 }
 
 /* ---- state ---- */
@@ -400,11 +428,7 @@ void ext_close(struct ext_set *s)
         }
     }
     if (s->n_open == 0) {
-        for (int i = 0; i < s->n_exts; i++) {
-            sandbox_close_fds(&s->exts[i].proc);
-            free(s->exts[i].pending);
-        }
-        free(s);
+        set_free(s);
     }
 }
 
@@ -516,7 +540,7 @@ static struct ext *slot_for(struct ext_set *s, struct httpd_conn *c, const char 
         x = &s->exts[s->n_exts++];
         memset(x, 0, sizeof(*x));
         x->set = s;
-        x->proc.pidfd = x->proc.out_fd = x->proc.err_fd = x->proc.api_fd = -1;
+        x->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
         (void)snprintf(x->name, sizeof(x->name), "%s", name);
     }
     return x;

@@ -45,12 +45,23 @@ struct ext_config {
     void *arg;
 };
 
-/* Launches every regular executable file directly in <opt_dir>/extensions (isolation none:
- * the function's merged layers; NULL: none) with envp minus the runtime-only variables, their
- * output into cfg->log. OUT: *out (free with ext_close; never NULL). Launch failures are
- * logged; the extension then never registers. */
-void ext_open(const struct ext_config *cfg, const char *opt_dir, char *const *envp,
-              struct ext_set **out);
+/* Finds the external extensions: every regular executable file directly in
+ * <opt_dir>/extensions (the function's merged layers on the host; NULL: none), sorted by name.
+ * They are started by the runtime's sandbox_spawn (ext_companions, then ext_started). OUT:
+ * *out (free with ext_close; never NULL). */
+void ext_open(const struct ext_config *cfg, const char *opt_dir, struct ext_set **out);
+/* The external extensions as companions for the runtime's sandbox_spawn: paths inside the
+ * sandbox (/opt/extensions/<name>) when in_sandbox, else on the host. OUT: *n. Borrowed:
+ * valid until ext_close; the spawn fills in each one's process. */
+struct sandbox_companion *ext_companions(struct ext_set *s, bool in_sandbox, int *n);
+/* The extensions' environment: envp without the runtime-only variables (extensions-api.md
+ * section 1); AWS_LAMBDA_RUNTIME_API stays. The array is the caller's to free(); the strings
+ * are envp's. */
+char **ext_envp(char *const *envp);
+/* After a successful sandbox_spawn: takes the extensions' processes (output into the log
+ * stream, exits watched); one that could not start is logged ("State: LaunchError") and never
+ * registers. */
+void ext_started(struct ext_set *s);
 /* Handles req when it is an Extensions API request (/2020-01-01/extension/...) or a Telemetry
  * or Logs API subscription (PUT /2022-07-01/telemetry, /2020-08-15/logs): true when it answered
  * it, false when the request is the Runtime API's. */

@@ -2,17 +2,23 @@
 /* Telemetry API and Logs API subscriptions of one environment and their delivery: records
  * are queued per subscriber as JSON text, flushed as one JSON array per POST when maxItems,
  * maxBytes or timeoutMs is reached, over a fresh libuv TCP connection to the subscriber's
- * listener (sandbox.localdomain is the environment: 127.0.0.1 under isolation none). */
+ * listener. sandbox.localdomain is the environment: 127.0.0.1 of its network namespace, where
+ * the socket is made (sandbox_socket), or of the host when it has none. While the environment
+ * is frozen nothing is sent and a POST in flight is not timed: its subscriber cannot run, and
+ * AWS too delivers what an idle environment's extensions missed once it is thawed. */
 #include "exec/telemetry.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 #include "cl_buf.h"
+#include "sandbox.h"
 
 #define TELEMETRY_MAX_SUBS      10
 #define TELEMETRY_BACKLOG       256
@@ -53,7 +59,9 @@ struct telemetry {
     int n_subs;
     struct rec backlog[TELEMETRY_BACKLOG];
     size_t n_backlog;
-    struct cl_buf line[2]; /* partial function / extension lines */
+    struct cl_buf line[2];           /* partial function / extension lines */
+    const struct sandbox_proc *proc; /* whose network namespace subscribers listen in */
+    bool is_frozen;
     bool is_closing;
     int n_open;
 };
@@ -77,6 +85,11 @@ void telemetry_new(uv_loop_t *loop, struct telemetry **out)
     cl_buf_init(&t->line[0], TELEMETRY_LINE_MAX);
     cl_buf_init(&t->line[1], TELEMETRY_LINE_MAX);
     *out = t;
+}
+
+void telemetry_set_proc(struct telemetry *t, const struct sandbox_proc *p)
+{
+    t->proc = p;
 }
 
 bool telemetry_active(const struct telemetry *t)
@@ -201,7 +214,7 @@ static char *dropped_record(struct sub *s)
 static void flush(struct sub *s)
 {
     struct telemetry *t = s->t;
-    if (s->is_sending || t->is_closing || (s->n_q == 0 && s->dropped == 0)) {
+    if (s->is_sending || t->is_closing || t->is_frozen || (s->n_q == 0 && s->dropped == 0)) {
         return;
     }
     (void)uv_timer_stop(&s->timer);
@@ -249,6 +262,15 @@ static void flush(struct sub *s)
     s->connect.data = s;
     s->is_sending = true;
     (void)uv_timer_start(&s->send_timer, on_send_timeout, TELEMETRY_SEND_MS, 0);
+    int fd = -1;
+    if (t->proc != NULL &&
+        (sandbox_socket(t->proc, AF_INET, SOCK_STREAM, &fd) < 0 || uv_tcp_open(&s->tcp, fd) < 0)) {
+        if (fd >= 0) {
+            (void)close(fd);
+        }
+        end_send(s);
+        return;
+    }
     if (uv_tcp_connect(&s->connect, &s->tcp, (const struct sockaddr *)&addr, on_connect) < 0) {
         end_send(s);
     }
@@ -257,6 +279,24 @@ static void flush(struct sub *s)
 static void on_buffer_timeout(uv_timer_t *h)
 {
     flush(h->data);
+}
+
+void telemetry_set_frozen(struct telemetry *t, bool is_frozen)
+{
+    if (t == NULL || t->is_frozen == is_frozen) {
+        return;
+    }
+    t->is_frozen = is_frozen;
+    for (int i = 0; i < t->n_subs; i++) {
+        struct sub *s = t->subs[i];
+        if (is_frozen && s->is_sending) {
+            (void)uv_timer_stop(&s->send_timer); /* its subscriber cannot answer now */
+        } else if (!is_frozen && s->is_sending) {
+            (void)uv_timer_start(&s->send_timer, on_send_timeout, TELEMETRY_SEND_MS, 0);
+        } else if (!is_frozen) {
+            flush(s); /* what was held back while frozen */
+        }
+    }
 }
 
 /* Queues json (copied) for s, or counts it as dropped when s is too far behind. */

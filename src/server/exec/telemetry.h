@@ -19,6 +19,7 @@
 #include "http/httpd.h"
 
 struct telemetry;
+struct sandbox_proc;
 
 /* Record streams (the subscription's "types"). */
 enum telemetry_type {
@@ -39,6 +40,12 @@ void telemetry_platform(struct telemetry *t, const char *type, json_t *record);
 /* Feeds output of the function (TELEMETRY_FUNCTION) or of an extension (TELEMETRY_EXTENSION):
  * every complete line becomes one record. */
 void telemetry_feed(struct telemetry *t, enum telemetry_type type, const uint8_t *p, size_t n);
+/* The environment's processes, once spawned: subscribers' listeners are reached in its
+ * network namespace (sandbox_socket). Borrowed until telemetry_close. */
+void telemetry_set_proc(struct telemetry *t, const struct sandbox_proc *p);
+/* The environment was frozen / thawed: nothing is sent while frozen (a POST in flight waits,
+ * untimed); on thaw what was held back goes out. NULL is a no-op. */
+void telemetry_set_frozen(struct telemetry *t, bool is_frozen);
 /* True when somebody subscribed. */
 bool telemetry_active(const struct telemetry *t);
 /* Stops delivery and frees t once libuv has closed its handles. NULL is a no-op. */
