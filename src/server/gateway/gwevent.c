@@ -287,7 +287,7 @@ int gwevent_build(const struct gwevent_request *r, char **json, size_t *json_len
 }
 
 size_t gwevent_forwarded(const struct http1_request *req, const char *ip, struct http1_header *hs,
-                        char *port)
+                         char *port)
 {
     const char *host = http1_header(req, "Host");
     const char *colon = host ? strrchr(host, ':') : NULL;
@@ -303,4 +303,3 @@ size_t gwevent_forwarded(const struct http1_request *req, const char *ip, struct
     }
     return n;
 }
-
