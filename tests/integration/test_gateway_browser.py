@@ -160,8 +160,8 @@ async function step(name, f) {{
   try {{ R[name] = await f(); }} catch (e) {{ R[name] = {{error: String(e), name: e.name}}; }}
 }}
 (async () => {{
-  await step('api_get', async () => {{ const r = await fetch(API + '/event/x'); return {{status: r.status}}; }});
-  await step('url_get', async () => {{ const r = await fetch(URL_WEB + 'event'); return {{status: r.status}}; }});
+  await step('api_get', async () => ({{status: (await fetch(API + '/event/x')).status}}));
+  await step('url_get', async () => ({{status: (await fetch(URL_WEB + 'event')).status}}));
   await fetch('/report', {{method: 'POST', body: JSON.stringify({{kind: 'other', data: R}})}});
 }})();
 </script></body></html>
