@@ -13,12 +13,15 @@ set -euo pipefail
 # musl-dev:arm64 (Debian's multiarch musl for arm64, needs `dpkg --add-architecture arm64`,
 # done below): `clambda build --arm64` makes a static musl binary with the cross gcc through
 # its aarch64-linux-musl-gcc wrapper (~130 KB hello, against ~730 KB with static glibc).
+# chromium: the real-browser test of the HTTP gateway (tests/integration/test_gateway_browser.py:
+# headless Chromium loads a page from another origin that calls Function URLs and API routes
+# with fetch(), CORS preflights and a streamed body included).
 PKGS=(build-essential cmake pkg-config gcc clang libclang-rt-14-dev llvm-14 clang-format
       clang-tidy cppcheck musl-tools libjsmn-dev libcmocka-dev python3 python3-pytest file
       libuv1-dev libhttp-parser-dev libjansson-dev libsqlite3-dev libarchive-dev python3-boto3
       libseccomp-dev libssl-dev libcurl4-openssl-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-user-static awscli autoconf automake libtool unzip nftables iproute2 curl
-      libmbedtls-dev libyaml-dev musl-dev:arm64)
+      libmbedtls-dev libyaml-dev musl-dev:arm64 chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do
