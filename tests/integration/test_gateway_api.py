@@ -7,15 +7,14 @@ answers (404, 413, 500/502 for function errors and malformed answers, 503/504 at
 integration timeout), Lambda authorizers (simple and IAM-policy answers, identity sources,
 cache), CORS, three runtimes behind one API, and SIGHUP re-reading the template."""
 
-import base64
 import json
-import os
 import signal
+import subprocess
 import time
 
 import pytest
 
-from conftest import TIMEOUT, example_path, http_request, runtime_dir
+from conftest import TIMEOUT, clambda_path, example_path, http_request, runtime_dir
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -355,3 +354,13 @@ def test_sighup_rereads_the_template(api):
     # the new function is the registry's: the control plane sees it
     names = [f["FunctionName"] for f in api.boto3().list_functions()["Functions"]]
     assert "Added" in names
+
+
+def test_http_listen_usage_errors(tmp_path):
+    """A bad --http-listen is a usage error naming it (regression: error messages named the
+    option next to it in the table), and a port in use fails the start."""
+    for bad in ("nope", "127.0.0.1:99999", ":80"):
+        r = subprocess.run([str(clambda_path()), "serve", "--state-dir", str(tmp_path / "s"),
+                            "--http-listen", bad], capture_output=True, timeout=30)
+        assert r.returncode == 2 and b"invalid value for --http-listen: " + bad.encode() in \
+            r.stderr, r.stderr

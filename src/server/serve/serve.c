@@ -254,7 +254,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     }
     if (s->stopping || s->opts->manifest == NULL) {
         if (s->opts->template_path == NULL) {
-            log_error("SIGHUP: no --manifest or --template to reload");
+            log_error("SIGHUP: no --manifest to reload (nor --template)");
         }
         return;
     }

@@ -17,8 +17,8 @@
 static const char usage[] =
     "usage: clambda serve [--listen HOST:PORT] [--state-dir DIR] [--function NAME=PATH]...\n"
     "                     [--code-bucket-dir DIR]\n"
-    "                     [--manifest FILE] [--template FILE] [--set NAME.KEY=VALUE]... "
-    "[--provisioned N]\n"
+    "                     [--manifest FILE] [--template FILE] [--http-listen HOST:PORT]\n"
+    "                     [--set NAME.KEY=VALUE]... [--provisioned N]\n"
     "                     [--max-concurrency N] [--keep-warm SECONDS]\n"
     "                     [--throttle-wait-ms MS] [--init-timeout SECONDS]\n"
     "                     [--shutdown-grace-ms MS] [--region REGION]\n"
@@ -261,7 +261,6 @@ enum {
 
 static const struct option long_opts[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
-    {"http-listen", required_argument, NULL, OPT_HTTP_LISTEN},
     {"state-dir", required_argument, NULL, OPT_STATE},
     {"function", required_argument, NULL, OPT_FUNCTION},
     {"set", required_argument, NULL, OPT_SET},
@@ -291,6 +290,7 @@ static const struct option long_opts[] = {
     {"body-timeout", required_argument, NULL, OPT_BODY_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+    {"http-listen", required_argument, NULL, OPT_HTTP_LISTEN}, /* in the enum's order */
     {NULL, 0, NULL, 0}};
 
 /* Replaces *dst with a copy of arg, which may not be empty. */
