@@ -177,11 +177,11 @@ CLAMBDA_API void clambda_ddb_result_free(clambda_ddb_result *r);
 /* The item (an M value): GetItem's Item, UpdateItem's Attributes, a parsed map. NULL when
  * there is none (GetItem found nothing). */
 CLAMBDA_API const clambda_ddb_value *clambda_ddb_result_item(const clambda_ddb_result *r);
-/* Query: number of items in this page and the i-th one (NULL out of range). */
+/* Query, Scan: number of items in this page and the i-th one (NULL out of range). */
 CLAMBDA_API size_t clambda_ddb_result_count(const clambda_ddb_result *r);
 CLAMBDA_API const clambda_ddb_value *clambda_ddb_result_item_at(const clambda_ddb_result *r,
                                                                 size_t i);
-/* Query: LastEvaluatedKey (an M value), NULL on the last page. */
+/* Query, Scan: LastEvaluatedKey (an M value), NULL on the last page. */
 CLAMBDA_API const clambda_ddb_value *clambda_ddb_result_last_key(const clambda_ddb_result *r);
 
 /* The value's type (CLAMBDA_DDB_NONE for NULL). */
@@ -245,6 +245,16 @@ CLAMBDA_API int clambda_ddb_query(clambda_aws_client *c, const char *table, cons
                                   const char *const *names, const clambda_ddb_attrs *values,
                                   int limit, const clambda_ddb_value *start_key, int descending,
                                   clambda_ddb_result **out);
+
+/* Scan of one page: every item of the table (or of index, or NULL), those matching filter (a
+ * FilterExpression, or NULL) kept, at most limit items read (0: no Limit; DynamoDB applies
+ * Limit before the filter), starting after start_key (a previous page's
+ * clambda_ddb_result_last_key(), or NULL). Items come in no particular order. OUT: *out, the
+ * page (free it), read as a Query page. */
+CLAMBDA_API int clambda_ddb_scan(clambda_aws_client *c, const char *table, const char *index,
+                                 const char *filter, const char *const *names,
+                                 const clambda_ddb_attrs *values, int limit,
+                                 const clambda_ddb_value *start_key, clambda_ddb_result **out);
 
 #ifdef __cplusplus
 }

@@ -236,3 +236,28 @@ int clambda_ddb_query(clambda_aws_client *c, const char *table, const char *inde
     }
     return call(c, "Query", &b, keys, out);
 }
+
+int clambda_ddb_scan(clambda_aws_client *c, const char *table, const char *index,
+                     const char *filter, const char *const *names, const clambda_ddb_attrs *values,
+                     int limit, const clambda_ddb_value *start_key, clambda_ddb_result **out)
+{
+    static const char *const keys[] = {"Items", "LastEvaluatedKey", NULL};
+    if (out == NULL) {
+        return CLAMBDA_EINVAL;
+    }
+    *out = NULL;
+    struct cl_buf b;
+    int rc = start(&b, c, table);
+    rc = rc == 0 && limit < 0 ? -EINVAL : rc;
+    rc = rc == 0 ? member_str(&b, "IndexName", index) : rc;
+    rc = rc == 0 ? member_str(&b, "FilterExpression", filter) : rc;
+    rc = rc == 0 ? member_names(&b, names) : rc;
+    rc = rc == 0 ? member_attrs(&b, "ExpressionAttributeValues", values, true) : rc;
+    rc = rc == 0 && limit > 0 ? cl_buf_printf(&b, ",\"Limit\":%d", limit) : rc;
+    rc = rc == 0 ? member_start_key(&b, start_key) : rc;
+    if (rc != 0) {
+        cl_buf_fini(&b);
+        return public_code(rc);
+    }
+    return call(c, "Scan", &b, keys, out);
+}

@@ -422,6 +422,50 @@ static void test_ddb_query_pages(void **state)
     fake_aws_stop(&f);
 }
 
+static void test_ddb_scan_pages(void **state)
+{
+    (void)state;
+    static const struct fake_aws_answer script[] = {
+        {200,
+         "{\"Count\":1,\"ScannedCount\":1,\"Items\":[{\"id\":{\"S\":\"a\"}}],"
+         "\"LastEvaluatedKey\":{\"id\":{\"S\":\"a\"}}}",
+         NULL, 0},
+        {200, "{\"Count\":0,\"ScannedCount\":0,\"Items\":[]}", NULL, 0},
+    };
+    struct fake_aws f = {0};
+    clambda_aws_client *c = open_on(&f, script, 2);
+    clambda_ddb_attrs *values = NULL;
+    assert_int_equal(clambda_ddb_attrs_new(&values), 0);
+    (void)clambda_ddb_attrs_add_int(values, ":min", 3);
+    static const char *const names[] = {"#n", "n", NULL};
+    clambda_ddb_result *page = NULL;
+    assert_int_equal(clambda_ddb_scan(c, "t", NULL, "#n >= :min", names, values, 1, NULL, &page),
+                     CLAMBDA_OK);
+    assert_string_equal(f.last_target, "DynamoDB_20120810.Scan");
+    assert_string_equal(cl_buf_str(&f.last_body),
+                        "{\"TableName\":\"t\",\"FilterExpression\":\"#n >= :min\","
+                        "\"ExpressionAttributeNames\":{\"#n\":\"n\"},"
+                        "\"ExpressionAttributeValues\":{\":min\":{\"N\":\"3\"}},\"Limit\":1}");
+    assert_int_equal(clambda_ddb_result_count(page), 1);
+    const clambda_ddb_value *last = clambda_ddb_result_last_key(page);
+    assert_non_null(last);
+    clambda_ddb_result *next = NULL;
+    assert_int_equal(clambda_ddb_scan(c, "t", "ix", NULL, NULL, NULL, 0, last, &next), CLAMBDA_OK);
+    assert_string_equal(cl_buf_str(&f.last_body), "{\"TableName\":\"t\",\"IndexName\":\"ix\","
+                                                  "\"ExclusiveStartKey\":{\"id\":{\"S\":\"a\"}}}");
+    assert_int_equal(clambda_ddb_result_count(next), 0);
+    assert_null(clambda_ddb_result_last_key(next));
+    clambda_ddb_result_free(next);
+    clambda_ddb_result_free(page);
+    assert_int_equal(clambda_ddb_scan(c, "t", NULL, NULL, NULL, NULL, -1, NULL, &page),
+                     CLAMBDA_EINVAL);
+    assert_int_equal(clambda_ddb_scan(c, "t", NULL, NULL, NULL, NULL, 0, NULL, NULL),
+                     CLAMBDA_EINVAL);
+    clambda_ddb_attrs_free(values);
+    clambda_aws_client_close(c);
+    fake_aws_stop(&f);
+}
+
 /* Every allocation point of opening a client, writing a key, a GetItem and reading its
  * answer fails in turn: CLAMBDA_ENOMEM each time, nothing leaked (LeakSanitizer in asan). */
 static void test_ddb_oom(void **state)
@@ -471,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_ddb_put_item_condition),
         cmocka_unit_test(test_ddb_update_and_delete),
         cmocka_unit_test(test_ddb_query_pages),
+        cmocka_unit_test(test_ddb_scan_pages),
         cmocka_unit_test(test_ddb_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
