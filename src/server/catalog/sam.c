@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/xalloc.h"
 #include "catalog/sam_read.h"
@@ -308,9 +309,48 @@ static int url_config(struct sam_reader *rd, const char *fn, json_t *props, cons
     return rc;
 }
 
+/* A function built by its Makefile (Metadata: BuildMethod: makefile) whose CodeUri directory
+ * holds no bootstrap is served from what `sam build` made of it, <template dir>/.aws-sam/build/
+ * <logical id>: the same template then runs locally and deploys unchanged. *dir is replaced
+ * when that directory has a bootstrap; otherwise the error says how to build it. */
+static int built_dir(struct sam_reader *rd, json_t *res, const char *id, const char *path,
+                     json_t *at, char **dir)
+{
+    const char *method =
+        json_string_value(json_object_get(json_object_get(res, "Metadata"), "BuildMethod"));
+    struct stat st;
+    if (method == NULL || strcmp(method, "makefile") != 0 || stat(*dir, &st) != 0 ||
+        !S_ISDIR(st.st_mode)) {
+        return 0;
+    }
+    char *probe = xasprintf("%s/bootstrap", *dir);
+    bool has = stat(probe, &st) == 0;
+    free(probe);
+    if (has) {
+        return 0;
+    }
+    char *built = xasprintf("%s/.aws-sam/build/%s", rd->base_dir, id);
+    probe = xasprintf("%s/bootstrap", built);
+    has = stat(probe, &st) == 0;
+    free(probe);
+    if (!has) {
+        char full[SAM_PATH_MAX];
+        key_path(full, path, "CodeUri");
+        int rc = sam_fail(rd, at, full,
+                          "%s has no bootstrap and %s/bootstrap is not built (Metadata BuildMethod "
+                          "makefile): run sam build, or make -C %s build-%s ARTIFACTS_DIR=%s",
+                          *dir, built, *dir, id, built);
+        free(built);
+        return rc;
+    }
+    free(*dir);
+    *dir = built;
+    return 0;
+}
+
 /* The code: CodeUri as a local directory or zip (relative to the template). */
-static int code(struct sam_reader *rd, json_t *props, const char *path, const char *name,
-                struct function_config *cfg)
+static int code(struct sam_reader *rd, json_t *props, json_t *res, const char *id, const char *path,
+                const char *name, struct function_config *cfg)
 {
     static const char *const refused[][2] = {
         {"InlineCode", "InlineCode is not supported (use CodeUri: a directory or zip)"},
@@ -334,8 +374,15 @@ static int code(struct sam_reader *rd, json_t *props, const char *path, const ch
         return rc;
     }
     const char *c = json_string_value(uri);
-    char *spec =
-        c[0] == '/' ? xasprintf("%s=%s", name, c) : xasprintf("%s=%s/%s", name, rd->base_dir, c);
+    char *dir = c[0] == '/' ? xstrdup(c) : xasprintf("%s/%s", rd->base_dir, c);
+    rc = built_dir(rd, res, id, path, json_object_get(props, "CodeUri"), &dir);
+    if (rc < 0) {
+        free(dir);
+        json_decref(uri);
+        return rc;
+    }
+    char *spec = xasprintf("%s=%s", name, dir);
+    free(dir);
     char msg[512];
     if (func_config_parse(cfg, spec, msg, sizeof(msg)) < 0) {
         char full[SAM_PATH_MAX];
@@ -387,7 +434,7 @@ static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *
     }
     struct function_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    rc = rc ? rc : code(rd, props, path, name, &cfg);
+    rc = rc ? rc : code(rd, props, res, id, path, name, &cfg);
     rc = rc ? rc : settings(rd, &cfg, props, path);
     rc = rc ? rc : sam_read_layers(rd, &cfg, props, path);
     if (rc == 0) {

@@ -244,6 +244,52 @@ static void test_sam_parse_layers(void **state)
     sam_fini(&t);
 }
 
+/* A makefile-built function (Metadata BuildMethod makefile) whose CodeUri has no bootstrap is
+ * served from sam build's output, .aws-sam/build/<logical id>; unbuilt, the error says how. */
+static void test_sam_makefile_built_dir(void **state)
+{
+    (void)state;
+    static const char text[] = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                               "    Properties: {CodeUri: api, Runtime: provided.al2023}\n"
+                               "    Metadata: {BuildMethod: makefile}\n";
+    expect_error(text, "Resources.Fn.Properties.CodeUri: ");
+    expect_error(text, "api has no bootstrap and ");
+    expect_error(text, "make -C ");
+    char built[256], boot[300], p1[160], p2[200];
+    (void)snprintf(p1, sizeof(p1), "%s/.aws-sam", dir);
+    (void)snprintf(p2, sizeof(p2), "%s/.aws-sam/build", dir);
+    (void)snprintf(built, sizeof(built), "%s/.aws-sam/build/Fn", dir);
+    (void)snprintf(boot, sizeof(boot), "%s/bootstrap", built);
+    assert_int_equal(mkdir(p1, 0755) | mkdir(p2, 0755) | mkdir(built, 0755), 0);
+    FILE *f = fopen(boot, "w");
+    assert_non_null(f);
+    (void)fclose(f);
+    struct sam_template t;
+    parse_ok(text, &t);
+    assert_int_equal(t.n_fns, 1);
+    assert_string_equal(t.fns[0].code_dir, built);
+    sam_fini(&t);
+    /* a CodeUri holding a bootstrap itself is used as it is */
+    char own[200];
+    (void)snprintf(own, sizeof(own), "%s/api/bootstrap", dir);
+    f = fopen(own, "w");
+    assert_non_null(f);
+    (void)fclose(f);
+    parse_ok(text, &t);
+    char api[100];
+    (void)snprintf(api, sizeof(api), "%s/api", dir);
+    assert_string_equal(t.fns[0].code_dir, api);
+    sam_fini(&t);
+    /* without the Metadata nothing is looked for */
+    assert_int_equal(unlink(own), 0);
+    parse_ok("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+             "    Properties: {CodeUri: api}\n",
+             &t);
+    assert_string_equal(t.fns[0].code_dir, api);
+    sam_fini(&t);
+    assert_int_equal(unlink(boot) | rmdir(built) | rmdir(p2) | rmdir(p1), 0);
+}
+
 /* sam_load names the file it read in every message. */
 static void test_sam_load_names_file(void **state)
 {
@@ -273,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_sam_parse_globals),
         cmocka_unit_test(test_sam_parse_errors),
         cmocka_unit_test(test_sam_parse_layers),
+        cmocka_unit_test(test_sam_makefile_built_dir),
         cmocka_unit_test(test_sam_load_names_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
