@@ -29,10 +29,11 @@
 #include <clambda/http.h>
 #include <clambda/runtime.h>
 
-#define MAX_ID_BYTES  1024 /* DynamoDB allows 2048 for a partition key; an id is shorter */
-#define MAX_DEPTH     32   /* DynamoDB's nesting limit */
-#define DEFAULT_LIMIT 25
-#define MAX_LIMIT     100
+#define MAX_ID_BYTES   1024 /* DynamoDB allows 2048 for a partition key; an id is shorter */
+#define MAX_DEPTH      32   /* DynamoDB's nesting limit */
+#define DEFAULT_LIMIT  25
+#define MAX_LIMIT      100
+#define DDB_TIMEOUT_MS 2000 /* to connect, and for each wait for bytes */
 
 struct app {
     clambda_aws_client *ddb;
@@ -646,6 +647,9 @@ static int init(clambda_runtime *rt, void *user)
     if (placeholder) {
         clambda_log(rt, CLAMBDA_LOG_INFO, "no credentials: placeholder keys for %s", endpoint);
     }
+    /* 3 attempts of at most 2 s each (and the backoff) fit in the function's 10 s Timeout, so a
+     * DynamoDB that does not answer gets the client a 504 rather than a timed-out function */
+    rc = rc == 0 ? clambda_aws_client_set_timeout_ms(app->ddb, DDB_TIMEOUT_MS) : rc;
     if (rc == 0) {
         rc = clambda_aws_client_connect(app->ddb);
     }

@@ -158,6 +158,10 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                               f"Credential should be scoped to a valid region, not '{region}'.")
         if action in ERRORS:
             return self.error(*ERRORS[action])
+        if action == "hang":  # no answer within the function's 2 s read timeout
+            time.sleep(2.5)
+            self.close_connection = True
+            return
         up = http.client.HTTPConnection("127.0.0.1", srv.upstream, timeout=TIMEOUT)
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in ("host", "connection")}
@@ -370,6 +374,14 @@ def test_faults_past_the_retries_are_5xx(api, proxy, fault, status, error):
     assert call(api, "GET", "/items/r2")[0] == 404
     assert proxy.max_open <= 1 and proxy.open_conns <= 1
     api.wait_log(FN, r"GetItem: .* \(HTTP \d+, 3 attempts")
+
+
+def test_no_answer_is_a_504(api, proxy):
+    proxy.reset(["hang"] * 3)
+    st, _, got = call(api, "GET", "/items/h1")
+    assert st == 504 and got["error"] == "Timeout", got
+    assert proxy.targets() == ["DynamoDB_20120810.GetItem"] * 3
+    assert call(api, "GET", "/items/h1")[0] == 404
 
 
 def test_expired_token_and_wrong_region_are_not_retried(api, proxy):
