@@ -99,13 +99,13 @@ static void sb_json_string(struct sb *b, const char *s, size_t n)
 
 static void sb_base64(struct sb *b, const unsigned char *p, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
     sb_put(b, "\"", 1);
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
                      (i + 2 < n ? p[i + 2] : 0);
-        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
-                     i + 2 < n ? tab[v & 63] : '='};
+        char q[4] = {tab[v >> 18 & 63], tab[v >> 12 & 63], tab[i + 1 < n ? v >> 6 & 63 : 64],
+                     tab[i + 2 < n ? v & 63 : 64]};
         sb_put(b, q, 4);
     }
     sb_put(b, "\"", 1);
@@ -247,7 +247,66 @@ static bool decode_string(struct reader *rd, const jsmntok_t *t)
         }
         put_utf8(&rd->tmp, cp >= 0xD800 && cp < 0xE000 ? 0xFFFD : cp);
     }
-    return !rd->tmp.oom;
+    return !rd->tmp.oom && rd->tmp.p != NULL;
+}
+
+/* Whether the last decoded string is s. */
+static bool tmp_is(const struct reader *rd, const char *s)
+{
+    size_t n = strlen(s);
+    return rd->tmp.len == n && memcmp(rd->tmp.p, s, n) == 0;
+}
+
+/* The index of the token after token i and everything inside it. */
+static int skip(const struct reader *rd, int i)
+{
+    int end = rd->toks[i].end;
+    for (i++; i < rd->n && rd->toks[i].start < end; i++) {
+    }
+    return i;
+}
+
+/* true, false, null or a number (its text checked by clambda_ddb_attrs_add_n). */
+static int add_primitive(struct reader *rd, clambda_ddb_attrs *a, const char *name,
+                         const jsmntok_t *t)
+{
+    char c = rd->js[t->start];
+    if (c == 't' || c == 'f') {
+        return clambda_ddb_attrs_add_bool(a, name, c == 't');
+    }
+    if (c == 'n') {
+        return clambda_ddb_attrs_add_null(a, name);
+    }
+    rd->tmp.len = 0;
+    sb_put(&rd->tmp, rd->js + t->start, (size_t)(t->end - t->start));
+    int rc = rd->tmp.oom ? CLAMBDA_ENOMEM : clambda_ddb_attrs_add_n(a, name, rd->tmp.p);
+    if (rc == CLAMBDA_EINVAL) {
+        rd->err = "a number is not a decimal number";
+    }
+    return rc;
+}
+
+static bool add_value(struct reader *rd, clambda_ddb_attrs *a, const char *name, int *i, int depth);
+
+/* The members (with their names) or elements of container t, whose first inner token is *i. */
+static bool add_members(struct reader *rd, clambda_ddb_attrs *a, const jsmntok_t *t, int *i,
+                        int depth)
+{
+    for (int k = 0; k < t->size; k++) {
+        char *key = NULL;
+        if (t->type == JSMN_OBJECT) {
+            if (!decode_string(rd, &rd->toks[*i]) || (key = strdup(rd->tmp.p)) == NULL) {
+                return false;
+            }
+            (*i)++;
+        }
+        bool ok = add_value(rd, a, key, i, depth);
+        free(key);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Adds token *i (and everything inside it) to a under name (NULL inside a list); *i moves
@@ -260,116 +319,118 @@ static bool add_value(struct reader *rd, clambda_ddb_attrs *a, const char *name,
         rd->err = "nested deeper than DynamoDB's 32 levels";
         return false;
     }
-    int rc = 0;
+    int rc;
     if (t->type == JSMN_STRING) {
         if (!decode_string(rd, t)) {
             return false;
         }
         rc = clambda_ddb_attrs_add_s(a, name, rd->tmp.p);
     } else if (t->type == JSMN_PRIMITIVE) {
-        char c = rd->js[t->start];
-        if (c == 't' || c == 'f') {
-            rc = clambda_ddb_attrs_add_bool(a, name, c == 't');
-        } else if (c == 'n') {
-            rc = clambda_ddb_attrs_add_null(a, name);
-        } else {
-            rd->tmp.len = 0;
-            sb_put(&rd->tmp, rd->js + t->start, (size_t)(t->end - t->start));
-            rc = rd->tmp.oom ? CLAMBDA_ENOMEM : clambda_ddb_attrs_add_n(a, name, rd->tmp.p);
-            if (rc == CLAMBDA_EINVAL) {
-                rd->err = "a number is not a decimal number";
-                return false;
-            }
-        }
+        rc = add_primitive(rd, a, name, t);
     } else {
-        bool is_obj = t->type == JSMN_OBJECT;
-        rc = is_obj ? clambda_ddb_attrs_begin_m(a, name) : clambda_ddb_attrs_begin_l(a, name);
-        for (int k = 0; rc == 0 && k < t->size; k++) {
-            char *key = NULL;
-            if (is_obj) {
-                if (!decode_string(rd, &rd->toks[*i]) || (key = strdup(rd->tmp.p)) == NULL) {
-                    rd->err = rd->err ? rd->err : "out of memory";
-                    return false;
-                }
-                (*i)++;
-            }
-            bool ok = add_value(rd, a, key, i, depth + 1);
-            free(key);
-            if (!ok) {
-                return false;
-            }
+        rc = t->type == JSMN_OBJECT ? clambda_ddb_attrs_begin_m(a, name)
+                                    : clambda_ddb_attrs_begin_l(a, name);
+        if (rc == 0 && !add_members(rd, a, t, i, depth + 1)) {
+            return false;
         }
         rc = rc == 0 ? clambda_ddb_attrs_end(a) : rc;
     }
-    if (rc != 0) {
+    if (rc != 0 && rd->err == NULL) {
         rd->err = rc == CLAMBDA_ENOMEM ? "out of memory" : "not storable in DynamoDB";
     }
     return rc == 0;
+}
+
+/* Parses the body into rd->toks: one JSON object filling it (jsmn stops after the first
+ * value: only white space may follow). NULL, or the client's error message. */
+static const char *parse_object(struct reader *rd, const char *js, size_t len, jsmntok_t **toks_out)
+{
+    jsmn_parser p;
+    jsmn_init(&p);
+    int n = jsmn_parse(&p, js, len, NULL, 0);
+    if (n < 1) {
+        return len == 0 ? "the body must be a JSON object" : "the body is not valid JSON";
+    }
+    jsmntok_t *toks = calloc((size_t)n, sizeof(*toks));
+    if (toks == NULL) {
+        return "out of memory";
+    }
+    *toks_out = toks; /* the caller frees it */
+    rd->toks = toks;
+    rd->n = n;
+    jsmn_init(&p);
+    if (jsmn_parse(&p, js, len, rd->toks, (unsigned)n) != n) {
+        return "the body is not valid JSON";
+    }
+    if (rd->toks[0].type != JSMN_OBJECT) {
+        return "the body must be a JSON object";
+    }
+    for (size_t k = (size_t)rd->toks[0].end; k < len; k++) {
+        if (js[k] == '\0' || strchr(" \t\r\n", js[k]) == NULL) {
+            return "the body is not valid JSON";
+        }
+    }
+    return NULL;
+}
+
+/* An "id" member, when there is one, must be the path's id (a string). */
+static bool id_matches(struct reader *rd, const char *id)
+{
+    int i = 1;
+    for (int k = 0; k < rd->toks[0].size; k++) {
+        if (!decode_string(rd, &rd->toks[i])) {
+            return false;
+        }
+        if (tmp_is(rd, "id")) {
+            const jsmntok_t *v = &rd->toks[i + 1];
+            if (v->type != JSMN_STRING || !decode_string(rd, v) || !tmp_is(rd, id)) {
+                rd->err = rd->err ? rd->err : "\"id\" in the body must be the id of the path";
+                return false;
+            }
+        }
+        i = skip(rd, i + 1);
+    }
+    return true;
+}
+
+/* The item: "id" (the path's) first, then the body's other members. */
+static bool add_item(struct reader *rd, const char *id, clambda_ddb_attrs *item)
+{
+    if (clambda_ddb_attrs_add_s(item, "id", id) != 0) {
+        return false;
+    }
+    int i = 1;
+    for (int k = 0; k < rd->toks[0].size; k++) {
+        if (!decode_string(rd, &rd->toks[i])) {
+            return false;
+        }
+        if (tmp_is(rd, "id")) {
+            i = skip(rd, i + 1);
+            continue;
+        }
+        char *key = strdup(rd->tmp.p);
+        i++;
+        bool ok = key != NULL && add_value(rd, item, key, &i, 1);
+        free(key);
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* The body as the item {id, ...}; false with a message for the client in *err. */
 static bool body_to_item(const char *js, size_t len, const char *id, clambda_ddb_attrs *item,
                          const char **err)
 {
-    jsmn_parser p;
-    jsmn_init(&p);
-    int n = jsmn_parse(&p, js, len, NULL, 0);
-    if (n < 1) {
-        *err = len == 0 ? "the body must be a JSON object" : "the body is not valid JSON";
-        return false;
-    }
-    struct reader rd = {.js = js, .n = n};
-    rd.toks = calloc((size_t)n, sizeof(*rd.toks));
-    if (rd.toks == NULL) {
-        *err = "out of memory";
-        return false;
-    }
-    jsmn_init(&p);
-    bool ok = jsmn_parse(&p, js, len, rd.toks, (unsigned)n) == n;
-    if (!ok) {
-        *err = "the body is not valid JSON";
-    } else if (rd.toks[0].type != JSMN_OBJECT) {
-        ok = false;
-        *err = "the body must be a JSON object";
-    }
-    /* one object filling the body (jsmn stops after the first value): only space after it */
-    for (size_t k = ok ? (size_t)rd.toks[0].end : len; ok && k < len; k++) {
-        ok = strchr(" \t\r\n", js[k]) != NULL;
-        *err = ok ? NULL : "the body is not valid JSON";
-    }
-    /* "id", when given, must be the path's; the path's goes first */
-    int i = 1;
-    for (int k = 0; ok && k < rd.toks[0].size; k++) {
-        ok = decode_string(&rd, &rd.toks[i]);
-        if (ok && strcmp(rd.tmp.p, "id") == 0) {
-            const jsmntok_t *v = &rd.toks[i + 1];
-            ok = v->type == JSMN_STRING && decode_string(&rd, v) && strcmp(rd.tmp.p, id) == 0;
-            rd.err = ok ? NULL : "\"id\" in the body must be the id of the path";
-        }
-        /* skip the member: its key and its value's tokens */
-        int end = rd.toks[i + 1].end;
-        for (i += 2; i < n && rd.toks[i].start < end; i++) {
-        }
-    }
-    ok = ok && clambda_ddb_attrs_add_s(item, "id", id) == 0;
-    i = 1;
-    for (int k = 0; ok && k < rd.toks[0].size; k++) {
-        ok = decode_string(&rd, &rd.toks[i]);
-        if (ok && strcmp(rd.tmp.p, "id") == 0) {
-            int end = rd.toks[i + 1].end;
-            for (i += 2; i < n && rd.toks[i].start < end; i++) {
-            }
-            continue;
-        }
-        char *key = ok ? strdup(rd.tmp.p) : NULL;
-        i++;
-        ok = key != NULL && add_value(&rd, item, key, &i, 1);
-        free(key);
-    }
+    struct reader rd = {.js = js};
+    jsmntok_t *toks = NULL;
+    *err = parse_object(&rd, js, len, &toks);
+    bool ok = *err == NULL && id_matches(&rd, id) && add_item(&rd, id, item);
     if (!ok && *err == NULL) {
         *err = rd.err ? rd.err : "out of memory";
     }
-    free(rd.toks);
+    free(toks);
     free(rd.tmp.p);
     return ok;
 }

@@ -319,6 +319,8 @@ def test_missing_items(api):
     ("[1,2]", "must be a JSON object"),
     ('"text"', "must be a JSON object"),
     ('{"a":1} trailing', "not valid JSON"),
+    ('{"a":1} {"b":2}', "not valid JSON"),
+    ('{"a":1}\x00{"b":2}', "not valid JSON"),
     ('{"id":"other"}', "\"id\" in the body must be the id of the path"),
     ('{"id":5}', "\"id\" in the body must be the id of the path"),
     ('{"a":"\\u0000"}', "\\u0000"),
