@@ -14,6 +14,10 @@
  * JSON values map to AttributeValues as the SDKs' document clients map them: strings S,
  * numbers N (their text kept exactly), true/false BOOL, null NULL, objects M, arrays L; sets
  * and binary read back as arrays and base64 strings. Environment: TABLE_NAME (required). */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* strdup, with a plain -std=c11 (the Makefile) */
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
