@@ -28,6 +28,7 @@ struct functions;
 struct upload;
 struct store;
 struct code_info;
+struct funcurl_cache;
 
 /* The public listener's context. Borrowed pointers except fns and aliases. */
 struct call_ctx {
@@ -50,6 +51,9 @@ struct call_ctx {
     /* GET /metrics and the CloudWatch Logs API on POST / (NULL: 404 UnknownOperation) */
     struct metrics *metrics;
     const struct logs_api *logs;
+    /* Function URL configs kept between store writes (gateway/funcurl.h; made by the first
+     * Function URL request, freed by routes_fini) */
+    struct funcurl_cache *urls;
 };
 
 /* One request being answered. */

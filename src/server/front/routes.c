@@ -715,5 +715,7 @@ void routes_fini(struct call_ctx *ctl)
         ctl->fns = NULL;
         aliases_free(ctl->aliases);
         ctl->aliases = NULL;
+        funcurl_cache_free(ctl->urls);
+        ctl->urls = NULL;
     }
 }

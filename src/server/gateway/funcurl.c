@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Function URLs on the public listener; see funcurl.h. A URL config is looked up in the store
- * for every request (by id: the configs of every stored function are scanned, a handful on a
- * self-hosted platform), so a config created, changed or deleted through the API applies to
- * the next request without a cache to keep in step. */
+/* Function URLs on the public listener; see funcurl.h. The URL configs are kept in memory
+ * (struct funcurl_cache) and read from the store again after any write to it, so a config
+ * created, changed or deleted through the API applies to the next request. */
 #include "gateway/funcurl.h"
 
 #include <errno.h>
@@ -105,54 +104,108 @@ static void id_of(const json_t *cfg, char *id)
     id[n] = '\0';
 }
 
-/* Loads the config of (name, qualifier) into t. */
-static bool load(struct call_ctx *ctl, const char *name, const char *qualifier, struct target *t)
+/* Every stored URL config (of every function's $LATEST, by qualifier), read from the store
+ * again when the store's generation moved (store_generation: any write, so a config created,
+ * changed or deleted through the API, a function deleted or a template reloaded applies to the
+ * next request). Between writes a request costs no store query. */
+struct funcurl_cache {
+    uint64_t generation;
+    bool loaded;
+    struct target *t; /* t[i].cfg owned */
+    size_t n, cap;
+};
+
+struct funcurl_cache *funcurl_cache_new(void)
 {
-    char *doc = NULL;
-    if (strlen(name) >= sizeof(t->name) || strlen(qualifier) >= sizeof(t->qualifier) ||
-        store_setting_get(ctl->store, name, "url", qualifier, &doc) < 0) {
-        return false;
-    }
-    t->cfg = json_loads(doc, 0, NULL);
-    free(doc);
-    if (t->cfg == NULL) {
-        return false;
-    }
-    (void)snprintf(t->name, sizeof(t->name), "%s", name);
-    (void)snprintf(t->qualifier, sizeof(t->qualifier), "%s", qualifier);
-    id_of(t->cfg, t->id);
-    return true;
+    return xcalloc(1, sizeof(struct funcurl_cache));
 }
 
-/* Finds the config whose URL id is id among the stored functions' configs. */
-static bool find_by_id(struct call_ctx *ctl, const char *id, struct target *t)
+static void cache_clear(struct funcurl_cache *fc)
+{
+    for (size_t i = 0; i < fc->n; i++) {
+        json_decref(fc->t[i].cfg);
+    }
+    fc->n = 0;
+    fc->loaded = false;
+}
+
+void funcurl_cache_free(struct funcurl_cache *fc)
+{
+    if (fc) {
+        cache_clear(fc);
+        free(fc->t);
+        free(fc);
+    }
+}
+
+/* Reads every URL config into fc. */
+static void cache_load(struct call_ctx *ctl, struct funcurl_cache *fc)
 {
     const struct function_config *fn;
+    cache_clear(fc);
     for (size_t i = 0; (fn = pool_function_at(ctl->pool, i)) != NULL; i++) {
         struct store_setting *ss = NULL;
         size_t n = 0;
-        if (strcmp(fn->version, "$LATEST") != 0 ||
+        if (strcmp(fn->version, "$LATEST") != 0 || strlen(fn->name) >= sizeof(fc->t->name) ||
             store_setting_list(ctl->store, fn->name, "url", &ss, &n) < 0) {
             continue;
         }
         for (size_t k = 0; k < n; k++) {
             json_t *cfg = json_loads(ss[k].json, 0, NULL);
-            char got[FUNCURL_ID_MAX + 1];
-            id_of(cfg, got);
-            if (cfg && strcmp(got, id) == 0 && strlen(fn->name) < sizeof(t->name) &&
-                strlen(ss[k].qualifier) < sizeof(t->qualifier)) {
-                (void)snprintf(t->name, sizeof(t->name), "%s", fn->name);
-                (void)snprintf(t->qualifier, sizeof(t->qualifier), "%s", ss[k].qualifier);
-                memcpy(t->id, got, sizeof(got));
-                t->cfg = cfg;
-                store_setting_list_free(ss, n);
-                return true;
+            if (cfg == NULL || strlen(ss[k].qualifier) >= sizeof(fc->t->qualifier)) {
+                json_decref(cfg);
+                continue;
             }
-            json_decref(cfg);
+            if (fc->n == fc->cap) {
+                fc->cap = fc->cap ? 2 * fc->cap : 8;
+                fc->t = xrealloc(fc->t, fc->cap * sizeof(*fc->t));
+            }
+            struct target *t = &fc->t[fc->n++];
+            (void)snprintf(t->name, sizeof(t->name), "%s", fn->name);
+            (void)snprintf(t->qualifier, sizeof(t->qualifier), "%s", ss[k].qualifier);
+            id_of(cfg, t->id);
+            t->cfg = cfg;
         }
         store_setting_list_free(ss, n);
     }
+    fc->generation = store_generation(ctl->store);
+    fc->loaded = true;
+}
+
+/* The cached config whose URL id is id (id != NULL), or of (name, qualifier); copied into *t
+ * with a reference to its cfg. */
+static bool cache_find(struct call_ctx *ctl, const char *id, const char *name,
+                       const char *qualifier, struct target *t)
+{
+    if (ctl->urls == NULL) {
+        ctl->urls = funcurl_cache_new(); /* freed by routes_fini */
+    }
+    struct funcurl_cache *fc = ctl->urls;
+    if (!fc->loaded || fc->generation != store_generation(ctl->store)) {
+        cache_load(ctl, fc);
+    }
+    for (size_t i = 0; i < fc->n; i++) {
+        const struct target *c = &fc->t[i];
+        if (id ? strcmp(c->id, id) == 0
+               : strcmp(c->name, name) == 0 && strcmp(c->qualifier, qualifier) == 0) {
+            *t = *c;
+            t->cfg = json_incref(c->cfg);
+            return true;
+        }
+    }
     return false;
+}
+
+/* Finds the config of (name, qualifier). */
+static bool load(struct call_ctx *ctl, const char *name, const char *qualifier, struct target *t)
+{
+    return cache_find(ctl, NULL, name, qualifier, t);
+}
+
+/* Finds the config whose URL id is id among the stored functions' configs. */
+static bool find_by_id(struct call_ctx *ctl, const char *id, struct target *t)
+{
+    return id[0] != '\0' && cache_find(ctl, id, NULL, NULL, t);
 }
 
 /* The next path segment of p, percent-decoded into out (cap bytes). OUT: *end. */

@@ -31,6 +31,11 @@ bool funcurl_match(const struct call_ctx *ctl, const struct http1_request *req);
 int funcurl_put_default(struct call_ctx *ctl, const char *name, const char *auth_type,
                         const char *invoke_mode, const char *cors_json, int port, char **url);
 
+/* The URL configs read from the store, kept while the store is not written
+ * (call_ctx.urls: made by the first request, freed by routes_fini). */
+struct funcurl_cache *funcurl_cache_new(void);
+void funcurl_cache_free(struct funcurl_cache *fc);
+
 /* Answers req (funcurl_match was true), now or once the invocation ends. */
 void funcurl_handle(struct call_ctx *ctl, struct httpd_conn *c, const struct http1_request *req);
 

@@ -19,6 +19,7 @@
 struct store {
     sqlite3 *db;
     unsigned fail_write; /* tests: the nth write statement from now fails (0: never) */
+    uint64_t generation; /* counts write statements and rollbacks (store_generation) */
 };
 
 /* Migration n (1-based) brings the registry schema from version n-1 to n. Append only. */
@@ -87,6 +88,7 @@ static int prep(struct store *st, const char *sql, sqlite3_stmt **out, size_t n,
 static int run(struct store *st, const char *sql, size_t n, const char *const *texts,
                bool must_change)
 {
+    st->generation++;
     if (st->fail_write > 0 && --st->fail_write == 0) {
         log_error("store: %s: failed by CLAMBDA_TEST_STORE_FAIL_WRITE", sql);
         return -EIO;
@@ -426,6 +428,11 @@ void store_close(struct store *st)
     free(st);
 }
 
+uint64_t store_generation(const struct store *st)
+{
+    return st->generation;
+}
+
 int store_begin(struct store *st)
 {
     return exec(st, "BEGIN IMMEDIATE");
@@ -438,6 +445,7 @@ int store_commit(struct store *st)
 
 int store_rollback(struct store *st)
 {
+    st->generation++;
     return sqlite3_get_autocommit(st->db) ? 0 : exec(st, "ROLLBACK");
 }
 

@@ -71,6 +71,10 @@ void store_close(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
+/* A number that changes with every write statement and rollback (whether it changed anything
+ * or not): what was read from the store while it stays the same is still what the store
+ * holds. Readers cache with it (gateway/funcurl). */
+uint64_t store_generation(const struct store *st);
 
 /* Inserts or replaces function f->name. When if_revision is not NULL, the stored function must
  * exist with that revision id (-ENOENT / -ESTALE otherwise). Versions, aliases and settings are

@@ -436,6 +436,40 @@ static void test_store_setting_list(void **state)
     store_close(st);
 }
 
+static void test_store_generation(void **state)
+{
+    /* Every write (also a failed one, a delete and a rollback) moves the generation; reads do
+     * not: gateway/funcurl keeps the URL configs it read while it stays the same. */
+    struct store *st = open_ok(*state);
+    uint64_t g = store_generation(st);
+    put_fn(st, "fn", "r1");
+    assert_true(store_generation(st) != g);
+    g = store_generation(st);
+    assert_int_equal(store_setting_put(st, "fn", "url", "", "{\"a\":0}"), 0);
+    assert_true(store_generation(st) != g);
+    g = store_generation(st);
+    char *doc = NULL;
+    assert_int_equal(store_setting_get(st, "fn", "url", "", &doc), 0);
+    free(doc);
+    struct store_setting *ss = NULL;
+    size_t n = 0;
+    assert_int_equal(store_setting_list(st, "fn", "url", &ss, &n), 0);
+    store_setting_list_free(ss, n);
+    assert_int_equal(store_generation(st), g);
+    assert_int_equal(store_setting_delete(st, "fn", "url", "nosuch"), -ENOENT);
+    assert_true(store_generation(st) != g);
+    g = store_generation(st);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_setting_put(st, "fn", "url", "", "{\"a\":1}"), 0);
+    uint64_t in_tx = store_generation(st);
+    assert_true(in_tx != g);
+    assert_int_equal(store_rollback(st), 0);
+    assert_true(store_generation(st) != in_tx);
+    assert_int_equal(store_function_delete(st, "fn"), 0);
+    assert_true(store_generation(st) != in_tx);
+    store_close(st);
+}
+
 static void test_store_list_failure_leaves_nothing(void **state)
 {
     /* A list whose table is gone fails with -EIO and hands back no rows, whatever it held. */
@@ -483,6 +517,7 @@ int main(void)
                                         tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_layers, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_setting_list, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_store_generation, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_store_list_failure_leaves_nothing, tmpdir_setup,
                                         tmpdir_teardown),
     };
