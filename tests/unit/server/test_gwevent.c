@@ -131,6 +131,78 @@ static void test_gwevent_build_text_and_binary_bodies(void **state)
     json_decref(ev);
 }
 
+static void test_gwevent_build_is_jansson_canonical(void **state)
+{
+    /* The event is written without a jansson tree: its bytes must be what json_dumps gives for
+     * the parsed event (escapes, member order, no repeated key), for awkward input too. */
+    (void)state;
+    struct http1_header hs[] = {
+        {"X-Ctl", "a\x01\"b\\c\td\n\x7f"},     {"X-Bad", "\xff\xfe"},
+        {"X-Utf", "caf\xc3\xa9 \xe2\x82\xac"}, {"x-ctl", "second"},
+        {"Cookie", " s=1 ; t=\"q\";;"},        {"X-Overlong", "\xc0\xaf"},
+        {"X-Surrogate", "\xed\xa0\x80"},       {"Content-Type", "text/plain"}};
+    json_t *pp = json_pack("{s:s,s:s}", "id", "4\"2", "z", "\xc3\xa9");
+    json_t *sv = json_pack("{s:s}", "color", "blue");
+    json_t *az = json_pack("{s:{s:s,s:i}}", "lambda", "user", "u\n1", "n", 7);
+    static const char body[] = "line1\nline2\0\x1f end";
+    struct gwevent_request r = {.method = "PUT",
+                                .path = "/a%22b/\"c",
+                                .query = "k=1&%FF=a&%FE=b&k=%0A2&&q%3D=%E2%82%AC&x&=e&bad=%ZZ",
+                                .headers = hs,
+                                .n_headers = sizeof(hs) / sizeof(hs[0]),
+                                .body = (const uint8_t *)body,
+                                .body_len = sizeof(body) - 1,
+                                .source_ip = "127.0.0.1",
+                                .url_id = "api1",
+                                .domain_name = "127.0.0.1",
+                                .account = "000000000000",
+                                .request_id = "rid",
+                                .time_ms = 1583348638390,
+                                .route_key = "PUT /a/{id}",
+                                .stage = "prod",
+                                .path_params = pp,
+                                .stage_vars = sv,
+                                .authorizer = az};
+    char *s = NULL;
+    size_t len = 0;
+    assert_int_equal(gwevent_build(&r, &s, &len), 0);
+    assert_int_equal(strlen(s), len);
+    json_error_t err;
+    json_t *ev = json_loads(s, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
+    if (ev == NULL) {
+        print_error("%s at %d in %s\n", err.text, err.position, s);
+    }
+    assert_non_null(ev);
+    char *again = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(again, s);
+    free(again);
+    free(s);
+    assert_string_equal(str(ev, "headers.x-ctl"), "a\x01\"b\\c\td\n\x7f,second");
+    assert_string_equal(str(ev, "headers.x-bad"), "(invalid UTF-8)");
+    assert_string_equal(str(ev, "headers.x-overlong"), "(invalid UTF-8)");
+    assert_string_equal(str(ev, "headers.x-surrogate"), "(invalid UTF-8)");
+    assert_string_equal(str(ev, "headers.x-utf"), "caf\xc3\xa9 \xe2\x82\xac");
+    json_t *cookies = json_object_get(ev, "cookies");
+    assert_int_equal(json_array_size(cookies), 2);
+    assert_string_equal(json_string_value(json_array_get(cookies, 1)), "t=\"q\"");
+    assert_string_equal(str(ev, "queryStringParameters.k"), "1,\n2");
+    assert_string_equal(str(ev, "queryStringParameters.(invalid UTF-8)"), "a,b");
+    assert_string_equal(str(ev, "queryStringParameters.q="), "\xe2\x82\xac");
+    assert_string_equal(str(ev, "queryStringParameters.x"), "");
+    assert_string_equal(str(ev, "queryStringParameters.bad"), "%ZZ");
+    assert_string_equal(str(ev, "body"), "line1\nline2");
+    assert_int_equal(json_string_length(json_object_get(ev, "body")), sizeof(body) - 1);
+    assert_string_equal(str(ev, "pathParameters.id"), "4\"2");
+    assert_string_equal(str(ev, "requestContext.authorizer.lambda.user"), "u\n1");
+    assert_string_equal(str(ev, "requestContext.http.path"), "/a%22b/\"c");
+    const char *first = json_object_iter_key(json_object_iter(json_object_get(ev, "headers")));
+    assert_string_equal(first, "x-ctl");
+    json_decref(ev);
+    json_decref(pp);
+    json_decref(sv);
+    json_decref(az);
+}
+
 static void test_gwevent_build_iam_authorizer(void **state)
 {
     (void)state;
@@ -246,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_gwevent_build_fixed_members),
         cmocka_unit_test(test_gwevent_build_headers_cookies_query),
         cmocka_unit_test(test_gwevent_build_text_and_binary_bodies),
+        cmocka_unit_test(test_gwevent_build_is_jansson_canonical),
         cmocka_unit_test(test_gwevent_build_iam_authorizer),
         cmocka_unit_test(test_gwevent_is_text),
         cmocka_unit_test(test_gwevent_build_v1),
