@@ -66,6 +66,7 @@ struct httpd_conn {
     bool want_drain;     /* a stream write returned 1 */
     bool need_reset;     /* answered without a write callback: reset the parser before input */
     bool served;         /* a request was delivered: waiting for another is idle time */
+    char peer[64];       /* httpd_conn_peer's text, "" until first asked for */
     enum conn_phase phase;
     int n_handles; /* tcp and timer, until both close callbacks ran */
     size_t queued; /* bytes handed to uv_write, not yet written */
@@ -650,17 +651,27 @@ void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg)
     c->abort_arg = arg;
 }
 
-int httpd_conn_peer(const struct httpd_conn *c, char *out, size_t cap)
+int httpd_conn_peer(struct httpd_conn *c, char *out, size_t cap)
 {
-    struct sockaddr_storage ss;
-    int len = (int)sizeof(ss);
-    int rc = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len);
-    if (rc == 0 && ss.ss_family == AF_INET6) {
-        rc = uv_ip6_name((const struct sockaddr_in6 *)&ss, out, cap);
-    } else if (rc == 0) {
-        rc = uv_ip4_name((const struct sockaddr_in *)&ss, out, cap);
+    if (c->peer[0] == '\0') { /* once per connection: the peer does not change */
+        struct sockaddr_storage ss;
+        int len = (int)sizeof(ss);
+        int rc = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len);
+        if (rc == 0 && ss.ss_family == AF_INET6) {
+            rc = uv_ip6_name((const struct sockaddr_in6 *)&ss, c->peer, sizeof(c->peer));
+        } else if (rc == 0) {
+            rc = uv_ip4_name((const struct sockaddr_in *)&ss, c->peer, sizeof(c->peer));
+        }
+        if (rc < 0) {
+            c->peer[0] = '\0';
+            return rc;
+        }
     }
-    return rc;
+    if (strlen(c->peer) >= cap) {
+        return UV_ENOSPC;
+    }
+    (void)snprintf(out, cap, "%s", c->peer);
+    return 0;
 }
 
 uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len)

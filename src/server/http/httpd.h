@@ -101,9 +101,9 @@ void httpd_respond_take(struct httpd_conn *c, int status, const struct httpd_hea
                         size_t n_hdrs, void *body, size_t len);
 /* Registers fn(c, arg) to run if c closes before httpd_respond() (NULL fn unregisters). */
 void httpd_conn_set_abort(struct httpd_conn *c, httpd_abort_fn *fn, void *arg);
-/* The address of c's peer as text ("127.0.0.1", "::1") in out (cap bytes). 0 or a negative
- * errno. */
-int httpd_conn_peer(const struct httpd_conn *c, char *out, size_t cap);
+/* The address of c's peer as text ("127.0.0.1", "::1") in out (cap bytes), asked of the
+ * kernel once per connection. 0 or a negative errno. */
+int httpd_conn_peer(struct httpd_conn *c, char *out, size_t cap);
 /* Takes the current request's body. OUT: *len. Caller frees the result with free(). */
 uint8_t *httpd_conn_take_body(struct httpd_conn *c, size_t *len);
 /* Decides at accept whether a connection (its fd, borrowed) is served; false closes it. */
