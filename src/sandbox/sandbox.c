@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
 #include "sandbox_full.h"
 #include "spawn_plain.h"
 
@@ -178,8 +177,7 @@ uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p)
     if (p->full == NULL) {
         return spawn_plain_peak_rss_kb(p);
     }
-    uint64_t kb = 0;
-    return cgroup_peak_kb(sandbox_full_cgroup(p->full), &kb, NULL) == 0 ? kb : 0;
+    return sandbox_full_peak_kb(p->full);
 }
 
 int sandbox_freeze(struct sandbox_proc *p)

@@ -108,12 +108,14 @@ int sandbox_prepare(const struct sandbox_spec *spec, char *err, size_t errlen);
 int sandbox_signal(struct sandbox_proc *p, int sig);
 /* Reaps the exited process without blocking. OUT: *wstatus (as waitpid: the runtime's own
  * status; a companion under full isolation: 0, its status is PID 1's to see), *maxrss_kb
- * (none: peak RSS from getrusage; full: the cgroup's peak memory) and *oom_killed (full: the
- * kernel's OOM killer killed a process of the environment; none: false). 0, -EAGAIN while it
- * still runs, or -errno. */
+ * (none: the runtime's peak RSS from getrusage; full: the cgroup's charged peak, its
+ * processes being gone) and *oom_killed (full: the kernel's OOM killer killed a process of the
+ * environment; none: false). 0, -EAGAIN while it still runs, or -errno. */
 int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool *oom_killed);
-/* Peak memory of the live runtime in kB (none: VmHWM; full: the cgroup's peak), 0 when
- * unknown. */
+/* Max Memory Used of the live environment in kB: the sum of the peak resident memory (VmHWM,
+ * file-backed pages included, memuse.h) of its processes (none: the runtime and its
+ * descendants; full: every process of its cgroup but the reaper, or the cgroup's charged peak
+ * when larger). 0 when unknown. */
 uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p);
 /* Freezes every process of the environment (cgroup freezer; asynchronous: the kernel finishes
  * it in the background) / thaws it. No-ops for isolation none. 0 or -errno. */

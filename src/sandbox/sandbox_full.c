@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "memuse.h"
 #include "mounts.h"
 #include "ns.h"
 #include "sandbox_int.h"
@@ -825,6 +826,16 @@ int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode)
         }
     }
     return 0;
+}
+
+uint64_t sandbox_full_peak_kb(const struct sandbox_full_env *env)
+{
+    char procs[CGROUP_PATH_MAX + 16];
+    (void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg.dirs[0]);
+    uint64_t sum = memuse_list_kb("/proc", procs, env->proc.pid); /* PID 1 is ours */
+    uint64_t charged = 0;
+    (void)cgroup_peak_kb(&env->cg, &charged, NULL);
+    return sum > charged ? sum : charged;
 }
 
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env)

@@ -168,6 +168,12 @@ bool sandbox_full_has_netns(const struct sandbox_full_env *env);
 /* Whether a process of the environment's cgroup holds the socket with this inode (an open fd
  * "socket:[inode]" in /proc/<pid>/fd). 1 yes, 0 no, -errno when the cgroup cannot be read. */
 int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode);
+/* Max Memory Used so far in kB: the sum of the peak resident memory (VmHWM) of the cgroup's
+ * processes but PID 1 (the reaper, a copy of the server's memory, stands for what AWS's own
+ * init is and is not counted), or the cgroup's charged peak when that is larger (memory its
+ * processes freed or that no process maps: tmpfs files in /tmp, an OOM kill). Reads
+ * cgroup.procs, each process's status and the cgroup's peak. */
+uint64_t sandbox_full_peak_kb(const struct sandbox_full_env *env);
 /* The environment's cgroup (for measurements). Borrowed, valid until close. */
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env);
 /* Kills what is left, reaps, removes the cgroup, closes fds and frees env. NULL: no-op. */

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "memuse.h"
 #include "sandbox_int.h"
 
 static void child_fail(int fd, int step, const char *arg)
@@ -206,25 +207,5 @@ int spawn_plain_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrs
 
 uint64_t spawn_plain_peak_rss_kb(const struct sandbox_proc *p)
 {
-    char path[64];
-    char buf[4096];
-    (void)snprintf(path, sizeof(path), "/proc/%d/status", (int)p->pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return 0;
-    }
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    (void)close(fd);
-    if (n <= 0) {
-        return 0;
-    }
-    buf[n] = '\0';
-    const char *hwm = strstr(buf, "VmHWM:");
-    if (hwm == NULL) {
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long kb = strtoull(hwm + 6, &end, 10);
-    return (errno != 0 || end == hwm + 6) ? 0 : (uint64_t)kb;
+    return memuse_tree_kb("/proc", p->pid);
 }

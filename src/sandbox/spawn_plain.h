@@ -16,7 +16,8 @@ int spawn_plain_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out,
 int spawn_plain_signal(const struct sandbox_proc *p, int sig);
 /* Reaps without blocking. OUT: *wstatus, *maxrss_kb (getrusage). 0, -EAGAIN or -errno. */
 int spawn_plain_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb);
-/* VmHWM of the live process in kB, 0 when unknown. */
+/* The sum of VmHWM of the live process and its descendants in kB (memuse_tree_kb), 0 when
+ * unknown. */
 uint64_t spawn_plain_peak_rss_kb(const struct sandbox_proc *p);
 
 #endif /* CLAMBDA_SANDBOX_SPAWN_PLAIN_H */
