@@ -38,6 +38,10 @@ static const struct cli_opt opts[] = {
     {0, "auth", "MODE", "none or sigv4 (verify AWS Signature V4)", "none sigv4"},
     {0, "credentials", "FILE", "access keys for --auth sigv4: KEY SECRET ACCOUNT per line",
      "@file"},
+    {0, "role-credentials", "FILE",
+     "credentials for functions' roles: JSON, role ARN -> AccessKeyId, SecretAccessKey, "
+     "SessionToken",
+     "@file"},
     {0, "header-timeout", "SECONDS", "limit on reading a request's head (default 60)", NULL},
     {0, "body-timeout", "SECONDS", "limit between two reads of a request body (default 60)", NULL},
     {0, "idle-timeout", "SECONDS", "keep-alive connection idle limit (default 75)", NULL},

@@ -49,6 +49,7 @@ void func_config_fini(struct function_config *cfg)
     free(cfg->last_modified);
     free(cfg->on_success);
     free(cfg->on_failure);
+    free(cfg->role);
     for (size_t i = 0; i < cfg->n_env; i++) {
         free(cfg->env[i]);
     }
@@ -68,7 +69,7 @@ bool func_config_equal(const struct function_config *a, const struct function_co
         !str_eq(a->runtime, b->runtime) || !str_eq(a->arch, b->arch) ||
         a->memory_mb != b->memory_mb || a->timeout_s != b->timeout_s ||
         a->ephemeral_mb != b->ephemeral_mb || a->n_env != b->n_env ||
-        !str_eq(a->opt_dir, b->opt_dir)) {
+        !str_eq(a->opt_dir, b->opt_dir) || !str_eq(a->role, b->role)) {
         return false;
     }
     for (size_t i = 0; i < a->n_env; i++) {
@@ -77,6 +78,38 @@ bool func_config_equal(const struct function_config *a, const struct function_co
         }
     }
     return true;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
+bool func_role_valid(const char *r)
+{
+    if (strncmp(r, "arn:", 4) != 0) {
+        return false;
+    }
+    r += 4;
+    size_t part = strcspn(r, ":");
+    if (part > 0 && strncmp(r, "aws", 3) != 0) {
+        return false;
+    }
+    r += part;
+    if (strncmp(r, ":iam::", 6) != 0 || !all_digits(r + 6, 12) ||
+        strncmp(r + 18, ":role", 5) != 0) {
+        return false;
+    }
+    r += 23;
+    r += *r == '/';
+    return *r &&
+           strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-/") ==
+               strlen(r);
 }
 
 bool func_name_valid(const char *name, size_t len)
@@ -218,6 +251,9 @@ static int apply(struct function_config *cfg, const char *key, const char *value
     if (strcmp(key, "architecture") == 0) {
         return set_string(&cfg->arch, value, arch_ok);
     }
+    if (strcmp(key, "role") == 0) {
+        return set_string(&cfg->role, value, func_role_valid);
+    }
     return -EINVAL;
 }
 
@@ -317,7 +353,8 @@ int func_config_set(struct function_config *cfg, const char *setting, char *err,
         (void)snprintf(err, errlen,
                        "--set %s.%s: unknown key or invalid value (keys: timeout 1-900, memory "
                        "128-10240, reserved >= 0, provisioned >= 0, ephemeral-storage 512-10240, "
-                       "handler, runtime, architecture x86_64|arm64, env.NAME=VALUE, "
+                       "handler, runtime, architecture x86_64|arm64, role (an IAM role ARN), "
+                       "env.NAME=VALUE, "
                        "max-retry-attempts 0-2, max-event-age 60-21600, on-success, on-failure)",
                        cfg->name, setting);
     }

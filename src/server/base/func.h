@@ -42,6 +42,10 @@ struct function_config {
     int max_event_age_s; /* MaximumEventAgeInSeconds 60..21600, default 21600 */
     char *on_success;    /* destination function (name or function ARN) or NULL */
     char *on_failure;
+    /* The execution role (Role of CreateFunction/UpdateFunctionConfiguration, `--set
+     * NAME.role=ARN`), NULL when none. Kept beside the configuration document by the store
+     * (not part of func_config_to_json); its credentials reach the environment (exec/rolecreds). */
+    char *role;
 };
 
 /* Fills cfg with AWS's defaults for a function called name in code_dir (both copied). */
@@ -51,8 +55,12 @@ void func_config_fini(struct function_config *cfg);
 
 /* True when environments of a and b would run the same way: every field that reaches the
  * runtime (code, handler, runtime, memory, timeout, storage, architecture, environment in
- * order); scaling settings (reserved, provisioned) do not count. */
+ * order, role: its credentials); scaling settings (reserved, provisioned) do not count. */
 bool func_config_equal(const struct function_config *a, const struct function_config *b);
+
+/* True when r matches AWS's pattern of an execution role's ARN,
+ * arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+. */
+bool func_role_valid(const char *r);
 
 /* True when name is a valid function name (1-64 of [a-zA-Z0-9-_]). */
 bool func_name_valid(const char *name, size_t len);
@@ -63,7 +71,7 @@ bool func_name_valid(const char *name, size_t len);
 int func_config_parse(struct function_config *cfg, const char *spec, char *err, size_t errlen);
 
 /* Applies one setting "KEY=VALUE" (keys: timeout, memory, reserved, provisioned, handler,
- * runtime, ephemeral-storage, architecture, env.NAME, max-retry-attempts, max-event-age,
+ * runtime, ephemeral-storage, architecture, role, env.NAME, max-retry-attempts, max-event-age,
  * on-success, on-failure; an empty on-success/on-failure removes the destination) to cfg. 0 or
  * -EINVAL with a message in err. */
 int func_config_set(struct function_config *cfg, const char *setting, char *err, size_t errlen);

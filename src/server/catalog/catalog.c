@@ -50,7 +50,7 @@ static char *dup_or_null(const char *s)
  * function_config come here: a pointer copied shallowly would be freed twice. */
 static void config_copy(struct function_config *dst, const struct function_config *src)
 {
-    _Static_assert(sizeof(void *) != 8 || sizeof(struct function_config) == 168,
+    _Static_assert(sizeof(void *) != 8 || sizeof(struct function_config) == 176,
                    "config_copy copies every field of struct function_config");
     *dst = *src;
     dst->name = dup_or_null(src->name);
@@ -71,21 +71,7 @@ static void config_copy(struct function_config *dst, const struct function_confi
     dst->last_modified = dup_or_null(src->last_modified);
     dst->on_success = dup_or_null(src->on_success);
     dst->on_failure = dup_or_null(src->on_failure);
-}
-
-/* Keeps role beside function name (a store setting; the configuration document has none).
- * 0 or -errno (logged). */
-static int save_role(struct store *st, const char *name, const char *role)
-{
-    json_t *j = json_string(role);
-    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    int rc = text ? store_setting_put(st, name, "role", "", text) : -EINVAL;
-    if (rc < 0) {
-        log_error("function %s: saving its Role failed (%s)", name, strerror(-rc));
-    }
-    free(text);
-    json_decref(j);
-    return rc;
+    dst->role = dup_or_null(src->role);
 }
 
 /* Opens the one transaction a call's store writes share. 0, or -errno with err filled. */
@@ -116,6 +102,17 @@ static int tx_end(struct store *st, int rc, struct err *err)
 
 /* ---- create and update ---------------------------------------------------------------------- */
 
+/* cfg's execution role: role when given, else cfg's own (a manifest's or --set's), else
+ * current (the running configuration's: an update without Role keeps it). */
+static void set_role(struct function_config *cfg, const char *role, const char *current)
+{
+    const char *keep = role ? role : (cfg->role ? NULL : current);
+    if (keep) {
+        free(cfg->role);
+        cfg->role = xstrdup(keep);
+    }
+}
+
 /* The store's writes of catalog_create in the open transaction: the function, its Tags and its
  * Role. 0 or -errno with err filled. */
 static int create_writes(struct catalog *cat, struct function_config *cfg, const char *role,
@@ -132,7 +129,7 @@ static int create_writes(struct catalog *cat, struct function_config *cfg, const
             return fail(err, rc, 500, SERVICE, "The function store failed to save Tags.");
         }
     }
-    if (role && save_role(cat->store, cfg->name, role) < 0) {
+    if (role && registry_save_role(cat->store, cfg->name, role) < 0) {
         return fail(err, -EIO, 500, SERVICE, "The function store failed to save the Role.");
     }
     return 0;
@@ -159,6 +156,7 @@ int catalog_create(struct catalog *cat, struct function_config *cfg, const char 
     if (pool_function(cat->pool, cfg->name) != NULL) {
         return fail(err, -EEXIST, 409, CONFLICT, "Function already exist: %s", cfg->name);
     }
+    set_role(cfg, role, NULL);
     if (origin == CATALOG_STORED) {
         int rc = create_stored(cat, cfg, role, tags_json, err);
         if (rc < 0) {
@@ -196,7 +194,7 @@ static int update_writes(struct catalog *cat, struct function_config *cfg, const
     if (rc < 0) {
         return fail(err, rc, 500, SERVICE, "%s", msg);
     }
-    if (role && save_role(cat->store, cfg->name, role) < 0) {
+    if (role && registry_save_role(cat->store, cfg->name, role) < 0) {
         return fail(err, -EIO, 500, SERVICE,
                     "The function store failed to save the Role; nothing was changed.");
     }
@@ -223,9 +221,11 @@ static int update_stored(struct catalog *cat, struct function_config *cfg, const
 int catalog_update(struct catalog *cat, struct function_config *cfg, const char *role,
                    enum catalog_origin origin, int *what, struct err *err)
 {
-    if (pool_function(cat->pool, cfg->name) == NULL) {
+    const struct function_config *old = pool_function(cat->pool, cfg->name);
+    if (old == NULL) {
         return fail(err, -ENOENT, 404, NOT_FOUND, "Function not found: %s", cfg->name);
     }
+    set_role(cfg, role, origin == CATALOG_STORED ? old->role : NULL); /* a manifest says all */
     if (origin == CATALOG_STORED) {
         int rc = update_stored(cat, cfg, role, err);
         if (rc < 0) {

@@ -119,8 +119,35 @@ int registry_save_revised(struct store *st, struct function_config *cfg, char *e
     return save(st, cfg, true, err, errlen);
 }
 
+char *registry_stored_role(struct store *st, const char *name)
+{
+    char *text = NULL;
+    char *role = NULL;
+    if (st && store_setting_get(st, name, "role", "", &text) == 0) {
+        json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+        role = json_is_string(j) ? xstrdup(json_string_value(j)) : NULL;
+        json_decref(j);
+        free(text);
+    }
+    return role;
+}
+
+int registry_save_role(struct store *st, const char *name, const char *role)
+{
+    json_t *j = json_string(role);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    int rc = text ? store_setting_put(st, name, "role", "", text) : -EINVAL;
+    if (rc < 0) {
+        log_error("function %s: saving its Role failed (%s)", name, strerror(-rc));
+    }
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
 /* Converts a stored row; a row that does not parse is skipped with a warning (kept on disk). */
-static bool from_row(const struct store_function *row, struct function_config *cfg)
+static bool from_row(struct store *st, const struct store_function *row,
+                     struct function_config *cfg)
 {
     char err[256];
     json_error_t jerr;
@@ -135,6 +162,7 @@ static bool from_row(const struct store_function *row, struct function_config *c
     cfg->code_size = row->code_size;
     cfg->revision_id = xstrdup(row->revision_id);
     cfg->last_modified = xstrdup(row->last_modified);
+    cfg->role = registry_stored_role(st, row->name);
     struct stat sb;
     if (stat(cfg->code_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
         log_warn("function %s: code directory %s is missing; its invokes "
@@ -157,7 +185,7 @@ static int load_stored(struct store *st, struct function_config **out, size_t *n
     *out = xcalloc(n_rows + 1, sizeof(**out));
     *n_out = 0;
     for (size_t i = 0; i < n_rows; i++) {
-        if (from_row(&rows[i], &(*out)[*n_out])) {
+        if (from_row(st, &rows[i], &(*out)[*n_out])) {
             (*n_out)++;
         }
     }
@@ -283,6 +311,10 @@ static int merge_one(struct function_config **fns, size_t *n, struct function_co
         *fns = xrealloc(*fns, (*n + 1) * sizeof(**fns));
         have = &(*fns)[(*n)++];
     } else {
+        if (cmd->role == NULL) { /* the stored Role stays unless --set NAME.role changes it */
+            cmd->role = have->role;
+            have->role = NULL;
+        }
         func_config_fini(have);
     }
     *have = *cmd;

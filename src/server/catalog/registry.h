@@ -13,12 +13,13 @@
 #include "base/func.h"
 #include "state/store.h"
 
-/* Builds the list of functions to serve: every function of the store, then cmdline (n_cmdline
- * configurations from func_config_parse, zips extracted by registry_prepare_code, taken over and
- * zeroed), which replace stored functions of the same name. Nothing is saved here: the caller
- * applies --set and then calls registry_save. OUT: *out, *n_out (registry_list_free). 0,
- * -EINVAL for a bad --function (bad zip, name given twice), or -errno for a store or file
- * system failure; the message is in err. */
+/* Builds the list of functions to serve: every function of the store (with its stored Role),
+ * then cmdline (n_cmdline configurations from func_config_parse, zips extracted by
+ * registry_prepare_code, taken over and zeroed), which replace stored functions of the same
+ * name (a stored Role stays, as UpdateFunctionConfiguration without Role keeps it). Nothing is
+ * saved here: the caller applies --set and then calls registry_save. OUT: *out, *n_out
+ * (registry_list_free). 0, -EINVAL for a bad --function (bad zip, name given twice), or -errno for
+ * a store or file system failure; the message is in err. */
 int registry_load(struct store *st, const char *state_dir, struct function_config *cmdline,
                   size_t n_cmdline, struct function_config **out, size_t *n_out, char *err,
                   size_t errlen);
@@ -39,6 +40,12 @@ int registry_save(struct store *st, struct function_config *cfg, char *err, size
 /* registry_save with a new revision id and LastModified even when the document and code are
  * unchanged: a change kept outside the document (UpdateFunctionConfiguration's Role). */
 int registry_save_revised(struct store *st, struct function_config *cfg, char *err, size_t errlen);
+
+/* The Role kept beside function name in the store (a setting: the configuration document has
+ * none), or NULL when none or st is NULL. Returned string is the caller's (free). */
+char *registry_stored_role(struct store *st, const char *name);
+/* Keeps role beside function name in the store. 0 or -errno (logged). */
+int registry_save_role(struct store *st, const char *name, const char *role);
 
 /* Frees a list from registry_load (func_config_fini on each). */
 void registry_list_free(struct function_config *fns, size_t n);

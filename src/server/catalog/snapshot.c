@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Version snapshots; see snapshot.h. A snapshot is {"Config", "CodeDir", "CodeSha256",
- * "CodeSize", "RevisionId", "LastModified", "Description"}, Config being func_config_to_json()
- * of $LATEST without ReservedConcurrentExecutions and ProvisionedConcurrentExecutions (those
- * are the function's, not the version's). */
+ * "CodeSize", "RevisionId", "LastModified", "Description", "Role"}, Config being
+ * func_config_to_json() of $LATEST without ReservedConcurrentExecutions and
+ * ProvisionedConcurrentExecutions (those are the function's, not the version's). */
 #include "catalog/snapshot.h"
 
 #include <errno.h>
@@ -34,10 +34,10 @@ char *snapshot_new(const struct function_config *latest, const char *description
     ids_uuid(rev);
     char now[IDS_TIME_LEN];
     ids_now_iso(now, 3, "+0000");
-    json_t *snap = json_pack("{s:o, s:s, s:s?, s:I, s:s, s:s, s:s?}", "Config", doc, "CodeDir",
-                             latest->code_dir, "CodeSha256", latest->code_sha256, "CodeSize",
-                             (json_int_t)latest->code_size, "RevisionId", rev, "LastModified", now,
-                             "Description", description);
+    json_t *snap = json_pack("{s:o, s:s, s:s?, s:I, s:s, s:s, s:s?, s:s?}", "Config", doc,
+                             "CodeDir", latest->code_dir, "CodeSha256", latest->code_sha256,
+                             "CodeSize", (json_int_t)latest->code_size, "RevisionId", rev,
+                             "LastModified", now, "Description", description, "Role", latest->role);
     if (snap == NULL) {
         abort(); /* a code directory or description that is not UTF-8 */
     }
@@ -64,6 +64,7 @@ int snapshot_config(const char *function, int64_t number, const char *snapshot,
         const char *description = json_string_value(json_object_get(snap, "Description"));
         const char *rev = json_string_value(json_object_get(snap, "RevisionId"));
         const char *lm = json_string_value(json_object_get(snap, "LastModified"));
+        const char *role = json_string_value(json_object_get(snap, "Role"));
         if (description) { /* PublishVersion's Description overrides the function's */
             free(cfg->description);
             cfg->description = xstrdup(description);
@@ -74,6 +75,7 @@ int snapshot_config(const char *function, int64_t number, const char *snapshot,
         cfg->code_size = json_integer_value(json_object_get(snap, "CodeSize"));
         cfg->revision_id = rev ? xstrdup(rev) : NULL;
         cfg->last_modified = lm ? xstrdup(lm) : NULL;
+        cfg->role = role ? xstrdup(role) : NULL; /* the version's, as AWS keeps it */
         cfg->reserved = -1;
         cfg->provisioned = 0;
     }
@@ -94,7 +96,8 @@ bool snapshot_matches(const char *snapshot, const struct function_config *latest
     const char *sha = json_string_value(json_object_get(snap, "CodeSha256"));
     const char *dir = json_string_value(json_object_get(snap, "CodeDir"));
     bool eq = stored && strcmp(stored, now) == 0 && dir && strcmp(dir, latest->code_dir) == 0 &&
-              same(sha, latest->code_sha256);
+              same(sha, latest->code_sha256) &&
+              same(json_string_value(json_object_get(snap, "Role")), latest->role);
     free(stored);
     free(now);
     json_decref(snap);

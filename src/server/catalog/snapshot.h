@@ -23,7 +23,7 @@ int snapshot_config(const char *function, int64_t number, const char *snapshot,
                     struct function_config *cfg, char *err, size_t errlen);
 
 /* True when snapshot was taken of what latest is now (configuration, code directory, code
- * hash): publishing it again would publish nothing new. */
+ * hash, role): publishing it again would publish nothing new. */
 bool snapshot_matches(const char *snapshot, const struct function_config *latest);
 
 #endif /* CLAMBDA_SERVER_CATALOG_SNAPSHOT_H */

@@ -16,6 +16,7 @@
 #include "base/func.h"
 #include "base/ids.h"
 #include "base/xalloc.h"
+#include "catalog/registry.h"
 #include "cl_b64.h"
 #include "control/download.h"
 #include "control/func_json.h"
@@ -91,15 +92,7 @@ static void hash_bootstrap(const char *dir, struct fn_meta *m)
 
 char *functions_stored_role(struct store *st, const char *name)
 {
-    char *text = NULL;
-    char *role = NULL;
-    if (st && store_setting_get(st, name, "role", "", &text) == 0) {
-        json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-        role = json_is_string(j) ? xstrdup(json_string_value(j)) : NULL;
-        json_decref(j);
-        free(text);
-    }
-    return role;
+    return registry_stored_role(st, name);
 }
 
 static void meta_fill(struct functions *f, struct fn_meta *m, const struct function_config *cfg)
@@ -112,7 +105,9 @@ static void meta_fill(struct functions *f, struct fn_meta *m, const struct funct
     free(m->rev_seen);
     free(m->role);
     m->rev_seen = cfg->revision_id ? xstrdup(cfg->revision_id) : NULL;
-    m->role = cfg->revision_id ? functions_stored_role(f->store, cfg->name) : NULL;
+    m->role = cfg->role          ? xstrdup(cfg->role) /* the configuration's, or the version's */
+              : cfg->revision_id ? functions_stored_role(f->store, cfg->name)
+                                 : NULL;
     if (cfg->code_sha256 == NULL) {
         hash_bootstrap(cfg->code_dir, m); /* a directory: no zip to describe */
     }

@@ -114,39 +114,6 @@ static void check_int(struct validate_err_list *f, const char *key, json_int_t v
     }
 }
 
-static bool all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return false;
-        }
-    }
-    return n > 0;
-}
-
-/* arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+ */
-static bool role_ok(const char *r)
-{
-    if (strncmp(r, "arn:", 4) != 0) {
-        return false;
-    }
-    r += 4;
-    size_t part = strcspn(r, ":");
-    if (part > 0 && strncmp(r, "aws", 3) != 0) {
-        return false;
-    }
-    r += part;
-    if (strncmp(r, ":iam::", 6) != 0 || !all_digits(r + 6, 12) ||
-        strncmp(r + 18, ":role", 5) != 0) {
-        return false;
-    }
-    r += 23;
-    r += *r == '/';
-    return *r &&
-           strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-/") ==
-               strlen(r);
-}
-
 /* A name, partial or full ARN without a qualifier: what CreateFunction then takes apart
  * (target_parse), read by the same parser. */
 static bool fn_name_ok(const char *v)
@@ -236,7 +203,7 @@ static void check_strings(json_t *body, bool is_create, struct validate_err_list
         validate_err_add(f, name, "functionName",
                          "Member must satisfy regular expression pattern: %s", TARGET_PATTERN);
     }
-    if (role && !role_ok(role)) {
+    if (role && !func_role_valid(role)) {
         validate_err_add(f, role, "role", "Member must satisfy regular expression pattern: %s",
                          ROLE_PATTERN);
     }

@@ -42,6 +42,8 @@ typedef void env_event_fn(struct env *e, void *arg);
 typedef bool env_retry_fn(struct env *e, struct inv *inv, void *arg);
 
 /* How to build an environment. Pointers are borrowed and must outlive it. */
+struct rolecreds;
+
 struct env_config {
     uv_loop_t *loop;
     const struct function_config *fn;
@@ -51,6 +53,7 @@ struct env_config {
     int init_timeout_ms;
     bool provisioned;       /* provisioned concurrency: initialised ahead of invocations */
     char *const *extra_env; /* passed through to the runtime ("KEY=VALUE"), NULL-terminated */
+    const struct rolecreds *role_creds; /* fn->role's credentials go to the runtime; or NULL */
     env_event_fn *on_idle;
     env_event_fn *on_gone;
     env_retry_fn *on_retry; /* NULL: init failures fail the waiting invocation at once */

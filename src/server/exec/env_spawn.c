@@ -16,6 +16,7 @@
 #include "exec/envvars.h"
 #include "exec/foreign.h"
 #include "exec/platform_events.h"
+#include "exec/rolecreds.h"
 #include "observe/report.h"
 
 /* Read buffer for runtime output: the loop runs on one thread and libuv calls alloc and read
@@ -225,6 +226,12 @@ static int start_process(struct env *e, char *err, size_t errlen)
                                .task_root = e->cfg.full != NULL ? "/var/task" : fn->code_dir,
                                .init_type = e->cfg.provisioned ? "provisioned-concurrency" : NULL,
                                .extra = (const char *const *)e->cfg.extra_env};
+    const struct rolecreds_entry *keys = rolecreds_find(e->cfg.role_creds, fn->role);
+    if (keys != NULL) { /* read at each start: a SIGHUP's new file reaches new environments */
+        in.access_key_id = keys->key_id;
+        in.secret_access_key = keys->secret;
+        in.session_token = keys->token;
+    }
     char **envp = NULL;
     char *path = NULL;
     const char *interp = NULL; /* qemu-user for a function of another architecture */

@@ -110,6 +110,13 @@ static void put_platform(struct list *l, const struct envvars_input *in)
     put(l, "AWS_REGION", in->region);
     put(l, "AWS_DEFAULT_REGION", in->region);
     put(l, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
+    if (in->access_key_id && in->secret_access_key) {
+        put(l, "AWS_ACCESS_KEY_ID", in->access_key_id);
+        put(l, "AWS_SECRET_ACCESS_KEY", in->secret_access_key);
+        if (in->session_token) {
+            put(l, "AWS_SESSION_TOKEN", in->session_token);
+        }
+    }
 }
 
 void envvars_build(const struct envvars_input *in, char ***out)

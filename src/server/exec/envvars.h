@@ -19,6 +19,11 @@ struct envvars_input {
     const char *task_root;    /* code directory (later /var/task inside the sandbox) */
     const char *init_type;    /* "on-demand" (when NULL) or "provisioned-concurrency" */
     const char *const *extra; /* "KEY=VALUE" added last and verbatim (sanitizer options); or NULL */
+    /* The execution role's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+     * AWS_SESSION_TOKEN), each NULL when none: customers cannot set these names. */
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
 };
 
 /* Builds the environment. OUT: *out, a NULL-terminated array of "KEY=VALUE" strings, owned by

@@ -24,15 +24,20 @@ struct pool;
 struct sandbox_full;
 
 /* Pool settings; strings are borrowed and must outlive the pool. */
+struct rolecreds;
+
 struct pool_config {
     const char *state_dir;
     const char *region;
     const char *account;
-    int max_envs;              /* server-wide concurrency (environments alive) */
-    int keep_warm_s;           /* idle time before an environment is stopped */
-    int wait_ms;               /* how long a sync invoke waits for an environment before 429 */
-    int init_timeout_ms;       /* init phase limit (AWS: 10 s) */
-    char *const *extra_env;    /* passed to every runtime ("KEY=VALUE", NULL-terminated) */
+    int max_envs;           /* server-wide concurrency (environments alive) */
+    int keep_warm_s;        /* idle time before an environment is stopped */
+    int wait_ms;            /* how long a sync invoke waits for an environment before 429 */
+    int init_timeout_ms;    /* init phase limit (AWS: 10 s) */
+    char *const *extra_env; /* passed to every runtime ("KEY=VALUE", NULL-terminated) */
+    /* --role-credentials: a function's environments get its role's credentials (or NULL:
+     * none). Borrowed for the pool's life; replaced in place on SIGHUP (rolecreds_replace). */
+    const struct rolecreds *role_creds;
     struct sandbox_full *full; /* full isolation: shared state (serve.c); NULL: none */
     bool isolate_net;          /* full isolation with a network namespace per environment */
     struct metrics *metrics;   /* counters fed by the pool and its environments (or NULL) */

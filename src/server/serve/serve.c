@@ -24,6 +24,7 @@
 #include "catalog/registry.h"
 #include "exec/env.h"
 #include "exec/pool.h"
+#include "exec/rolecreds.h"
 #include "front/routes.h"
 #include "gateway/apigw.h"
 #include "gateway/funcurl.h"
@@ -56,8 +57,9 @@ struct serve {
     struct metrics *metrics;
     struct call_ctx control;
     struct creds *creds;
-    struct store *store;       /* the registry's state database */
-    struct sandbox_full *full; /* NULL: isolation none */
+    struct rolecreds *role_creds; /* --role-credentials, replaced in place on SIGHUP */
+    struct store *store;          /* the registry's state database */
+    struct sandbox_full *full;    /* NULL: isolation none */
     int grace_ms;
     bool stopping;
 };
@@ -198,6 +200,45 @@ static int reload_load(struct serve *s, struct function_config **fns, size_t *n)
     return 0;
 }
 
+/* --role-credentials, read before the pool starts: environments get their role's credentials.
+ * 0 or -errno (logged). */
+static int load_role_creds(struct serve *s, const struct serve_opts *o)
+{
+    char err[512];
+    if (o->role_credentials == NULL) {
+        return 0;
+    }
+    int rc = rolecreds_load(o->role_credentials, &s->role_creds, err, sizeof(err));
+    if (rc < 0) {
+        log_error("--role-credentials: %s", err);
+        return rc;
+    }
+    log_info("--role-credentials: %zu role(s) from %s", s->role_creds->n_entries,
+             o->role_credentials);
+    if (s->full == NULL) {
+        log_warn("--role-credentials under isolation none: functions run as one user and can "
+                 "read each other's environment (/proc/PID/environ), credentials included; "
+                 "only full isolation keeps them apart");
+    }
+    return 0;
+}
+
+/* SIGHUP: reads --role-credentials again; a file that does not load keeps the old one. New
+ * environments get the new credentials, running ones keep those they started with. */
+static void reload_role_creds(struct serve *s)
+{
+    struct rolecreds *fresh = NULL;
+    char err[512];
+    if (rolecreds_load(s->opts->role_credentials, &fresh, err, sizeof(err)) < 0) {
+        log_error("SIGHUP: --role-credentials: %s; keeping the credentials read before", err);
+        return;
+    }
+    size_t n = fresh->n_entries;
+    rolecreds_replace(s->role_creds, fresh);
+    log_info("SIGHUP: reloaded %s: %zu role(s); environments started from now on get them",
+             s->opts->role_credentials, n);
+}
+
 /* SIGHUP with --template: its functions through the catalog (stored, as at start), its URL
  * configs (added when missing) and its routes (the gateway's, swapped). A template that does
  * not load, or that names a function of --function or --manifest, changes nothing. */
@@ -249,12 +290,18 @@ static void on_sighup(uv_signal_t *h, int signum)
     struct function_config *fns = NULL;
     size_t n = 0;
     (void)signum;
-    if (!s->stopping && s->opts->template_path) {
+    if (s->stopping) {
+        return;
+    }
+    if (s->role_creds != NULL) {
+        reload_role_creds(s);
+    }
+    if (s->opts->template_path) {
         reload_template(s);
     }
-    if (s->stopping || s->opts->manifest == NULL) {
-        if (s->opts->template_path == NULL) {
-            log_error("SIGHUP: no --manifest to reload (nor --template)");
+    if (s->opts->manifest == NULL) {
+        if (s->opts->template_path == NULL && s->role_creds == NULL) {
+            log_error("SIGHUP: no --manifest to reload (nor --template, nor --role-credentials)");
         }
         return;
     }
@@ -511,6 +558,10 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     if (setup_isolation(s, o) < 0) {
         return -EPERM;
     }
+    s->opts = o;
+    if (load_role_creds(s, o) < 0) {
+        return -EINVAL;
+    }
     struct pool_config pc = {.state_dir = o->state_dir,
                              .region = o->region,
                              .account = "000000000000",
@@ -519,6 +570,7 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .wait_ms = o->wait_ms,
                              .init_timeout_ms = o->init_timeout_s * 1000,
                              .extra_env = extra_env,
+                             .role_creds = s->role_creds,
                              .full = s->full,
                              .isolate_net =
                                  o->isolate_net && s->full != NULL, /* none after a fallback */
@@ -528,7 +580,6 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
     pc.metrics = s->metrics;
     pool_new(&s->loop, &pc, &s->pool);
     register_metrics(s);
-    s->opts = o;
     remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);
     s->template_names = xcalloc(o->n_template_names + 1, sizeof(char *));
     for (size_t i = 0; i < o->n_template_names; i++) {
@@ -774,6 +825,7 @@ int serve_main(int argc, char **argv)
     metrics_free(s.metrics);
     routes_fini(&s.control);
     creds_free(s.creds);
+    rolecreds_free(s.role_creds);
     store_close(s.store);
     sandbox_full_free(s.full);
     (void)uv_loop_close(&s.loop);

@@ -28,10 +28,11 @@ static const char usage[] =
     "                     [--log-max-bytes N] [--log-retain-bytes N]\n"
     "                     [--async-retry-delays-ms MS,MS]\n"
     "                     [--auth none|sigv4] [--credentials FILE]\n"
+    "                     [--role-credentials FILE]\n"
     "                     [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
     "                     [--idle-timeout SECONDS] [--max-connections N]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
-    "     architecture, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
+    "     architecture, role, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
 
 /* HOST:PORT ([v6]:PORT) into host (cap bytes) and *port. 0 or -EINVAL. */
@@ -256,7 +257,8 @@ enum {
     OPT_BODY_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_MAX_CONNS,
-    OPT_HTTP_LISTEN
+    OPT_HTTP_LISTEN,
+    OPT_ROLE_CREDS
 };
 
 static const struct option long_opts[] = {
@@ -291,6 +293,7 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
     {"http-listen", required_argument, NULL, OPT_HTTP_LISTEN}, /* in the enum's order */
+    {"role-credentials", required_argument, NULL, OPT_ROLE_CREDS},
     {NULL, 0, NULL, 0}};
 
 /* Replaces *dst with a copy of arg, which may not be empty. */
@@ -391,6 +394,9 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return o->auth_sigv4 || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
     case OPT_CREDENTIALS:
         o->credentials = arg;
+        return 0;
+    case OPT_ROLE_CREDS:
+        o->role_credentials = arg;
         return 0;
     case OPT_HEADER_TIMEOUT:
         return parse_num(arg, 1, 86400, &o->header_timeout_s);

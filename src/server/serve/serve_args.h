@@ -55,13 +55,14 @@ struct serve_opts {
     bool isolate_net;   /* a network namespace per environment (nat, isolated) */
     uint16_t host_ports[SERVE_MAX_HOST_PORTS]; /* --allow-host-port (nat) */
     int n_host_ports;
-    char *root_dir;             /* --root: the sandbox's /usr, /bin, /lib*, /etc from here */
-    bool userns;                /* --userns auto (default): a user namespace when possible */
-    char *cgroup_root;          /* --cgroup-root, default /sys/fs/cgroup */
-    long long log_max_bytes;    /* --log-max-bytes: a stream file rolls over past this */
-    long long log_retain_bytes; /* --log-retain-bytes: per-function total kept */
-    bool auth_sigv4;            /* --auth sigv4 */
-    const char *credentials;    /* --credentials FILE */
+    char *root_dir;               /* --root: the sandbox's /usr, /bin, /lib*, /etc from here */
+    bool userns;                  /* --userns auto (default): a user namespace when possible */
+    char *cgroup_root;            /* --cgroup-root, default /sys/fs/cgroup */
+    long long log_max_bytes;      /* --log-max-bytes: a stream file rolls over past this */
+    long long log_retain_bytes;   /* --log-retain-bytes: per-function total kept */
+    bool auth_sigv4;              /* --auth sigv4 */
+    const char *credentials;      /* --credentials FILE */
+    const char *role_credentials; /* --role-credentials FILE (exec/rolecreds.h) */
 };
 
 /* Parses argv into o (owned by the caller: serve_args_fini, also after a failure): the

@@ -151,17 +151,24 @@ static void test_catalog_update_replaces_or_rescales(void **state)
     assert_string_equal(pool_function(fx->pool, "fn")->env[0], "MODE=new");
     func_config_fini(&cfg);
 
-    cfg = config(fx, "fn", "env.MODE=new"); /* plus reserved: scaling only, in place */
-    cfg.reserved = 2;
+    cfg = config(fx, "fn", "env.MODE=new"); /* a new Role: its credentials, new environments */
     assert_int_equal(catalog_update(&fx->cat, &cfg, "arn:aws:iam::000000000000:role/s",
                                     CATALOG_STORED, &what, &err),
                      0);
-    assert_int_equal(what, POOL_UPDATED);
-    assert_int_equal(pool_function(fx->pool, "fn")->reserved, 2);
+    assert_int_equal(what, POOL_REPLACED);
+    assert_string_equal(pool_function(fx->pool, "fn")->role, "arn:aws:iam::000000000000:role/s");
     assert_string_equal(pool_function(fx->pool, "fn")->revision_id, cfg.revision_id);
     char *role = setting(fx, "fn", "role");
     assert_string_equal(role, "\"arn:aws:iam::000000000000:role/s\"");
     free(role);
+    func_config_fini(&cfg);
+
+    cfg = config(fx, "fn", "env.MODE=new"); /* plus reserved, no Role: scaling only, in place */
+    cfg.reserved = 2;
+    assert_int_equal(catalog_update(&fx->cat, &cfg, NULL, CATALOG_STORED, &what, &err), 0);
+    assert_int_equal(what, POOL_UPDATED);
+    assert_int_equal(pool_function(fx->pool, "fn")->reserved, 2);
+    assert_string_equal(pool_function(fx->pool, "fn")->role, "arn:aws:iam::000000000000:role/s");
     func_config_fini(&cfg);
     free(rev);
 

@@ -109,11 +109,47 @@ static void test_envvars_build_customer(void **state)
     func_config_fini(&cfg);
 }
 
+static void test_envvars_build_role_credentials(void **state)
+{
+    (void)state;
+    struct function_config cfg;
+    char **env;
+    func_config_init(&cfg, "fn", "/code");
+    build(&cfg, &env); /* no role credentials: none of the three */
+    assert_null(envvars_get(env, "AWS_ACCESS_KEY_ID"));
+    assert_null(envvars_get(env, "AWS_SECRET_ACCESS_KEY"));
+    assert_null(envvars_get(env, "AWS_SESSION_TOKEN"));
+    envvars_free(env);
+    char err[512];
+    assert_int_equal(func_config_set(&cfg, "env.AWS_ACCESS_KEY_ID=forged", err, sizeof(err)), 0);
+    assert_int_equal(func_config_set(&cfg, "env.AWS_SESSION_TOKEN=forged", err, sizeof(err)), 0);
+    struct envvars_input in = {.cfg = &cfg,
+                               .runtime_api = "127.0.0.1:4242",
+                               .log_stream = "s",
+                               .region = "eu-west-1",
+                               .task_root = "/code",
+                               .access_key_id = "ASIAEXAMPLEEXAMPLE",
+                               .secret_access_key = "secret",
+                               .session_token = "token"};
+    envvars_build(&in, &env);
+    assert_string_equal(envvars_get(env, "AWS_ACCESS_KEY_ID"), "ASIAEXAMPLEEXAMPLE");
+    assert_string_equal(envvars_get(env, "AWS_SECRET_ACCESS_KEY"), "secret");
+    assert_string_equal(envvars_get(env, "AWS_SESSION_TOKEN"), "token"); /* not the customer's */
+    envvars_free(env);
+    in.session_token = NULL; /* long-term keys: no token */
+    envvars_build(&in, &env);
+    assert_string_equal(envvars_get(env, "AWS_SECRET_ACCESS_KEY"), "secret");
+    assert_null(envvars_get(env, "AWS_SESSION_TOKEN"));
+    envvars_free(env);
+    func_config_fini(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envvars_build_platform),
         cmocka_unit_test(test_envvars_build_customer),
+        cmocka_unit_test(test_envvars_build_role_credentials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,6 +173,47 @@ static void test_func_config_provisioned_and_equal(void **state)
     func_config_fini(&b);
 }
 
+static void test_func_config_role(void **state)
+{
+    (void)state;
+    struct function_config a, b;
+    char err[512];
+    func_config_init(&a, "fn", "/tmp");
+    func_config_init(&b, "fn", "/tmp");
+    assert_null(a.role);
+    assert_int_equal(
+        func_config_set(&a, "role=arn:aws:iam::123456789012:role/r-1", err, sizeof(err)), 0);
+    assert_string_equal(a.role, "arn:aws:iam::123456789012:role/r-1");
+    assert_false(func_config_equal(&a, &b)); /* another role: other credentials */
+    assert_int_equal(
+        func_config_set(&b, "role=arn:aws:iam::123456789012:role/r-1", err, sizeof(err)), 0);
+    assert_true(func_config_equal(&a, &b));
+    assert_int_equal(func_config_set(&a, "role=arn:aws:iam::12345:role/r", err, sizeof(err)),
+                     -EINVAL);
+    assert_non_null(strstr(err, "role (an IAM role ARN)"));
+    assert_string_equal(a.role, "arn:aws:iam::123456789012:role/r-1"); /* unchanged */
+    json_t *doc = NULL;
+    func_config_to_json(&a, &doc); /* kept beside the document by the store, not in it */
+    assert_null(json_object_get(doc, "Role"));
+    json_decref(doc);
+    func_config_fini(&a);
+    func_config_fini(&b);
+}
+
+static void test_func_role_valid(void **state)
+{
+    (void)state;
+    assert_true(func_role_valid("arn:aws:iam::123456789012:role/lambda-role"));
+    assert_true(func_role_valid("arn:aws-cn:iam::123456789012:role/service-role/x+=,.@-_"));
+    assert_true(func_role_valid("arn::iam::123456789012:role/x"));
+    assert_false(func_role_valid("arn:aws:iam::123456789012:role/"));
+    assert_false(func_role_valid("arn:aws:iam::123456789012:user/x"));
+    assert_false(func_role_valid("arn:aws:iam::12345678901:role/x"));
+    assert_false(func_role_valid("arn:gcp:iam::123456789012:role/x"));
+    assert_false(func_role_valid("arn:aws:iam::123456789012:role/a b"));
+    assert_false(func_role_valid(""));
+}
+
 static void test_func_config_set_async(void **state)
 {
     (void)state;
@@ -254,6 +295,8 @@ int main(void)
         cmocka_unit_test(test_func_config_json_roundtrip),
         cmocka_unit_test(test_func_config_from_json_invalid),
         cmocka_unit_test(test_func_config_provisioned_and_equal),
+        cmocka_unit_test(test_func_config_role),
+        cmocka_unit_test(test_func_role_valid),
         cmocka_unit_test(test_func_config_set_async),
         cmocka_unit_test(test_func_config_json_async),
     };
