@@ -131,3 +131,49 @@ def test_create_write_failure_leaves_nothing(servers, tmp_path, monkeypatch):
     with pytest.raises(c.exceptions.ResourceNotFoundException):
         c.get_function(FunctionName="half")
     assert [f["FunctionName"] for f in c.list_functions()["Functions"]] == ["whole"]
+
+
+def test_delete_alias_write_failure_keeps_alias_and_its_settings(servers, tmp_path, monkeypatch):
+    """DeleteAlias removes the alias and its provisioned concurrency setting in one transaction.
+    Regression: the setting's removal was a second write whose failure was ignored (204), and
+    the setting came back with the next alias of that name. Every write of the sequence is made
+    to fail in turn (N = 1, 2, ...) until the hook no longer fires; whenever DeleteAlias fails
+    it is a 500 that leaves both, and whenever it succeeds neither is left."""
+    delete_failures = 0
+    for n in range(1, 20):
+        monkeypatch.setenv("CLAMBDA_TEST_STORE_FAIL_WRITE", str(n))
+        s = start(servers, tmp_path / f"state{n}")
+        monkeypatch.delenv("CLAMBDA_TEST_STORE_FAIL_WRITE")
+        c = no_retry(s)
+        try:
+            create(c, "f", make_zip("hello"))
+            v = c.publish_version(FunctionName="f")["Version"]
+            c.create_alias(FunctionName="f", Name="live", FunctionVersion=v)
+            c.put_provisioned_concurrency_config(FunctionName="f", Qualifier="live",
+                                                 ProvisionedConcurrentExecutions=1)
+        except c.exceptions.ServiceException:
+            stop(servers, s)
+            continue  # the hook fired before DeleteAlias
+        try:
+            c.delete_alias(FunctionName="f", Name="live")
+        except c.exceptions.ServiceException as e:
+            delete_failures += 1
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+            assert c.get_alias(FunctionName="f", Name="live")["FunctionVersion"] == v
+            p = c.get_provisioned_concurrency_config(FunctionName="f", Qualifier="live")
+            assert p["RequestedProvisionedConcurrentExecutions"] == 1
+        else:
+            try:
+                c.create_alias(FunctionName="f", Name="live", FunctionVersion=v)
+            except c.exceptions.ServiceException:
+                pass  # the hook fired here, after DeleteAlias
+            else:
+                with pytest.raises(c.exceptions.ProvisionedConcurrencyConfigNotFoundException):
+                    c.get_provisioned_concurrency_config(FunctionName="f", Qualifier="live")
+        fired = "failed by CLAMBDA_TEST_STORE_FAIL_WRITE" in s.stderr()
+        stop(servers, s)
+        if not fired:
+            break
+    else:
+        pytest.fail("the write hook still fired after 19 writes")
+    assert delete_failures == 2, delete_failures  # the alias's row, then its setting

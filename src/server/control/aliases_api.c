@@ -376,15 +376,36 @@ void aliases_api_update(struct call *call)
     store_alias_fini(&a);
 }
 
+/* Deletes alias `alias` of function fn and its provisioned concurrency setting in one
+ * transaction: both go or neither (a setting left behind would come back with a new alias of
+ * the same name). 0 or -errno, rolled back. */
+static int delete_stored(struct store *st, const char *fn, const char *alias)
+{
+    int rc = store_begin(st);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = store_alias_delete(st, fn, alias);
+    if (rc == 0) {
+        rc = store_setting_delete(st, fn, "provisioned", alias);
+        rc = rc == -ENOENT ? 0 : rc; /* none was set */
+    }
+    rc = rc == 0 ? store_commit(st) : rc;
+    if (rc < 0) {
+        (void)store_rollback(st);
+    }
+    return rc;
+}
+
 void aliases_api_delete(struct call *call)
 {
     struct url_fn rf;
     struct store_alias a;
     if (existing(call, &rf, &a)) {
-        if (store_alias_delete(call->ctl->store, rf.name, a.name) < 0) {
-            call_error(call, 500, "ServiceException", "The function store failed.");
+        if (delete_stored(call->ctl->store, rf.name, a.name) < 0) {
+            call_error(call, 500, "ServiceException",
+                       "The function store failed; the alias was not deleted.");
         } else {
-            (void)store_setting_delete(call->ctl->store, rf.name, "provisioned", a.name);
             aliases_remove(call->ctl->aliases, rf.name, a.name);
             call_json_empty(call, 204);
         }
