@@ -88,24 +88,29 @@ def test_each_function_gets_only_its_roles_credentials(serve, tmp_path, mode):
 
 
 def test_role_survives_restart_and_versions_keep_theirs(tmp_path):
-    """The Role of an API function is stored: after a restart its environments still get the
-    credentials; a published version keeps the role it was published with."""
+    """The Role of an API function is stored, as is a --set NAME.role: after a restart (without
+    the --set) their environments still get the credentials; a published version keeps the
+    role it was published with."""
     from conftest import Server
     keys = tmp_path / "roles.json"
     write_keys(keys, KEYS)
     args = ["--role-credentials", str(keys)]
-    srv = Server(tmp_path / "state", {}, args=args)
+    py = runtime_dir("pyrt")
+    srv = Server(tmp_path / "state", {"g": py}, sets=["g.role=" + ROLE_B], args=args)
     try:
         c = srv.boto3()
-        create(c, "f", dir_zip(runtime_dir("pyrt")), Role=ROLE_A)
+        assert c.get_function_configuration(FunctionName="g")["Role"] == ROLE_B
+        create(c, "f", dir_zip(py), Role=ROLE_A)
         v1 = c.publish_version(FunctionName="f")["Version"]
         c.update_function_configuration(FunctionName="f", Role=ROLE_B)
     finally:
         assert srv.stop() == 0, srv.stderr()
-    srv = Server(tmp_path / "state", {}, args=args)
+    srv = Server(tmp_path / "state", {"g": py}, args=args)
     try:
         assert creds_of(srv, "f") == expected(ROLE_B)
         assert creds_of(srv, f"f:{v1}") == expected(ROLE_A)
+        assert creds_of(srv, "g") == expected(ROLE_B)
+        assert srv.boto3().get_function_configuration(FunctionName="g")["Role"] == ROLE_B
     finally:
         assert srv.stop() == 0, srv.stderr()
 

@@ -662,6 +662,31 @@ static void drop_shadowed(struct function_config *r, size_t *n_r,
     *n_r = k;
 }
 
+/* Saves a function given at start with its Role (--set NAME.role) in one transaction; a new
+ * Role gives a new revision, as UpdateFunctionConfiguration's does. 0 or -errno with err. */
+static int save_function(struct store *st, struct function_config *cfg, char *err, size_t errlen)
+{
+    char *stored = registry_stored_role(st, cfg->name);
+    bool new_role = cfg->role && (stored == NULL || strcmp(stored, cfg->role) != 0);
+    free(stored);
+    int rc = store_begin(st);
+    if (rc == 0) {
+        rc = new_role ? registry_save_revised(st, cfg, err, errlen)
+                      : registry_save(st, cfg, err, errlen);
+    }
+    if (rc == 0 && new_role && (rc = registry_save_role(st, cfg->name, cfg->role)) < 0) {
+        (void)snprintf(err, errlen, "save the Role of function %s: %s", cfg->name, strerror(-rc));
+    }
+    rc = rc == 0 ? store_commit(st) : rc;
+    if (rc < 0) {
+        (void)store_rollback(st);
+        if (err[0] == '\0') {
+            (void)snprintf(err, errlen, "save function %s: %s", cfg->name, strerror(-rc));
+        }
+    }
+    return rc;
+}
+
 /* o->fns becomes: stored functions with --function over them (then saved, after --set), then
  * the manifest's. Returns a negative errno with the message in err. */
 static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size_t errlen)
@@ -692,7 +717,8 @@ static int merge_registry(struct serve *s, struct serve_opts *o, char *err, size
         return -EINVAL;
     }
     for (size_t i = 0; rc == 0 && i < o->n_cli_fns; i++) {
-        rc = registry_save(s->store, &o->fns[i], err, errlen);
+        err[0] = '\0';
+        rc = save_function(s->store, &o->fns[i], err, errlen);
     }
     serve_args_apply_provisioned(o, o->fns, o->n_fns);
     return rc;
