@@ -68,3 +68,49 @@ def test_same_under_both_isolation_modes(serve):
     for a, b in zip(none["node"], full["node"]):
         assert close(a, b), (none["node"], full["node"])
     assert abs(none["hello"][0] - full["hello"][0]) <= 1, (none["hello"], full["hello"])
+
+
+# An external extension that touches and keeps 30 MB once registered.
+EXT_30MB = r'''#!/usr/bin/python3
+import http.client, json, os, sys
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection(API, timeout=None)
+    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, r.getheader("Lambda-Extension-Identifier"), data
+st, eid, _ = call("POST", "/register", b'{"events": ["INVOKE"]}',
+                  {"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
+kept = b"\x01" * (30 << 20)
+while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
+    pass
+'''
+
+
+def with_extension(serve, mode: str) -> int:
+    """Max Memory Used (MB) of the Python runtime beside EXT_30MB, under isolation mode."""
+    from test_serve_extensions import _zip
+    srv = serve({}, args=["--isolation", mode])
+    c = srv.boto3()
+    lv = c.publish_layer_version(LayerName="mem-ext",
+                                 Content={"ZipFile": _zip({"extensions/mem": EXT_30MB})})
+    boot = (runtime_dir("pyrt") / "bootstrap").read_bytes()
+    c.create_function(FunctionName="m", Runtime="provided.al2023", Handler="bootstrap",
+                      Role="arn:aws:iam::123456789012:role/r", MemorySize=512,
+                      Code={"ZipFile": _zip({"bootstrap": boot})},
+                      Layers=[lv["LayerVersionArn"]])
+    c.get_waiter("function_active_v2").wait(FunctionName="m")
+    invoke_json(srv, "m", {"action": "env"})
+    return max_used(srv, "m", 1)[0]
+
+
+@pytest.mark.skipif(full_isolation_skip_reason() is not None,
+                    reason=str(full_isolation_skip_reason()))
+def test_extensions_count_under_both_isolation_modes(serve):
+    """The environment's memory includes its external extensions: under isolation none they
+    are processes of their own beside the runtime, under full isolation in its cgroup."""
+    none, full = with_extension(serve, "none"), with_extension(serve, "full")
+    assert none >= 30 + 5 and full >= 30 + 5, (none, full)  # the extension's 30 MB and Python
+    assert close(none, full), (none, full)

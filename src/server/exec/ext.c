@@ -395,6 +395,17 @@ void ext_kill(struct ext_set *s)
     }
 }
 
+uint64_t ext_peak_rss_kb(const struct ext_set *s)
+{
+    uint64_t kb = 0;
+    for (int i = 0; s && i < s->n_exts; i++) {
+        if (s->exts[i].is_running) {
+            kb += sandbox_peak_rss_kb(&s->exts[i].proc);
+        }
+    }
+    return kb;
+}
+
 bool ext_running(const struct ext_set *s)
 {
     for (int i = 0; s && i < s->n_exts; i++) {

@@ -86,6 +86,9 @@ bool ext_shutdown(struct ext_set *s, const char *reason, int64_t deadline_ms);
 void ext_kill(struct ext_set *s);
 /* True while some external extension process has not been reaped. */
 bool ext_running(const struct ext_set *s);
+/* Max Memory Used of the running external extensions in kB (sandbox_peak_rss_kb of each: under
+ * full isolation 0, as the runtime's cgroup counts them). NULL: 0. */
+uint64_t ext_peak_rss_kb(const struct ext_set *s);
 /* Closes the listeners' waiting requests and the processes' handles (each closed handle is
  * closed too) and frees s once libuv is done with them. NULL is a no-op. */
 void ext_close(struct ext_set *s);
