@@ -130,8 +130,16 @@ while True:
 EOF
 
 # ---- the API ----
+# The function's execution role (the one SAM makes: <LogicalId>Role) gets keys as on Lambda;
+# dynalite accepts any.
+creds="$state/role-credentials.json"
+cat >"$creds" <<EOT
+{"arn:aws:iam::000000000000:role/${FN}Role":
+  {"AccessKeyId": "AKIALOCALITEMSAPI000", "SecretAccessKey": "local-secret", "SessionToken": "local"}}
+EOT
+chmod 600 "$creds"
 args=(serve --template "$here/template.yaml" --http-listen "$HTTP_LISTEN" --listen 127.0.0.1:0
-    --state-dir "$state" --isolation "$ISOLATION")
+    --state-dir "$state" --isolation "$ISOLATION" --role-credentials "$creds")
 if [ "$ISOLATION" = none ]; then
     args+=(--set "$FN.env.AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$DDB_PORT")
 else

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* SAM templates: the template, its functions and the reader's helpers; see sam.h. The YAML
  * becomes a jansson tree with lines (sam_yaml); each property is evaluated (sam_intrinsic) when
- * it is read, so an intrinsic in a property clambda ignores (Policies, Role) costs nothing.
+ * it is read, so an intrinsic in a property clambda ignores (Policies) costs nothing.
  * APIs are read first (sam_api.c), then functions and their events, which name them. */
 #include "catalog/sam.h"
 
@@ -404,6 +404,27 @@ static bool name_taken(const struct sam_template *t, const char *name)
     return false;
 }
 
+/* Role (evaluated: an ARN, or !GetAtt of an AWS::IAM::Role), else the role SAM makes for the
+ * function, <LogicalId>Role (the ARN Fn::GetAtt gives it): what --role-credentials maps to the
+ * function's keys. */
+static int role(struct sam_reader *rd, struct function_config *cfg, json_t *props, const char *path,
+                const char *id)
+{
+    char *v = NULL;
+    int rc = sam_get_str(rd, props, "Role", path, &v);
+    if (rc < 0) {
+        return rc;
+    }
+    char full[SAM_PATH_MAX];
+    key_path(full, path, "Role");
+    if (v == NULL) {
+        v = xasprintf("arn:aws:iam::%s:role/%sRole", rd->ev.account, id);
+    }
+    rc = apply(rd, cfg, json_object_get(props, "Role"), full, "role", v);
+    free(v);
+    return rc;
+}
+
 /* One AWS::Serverless::Function resource. */
 static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *globals)
 {
@@ -436,6 +457,7 @@ static int function(struct sam_reader *rd, const char *id, json_t *res, json_t *
     memset(&cfg, 0, sizeof(cfg));
     rc = rc ? rc : code(rd, props, res, id, path, name, &cfg);
     rc = rc ? rc : settings(rd, &cfg, props, path);
+    rc = rc ? rc : role(rd, &cfg, props, path, id);
     rc = rc ? rc : sam_read_layers(rd, &cfg, props, path);
     if (rc == 0) {
         struct sam_template *t = rd->t;

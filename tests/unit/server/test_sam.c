@@ -114,6 +114,37 @@ static void test_sam_parse_functions_routes_urls(void **state)
 
 /* Globals.Function: maps merged (the function's values win), lists added, plain values
  * overridden. */
+/* Role: given (an ARN or !GetAtt of a role), else the role SAM makes, <LogicalId>Role. */
+static void test_sam_parse_role(void **state)
+{
+    (void)state;
+    struct sam_template t;
+    parse_ok("Resources:\n"
+             "  Own:\n"
+             "    Type: AWS::IAM::Role\n"
+             "    Properties: {RoleName: own-role}\n"
+             "  A:\n"
+             "    Type: AWS::Serverless::Function\n"
+             "    Properties: {CodeUri: api, Role: !GetAtt Own.Arn}\n"
+             "  B:\n"
+             "    Type: AWS::Serverless::Function\n"
+             "    Properties: {CodeUri: api}\n"
+             "  C:\n"
+             "    Type: AWS::Serverless::Function\n"
+             "    Properties: {CodeUri: api, Role: 'arn:aws:iam::111122223333:role/c'}\n",
+             &t);
+    assert_int_equal(t.n_fns, 3);
+    assert_string_equal(t.fns[0].role, "arn:aws:iam::111122223333:role/own-role");
+    assert_string_equal(t.fns[1].role, "arn:aws:iam::111122223333:role/BRole");
+    assert_string_equal(t.fns[2].role, "arn:aws:iam::111122223333:role/c");
+    sam_fini(&t);
+    expect_error("Resources:\n"
+                 "  A:\n"
+                 "    Type: AWS::Serverless::Function\n"
+                 "    Properties: {CodeUri: api, Role: not-an-arn}\n",
+                 "Role");
+}
+
 static void test_sam_parse_globals(void **state)
 {
     (void)state;
@@ -317,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sam_parse_functions_routes_urls),
         cmocka_unit_test(test_sam_parse_globals),
+        cmocka_unit_test(test_sam_parse_role),
         cmocka_unit_test(test_sam_parse_errors),
         cmocka_unit_test(test_sam_parse_layers),
         cmocka_unit_test(test_sam_makefile_built_dir),
