@@ -146,9 +146,13 @@ def read_log(path):
         return [json.loads(m) for m in re.findall(r"^EXTLOG (\{.*\})$", srv.log_text(name),
                                                    re.M)]
     try:
-        return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        text = path.read_text()
     except FileNotFoundError:
         return []
+    # the extension may be writing its last line right now: only whole lines count (a
+    # half-written one failed a loaded run with a JSON error)
+    whole = text[:text.rfind("\n") + 1]
+    return [json.loads(x) for x in whole.splitlines() if x.strip()]
 
 
 def invoke(srv, name, payload):
