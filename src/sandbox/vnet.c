@@ -231,6 +231,9 @@ static int nl_open(void)
     return fd < 0 ? -errno : fd;
 }
 
+/* How many interface names vnet_attach tries when one is taken. */
+#define VNET_NAME_TRIES 16
+
 /* The veth pair: host end `host` in our namespace, "eth0" in the namespace ns_fd. */
 static int make_pair(int fd, const char *host, int ns_fd)
 {
@@ -361,13 +364,21 @@ int vnet_attach(struct vnet *v, pid_t pid, struct sandbox_diag *d)
 {
     char path[64], name[IFNAMSIZ];
     (void)snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-    (void)snprintf(name, sizeof(name), "c%.6sx%x", v->tag, ++v->n_ifs & 0xfffffff);
     int ns = open(path, O_RDONLY | O_CLOEXEC);
     if (ns < 0) {
         return sandbox_diag_set(d, -errno, "open(%s): %s", path, strerror(errno));
     }
     int fd = nl_open();
-    int rc = fd < 0 ? fd : make_pair(fd, name, ns);
+    int rc = fd;
+    /* a name in use is skipped: the kernel destroys a dead namespace's veth lazily, so a
+     * predecessor's (a killed server with the same state dir) may linger a moment */
+    for (int tries = 0; fd >= 0 && tries < VNET_NAME_TRIES; tries++) {
+        (void)snprintf(name, sizeof(name), "c%.6sx%x", v->tag, ++v->n_ifs & 0xfffffff);
+        rc = make_pair(fd, name, ns);
+        if (rc != -EEXIST) {
+            break;
+        }
+    }
     if (rc < 0) {
         rc = sandbox_diag_set(d, rc, "rtnetlink(veth %s): %s", name, strerror(-rc));
     }
