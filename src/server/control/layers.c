@@ -141,28 +141,42 @@ static void string_list_check(struct validate_err_list *l, json_t *v, const char
     free(text);
 }
 
+/* The first member of PublishLayerVersion of the wrong type (Description and LicenseInfo
+ * strings, the Compatible* lists), or NULL. OUT: *is_string (what it should be). */
+static const char *mistyped_member(json_t *body, bool *is_string)
+{
+    static const struct {
+        const char *name;
+        bool is_string;
+    } members[] = {{"Description", true},
+                   {"LicenseInfo", true},
+                   {"CompatibleRuntimes", false},
+                   {"CompatibleArchitectures", false}};
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        json_t *v = json_object_get(body, members[i].name);
+        if (v && (members[i].is_string ? !json_is_string(v) : !json_is_array(v))) {
+            *is_string = members[i].is_string;
+            return members[i].name;
+        }
+    }
+    return NULL;
+}
+
 /* PublishLayerVersion's members: their types, then the model's errors gathered as AWS does. */
 static bool publish_body_ok(struct call *call, json_t *body)
 {
-    json_t *content = json_object_get(body, "Content");
     json_t *desc = json_object_get(body, "Description");
     json_t *lic = json_object_get(body, "LicenseInfo");
-    json_t *rts = json_object_get(body, "CompatibleRuntimes");
-    json_t *archs = json_object_get(body, "CompatibleArchitectures");
     struct err err = {0};
-    if (!json_is_object(content)) {
+    bool is_string = false;
+    const char *member = NULL;
+    if (!json_is_object(json_object_get(body, "Content"))) {
         (void)validate_err_null(&err, "content");
         call_reject(call, &err);
         return false;
     }
-    if ((desc && !json_is_string(desc)) || (lic && !json_is_string(lic)) ||
-        (rts && !json_is_array(rts)) || (archs && !json_is_array(archs))) {
-        bool str = (desc && !json_is_string(desc)) || (lic && !json_is_string(lic));
-        const char *member = desc && !json_is_string(desc) ? "Description"
-                             : lic && !json_is_string(lic) ? "LicenseInfo"
-                             : rts && !json_is_array(rts)  ? "CompatibleRuntimes"
-                                                           : "CompatibleArchitectures";
-        (void)validate_err_type(&err, member, str ? "a string" : "a list of strings");
+    if ((member = mistyped_member(body, &is_string)) != NULL) {
+        (void)validate_err_type(&err, member, is_string ? "a string" : "a list of strings");
         call_reject(call, &err);
         return false;
     }
@@ -176,8 +190,10 @@ static bool publish_body_ok(struct call *call, json_t *body)
         validate_err_add(&l, json_string_value(lic), "licenseInfo",
                          "Member must have length less than or equal to %d", LAYER_LICENSE_MAX);
     }
-    string_list_check(&l, rts, "compatibleRuntimes", LAYER_RUNTIMES_MAX, true);
-    string_list_check(&l, archs, "compatibleArchitectures", 2, false);
+    string_list_check(&l, json_object_get(body, "CompatibleRuntimes"), "compatibleRuntimes",
+                      LAYER_RUNTIMES_MAX, true);
+    string_list_check(&l, json_object_get(body, "CompatibleArchitectures"),
+                      "compatibleArchitectures", 2, false);
     if (validate_err_list_done(&l, &err) < 0) {
         call_reject(call, &err);
         return false;

@@ -3,6 +3,7 @@
 #include "gateway/authz.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,39 @@ static char *query_value(const char *q, const char *key)
     return NULL;
 }
 
+/* Every value of header name in r, joined with ',' as API Gateway does, or NULL. */
+static char *header_values(const struct gwevent_request *r, const char *name)
+{
+    char *joined = NULL;
+    for (size_t i = 0; i < r->n_headers; i++) {
+        if (strcasecmp(r->headers[i].name, name) == 0) {
+            char *next = joined ? xasprintf("%s,%s", joined, r->headers[i].value)
+                                : xstrdup(r->headers[i].value);
+            free(joined);
+            joined = next;
+        }
+    }
+    return joined;
+}
+
+/* $context.<what> of r, or NULL (borrowed). */
+static const char *context_value(const struct gwevent_request *r, const char *what)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } known[] = {{"routeKey", offsetof(struct gwevent_request, route_key)},
+                 {"stage", offsetof(struct gwevent_request, stage)},
+                 {"httpMethod", offsetof(struct gwevent_request, method)},
+                 {"path", offsetof(struct gwevent_request, path)}};
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(what, known[i].name) == 0) {
+            return *(const char *const *)(const void *)((const char *)r + known[i].off);
+        }
+    }
+    return NULL;
+}
+
 /* The value of one identity source, or NULL (caller frees). */
 static char *source_value(const char *src, const struct gwevent_request *r)
 {
@@ -43,36 +77,19 @@ static char *source_value(const char *src, const struct gwevent_request *r)
     static const char qs[] = "$request.querystring.";
     static const char sv[] = "$stageVariables.";
     static const char cx[] = "$context.";
+    const char *v = NULL;
     if (strncasecmp(src, hdr, sizeof(hdr) - 1) == 0) {
-        const char *name = src + sizeof(hdr) - 1;
-        char *joined = NULL;
-        for (size_t i = 0; i < r->n_headers; i++) {
-            if (strcasecmp(r->headers[i].name, name) == 0) {
-                char *next = joined ? xasprintf("%s,%s", joined, r->headers[i].value)
-                                    : xstrdup(r->headers[i].value);
-                free(joined);
-                joined = next;
-            }
-        }
-        return joined;
+        return header_values(r, src + sizeof(hdr) - 1);
     }
     if (strncmp(src, qs, sizeof(qs) - 1) == 0) {
         return query_value(r->query, src + sizeof(qs) - 1);
     }
     if (strncmp(src, sv, sizeof(sv) - 1) == 0) {
-        const char *v = json_string_value(json_object_get(r->stage_vars, src + sizeof(sv) - 1));
-        return v ? xstrdup(v) : NULL;
+        v = json_string_value(json_object_get(r->stage_vars, src + sizeof(sv) - 1));
+    } else if (strncmp(src, cx, sizeof(cx) - 1) == 0) {
+        v = context_value(r, src + sizeof(cx) - 1);
     }
-    if (strncmp(src, cx, sizeof(cx) - 1) == 0) {
-        const char *what = src + sizeof(cx) - 1;
-        const char *v = strcmp(what, "routeKey") == 0     ? r->route_key
-                        : strcmp(what, "stage") == 0      ? r->stage
-                        : strcmp(what, "httpMethod") == 0 ? r->method
-                        : strcmp(what, "path") == 0       ? r->path
-                                                          : NULL;
-        return v ? xstrdup(v) : NULL;
-    }
-    return NULL;
+    return v ? xstrdup(v) : NULL;
 }
 
 int authz_identity(const struct sam_authorizer *a, const struct gwevent_request *r, json_t **values)
