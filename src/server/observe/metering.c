@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/xalloc.h"
 #include "observe/report.h"
 
 void metering_prices_default(struct metering_prices *out)
@@ -48,7 +47,9 @@ int metering_format(const struct metering_record *r, char *out, size_t cap)
 void metering_file_init(struct metering_file *f)
 {
     f->fd = -1;
-    f->size = 0;
+    f->dev = 0;
+    f->ino = 0;
+    f->path[0] = '\0';
 }
 
 void metering_file_fini(struct metering_file *f)
@@ -59,35 +60,36 @@ void metering_file_fini(struct metering_file *f)
     metering_file_init(f);
 }
 
-/* Opens (creating) the function's file, rolling it over first when it is full. */
-static int open_file(const char *state_dir, const char *function, uint64_t max_bytes, size_t n,
-                     struct metering_file *f)
+/* Opens (creating) path into f; the metering directory is made when open says ENOENT. */
+static int open_file(const char *state_dir, const char *path, struct metering_file *f)
 {
-    char *dir = xasprintf("%s/metering", state_dir);
-    char *path = xasprintf("%s/%s.jsonl", dir, function);
-    int rc = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
+    f->fd = open(path, flags, 0644);
+    if (f->fd < 0 && errno == ENOENT) {
+        char dir[METERING_PATH_MAX];
+        (void)snprintf(dir, sizeof(dir), "%s/metering", state_dir);
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+            return -errno;
+        }
+        f->fd = open(path, flags, 0644);
+    }
     struct stat st;
-    if (rc == 0 && max_bytes > 0 && stat(path, &st) == 0 && st.st_size > 0 &&
-        (uint64_t)st.st_size + n > max_bytes) {
-        char *old = xasprintf("%s.1", path);
-        rc = rename(path, old) < 0 ? -errno : 0;
-        free(old);
+    if (f->fd < 0 || fstat(f->fd, &st) < 0) {
+        int rc = -errno;
+        metering_file_fini(f);
+        return rc;
     }
-    f->fd = rc == 0 ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
-    if (rc == 0 && f->fd < 0) {
-        rc = -errno;
-    }
-    f->size = f->fd >= 0 && fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-    free(path);
-    free(dir);
-    return rc;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    (void)snprintf(f->path, sizeof(f->path), "%s", path);
+    return 0;
 }
 
-/* The file is opened for each record and closed after it. A descriptor kept per function was
- * never closed when the function was deleted (one leaked per create/invoke/delete cycle), and
- * the metrics that own the files do not hear of deletes. open+fstat+close cost a few
- * microseconds next to an invocation's milliseconds, and a file moved aside by an operator is
- * recreated at once instead of written to after its unlink. */
+/* One descriptor is kept open between records (the caller holds one metering_file for every
+ * function, so a deleted function leaves at most that one behind, until the next record). Each
+ * record costs stat + write: stat tells whether the path still names the open file (an
+ * operator who moved it aside, a deleted and re-created function, another function's record
+ * in between all reopen) and whether it is full; rename + reopen roll it over. */
 int metering_append(const char *state_dir, const struct metering_record *r, uint64_t max_bytes,
                     struct metering_file *f)
 {
@@ -96,13 +98,29 @@ int metering_append(const char *state_dir, const struct metering_record *r, uint
     if (n < 0) {
         return n;
     }
-    metering_file_fini(f); /* a file a caller still holds from elsewhere */
-    int rc = open_file(state_dir, r->function, max_bytes, (size_t)n, f);
-    if (rc < 0) {
-        return rc;
+    char path[METERING_PATH_MAX];
+    int plen = snprintf(path, sizeof(path), "%s/metering/%s.jsonl", state_dir, r->function);
+    if (plen < 0 || (size_t)plen >= sizeof(path)) {
+        return -ENAMETOOLONG;
+    }
+    struct stat st;
+    bool found = stat(path, &st) == 0;
+    if (found && max_bytes > 0 && st.st_size > 0 && (uint64_t)st.st_size + (size_t)n > max_bytes) {
+        char old[METERING_PATH_MAX + 2];
+        (void)snprintf(old, sizeof(old), "%s.1", path);
+        if (rename(path, old) < 0) {
+            return -errno;
+        }
+        found = false;
+    }
+    if (!found || f->fd < 0 || st.st_dev != f->dev || st.st_ino != f->ino ||
+        strcmp(path, f->path) != 0) {
+        metering_file_fini(f);
+        int rc = open_file(state_dir, path, f);
+        if (rc < 0) {
+            return rc;
+        }
     }
     ssize_t w = write(f->fd, line, (size_t)n); /* one write: O_APPEND keeps lines whole */
-    rc = w == n ? 0 : w < 0 ? -errno : -EIO;
-    metering_file_fini(f);
-    return rc;
+    return w == n ? 0 : w < 0 ? -errno : -EIO;
 }

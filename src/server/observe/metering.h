@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Prices in US dollars (us-east-1, first tier; docs/serve.md "Metering" cites the source). */
 #define METERING_PRICE_GBS_X86_64 0.0000166667
@@ -50,20 +51,28 @@ void metering_prices_default(struct metering_prices *out);
 void metering_compute(struct metering_record *r, const struct metering_prices *prices);
 /* Formats r as one JSON line (with "\n") into out (cap bytes). Returns the length, or -E2BIG. */
 int metering_format(const struct metering_record *r, char *out, size_t cap);
-/* A metering file: open only inside metering_append (opened and closed per record, so that
- * a deleted function keeps no descriptor). */
+/* Longest metering file path (longer state directories or names get -ENAMETOOLONG). */
+#define METERING_PATH_MAX 4096
+
+/* The metering file last written, kept open between records. One is shared by every function
+ * (metrics.c), so a deleted function keeps at most that one descriptor, until the next record
+ * reopens it for another file. */
 struct metering_file {
-    int fd; /* -1 when closed, as it is between calls */
-    uint64_t size;
+    int fd; /* -1 when closed */
+    dev_t dev;
+    ino_t ino;                    /* of the open file, compared with a stat of path */
+    char path[METERING_PATH_MAX]; /* the path it was opened as */
 };
 
 /* A closed file. */
 void metering_file_init(struct metering_file *f);
 /* Closes f. */
 void metering_file_fini(struct metering_file *f);
-/* Appends r's line to <state_dir>/metering/<function>.jsonl (opened into f and closed again), first
- * moving a file that reached max_bytes to <function>.jsonl.1 (replacing the older one). 0 or a
- * negative errno. */
+/* Appends r's line to <state_dir>/metering/<function>.jsonl, first moving a file that reached
+ * max_bytes to <function>.jsonl.1 (replacing the older one). f stays open on that file: the
+ * next record for the same path costs stat + write, unless the path no longer names it (moved
+ * aside, deleted), which reopens. Records reach the file at once (write(2), no user-space
+ * buffer), as before. 0 or a negative errno. */
 int metering_append(const char *state_dir, const struct metering_record *r, uint64_t max_bytes,
                     struct metering_file *f);
 

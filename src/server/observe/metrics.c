@@ -38,7 +38,6 @@ struct mfn {
     double gb_seconds, duration_cost, request_cost;
     double post_runtime_ms; /* PostRuntimeExtensionsDuration, summed */
     struct metrics_live live;
-    struct metering_file meter;
 };
 
 struct gauge {
@@ -51,6 +50,7 @@ struct metrics {
     const char *state_dir;
     uint64_t metering_max;
     struct metering_prices prices;
+    struct metering_file meter; /* the metering file last written, shared by every function */
     struct mfn **fns;
     size_t n_fns;
     struct gauge *gauges;
@@ -67,6 +67,7 @@ void metrics_new(const char *state_dir, uint64_t metering_max_bytes, struct metr
     m->state_dir = state_dir;
     m->metering_max = metering_max_bytes;
     metering_prices_default(&m->prices);
+    metering_file_init(&m->meter);
     *out = m;
 }
 
@@ -75,8 +76,8 @@ void metrics_free(struct metrics *m)
     if (m == NULL) {
         return;
     }
+    metering_file_fini(&m->meter);
     for (size_t i = 0; i < m->n_fns; i++) {
-        metering_file_fini(&m->fns[i]->meter);
         free(m->fns[i]->name);
         free(m->fns[i]);
     }
@@ -120,7 +121,6 @@ static struct mfn *fn_get(struct metrics *m, const char *name)
     }
     struct mfn *f = xcalloc(1, sizeof(*f));
     f->name = xstrdup(name);
-    metering_file_init(&f->meter);
     m->fns = xrealloc(m->fns, (m->n_fns + 1) * sizeof(struct mfn *));
     m->fns[m->n_fns++] = f;
     return f;
@@ -155,7 +155,7 @@ void metrics_invocation(struct metrics *m, struct metering_record *r, enum metri
     f->duration_cost += r->duration_cost;
     f->request_cost += r->request_cost;
     if (m->state_dir) {
-        int rc = metering_append(m->state_dir, r, m->metering_max, &f->meter);
+        int rc = metering_append(m->state_dir, r, m->metering_max, &m->meter);
         if (rc < 0) {
             log_error("metering record of %s: %s", r->function, strerror(-rc));
         }

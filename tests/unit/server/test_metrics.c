@@ -67,7 +67,7 @@ static void test_metering_append_rolls_over(void **state)
     metering_file_init(&mf);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(metering_append(dir, &r, (uint64_t)n * 2, &mf), 0);
-        assert_int_equal(mf.fd, -1); /* closed after each record: a deleted function keeps none */
+        assert_true(mf.fd >= 0); /* kept open for the next record */
     }
     metering_file_fini(&mf);
     metering_file_fini(&mf);
@@ -83,6 +83,70 @@ static void test_metering_append_rolls_over(void **state)
     assert_int_equal(access(old, F_OK), 0);
     (void)unlink(old);
     (void)unlink(path);
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    (void)fclose(f);
+    return n;
+}
+
+/* The kept descriptor follows the path: a file moved aside, a metering directory removed (a
+ * deleted function's state) and another function's record each reopen, and no record is
+ * written to a file the path no longer names. */
+static void test_metering_file_follows_the_path(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clambda-test-meter-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct metering_prices p;
+    metering_prices_default(&p);
+    struct metering_record r = {.function = "f",
+                                .version = "$LATEST",
+                                .request_id = "id",
+                                .arch = "x86_64",
+                                .outcome = "success",
+                                .memory_mb = 128,
+                                .duration_ns = 1000000};
+    metering_compute(&r, &p);
+    char line[1024];
+    long n = metering_format(&r, line, sizeof(line));
+    char fpath[128], gpath[128], moved[140], mdir[80];
+    (void)snprintf(mdir, sizeof(mdir), "%s/metering", dir);
+    (void)snprintf(fpath, sizeof(fpath), "%s/f.jsonl", mdir);
+    (void)snprintf(gpath, sizeof(gpath), "%s/g.jsonl", mdir);
+    (void)snprintf(moved, sizeof(moved), "%s.moved", fpath);
+    struct metering_file mf;
+    metering_file_init(&mf);
+    assert_int_equal(metering_append(dir, &r, 0, &mf), 0);
+    assert_int_equal(metering_append(dir, &r, 0, &mf), 0);
+    assert_int_equal(file_size(fpath), 2 * n);
+    assert_int_equal(rename(fpath, moved), 0); /* an operator moves it aside */
+    assert_int_equal(metering_append(dir, &r, 0, &mf), 0);
+    assert_int_equal(file_size(moved), 2 * n);
+    assert_int_equal(file_size(fpath), n);
+    r.function = "g"; /* another function: its own file */
+    assert_int_equal(metering_append(dir, &r, 0, &mf), 0);
+    r.function = "f";
+    assert_int_equal(metering_append(dir, &r, 0, &mf), 0);
+    assert_int_equal(file_size(fpath), 2 * n);
+    assert_int_equal(file_size(gpath), n);
+    assert_int_equal(unlink(fpath), 0); /* the whole directory goes */
+    assert_int_equal(unlink(gpath), 0);
+    assert_int_equal(unlink(moved), 0);
+    assert_int_equal(rmdir(mdir), 0);
+    assert_int_equal(metering_append(dir, &r, 0, &mf), 0);
+    assert_int_equal(file_size(fpath), n);
+    metering_file_fini(&mf);
+    assert_int_equal(mf.fd, -1);
+    (void)unlink(fpath);
+    (void)rmdir(mdir);
+    (void)rmdir(dir);
 }
 
 static int fake_live(void *arg, size_t i, const char **name, struct metrics_live *out)
@@ -211,6 +275,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metering_compute),
         cmocka_unit_test(test_metering_append_rolls_over),
+        cmocka_unit_test(test_metering_file_follows_the_path),
         cmocka_unit_test(test_metrics_render),
         cmocka_unit_test(test_metrics_escape_label),
     };
