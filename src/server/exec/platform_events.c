@@ -33,7 +33,7 @@ static json_t *span(const char *name, int64_t start_ms, uint64_t ns)
 void platform_events_init_start(struct telemetry *t, const char *init_type, const char *phase,
                                 const char *function, const char *version, int memory_mb)
 {
-    if (t == NULL) {
+    if (!telemetry_wanted(t)) {
         return;
     }
     telemetry_platform(t, "platform.initStart",
@@ -45,7 +45,7 @@ void platform_events_init_start(struct telemetry *t, const char *init_type, cons
 void platform_events_init_done(struct telemetry *t, const char *init_type, const char *phase,
                                const char *status, const char *error_type, uint64_t init_ns)
 {
-    if (t == NULL) {
+    if (!telemetry_wanted(t)) {
         return;
     }
     json_t *done = json_pack("{s:s,s:s,s:s}", "initializationType", init_type, "phase", phase,
@@ -62,7 +62,7 @@ void platform_events_init_done(struct telemetry *t, const char *init_type, const
 
 void platform_events_start(struct telemetry *t, const char *request_id, const char *version)
 {
-    if (t != NULL) {
+    if (telemetry_wanted(t)) {
         telemetry_platform(t, "platform.start",
                            json_pack("{s:s,s:s}", "requestId", request_id, "version", version));
     }
@@ -72,7 +72,7 @@ void platform_events_runtime_done(struct telemetry *t, const char *request_id, c
                                   const char *error_type, uint64_t duration_ns,
                                   uint64_t produced_bytes, int64_t start_ms)
 {
-    if (t == NULL) {
+    if (!telemetry_wanted(t)) {
         return;
     }
     int64_t end_ms = start_ms + (int64_t)(duration_ns / 1000000);
@@ -88,7 +88,7 @@ void platform_events_runtime_done(struct telemetry *t, const char *request_id, c
 
 void platform_events_report(struct telemetry *t, const struct platform_events_report *r)
 {
-    if (t == NULL) {
+    if (!telemetry_wanted(t)) {
         return;
     }
     json_t *m = json_pack("{s:f,s:I,s:i,s:i}", "durationMs", ms(r->duration_ns), "billedDurationMs",
@@ -113,7 +113,7 @@ void platform_events_report(struct telemetry *t, const struct platform_events_re
 
 void platform_events_extension(struct telemetry *t, const char *name, bool invoke, bool shutdown)
 {
-    if (t == NULL) {
+    if (!telemetry_wanted(t)) {
         return;
     }
     json_t *ev = json_array();

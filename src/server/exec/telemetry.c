@@ -97,6 +97,11 @@ bool telemetry_active(const struct telemetry *t)
     return t && t->n_subs > 0;
 }
 
+bool telemetry_wanted(const struct telemetry *t)
+{
+    return t && !t->is_closing && (t->n_subs > 0 || t->n_backlog < TELEMETRY_BACKLOG);
+}
+
 /* ---- delivery ---- */
 
 static void flush(struct sub *s);
@@ -321,7 +326,7 @@ static void enqueue(struct sub *s, const char *json, size_t len)
 
 static void emit(struct telemetry *t, unsigned type, const char *type_name, json_t *record)
 {
-    if (t == NULL || t->is_closing) {
+    if (!telemetry_wanted(t)) {
         json_decref(record);
         return;
     }

@@ -48,6 +48,10 @@ void telemetry_set_proc(struct telemetry *t, const struct sandbox_proc *p);
 void telemetry_set_frozen(struct telemetry *t, bool is_frozen);
 /* True when somebody subscribed. */
 bool telemetry_active(const struct telemetry *t);
+/* True when an event emitted now would go somewhere: to a subscriber, or into the backlog
+ * replayed to later subscribers (the first events of the environment). False for NULL. The
+ * platform events are not even built when it is false (most warm invokes: no JSON work). */
+bool telemetry_wanted(const struct telemetry *t);
 /* Stops delivery and frees t once libuv has closed its handles. NULL is a no-op. */
 void telemetry_close(struct telemetry *t);
 
