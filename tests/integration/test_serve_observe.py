@@ -368,3 +368,31 @@ def test_rotation(serve):
     assert len(recs) == 16 and all(r["outcome"] == "success" for r in recs)
     for r in recs:
         check_record(r, X86)
+
+
+def test_back_to_back_invokes_log_and_meter_in_order(serve):
+    """Invokes on one keep-alive connection, each sent the moment the previous answer came:
+    END, REPORT and the metering record are written after the caller's answer (at the end of
+    the loop's turn, or before the next invocation's START), and still in order, complete."""
+    srv = serve({"py": PY})
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=TIMEOUT)
+    rids = []
+    for i in range(30):
+        c.request("POST", "/2015-03-31/functions/py/invocations",
+                  json.dumps({"action": "log", "text": f"line {i}"}).encode())
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        rids.append(r.getheader("x-amzn-RequestId"))
+    c.close()
+    wait_until(lambda: srv.log_text("py").count("\nREPORT RequestId: ") == 30,
+               what="30 REPORT lines")
+    lines = srv.log_text("py").splitlines()
+    lines = lines[next(i for i, ln in enumerate(lines) if ln.startswith("START")):]  # after init
+    want = []
+    for i, rid in enumerate(rids):
+        want += [f"START RequestId: {rid} Version: $LATEST", f"line {i}",
+                 f"END RequestId: {rid}", f"REPORT RequestId: {rid}"]
+    assert [ln.split("\t")[0] for ln in lines] == want
+    wait_until(lambda: len(metering(srv, "py")) == 30, what="30 metering records")
+    assert [r["requestId"] for r in metering(srv, "py")] == rids

@@ -39,27 +39,55 @@ void env_mark_gone(struct env *e)
     e->cfg.on_gone(e, e->cfg.arg);
 }
 
-/* Counts the finished invocation and appends its metering record. */
-static void meter(const struct env *e, const struct inv *inv, const struct report *rep,
-                  enum inv_outcome outcome)
+/* The finished invocation's metering record (false without metrics). */
+static bool meter_record(const struct env *e, const struct inv *inv, const struct report *rep,
+                         enum inv_outcome outcome, struct metering_record *m)
 {
     if (e->cfg.metrics == NULL) {
+        return false;
+    }
+    *m = (struct metering_record){
+        .function = inv->function,
+        .version = e->cfg.fn->version,
+        .request_id = inv->id,
+        .arch = e->cfg.fn->arch,
+        .outcome = outcome == INV_OK ? "success" : "function_error",
+        .timestamp_ms = env_epoch_ms(),
+        .duration_ns = rep->duration_ns,
+        .init_ns = rep->has_init ? rep->init_ns : 0,
+        .is_cold = rep->has_init,
+        .memory_mb = rep->memory_mb,
+        .post_runtime_ns = e->state == ENV_RESPONDED ? env_now_ns() - e->response_ns : 0};
+    return true;
+}
+
+/* Counts the finished invocation and appends its metering record. */
+static void meter(const struct env *e, struct metering_record *m, enum inv_outcome outcome)
+{
+    metrics_invocation(e->cfg.metrics, m,
+                       outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
+}
+
+void env_flush_pending(struct env *e)
+{
+    struct inv *inv = e->pending_inv;
+    if (inv == NULL) {
         return;
     }
-    struct metering_record m = {.function = inv->function,
-                                .version = e->cfg.fn->version,
-                                .request_id = inv->id,
-                                .arch = e->cfg.fn->arch,
-                                .outcome = outcome == INV_OK ? "success" : "function_error",
-                                .timestamp_ms = env_epoch_ms(),
-                                .duration_ns = rep->duration_ns,
-                                .init_ns = rep->has_init ? rep->init_ns : 0,
-                                .is_cold = rep->has_init,
-                                .memory_mb = rep->memory_mb,
-                                .post_runtime_ns =
-                                    e->state == ENV_RESPONDED ? env_now_ns() - e->response_ns : 0};
-    metrics_invocation(e->cfg.metrics, &m,
-                       outcome == INV_OK ? METRICS_SUCCESS : METRICS_FUNCTION_ERROR);
+    (void)uv_check_stop(&e->after);
+    e->pending_inv = NULL;
+    logs_release(e->log);
+    if (e->has_pending_meter) {
+        e->has_pending_meter = false;
+        meter(e, &e->pending_meter, e->pending_outcome); /* its strings live in inv */
+    }
+    struct inv_result r = {.outcome = e->pending_outcome};
+    inv_complete(inv, &r);
+}
+
+void env_on_after(uv_check_t *h)
+{
+    env_flush_pending(h->data);
 }
 
 /* platform.report for the finished invocation (before finish() leaves RESPONDED). */
@@ -87,6 +115,9 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
 {
     struct inv *inv = e->inv;
     uint64_t now = env_now_ns();
+    /* The caller has its answer (inv is the stand-in): the rest may wait for the check phase. */
+    bool hold = e->is_answered && inv->tail == NULL && inv->chunk == NULL;
+    env_flush_pending(e);
     env_stream_detach(e, inv);
     if (!e->exited) {
         env_drain_all(e);
@@ -116,16 +147,32 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     if (rc == 0 && timed_out) {
         (void)report_timeout_line(&text, env_epoch_ms(), inv->id, e->cfg.fn->timeout_s);
     }
-    logs_platform(e->log, &text);
+    if (hold) {
+        logs_platform_hold(e->log, &text);
+    } else {
+        logs_platform(e->log, &text);
+    }
     cl_buf_fini(&text);
     logs_attach(e->log, NULL);
     memcpy(e->last_id, inv->id, sizeof(e->last_id));
-    meter(e, inv, &rep, r->outcome);
+    struct metering_record m;
+    bool has_meter = meter_record(e, inv, &rep, r->outcome, &m);
     report_event(e, &rep, r->outcome);
     e->inv = NULL;
     e->started = false;
     e->is_answered = false;
     e->runtime_done = false;
+    if (hold) {
+        e->pending_inv = inv;
+        e->pending_meter = m;
+        e->has_pending_meter = has_meter;
+        e->pending_outcome = r->outcome;
+        (void)uv_check_start(&e->after, env_on_after);
+        return;
+    }
+    if (has_meter) {
+        meter(e, &m, r->outcome);
+    }
     inv_complete(inv, r);
 }
 
@@ -267,12 +314,6 @@ static void env_deliver(struct env *e, struct inv *inv)
         e->start_epoch_ms = env_epoch_ms();
         platform_events_start(e->tel, inv->id, e->cfg.fn->version);
         e->started = true;
-        logs_attach(e->log, inv->tail);
-        cl_buf_init(&text, 4096);
-        if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
-            logs_platform(e->log, &text);
-        }
-        cl_buf_fini(&text);
     }
     uint64_t timeout_ms = (uint64_t)e->cfg.fn->timeout_s * 1000;
     uint64_t used_ms = (now - e->start_ns) / 1000000;
@@ -292,6 +333,17 @@ static void env_deliver(struct env *e, struct inv *inv)
     httpd_conn_set_abort(c, NULL, NULL);
     httpd_respond(c, 200, h, n, inv->payload, inv->len);
     ext_invoke(e->exts, inv, deadline_ms); /* at the same time as the runtime's event */
+    if (!resumed) {
+        /* START after the event went out: the runtime works while it is written (before any
+         * line of its output, which the loop reads later; after the held END and REPORT of
+         * the previous invocation, which logs.c writes first). */
+        logs_attach(e->log, inv->tail);
+        cl_buf_init(&text, 4096);
+        if (report_start(&text, inv->id, e->cfg.fn->version) == 0) {
+            logs_platform(e->log, &text);
+        }
+        cl_buf_fini(&text);
+    }
     (void)uv_timer_start(&e->timer, env_on_timer, left_ms, 0);
 }
 

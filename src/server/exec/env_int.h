@@ -65,6 +65,15 @@ struct env {
     bool is_answered;            /* the caller has its result; inv is the stand-in */
     bool runtime_done;           /* RESPONDED: the runtime asked for its next event */
     bool is_ext_shutdown;        /* SHUTDOWN sent (or nobody to send it to) */
+    /* The held end of an invocation whose caller had its answer at /response: its metering
+     * record and the stand-in's completion wait for the check phase of this turn of the loop
+     * (after the events of the turn, such as the caller's next request), as its END and REPORT
+     * wait in the log stream (logs_platform_hold). env_flush_pending runs them. */
+    uv_check_t after;
+    struct inv *pending_inv; /* the stand-in, or NULL when nothing is held */
+    struct metering_record pending_meter;
+    bool has_pending_meter;
+    enum inv_outcome pending_outcome;
 };
 
 /* Handles one request on the environment's Runtime API listener (rapi.c). */
@@ -96,6 +105,11 @@ void env_on_init_error(struct env *e, const uint8_t *body, size_t len, const cha
 /* Clocks: monotonic ns (the pool's clock too) and epoch ms. */
 uint64_t env_now_ns(void);
 int64_t env_epoch_ms(void);
+/* Runs what the end of the last invocation held (metering record, stand-in completion, END
+ * and REPORT) now. */
+void env_flush_pending(struct env *e);
+/* The check handle's callback: env_flush_pending. */
+void env_on_after(uv_check_t *h);
 /* The environment can no longer be used: tells the pool once (on_gone). */
 void env_mark_gone(struct env *e);
 /* Ends the current invocation with the result the runtime posted (END, REPORT, metering). */

@@ -111,6 +111,7 @@ void env_destroy(struct env *e)
     if (uv_is_closing((uv_handle_t *)&e->timer)) {
         return; /* destroyed already */
     }
+    env_flush_pending(e);
     ext_close(e->exts);
     e->exts = NULL;
     telemetry_close(e->tel);
@@ -121,6 +122,7 @@ void env_destroy(struct env *e)
     uv_close((uv_handle_t *)&e->err_pipe, on_handle_closed);
     uv_close((uv_handle_t *)&e->exit_poll, on_handle_closed);
     uv_close((uv_handle_t *)&e->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&e->after, on_handle_closed);
 }
 
 static void on_exit_ready(uv_poll_t *h, int status, int events)
@@ -175,11 +177,12 @@ static int open_handles(struct env *e)
     rc = rc ? rc : uv_pipe_init(loop, &e->err_pipe, 0);
     rc = rc ? rc : uv_poll_init(loop, &e->exit_poll, e->proc.exit_fd);
     rc = rc ? rc : uv_timer_init(loop, &e->timer);
+    rc = rc ? rc : uv_check_init(loop, &e->after);
     if (rc < 0) {
         return rc; /* only EBADF/ENOMEM-class failures; the caller aborts */
     }
-    e->n_open = 4;
-    e->out_pipe.data = e->err_pipe.data = e->exit_poll.data = e->timer.data = e;
+    e->n_open = 5;
+    e->out_pipe.data = e->err_pipe.data = e->exit_poll.data = e->timer.data = e->after.data = e;
     if (uv_pipe_open(&e->out_pipe, e->proc.out_fd) == 0) {
         e->proc.out_fd = -1; /* libuv owns and closes it now */
         (void)uv_read_start((uv_stream_t *)&e->out_pipe, on_out_alloc, on_out_read);

@@ -34,6 +34,8 @@ struct logs_stream {
     uint64_t max_bytes, retain_bytes;
     struct logs_tail *tail;
     struct cl_buf partial[2];
+    struct cl_buf held; /* platform lines held by logs_platform_hold, written before anything */
+    int64_t held_ms;    /* when they were held (their .ts time) */
 };
 
 void logs_tail_append(struct logs_tail *t, const uint8_t *p, size_t n)
@@ -135,6 +137,7 @@ int logs_open(const char *state_dir, const char *function, const char *version,
     s->function = xstrdup(function);
     cl_buf_init(&s->partial[0], LOGS_MAX_LINE);
     cl_buf_init(&s->partial[1], LOGS_MAX_LINE);
+    cl_buf_init(&s->held, LOGS_MAX_HELD);
     *out = s;
     return 0;
 }
@@ -168,22 +171,23 @@ static void maybe_roll(struct logs_stream *s, size_t n)
     }
 }
 
-/* Writes one unit (a line with its "\n", or platform lines) at the current time. */
-static void write_unit(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl)
+/* Writes one unit (a line with its "\n", or platform lines) stamped ms, into the tail when
+ * use_tail. */
+static void write_at(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl, int64_t ms,
+                     bool use_tail)
 {
     static const uint8_t nl = '\n';
     size_t total = n + (add_nl ? 1 : 0);
     if (total == 0) {
         return;
     }
-    if (s->tail) {
+    if (s->tail && use_tail) {
         logs_tail_append(s->tail, p, n);
         if (add_nl) {
             logs_tail_append(s->tail, &nl, 1);
         }
     }
     maybe_roll(s, total);
-    int64_t ms = now_ms();
     if (ms != s->last_ms && s->ts_fd >= 0) {
         char rec[48];
         int len = snprintf(rec, sizeof(rec), "%" PRIu64 " %" PRId64 "\n", s->bytes, ms);
@@ -196,6 +200,21 @@ static void write_unit(struct logs_stream *s, const uint8_t *p, size_t n, bool a
         (void)cl_write_all(s->fd, &nl, 1);
     }
     s->bytes += total;
+}
+
+void logs_release(struct logs_stream *s)
+{
+    if (s != NULL && s->held.len > 0) {
+        write_at(s, s->held.data, s->held.len, false, s->held_ms, false);
+        cl_buf_reset(&s->held);
+    }
+}
+
+/* Writes one unit at the current time, after what is held. */
+static void write_unit(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl)
+{
+    logs_release(s);
+    write_at(s, p, n, add_nl, now_ms(), true);
 }
 
 static void write_line(struct logs_stream *s, const uint8_t *p, size_t n)
@@ -242,6 +261,23 @@ void logs_platform(struct logs_stream *s, const struct cl_buf *text)
     logs_flush(s, LOGS_STDOUT);
     logs_flush(s, LOGS_STDERR);
     write_unit(s, text->data, text->len, false);
+}
+
+void logs_platform_hold(struct logs_stream *s, const struct cl_buf *text)
+{
+    if (s->tail != NULL) {
+        logs_platform(s, text); /* a caller waits for its tail: now */
+        return;
+    }
+    logs_flush(s, LOGS_STDOUT);
+    logs_flush(s, LOGS_STDERR);
+    if (s->held.len == 0) {
+        s->held_ms = now_ms();
+    }
+    if (cl_buf_append(&s->held, text->data, text->len) < 0) {
+        logs_release(s); /* over the cap: write what is held, then this */
+        write_unit(s, text->data, text->len, false);
+    }
 }
 
 /* Oldest first; ties by path, so parts of one stream go in order. */
@@ -329,11 +365,13 @@ void logs_close(struct logs_stream *s)
     if (s == NULL) {
         return;
     }
+    logs_release(s);
     logs_flush(s, LOGS_STDOUT);
     logs_flush(s, LOGS_STDERR);
     close_part(s);
     cl_buf_fini(&s->partial[0]);
     cl_buf_fini(&s->partial[1]);
+    cl_buf_fini(&s->held);
     free(s->path);
     free(s->base);
     free(s->state_dir);

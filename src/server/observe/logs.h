@@ -25,6 +25,8 @@
 #define LOGS_TAIL_MAX ((size_t)4096)
 /* Longest line written as one; longer output is split. */
 #define LOGS_MAX_LINE ((size_t)256 * 1024)
+/* Most platform text held by logs_platform_hold (more is written at once). */
+#define LOGS_MAX_HELD ((size_t)64 * 1024)
 
 /* The last LOGS_TAIL_MAX bytes written while attached. */
 struct logs_tail {
@@ -68,5 +70,12 @@ void logs_feed(struct logs_stream *s, enum logs_source src, const uint8_t *p, si
 void logs_flush(struct logs_stream *s, enum logs_source src);
 /* Writes platform text (one or more complete lines, each ending in "\n"). */
 void logs_platform(struct logs_stream *s, const struct cl_buf *text);
+/* As logs_platform, but the text may be held in memory (stamped with the time of this call)
+ * until logs_release, the next write to s or logs_close, whichever comes first: so that the end
+ * of an invocation (END, REPORT) is written after the next one is dispatched, in the same turn
+ * of the loop, never out of order. With a tail attached it is written at once. */
+void logs_platform_hold(struct logs_stream *s, const struct cl_buf *text);
+/* Writes what logs_platform_hold holds (NULL or nothing held: a no-op). */
+void logs_release(struct logs_stream *s);
 
 #endif /* CLAMBDA_SERVER_LOGS_H */

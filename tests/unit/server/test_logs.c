@@ -93,6 +93,56 @@ static void test_logs_feed(void **state)
     free(path);
 }
 
+static void put(struct logs_stream *s, const char *line, bool hold)
+{
+    struct cl_buf text;
+    cl_buf_init(&text, 1024);
+    assert_int_equal(cl_buf_append_str(&text, line), 0);
+    if (hold) {
+        logs_platform_hold(s, &text);
+    } else {
+        logs_platform(s, &text);
+    }
+    cl_buf_fini(&text);
+}
+
+/* Held platform text (the end of an invocation whose caller has its answer) is written before
+ * anything written after it (a platform line, runtime output), by logs_release, or at close;
+ * never into a tail attached later; at once while a tail is attached. */
+static void test_logs_hold(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clambda-test-logs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct logs_stream *s = NULL;
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &s), 0);
+    char *path = strdup(logs_path(s));
+    size_t len;
+    put(s, "END a\nREPORT a\n", true);
+    assert_int_equal(strlen(slurp(path, &len)), 0); /* held */
+    struct logs_tail t = {.len = 0};
+    logs_attach(s, &t);
+    put(s, "START b\n", false); /* the next invocation's START comes after it */
+    logs_feed(s, LOGS_STDOUT, (const uint8_t *)"out b\n", 6);
+    put(s, "END b\n", true); /* a tail is attached: written at once */
+    assert_string_equal(slurp(path, &len), "END a\nREPORT a\nSTART b\nout b\nEND b\n");
+    assert_int_equal(t.len, strlen("START b\nout b\nEND b\n")); /* not a's lines */
+    logs_attach(s, NULL);
+    logs_feed(s, LOGS_STDOUT, (const uint8_t *)"partial c", 9);
+    put(s, "END c\n", true); /* the partial line goes first, now */
+    assert_string_equal(slurp(path, &len) + strlen("END a\nREPORT a\nSTART b\nout b\nEND b\n"),
+                        "partial c\n");
+    logs_release(s);
+    logs_release(s);
+    logs_release(NULL);
+    put(s, "END d\n", true);
+    logs_close(s); /* writes what is held */
+    assert_string_equal(slurp(path, &len),
+                        "END a\nREPORT a\nSTART b\nout b\nEND b\npartial c\nEND c\nEND d\n");
+    (void)unlink(path);
+    free(path);
+}
+
 /* The first stream of a function creates its directories, the next ones open straight into
  * them; a state dir that is not a directory is an error, not a crash. */
 static void test_logs_open_dirs(void **state)
@@ -198,9 +248,8 @@ static void test_logs_rotation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logs_tail_append),
-        cmocka_unit_test(test_logs_feed),
-        cmocka_unit_test(test_logs_open_dirs),
+        cmocka_unit_test(test_logs_tail_append), cmocka_unit_test(test_logs_feed),
+        cmocka_unit_test(test_logs_hold),        cmocka_unit_test(test_logs_open_dirs),
         cmocka_unit_test(test_logs_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
