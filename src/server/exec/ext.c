@@ -337,8 +337,23 @@ static void send_event(struct ext *x, const char *json, const char *event_id)
     httpd_respond(c, 200, h, 2, json, strlen(json));
 }
 
+/* True when some extension takes INVOKE events now. */
+static bool any_invoke(const struct ext_set *s)
+{
+    for (int i = 0; s && i < s->n_exts; i++) {
+        const struct ext *x = &s->exts[i];
+        if (x->is_registered && !x->is_failed && (x->events & EXT_EVENTS_INVOKE)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void ext_invoke(struct ext_set *s, const struct inv *inv, int64_t deadline_ms)
 {
+    if (!any_invoke(s)) {
+        return; /* no event to build (most functions: no extension) */
+    }
     json_t *o =
         json_pack("{s:s,s:I,s:s,s:s}", "eventType", "INVOKE", "deadlineMs", (json_int_t)deadline_ms,
                   "requestId", inv->id, "invokedFunctionArn", inv->arn);
