@@ -57,8 +57,9 @@ struct telemetry {
     uv_loop_t *loop;
     struct sub *subs[TELEMETRY_MAX_SUBS];
     int n_subs;
-    struct rec backlog[TELEMETRY_BACKLOG];
-    size_t n_backlog;
+    struct rec *backlog; /* grown on demand up to TELEMETRY_BACKLOG (most environments hold a
+                            few records: 6 KiB inline was a tenth of an idle environment) */
+    size_t n_backlog, cap_backlog;
     struct cl_buf line[2];           /* partial function / extension lines */
     const struct sandbox_proc *proc; /* whose network namespace subscribers listen in */
     bool is_frozen;
@@ -120,6 +121,7 @@ static void free_all(struct telemetry *t)
         for (size_t k = 0; k < t->n_backlog; k++) {
             free(t->backlog[k].json);
         }
+        free(t->backlog);
         cl_buf_fini(&t->line[0]);
         cl_buf_fini(&t->line[1]);
         free(t);
@@ -345,6 +347,10 @@ static void emit(struct telemetry *t, unsigned type, const char *type_name, json
         }
     }
     if (t->n_backlog < TELEMETRY_BACKLOG) {
+        if (t->n_backlog == t->cap_backlog) {
+            t->cap_backlog = t->cap_backlog ? 2 * t->cap_backlog : 8;
+            t->backlog = xrealloc(t->backlog, t->cap_backlog * sizeof(*t->backlog));
+        }
         t->backlog[t->n_backlog++] = (struct rec){.type = type, .json = j, .len = len};
     } else {
         free(j);

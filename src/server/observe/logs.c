@@ -206,7 +206,8 @@ void logs_release(struct logs_stream *s)
 {
     if (s != NULL && s->held.len > 0) {
         write_at(s, s->held.data, s->held.len, false, s->held_ms, false);
-        cl_buf_reset(&s->held);
+        cl_buf_fini(&s->held); /* an idle environment keeps no buffer */
+        cl_buf_init(&s->held, LOGS_MAX_HELD);
     }
 }
 
