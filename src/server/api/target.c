@@ -113,6 +113,13 @@ static void parse_label(const struct target_shape *s, const char *id, bool quali
         validate_err_add(l, id, "functionName", "Member must have length less than or equal to %zu",
                          max);
     }
+    size_t len = strlen(id);
+    if (len > 0 && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                       len) { /* a bare name (every Invoke by name): what the regex would find */
+        regmatch_t whole = {.rm_so = 0, .rm_eo = (regoff_t)len};
+        copy_group(id, &whole, t->name, sizeof(t->name));
+        return;
+    }
     if (regexec(s->namespaced ? &rx_ns : &rx_plain, id, RX_GROUPS, m, 0) != 0) {
         validate_err_add(l, id, "functionName",
                          "Member must satisfy regular expression pattern: %s",

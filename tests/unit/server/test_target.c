@@ -231,6 +231,16 @@ static void test_target_shapes(void **state)
     assert_int_equal(target_parse_op("GetFunction", "g:$LATEST.PUBLISHED", true, &t, &err), 0);
     assert_string_equal(t.qualifier, "$LATEST.PUBLISHED");
     assert_int_equal(target_parse("g:$LATEST.PUBLISHED", true, &t, &err), -EINVAL);
+    /* bare names (parsed without the regex): the whole name, no qualifier, the length rule */
+    assert_int_equal(target_parse_op("Invoke", "my-Fn_9", true, &t, &err), 0);
+    assert_string_equal(t.name, "my-Fn_9");
+    assert_string_equal(t.qualifier, "");
+    assert_int_equal(target_parse_op("Invoke", "function", true, &t, &err), 0);
+    assert_string_equal(t.name, "function");
+    char longname[TARGET_NAME_MAX + 2];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    assert_int_equal(target_parse(longname, true, &t, &err), -EINVAL);
     err_fini(&err);
     fx->call.op = NULL;
     err_fini(&fx->err);
