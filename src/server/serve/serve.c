@@ -748,9 +748,9 @@ static int open_registry(struct serve *s, struct serve_opts *o)
 }
 
 /* File descriptors per live environment: its Runtime API listener and connection, stdout and
- * stderr pipes, pidfd, log stream (.log and .ts) and (isolation none) /proc/<pid>/status for
- * the peak memory (8, counted in /proc/<pid>/fd with 1,000 environments). */
-#define FDS_PER_ENV 8
+ * stderr pipes, pidfd and log stream (.log and .ts): 7, counted in /proc/<pid>/fd with 1,000
+ * environments. */
+#define FDS_PER_ENV 7
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit (the usual 1024 holds only ~160
  * environments), and says so when even that is too low for max_envs environments and
