@@ -79,7 +79,7 @@ void env_flush_pending(struct env *e)
     logs_release(e->log);
     if (e->has_pending_meter) {
         e->has_pending_meter = false;
-        meter(e, &e->pending_meter, e->pending_outcome); /* its strings live in inv */
+        meter(e, &e->pending_meter, e->pending_outcome); /* its strings: inv's and e's */
     }
     struct inv_result r = {.outcome = e->pending_outcome};
     inv_complete(inv, &r);
@@ -165,6 +165,11 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     if (hold) {
         e->pending_inv = inv;
         e->pending_meter = m;
+        (void)snprintf(e->pending_version, sizeof(e->pending_version), "%s",
+                       m.version ? m.version : "");
+        (void)snprintf(e->pending_arch, sizeof(e->pending_arch), "%s", m.arch ? m.arch : "");
+        e->pending_meter.version = e->pending_version;
+        e->pending_meter.arch = e->pending_arch;
         e->has_pending_meter = has_meter;
         e->pending_outcome = r->outcome;
         (void)uv_check_start(&e->after, env_on_after);

@@ -72,6 +72,10 @@ struct env {
     uv_check_t after;
     struct inv *pending_inv; /* the stand-in, or NULL when nothing is held */
     struct metering_record pending_meter;
+    /* its version and architecture: copies, since the function's configuration may be
+     * replaced (and freed) before the record goes out */
+    char pending_version[24];
+    char pending_arch[16];
     bool has_pending_meter;
     enum inv_outcome pending_outcome;
 };
