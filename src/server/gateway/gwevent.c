@@ -288,6 +288,29 @@ static void put_map(struct cl_buf *b, const struct kv *kv, size_t n)
     PUT_LIT(b, "}");
 }
 
+/* The cookies of one Cookie header value v, split on ';' and trimmed, appended to the
+ * "cookies" array (opened by the first one: *any). */
+static void put_cookies(struct cl_buf *b, const char *v, bool *any)
+{
+    for (v += strspn(v, " \t"); *v; v += strspn(v, " \t")) {
+        size_t m = strcspn(v, ";");
+        size_t t = m;
+        while (t > 0 && (v[t - 1] == ' ' || v[t - 1] == '\t')) {
+            t--;
+        }
+        if (t > 0) {
+            if (*any) {
+                PUT_LIT(b, ",");
+            } else {
+                PUT_LIT(b, ",\"cookies\":[");
+            }
+            *any = true;
+            put_strn(b, v, t);
+        }
+        v += m + (v[m] == ';');
+    }
+}
+
 /* "cookies" (when there is one) and "headers": lower-cased names, repeated values joined. */
 static void put_headers(struct cl_buf *b, const struct gwevent_request *r)
 {
@@ -311,24 +334,7 @@ static void put_headers(struct cl_buf *b, const struct gwevent_request *r)
             name[k] = (char)tolower((unsigned char)r->headers[i].name[k]);
         }
         if (len == 6 && memcmp(name, "cookie", 6) == 0) {
-            const char *v = r->headers[i].value;
-            for (v += strspn(v, " \t"); *v; v += strspn(v, " \t")) {
-                size_t m = strcspn(v, ";");
-                size_t t = m;
-                while (t > 0 && (v[t - 1] == ' ' || v[t - 1] == '\t')) {
-                    t--;
-                }
-                if (t > 0) {
-                    if (any_cookie) {
-                        PUT_LIT(b, ",");
-                    } else {
-                        PUT_LIT(b, ",\"cookies\":[");
-                    }
-                    any_cookie = true;
-                    put_strn(b, v, t);
-                }
-                v += m + (v[m] == ';');
-            }
+            put_cookies(b, r->headers[i].value, &any_cookie);
             continue;
         }
         if (!utf8_valid(name, len)) {
@@ -344,6 +350,27 @@ static void put_headers(struct cl_buf *b, const struct gwevent_request *r)
     put_map(b, kv, n);
     free(names);
     free(kv);
+}
+
+/* One "k=v" (len bytes, the key klen of them) of a query, decoded into *d (which moves past
+ * what it used: len + 2 bytes at most). A key is the decoded text up to a NUL,
+ * "(invalid UTF-8)" when it is not UTF-8; a part that does not decode stays as it is. */
+static struct kv query_pair(const char *q, size_t len, size_t klen, char **d)
+{
+    const char *part[2] = {q, klen < len ? q + klen + 1 : q + len};
+    size_t plen[2] = {klen, klen < len ? len - klen - 1 : 0};
+    const char *out[2];
+    size_t olen[2];
+    for (int k = 0; k < 2; k++) {
+        int m = url_pct_decode(part[k], plen[k], *d, plen[k] + 1);
+        out[k] = m >= 0 ? *d : part[k];
+        olen[k] = m >= 0 ? (size_t)m : plen[k];
+        *d += plen[k] + 1;
+    }
+    if (utf8_valid(out[0], olen[0])) {
+        return (struct kv){out[0], strnlen(out[0], olen[0]), out[1], olen[1]};
+    }
+    return (struct kv){"(invalid UTF-8)", 15, out[1], olen[1]};
 }
 
 /* "queryStringParameters" (omitted without one): decoded, repeated keys joined with ','. */
@@ -364,22 +391,7 @@ static void put_query(struct cl_buf *b, const char *q)
             klen = len;
         }
         if (len > 0) {
-            const char *part[2] = {q, klen < len ? q + klen + 1 : q + len};
-            size_t plen[2] = {klen, klen < len ? len - klen - 1 : 0};
-            const char *out[2];
-            size_t olen[2];
-            for (int k = 0; k < 2; k++) {
-                int m = url_pct_decode(part[k], plen[k], d, plen[k] + 1);
-                out[k] = m >= 0 ? d : part[k];
-                olen[k] = m >= 0 ? (size_t)m : plen[k];
-                d += plen[k] + 1;
-            }
-            /* a key is the decoded text up to a NUL, "(invalid UTF-8)" when not UTF-8 */
-            if (utf8_valid(out[0], olen[0])) {
-                kv[n++] = (struct kv){out[0], strnlen(out[0], olen[0]), out[1], olen[1]};
-            } else {
-                kv[n++] = (struct kv){"(invalid UTF-8)", 15, out[1], olen[1]};
-            }
+            kv[n++] = query_pair(q, len, klen, &d);
         }
         q += len;
         q += *q == '&';
