@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "auth/sigv4.h"
 #include "base/log.h"
+#include "base/secret_file.h"
 #include "base/xalloc.h"
 
 /* Largest credentials file read (a few thousand keys). */
@@ -138,32 +138,15 @@ int creds_parse(const char *text, const char *name, struct creds **out, char *er
 
 int creds_load(const char *path, struct creds **out, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    struct stat st;
+    char *text = NULL;
+    size_t n = 0;
     *out = NULL;
-    if (f == NULL || fstat(fileno(f), &st) < 0) {
-        int e = errno;
-        (void)snprintf(err, errlen, "open(%s): %s", path, strerror(e));
-        if (f) {
-            (void)fclose(f);
-        }
-        return -e;
+    int rc = secret_file_read(path, CREDS_FILE_MAX, &text, &n, err, errlen);
+    if (rc < 0) {
+        return rc;
     }
-    if (!S_ISREG(st.st_mode) || (size_t)st.st_size > CREDS_FILE_MAX) {
-        (void)fclose(f);
-        (void)snprintf(err, errlen, "%s: not a regular file of at most 1 MB", path);
-        return -EINVAL;
-    }
-    if (st.st_mode & 077) {
-        log_warn("%s is readable by other users (chmod 600 it)", path);
-    }
-    char *text = xcalloc(1, (size_t)st.st_size + 1);
-    size_t n = fread(text, 1, (size_t)st.st_size, f);
-    (void)fclose(f);
-    text[n] = '\0';
-    int rc = creds_parse(text, path, out, err, errlen);
-    memset(text, 0, n);
-    free(text);
+    rc = creds_parse(text, path, out, err, errlen);
+    secret_file_free(text, n);
     return rc;
 }
 

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/func.h"
 #include "base/log.h"
+#include "base/secret_file.h"
 #include "base/xalloc.h"
 
 /* Largest file read (as --credentials). */
@@ -149,32 +149,15 @@ int rolecreds_parse(const char *text, const char *name, struct rolecreds **out, 
 
 int rolecreds_load(const char *path, struct rolecreds **out, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "re");
-    struct stat st;
+    char *text = NULL;
+    size_t n = 0;
     *out = NULL;
-    if (f == NULL || fstat(fileno(f), &st) < 0) {
-        int e = errno;
-        (void)snprintf(err, errlen, "open(%s): %s", path, strerror(e));
-        if (f) {
-            (void)fclose(f);
-        }
-        return -e;
+    int rc = secret_file_read(path, ROLECREDS_FILE_MAX, &text, &n, err, errlen);
+    if (rc < 0) {
+        return rc;
     }
-    if (!S_ISREG(st.st_mode) || (size_t)st.st_size > ROLECREDS_FILE_MAX) {
-        (void)fclose(f);
-        (void)snprintf(err, errlen, "%s: not a regular file of at most 1 MB", path);
-        return -EINVAL;
-    }
-    if (st.st_mode & 077) {
-        log_warn("%s is readable by other users (chmod 600 it)", path);
-    }
-    char *text = xcalloc(1, (size_t)st.st_size + 1);
-    size_t n = fread(text, 1, (size_t)st.st_size, f);
-    (void)fclose(f);
-    text[n] = '\0';
-    int rc = rolecreds_parse(text, path, out, err, errlen);
-    explicit_bzero(text, n);
-    free(text);
+    rc = rolecreds_parse(text, path, out, err, errlen);
+    secret_file_free(text, n);
     return rc;
 }
 
