@@ -155,7 +155,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     cl_buf_fini(&text);
     logs_attach(e->log, NULL);
     memcpy(e->last_id, inv->id, sizeof(e->last_id));
-    struct metering_record m;
+    struct metering_record m = {0};
     bool has_meter = meter_record(e, inv, &rep, r->outcome, &m);
     report_event(e, &rep, r->outcome);
     e->inv = NULL;
@@ -164,12 +164,14 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     e->runtime_done = false;
     if (hold) {
         e->pending_inv = inv;
-        e->pending_meter = m;
-        (void)snprintf(e->pending_version, sizeof(e->pending_version), "%s",
-                       m.version ? m.version : "");
-        (void)snprintf(e->pending_arch, sizeof(e->pending_arch), "%s", m.arch ? m.arch : "");
-        e->pending_meter.version = e->pending_version;
-        e->pending_meter.arch = e->pending_arch;
+        if (has_meter) { /* (m is not filled without one) */
+            e->pending_meter = m;
+            (void)snprintf(e->pending_version, sizeof(e->pending_version), "%s",
+                           m.version ? m.version : "");
+            (void)snprintf(e->pending_arch, sizeof(e->pending_arch), "%s", m.arch ? m.arch : "");
+            e->pending_meter.version = e->pending_version;
+            e->pending_meter.arch = e->pending_arch;
+        }
         e->has_pending_meter = has_meter;
         e->pending_outcome = r->outcome;
         (void)uv_check_start(&e->after, env_on_after);
