@@ -387,6 +387,15 @@ void env_complete_invocation(struct env *e)
 
 void env_on_next(struct env *e, struct httpd_conn *c)
 {
+    if (e->stopping) {
+        /* shutting down: the runtime's next waits, as on AWS, and the grace timer stays (it
+         * must not become the idle freeze timer, which would kill the runtime at once); a
+         * second waiting next stays with the listener, which closes it with the rest */
+        if (e->next_conn == NULL) {
+            hold_next(e, c);
+        }
+        return;
+    }
     if (e->state == ENV_INIT) {
         ext_close_registration(e->exts);
         if (!ext_all_idle(e->exts)) {
@@ -490,6 +499,9 @@ void env_stop(struct env *e, int sig, int grace_ms)
 {
     if (e->stopping || e->exited) {
         return;
+    }
+    if (e->inv && e->state == ENV_RESPONDED) {
+        env_finish_posted(e); /* answered, its next not called yet: it ends as it was posted */
     }
     (void)sandbox_signal(&e->proc, sig); /* thaws it first */
     telemetry_set_frozen(e->tel, false);

@@ -333,11 +333,14 @@ void rapi_handle(struct httpd_conn *c, const struct http1_request *req, void *us
     if (ext_handle(e->exts, c, req)) {
         return; /* the Extensions API (ext.c) shares the listener */
     }
-    if (e->state == ENV_DEAD) {
+    bool is_next = path_len == sizeof(next) - 1 && memcmp(req->url, next, path_len) == 0;
+    if (e->state == ENV_DEAD && is_next && is_get) {
+        env_on_next(e, c); /* shutting down: it waits, as on AWS, until the runtime exits */
+    } else if (e->state == ENV_DEAD) {
         reply(c, 500,
               "{\"errorMessage\":\"Internal Server Error\","
               "\"errorType\":\"InternalServerError\"}");
-    } else if (path_len == sizeof(next) - 1 && memcmp(req->url, next, path_len) == 0) {
+    } else if (is_next) {
         if (is_get) {
             handle_next(e, c);
         } else {
