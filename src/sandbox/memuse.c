@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,15 +54,33 @@ static size_t parse_pids(const char *text, pid_t except, pid_t *pids, size_t n, 
     return n;
 }
 
-uint64_t memuse_hwm_kb(const char *proc, pid_t pid)
+/* Reads what an open /proc file holds now, from its start (pread: a seq_file starts over at
+ * offset 0), into buf (cap bytes), NUL-terminated. A short read is the whole file (a seq_file
+ * fills the reader's buffer while it has records). Bytes read, or -1. */
+static ssize_t pread_text(int fd, char *buf, size_t cap)
 {
-    char path[PATH_MAX];
-    char buf[4096];
-    (void)snprintf(path, sizeof(path), "%s/%d/status", proc, (int)pid);
-    if (read_text(path, buf, sizeof(buf)) <= 0) {
-        return 0;
+    size_t len = 0;
+    while (len + 1 < cap) {
+        ssize_t n = pread(fd, buf + len, cap - 1 - len, (off_t)len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        len += (size_t)n;
+        if (n == 0 || len + 1 < cap) {
+            break;
+        }
     }
-    const char *hwm = strstr(buf, "\nVmHWM:");
+    buf[len] = '\0';
+    return (ssize_t)len;
+}
+
+/* VmHWM in kB from the text of a status file; 0 when it has none. */
+static uint64_t parse_hwm(const char *text)
+{
+    const char *hwm = strstr(text, "\nVmHWM:");
     if (hwm == NULL) {
         return 0;
     }
@@ -71,7 +90,42 @@ uint64_t memuse_hwm_kb(const char *proc, pid_t pid)
     return (errno != 0 || end == hwm + 7) ? 0 : (uint64_t)kb;
 }
 
-uint64_t memuse_tree_kb(const char *proc, pid_t pid)
+uint64_t memuse_hwm_kb(const char *proc, pid_t pid)
+{
+    char path[PATH_MAX];
+    char buf[4096];
+    (void)snprintf(path, sizeof(path), "%s/%d/status", proc, (int)pid);
+    return read_text(path, buf, sizeof(buf)) <= 0 ? 0 : parse_hwm(buf);
+}
+
+int memuse_open(const char *proc, pid_t pid, struct memuse_fds *out)
+{
+    char path[PATH_MAX];
+    (void)snprintf(path, sizeof(path), "%s/%d/status", proc, (int)pid);
+    out->status_fd = open(path, O_RDONLY | O_CLOEXEC);
+    (void)snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc, (int)pid, (int)pid);
+    out->children_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (out->status_fd < 0 || out->children_fd < 0) {
+        int rc = -errno;
+        memuse_close(out);
+        return rc;
+    }
+    return 0;
+}
+
+void memuse_close(struct memuse_fds *f)
+{
+    int *fds[] = {&f->status_fd, &f->children_fd};
+    for (size_t i = 0; i < 2; i++) {
+        if (*fds[i] >= 0) {
+            (void)close(*fds[i]);
+        }
+        *fds[i] = -1;
+    }
+}
+
+/* The tree under pid (memuse_tree_kb), pid's own two files read through fds when open. */
+static uint64_t tree_kb(const char *proc, pid_t pid, const struct memuse_fds *fds)
 {
     pid_t pids[MEMUSE_MAX_PROCS];
     char path[PATH_MAX];
@@ -82,14 +136,38 @@ uint64_t memuse_tree_kb(const char *proc, pid_t pid)
     /* Breadth first: pids[0..i) are summed, pids[i..n) wait. A pid cannot appear twice (a
      * process has one parent), so this ends after at most MEMUSE_MAX_PROCS reads. */
     for (size_t i = 0; i < n; i++) {
-        sum += memuse_hwm_kb(proc, pids[i]);
-        (void)snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc, (int)pids[i],
-                       (int)pids[i]);
-        if (n < MEMUSE_MAX_PROCS && read_text(path, buf, sizeof(buf)) > 0) {
+        bool own = i == 0 && fds != NULL && fds->status_fd >= 0;
+        if (own) {
+            sum += pread_text(fds->status_fd, buf, sizeof(buf)) > 0 ? parse_hwm(buf) : 0;
+        } else {
+            sum += memuse_hwm_kb(proc, pids[i]);
+        }
+        ssize_t len = -1;
+        if (n >= MEMUSE_MAX_PROCS) {
+            continue;
+        }
+        if (own && fds->children_fd >= 0) {
+            len = pread_text(fds->children_fd, buf, sizeof(buf));
+        } else {
+            (void)snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc, (int)pids[i],
+                           (int)pids[i]);
+            len = read_text(path, buf, sizeof(buf));
+        }
+        if (len > 0) {
             n = parse_pids(buf, 0, pids, n, MEMUSE_MAX_PROCS);
         }
     }
     return sum;
+}
+
+uint64_t memuse_tree_kb(const char *proc, pid_t pid)
+{
+    return tree_kb(proc, pid, NULL);
+}
+
+uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds *fds)
+{
+    return tree_kb(proc, pid, fds);
 }
 
 uint64_t memuse_list_kb(const char *proc, const char *procs_file, pid_t except)

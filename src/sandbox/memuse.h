@@ -22,6 +22,21 @@ uint64_t memuse_hwm_kb(const char *proc, pid_t pid);
  * main thread (<proc>/<pid>/task/<pid>/children; a child forked by another thread of its
  * parent is not seen), at most MEMUSE_MAX_PROCS processes. 0 when pid is gone. */
 uint64_t memuse_tree_kb(const char *proc, pid_t pid);
+/* A process's two files, kept open so that each reading is one pread (the server reads them
+ * on every invocation): /proc/<pid>/status and /proc/<pid>/task/<pid>/children; -1 when
+ * closed. */
+struct memuse_fds {
+    int status_fd;
+    int children_fd;
+};
+#define MEMUSE_FDS_NONE {-1, -1}
+
+/* Opens pid's two files. OUT: *out (both open, or both -1 on failure). 0 or -errno. */
+int memuse_open(const char *proc, pid_t pid, struct memuse_fds *out);
+/* Closes what is open in f and sets it to -1. */
+void memuse_close(struct memuse_fds *f);
+/* memuse_tree_kb with pid's own files read through fds (those at -1 are opened by path). */
+uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds *fds);
 /* The sum of VmHWM of the pids listed one a line in procs_file (a cgroup's cgroup.procs),
  * except `except` (0: none), at most MEMUSE_MAX_PROCS. 0 when the file cannot be read. */
 uint64_t memuse_list_kb(const char *proc, const char *procs_file, pid_t except);

@@ -105,14 +105,14 @@ static void spawn_plain_companions(const struct sandbox_spec *spec)
 
 int sandbox_spawn(struct sandbox_spec *spec, struct sandbox_proc *out, char *err, size_t errlen)
 {
-    *out = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+    *out = SANDBOX_PROC_NONE;
     if (spec->n_companions < 0 || spec->n_companions > SANDBOX_MAX_COMPANIONS) {
         (void)snprintf(err, errlen, "%d companions (at most %d)", spec->n_companions,
                        SANDBOX_MAX_COMPANIONS);
         return -E2BIG;
     }
     for (int i = 0; i < spec->n_companions; i++) {
-        spec->companions[i].proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+        spec->companions[i].proc = SANDBOX_PROC_NONE;
     }
     int rc;
     if (spec->isolation == SANDBOX_FULL) {
@@ -208,6 +208,7 @@ void sandbox_close_fds(struct sandbox_proc *p)
             *fds[i] = -1;
         }
     }
+    memuse_close(&p->mem);
     if (p->full != NULL) {
         sandbox_full_close(p->full); /* owns exit_fd: kills what is left, removes the cgroup */
         p->full = NULL;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "memuse.h"
+
 /* Every runtime starts with this umask, whatever the server's is at the instant of the spawn
  * (libarchive's disk writer flips the process umask while code is extracted). */
 #define SANDBOX_UMASK 022
@@ -77,7 +79,17 @@ struct sandbox_proc {
     bool frozen;                   /* sandbox_freeze was called and no thaw since */
     bool is_foreign;               /* a companion under full isolation: not our child (PID 1 of its
                                       environment reaps it), signalled and watched through its pidfd */
+    struct memuse_fds mem;         /* none: the runtime's /proc files for sandbox_peak_rss_kb, open
+                                      from the start (closed by sandbox_close_fds); else -1 */
 };
+/* A sandbox_proc with nothing started and no fd open. */
+#define SANDBOX_PROC_NONE                                                                          \
+    ((struct sandbox_proc){.pid = -1,                                                              \
+                           .exit_fd = -1,                                                          \
+                           .out_fd = -1,                                                           \
+                           .err_fd = -1,                                                           \
+                           .api_fd = -1,                                                           \
+                           .mem = MEMUSE_FDS_NONE})
 
 /* One companion to start (sandbox_spec.companions). */
 struct sandbox_companion {

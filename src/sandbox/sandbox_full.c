@@ -413,7 +413,7 @@ static int env_launch(struct sandbox_full *sf, const struct sandbox_full_spec *s
     if (env == NULL) {
         return sandbox_diag_set(d, -ENOMEM, "calloc(env): out of memory");
     }
-    env->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+    env->proc = SANDBOX_PROC_NONE;
     env->pid1_fd = env->rt_pidfd = env->netns_fd = -1;
     env->verdict_fd = env->go_fd = env->api_sock = -1;
     env->self_netns = sf->self_netns;
@@ -622,8 +622,12 @@ static int recv_companion(int sock, struct sandbox_companion *c)
     int fds[3], n = 0;
     int rc = recv_msg(sock, &ce, sizeof(ce), fds, 3, &n);
     if (rc == 0 && ce.err == 0 && n == 3) {
-        c->proc =
-            (struct sandbox_proc){pidfd_pid(fds[2]), fds[2], fds[0], fds[1], -1, NULL, false, true};
+        c->proc = SANDBOX_PROC_NONE;
+        c->proc.pid = pidfd_pid(fds[2]);
+        c->proc.exit_fd = fds[2];
+        c->proc.out_fd = fds[0];
+        c->proc.err_fd = fds[1];
+        c->proc.is_foreign = true;
         (void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
         (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
         return 0;

@@ -172,6 +172,7 @@ int spawn_plain_spawn(const struct sandbox_spec *spec, struct sandbox_proc *out,
     }
     (void)fcntl(out->out_fd, F_SETFL, O_NONBLOCK);
     (void)fcntl(out->err_fd, F_SETFL, O_NONBLOCK);
+    (void)memuse_open("/proc", pid, &out->mem); /* else read by path (the same figures) */
     return 0;
 fail:
     for (int i = 0; i < 2; i++) {
@@ -207,5 +208,5 @@ int spawn_plain_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrs
 
 uint64_t spawn_plain_peak_rss_kb(const struct sandbox_proc *p)
 {
-    return memuse_tree_kb("/proc", p->pid);
+    return memuse_tree_fds_kb("/proc", p->pid, &p->mem);
 }

@@ -2,6 +2,7 @@
 /* Unit tests for src/sandbox/memuse.c: peak resident memory summed over a process tree and over
  * a cgroup's process list, against a fake /proc in a temp dir, then against the real /proc. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,75 @@ static void test_memuse_real_proc(void **state)
     assert_true(memuse_tree_kb("/proc", self) >= hwm);
 }
 
+/* The kept-open files are read again from their start: a status or children file rewritten
+ * after memuse_open gives its new figures; closed, the same figures come by path. */
+static void test_memuse_fds_read_current_figures(void **state)
+{
+    const char *dir = *state;
+    struct memuse_fds f = MEMUSE_FDS_NONE;
+    assert_int_equal(memuse_open(dir, 10, &f), 0);
+    assert_true(f.status_fd >= 0 && f.children_fd >= 0);
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 1000 + 200 + 30 + 4);
+    put(dir, "10/status", "Name:\tfake\nVmHWM:\t  5000 kB\n"); /* same inode, truncated */
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 5000 + 200 + 30 + 4);
+    put(dir, "10/task/10/children", "12 ");
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 5000 + 30);
+    memuse_close(&f);
+    assert_int_equal(f.status_fd, -1);
+    assert_int_equal(f.children_fd, -1);
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 5000 + 30);
+    assert_true(memuse_open(dir, 99, &f) < 0); /* gone: nothing left open */
+    assert_int_equal(f.status_fd, -1);
+    assert_int_equal(f.children_fd, -1);
+}
+
+/* On the real /proc, a pread of the kept-open status file sees the peak the process reached
+ * after the file was opened. */
+static void test_memuse_fds_follow_a_live_process(void **state)
+{
+    (void)state;
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        char c;
+        if (read(go[0], &c, 1) != 1) {
+            _exit(1);
+        }
+        size_t n = (size_t)48 << 20;
+        char *p = malloc(n);
+        if (p == NULL) {
+            _exit(1);
+        }
+        memset(p, 1, n);
+        if (write(ready[1], "r", 1) != 1) {
+            _exit(1);
+        }
+        pause();
+        _exit(p[n - 1]);
+    }
+    struct memuse_fds f = MEMUSE_FDS_NONE;
+    assert_int_equal(memuse_open("/proc", child, &f), 0);
+    uint64_t before = memuse_tree_fds_kb("/proc", child, &f);
+    assert_true(before > 0);
+    char c;
+    assert_int_equal(write(go[1], "g", 1), 1);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    uint64_t after = memuse_tree_fds_kb("/proc", child, &f);
+    assert_true(after >= before + 40 * 1024);
+    assert_int_equal(after, memuse_tree_kb("/proc", child));
+    (void)kill(child, SIGKILL);
+    int st;
+    (void)waitpid(child, &st, 0);
+    memuse_close(&f);
+    for (int i = 0; i < 2; i++) {
+        (void)close(go[i]);
+        (void)close(ready[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +201,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memuse_tree_kb_sums_descendants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memuse_list_kb_skips_except, setup, teardown),
         cmocka_unit_test(test_memuse_real_proc),
+        cmocka_unit_test_setup_teardown(test_memuse_fds_read_current_figures, setup, teardown),
+        cmocka_unit_test(test_memuse_fds_follow_a_live_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

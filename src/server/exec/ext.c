@@ -256,7 +256,7 @@ void ext_open(const struct ext_config *cfg, const char *opt_dir, struct ext_set 
         struct ext *x = &s->exts[s->n_exts++];
         x->set = s;
         x->is_external = true;
-        x->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+        x->proc = SANDBOX_PROC_NONE;
         (void)snprintf(x->name, sizeof(x->name), "%s", names[i]);
         free(names[i]);
     }
@@ -566,7 +566,7 @@ static struct ext *slot_for(struct ext_set *s, struct httpd_conn *c, const char 
         x = &s->exts[s->n_exts++];
         memset(x, 0, sizeof(*x));
         x->set = s;
-        x->proc = (struct sandbox_proc){-1, -1, -1, -1, -1, NULL, false, false};
+        x->proc = SANDBOX_PROC_NONE;
         (void)snprintf(x->name, sizeof(x->name), "%s", name);
     }
     return x;
