@@ -5,6 +5,7 @@
 #include "exec/env_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,25 @@ static void drain(struct env *e, uv_pipe_t *p, enum logs_source src)
     }
 }
 
+/* Both pipes at once: one poll tells which hold anything (on every invocation, usually
+ * neither), rather than a read of each that says EAGAIN. */
 void env_drain_all(struct env *e)
 {
-    drain(e, &e->out_pipe, LOGS_STDOUT);
-    drain(e, &e->err_pipe, LOGS_STDERR);
+    uv_pipe_t *pipes[2] = {&e->out_pipe, &e->err_pipe};
+    struct pollfd pfd[2];
+    for (int i = 0; i < 2; i++) {
+        uv_os_fd_t fd = -1;
+        if (uv_is_closing((uv_handle_t *)pipes[i]) || uv_fileno((uv_handle_t *)pipes[i], &fd) < 0) {
+            fd = -1; /* poll skips it */
+        }
+        pfd[i] = (struct pollfd){.fd = fd, .events = POLLIN};
+    }
+    int n = poll(pfd, 2, 0);
+    for (int i = 0; i < 2; i++) {
+        if (n < 0 || (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            drain(e, pipes[i], i == 0 ? LOGS_STDOUT : LOGS_STDERR);
+        }
+    }
 }
 
 static void on_out_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

@@ -146,15 +146,18 @@ static void handle_response(struct env *e, struct httpd_conn *c, const struct ht
                       "Runtime.InvalidResponseModeHeader");
         return;
     }
-    reply_accepted(c);
     if (mode && trailer_type) {
+        reply_accepted(c);
         stream_error(e, req, trailer_type);
         return;
     }
     const char *ctype = http1_header(req, "Content-Type");
     size_t len = 0;
     uint8_t *body = httpd_conn_take_body(c, &len);
+    /* the caller's answer first (env_on_result sends it), then the runtime's 202: the caller
+     * is on the critical path, the runtime only has to ask for its next event */
     env_on_result(e, INV_OK, body, len, ctype ? ctype : "application/json", NULL, NULL);
+    reply_accepted(c);
 }
 
 /* Go's encoding/json, which AWS's Runtime API uses to re-encode the error, escapes <, >, &,

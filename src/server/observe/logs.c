@@ -211,11 +211,55 @@ void logs_release(struct logs_stream *s)
     }
 }
 
+/* Writes what is held and then one unit stamped ms with one write to each file (the next
+ * invocation's START after the last one's END and REPORT: two writes fewer per invocation).
+ * False, having written nothing, when it cannot: nothing held, no room, or the stream may have
+ * to roll over between the two. */
+static bool write_with_held(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl,
+                            int64_t ms)
+{
+    static const uint8_t nl = '\n';
+    size_t held = s->held.len;
+    size_t total = n + (add_nl ? 1 : 0);
+    if (held == 0 || total == 0 || (s->max_bytes > 0 && s->bytes + held + total > s->max_bytes)) {
+        return false;
+    }
+    if (cl_buf_append(&s->held, p, n) < 0 || (add_nl && cl_buf_append(&s->held, &nl, 1) < 0)) {
+        s->held.len = held; /* over the cap: the caller writes the two apart */
+        return false;
+    }
+    if (s->tail) { /* the unit only: held platform lines never go into a tail */
+        logs_tail_append(s->tail, s->held.data + held, total);
+    }
+    if (s->ts_fd >= 0 && (s->held_ms != s->last_ms || ms != s->held_ms)) {
+        char rec[96];
+        int len = 0;
+        if (s->held_ms != s->last_ms) {
+            len = snprintf(rec, sizeof(rec), "%" PRIu64 " %" PRId64 "\n", s->bytes, s->held_ms);
+        }
+        if (ms != s->held_ms) {
+            len += snprintf(rec + len, sizeof(rec) - (size_t)len, "%" PRIu64 " %" PRId64 "\n",
+                            s->bytes + held, ms);
+        }
+        (void)cl_write_all(s->ts_fd, rec, (size_t)len); /* errors dropped, as in write_at */
+    }
+    s->last_ms = ms;
+    (void)cl_write_all(s->fd, s->held.data, s->held.len);
+    s->bytes += s->held.len;
+    cl_buf_fini(&s->held); /* an idle environment keeps no buffer */
+    cl_buf_init(&s->held, LOGS_MAX_HELD);
+    return true;
+}
+
 /* Writes one unit at the current time, after what is held. */
 static void write_unit(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl)
 {
+    int64_t ms = now_ms();
+    if (write_with_held(s, p, n, add_nl, ms)) {
+        return;
+    }
     logs_release(s);
-    write_at(s, p, n, add_nl, now_ms(), true);
+    write_at(s, p, n, add_nl, ms, true);
 }
 
 static void write_line(struct logs_stream *s, const uint8_t *p, size_t n)

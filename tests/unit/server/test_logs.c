@@ -179,6 +179,63 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Held lines and the next unit go out in one write each to the log and its .ts sidecar:
+ * the held lines keep the time they were held at, the unit its own; under a part cap that
+ * would roll over between them, they are written apart into two parts. */
+static void test_logs_held_then_unit_timestamps(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clambda-test-held-XXXXXX";
+    char fndir[64];
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(fndir, sizeof(fndir), "%s/logs/fn", dir);
+    struct logs_stream *s = NULL;
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &s), 0);
+    logs_feed(s, LOGS_STDOUT, (const uint8_t *)"out a\n", 6);
+    int64_t t0 = wall_ms();
+    put(s, "END a\nREPORT a\n", true);
+    int64_t t1 = wall_ms();
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    (void)nanosleep(&pause, NULL);
+    int64_t t2 = wall_ms();
+    put(s, "START b\n", false);
+    logs_feed(s, LOGS_STDOUT, (const uint8_t *)"out b\n", 6);
+    int64_t t3 = wall_ms();
+    put(s, "END b\n", true); /* a lone held unit: written on close */
+    logs_close(s);
+    struct logs_files fl;
+    logs_files_scan(fndir, &fl);
+    assert_int_equal(fl.n, 1);
+    struct logs_events ev;
+    logs_events_init(&ev);
+    assert_int_equal(logs_files_read(&fl, 0, 0, INT64_MAX, &ev), 0);
+    static const char *const want[] = {"out a", "END a", "REPORT a", "START b", "out b", "END b"};
+    assert_int_equal(ev.n, 6);
+    for (size_t i = 0; i < ev.n; i++) {
+        assert_int_equal(ev.v[i].len, strlen(want[i]));
+        assert_memory_equal(ev.v[i].msg, want[i], ev.v[i].len);
+    }
+    assert_true(ev.v[1].ts >= t0 && ev.v[1].ts <= t1 && ev.v[2].ts == ev.v[1].ts);
+    assert_true(ev.v[3].ts >= t2 && ev.v[3].ts <= t3 && ev.v[4].ts >= ev.v[3].ts);
+    logs_events_fini(&ev);
+    logs_files_free(&fl);
+
+    /* a 40-byte cap: held "END c\nREPORT c\n" (15) and "START d\n" (8) after 20 bytes */
+    assert_int_equal(logs_open(dir, "fn", "$LATEST", &s), 0);
+    logs_set_limits(s, 40, 0);
+    logs_feed(s, LOGS_STDOUT, (const uint8_t *)"twenty bytes line..\n", 20);
+    put(s, "END c\nREPORT c\n", true);
+    put(s, "START d\n", false);
+    assert_non_null(strstr(logs_path(s), ".1.log")); /* START d began the next part */
+    size_t len;
+    assert_string_equal(slurp(logs_path(s), &len), "START d\n");
+    logs_close(s);
+    logs_files_scan(fndir, &fl);
+    assert_int_equal(fl.n, 3);
+    logs_files_free(&fl);
+    assert_int_equal(logs_prune(dir, "fn", 0), 3);
+}
+
 /* Lines of 8 bytes, parts capped at 100 bytes (12 lines), 250 bytes kept per function. */
 static void test_logs_rotation(void **state)
 {
@@ -249,7 +306,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logs_tail_append), cmocka_unit_test(test_logs_feed),
-        cmocka_unit_test(test_logs_hold),        cmocka_unit_test(test_logs_open_dirs),
+        cmocka_unit_test(test_logs_hold),
+        cmocka_unit_test(test_logs_held_then_unit_timestamps),        cmocka_unit_test(test_logs_open_dirs),
         cmocka_unit_test(test_logs_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
