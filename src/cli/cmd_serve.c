@@ -46,6 +46,8 @@ static const struct cli_opt opts[] = {
     {0, "body-timeout", "SECONDS", "limit between two reads of a request body (default 60)", NULL},
     {0, "idle-timeout", "SECONDS", "keep-alive connection idle limit (default 75)", NULL},
     {0, "max-connections", "N", "open connections of the API listener (default 4096)", NULL},
+    {0, "cpu-affinity", "MODE",
+     "auto (default: one-at-a-time invocations share the server's CPU) or none", "auto none"},
 };
 
 const struct cli_cmd cmd_serve_cmd = {

@@ -29,7 +29,10 @@ struct memuse_fds {
     int status_fd;
     int children_fd;
 };
-#define MEMUSE_FDS_NONE {-1, -1}
+#define MEMUSE_FDS_NONE \
+    {                   \
+        -1, -1          \
+    }
 
 /* Opens pid's two files. OUT: *out (both open, or both -1 on failure). 0 or -errno. */
 int memuse_open(const char *proc, pid_t pid, struct memuse_fds *out);

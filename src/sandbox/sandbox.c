@@ -4,8 +4,10 @@
  * isolation (is_foreign) is a process of another PID namespace known by its pidfd only. */
 #include "sandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "sandbox_full.h"
+#include "sandbox_int.h"
 #include "spawn_plain.h"
 
 static struct sandbox_full_spec full_spec(const struct sandbox_spec *spec)
@@ -178,6 +181,35 @@ uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p)
         return spawn_plain_peak_rss_kb(p);
     }
     return sandbox_full_peak_kb(p->full);
+}
+
+int sandbox_set_cpus_pid(pid_t pid, const cpu_set_t *set)
+{
+    /* every thread: sched_setaffinity acts on one; a runtime just exec'd has one, a Node or
+     * Java runtime may have started more */
+    char dir[64];
+    (void)snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return sched_setaffinity(pid, sizeof(*set), set) < 0 ? -errno : 0;
+    }
+    int rc = 0;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        int tid = atoi(de->d_name);
+        if (tid > 0 && sched_setaffinity(tid, sizeof(*set), set) < 0 && errno != ESRCH) {
+            rc = rc ? rc : -errno;
+        }
+    }
+    (void)closedir(d);
+    return rc;
+}
+
+int sandbox_set_cpus(const struct sandbox_proc *p, const cpu_set_t *set)
+{
+    if (p->full != NULL && !p->is_foreign) {
+        return sandbox_full_set_cpus(p->full, set);
+    }
+    return p->is_foreign ? 0 : sandbox_set_cpus_pid(p->pid, set); /* foreign: in the cgroup */
 }
 
 int sandbox_freeze(struct sandbox_proc *p)

@@ -8,6 +8,7 @@
 #ifndef CLAMBDA_SANDBOX_SANDBOX_H
 #define CLAMBDA_SANDBOX_SANDBOX_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,12 +84,12 @@ struct sandbox_proc {
                                       from the start (closed by sandbox_close_fds); else -1 */
 };
 /* A sandbox_proc with nothing started and no fd open. */
-#define SANDBOX_PROC_NONE                                                                          \
-    ((struct sandbox_proc){.pid = -1,                                                              \
-                           .exit_fd = -1,                                                          \
-                           .out_fd = -1,                                                           \
-                           .err_fd = -1,                                                           \
-                           .api_fd = -1,                                                           \
+#define SANDBOX_PROC_NONE                 \
+    ((struct sandbox_proc){.pid = -1,     \
+                           .exit_fd = -1, \
+                           .out_fd = -1,  \
+                           .err_fd = -1,  \
+                           .api_fd = -1,  \
                            .mem = MEMUSE_FDS_NONE})
 
 /* One companion to start (sandbox_spec.companions). */
@@ -129,6 +130,10 @@ int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool
  * descendants; full: every process of its cgroup but the reaper, or the cgroup's charged peak
  * when larger). 0 when unknown. */
 uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p);
+/* Sets the CPUs of every process of the environment (none: the runtime's threads, its
+ * children inherit them; full: PID 1 and every process of the cgroup): sched_setaffinity.
+ * 0 or the first -errno. */
+int sandbox_set_cpus(const struct sandbox_proc *p, const cpu_set_t *set);
 /* Freezes every process of the environment (cgroup freezer; asynchronous: the kernel finishes
  * it in the background) / thaws it. No-ops for isolation none. 0 or -errno. */
 int sandbox_freeze(struct sandbox_proc *p);

@@ -842,6 +842,24 @@ uint64_t sandbox_full_peak_kb(const struct sandbox_full_env *env)
     return sum > charged ? sum : charged;
 }
 
+int sandbox_full_set_cpus(const struct sandbox_full_env *env, const cpu_set_t *set)
+{
+    char procs[CGROUP_PATH_MAX + 16];
+    (void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg.dirs[0]);
+    int rc = sandbox_set_cpus_pid(env->proc.pid, set);
+    FILE *f = fopen(procs, "re");
+    if (f == NULL) {
+        return rc < 0 ? rc : -errno;
+    }
+    int pid = 0;
+    while (fscanf(f, "%d", &pid) == 1) {
+        int r = pid > 0 && pid != env->proc.pid ? sandbox_set_cpus_pid(pid, set) : 0;
+        rc = rc < 0 ? rc : r == -ESRCH ? 0 : r; /* gone meanwhile: nothing to pin */
+    }
+    (void)fclose(f);
+    return rc;
+}
+
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env)
 {
     return &env->cg;

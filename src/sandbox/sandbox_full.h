@@ -174,6 +174,9 @@ int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode)
  * processes freed or that no process maps: tmpfs files in /tmp, an OOM kill). Reads
  * cgroup.procs, each process's status and the cgroup's peak. */
 uint64_t sandbox_full_peak_kb(const struct sandbox_full_env *env);
+/* Sets the CPUs of PID 1 and of every process of the environment's cgroup (what PID 1 starts
+ * later inherits them). 0 or the first -errno. */
+int sandbox_full_set_cpus(const struct sandbox_full_env *env, const cpu_set_t *set);
 /* The environment's cgroup (for measurements). Borrowed, valid until close. */
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env);
 /* Kills what is left, reaps, removes the cgroup, closes fds and frees env. NULL: no-op. */

@@ -81,4 +81,8 @@ static inline int sandbox_child_err_set(struct sandbox_child_err *e, int step, i
  * "execve(/opt/extensions/x): Permission denied" (verdict.c). Returns -err. */
 int sandbox_child_err_format(const struct sandbox_child_err *ce, char *msg, size_t cap);
 
+/* Sets the CPUs of pid (a thread group: each of its threads); what it starts later inherits
+ * them. 0 or -errno. */
+int sandbox_set_cpus_pid(pid_t pid, const cpu_set_t *set);
+
 #endif /* CLAMBDA_SANDBOX_SANDBOX_INT_H */

@@ -271,9 +271,13 @@ def test_eleven_extensions(serve, tmp_path):
     st, h, body = invoke(srv, "many", {"action": "count"})
     assert h.get("x-amz-function-error") == "Unhandled", body
     refused = [x for x in read_log(log) if x["what"] == "register" and x["status"] == 403]
-    assert len(refused) == 1
-    assert refused[0]["body"] == {"errorMessage": "Extension limit (10) reached",
-                                  "errorType": "Extension.TooManyExtensions"}
+    # one per init: when the refused extension's exit (Extension.Crash) comes before the init
+    # ends, the init fails and is retried inside the invocation (as on AWS), whose eleventh
+    # is refused too; when it comes after, the invocation fails without a second init
+    assert len(refused) in (1, 2), refused
+    for r in refused:
+        assert r["body"] == {"errorMessage": "Extension limit (10) reached",
+                             "errorType": "Extension.TooManyExtensions"}
 
 
 def test_shutdown_on_scale_to_zero(serve, tmp_path):

@@ -540,11 +540,18 @@ static const struct env_config *env_config(const struct env *e)
     return &e->cfg;
 }
 
+static void env_set_cpus(struct env *e, const cpu_set_t *set)
+{
+    (void)sandbox_set_cpus(&e->proc, set); /* best effort: unplaced, it still runs */
+    ext_set_cpus(e->exts, set);
+}
+
 const struct env_ops env_default_ops = {.spawn = env_spawn,
                                         .prepare = env_prepare,
                                         .deliver = env_deliver,
                                         .stop = env_stop,
                                         .available = env_available,
+                                        .set_cpus = env_set_cpus,
                                         .has_invocation = env_has_invocation,
                                         .initialised = env_initialised,
                                         .idle_since = env_idle_since,

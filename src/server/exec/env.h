@@ -16,6 +16,7 @@
 #ifndef CLAMBDA_SERVER_ENV_H
 #define CLAMBDA_SERVER_ENV_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +99,9 @@ struct env_ops {
     void (*stop)(struct env *e, int sig, int grace_ms);
     /* True when the environment is idle with a runtime waiting in `next`. */
     bool (*available)(const struct env *e);
+    /* Sets the CPUs its processes (runtime and extensions) may run on (exec/cpuplace.h). NULL
+     * in fakes: nothing to place. */
+    void (*set_cpus)(struct env *e, const cpu_set_t *set);
     /* True while an invocation is attached (waiting for init, running or answered). */
     bool (*has_invocation)(const struct env *e);
     /* True once init has finished (the runtime called `next` at least once). */

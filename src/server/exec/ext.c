@@ -410,6 +410,15 @@ void ext_kill(struct ext_set *s)
     }
 }
 
+void ext_set_cpus(const struct ext_set *s, const cpu_set_t *set)
+{
+    for (int i = 0; s && i < s->n_exts; i++) {
+        if (s->exts[i].is_running) {
+            (void)sandbox_set_cpus(&s->exts[i].proc, set); /* full: the cgroup's already */
+        }
+    }
+}
+
 uint64_t ext_peak_rss_kb(const struct ext_set *s)
 {
     uint64_t kb = 0;

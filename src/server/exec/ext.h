@@ -86,6 +86,9 @@ bool ext_shutdown(struct ext_set *s, const char *reason, int64_t deadline_ms);
 void ext_kill(struct ext_set *s);
 /* True while some external extension process has not been reaped. */
 bool ext_running(const struct ext_set *s);
+/* Sets the CPUs of the running extensions' processes (isolation none; under full isolation
+ * they are in the runtime's cgroup, placed with it). */
+void ext_set_cpus(const struct ext_set *s, const cpu_set_t *set);
 /* Max Memory Used of the running external extensions in kB (sandbox_peak_rss_kb of each: under
  * full isolation 0, as the runtime's cgroup counts them). NULL: 0. */
 uint64_t ext_peak_rss_kb(const struct ext_set *s);

@@ -15,6 +15,7 @@
 #include "base/func.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "exec/cpuplace.h"
 #include "exec/env.h"
 #include "sandbox_full.h"
 
@@ -132,12 +133,72 @@ int pool_add_function(struct pool *p, struct function_config *cfg)
     return 0;
 }
 
+/* How many environments but e have an invocation. */
+static size_t busy_others(const struct pool *p, const struct env *e)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_fns + p->n_retired; i++) {
+        const struct pool_fn *f = i < p->n_fns ? p->fns[i] : p->retired[i - p->n_fns];
+        for (size_t j = 0; j < f->n_envs; j++) {
+            n += f->envs[j] != e && p->ops->has_invocation(f->envs[j]);
+        }
+    }
+    return n;
+}
+
+/* --cpu-affinity auto, as an invocation goes to e: e shares the server's CPU when it is the
+ * only busy environment (exec/cpuplace.h), else the server and the environment pinned before
+ * get every CPU back. Nothing to do, the common case, costs the scan of busy_others. */
+static void place_for(struct pool *p, struct env *e)
+{
+    struct cpuplace *cp = p->cfg.place;
+    if (cp == NULL || !cp->enabled || p->ops->set_cpus == NULL) {
+        return;
+    }
+    bool pin = cpuplace_wants_pin(cp, busy_others(p, e), p->ops->config(e)->fn->memory_mb,
+                                  p->ops->now_ns());
+    if (pin ? cp->pinned == e : cp->pinned == NULL && cp->server_cpu < 0) {
+        return;
+    }
+    cpu_set_t set;
+    if (cp->pinned != NULL) {
+        cpuplace_env_set(cp, -1, &set);
+        p->ops->set_cpus((struct env *)(uintptr_t)cp->pinned, &set);
+        cp->pinned = NULL;
+    }
+    if (pin) {
+        int cpu = cpuplace_pin_self(cp);
+        if (cpu >= 0) {
+            cpuplace_env_set(cp, cpu, &set);
+            p->ops->set_cpus(e, &set);
+            cp->pinned = e;
+        }
+    } else {
+        cpuplace_free_self(cp);
+    }
+}
+
+/* A new environment was started by a server pinned to one CPU, and inherited it (a parked
+ * one too): every CPU, until place_for decides. */
+static void place_new(struct pool *p, struct env *e)
+{
+    struct cpuplace *cp = p->cfg.place;
+    if (cp != NULL && cp->enabled && p->ops->set_cpus != NULL) {
+        cpu_set_t set;
+        cpuplace_env_set(cp, -1, &set);
+        p->ops->set_cpus(e, &set);
+    }
+}
+
 static void remove_env(struct pool *p, struct pool_fn *f, struct env *e)
 {
     for (size_t i = 0; i < f->n_envs; i++) {
         if (f->envs[i] == e) {
             f->envs[i] = f->envs[--f->n_envs];
             p->n_envs--;
+            if (p->cfg.place != NULL && p->cfg.place->pinned == e) {
+                p->cfg.place->pinned = NULL; /* stopping: nothing to give back */
+            }
             return;
         }
     }
@@ -285,6 +346,10 @@ static int start_env(struct pool *p, struct pool_fn *f, struct inv *inv, bool su
     }
     f->envs[f->n_envs++] = e;
     p->n_envs++;
+    place_new(p, e);
+    if (inv != NULL) {
+        place_for(p, e);
+    }
     return 0;
 }
 
@@ -400,6 +465,7 @@ static bool try_dispatch(struct pool *p, struct pool_fn *f, struct inv *inv)
     }
     struct env *e = pick_idle(p, f);
     if (e) {
+        place_for(p, e);
         p->ops->deliver(e, inv);
         return true;
     }
@@ -433,6 +499,7 @@ static void drain_waiters(struct pool *p, struct pool_fn *f)
         }
         (void)pop_waiter(f);
         if (e) {
+            place_for(p, e);
             p->ops->deliver(e, inv);
         } else {
             (void)spawn_for(p, f, inv);
@@ -465,6 +532,7 @@ static void on_env_idle(struct env *e, void *arg)
     }
     struct inv *inv = at_reserved_limit(p, f) ? NULL : pop_waiter(f);
     if (inv) {
+        place_for(p, e);
         p->ops->deliver(e, inv);
     } else if (fn_reserved(p, f) >= 0 && !at_reserved_limit(p, f) && !is_provisioned(p, e) &&
                sibling_waits(p, f)) {

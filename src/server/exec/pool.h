@@ -26,6 +26,8 @@ struct sandbox_full;
 /* Pool settings; strings are borrowed and must outlive the pool. */
 struct rolecreds;
 
+struct cpuplace;
+
 struct pool_config {
     const char *state_dir;
     const char *region;
@@ -43,6 +45,7 @@ struct pool_config {
     struct metrics *metrics;   /* counters fed by the pool and its environments (or NULL) */
     uint64_t log_max_bytes;    /* a log stream file rolls over past this (0: never) */
     uint64_t log_retain_bytes; /* a function's log files are pruned to this (0: never) */
+    struct cpuplace *place;    /* --cpu-affinity pack: where environments run; NULL: anywhere */
     /* How environments run (exec/env.h): NULL for real runtimes (env_default_ops); the unit
      * tests of the pool's policy pass a fake. */
     const struct env_ops *env_ops;

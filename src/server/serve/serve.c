@@ -22,6 +22,7 @@
 #include "catalog/catalog.h"
 #include "catalog/manifest.h"
 #include "catalog/registry.h"
+#include "exec/cpuplace.h"
 #include "exec/env.h"
 #include "exec/pool.h"
 #include "exec/rolecreds.h"
@@ -51,6 +52,7 @@ struct serve {
     struct httpd *api;
     struct apigw *gateway; /* --template's APIs on --http-listen, or NULL */
     struct pool *pool;
+    struct cpuplace place; /* --cpu-affinity (exec/cpuplace.h) */
     struct async *async;
     struct invoke invoke;
     struct logs_api logs;
@@ -578,6 +580,8 @@ static int start(struct serve *s, struct serve_opts *o, char **extra_env)
                              .log_retain_bytes = (uint64_t)o->log_retain_bytes};
     metrics_new(o->state_dir, (uint64_t)o->log_max_bytes, &s->metrics);
     pc.metrics = s->metrics;
+    cpuplace_init(&s->place, o->cpu_auto);
+    pc.place = &s->place;
     pool_new(&s->loop, &pc, &s->pool);
     register_metrics(s);
     remember_manifest(s, o->fns + o->n_cli_fns, o->n_fns - o->n_cli_fns);

@@ -31,6 +31,7 @@ static const char usage[] =
     "                     [--role-credentials FILE]\n"
     "                     [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
     "                     [--idle-timeout SECONDS] [--max-connections N]\n"
+    "                     [--cpu-affinity auto|none]\n"
     "KEY: timeout, memory, reserved, provisioned, ephemeral-storage, handler, runtime,\n"
     "     architecture, role, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
@@ -258,7 +259,8 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_MAX_CONNS,
     OPT_HTTP_LISTEN,
-    OPT_ROLE_CREDS
+    OPT_ROLE_CREDS,
+    OPT_CPU_AFFINITY
 };
 
 static const struct option long_opts[] = {
@@ -294,6 +296,7 @@ static const struct option long_opts[] = {
     {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
     {"http-listen", required_argument, NULL, OPT_HTTP_LISTEN}, /* in the enum's order */
     {"role-credentials", required_argument, NULL, OPT_ROLE_CREDS},
+    {"cpu-affinity", required_argument, NULL, OPT_CPU_AFFINITY},
     {NULL, 0, NULL, 0}};
 
 /* Replaces *dst with a copy of arg, which may not be empty. */
@@ -406,6 +409,9 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         return parse_num(arg, 1, 86400, &o->idle_timeout_s);
     case OPT_MAX_CONNS:
         return parse_num(arg, 1, 1000000, &o->max_conns);
+    case OPT_CPU_AFFINITY:
+        o->cpu_auto = strcmp(arg, "auto") == 0;
+        return o->cpu_auto || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
     case OPT_HELP:
         return 1;
     default:
@@ -490,6 +496,7 @@ int serve_args_parse(int argc, char **argv, struct serve_opts *o)
                              .region = "us-east-1",
                              .isolation = "auto",
                              .userns = true,
+                             .cpu_auto = true,
                              .log_max_bytes = 10LL << 20,
                              .log_retain_bytes = 100LL << 20};
     int c;

@@ -63,6 +63,7 @@ struct serve_opts {
     bool auth_sigv4;              /* --auth sigv4 */
     const char *credentials;      /* --credentials FILE */
     const char *role_credentials; /* --role-credentials FILE (exec/rolecreds.h) */
+    bool cpu_auto;                /* --cpu-affinity auto (the default; exec/cpuplace.h) or none */
 };
 
 /* Parses argv into o (owned by the caller: serve_args_fini, also after a failure): the

@@ -305,9 +305,11 @@ static void test_logs_rotation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logs_tail_append), cmocka_unit_test(test_logs_feed),
+        cmocka_unit_test(test_logs_tail_append),
+        cmocka_unit_test(test_logs_feed),
         cmocka_unit_test(test_logs_hold),
-        cmocka_unit_test(test_logs_held_then_unit_timestamps),        cmocka_unit_test(test_logs_open_dirs),
+        cmocka_unit_test(test_logs_held_then_unit_timestamps),
+        cmocka_unit_test(test_logs_open_dirs),
         cmocka_unit_test(test_logs_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
