@@ -14,7 +14,8 @@ measured in the same run, interleaved, RUNS times; the table gives medians over 
     as the web app) behind clambda-web-adapter, against the same event sent to
     examples/http-api (target: >= 70 % of its invokes/s).
 Usage: bench/extensions.py [BUILD_DIR]   (default build/release); RUNS=5 DUR=3 in the
-environment change the runs; isolation none (the targets are for plain processes)."""
+environment change the runs; isolation none (the targets are for plain processes);
+SERVE_ARGS="--cpu-affinity none" adds server options."""
 
 import base64
 import http.client
@@ -28,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+SERVE_ARGS = os.environ.get("SERVE_ARGS", "").split()  # e.g. "--cpu-affinity none"
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -120,7 +123,7 @@ def main():
         leaf_port = wait_port(leaf)
         srv = subprocess.Popen([os.path.join(BUILD, "clambda"), "serve", "--listen",
                                 "127.0.0.1:0", "--state-dir", os.path.join(tmp, "state"),
-                                "--isolation", "none"], stdout=subprocess.PIPE,
+                                "--isolation", "none", *SERVE_ARGS], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
         procs.append(srv)
         port = wait_port(srv)

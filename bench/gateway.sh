@@ -22,6 +22,7 @@
 #           default options: handlers in worker threads), a fresh process for every run,
 #           warmed up with 1,000 requests: it slows down as it serves (see start_sls)
 # Server CPU per request (user + system of the server over the run / requests) is shown too.
+# SERVE_ARGS adds server options (e.g. SERVE_ARGS="--cpu-affinity none").
 # BUILD_DIR selects another configured tree (default build/release); CLAMBDA_BIN another server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ root=$PWD
 build=${BUILD_DIR:-build/release}
 RUNS=${RUNS:-5}
 DUR=${DUR:-3}
+SERVE_ARGS=${SERVE_ARGS:-}
 [ -f "$build/CMakeCache.txt" ] || cmake --preset release >/dev/null
 cmake --build "$build" -j2 --target clambda loadgen example_http-api_zip >/dev/null
 
@@ -98,7 +100,7 @@ Resources:
         Ev: {Type: HttpApi, Properties: {Method: GET, Path: /event}}
 EOF
 (ulimit -Sn 1024 && exec "$server" serve --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
-    --isolation none --state-dir "$tmp/state" --template "$tmp/template.yaml") \
+    --isolation none --state-dir "$tmp/state" --template "$tmp/template.yaml" $SERVE_ARGS) \
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
 SERVE_PID=$!
 pids+=("$SERVE_PID")

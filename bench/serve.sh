@@ -25,6 +25,7 @@ DUR=${DUR:-3}
 COLD=${COLD:-100}
 NENV=${NENV:-1000}
 ISOLATION=${ISOLATION:-none}
+SERVE_ARGS=${SERVE_ARGS:-} # e.g. "--cpu-affinity none": more server options
 [ -f "$build/CMakeCache.txt" ] || cmake --preset release >/dev/null
 cmake --build "$build" -j2 --target clambda loadgen echo_floor example_echo_zip \
     example_hello_zip >/dev/null
@@ -68,7 +69,7 @@ start_serve() {
     rm -rf "$tmp/state-$name"
     # A soft limit of 1024 open files, as most shells give: the server raises it by itself.
     (ulimit -Sn 1024 && exec "$server" serve --listen 127.0.0.1:0 --isolation "$ISOLATION" \
-        --state-dir "$tmp/state-$name" "$@") >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        --state-dir "$tmp/state-$name" $SERVE_ARGS "$@") >"$tmp/$name.out" 2>"$tmp/$name.err" &
     SERVE_PID=$!
     pids+=("$SERVE_PID")
     SERVE_PORT=$(wait_port "$tmp/$name.out")

@@ -6,7 +6,7 @@
 
 void cpuplace_init(struct cpuplace *cp, bool enabled)
 {
-    *cp = (struct cpuplace){.enabled = enabled, .server_cpu = -1, .pinned = NULL};
+    *cp = (struct cpuplace){.enabled = enabled, .server_cpu = -1};
     if (sched_getaffinity(0, sizeof(cp->all), &cp->all) < 0) {
         cp->enabled = false; /* nothing to give back later: never pin */
     }
@@ -65,4 +65,33 @@ void cpuplace_env_set(const struct cpuplace *cp, int cpu, cpu_set_t *set)
     }
     CPU_ZERO(set);
     CPU_SET(cpu, set);
+}
+
+bool cpuplace_is_pinned(const struct cpuplace *cp, const void *env)
+{
+    for (int i = 0; i < cp->n_pinned; i++) {
+        if (cp->pinned[i] == env) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool cpuplace_add_pinned(struct cpuplace *cp, const void *env)
+{
+    if (cp->n_pinned == CPUPLACE_MAX_PINNED) {
+        return false;
+    }
+    cp->pinned[cp->n_pinned++] = env;
+    return true;
+}
+
+void cpuplace_forget(struct cpuplace *cp, const void *env)
+{
+    for (int i = 0; i < cp->n_pinned; i++) {
+        if (cp->pinned[i] == env) {
+            cp->pinned[i] = cp->pinned[--cp->n_pinned];
+            return;
+        }
+    }
 }

@@ -133,22 +133,25 @@ int pool_add_function(struct pool *p, struct function_config *cfg)
     return 0;
 }
 
-/* How many environments but e have an invocation. */
+/* How many environments but e have an invocation they are still working on (one that has
+ * answered and is about to ask for its next event does not count). */
 static size_t busy_others(const struct pool *p, const struct env *e)
 {
     size_t n = 0;
     for (size_t i = 0; i < p->n_fns + p->n_retired; i++) {
         const struct pool_fn *f = i < p->n_fns ? p->fns[i] : p->retired[i - p->n_fns];
         for (size_t j = 0; j < f->n_envs; j++) {
-            n += f->envs[j] != e && p->ops->has_invocation(f->envs[j]);
+            const struct env *o = f->envs[j];
+            n += o != e && p->ops->has_invocation(o) &&
+                 !(p->ops->finishing != NULL && p->ops->finishing(o));
         }
     }
     return n;
 }
 
-/* --cpu-affinity auto, as an invocation goes to e: e shares the server's CPU when it is the
- * only busy environment (exec/cpuplace.h), else the server and the environment pinned before
- * get every CPU back. Nothing to do, the common case, costs the scan of busy_others. */
+/* --cpu-affinity auto, as an invocation goes to e: while invocations come one at a time e
+ * shares the server's CPU (exec/cpuplace.h), else the server and every environment pinned
+ * before get all CPUs back. Nothing to do, the common case, costs the scan of busy_others. */
 static void place_for(struct pool *p, struct env *e)
 {
     struct cpuplace *cp = p->cfg.place;
@@ -157,25 +160,28 @@ static void place_for(struct pool *p, struct env *e)
     }
     bool pin = cpuplace_wants_pin(cp, busy_others(p, e), p->ops->config(e)->fn->memory_mb,
                                   p->ops->now_ns());
-    if (pin ? cp->pinned == e : cp->pinned == NULL && cp->server_cpu < 0) {
-        return;
-    }
     cpu_set_t set;
-    if (cp->pinned != NULL) {
-        cpuplace_env_set(cp, -1, &set);
-        p->ops->set_cpus((struct env *)(uintptr_t)cp->pinned, &set);
-        cp->pinned = NULL;
-    }
     if (pin) {
+        if (cpuplace_is_pinned(cp, e)) {
+            return;
+        }
         int cpu = cpuplace_pin_self(cp);
-        if (cpu >= 0) {
+        if (cpu >= 0 && cpuplace_add_pinned(cp, e)) {
             cpuplace_env_set(cp, cpu, &set);
             p->ops->set_cpus(e, &set);
-            cp->pinned = e;
         }
-    } else {
-        cpuplace_free_self(cp);
+        return;
     }
+    if (cp->n_pinned == 0 && cp->server_cpu < 0) {
+        return;
+    }
+    cpuplace_env_set(cp, -1, &set);
+    while (cp->n_pinned > 0) {
+        struct env *o = (struct env *)(uintptr_t)cp->pinned[cp->n_pinned - 1];
+        cpuplace_forget(cp, o);
+        p->ops->set_cpus(o, &set);
+    }
+    cpuplace_free_self(cp);
 }
 
 /* A new environment was started by a server pinned to one CPU, and inherited it (a parked
@@ -196,8 +202,8 @@ static void remove_env(struct pool *p, struct pool_fn *f, struct env *e)
         if (f->envs[i] == e) {
             f->envs[i] = f->envs[--f->n_envs];
             p->n_envs--;
-            if (p->cfg.place != NULL && p->cfg.place->pinned == e) {
-                p->cfg.place->pinned = NULL; /* stopping: nothing to give back */
+            if (p->cfg.place != NULL) {
+                cpuplace_forget(p->cfg.place, e); /* stopping: nothing to give back */
             }
             return;
         }

@@ -29,6 +29,26 @@ static void test_cpuplace_wants_pin(void **state)
     assert_false(cpuplace_wants_pin(&cp, 0, 128, 5 * s));
 }
 
+static void test_cpuplace_pinned_set(void **state)
+{
+    (void)state;
+    static struct cpuplace cp;
+    int envs[CPUPLACE_MAX_PINNED + 1];
+    cpuplace_init(&cp, true);
+    assert_false(cpuplace_is_pinned(&cp, &envs[0]));
+    for (int i = 0; i < CPUPLACE_MAX_PINNED; i++) {
+        assert_true(cpuplace_add_pinned(&cp, &envs[i]));
+    }
+    assert_false(cpuplace_add_pinned(&cp, &envs[CPUPLACE_MAX_PINNED])); /* full */
+    assert_true(cpuplace_is_pinned(&cp, &envs[3]));
+    cpuplace_forget(&cp, &envs[3]);
+    assert_false(cpuplace_is_pinned(&cp, &envs[3]));
+    assert_true(cpuplace_is_pinned(&cp, &envs[CPUPLACE_MAX_PINNED - 1])); /* moved, kept */
+    cpuplace_forget(&cp, &envs[3]);                                       /* not there: nothing */
+    assert_int_equal(cp.n_pinned, CPUPLACE_MAX_PINNED - 1);
+    assert_true(cpuplace_add_pinned(&cp, &envs[CPUPLACE_MAX_PINNED]));
+}
+
 static int allowed(void)
 {
     cpu_set_t set;
@@ -58,6 +78,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpuplace_wants_pin),
+        cmocka_unit_test(test_cpuplace_pinned_set),
         cmocka_unit_test(test_cpuplace_pin_and_free_self),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
