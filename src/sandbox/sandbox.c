@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -195,8 +196,12 @@ int sandbox_set_cpus_pid(pid_t pid, const cpu_set_t *set)
     }
     int rc = 0;
     for (struct dirent *de; (de = readdir(d)) != NULL;) {
-        int tid = atoi(de->d_name);
-        if (tid > 0 && sched_setaffinity(tid, sizeof(*set), set) < 0 && errno != ESRCH) {
+        char *end = NULL;
+        long tid = strtol(de->d_name, &end, 10);
+        if (end == de->d_name || *end != '\0' || tid <= 0 || tid > INT_MAX) {
+            continue; /* "." and ".." */
+        }
+        if (sched_setaffinity((pid_t)tid, sizeof(*set), set) < 0 && errno != ESRCH) {
             rc = rc ? rc : -errno;
         }
     }

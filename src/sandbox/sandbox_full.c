@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -847,16 +848,24 @@ int sandbox_full_set_cpus(const struct sandbox_full_env *env, const cpu_set_t *s
     char procs[CGROUP_PATH_MAX + 16];
     (void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg.dirs[0]);
     int rc = sandbox_set_cpus_pid(env->proc.pid, set);
-    FILE *f = fopen(procs, "re");
-    if (f == NULL) {
+    char buf[16384];
+    int fd = open(procs, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         return rc < 0 ? rc : -errno;
     }
-    int pid = 0;
-    while (fscanf(f, "%d", &pid) == 1) {
-        int r = pid > 0 && pid != env->proc.pid ? sandbox_set_cpus_pid(pid, set) : 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1); /* the pids of a fresh environment: a few */
+    (void)close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    for (char *p = buf, *end = NULL;; p = end) {
+        long pid = strtol(p, &end, 10);
+        if (end == p) {
+            break;
+        }
+        int r = pid > 0 && pid <= INT_MAX && pid != env->proc.pid
+                    ? sandbox_set_cpus_pid((pid_t)pid, set)
+                    : 0;
         rc = rc < 0 ? rc : r == -ESRCH ? 0 : r; /* gone meanwhile: nothing to pin */
     }
-    (void)fclose(f);
     return rc;
 }
 

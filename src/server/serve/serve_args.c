@@ -36,6 +36,16 @@ static const char usage[] =
     "     architecture, role, env.NAME, max-retry-attempts, max-event-age, on-success,\n"
     "     on-failure (see docs/serve.md)\n";
 
+/* arg, one of two words: *is_first tells which. 0, or -EINVAL for any other word. */
+static int parse_choice(const char *arg, const char *first, const char *second, bool *is_first)
+{
+    if (strcmp(arg, first) != 0 && strcmp(arg, second) != 0) {
+        return -EINVAL;
+    }
+    *is_first = strcmp(arg, first) == 0;
+    return 0;
+}
+
 /* HOST:PORT ([v6]:PORT) into host (cap bytes) and *port. 0 or -EINVAL. */
 static int parse_hostport(const char *s, char *out_host, size_t cap, int *out_port)
 {
@@ -373,11 +383,7 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
         }
         return set_string(&o->cgroup_root, arg);
     case OPT_USERNS:
-        if (strcmp(arg, "auto") != 0 && strcmp(arg, "off") != 0) {
-            return -EINVAL;
-        }
-        o->userns = strcmp(arg, "auto") == 0;
-        return 0;
+        return parse_choice(arg, "auto", "off", &o->userns);
     case OPT_BUCKETS:
         return set_string(&o->code_bucket_dir, arg);
     case OPT_MANIFEST:
@@ -410,8 +416,7 @@ static int parse_opt(struct serve_opts *o, int c, const char *arg)
     case OPT_MAX_CONNS:
         return parse_num(arg, 1, 1000000, &o->max_conns);
     case OPT_CPU_AFFINITY:
-        o->cpu_auto = strcmp(arg, "auto") == 0;
-        return o->cpu_auto || strcmp(arg, "none") == 0 ? 0 : -EINVAL;
+        return parse_choice(arg, "auto", "none", &o->cpu_auto);
     case OPT_HELP:
         return 1;
     default:

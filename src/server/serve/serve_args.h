@@ -61,9 +61,9 @@ struct serve_opts {
     long long log_max_bytes;      /* --log-max-bytes: a stream file rolls over past this */
     long long log_retain_bytes;   /* --log-retain-bytes: per-function total kept */
     bool auth_sigv4;              /* --auth sigv4 */
+    bool cpu_auto;                /* --cpu-affinity auto (the default; exec/cpuplace.h) or none */
     const char *credentials;      /* --credentials FILE */
     const char *role_credentials; /* --role-credentials FILE (exec/rolecreds.h) */
-    bool cpu_auto;                /* --cpu-affinity auto (the default; exec/cpuplace.h) or none */
 };
 
 /* Parses argv into o (owned by the caller: serve_args_fini, also after a failure): the
