@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,24 +514,41 @@ int cgroup_cpu_usage_us(const struct cgroup *cg, uint64_t *usec, struct sandbox_
     return rc;
 }
 
-/* Calls fn(pid) for every pid in dir/cgroup.procs; OUT: *n the count. */
-static int each_proc(const char *dir, int sig, int *n, struct sandbox_diag *d)
+/* The pids of dir/cgroup.procs, at most max. OUT: pids, *n. 0 or -errno (with d). */
+static int read_procs(const char *dir, pid_t *pids, size_t max, size_t *n, struct sandbox_diag *d)
 {
-    char buf[8192];
+    char buf[16384];
     *n = 0;
     int rc = read_file(dir, "cgroup.procs", buf, sizeof(buf), d);
-    for (char *p = buf; rc == 0 && *p != '\0';) {
-        char *end = NULL;
+    for (char *p = buf, *end = NULL; rc == 0 && *n < max; p = end) {
         long pid = strtol(p, &end, 10);
         if (end == p) {
             break;
         }
-        (*n)++;
-        if (sig != 0 && pid > 0) {
-            (void)kill((pid_t)pid, sig);
+        if (pid > 0 && pid <= INT_MAX) {
+            pids[(*n)++] = (pid_t)pid;
         }
-        p = end;
     }
+    return rc;
+}
+
+int cgroup_list_procs(const struct cgroup *cg, pid_t *pids, size_t max, size_t *n,
+                      struct sandbox_diag *d)
+{
+    *n = 0;
+    return cg->n_dirs > 0 ? read_procs(cg->dirs[0], pids, max, n, d) : 0;
+}
+
+/* Sends sig (0: none) to every pid in dir/cgroup.procs; OUT: *n the count. */
+static int each_proc(const char *dir, int sig, int *n, struct sandbox_diag *d)
+{
+    pid_t pids[CGROUP_MAX_PROCS];
+    size_t got = 0;
+    int rc = read_procs(dir, pids, CGROUP_MAX_PROCS, &got, d);
+    for (size_t i = 0; sig != 0 && i < got; i++) {
+        (void)kill(pids[i], sig);
+    }
+    *n = (int)got;
     return rc;
 }
 

@@ -119,6 +119,11 @@ int cgroup_oom_kills(const struct cgroup *cg, uint64_t *n, struct sandbox_diag *
 int cgroup_cpu_usage_us(const struct cgroup *cg, uint64_t *usec, struct sandbox_diag *d);
 /* OUT: *n, processes in the cgroup. 0 or -errno. */
 int cgroup_count_procs(const struct cgroup *cg, int *n, struct sandbox_diag *d);
+/* Most pids read from a cgroup.procs at once (more than its 16 KB read can hold). */
+#define CGROUP_MAX_PROCS 4096
+/* The processes of the cgroup, at most max. OUT: pids, *n. 0 or -errno (with d). */
+int cgroup_list_procs(const struct cgroup *cg, pid_t *pids, size_t max, size_t *n,
+                      struct sandbox_diag *d);
 /* Kills every process left in the cgroup (cgroup.kill on v2, else SIGKILL to each pid, thawing
  * first), waits ≤ 1 s for them to go and removes the directories. 0 or -errno (the first
  * failure; it still tries every directory). */

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -808,25 +807,16 @@ static bool holds(long pid, const char *want)
 
 int sandbox_full_owns_socket(const struct sandbox_full_env *env, uint64_t inode)
 {
-    char path[CGROUP_PATH_MAX + 16], want[48], buf[8192];
-    (void)snprintf(path, sizeof(path), "%s/cgroup.procs", env->cg.dirs[0]);
+    char want[48];
+    pid_t pids[CGROUP_MAX_PROCS];
+    size_t n = 0;
     (void)snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
+    int rc = cgroup_list_procs(&env->cg, pids, CGROUP_MAX_PROCS, &n, NULL);
+    if (rc < 0) {
+        return rc;
     }
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    (void)close(fd);
-    if (n < 0) {
-        return -EIO;
-    }
-    buf[n] = '\0';
-    for (char *p = buf, *end = NULL; *p != '\0'; p = end) {
-        long pid = strtol(p, &end, 10);
-        if (end == p) {
-            break;
-        }
-        if (pid > 0 && holds(pid, want)) {
+    for (size_t i = 0; i < n; i++) {
+        if (holds(pids[i], want)) {
             return 1;
         }
     }
@@ -845,28 +835,15 @@ uint64_t sandbox_full_peak_kb(const struct sandbox_full_env *env)
 
 int sandbox_full_set_cpus(const struct sandbox_full_env *env, const cpu_set_t *set)
 {
-    char procs[CGROUP_PATH_MAX + 16];
-    (void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg.dirs[0]);
+    pid_t pids[CGROUP_MAX_PROCS];
+    size_t n = 0;
     int rc = sandbox_set_cpus_pid(env->proc.pid, set);
-    char buf[16384];
-    int fd = open(procs, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return rc < 0 ? rc : -errno;
-    }
-    ssize_t n = read(fd, buf, sizeof(buf) - 1); /* the pids of a fresh environment: a few */
-    (void)close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    for (char *p = buf, *end = NULL;; p = end) {
-        long pid = strtol(p, &end, 10);
-        if (end == p) {
-            break;
-        }
-        int r = pid > 0 && pid <= INT_MAX && pid != env->proc.pid
-                    ? sandbox_set_cpus_pid((pid_t)pid, set)
-                    : 0;
+    int lrc = cgroup_list_procs(&env->cg, pids, CGROUP_MAX_PROCS, &n, NULL);
+    for (size_t i = 0; i < n; i++) {
+        int r = pids[i] != env->proc.pid ? sandbox_set_cpus_pid(pids[i], set) : 0;
         rc = rc < 0 ? rc : r == -ESRCH ? 0 : r; /* gone meanwhile: nothing to pin */
     }
-    return rc;
+    return rc < 0 ? rc : lrc;
 }
 
 const struct cgroup *sandbox_full_cgroup(const struct sandbox_full_env *env)
