@@ -124,8 +124,7 @@ void memuse_close(struct memuse_fds *f)
     }
 }
 
-/* The tree under pid (memuse_tree_kb), pid's own two files read through fds when open. */
-static uint64_t tree_kb(const char *proc, pid_t pid, const struct memuse_fds *fds)
+uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds *fds)
 {
     pid_t pids[MEMUSE_MAX_PROCS];
     char path[PATH_MAX];
@@ -162,12 +161,7 @@ static uint64_t tree_kb(const char *proc, pid_t pid, const struct memuse_fds *fd
 
 uint64_t memuse_tree_kb(const char *proc, pid_t pid)
 {
-    return tree_kb(proc, pid, NULL);
-}
-
-uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds *fds)
-{
-    return tree_kb(proc, pid, fds);
+    return memuse_tree_fds_kb(proc, pid, NULL);
 }
 
 uint64_t memuse_list_kb(const char *proc, const char *procs_file, pid_t except)

@@ -38,7 +38,7 @@ struct memuse_fds {
 int memuse_open(const char *proc, pid_t pid, struct memuse_fds *out);
 /* Closes what is open in f and sets it to -1. */
 void memuse_close(struct memuse_fds *f);
-/* memuse_tree_kb with pid's own files read through fds (those at -1 are opened by path). */
+/* memuse_tree_kb with pid's own files read through fds (NULL, or those at -1: by path). */
 uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds *fds);
 /* The sum of VmHWM of the pids listed one a line in procs_file (a cgroup's cgroup.procs),
  * except `except` (0: none), at most MEMUSE_MAX_PROCS. 0 when the file cannot be read. */

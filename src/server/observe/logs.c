@@ -171,6 +171,20 @@ static void maybe_roll(struct logs_stream *s, size_t n)
     }
 }
 
+/* Appends to rec (cap bytes, len used) the .ts record saying the bytes from offset on were
+ * written at ms. The new length. */
+static int ts_record(char *rec, size_t cap, int len, uint64_t offset, int64_t ms)
+{
+    return len + snprintf(rec + len, cap - (size_t)len, "%" PRIu64 " %" PRId64 "\n", offset, ms);
+}
+
+/* Forgets what is held, buffer included (an idle environment keeps none). */
+static void held_drop(struct logs_stream *s)
+{
+    cl_buf_fini(&s->held);
+    cl_buf_init(&s->held, LOGS_MAX_HELD);
+}
+
 /* Writes one unit (a line with its "\n", or platform lines) stamped ms, into the tail when
  * use_tail. */
 static void write_at(struct logs_stream *s, const uint8_t *p, size_t n, bool add_nl, int64_t ms,
@@ -190,7 +204,7 @@ static void write_at(struct logs_stream *s, const uint8_t *p, size_t n, bool add
     maybe_roll(s, total);
     if (ms != s->last_ms && s->ts_fd >= 0) {
         char rec[48];
-        int len = snprintf(rec, sizeof(rec), "%" PRIu64 " %" PRId64 "\n", s->bytes, ms);
+        int len = ts_record(rec, sizeof(rec), 0, s->bytes, ms);
         /* errors (disk full) are dropped: logging must not take the platform down */
         (void)cl_write_all(s->ts_fd, rec, (size_t)len);
         s->last_ms = ms;
@@ -206,8 +220,7 @@ void logs_release(struct logs_stream *s)
 {
     if (s != NULL && s->held.len > 0) {
         write_at(s, s->held.data, s->held.len, false, s->held_ms, false);
-        cl_buf_fini(&s->held); /* an idle environment keeps no buffer */
-        cl_buf_init(&s->held, LOGS_MAX_HELD);
+        held_drop(s);
     }
 }
 
@@ -235,19 +248,17 @@ static bool write_with_held(struct logs_stream *s, const uint8_t *p, size_t n, b
         char rec[96];
         int len = 0;
         if (s->held_ms != s->last_ms) {
-            len = snprintf(rec, sizeof(rec), "%" PRIu64 " %" PRId64 "\n", s->bytes, s->held_ms);
+            len = ts_record(rec, sizeof(rec), len, s->bytes, s->held_ms);
         }
         if (ms != s->held_ms) {
-            len += snprintf(rec + len, sizeof(rec) - (size_t)len, "%" PRIu64 " %" PRId64 "\n",
-                            s->bytes + held, ms);
+            len = ts_record(rec, sizeof(rec), len, s->bytes + held, ms);
         }
         (void)cl_write_all(s->ts_fd, rec, (size_t)len); /* errors dropped, as in write_at */
     }
     s->last_ms = ms;
     (void)cl_write_all(s->fd, s->held.data, s->held.len);
     s->bytes += s->held.len;
-    cl_buf_fini(&s->held); /* an idle environment keeps no buffer */
-    cl_buf_init(&s->held, LOGS_MAX_HELD);
+    held_drop(s);
     return true;
 }
 
