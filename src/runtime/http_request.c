@@ -97,13 +97,25 @@ static char *pool_strndup(struct clambda_http_request *r, const char *s, size_t 
     return d;
 }
 
-static int list_add(struct pair_list *l, const char *name, const char *value, const char *raw)
+/* A list's pairs live in r's blocks too: a request's parse mallocs a block or two, not a
+ * growing array per list (a static musl binary's allocator returns such sizes to the kernel
+ * at every free: mmap and munmap per event). A grown list leaves its old array in the block. */
+static int list_add(struct clambda_http_request *r, struct pair_list *l, const char *name,
+                    const char *value, const char *raw)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap == 0 ? 8 : l->cap * 2;
-        struct pair *v = cl_alloc_realloc(l->v, cap * sizeof(*v));
-        if (v == NULL) {
+        size_t align = _Alignof(struct pair);
+        char *raw_mem = cap <= SIZE_MAX / sizeof(struct pair) - 1
+                            ? pool_alloc(r, cap * sizeof(struct pair) + align - 1)
+                            : NULL;
+        if (raw_mem == NULL) {
             return -ENOMEM;
+        }
+        struct pair *v =
+            (struct pair *)(((uintptr_t)raw_mem + align - 1) & ~(uintptr_t)(align - 1));
+        if (l->n > 0) {
+            memcpy(v, l->v, l->n * sizeof(*v));
         }
         l->v = v;
         l->cap = cap;
@@ -232,7 +244,7 @@ static int add_value(struct parse *p, struct pair_list *l, const char *name, int
         v = pct_decode(p->req, v, strlen(v), true);
         rc = v == NULL ? -ENOMEM : 0;
     }
-    return rc < 0 ? rc : list_add(l, name, v, NULL);
+    return rc < 0 ? rc : list_add(p->req, l, name, v, NULL);
 }
 
 /* Adds every member of map obj to l: a string is one value, an array of strings one value per
@@ -322,7 +334,7 @@ static int parse_query_string(struct clambda_http_request *r, const char *s)
             size_t name_len = eq != NULL ? (size_t)(eq - s) : seg;
             const char *name = pct_decode(r, s, name_len, true);
             const char *value = eq != NULL ? pct_decode(r, eq + 1, seg - name_len - 1, true) : "";
-            if (name == NULL || value == NULL || list_add(&r->query, name, value, NULL) < 0) {
+            if (name == NULL || value == NULL || list_add(r, &r->query, name, value, NULL) < 0) {
                 return -ENOMEM;
             }
         }
@@ -384,7 +396,7 @@ static int add_cookie(struct clambda_http_request *r, const char *s, size_t len)
     if (raw == NULL || name == NULL || value == NULL) {
         return -ENOMEM;
     }
-    return list_add(&r->cookies, name, value, raw);
+    return list_add(r, &r->cookies, name, value, raw);
 }
 
 /* v2 `cookies`: an array of "name=value" strings (absent when there are none). */
@@ -646,10 +658,6 @@ void clambda_http_request_free(clambda_http_request *req)
         cl_alloc_free(req->blocks);
         req->blocks = next;
     }
-    cl_alloc_free(req->headers.v);
-    cl_alloc_free(req->query.v);
-    cl_alloc_free(req->cookies.v);
-    cl_alloc_free(req->params.v);
     cl_alloc_free(req->body);
     cl_alloc_free(req);
 }

@@ -214,7 +214,15 @@ int sandbox_set_cpus(const struct sandbox_proc *p, const cpu_set_t *set)
     if (p->full != NULL && !p->is_foreign) {
         return sandbox_full_set_cpus(p->full, set);
     }
-    return p->is_foreign ? 0 : sandbox_set_cpus_pid(p->pid, set); /* foreign: in the cgroup */
+    if (p->is_foreign) {
+        /* its host pid stays its own until PID 1 of its namespace reaps it: not before its
+         * pidfd is readable */
+        struct pollfd pfd = {p->exit_fd, POLLIN, 0};
+        if (p->pid <= 0 || p->exit_fd < 0 || poll(&pfd, 1, 0) != 0) {
+            return 0;
+        }
+    }
+    return sandbox_set_cpus_pid(p->pid, set);
 }
 
 int sandbox_freeze(struct sandbox_proc *p)

@@ -131,8 +131,9 @@ int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool
  * when larger). 0 when unknown. */
 uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p);
 /* Sets the CPUs of every process of the environment (none: the runtime's threads, its
- * children inherit them; full: PID 1 and every process of the cgroup): sched_setaffinity.
- * 0 or the first -errno. */
+ * children inherit them; full: PID 1 and every process of the cgroup), or of a companion
+ * under full isolation its own threads while it runs: sched_setaffinity. 0 or the first
+ * -errno. */
 int sandbox_set_cpus(const struct sandbox_proc *p, const cpu_set_t *set);
 /* Freezes every process of the environment (cgroup freezer; asynchronous: the kernel finishes
  * it in the background) / thaws it. No-ops for isolation none. 0 or -errno. */

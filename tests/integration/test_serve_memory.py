@@ -7,6 +7,7 @@ libraries already in the host's page cache."""
 
 import re
 import shutil
+import time
 
 import pytest
 
@@ -88,6 +89,50 @@ kept = b"\x01" * (30 << 20)
 while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
     pass
 '''
+
+
+# An INVOKE-subscribed extension that takes and keeps 40 MB while it handles its second INVOKE.
+EXT_GROWS = r'''#!/usr/bin/python3
+import http.client, os, sys
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection(API, timeout=None)
+    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    return r.status, r.getheader("Lambda-Extension-Identifier")
+st, eid = call("POST", "/register", b'{"events": ["INVOKE"]}',
+               {"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
+n, kept = 0, None
+while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
+    n += 1
+    if n == 2:
+        kept = b"\x02" * (40 << 20)
+'''
+
+
+def test_extension_growth_shows_in_a_later_report(serve):
+    """Under isolation none an extension's peak is read again at most every 100 ms
+    (EXT_PEAK_EVERY_NS): memory it takes while handling an invocation shows in Max Memory Used
+    of that report or, read later, of the next one after the interval; none is lost."""
+    from test_serve_extensions import _zip
+    srv = serve({}, args=["--isolation", "none"])
+    c = srv.boto3()
+    lv = c.publish_layer_version(LayerName="grow-ext",
+                                 Content={"ZipFile": _zip({"extensions/grow": EXT_GROWS})})
+    boot = (runtime_dir("pyrt") / "bootstrap").read_bytes()
+    c.create_function(FunctionName="g", Runtime="provided.al2023", Handler="bootstrap",
+                      Role="arn:aws:iam::123456789012:role/r", MemorySize=512,
+                      Code={"ZipFile": _zip({"bootstrap": boot})},
+                      Layers=[lv["LayerVersionArn"]])
+    c.get_waiter("function_active_v2").wait(FunctionName="g")
+    invoke_json(srv, "g", {"action": "env"})
+    invoke_json(srv, "g", {"action": "env"})  # the extension takes 40 MB meanwhile
+    time.sleep(0.5)                           # its next event/next, then the interval
+    invoke_json(srv, "g", {"action": "env"})
+    first, _, third = max_used(srv, "g", 3)
+    assert third >= first + 40, (first, third)
 
 
 def with_extension(serve, mode: str) -> int:

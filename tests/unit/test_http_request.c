@@ -689,9 +689,70 @@ static void test_http_request_context(void **state)
     clambda_http_request_free(req);
 }
 
+/* Lists far past their first capacity, with values of every size between them (a value over a
+ * quarter block gets a block of its own): the pairs live in the request's blocks, and every
+ * one must survive each list's growth (ASan checks the copies). */
+static void test_http_request_many_pairs(void **state)
+{
+    (void)state;
+    enum { N_HEADERS = 300, N_QUERIES = 130, N_COOKIES = 70 };
+    size_t cap = 1u << 20;
+    char *ev = malloc(cap);
+    assert_non_null(ev);
+    size_t n = (size_t)snprintf(ev, cap, "{\"version\":\"2.0\",\"rawPath\":\"/\",\"headers\":{");
+    for (int i = 0; i < N_HEADERS; i++) {
+        int len = (i * 37) % 1500; /* up to 1.5 KB: some values get blocks of their own */
+        n += (size_t)snprintf(ev + n, cap - n, "%s\"x-h%d\":\"%d:", i ? "," : "", i, i);
+        memset(ev + n, 'a' + i % 26, (size_t)len);
+        n += (size_t)len;
+        ev[n++] = '"';
+    }
+    n += (size_t)snprintf(ev + n, cap - n, "},\"queryStringParameters\":{");
+    for (int i = 0; i < N_QUERIES; i++) {
+        n += (size_t)snprintf(ev + n, cap - n, "%s\"q%d\":\"v%d\"", i ? "," : "", i, i);
+    }
+    n += (size_t)snprintf(ev + n, cap - n, "},\"cookies\":[");
+    for (int i = 0; i < N_COOKIES; i++) {
+        n += (size_t)snprintf(ev + n, cap - n, "%s\"c%d=%d\"", i ? "," : "", i, i * 3);
+    }
+    n += (size_t)snprintf(ev + n, cap - n, "],\"requestContext\":{\"http\":{\"method\":\"GET\"}}}");
+    assert_true(n < cap);
+    clambda_http_request *req = NULL;
+    assert_int_equal(clambda_http_request_parse((const uint8_t *)ev, n, &req), CLAMBDA_OK);
+    free(ev);
+    assert_int_equal(clambda_http_request_n_headers(req), N_HEADERS);
+    assert_int_equal(clambda_http_request_n_queries(req), N_QUERIES);
+    assert_int_equal(clambda_http_request_n_cookies(req), N_COOKIES);
+    char name[32];
+    char want[32];
+    for (int i = 0; i < N_HEADERS; i++) {
+        (void)snprintf(name, sizeof(name), "X-H%d", i);
+        const char *v = clambda_http_request_header(req, name);
+        assert_non_null(v);
+        assert_int_equal(strtol(v, NULL, 10), i);
+        size_t len = (size_t)((i * 37) % 1500);
+        assert_int_equal(strlen(strchr(v, ':') + 1), len);
+        if (len > 0) {
+            assert_int_equal(v[strlen(v) - 1], 'a' + i % 26);
+        }
+    }
+    for (int i = 0; i < N_QUERIES; i++) {
+        (void)snprintf(name, sizeof(name), "q%d", i);
+        (void)snprintf(want, sizeof(want), "v%d", i);
+        assert_string_equal(clambda_http_request_query(req, name), want);
+    }
+    for (int i = 0; i < N_COOKIES; i++) {
+        (void)snprintf(name, sizeof(name), "c%d", i);
+        (void)snprintf(want, sizeof(want), "%d", i * 3);
+        assert_string_equal(clambda_http_request_cookie(req, name), want);
+    }
+    clambda_http_request_free(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_http_request_many_pairs),
         cmocka_unit_test(test_http_request_context),
         cmocka_unit_test(test_http_request_parse_apigw_v1),
         cmocka_unit_test(test_http_request_query_apigw_v1),

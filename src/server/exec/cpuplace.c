@@ -67,6 +67,14 @@ void cpuplace_env_set(const struct cpuplace *cp, int cpu, cpu_set_t *set)
     CPU_SET(cpu, set);
 }
 
+void cpuplace_apart_set(const struct cpuplace *cp, int cpu, cpu_set_t *set)
+{
+    *set = cp->all;
+    if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_COUNT(set) > 1) {
+        CPU_CLR(cpu, set);
+    }
+}
+
 bool cpuplace_is_pinned(const struct cpuplace *cp, const void *env)
 {
     for (int i = 0; i < cp->n_pinned; i++) {

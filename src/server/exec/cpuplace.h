@@ -49,6 +49,11 @@ int cpuplace_pin_self(struct cpuplace *cp);
 void cpuplace_free_self(struct cpuplace *cp);
 /* OUT: *set, the CPUs of an environment: cpu alone, or (cpu -1) every CPU of cp. */
 void cpuplace_env_set(const struct cpuplace *cp, int cpu, cpu_set_t *set);
+/* OUT: *set, the CPUs of the INVOKE-subscribed extensions of an environment placed by
+ * cpuplace_env_set(cp, cpu): every CPU of cp but cpu (their INVOKE work runs beside the
+ * runtime's, as on a host with CPUs to spare, instead of in turn with it), or every CPU of cp
+ * when cpu is -1 or the only one. */
+void cpuplace_apart_set(const struct cpuplace *cp, int cpu, cpu_set_t *set);
 /* Whether env is pinned; adding one (false when the set is full); forgetting one (gone). */
 bool cpuplace_is_pinned(const struct cpuplace *cp, const void *env);
 bool cpuplace_add_pinned(struct cpuplace *cp, const void *env);

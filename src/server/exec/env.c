@@ -122,7 +122,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     if (!e->exited) {
         env_drain_all(e);
         /* the environment's: extensions too (isolation none: processes of their own) */
-        uint64_t kb = sandbox_peak_rss_kb(&e->proc) + ext_peak_rss_kb(e->exts);
+        uint64_t kb = sandbox_peak_rss_kb(&e->proc) + ext_peak_rss_kb(e->exts, now);
         e->peak_kb = kb > e->peak_kb ? kb : e->peak_kb;
     }
     struct report rep = {.request_id = inv->id,
@@ -540,10 +540,10 @@ static const struct env_config *env_config(const struct env *e)
     return &e->cfg;
 }
 
-static void env_set_cpus(struct env *e, const cpu_set_t *set)
+static void env_set_cpus(struct env *e, const cpu_set_t *set, const cpu_set_t *apart)
 {
     (void)sandbox_set_cpus(&e->proc, set); /* best effort: unplaced, it still runs */
-    ext_set_cpus(e->exts, set);
+    ext_set_cpus(e->exts, set, apart);     /* after: full isolation set the whole cgroup */
 }
 
 const struct env_ops env_default_ops = {.spawn = env_spawn,

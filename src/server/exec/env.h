@@ -99,9 +99,10 @@ struct env_ops {
     void (*stop)(struct env *e, int sig, int grace_ms);
     /* True when the environment is idle with a runtime waiting in `next`. */
     bool (*available)(const struct env *e);
-    /* Sets the CPUs its processes (runtime and extensions) may run on (exec/cpuplace.h). NULL
-     * in fakes: nothing to place. */
-    void (*set_cpus)(struct env *e, const cpu_set_t *set);
+    /* Sets the CPUs its processes may run on (exec/cpuplace.h): set for the runtime and its
+     * extensions, apart for the extensions subscribed to INVOKE (now or when they register).
+     * NULL in fakes: nothing to place. */
+    void (*set_cpus)(struct env *e, const cpu_set_t *set, const cpu_set_t *apart);
     /* True while an invocation is attached (waiting for init, running or answered). */
     bool (*has_invocation)(const struct env *e);
     /* True once init has finished (the runtime called `next` at least once). */

@@ -60,6 +60,13 @@ struct ext_set {
     bool is_closed; /* registration closed for internal extensions */
     bool is_closing;
     int n_open; /* libuv handles not yet closed */
+    /* --cpu-affinity: the environment's placement (ext_set_cpus), once it has one */
+    cpu_set_t cpus;
+    cpu_set_t apart;
+    bool is_placed;
+    /* ext_peak_rss_kb's last reading and when (0: none yet) */
+    uint64_t peak_kb;
+    uint64_t peak_ns;
 };
 
 static uint8_t ext_buf[16 * 1024];
@@ -337,12 +344,30 @@ static void send_event(struct ext *x, const char *json, const char *event_id)
     httpd_respond(c, 200, h, 2, json, strlen(json));
 }
 
+/* x takes INVOKE events now. */
+static bool takes_invoke(const struct ext *x)
+{
+    return x->is_registered && !x->is_failed && (x->events & EXT_EVENTS_INVOKE);
+}
+
+/* x's process on the CPUs of its kind (ext_set_cpus). */
+static void place(const struct ext_set *s, const struct ext *x)
+{
+    if (!x->is_running || !s->is_placed) {
+        return;
+    }
+    if (takes_invoke(x)) {
+        (void)sandbox_set_cpus(&x->proc, &s->apart);
+    } else if (!x->proc.is_foreign) {
+        (void)sandbox_set_cpus(&x->proc, &s->cpus); /* full: its cgroup's placement did */
+    }
+}
+
 /* True when some extension takes INVOKE events now. */
 static bool any_invoke(const struct ext_set *s)
 {
     for (int i = 0; s && i < s->n_exts; i++) {
-        const struct ext *x = &s->exts[i];
-        if (x->is_registered && !x->is_failed && (x->events & EXT_EVENTS_INVOKE)) {
+        if (takes_invoke(&s->exts[i])) {
             return true;
         }
     }
@@ -365,7 +390,7 @@ void ext_invoke(struct ext_set *s, const struct inv *inv, int64_t deadline_ms)
     json_decref(o);
     for (int i = 0; s && json && i < s->n_exts; i++) {
         struct ext *x = &s->exts[i];
-        if (x->is_registered && !x->is_failed && (x->events & EXT_EVENTS_INVOKE)) {
+        if (takes_invoke(x)) {
             char eid[IDS_UUID_LEN];
             ids_uuid(eid);
             x->is_busy = true;
@@ -410,23 +435,32 @@ void ext_kill(struct ext_set *s)
     }
 }
 
-void ext_set_cpus(const struct ext_set *s, const cpu_set_t *set)
+void ext_set_cpus(struct ext_set *s, const cpu_set_t *set, const cpu_set_t *apart)
 {
-    for (int i = 0; s && i < s->n_exts; i++) {
-        if (s->exts[i].is_running) {
-            (void)sandbox_set_cpus(&s->exts[i].proc, set); /* full: the cgroup's already */
-        }
+    if (s == NULL) {
+        return;
+    }
+    s->cpus = *set;
+    s->apart = *apart;
+    s->is_placed = true;
+    for (int i = 0; i < s->n_exts; i++) {
+        place(s, &s->exts[i]);
     }
 }
 
-uint64_t ext_peak_rss_kb(const struct ext_set *s)
+uint64_t ext_peak_rss_kb(struct ext_set *s, uint64_t now_ns)
 {
+    if (s == NULL || (s->peak_ns != 0 && now_ns - s->peak_ns < EXT_PEAK_EVERY_NS)) {
+        return s ? s->peak_kb : 0;
+    }
     uint64_t kb = 0;
-    for (int i = 0; s && i < s->n_exts; i++) {
+    for (int i = 0; i < s->n_exts; i++) {
         if (s->exts[i].is_running) {
             kb += sandbox_peak_rss_kb(&s->exts[i].proc);
         }
     }
+    s->peak_kb = kb;
+    s->peak_ns = now_ns ? now_ns : 1;
     return kb;
 }
 
@@ -606,6 +640,7 @@ static void handle_register(struct ext_set *s, struct httpd_conn *c,
     x->is_busy = true; /* in init until its first event/next */
     x->events = events;
     ids_uuid(x->id);
+    place(s, x);
     const struct ext_config *cfg = &s->cfg;
     json_t *o = json_pack("{s:s,s:s,s:s}", "functionName", cfg->fn->name, "functionVersion",
                           cfg->fn->version, "handler", cfg->fn->handler ? cfg->fn->handler : "");

@@ -86,12 +86,18 @@ bool ext_shutdown(struct ext_set *s, const char *reason, int64_t deadline_ms);
 void ext_kill(struct ext_set *s);
 /* True while some external extension process has not been reaped. */
 bool ext_running(const struct ext_set *s);
-/* Sets the CPUs of the running extensions' processes (isolation none; under full isolation
- * they are in the runtime's cgroup, placed with it). */
-void ext_set_cpus(const struct ext_set *s, const cpu_set_t *set);
+/* Sets the CPUs of the running extensions' processes: apart for those subscribed to INVOKE,
+ * set for the others (under full isolation the runtime's placement of its cgroup set them
+ * already). An extension that subscribes to INVOKE later is placed apart as it registers. */
+void ext_set_cpus(struct ext_set *s, const cpu_set_t *set, const cpu_set_t *apart);
+/* How long a reading of the extensions' peaks serves (isolation none: a read of
+ * /proc/PID/status each, 6-8 µs, per invocation otherwise). A high-water mark only grows, so
+ * what a skipped read would have seen shows in a report at most this long after. */
+#define EXT_PEAK_EVERY_NS 100000000ULL
 /* Max Memory Used of the running external extensions in kB (sandbox_peak_rss_kb of each: under
- * full isolation 0, as the runtime's cgroup counts them). NULL: 0. */
-uint64_t ext_peak_rss_kb(const struct ext_set *s);
+ * full isolation 0, as the runtime's cgroup counts them), read again when the last reading is
+ * older than EXT_PEAK_EVERY_NS at now_ns (monotonic). NULL: 0. */
+uint64_t ext_peak_rss_kb(struct ext_set *s, uint64_t now_ns);
 /* Closes the listeners' waiting requests and the processes' handles (each closed handle is
  * closed too) and frees s once libuv is done with them. NULL is a no-op. */
 void ext_close(struct ext_set *s);

@@ -161,6 +161,7 @@ static void place_for(struct pool *p, struct env *e)
     bool pin = cpuplace_wants_pin(cp, busy_others(p, e), p->ops->config(e)->fn->memory_mb,
                                   p->ops->now_ns());
     cpu_set_t set;
+    cpu_set_t apart;
     if (pin) {
         if (cpuplace_is_pinned(cp, e)) {
             return;
@@ -168,7 +169,8 @@ static void place_for(struct pool *p, struct env *e)
         int cpu = cpuplace_pin_self(cp);
         if (cpu >= 0 && cpuplace_add_pinned(cp, e)) {
             cpuplace_env_set(cp, cpu, &set);
-            p->ops->set_cpus(e, &set);
+            cpuplace_apart_set(cp, cpu, &apart);
+            p->ops->set_cpus(e, &set, &apart);
         }
         return;
     }
@@ -179,7 +181,7 @@ static void place_for(struct pool *p, struct env *e)
     while (cp->n_pinned > 0) {
         struct env *o = (struct env *)(uintptr_t)cp->pinned[cp->n_pinned - 1];
         cpuplace_forget(cp, o);
-        p->ops->set_cpus(o, &set);
+        p->ops->set_cpus(o, &set, &set);
     }
     cpuplace_free_self(cp);
 }
@@ -192,7 +194,7 @@ static void place_new(struct pool *p, struct env *e)
     if (cp != NULL && cp->enabled && p->ops->set_cpus != NULL) {
         cpu_set_t set;
         cpuplace_env_set(cp, -1, &set);
-        p->ops->set_cpus(e, &set);
+        p->ops->set_cpus(e, &set, &set);
     }
 }
 

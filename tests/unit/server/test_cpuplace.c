@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for src/server/exec/cpuplace.c: when an environment shares the server's CPU, and
- * that pinning the server's thread and freeing it again really change its affinity. */
+ * that pinning the server's thread and freeing it again really change its affinity, and where
+ * INVOKE-subscribed extensions go. */
 #include <sched.h>
 
 #include <setjmp.h>
@@ -74,12 +75,34 @@ static void test_cpuplace_pin_and_free_self(void **state)
     assert_int_equal(allowed(), before);
 }
 
+static void test_cpuplace_apart_set(void **state)
+{
+    (void)state;
+    struct cpuplace cp;
+    cpuplace_init(&cp, true);
+    CPU_ZERO(&cp.all);
+    CPU_SET(0, &cp.all);
+    CPU_SET(1, &cp.all);
+    CPU_SET(3, &cp.all);
+    cpu_set_t set;
+    cpuplace_apart_set(&cp, 1, &set); /* every CPU but the server's */
+    assert_int_equal(CPU_COUNT(&set), 2);
+    assert_true(CPU_ISSET(0, &set) && CPU_ISSET(3, &set) && !CPU_ISSET(1, &set));
+    cpuplace_apart_set(&cp, -1, &set); /* unpinned: all of them */
+    assert_true(CPU_EQUAL(&set, &cp.all));
+    CPU_ZERO(&cp.all);
+    CPU_SET(2, &cp.all);
+    cpuplace_apart_set(&cp, 2, &set); /* one CPU: nowhere else to go */
+    assert_true(CPU_EQUAL(&set, &cp.all));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpuplace_wants_pin),
         cmocka_unit_test(test_cpuplace_pinned_set),
         cmocka_unit_test(test_cpuplace_pin_and_free_self),
+        cmocka_unit_test(test_cpuplace_apart_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
