@@ -96,5 +96,14 @@ if sys_rows:
       "| — | — | |")
 o50, orps = med("warm1", "onehop", "p50_us"), med("warm1", "onehop", "rps")
 w(f"| one HTTP hop, 1 conn (info) | — | — | {o50:.1f} µs, {orps:,.0f}/s | — | |")
+pairs = [(float(s["rps"]), float(o["rps"])) for s, o in zip(rows.get(("warm1", "serve"), []),
+                                                           rows.get(("warm1", "onehop"), []))
+         if s.get("rps") and o.get("rps") and float(o["rps"]) > 0]
+if pairs:
+    ratios = [a / b for a, b in pairs]
+    hop = statistics.median(ratios)
+    w(f"| warm invoke, echo, 1 conn: throughput against one HTTP hop (issue 11) | ≥ 60 % | "
+      f"{med('warm1', 'serve', 'rps'):,.0f}/s | one hop {orps:,.0f}/s | {hop:.0%} (runs "
+      f"{min(ratios):.0%}–{max(ratios):.0%}) | {verdict(hop >= 0.6)} |")
 w("")
 print("\n".join(out))

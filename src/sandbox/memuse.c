@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Reads up to cap - 1 bytes of path into buf, NUL-terminated. Bytes read, or -1. */
@@ -90,6 +91,64 @@ static uint64_t parse_hwm(const char *text)
     return (errno != 0 || end == hwm + 7) ? 0 : (uint64_t)kb;
 }
 
+/* minflt + majflt from the text of a stat file (the fields after the command's closing
+ * parenthesis: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt). */
+static bool parse_faults(const char *text, uint64_t *out)
+{
+    const char *p = strrchr(text, ')');
+    uint64_t field[10] = {0};
+    if (p == NULL) {
+        return false;
+    }
+    p += 1;
+    for (int i = 0; i < 10; i++) {
+        while (*p == ' ') {
+            p++;
+        }
+        if (i == 0) { /* the state letter */
+            p += *p != '\0';
+            continue;
+        }
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p || errno != 0) {
+            return false;
+        }
+        field[i] = (uint64_t)v;
+        p = end;
+    }
+    *out = field[7] + field[9];
+    return true;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* VmHWM of the process of f (memuse_fds: status again only after a page fault or
+ * MEMUSE_RECHECK_NS). buf: cap bytes of scratch. */
+static uint64_t own_hwm(struct memuse_fds *f, char *buf, size_t cap)
+{
+    uint64_t faults = 0;
+    bool counted =
+        f->stat_fd >= 0 && pread_text(f->stat_fd, buf, cap) > 0 && parse_faults(buf, &faults);
+    uint64_t now = counted ? mono_ns() : 0;
+    if (counted && f->read_ns != 0 && faults == f->faults && now - f->read_ns < MEMUSE_RECHECK_NS) {
+        return f->hwm_kb;
+    }
+    uint64_t kb = pread_text(f->status_fd, buf, cap) > 0 ? parse_hwm(buf) : 0;
+    if (counted) {
+        f->faults = faults;
+        f->hwm_kb = kb;
+        f->read_ns = now ? now : 1;
+    }
+    return kb;
+}
+
 uint64_t memuse_hwm_kb(const char *proc, pid_t pid)
 {
     char path[PATH_MAX];
@@ -105,6 +164,11 @@ int memuse_open(const char *proc, pid_t pid, struct memuse_fds *out)
     out->status_fd = open(path, O_RDONLY | O_CLOEXEC);
     (void)snprintf(path, sizeof(path), "%s/%d/task/%d/children", proc, (int)pid, (int)pid);
     out->children_fd = open(path, O_RDONLY | O_CLOEXEC);
+    (void)snprintf(path, sizeof(path), "%s/%d/stat", proc, (int)pid);
+    out->stat_fd = open(path, O_RDONLY | O_CLOEXEC); /* optional: -1, status every time */
+    out->faults = 0;
+    out->hwm_kb = 0;
+    out->read_ns = 0;
     if (out->status_fd < 0 || out->children_fd < 0) {
         int rc = -errno;
         memuse_close(out);
@@ -115,8 +179,8 @@ int memuse_open(const char *proc, pid_t pid, struct memuse_fds *out)
 
 void memuse_close(struct memuse_fds *f)
 {
-    int *fds[] = {&f->status_fd, &f->children_fd};
-    for (size_t i = 0; i < 2; i++) {
+    int *fds[] = {&f->status_fd, &f->children_fd, &f->stat_fd};
+    for (size_t i = 0; i < 3; i++) {
         if (*fds[i] >= 0) {
             (void)close(*fds[i]);
         }
@@ -124,7 +188,7 @@ void memuse_close(struct memuse_fds *f)
     }
 }
 
-uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds *fds)
+uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, struct memuse_fds *fds)
 {
     pid_t pids[MEMUSE_MAX_PROCS];
     char path[PATH_MAX];
@@ -137,7 +201,7 @@ uint64_t memuse_tree_fds_kb(const char *proc, pid_t pid, const struct memuse_fds
     for (size_t i = 0; i < n; i++) {
         bool own = i == 0 && fds != NULL && fds->status_fd >= 0;
         if (own) {
-            sum += pread_text(fds->status_fd, buf, sizeof(buf)) > 0 ? parse_hwm(buf) : 0;
+            sum += own_hwm(fds, buf, sizeof(buf));
         } else {
             sum += memuse_hwm_kb(proc, pids[i]);
         }

@@ -173,7 +173,7 @@ int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool
     return rc;
 }
 
-uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p)
+uint64_t sandbox_peak_rss_kb(struct sandbox_proc *p)
 {
     if (p->is_foreign) {
         return 0; /* the environment's cgroup counts it with the runtime */

@@ -129,7 +129,7 @@ int sandbox_reap(struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb, bool
  * file-backed pages included, memuse.h) of its processes (none: the runtime and its
  * descendants; full: every process of its cgroup but the reaper, or the cgroup's charged peak
  * when larger). 0 when unknown. */
-uint64_t sandbox_peak_rss_kb(const struct sandbox_proc *p);
+uint64_t sandbox_peak_rss_kb(struct sandbox_proc *p);
 /* Sets the CPUs of every process of the environment (none: the runtime's threads, its
  * children inherit them; full: PID 1 and every process of the cgroup), or of a companion
  * under full isolation its own threads while it runs: sched_setaffinity. 0 or the first

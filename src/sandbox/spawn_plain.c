@@ -206,7 +206,7 @@ int spawn_plain_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrs
     return 0;
 }
 
-uint64_t spawn_plain_peak_rss_kb(const struct sandbox_proc *p)
+uint64_t spawn_plain_peak_rss_kb(struct sandbox_proc *p)
 {
     return memuse_tree_fds_kb("/proc", p->pid, &p->mem);
 }

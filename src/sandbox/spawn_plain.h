@@ -18,6 +18,6 @@ int spawn_plain_signal(const struct sandbox_proc *p, int sig);
 int spawn_plain_reap(const struct sandbox_proc *p, int *wstatus, uint64_t *maxrss_kb);
 /* The sum of VmHWM of the live process and its descendants in kB (memuse_tree_kb), 0 when
  * unknown. */
-uint64_t spawn_plain_peak_rss_kb(const struct sandbox_proc *p);
+uint64_t spawn_plain_peak_rss_kb(struct sandbox_proc *p);
 
 #endif /* CLAMBDA_SANDBOX_SPAWN_PLAIN_H */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +148,78 @@ static void test_memuse_fds_read_current_figures(void **state)
     assert_int_equal(f.children_fd, -1);
 }
 
+/* With a stat file, status is read again only when the fault count moved (or after
+ * MEMUSE_RECHECK_NS): a status rewritten behind an unchanged count is not read yet; a new
+ * count, or a command name with ") " in it, reads it. */
+static void test_memuse_fds_status_after_a_fault(void **state)
+{
+    const char *dir = *state;
+    put(dir, "10/stat", "10 (fake) S 1 10 10 0 -1 4194560 7 0 2 0 5 1\n");
+    struct memuse_fds f = MEMUSE_FDS_NONE;
+    assert_int_equal(memuse_open(dir, 10, &f), 0);
+    assert_true(f.stat_fd >= 0);
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 1000 + 200 + 30 + 4);
+    assert_int_equal(f.faults, 7 + 2);
+    put(dir, "10/status", "Name:\tfake\nVmHWM:\t  5000 kB\n");
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 1000 + 200 + 30 + 4); /* no fault yet */
+    put(dir, "10/stat", "10 (a) b (c) R 1 10 10 0 -1 4194560 8 0 2 0 5 1\n");
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 5000 + 200 + 30 + 4);
+    assert_int_equal(f.faults, 8 + 2);
+    put(dir, "10/status", "Name:\tfake\nVmHWM:\t  6000 kB\n");
+    f.read_ns -= MEMUSE_RECHECK_NS; /* the last reading is that old: read again anyway */
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 6000 + 200 + 30 + 4);
+    put(dir, "10/stat", "garbage\n"); /* unreadable count: status every time */
+    put(dir, "10/status", "Name:\tfake\nVmHWM:\t  7000 kB\n");
+    assert_int_equal(memuse_tree_fds_kb(dir, 10, &f), 7000 + 200 + 30 + 4);
+    memuse_close(&f);
+    assert_int_equal(f.stat_fd, -1);
+}
+
+/* The claim the skipped readings rest on, on the real /proc: memory a process makes resident
+ * through a system call (MAP_POPULATE: get_user_pages, no fault of its own code) moves its
+ * fault count, so the next reading sees the new peak at once. */
+static void test_memuse_fds_see_populated_memory(void **state)
+{
+    (void)state;
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        char c;
+        if (read(go[0], &c, 1) != 1) {
+            _exit(1);
+        }
+        size_t n = (size_t)48 << 20;
+        void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                       -1, 0);
+        if (p == MAP_FAILED || write(ready[1], "r", 1) != 1) {
+            _exit(1);
+        }
+        pause();
+        _exit(0);
+    }
+    struct memuse_fds f = MEMUSE_FDS_NONE;
+    assert_int_equal(memuse_open("/proc", child, &f), 0);
+    assert_true(f.stat_fd >= 0);
+    uint64_t before = memuse_tree_fds_kb("/proc", child, &f);
+    assert_true(before > 0);
+    char c;
+    assert_int_equal(write(go[1], "g", 1), 1);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    uint64_t after = memuse_tree_fds_kb("/proc", child, &f); /* well within MEMUSE_RECHECK_NS */
+    assert_true(after >= before + 40 * 1024);
+    (void)kill(child, SIGKILL);
+    int st;
+    (void)waitpid(child, &st, 0);
+    memuse_close(&f);
+    for (int i = 0; i < 2; i++) {
+        (void)close(go[i]);
+        (void)close(ready[i]);
+    }
+}
+
 /* On the real /proc, a pread of the kept-open status file sees the peak the process reached
  * after the file was opened. */
 static void test_memuse_fds_follow_a_live_process(void **state)
@@ -203,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_memuse_real_proc),
         cmocka_unit_test_setup_teardown(test_memuse_fds_read_current_figures, setup, teardown),
         cmocka_unit_test(test_memuse_fds_follow_a_live_process),
+        cmocka_unit_test_setup_teardown(test_memuse_fds_status_after_a_fault, setup, teardown),
+        cmocka_unit_test(test_memuse_fds_see_populated_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,9 +225,12 @@ int target_read(const char *op, const char *id, const char *url, bool qualified,
 
 int target_check_region(const char *id, const char *region, struct err *err)
 {
+    if (id == NULL || strchr(id, ':') == NULL) {
+        return 0; /* a bare name (every Invoke by name) names no region: no regex to run */
+    }
     (void)pthread_once(&rx_once, rx_compile);
     regmatch_t m[RX_GROUPS];
-    if (id == NULL || regexec(&rx_ns, id, RX_GROUPS, m, 0) != 0 || m[RX_REGION].rm_so < 0) {
+    if (regexec(&rx_ns, id, RX_GROUPS, m, 0) != 0 || m[RX_REGION].rm_so < 0) {
         return 0;
     }
     size_t n = (size_t)(m[RX_REGION].rm_eo - m[RX_REGION].rm_so) - 1; /* without the ':' */
