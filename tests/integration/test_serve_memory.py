@@ -72,27 +72,8 @@ def test_same_under_both_isolation_modes(serve):
     assert abs(none["hello"][0] - full["hello"][0]) <= 1, (none["hello"], full["hello"])
 
 
-# An external extension that touches and keeps 30 MB once registered.
-EXT_30MB = r'''#!/usr/bin/python3
-import http.client, json, os, sys
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, r.getheader("Lambda-Extension-Identifier"), data
-st, eid, _ = call("POST", "/register", b'{"events": ["INVOKE"]}',
-                  {"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
-kept = b"\x01" * (30 << 20)
-while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
-    pass
-'''
-
-
-# An INVOKE-subscribed extension that takes and keeps 40 MB while it handles its second INVOKE.
-EXT_GROWS = r'''#!/usr/bin/python3
+# The start of an external extension: call() the Extensions API, register for INVOKE (eid).
+EXT_HEAD = r'''#!/usr/bin/python3
 import http.client, os, sys
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 def call(method, path, body=None, headers=None):
@@ -104,7 +85,16 @@ def call(method, path, body=None, headers=None):
     return r.status, r.getheader("Lambda-Extension-Identifier")
 st, eid = call("POST", "/register", b'{"events": ["INVOKE"]}',
                {"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
-n, kept = 0, None
+'''
+
+# An external extension that touches and keeps 30 MB once registered.
+EXT_30MB = EXT_HEAD + r'''kept = b"\x01" * (30 << 20)
+while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
+    pass
+'''
+
+# An INVOKE-subscribed extension that takes and keeps 40 MB while it handles its second INVOKE.
+EXT_GROWS = EXT_HEAD + r'''n, kept = 0, None
 while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
     n += 1
     if n == 2:
@@ -112,21 +102,28 @@ while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] 
 '''
 
 
+def with_extension_fn(serve, mode: str, name: str, script: str):
+    """A server (isolation mode) with function name: the Python runtime, 512 MB, and script as
+    the external extension extensions/<name>-ext of a layer. Returns the server."""
+    from test_serve_extensions import _zip
+    srv = serve({}, args=["--isolation", mode])
+    c = srv.boto3()
+    lv = c.publish_layer_version(LayerName=name + "-ext",
+                                 Content={"ZipFile": _zip({f"extensions/{name}-ext": script})})
+    boot = (runtime_dir("pyrt") / "bootstrap").read_bytes()
+    c.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
+                      Role="arn:aws:iam::123456789012:role/r", MemorySize=512,
+                      Code={"ZipFile": _zip({"bootstrap": boot})},
+                      Layers=[lv["LayerVersionArn"]])
+    c.get_waiter("function_active_v2").wait(FunctionName=name)
+    return srv
+
+
 def test_extension_growth_shows_in_a_later_report(serve):
     """Under isolation none an extension's peak is read again at most every 100 ms
     (EXT_PEAK_EVERY_NS): memory it takes while handling an invocation shows in Max Memory Used
     of that report or, read later, of the next one after the interval; none is lost."""
-    from test_serve_extensions import _zip
-    srv = serve({}, args=["--isolation", "none"])
-    c = srv.boto3()
-    lv = c.publish_layer_version(LayerName="grow-ext",
-                                 Content={"ZipFile": _zip({"extensions/grow": EXT_GROWS})})
-    boot = (runtime_dir("pyrt") / "bootstrap").read_bytes()
-    c.create_function(FunctionName="g", Runtime="provided.al2023", Handler="bootstrap",
-                      Role="arn:aws:iam::123456789012:role/r", MemorySize=512,
-                      Code={"ZipFile": _zip({"bootstrap": boot})},
-                      Layers=[lv["LayerVersionArn"]])
-    c.get_waiter("function_active_v2").wait(FunctionName="g")
+    srv = with_extension_fn(serve, "none", "g", EXT_GROWS)
     invoke_json(srv, "g", {"action": "env"})
     invoke_json(srv, "g", {"action": "env"})  # the extension takes 40 MB meanwhile
     time.sleep(0.5)                           # its next event/next, then the interval
@@ -137,17 +134,7 @@ def test_extension_growth_shows_in_a_later_report(serve):
 
 def with_extension(serve, mode: str) -> int:
     """Max Memory Used (MB) of the Python runtime beside EXT_30MB, under isolation mode."""
-    from test_serve_extensions import _zip
-    srv = serve({}, args=["--isolation", mode])
-    c = srv.boto3()
-    lv = c.publish_layer_version(LayerName="mem-ext",
-                                 Content={"ZipFile": _zip({"extensions/mem": EXT_30MB})})
-    boot = (runtime_dir("pyrt") / "bootstrap").read_bytes()
-    c.create_function(FunctionName="m", Runtime="provided.al2023", Handler="bootstrap",
-                      Role="arn:aws:iam::123456789012:role/r", MemorySize=512,
-                      Code={"ZipFile": _zip({"bootstrap": boot})},
-                      Layers=[lv["LayerVersionArn"]])
-    c.get_waiter("function_active_v2").wait(FunctionName="m")
+    srv = with_extension_fn(serve, mode, "m", EXT_30MB)
     invoke_json(srv, "m", {"action": "env"})
     return max_used(srv, "m", 1)[0]
 
