@@ -24,24 +24,12 @@ import zipfile
 import pytest
 
 from conftest import TIMEOUT, runtime_dir, serve_isolation, wait_until
+from ext_scripts import HEAD
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
 
-EXT = r'''#!/usr/bin/python3
-import http.client, json, os, sys, time
-NAME = os.path.basename(sys.argv[0])
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-MODE = os.environ.get("EXT_MODE_" + NAME, os.environ.get("EXT_MODE", "ok"))
+EXT = HEAD + r'''MODE = os.environ.get("EXT_MODE_" + NAME, os.environ.get("EXT_MODE", "ok"))
 LOG = os.environ.get("EXT_LOG")
-
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
 def log(**kw):
     if LOG == "-":
         print("EXTLOG " + json.dumps(dict(name=NAME, t=time.time(), **kw)), flush=True)
@@ -55,7 +43,7 @@ if MODE == "exit-early":
     sys.exit(0)
 events = {"invoke-only": ["INVOKE"], "shutdown-only": ["SHUTDOWN"]}.get(
     MODE, ["INVOKE", "SHUTDOWN"])
-st, h, body = call("POST", "/register", json.dumps({"events": events}).encode(),
+st, h, body = call("POST", EXT_API + "/register", json.dumps({"events": events}).encode(),
                    {"Lambda-Extension-Name": NAME, "Lambda-Extension-Accept-Feature": "accountId"})
 log(what="register", status=st, body=json.loads(body), env=sorted(os.environ),
     id=h.get("lambda-extension-identifier"))
@@ -64,11 +52,11 @@ if st != 200:
     sys.exit(1)
 eid = h["lambda-extension-identifier"]
 if MODE == "initerror":
-    call("POST", "/init/error", b'{"errorMessage":"no key","errorType":"Ext.NoKey"}',
+    call("POST", EXT_API + "/init/error", b'{"errorMessage":"no key","errorType":"Ext.NoKey"}',
          {"Lambda-Extension-Identifier": eid, "Lambda-Extension-Function-Error-Type": "Ext.NoKey"})
     sys.exit(1)
 while True:
-    st, h, body = call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})
+    st, h, body = call("GET", EXT_API + "/event/next", None, {"Lambda-Extension-Identifier": eid})
     if st != 200:
         log(what="next-failed", status=st)
         sys.exit(1)
@@ -409,19 +397,8 @@ def test_register_rules_during_init(serve, tmp_path):
                what="a fresh environment")
 
 
-INTERNAL_RT = r'''#!/usr/bin/python3
-import http.client, json, os, threading, time
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
-REG = "/2020-01-01/extension/register"
+INTERNAL_RT = HEAD + r'''
+REG = EXT_API + "/register"
 st, h, _ = call("POST", REG, b'{"events":["INVOKE"]}', {"Lambda-Extension-Name": "inner"})
 st2, _, b2 = call("POST", REG, b'{"events":["SHUTDOWN"]}', {"Lambda-Extension-Name": "inner2"})
 eid = h["lambda-extension-identifier"]
@@ -429,7 +406,7 @@ done = []
 
 def ext():
     while True:
-        _, _, b = call("GET", "/2020-01-01/extension/event/next", None,
+        _, _, b = call("GET", EXT_API + "/event/next", None,
                        {"Lambda-Extension-Identifier": eid})
         time.sleep(1)
         done.append(json.loads(b)["requestId"])

@@ -23,6 +23,7 @@ import zipfile
 import pytest
 
 from conftest import build_dir, full_isolation_skip_reason, wait_until
+from ext_scripts import HEAD
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -51,23 +52,11 @@ while True:
     call("POST", "/invocation/%s/response" % rid, json.dumps(out).encode())
 '''
 
-EXTENSION = r'''#!/usr/bin/python3
-import http.client, json, os, sys, time
-NAME = os.path.basename(sys.argv[0])
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
+EXTENSION = HEAD + r'''
 def log(**kw):
     print("EXTLOG " + json.dumps(dict(name=NAME, t=time.time(), **kw)), flush=True)
 
-st, h, body = call("POST", "/register", b'{"events": ["INVOKE", "SHUTDOWN"]}',
+st, h, body = call("POST", EXT_API + "/register", b'{"events": ["INVOKE", "SHUTDOWN"]}',
                    {"Lambda-Extension-Name": NAME})
 log(what="register", status=st, env=sorted(os.environ), cwd=os.getcwd(), uid=os.getuid(),
     cgroup=open("/proc/self/cgroup").read())
@@ -75,7 +64,7 @@ if st != 200:
     sys.exit(1)
 eid = h["lambda-extension-identifier"]
 while True:
-    st, h, body = call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})
+    st, h, body = call("GET", EXT_API + "/event/next", None, {"Lambda-Extension-Identifier": eid})
     if st != 200:
         log(what="next-failed", status=st)
         sys.exit(1)
@@ -93,21 +82,9 @@ while True:
 '''
 
 
-SUBSCRIBER = r'''#!/usr/bin/python3
-import http.client, http.server, json, os, socket, sys, threading, time
-NAME = os.path.basename(sys.argv[0])
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-
+SUBSCRIBER = HEAD + r'''
 def log(**kw):
     print("EXTLOG " + json.dumps(dict(name=NAME, **kw)), flush=True)
-
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):

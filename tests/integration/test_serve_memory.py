@@ -13,6 +13,7 @@ import pytest
 
 from conftest import (example_path, full_isolation_skip_reason, invoke_json, is_sanitized,
                       runtime_dir, wait_until)
+from ext_scripts import HEAD
 
 MB = 1024
 
@@ -72,30 +73,22 @@ def test_same_under_both_isolation_modes(serve):
     assert abs(none["hello"][0] - full["hello"][0]) <= 1, (none["hello"], full["hello"])
 
 
-# The start of an external extension: call() the Extensions API, register for INVOKE (eid).
-EXT_HEAD = r'''#!/usr/bin/python3
-import http.client, os, sys
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, "/2020-01-01/extension" + path, body=body, headers=headers or {})
-    r = c.getresponse()
-    r.read()
-    c.close()
-    return r.status, r.getheader("Lambda-Extension-Identifier")
-st, eid = call("POST", "/register", b'{"events": ["INVOKE"]}',
-               {"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
+# The start of an external extension: registered for INVOKE as eid.
+EXT_HEAD = HEAD + r'''st, h, _ = call("POST", EXT_API + "/register", b'{"events": ["INVOKE"]}',
+               {"Lambda-Extension-Name": NAME})
+eid = h["lambda-extension-identifier"]
+NEXT = (EXT_API + "/event/next", None, {"Lambda-Extension-Identifier": eid})
 '''
 
 # An external extension that touches and keeps 30 MB once registered.
 EXT_30MB = EXT_HEAD + r'''kept = b"\x01" * (30 << 20)
-while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
+while call("GET", *NEXT)[0] == 200:
     pass
 '''
 
 # An INVOKE-subscribed extension that takes and keeps 40 MB while it handles its second INVOKE.
 EXT_GROWS = EXT_HEAD + r'''n, kept = 0, None
-while call("GET", "/event/next", None, {"Lambda-Extension-Identifier": eid})[0] == 200:
+while call("GET", *NEXT)[0] == 200:
     n += 1
     if n == 2:
         kept = b"\x02" * (40 << 20)

@@ -12,13 +12,10 @@ import re
 import time
 
 from conftest import serve_isolation, wait_until
+from ext_scripts import HEAD
 from test_serve_extensions import deploy, invoke, read_log
 
-TEL = r'''#!/usr/bin/python3
-import http.client, http.server, json, os, socket, sys, threading, time
-NAME = os.path.basename(sys.argv[0])
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-LOG = os.environ["TEL_LOG"]
+TEL = HEAD + r'''LOG = os.environ["TEL_LOG"]
 MODE = os.environ.get("TEL_MODE", "ok")
 lock = threading.Lock()
 state = {"posts": 0}
@@ -27,13 +24,6 @@ def log(**kw):
     with lock, open(LOG, "a") as f:
         f.write(json.dumps(dict(name=NAME, t=time.time(), **kw)) + "\n")
 
-def call(method, path, body=None, headers=None):
-    c = http.client.HTTPConnection(API, timeout=None)
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
