@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """What the test extensions (Python scripts published in layers as extensions/<name>, and a
-runtime that registers internal ones) share:
-their opening. HEAD + a script's own lines is the file; it runs inside the environment,
-under full isolation too, so it imports nothing of the tests."""
+runtime that registers internal ones) share: their opening. HEAD + a script's own lines is
+the file; it runs inside the environment, under full isolation too, so it imports nothing of
+the tests."""
 
 # The interpreter line, the imports every script uses, NAME (the file name, which the scripts
 # register under), API (the Runtime API's host:port) and call(), one HTTP request to it that
