@@ -37,17 +37,8 @@ cmake --build "$build" -j2 --target clambda loadgen example_http-api_zip >/dev/n
 lg=$root/$build/bench/loadgen
 server=${CLAMBDA_BIN:-$root/$build/clambda}
 ex=$root/$build/examples/http-api
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 # wait_line FILE SED-EXPR: the first match of SED-EXPR (with p) in FILE, waiting up to 60 s.
 wait_line() {
     for _ in $(seq 1200); do
@@ -247,15 +238,4 @@ echo "   server: $(grep -c . "$tmp/serve.err" || true) stderr lines"
 /usr/bin/python3 "$root/bench/gateway_report.py" "$out" "$RUNS" "$DUR" "$load_start" \
     "$load_end" "${sls_version:-not measured (NO_SLS)}" "${#event}" >"$tmp/section.md"
 cat "$tmp/section.md"
-if [ -z "${NO_DOC:-}" ]; then
-    /usr/bin/python3 - "$root/docs/performance.md" "$tmp/section.md" <<'EOF'
-import sys
-doc, sec = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-a, b = "<!-- gateway-bench:begin -->", "<!-- gateway-bench:end -->"
-if a in doc and b in doc:
-    doc = doc[: doc.index(a) + len(a)] + "\n" + sec + doc[doc.index(b):]
-else:
-    doc += "\n" + a + "\n" + sec + b + "\n"
-open(sys.argv[1], "w").write(doc)
-EOF
-fi
+bench_doc_section gateway-bench "$tmp/section.md"

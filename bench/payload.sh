@@ -29,15 +29,10 @@ NEW=$root/$build/clambda
 NEW_EX=$root/$build/examples
 lg=$build/bench/loadgen
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+source "$root/bench/lib.sh"
+bench_on_exit() {
     if [ -d "$tmp/old" ]; then git worktree remove --force "$tmp/old" >/dev/null 2>&1 || true; fi
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
 if [ -z "${OLD:-}" ]; then
     echo "payload.sh: building $OLD_REV (release) in a temporary worktree" >&2
     git worktree add --detach "$tmp/old" "$OLD_REV" >/dev/null 2>&1
@@ -94,18 +89,6 @@ secs = time.monotonic() - t0
 print(f"big={done} errors={errors} bytes={len(body)} rate={done / secs:.2f}/s", flush=True)
 EOF
 
-wait_port() {
-    for _ in $(seq 200); do
-        local p
-        p=$(sed -n 's/^clambda: listening on http:\/\/.*:\([0-9]*\)$/\1/p' "$1" 2>/dev/null |
-            head -n1)
-        [ -n "$p" ] && { echo "$p"; return; }
-        sleep 0.05
-    done
-    echo "payload.sh: no port in $1" >&2
-    exit 2
-}
-kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 path=/2015-03-31/functions/echo/invocations
 small='{"msg":"hello","n":1}'

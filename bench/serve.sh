@@ -34,14 +34,7 @@ lg=$build/bench/loadgen
 ef=$build/bench/echo_floor
 ex=${EXAMPLES_DIR:-$root/$build/examples}
 server=${CLAMBDA_BIN:-$build/clambda}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$root/bench/lib.sh"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # start_floor: leaf + relay; sets FLOOR_PORT (relay) and LEAF_PORT.
@@ -50,17 +43,6 @@ start_floor() {
     "$ef" -p 0 -U "$(wait_port "$tmp/leaf")" >"$tmp/relay" & pids+=($!)
     LEAF_PORT=$(wait_port "$tmp/leaf")
     FLOOR_PORT=$(wait_port "$tmp/relay")
-}
-wait_port() {
-    for _ in $(seq 200); do
-        local p
-        p=$(sed -n 's/^port \([0-9]*\)$/\1/p; s/^clambda: listening on http:\/\/.*:\([0-9]*\)$/\1/p' \
-            "$1" 2>/dev/null | head -n1)
-        [ -n "$p" ] && { echo "$p"; return; }
-        sleep 0.05
-    done
-    echo "serve.sh: no port in $1" >&2
-    exit 2
 }
 # start_serve NAME ARGS...: starts clambda serve; sets SERVE_PORT and SERVE_PID.
 start_serve() {
@@ -78,10 +60,8 @@ stop_serve() {
     kill "$SERVE_PID" 2>/dev/null || true
     wait "$SERVE_PID" 2>/dev/null || true
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 # kv LINE KEY: the value of KEY=... in a loadgen line.
-kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
 invoke_path=/2015-03-31/functions/echo/invocations
 body='{"msg":"hello","n":1}'
@@ -197,15 +177,4 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 /usr/bin/python3 "$root/bench/serve_report.py" "$out" "$RUNS" "$DUR" "$COLD" "$NENV" \
     "$load_start" "$load_end" "$ISOLATION" >"$tmp/section.md"
 cat "$tmp/section.md"
-if [ -z "${NO_DOC:-}" ]; then
-    /usr/bin/python3 - "$root/docs/performance.md" "$tmp/section.md" <<'EOF'
-import sys
-doc, sec = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-a, b = "<!-- serve-bench:begin -->", "<!-- serve-bench:end -->"
-if a in doc and b in doc:
-    doc = doc[: doc.index(a) + len(a)] + "\n" + sec + doc[doc.index(b):]
-else:
-    doc += "\n" + a + "\n" + sec + b + "\n"
-open(sys.argv[1], "w").write(doc)
-EOF
-fi
+bench_doc_section serve-bench "$tmp/section.md"

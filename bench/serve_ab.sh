@@ -19,31 +19,12 @@ cmake --build "$build" -j2 --target clambda loadgen echo_floor example_echo_zip 
 lg=$build/bench/loadgen
 ef=$build/bench/echo_floor
 ex=$PWD/$build/examples
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-wait_port() {
-    for _ in $(seq 200); do
-        local p
-        p=$(sed -n 's/^port \([0-9]*\)$/\1/p; s/^clambda: listening on http:\/\/.*:\([0-9]*\)$/\1/p' \
-            "$1" 2>/dev/null | head -n1)
-        [ -n "$p" ] && { echo "$p"; return; }
-        sleep 0.05
-    done
-    echo "serve_ab.sh: no port in $1" >&2
-    exit 2
-}
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+root=$PWD
+source "$root/bench/lib.sh"
 ratio() { python3 -c "print(f'{$1 / $2:.3f}')"; }
 # cpu_us TICKS_BEFORE PID RESULT: server CPU per invoke in µs over the round.
 cpu_us() {
-    python3 -c "print(round(($(cpu "$2") - $1) * 1e6 / $(getconf CLK_TCK) / \
+    python3 -c "print(round(($(cpu_ticks "$2") - $1) * 1e6 / $(getconf CLK_TCK) / \
         ($(kv "$3" rps) * $DUR), 1))"
 }
 
@@ -65,10 +46,10 @@ echo "== serve_ab, $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /pro
     "RUNS=$RUNS DUR=${DUR}s; base $BASE_BIN"
 for r in $(seq "$RUNS"); do
     o=$("$lg" -p "$leaf" -c 1 -d "$DUR" -w 50 -u /echo -b "$body")
-    t=$(cpu $sa)
+    t=$(cpu_ticks $sa)
     a=$("$lg" -p "$pa" -c 1 -d "$DUR" -w 50 -u "$path" -b "$body")
     ca=$(cpu_us "$t" $sa "$a")
-    t=$(cpu $sb)
+    t=$(cpu_ticks $sb)
     n=$("$lg" -p "$pb" -c 1 -d "$DUR" -w 50 -u "$path" -b "$body")
     cb=$(cpu_us "$t" $sb "$n")
     f=$("$lg" -p "$relay" -c 1 -d "$DUR" -w 50 -u /echo -b "$body")
