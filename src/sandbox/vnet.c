@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -17,11 +18,13 @@
 #include <net/if.h>
 #include <sched.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +37,8 @@ extern char **environ;
 /* The ruleset for one server: interfaces "c<tag>x*" are its environments' host ends. A port
  * opened on purpose is DNAT'ed from the gateway to the host's 127.0.0.1 (route_localnet on the
  * host ends lets it through), so that a service bound to loopback only is reached too. */
-static int ruleset(const struct vnet *v, const uint16_t *ports, int n_ports, char *buf, size_t size)
+static int ruleset(const struct vnet *v, const char *owner, const uint16_t *ports, int n_ports,
+                   char *buf, size_t size)
 {
     char set[VNET_MAX_PORTS * 8 + 8] = "", pre[512] = "", in[256] = "";
     for (int i = 0; i < n_ports && i < VNET_MAX_PORTS; i++) {
@@ -58,7 +62,8 @@ static int ruleset(const struct vnet *v, const uint16_t *ports, int n_ports, cha
         buf, size,
         "table inet clambda_%s {}\n"
         "delete table inet clambda_%s\n"
-        "table inet clambda_%s {\n%s"
+        "table inet clambda_%s {\n"
+        "  comment \"%s\"\n%s"
         "  chain envs_input { type filter hook input priority filter; policy accept;\n"
         "    iifname \"c%sx*\" ct state established,related accept\n"
         "%s"
@@ -75,7 +80,7 @@ static int ruleset(const struct vnet *v, const uint16_t *ports, int n_ports, cha
         "    ip saddr 169.254.0.0/16 oifname != \"c%sx*\" masquerade\n"
         "  }\n"
         "}\n",
-        t, t, t, pre, t, in, t, t, t, t, t, t);
+        t, t, t, owner, pre, t, in, t, t, t, t, t, t);
     return (n < 0 || (size_t)n >= size) ? -E2BIG : n;
 }
 
@@ -121,6 +126,130 @@ static int write_proc(const char *path, const char *value, struct sandbox_diag *
     return e == 0 ? 0 : sandbox_diag_set(d, -e, "write(%s): %s", path, strerror(e));
 }
 
+/* Runs nft with argv and its output into out (cap bytes, NUL-terminated, cut when longer).
+ * 0 or -errno / -EPROTO. */
+static int nft_output(char *const *argv, char *out, size_t cap)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        return -errno;
+    }
+    posix_spawn_file_actions_t fa;
+    (void)posix_spawn_file_actions_init(&fa);
+    (void)posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    pid_t pid = -1;
+    int rc = posix_spawnp(&pid, "nft", &fa, NULL, argv, environ);
+    (void)posix_spawn_file_actions_destroy(&fa);
+    (void)close(p[1]);
+    size_t len = 0;
+    for (ssize_t n = 1; rc == 0 && n != 0;) {
+        char sink[512];
+        bool room = len + 1 < cap;
+        n = read(p[0], room ? out + len : sink, room ? cap - 1 - len : sizeof(sink));
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+        len += n > 0 && room ? (size_t)n : 0;
+    }
+    out[len] = '\0';
+    (void)close(p[0]);
+    if (rc != 0) {
+        return -rc;
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPROTO;
+}
+
+/* The start time of pid (clock ticks after boot, field 22 of /proc/PID/stat), or 0 when it
+ * does not run. */
+static unsigned long long start_ticks(pid_t pid)
+{
+    char path[64];
+    char buf[1024];
+    (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0) {
+        (void)close(fd);
+    }
+    if (n <= 0) {
+        return 0;
+    }
+    buf[n] = '\0';
+    const char *f = strrchr(buf, ')'); /* field 2, the command, may hold anything */
+    for (int i = 3; f != NULL && i <= 22; i++) {
+        f = strchr(f + 1, ' ');
+    }
+    return f != NULL ? strtoull(f + 1, NULL, 10) : 0;
+}
+
+static unsigned long long pidns_inode(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/* The table's comment that names its server: "clambda pid=P start=S pidns=N". */
+static void owner_comment(char *buf, size_t size)
+{
+    (void)snprintf(buf, size, "clambda pid=%d start=%llu pidns=%llu", (int)getpid(),
+                   start_ticks(getpid()), pidns_inode());
+}
+
+/* Whether the table text names, in its owner comment, a server of our PID namespace that no
+ * longer runs. A table without the comment (or of another namespace, whose pids we cannot
+ * see) is not ours to judge. */
+static bool owner_gone(const char *table_text)
+{
+    const char *c = strstr(table_text, "comment \"clambda pid=");
+    if (c == NULL) {
+        return false;
+    }
+    char *end = NULL;
+    long pid = strtol(c + strlen("comment \"clambda pid="), &end, 10);
+    const char *s = end != NULL ? strstr(end, " start=") : NULL;
+    unsigned long long start = s != NULL ? strtoull(s + 7, &end, 10) : 0;
+    const char *ns = s != NULL ? strstr(end, " pidns=") : NULL;
+    unsigned long long pidns = ns != NULL ? strtoull(ns + 7, NULL, 10) : 0;
+    if (pid <= 0 || pid > INT_MAX || start == 0 || pidns == 0 || pidns != pidns_inode()) {
+        return false;
+    }
+    return start_ticks((pid_t)pid) != start; /* gone, or its pid taken by another process */
+}
+
+/* Deletes the tables of servers that were killed and never restarted with their state
+ * directory (which replaces its own table): left behind, their conntrack rules slow every
+ * packet on the host. Best effort: a table we cannot read stays. */
+static void sweep_stale_tables(const struct vnet *v)
+{
+    char list[8192];
+    char a0[] = "nft", a1[] = "list", a2[] = "tables";
+    char *list_argv[] = {a0, a1, a2, NULL};
+    if (nft_output(list_argv, list, sizeof(list)) < 0) {
+        return;
+    }
+    for (const char *l = list; (l = strstr(l, "table inet clambda_")) != NULL;) {
+        l += strlen("table inet ");
+        char table[32];
+        size_t n = strcspn(l, " \n");
+        if (n >= sizeof(table) || n != strlen("clambda_") + 6 ||
+            strncmp(l + strlen("clambda_"), v->tag, 6) == 0) {
+            continue;
+        }
+        memcpy(table, l, n);
+        table[n] = '\0';
+        char text[16384];
+        char b0[] = "nft", b1[] = "list", b2[] = "table", b3[] = "inet", b4[] = "delete";
+        char *show[] = {b0, b1, b2, b3, table, NULL};
+        if (nft_output(show, text, sizeof(text)) == 0 && owner_gone(text)) {
+            char *del[] = {b0, b4, b2, b3, table, NULL};
+            (void)run_nft(del, NULL, NULL);
+        }
+    }
+}
+
 int vnet_open(struct vnet *v, const char *name, const uint16_t *ports, int n_ports,
               struct sandbox_diag *d)
 {
@@ -135,13 +264,18 @@ int vnet_open(struct vnet *v, const char *name, const uint16_t *ports, int n_por
     v->next = (uint32_t)(h % 60000u); /* servers start apart; collisions are skipped */
     v->has_ports = n_ports > 0;
     char text[4096];
-    int rc = ruleset(v, ports, n_ports, text, sizeof(text));
+    char owner[128];
+    owner_comment(owner, sizeof(owner));
+    int rc = ruleset(v, owner, ports, n_ports, text, sizeof(text));
     if (rc < 0) {
         return sandbox_diag_set(d, rc, "nftables ruleset too long");
     }
     char a0[] = "nft", a1[] = "-f", a2[] = "-";
     char *argv[] = {a0, a1, a2, NULL};
     rc = run_nft(argv, text, d);
+    if (rc == 0) {
+        sweep_stale_tables(v);
+    }
     rc = rc < 0 ? rc : write_proc("/proc/sys/net/ipv4/ip_forward", "1", d);
     v->self_ns = rc < 0 ? -1 : open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (rc == 0 && v->self_ns < 0) {

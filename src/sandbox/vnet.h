@@ -41,8 +41,10 @@ struct vnet {
 
 /* Loads the nftables table "clambda_<tag>" (replacing a killed predecessor's) for name (the
  * server's cgroup name, sandbox_full_cgroup_name) with ports[0..n_ports) opened, and turns on
- * net.ipv4.ip_forward. OUT: *v. 0 or -errno with d (e.g. nft missing or refusing). Blocks
- * for the nft run (~10 ms). */
+ * net.ipv4.ip_forward. The table's comment names its server ("clambda pid=P start=S
+ * pidns=N"); other servers' tables whose comment names a process of this PID namespace that
+ * no longer runs (killed, never restarted with their state dir) are deleted. OUT: *v. 0 or -errno
+ * with d (e.g. nft missing or refusing). Blocks for the nft run (~10 ms). */
 int vnet_open(struct vnet *v, const char *name, const uint16_t *ports, int n_ports,
               struct sandbox_diag *d);
 /* Connects the network namespace of pid (a freshly cloned environment) to the host: veth
