@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,16 +100,22 @@ static int find_lib(struct build *b)
     (void)snprintf(cand[1], sizeof(cand[1]), "%s/../share/clambda/src", exe);
     (void)snprintf(cand[2], sizeof(cand[2]), "%s", CLAMBDA_SOURCE_DIR);
     for (int i = 0; i < 3; i++) {
-        (void)snprintf(probe, sizeof(probe), "%s/include/clambda/runtime.h", cand[i]);
-        if (cand[i][0] && is_file(probe)) {
-            (void)snprintf(b->lib, sizeof(b->lib), "%s", cand[i]);
-            (void)snprintf(probe, sizeof(probe), "%s/jsmn/jsmn.h", cand[i]);
-            (void)snprintf(b->jsmn, sizeof(b->jsmn), "%s/jsmn", cand[i]);
-            if (!is_file(probe)) {
-                (void)snprintf(b->jsmn, sizeof(b->jsmn), "%s", "/usr/include");
-            }
-            return 0;
+        /* a candidate too long for a path is none */
+        if (cand[i][0] == '\0' ||
+            snprintf(probe, sizeof(probe), "%s/include/clambda/runtime.h", cand[i]) >=
+                (int)sizeof(probe) ||
+            !is_file(probe) ||
+            snprintf(b->lib, sizeof(b->lib), "%s", cand[i]) >= (int)sizeof(b->lib)) {
+            continue;
         }
+        bool has_jsmn =
+            snprintf(probe, sizeof(probe), "%s/jsmn/jsmn.h", cand[i]) < (int)sizeof(probe) &&
+            is_file(probe) &&
+            snprintf(b->jsmn, sizeof(b->jsmn), "%s/jsmn", cand[i]) < (int)sizeof(b->jsmn);
+        if (!has_jsmn) {
+            (void)snprintf(b->jsmn, sizeof(b->jsmn), "%s", "/usr/include");
+        }
+        return 0;
     }
     (void)fprintf(stderr,
                   "clambda build: libclambda's sources are not in $CLAMBDA_LIB_SRC, "

@@ -14,7 +14,7 @@
 struct cli_serve_child {
     pid_t pid;
     int out_fd;         /* the read end of its stdout (O_CLOEXEC), -1 once closed */
-    char endpoint[128]; /* "http://127.0.0.1:9000" */
+    char endpoint[512]; /* "http://127.0.0.1:9000": what serve printed (its line fits) */
 };
 
 /* Starts `clambda serve ARGS...` (args: NULL-terminated, without "serve") and waits (up to

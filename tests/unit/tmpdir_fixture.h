@@ -34,7 +34,7 @@ static int tmpdir_teardown(void **state)
 static inline void tmpdir_write(const char *dir, const char *rel, const char *text, mode_t mode)
 {
     char path[4096];
-    (void)snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    assert_true(snprintf(path, sizeof(path), "%s/%s", dir, rel) < (int)sizeof(path));
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     assert_int_equal(fputs(text, f) >= 0, 1);

@@ -34,8 +34,7 @@ int sam_fail(struct sam_reader *rd, const json_t *at, const char *path, const ch
     return -EINVAL;
 }
 
-/* "path.key" into out (SAM_PATH_MAX bytes). */
-static void key_path(char *out, const char *path, const char *key)
+void sam_key_path(char *out, const char *path, const char *key)
 {
     (void)snprintf(out, SAM_PATH_MAX, "%.*s.%.*s", SAM_PATH_MAX / 2, path, SAM_PATH_MAX / 3, key);
 }
@@ -51,7 +50,7 @@ int sam_get(struct sam_reader *rd, json_t *obj, const char *key, const char *pat
     rd->line = line ? line : rd->line;
     if (sam_eval_value(&rd->ev, v, out) < 0) {
         char full[SAM_PATH_MAX];
-        key_path(full, path, key);
+        sam_key_path(full, path, key);
         return sam_fail(rd, rd->ev.at, full, "%s", rd->ev.msg);
     }
     return 0;
@@ -64,7 +63,7 @@ int sam_get_str(struct sam_reader *rd, json_t *obj, const char *key, const char 
     int rc = sam_get(rd, obj, key, path, &v);
     if (rc == 0 && v && !json_is_string(v)) {
         char full[SAM_PATH_MAX];
-        key_path(full, path, key);
+        sam_key_path(full, path, key);
         rc = sam_fail(rd, json_object_get(obj, key), full, "must be a string");
     }
     if (rc == 0 && v) {
@@ -84,7 +83,7 @@ int sam_get_int(struct sam_reader *rd, json_t *obj, const char *key, const char 
         long n = strtol(s, &end, 10);
         if (end == s || *end != '\0' || n < lo || n > hi) {
             char full[SAM_PATH_MAX];
-            key_path(full, path, key);
+            sam_key_path(full, path, key);
             rc = sam_fail(rd, json_object_get(obj, key), full,
                           "must be an integer from %ld to %ld, not '%s'", lo, hi, s);
         } else {
@@ -101,7 +100,7 @@ int sam_get_bool(struct sam_reader *rd, json_t *obj, const char *key, const char
     int rc = sam_get(rd, obj, key, path, &v);
     if (rc == 0 && v && !sam_bool(v, out)) {
         char full[SAM_PATH_MAX];
-        key_path(full, path, key);
+        sam_key_path(full, path, key);
         rc = sam_fail(rd, json_object_get(obj, key), full, "must be true or false");
     }
     json_decref(v);
@@ -183,7 +182,7 @@ static int setting(struct sam_reader *rd, struct function_config *cfg, json_t *p
 {
     char *v = NULL;
     char full[SAM_PATH_MAX];
-    key_path(full, path, key);
+    sam_key_path(full, path, key);
     int n = 0;
     int rc = hi > 0 ? sam_get_int(rd, props, key, path, lo, hi, &n) : 0;
     rc = rc ? rc : sam_get_str(rd, props, key, path, &v);
@@ -215,7 +214,7 @@ static int settings(struct sam_reader *rd, struct function_config *cfg, json_t *
     char sub[SAM_PATH_MAX];
     json_t *v = NULL;
     int rc = sam_get(rd, props, "Architectures", path, &v);
-    key_path(sub, path, "Architectures");
+    sam_key_path(sub, path, "Architectures");
     const char *arch = json_string_value(json_array_get(v, 0));
     if (rc == 0 && v &&
         (json_array_size(v) != 1 || arch == NULL ||
@@ -225,7 +224,7 @@ static int settings(struct sam_reader *rd, struct function_config *cfg, json_t *
     }
     rc = rc == 0 && arch ? apply(rd, cfg, json_array_get(v, 0), sub, "architecture", arch) : rc;
     json_decref(v);
-    key_path(sub, path, "EphemeralStorage");
+    sam_key_path(sub, path, "EphemeralStorage");
     rc = rc ? rc
             : setting(rd, cfg, json_object_get(props, "EphemeralStorage"), "Size",
                       "ephemeral-storage", sub, 512, 10240);
@@ -235,7 +234,7 @@ static int settings(struct sam_reader *rd, struct function_config *cfg, json_t *
         free(cfg->description);
         cfg->description = desc;
     }
-    key_path(sub, path, "Environment.Variables");
+    sam_key_path(sub, path, "Environment.Variables");
     json_t *vars = json_object_get(json_object_get(props, "Environment"), "Variables");
     const char *k;
     json_t *jv;
@@ -244,7 +243,7 @@ static int settings(struct sam_reader *rd, struct function_config *cfg, json_t *
         char *key = xasprintf("env.%s", k);
         if (rc == 0 && !env_name_ok(k)) {
             char full[SAM_PATH_MAX];
-            key_path(full, sub, k);
+            sam_key_path(full, sub, k);
             rc =
                 sam_fail(rd, jv, full, "is not a valid variable name (AWS: [a-zA-Z][a-zA-Z0-9_]+)");
         }
@@ -260,10 +259,12 @@ static int events(struct sam_reader *rd, const char *fn, json_t *props, const ch
     const char *k;
     json_t *ev;
     json_t *all = json_object_get(props, "Events");
+    char events_path[SAM_PATH_MAX];
+    sam_key_path(events_path, path, "Events");
     json_object_foreach(all, k, ev)
     {
         char sub[SAM_PATH_MAX];
-        (void)snprintf(sub, sizeof(sub), "%s.Events.%s", path, k);
+        sam_key_path(sub, events_path, k);
         const char *type = json_string_value(json_object_get(ev, "Type"));
         if (type == NULL) {
             return sam_fail(rd, ev, sub, "Type must be a string");
@@ -281,7 +282,7 @@ static int url_config(struct sam_reader *rd, const char *fn, json_t *props, cons
     json_t *u = NULL;
     int rc = sam_get(rd, props, "FunctionUrlConfig", path, &u);
     char sub[SAM_PATH_MAX];
-    (void)snprintf(sub, sizeof(sub), "%s.FunctionUrlConfig", path);
+    sam_key_path(sub, path, "FunctionUrlConfig");
     if (rc < 0 || u == NULL) {
         return rc;
     }
@@ -335,7 +336,7 @@ static int built_dir(struct sam_reader *rd, json_t *res, const char *id, const c
     free(probe);
     if (!has) {
         char full[SAM_PATH_MAX];
-        key_path(full, path, "CodeUri");
+        sam_key_path(full, path, "CodeUri");
         int rc = sam_fail(rd, at, full,
                           "%s has no bootstrap and %s/bootstrap is not built (Metadata BuildMethod "
                           "makefile): run sam build, or make -C %s build-%s ARTIFACTS_DIR=%s",
@@ -386,7 +387,7 @@ static int code(struct sam_reader *rd, json_t *props, json_t *res, const char *i
     char msg[512];
     if (func_config_parse(cfg, spec, msg, sizeof(msg)) < 0) {
         char full[SAM_PATH_MAX];
-        key_path(full, path, "CodeUri");
+        sam_key_path(full, path, "CodeUri");
         rc = sam_fail(rd, json_object_get(props, "CodeUri"), full, "%s", msg);
     }
     free(spec);
@@ -416,7 +417,7 @@ static int role(struct sam_reader *rd, struct function_config *cfg, json_t *prop
         return rc;
     }
     char full[SAM_PATH_MAX];
-    key_path(full, path, "Role");
+    sam_key_path(full, path, "Role");
     if (v == NULL) {
         v = xasprintf("arn:aws:iam::%s:role/%sRole", rd->ev.account, id);
     }

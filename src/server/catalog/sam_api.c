@@ -82,7 +82,7 @@ int sam_cors_http(struct sam_reader *rd, json_t *obj, const char *key, const cha
     *out = NULL;
     json_t *v = NULL;
     char sub[SAM_PATH_MAX];
-    (void)snprintf(sub, sizeof(sub), "%s.%s", path, key);
+    sam_key_path(sub, path, key);
     int rc = sam_get(rd, obj, key, path, &v);
     bool on = false;
     json_t *cors = json_object();
@@ -168,7 +168,7 @@ static int rest_cors(struct sam_reader *rd, json_t *props, const char *path, cha
     *out = NULL;
     json_t *v = NULL;
     char sub[SAM_PATH_MAX];
-    (void)snprintf(sub, sizeof(sub), "%s.Cors", path);
+    sam_key_path(sub, path, "Cors");
     int rc = sam_get(rd, props, "Cors", path, &v);
     if (rc < 0 || v == NULL) {
         return rc;
@@ -286,7 +286,7 @@ static int authorizer_props(struct sam_reader *rd, struct sam_authorizer *z, jso
                       "EnableSimpleResponses needs AuthorizerPayloadFormatVersion 2.0");
     }
     json_t *id = json_object_get(a, "Identity");
-    (void)snprintf(sub, sizeof(sub), "%s.Identity", path);
+    sam_key_path(sub, path, "Identity");
     rc = rc ? rc : identity(rd, z, id, "Headers", "$request.header.", sub);
     rc = rc ? rc : identity(rd, z, id, "QueryStrings", "$request.querystring.", sub);
     rc = rc ? rc : identity(rd, z, id, "StageVariables", "$stageVariables.", sub);
@@ -300,7 +300,7 @@ static int http_auth(struct sam_reader *rd, struct sam_api *api, json_t *props, 
     /* not evaluated as a whole: each member is, so that errors name the member */
     json_t *auth = json_object_get(props, "Auth");
     char sub[SAM_PATH_MAX];
-    (void)snprintf(sub, sizeof(sub), "%s.Auth", path);
+    sam_key_path(sub, path, "Auth");
     bool iam = false;
     int rc = sam_get_bool(rd, auth, "EnableIamAuthorizer", sub, &iam);
     if (rc == 0 && iam) {
@@ -409,7 +409,7 @@ static int api_props(struct sam_reader *rd, struct sam_api *api, bool implicit, 
     static const char *const definition[] = {"DefinitionBody", "DefinitionUri"};
     static const char *const rest_auth[] = {"Authorizers", "DefaultAuthorizer", "ApiKeyRequired"};
     char sub[SAM_PATH_MAX];
-    (void)snprintf(sub, sizeof(sub), "%s.Auth", path);
+    sam_key_path(sub, path, "Auth");
     int rc = refuse(rd, props, definition, 2, path,
                     "is not supported (routes come from the functions' events)");
     rc = rc ? rc : sam_get_str(rd, props, "StageName", path, &api->stage);
@@ -501,7 +501,7 @@ static int route_auth(struct sam_reader *rd, struct sam_route *r, const struct s
                       json_t *props, const char *path)
 {
     char sub[SAM_PATH_MAX];
-    (void)snprintf(sub, sizeof(sub), "%s.Auth", path);
+    sam_key_path(sub, path, "Auth");
     json_t *auth = json_object_get(props, "Auth");
     int rc = sam_get_str(rd, auth, "Authorizer", sub, &r->authorizer);
     if (rc < 0) {

@@ -35,6 +35,10 @@ struct sam_reader {
 int sam_fail(struct sam_reader *rd, const json_t *at, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* "path.key" into out (SAM_PATH_MAX bytes, not path): a place in the template, for
+ * messages, cut when longer. */
+void sam_key_path(char *out, const char *path, const char *key);
+
 /* obj.key with intrinsics evaluated. OUT: *out (json_decref), NULL when absent or
  * AWS::NoValue. 0 or -EINVAL (rd->err names path.key and the function). */
 int sam_get(struct sam_reader *rd, json_t *obj, const char *key, const char *path, json_t **out);
