@@ -30,8 +30,9 @@ uint64_t memuse_tree_kb(const char *proc, pid_t pid);
  * the process those it makes for the process's own system calls too (get_user_pages:
  * MAP_POPULATE, mlock, read into untouched pages). What grows it without one of its faults
  * (khugepaged collapsing a range into a huge page, a driver's mmap that inserts pages, another
- * process's process_vm_writev) shows at most MEMUSE_RECHECK_NS later; a peak only grows, so
- * nothing is lost. */
+ * process's process_vm_writev) shows in the first reading at least MEMUSE_RECHECK_NS after
+ * the last one (a peak only grows, so such a reading sees it; none may come after the last
+ * invocations of a quick burst). */
 struct memuse_fds {
     int status_fd;
     int children_fd;

@@ -37,6 +37,7 @@ extern char **environ;
 /* The ruleset for one server: interfaces "c<tag>x*" are its environments' host ends. A port
  * opened on purpose is DNAT'ed from the gateway to the host's 127.0.0.1 (route_localnet on the
  * host ends lets it through), so that a service bound to loopback only is reached too. */
+/* owner: the table's comment ("": none). */
 static int ruleset(const struct vnet *v, const char *owner, const uint16_t *ports, int n_ports,
                    char *buf, size_t size)
 {
@@ -63,7 +64,7 @@ static int ruleset(const struct vnet *v, const char *owner, const uint16_t *port
         "table inet clambda_%s {}\n"
         "delete table inet clambda_%s\n"
         "table inet clambda_%s {\n"
-        "  comment \"%s\"\n%s"
+        "%s%s%s%s"
         "  chain envs_input { type filter hook input priority filter; policy accept;\n"
         "    iifname \"c%sx*\" ct state established,related accept\n"
         "%s"
@@ -80,7 +81,8 @@ static int ruleset(const struct vnet *v, const char *owner, const uint16_t *port
         "    ip saddr 169.254.0.0/16 oifname != \"c%sx*\" masquerade\n"
         "  }\n"
         "}\n",
-        t, t, t, owner, pre, t, in, t, t, t, t, t, t);
+        t, t, t, owner[0] ? "  comment \"" : "", owner, owner[0] ? "\"\n" : "", pre, t, in, t, t, t,
+        t, t, t);
     return (n < 0 || (size_t)n >= size) ? -E2BIG : n;
 }
 
@@ -106,9 +108,10 @@ static int run_nft(char *const *argv, const char *text, struct sandbox_diag *d)
                                 strerror(rc));
     }
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    pid_t reaped;
+    while ((reaped = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
     }
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    if (reaped != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         return sandbox_diag_set(d, -EPROTO, "nft %s: exit status %d", argv[1],
                                 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     }
@@ -157,32 +160,40 @@ static int nft_output(char *const *argv, char *out, size_t cap)
         return -rc;
     }
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
     }
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPROTO;
+    return w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPROTO;
 }
 
-/* The start time of pid (clock ticks after boot, field 22 of /proc/PID/stat), or 0 when it
- * does not run. */
-static unsigned long long start_ticks(pid_t pid)
+/* OUT: *ticks, the start time of pid (clock ticks after boot, field 22 of /proc/PID/stat). 0,
+ * -ESRCH when no process has that pid, or another -errno when it cannot tell (no file
+ * descriptor left, a /proc that hides other users' processes): not a verdict. */
+static int start_ticks(pid_t pid, unsigned long long *ticks)
 {
     char path[64];
     char buf[1024];
     (void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-    if (fd >= 0) {
-        (void)close(fd);
+    if (fd < 0) {
+        return errno == ENOENT ? -ESRCH : -errno;
     }
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    int e = n < 0 ? errno : 0;
+    (void)close(fd);
     if (n <= 0) {
-        return 0;
+        return n == 0 || e == ESRCH ? -ESRCH : -e; /* reaped since the open */
     }
     buf[n] = '\0';
     const char *f = strrchr(buf, ')'); /* field 2, the command, may hold anything */
     for (int i = 3; f != NULL && i <= 22; i++) {
         f = strchr(f + 1, ' ');
     }
-    return f != NULL ? strtoull(f + 1, NULL, 10) : 0;
+    if (f == NULL) {
+        return -EPROTO;
+    }
+    *ticks = strtoull(f + 1, NULL, 10);
+    return 0;
 }
 
 static unsigned long long pidns_inode(void)
@@ -194,13 +205,16 @@ static unsigned long long pidns_inode(void)
 /* The table's comment that names its server: "clambda pid=P start=S pidns=N". */
 static void owner_comment(char *buf, size_t size)
 {
-    (void)snprintf(buf, size, "clambda pid=%d start=%llu pidns=%llu", (int)getpid(),
-                   start_ticks(getpid()), pidns_inode());
+    unsigned long long start = 0; /* unknown: 0, a table never swept */
+    (void)start_ticks(getpid(), &start);
+    (void)snprintf(buf, size, "clambda pid=%d start=%llu pidns=%llu", (int)getpid(), start,
+                   pidns_inode());
 }
 
 /* Whether the table text names, in its owner comment, a server of our PID namespace that no
- * longer runs. A table without the comment (or of another namespace, whose pids we cannot
- * see) is not ours to judge. */
+ * longer runs: no process has its pid, or one that started at another time. A table without
+ * the comment (or of another namespace, whose pids we cannot see), or whose owner we cannot
+ * look up, is not ours to judge. */
 static bool owner_gone(const char *table_text)
 {
     const char *c = strstr(table_text, "comment \"clambda pid=");
@@ -216,12 +230,16 @@ static bool owner_gone(const char *table_text)
     if (pid <= 0 || pid > INT_MAX || start == 0 || pidns == 0 || pidns != pidns_inode()) {
         return false;
     }
-    return start_ticks((pid_t)pid) != start; /* gone, or its pid taken by another process */
+    unsigned long long now = 0;
+    int rc = start_ticks((pid_t)pid, &now);
+    return rc == -ESRCH || (rc == 0 && now != start);
 }
 
 /* Deletes the tables of servers that were killed and never restarted with their state
  * directory (which replaces its own table): left behind, their conntrack rules slow every
- * packet on the host. Best effort: a table we cannot read stays. */
+ * packet on the host. Best effort: a table we cannot read stays. A table is deleted by its
+ * handle, which nftables never gives again: a server that replaced it meanwhile (the same
+ * state directory starting) keeps its new one. */
 static void sweep_stale_tables(const struct vnet *v)
 {
     char list[8192];
@@ -241,12 +259,24 @@ static void sweep_stale_tables(const struct vnet *v)
         memcpy(table, l, n);
         table[n] = '\0';
         char text[16384];
-        char b0[] = "nft", b1[] = "list", b2[] = "table", b3[] = "inet", b4[] = "delete";
-        char *show[] = {b0, b1, b2, b3, table, NULL};
-        if (nft_output(show, text, sizeof(text)) == 0 && owner_gone(text)) {
-            char *del[] = {b0, b4, b2, b3, table, NULL};
-            (void)run_nft(del, NULL, NULL);
+        char b0[] = "nft", b1[] = "-a", b2[] = "list", b3[] = "table", b4[] = "inet";
+        char b5[] = "delete", b6[] = "handle";
+        char *show[] = {b0, b1, b2, b3, b4, table, NULL};
+        const char *h = NULL;
+        if (nft_output(show, text, sizeof(text)) < 0 || !owner_gone(text) ||
+            (h = strstr(text, "# handle ")) == NULL) {
+            continue;
         }
+        char handle[24];
+        h += strlen("# handle ");
+        size_t hn = strspn(h, "0123456789");
+        if (hn == 0 || hn >= sizeof(handle)) {
+            continue;
+        }
+        memcpy(handle, h, hn);
+        handle[hn] = '\0';
+        char *del[] = {b0, b5, b3, b4, b6, handle, NULL};
+        (void)run_nft(del, NULL, NULL);
     }
 }
 
@@ -266,13 +296,17 @@ int vnet_open(struct vnet *v, const char *name, const uint16_t *ports, int n_por
     char text[4096];
     char owner[128];
     owner_comment(owner, sizeof(owner));
-    int rc = ruleset(v, owner, ports, n_ports, text, sizeof(text));
-    if (rc < 0) {
-        return sandbox_diag_set(d, rc, "nftables ruleset too long");
-    }
     char a0[] = "nft", a1[] = "-f", a2[] = "-";
     char *argv[] = {a0, a1, a2, NULL};
-    rc = run_nft(argv, text, d);
+    int rc = ruleset(v, owner, ports, n_ports, text, sizeof(text));
+    rc = rc < 0 ? rc : run_nft(argv, text, d);
+    if (rc == -EPROTO) { /* an nft before 0.9.7 knows no table comment: the table without */
+        rc = ruleset(v, "", ports, n_ports, text, sizeof(text));
+        rc = rc < 0 ? rc : run_nft(argv, text, d);
+    }
+    if (rc == -E2BIG) {
+        return sandbox_diag_set(d, rc, "nftables ruleset too long");
+    }
     if (rc == 0) {
         sweep_stale_tables(v);
     }

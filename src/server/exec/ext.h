@@ -92,7 +92,9 @@ bool ext_running(const struct ext_set *s);
 void ext_set_cpus(struct ext_set *s, const cpu_set_t *set, const cpu_set_t *apart);
 /* How long a reading of the extensions' peaks serves (isolation none: a read of
  * /proc/PID/status each, 6-8 µs, per invocation otherwise). A high-water mark only grows, so
- * what a skipped read would have seen shows in a report at most this long after. */
+ * what a skipped read would have seen shows in the first report that comes at least this long
+ * after the last reading (the last invocations of a quick burst may show it only then, or not
+ * at all if none comes after). */
 #define EXT_PEAK_EVERY_NS 100000000ULL
 /* Max Memory Used of the running external extensions in kB (sandbox_peak_rss_kb of each: under
  * full isolation 0, as the runtime's cgroup counts them), read again when the last reading is
