@@ -122,7 +122,7 @@ static void finish(struct env *e, const struct inv_result *r, const char *status
     if (!e->exited) {
         env_drain_all(e);
         /* the environment's: extensions too (isolation none: processes of their own) */
-        uint64_t kb = sandbox_peak_rss_kb(&e->proc) + ext_peak_rss_kb(e->exts, now);
+        uint64_t kb = sandbox_peak_rss_kb(&e->proc) + ext_peak_rss_kb(e->exts);
         e->peak_kb = kb > e->peak_kb ? kb : e->peak_kb;
     }
     struct report rep = {.request_id = inv->id,

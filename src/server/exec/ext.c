@@ -64,9 +64,6 @@ struct ext_set {
     cpu_set_t cpus;
     cpu_set_t apart;
     bool is_placed;
-    /* ext_peak_rss_kb's last reading and when (0: none yet) */
-    uint64_t peak_kb;
-    uint64_t peak_ns;
 };
 
 static uint8_t ext_buf[16 * 1024];
@@ -448,19 +445,14 @@ void ext_set_cpus(struct ext_set *s, const cpu_set_t *set, const cpu_set_t *apar
     }
 }
 
-uint64_t ext_peak_rss_kb(struct ext_set *s, uint64_t now_ns)
+uint64_t ext_peak_rss_kb(struct ext_set *s)
 {
-    if (s == NULL || (s->peak_ns != 0 && now_ns - s->peak_ns < EXT_PEAK_EVERY_NS)) {
-        return s ? s->peak_kb : 0;
-    }
     uint64_t kb = 0;
-    for (int i = 0; i < s->n_exts; i++) {
+    for (int i = 0; s && i < s->n_exts; i++) {
         if (s->exts[i].is_running) {
             kb += sandbox_peak_rss_kb(&s->exts[i].proc);
         }
     }
-    s->peak_kb = kb;
-    s->peak_ns = now_ns ? now_ns : 1;
     return kb;
 }
 

@@ -90,16 +90,11 @@ bool ext_running(const struct ext_set *s);
  * set for the others (under full isolation the runtime's placement of its cgroup set them
  * already). An extension that subscribes to INVOKE later is placed apart as it registers. */
 void ext_set_cpus(struct ext_set *s, const cpu_set_t *set, const cpu_set_t *apart);
-/* How long a reading of the extensions' peaks serves (isolation none: a read of
- * /proc/PID/status each, 6-8 µs, per invocation otherwise). A high-water mark only grows, so
- * what a skipped read would have seen shows in the first report that comes at least this long
- * after the last reading (the last invocations of a quick burst may show it only then, or not
- * at all if none comes after). */
-#define EXT_PEAK_EVERY_NS 100000000ULL
 /* Max Memory Used of the running external extensions in kB (sandbox_peak_rss_kb of each: under
- * full isolation 0, as the runtime's cgroup counts them), read again when the last reading is
- * older than EXT_PEAK_EVERY_NS at now_ns (monotonic). NULL: 0. */
-uint64_t ext_peak_rss_kb(struct ext_set *s, uint64_t now_ns);
+ * full isolation 0, as the runtime's cgroup counts them; under isolation none each one's
+ * status is read again only after a page fault of it, as the runtime's: sandbox/memuse.h).
+ * NULL: 0. */
+uint64_t ext_peak_rss_kb(struct ext_set *s);
 /* Closes the listeners' waiting requests and the processes' handles (each closed handle is
  * closed too) and frees s once libuv is done with them. NULL is a no-op. */
 void ext_close(struct ext_set *s);
