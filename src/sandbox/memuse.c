@@ -91,34 +91,36 @@ static uint64_t parse_hwm(const char *text)
     return (errno != 0 || end == hwm + 7) ? 0 : (uint64_t)kb;
 }
 
-/* minflt + majflt from the text of a stat file (the fields after the command's closing
- * parenthesis: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt). */
-static bool parse_faults(const char *text, uint64_t *out)
+bool memuse_stat_field(const char *text, int field, unsigned long long *out)
 {
-    const char *p = strrchr(text, ')');
-    uint64_t field[10] = {0};
-    if (p == NULL) {
+    const char *p = strrchr(text, ')'); /* the end of field 2, which may hold anything */
+    if (p == NULL || field < 3) {
         return false;
     }
-    p += 1;
-    for (int i = 0; i < 10; i++) {
-        while (*p == ' ') {
-            p++;
-        }
-        if (i == 0) { /* the state letter */
-            p += *p != '\0';
-            continue;
-        }
-        char *end = NULL;
-        errno = 0;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (end == p || errno != 0) {
-            return false;
-        }
-        field[i] = (uint64_t)v;
-        p = end;
+    p++;
+    for (int i = 3; i < field; i++) { /* past field i */
+        p += strspn(p, " ");
+        p += strcspn(p, " ");
     }
-    *out = field[7] + field[9];
+    p += strspn(p, " ");
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (end == p || errno != 0) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* minflt + majflt (fields 10 and 12) from the text of a stat file. */
+static bool parse_faults(const char *text, uint64_t *out)
+{
+    unsigned long long minflt = 0, majflt = 0;
+    if (!memuse_stat_field(text, 10, &minflt) || !memuse_stat_field(text, 12, &majflt)) {
+        return false;
+    }
+    *out = (uint64_t)(minflt + majflt);
     return true;
 }
 

@@ -10,12 +10,16 @@
 #ifndef CLAMBDA_SANDBOX_MEMUSE_H
 #define CLAMBDA_SANDBOX_MEMUSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 /* Most processes summed per call (the pids limit of an environment is 1024). */
 #define MEMUSE_MAX_PROCS 1024
 
+/* Field `field` (numbered from 1 as in proc(5); 3 or later, numeric) of the text of a
+ * /proc/<pid>/stat file into *out. False when the text has no such number. */
+bool memuse_stat_field(const char *text, int field, unsigned long long *out);
 /* VmHWM of pid in kB, from <proc>/<pid>/status; 0 when unknown (gone, a kernel thread). */
 uint64_t memuse_hwm_kb(const char *proc, pid_t pid);
 /* The sum of VmHWM of pid and its descendants, found through the children of each process's

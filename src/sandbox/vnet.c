@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "memuse.h"
 #include "sandbox_int.h"
 
 extern char **environ;
@@ -86,23 +87,62 @@ static int ruleset(const struct vnet *v, const char *owner, const uint16_t *port
     return (n < 0 || (size_t)n >= size) ? -E2BIG : n;
 }
 
-/* Runs nft with args, text (may be NULL) on its stdin. 0 or -errno / -EPROTO (exit != 0). */
-static int run_nft(char *const *argv, const char *text, struct sandbox_diag *d)
+/* Reads fd to its end into out (cap bytes, NUL-terminated; what does not fit is read and
+ * dropped). */
+static void read_all(int fd, char *out, size_t cap)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
+    size_t len = 0;
+    for (ssize_t n = 1; n != 0;) {
+        char sink[512];
+        bool room = len + 1 < cap;
+        n = read(fd, room ? out + len : sink, room ? cap - 1 - len : sizeof(sink));
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+        len += n > 0 && room ? (size_t)n : 0;
+    }
+    out[len] = '\0';
+}
+
+/* Runs nft with args: text (may be NULL) on its stdin; its stdout into out (cap bytes,
+ * NUL-terminated, cut when longer) unless out is NULL. 0 or -errno / -EPROTO (exit != 0), with
+ * d. */
+static int run_nft(char *const *argv, const char *text, char *out, size_t cap,
+                   struct sandbox_diag *d)
+{
+    int in[2];
+    int op[2] = {-1, -1};
+    if (pipe2(in, O_CLOEXEC) < 0) {
         return sandbox_diag_set(d, -errno, "pipe2: %s", strerror(errno));
     }
+    if (out != NULL && pipe2(op, O_CLOEXEC) < 0) {
+        int e = errno;
+        (void)close(in[0]);
+        (void)close(in[1]);
+        return sandbox_diag_set(d, -e, "pipe2: %s", strerror(e));
+    }
     size_t len = text != NULL ? strlen(text) : 0;
-    ssize_t w = len > 0 ? write(p[1], text, len) : 0; /* < 64 KiB: fits the pipe */
-    (void)close(p[1]);
+    ssize_t w = len > 0 ? write(in[1], text, len) : 0; /* < 64 KiB: fits the pipe */
+    (void)close(in[1]);
     posix_spawn_file_actions_t fa;
     (void)posix_spawn_file_actions_init(&fa);
-    (void)posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+    (void)posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    if (out != NULL) {
+        (void)posix_spawn_file_actions_adddup2(&fa, op[1], 1);
+    }
     pid_t pid = -1;
     int rc = w == (ssize_t)len ? posix_spawnp(&pid, "nft", &fa, NULL, argv, environ) : EIO;
     (void)posix_spawn_file_actions_destroy(&fa);
-    (void)close(p[0]);
+    (void)close(in[0]);
+    if (out != NULL) {
+        (void)close(op[1]);
+        if (rc == 0) {
+            read_all(op[0], out, cap); /* to its end: nft never blocks on a full pipe */
+        } else {
+            out[0] = '\0';
+        }
+        (void)close(op[0]);
+    }
     if (rc != 0) {
         return sandbox_diag_set(d, -rc, "posix_spawn(nft): %s (the nftables package)",
                                 strerror(rc));
@@ -129,43 +169,6 @@ static int write_proc(const char *path, const char *value, struct sandbox_diag *
     return e == 0 ? 0 : sandbox_diag_set(d, -e, "write(%s): %s", path, strerror(e));
 }
 
-/* Runs nft with argv and its output into out (cap bytes, NUL-terminated, cut when longer).
- * 0 or -errno / -EPROTO. */
-static int nft_output(char *const *argv, char *out, size_t cap)
-{
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        return -errno;
-    }
-    posix_spawn_file_actions_t fa;
-    (void)posix_spawn_file_actions_init(&fa);
-    (void)posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    pid_t pid = -1;
-    int rc = posix_spawnp(&pid, "nft", &fa, NULL, argv, environ);
-    (void)posix_spawn_file_actions_destroy(&fa);
-    (void)close(p[1]);
-    size_t len = 0;
-    for (ssize_t n = 1; rc == 0 && n != 0;) {
-        char sink[512];
-        bool room = len + 1 < cap;
-        n = read(p[0], room ? out + len : sink, room ? cap - 1 - len : sizeof(sink));
-        if (n < 0 && errno != EINTR) {
-            break;
-        }
-        len += n > 0 && room ? (size_t)n : 0;
-    }
-    out[len] = '\0';
-    (void)close(p[0]);
-    if (rc != 0) {
-        return -rc;
-    }
-    int st = 0;
-    pid_t w;
-    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
-    }
-    return w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPROTO;
-}
-
 /* OUT: *ticks, the start time of pid (clock ticks after boot, field 22 of /proc/PID/stat). 0,
  * -ESRCH when no process has that pid, or another -errno when it cannot tell (no file
  * descriptor left, a /proc that hides other users' processes): not a verdict. */
@@ -185,15 +188,7 @@ static int start_ticks(pid_t pid, unsigned long long *ticks)
         return n == 0 || e == ESRCH ? -ESRCH : -e; /* reaped since the open */
     }
     buf[n] = '\0';
-    const char *f = strrchr(buf, ')'); /* field 2, the command, may hold anything */
-    for (int i = 3; f != NULL && i <= 22; i++) {
-        f = strchr(f + 1, ' ');
-    }
-    if (f == NULL) {
-        return -EPROTO;
-    }
-    *ticks = strtoull(f + 1, NULL, 10);
-    return 0;
+    return memuse_stat_field(buf, 22, ticks) ? 0 : -EPROTO;
 }
 
 static unsigned long long pidns_inode(void)
@@ -245,7 +240,7 @@ static void sweep_stale_tables(const struct vnet *v)
     char list[8192];
     char a0[] = "nft", a1[] = "list", a2[] = "tables";
     char *list_argv[] = {a0, a1, a2, NULL};
-    if (nft_output(list_argv, list, sizeof(list)) < 0) {
+    if (run_nft(list_argv, NULL, list, sizeof(list), NULL) < 0) {
         return;
     }
     for (const char *l = list; (l = strstr(l, "table inet clambda_")) != NULL;) {
@@ -263,7 +258,7 @@ static void sweep_stale_tables(const struct vnet *v)
         char b5[] = "delete", b6[] = "handle";
         char *show[] = {b0, b1, b2, b3, b4, table, NULL};
         const char *h = NULL;
-        if (nft_output(show, text, sizeof(text)) < 0 || !owner_gone(text) ||
+        if (run_nft(show, NULL, text, sizeof(text), NULL) < 0 || !owner_gone(text) ||
             (h = strstr(text, "# handle ")) == NULL) {
             continue;
         }
@@ -276,7 +271,7 @@ static void sweep_stale_tables(const struct vnet *v)
         memcpy(handle, h, hn);
         handle[hn] = '\0';
         char *del[] = {b0, b5, b3, b4, b6, handle, NULL};
-        (void)run_nft(del, NULL, NULL);
+        (void)run_nft(del, NULL, NULL, 0, NULL);
     }
 }
 
@@ -299,10 +294,10 @@ int vnet_open(struct vnet *v, const char *name, const uint16_t *ports, int n_por
     char a0[] = "nft", a1[] = "-f", a2[] = "-";
     char *argv[] = {a0, a1, a2, NULL};
     int rc = ruleset(v, owner, ports, n_ports, text, sizeof(text));
-    rc = rc < 0 ? rc : run_nft(argv, text, d);
+    rc = rc < 0 ? rc : run_nft(argv, text, NULL, 0, d);
     if (rc == -EPROTO) { /* an nft before 0.9.7 knows no table comment: the table without */
         rc = ruleset(v, "", ports, n_ports, text, sizeof(text));
-        rc = rc < 0 ? rc : run_nft(argv, text, d);
+        rc = rc < 0 ? rc : run_nft(argv, text, NULL, 0, d);
     }
     if (rc == -E2BIG) {
         return sandbox_diag_set(d, rc, "nftables ruleset too long");
@@ -328,7 +323,7 @@ void vnet_close(struct vnet *v)
     (void)snprintf(table, sizeof(table), "clambda_%s", v->tag);
     char a0[] = "nft", a1[] = "delete", a2[] = "table", a3[] = "inet";
     char *argv[] = {a0, a1, a2, a3, table, NULL};
-    (void)run_nft(argv, NULL, NULL);
+    (void)run_nft(argv, NULL, NULL, 0, NULL);
     (void)close(v->self_ns);
     v->is_open = false;
 }

@@ -148,6 +148,25 @@ static void test_memuse_fds_read_current_figures(void **state)
     assert_int_equal(f.children_fd, -1);
 }
 
+/* Fields of a stat text by proc(5)'s numbers, past a command that holds ") " and spaces. */
+static void test_memuse_stat_field(void **state)
+{
+    (void)state;
+    const char *t = "7 (a) b (c) R 1 7 7 0 -1 4194560 8 0 2 0 5 1 0 0 20 0 1 0 4242 9\n";
+    unsigned long long v = 0;
+    assert_true(memuse_stat_field(t, 4, &v));
+    assert_int_equal(v, 1); /* ppid */
+    assert_true(memuse_stat_field(t, 10, &v));
+    assert_int_equal(v, 8); /* minflt */
+    assert_true(memuse_stat_field(t, 12, &v));
+    assert_int_equal(v, 2); /* majflt */
+    assert_true(memuse_stat_field(t, 22, &v));
+    assert_int_equal(v, 4242);                  /* starttime */
+    assert_false(memuse_stat_field(t, 3, &v));  /* the state letter: not a number */
+    assert_false(memuse_stat_field(t, 30, &v)); /* past the end */
+    assert_false(memuse_stat_field("7 no parens", 4, &v));
+}
+
 /* With a stat file, status is read again only when the fault count moved (or after
  * MEMUSE_RECHECK_NS): a status rewritten behind an unchanged count is not read yet; a new
  * count, or a command name with ") " in it, reads it. */
@@ -254,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_memuse_real_proc),
         cmocka_unit_test_setup_teardown(test_memuse_fds_read_current_figures, setup, teardown),
         cmocka_unit_test(test_memuse_fds_follow_a_live_process),
+        cmocka_unit_test(test_memuse_stat_field),
         cmocka_unit_test_setup_teardown(test_memuse_fds_status_after_a_fault, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
